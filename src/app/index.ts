@@ -1,0 +1,136 @@
+/** The composition root: turns settings into a running miner. The only place real parts are chosen. */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createAxon, type Axon } from '../axon/index.js';
+import { liveMetagraph, resolveEndpoint, staticMetagraph } from '../chain/index.js';
+import type { MetagraphSource } from '../chain/types.js';
+import { systemClock, type Clock } from '../clock/index.js';
+import type { Settings } from '../config/index.js';
+import { decodeBase64Image } from '../image/index.js';
+import { createMetrics, type Metrics } from '../metrics/index.js';
+import { createOnnxPredictor } from '../predictor/index.js';
+import type { Predictor } from '../predictor/types.js';
+import { hotkeyFromSecret, loadHotkey, type Signer } from '../wallet/index.js';
+import { expandHome } from './_paths.js';
+
+/** The bundled baseline model (resolves from `src/app` and from `dist/app` alike). */
+export const DEFAULT_MODEL = fileURLToPath(new URL('../../models/baseline/model.onnx', import.meta.url));
+
+/** A miner: its parts and its lifecycle. */
+export interface Miner {
+  readonly signer: Signer;
+  readonly axon: Axon;
+  readonly metagraph: MetagraphSource;
+  readonly predictor: Predictor;
+  readonly metrics: Metrics;
+  /** Loads the metagraph and models, then listens; resolves with the bound address. */
+  start(): Promise<AddressInfo>;
+  /** Graceful shutdown: stop accepting, finish in-flight requests, close models and chain. */
+  stop(): Promise<void>;
+}
+
+/** Parts a caller may supply instead of the defaults (tests, local mode). */
+export interface MinerOverrides {
+  readonly signer?: Signer;
+  readonly clock?: Clock;
+  readonly metagraph?: MetagraphSource;
+  readonly predictor?: Predictor;
+  readonly metrics?: Metrics;
+}
+
+/** Loads the hotkey the settings name: the secret from the environment if set, else the wallet file. */
+export function loadSigner(settings: Settings): Promise<Signer> | Signer {
+  if (settings['wallet.secret'] !== '') return hotkeyFromSecret(settings['wallet.secret']);
+  return loadHotkey({
+    path: expandHome(settings['wallet.path']),
+    name: settings['wallet.name'],
+    hotkey: settings['wallet.hotkey'],
+  });
+}
+
+/** Builds a miner from settings. Nothing starts until `start()`. */
+export async function buildMiner(
+  settings: Settings,
+  logger: Logger,
+  overrides: MinerOverrides = {},
+): Promise<Miner> {
+  const clock = overrides.clock ?? systemClock();
+  const signer = overrides.signer ?? (await loadSigner(settings));
+  const metrics = overrides.metrics ?? createMetrics();
+  const metagraph = overrides.metagraph ?? buildMetagraphSource(settings, logger, clock);
+  const predictor =
+    overrides.predictor ??
+    createOnnxPredictor({
+      modelPath: settings['model.path'] || DEFAULT_MODEL,
+      workers: settings['model.workers'],
+      device: settings['model.device'] as 'cpu' | 'cuda',
+    });
+  const axon = createAxon(
+    { hotkey: signer.ss58, metagraph, predictor, decode: decodeBase64Image, clock, logger, metrics },
+    {
+      blacklist: {
+        forceValidatorPermit: settings['blacklist.force_validator_permit'],
+        allowNonRegistered: settings['blacklist.allow_non_registered'],
+        minStake: settings['blacklist.min_stake'],
+        allow: new Set(settings['blacklist.allow']),
+        deny: new Set(settings['blacklist.deny']),
+      },
+      maxBodyBytes: settings['limits.max_body_bytes'],
+      maxHeaderBytes: settings['limits.max_header_bytes'],
+      maxPixels: settings['limits.max_pixels'],
+      decodeTimeoutMs: settings['limits.decode_timeout_ms'],
+      deadlineMarginMs: settings['limits.deadline_margin_ms'],
+      maxInFlight: settings['limits.max_in_flight'],
+      maxQueue: settings['limits.max_queue'],
+      maxNonces: settings['nonces.max_entries'],
+      modelUrl: settings['model.url'],
+      externalIp: settings['axon.external_ip'] || undefined,
+      externalPort: settings['axon.external_port'] || undefined,
+    },
+  );
+  let started = false;
+  return {
+    signer,
+    axon,
+    metagraph,
+    predictor,
+    metrics,
+    async start() {
+      await Promise.all([metagraph.start(), predictor.start()]);
+      started = true;
+      const address = await axon.listen(settings['axon.port'], settings['axon.host']);
+      logger.info(
+        {
+          hotkey: signer.ss58,
+          address: `${address.address}:${address.port}`,
+          model: predictor.status().modelVersion,
+        },
+        'Axon listening',
+      );
+      return address;
+    },
+    async stop() {
+      if (started) await axon.close();
+      await Promise.allSettled([predictor.close(), metagraph.close()]);
+      logger.info('Miner stopped');
+    },
+  };
+}
+
+function buildMetagraphSource(settings: Settings, logger: Logger, clock: Clock): MetagraphSource {
+  if (settings['metagraph.file'] !== '') return staticMetagraph(settings['metagraph.file'], { clock });
+  return liveMetagraph({
+    endpoint: resolveEndpoint(settings['subtensor.chain_endpoint'] || settings['subtensor.network']),
+    netuid: settings.netuid,
+    refreshMs: settings['metagraph.refresh_s'] * 1000,
+    staleAfterMs: settings['metagraph.stale_after_s'] * 1000,
+    cacheFile: join(
+      expandHome(settings.data_dir),
+      `metagraph-${settings['subtensor.network']}-${settings.netuid}.json`,
+    ),
+    clock,
+    logger,
+  });
+}

@@ -1,0 +1,16 @@
+/** The metagraph from a static file or the live chain, plus the chain reads an operator needs. */
+export * from './types.js';
+export { CHAIN_ENDPOINTS, resolveEndpoint, type ChainNetwork } from './_endpoints.js';
+export { staticMetagraph, type StaticMetagraphOptions, type StaticMetagraphSource } from './_static.js';
+export { liveMetagraph, type LiveMetagraphOptions, type LiveMetagraphSource } from './_live.js';
+export {
+  readMetagraphFile,
+  writeMetagraphFile,
+  formatMetagraphFile,
+  type MetagraphFileData,
+} from './_file.js';
+export { connectChain, wsProvider, type ChainProvider, type ProviderFactory } from './_api.js';
+export { isHotkeyRegistered, uidForHotkey, neuronRow, neuronForHotkey } from './_queries.js';
+export type { NeuronRow } from './_decode.js';
+export { ipFromU128, ipToU128 } from './_ip.js';
+export { serveAxonCall, type AxonEndpoint } from './_serve.js';

@@ -1,0 +1,27 @@
+/** `roadwork serve`: the miner's axon on the settings' wallet, metagraph and model. */
+import { Command } from 'commander';
+import { buildMiner } from '../app/index.js';
+import { createLogger } from '../log/index.js';
+import { addSettingOptions, settingsFrom } from './_settings.js';
+import { runUntilSignal } from './_lifecycle.js';
+
+/** Builds the `serve` command. */
+export function serveCommand(env: Record<string, string | undefined>): Command {
+  const command = new Command('serve')
+    .description('Serve the ImageSynapse axon to validators (live metagraph unless --metagraph.file is set)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  roadwork serve --wallet.name miner --wallet.hotkey default --axon.port 8091\n  roadwork serve --env-file miner.env\n  roadwork serve --metagraph.file metagraph.json --axon.host 127.0.0.1',
+    );
+  addSettingOptions(command);
+  return command.action(async (opts: Record<string, unknown>) => {
+    const settings = settingsFrom(opts, env);
+    const logger = createLogger({ level: settings['log.level'] });
+    const miner = await buildMiner(settings, logger);
+    await runUntilSignal(
+      logger,
+      () => miner.start(),
+      () => miner.stop(),
+    );
+  });
+}

@@ -1,0 +1,119 @@
+/** `roadwork start` (`npm start`): local mode — a miner and a local validator scoring it, live. */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { buildMiner } from '../app/index.js';
+import { expandHome } from '../app/_paths.js';
+import { RoadworkError } from '../errors/index.js';
+import { createLogger } from '../log/index.js';
+import { ScoreReport, prepareLocalNetwork, runLocalValidator } from '../local/index.js';
+import { createDendrite } from '../protocol/index.js';
+import { synthSource } from '../synth/index.js';
+import { createRng, openImageFolder } from '../validator/index.js';
+import { addSettingOptions, settingsFrom } from './_settings.js';
+
+/** Builds the `start` command. */
+export function startCommand(env: Record<string, string | undefined>): Command {
+  const command = new Command('start')
+    .description(
+      'Local mode: run the miner and a local validator that sends it signed challenges, printing the score',
+    )
+    .option('--count <n>', 'stop after this many challenges (default: until Ctrl-C)')
+    .option('--data <dir>', 'labelled images (pos/ and neg/, or manifest.csv) instead of synthetic scenes')
+    .option('--synthetic <n>', 'size of the synthetic scene pool', '200')
+    .option('--seed <seed>', 'seed of the challenge sequence', 'local')
+    .option('--concurrency <n>', 'simultaneous validator requests', '1')
+    .option('--interval-ms <ms>', 'pause between challenges per lane', '0');
+  addSettingOptions(command);
+  return command.action(async (opts: Record<string, unknown>) => {
+    const count = opts.count === undefined ? undefined : positiveInt(opts.count, '--count');
+    const concurrency = positiveInt(opts.concurrency, '--concurrency');
+    const dataDir = expandHome(settingsFrom(opts, env).data_dir);
+    const port = await freePort();
+    const network = await prepareLocalNetwork(dataDir, { ip: '127.0.0.1', port });
+    const settings = settingsFrom(opts, env, {
+      'axon.host': '127.0.0.1',
+      'axon.port': port,
+      'metagraph.file': network.metagraphFile,
+      'log.level': 'warn',
+    });
+    const logger = createLogger({ level: settings['log.level'] });
+    const miner = await buildMiner(settings, logger, { signer: network.miner });
+    const source =
+      typeof opts.data === 'string'
+        ? await openImageFolder(opts.data)
+        : synthSource(positiveInt(opts.synthetic, '--synthetic'));
+    const address = await miner.start();
+    const out = process.stdout;
+    out.write(
+      [
+        '',
+        'roadwork-miner — local mode',
+        `  miner      ${network.miner.ss58}  http://${address.address}:${address.port}/ImageSynapse`,
+        `  validator  ${network.validator.ss58}  (local wallets in ${join(dataDir, 'wallets')})`,
+        `  model      ${miner.predictor.status().modelVersion ?? 'unknown'}  (${settings['model.path'] || 'bundled baseline'})`,
+        `  challenges ${source.name} (${source.images.length} images), validator augmentations, seed ${String(opts.seed)}`,
+        `  metrics    http://${address.address}:${address.port}/metrics`,
+        '',
+        'Scoring as validators do: MCC over the last 100, accuracy over the last 10, reward (0.5·mcc + 0.5·acc)^3.',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const report = new ScoreReport();
+    const tty = out.isTTY === true;
+    const ticker = setInterval(
+      () => out.write(tty ? `\r${report.line()}` : `${report.line()}\n`),
+      tty ? 500 : 5000,
+    );
+    const dendrites = Array.from({ length: concurrency }, () =>
+      createDendrite({ signer: network.validator }),
+    );
+    try {
+      await runLocalValidator({
+        target: { ip: address.address, port: address.port, hotkey: network.miner.ss58 },
+        dendrites,
+        source,
+        rng: createRng(String(opts.seed)),
+        count,
+        intervalMs: positiveInt(opts.intervalMs, '--interval-ms', 0),
+        signal: abort.signal,
+        onAnswer: (answer) => report.add(answer),
+      });
+    } finally {
+      clearInterval(ticker);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      for (const d of dendrites) d.close();
+      await miner.stop();
+      out.write(`${tty ? '\n' : ''}${report.summary()}`);
+      logger.flush();
+    }
+  });
+}
+
+function positiveInt(raw: unknown, flag: string, min = 1): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${flag}: ${String(raw)}; expected an integer ≥ ${min}`,
+    );
+  }
+  return n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

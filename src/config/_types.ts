@@ -1,0 +1,68 @@
+/** Value parsers for settings: each turns a raw string/JSON value into a typed one or says why not. */
+
+/** A parser returns the typed value or throws a plain `Error` whose message says what is expected. */
+export type Parse<T> = (raw: unknown) => T;
+
+/** One setting: its parser, default, environment names, doc line, and whether it is secret. */
+export interface SettingSpec<T> {
+  readonly parse: Parse<T>;
+  readonly default: T;
+  /** Environment variable names, first wins (the reference miner's `miner.env` names included). */
+  readonly env: readonly string[];
+  readonly doc: string;
+  readonly secret?: boolean;
+}
+
+/** Defines a setting (a helper so the schema infers each value's type). */
+export function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
+  return Object.freeze(spec);
+}
+
+/** An integer in [min, max]. */
+export function int(min: number, max: number): Parse<number> {
+  return (raw) => {
+    const n =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** A finite number in [min, max]. */
+export function num(min: number, max: number): Parse<number> {
+  return (raw) => {
+    const n =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** A boolean; accepts true/false, 1/0, yes/no, on/off in any case (Python writes `True`). */
+export const bool: Parse<boolean> = (raw) => {
+  if (typeof raw === 'boolean') return raw;
+  const s = String(raw).trim().toLowerCase();
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  throw new Error('true or false');
+};
+
+/** A string, optionally limited to a set of values. */
+export function str(values?: readonly string[]): Parse<string> {
+  return (raw) => {
+    if (typeof raw !== 'string' && typeof raw !== 'number') throw new Error('a string');
+    const s = String(raw).trim();
+    if (values && !values.includes(s)) throw new Error(`one of: ${values.join(', ')}`);
+    return s;
+  };
+}
+
+/** A list of strings: a JSON array, or a comma-separated string. */
+export const list: Parse<readonly string[]> = (raw) => {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items || items.some((x) => typeof x !== 'string')) throw new Error('a comma-separated list');
+  return Object.freeze(items.map((x: string) => x.trim()).filter((x: string) => x !== ''));
+};

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseEnvFile, redactSettings } from './index.js';
+import { isRoadworkError } from '../errors/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'roadwork-config-'));
+
+test('loadConfig() gives the documented defaults and freezes them', () => {
+  const s = loadConfig();
+  assert.equal(s.netuid, 72);
+  assert.equal(s['axon.port'], 8091);
+  assert.equal(s['blacklist.force_validator_permit'], true);
+  assert.ok(Object.isFrozen(s));
+  assert.throws(() => {
+    (s as Record<string, unknown>).netuid = 1;
+  });
+});
+
+test('loadConfig() takes flags over environment over file over defaults', () => {
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'netuid: 5\naxon:\n  port: 7000\nwallet:\n  name: fromfile\n');
+  const s = loadConfig({
+    file,
+    env: { MINER_AXON_PORT: '7001', WALLET_NAME: 'fromenv' },
+    flags: { 'wallet.name': 'fromflag' },
+  });
+  assert.equal(s.netuid, 5);
+  assert.equal(s['axon.port'], 7001);
+  assert.equal(s['wallet.name'], 'fromflag');
+});
+
+test("loadConfig() accepts the reference miner's miner.env names and Python booleans", () => {
+  const env = parseEnvFile(
+    '# miner.env\nNETUID=323\nSUBTENSOR_NETWORK=test\nWALLET_NAME="miner"\nWALLET_HOTKEY=default\nMINER_AXON_PORT=8092 # comment\nBLACKLIST_FORCE_VALIDATOR_PERMIT=False\nIMAGE_DETECTOR_DEVICE=cuda\n',
+  );
+  const s = loadConfig({ env });
+  assert.equal(s.netuid, 323);
+  assert.equal(s['subtensor.network'], 'test');
+  assert.equal(s['wallet.name'], 'miner');
+  assert.equal(s['axon.port'], 8092);
+  assert.equal(s['blacklist.force_validator_permit'], false);
+  assert.equal(s['model.device'], 'cuda');
+});
+
+test('loadConfig() names the key, the value and the fix for a bad value', () => {
+  assert.throws(
+    () => loadConfig({ env: { MINER_AXON_PORT: '80a' } }),
+    (err) =>
+      isRoadworkError(err, 'ERR_CONFIG_INVALID') &&
+      /axon\.port/.test(err.message) &&
+      /MINER_AXON_PORT/.test(err.message) &&
+      /"80a"/.test(err.message) &&
+      /integer from 0 to 65535/.test(err.message),
+  );
+  assert.throws(
+    () => loadConfig({ flags: { 'subtensor.network': 'mainnet' } }),
+    /one of: finney, test, local/,
+  );
+});
+
+test('loadConfig() rejects unknown keys in a config file with a suggestion', () => {
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ axon: { prot: 1, port: 2 } }));
+  assert.throws(
+    () => loadConfig({ file }),
+    (err) => isRoadworkError(err, 'ERR_CONFIG_UNKNOWN_KEY') && /axon\.prot/.test(err.message),
+  );
+  writeFileSync(file, '{not json');
+  assert.throws(
+    () => loadConfig({ file }),
+    (err) => isRoadworkError(err, 'ERR_CONFIG_FILE'),
+  );
+  assert.throws(
+    () => loadConfig({ file: join(dir, 'missing.yaml') }),
+    (err) => isRoadworkError(err, 'ERR_CONFIG_FILE'),
+  );
+});
+
+test('redactSettings() hides the hotkey secret, also in error messages', () => {
+  const s = loadConfig({ env: { ROADWORK_HOTKEY_SECRET: 'bottom drive obey lake' } });
+  assert.equal(redactSettings(s)['wallet.secret'], '[redacted]');
+  assert.throws(
+    () => loadConfig({ flags: { 'wallet.secret': { a: 1 } } }),
+    (err) => !/"a"/.test((err as Error).message),
+  );
+});
+
+test('list settings accept comma lists and arrays', () => {
+  assert.deepEqual(loadConfig({ env: { BLACKLIST_DENY: ' 5Abc, 5Def ,' } })['blacklist.deny'], [
+    '5Abc',
+    '5Def',
+  ]);
+});

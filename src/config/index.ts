@@ -1,0 +1,124 @@
+/**
+ * Settings are read once: defaults < config file < environment < flags, validated against one schema,
+ * then frozen. Nothing else in the project reads `process.env`.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { RoadworkError } from '../errors/index.js';
+import { SCHEMA, type SettingKey, type Settings } from './schema.js';
+
+export { SCHEMA, type SettingKey, type Settings } from './schema.js';
+export { parseEnvFile } from './_env-file.js';
+
+/** Where settings come from; every part is optional. */
+export interface ConfigSources {
+  /** Values from flags, keyed by setting key (strings as typed, or `true` for a bare boolean flag). */
+  readonly flags?: Readonly<Record<string, unknown>>;
+  /** The process environment (the CLI passes `process.env`; tests pass a plain object). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A config file (JSON or YAML; nested objects or dotted keys). */
+  readonly file?: string;
+  /** Values that replace the schema defaults (e.g. local mode's). */
+  readonly defaults?: Partial<Record<SettingKey, unknown>>;
+}
+
+const KEYS = Object.keys(SCHEMA) as SettingKey[];
+
+/** Reads, merges, validates and freezes the settings; throws a coded error naming key, value and fix. */
+export function loadConfig(sources: ConfigSources = {}): Settings {
+  const fromFile = sources.file ? readConfigFile(sources.file) : {};
+  const env = sources.env ?? {};
+  const out: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const spec = SCHEMA[key];
+    const envName = spec.env.find((name) => env[name] !== undefined && env[name] !== '');
+    const [raw, origin] =
+      sources.flags?.[key] !== undefined
+        ? [sources.flags[key], `flag --${key}`]
+        : envName !== undefined
+          ? [env[envName], `environment ${envName}`]
+          : fromFile[key] !== undefined
+            ? [fromFile[key], `config file key ${key}`]
+            : sources.defaults?.[key] !== undefined
+              ? [sources.defaults[key], `default of ${key}`]
+              : [undefined, ''];
+    if (raw === undefined) {
+      out[key] = spec.default;
+      continue;
+    }
+    try {
+      out[key] = (spec.parse as (raw: unknown) => unknown)(raw);
+    } catch (err) {
+      const shown = spec.secret ? '[redacted]' : JSON.stringify(raw);
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        `Invalid setting ${key} (from ${origin}): ${shown}; expected ${(err as Error).message}`,
+      );
+    }
+  }
+  return Object.freeze(out) as Settings;
+}
+
+/** Settings safe to log or print: secrets replaced. */
+export function redactSettings(settings: Settings): Record<string, unknown> {
+  return Object.fromEntries(
+    KEYS.map((k) => [k, SCHEMA[k].secret && settings[k] !== '' ? '[redacted]' : settings[k]]),
+  );
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RoadworkError('ERR_CONFIG_FILE', `Cannot read config file: ${file}; check the path`, {
+      cause: err,
+    });
+  }
+  let data: unknown;
+  try {
+    const ext = extname(file).toLowerCase();
+    data = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new RoadworkError(
+      'ERR_CONFIG_FILE',
+      `Cannot parse config file ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new RoadworkError('ERR_CONFIG_FILE', `Config file must hold an object of settings: ${file}`);
+  }
+  const flat = flatten(data as Record<string, unknown>);
+  for (const key of Object.keys(flat)) {
+    if (!(key in SCHEMA)) {
+      throw new RoadworkError(
+        'ERR_CONFIG_UNKNOWN_KEY',
+        `Unknown setting in ${file}: ${key}; valid settings are listed by \`roadwork config --help\`${suggest(key)}`,
+      );
+    }
+  }
+  return flat;
+}
+
+/** Turns `{axon: {port: 1}}` into `{'axon.port': 1}`; arrays stay values. */
+function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(key in SCHEMA)) {
+      Object.assign(out, flatten(v as Record<string, unknown>, key));
+    } else out[key] = v;
+  }
+  return out;
+}
+
+function suggest(key: string): string {
+  const tail = key.split('.').pop() ?? key;
+  const near = KEYS.filter((k) => k.endsWith(tail) || k.includes(tail));
+  return near.length ? ` (did you mean ${near.join(', ')}?)` : '';
+}

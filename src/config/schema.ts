@@ -1,0 +1,223 @@
+/** Every setting the miner reads, in one table: parser, default, environment names and doc. */
+import { bool, int, list, num, setting, str } from './_types.js';
+
+/** The settings schema. Keys are Bittensor-style dotted names; flags are `--<key>`. */
+export const SCHEMA = Object.freeze({
+  netuid: setting({
+    parse: int(0, 65535),
+    default: 72,
+    env: ['NETUID'],
+    doc: 'Subnet id (72 mainnet, 323 testnet).',
+  }),
+  'subtensor.network': setting({
+    parse: str(['finney', 'test', 'local']),
+    default: 'finney',
+    env: ['SUBTENSOR_NETWORK'],
+    doc: 'Chain to read the metagraph from; picks the default endpoint.',
+  }),
+  'subtensor.chain_endpoint': setting({
+    parse: str(),
+    default: '',
+    env: ['SUBTENSOR_CHAIN_ENDPOINT'],
+    doc: 'Websocket endpoint; empty means the network default.',
+  }),
+  'wallet.name': setting({
+    parse: str(),
+    default: 'default',
+    env: ['WALLET_NAME'],
+    doc: 'Wallet (coldkey) folder name.',
+  }),
+  'wallet.hotkey': setting({
+    parse: str(),
+    default: 'default',
+    env: ['WALLET_HOTKEY'],
+    doc: 'Hotkey file name.',
+  }),
+  'wallet.path': setting({
+    parse: str(),
+    default: '~/.bittensor/wallets',
+    env: ['WALLET_PATH', 'BT_WALLET_PATH'],
+    doc: 'Folder holding Bittensor wallets.',
+  }),
+  'wallet.secret': setting({
+    parse: str(),
+    default: '',
+    env: ['ROADWORK_HOTKEY_SECRET', 'HOTKEY_MNEMONIC', 'HOTKEY_SEED'],
+    doc: 'Hotkey mnemonic, 0x seed or URI; used instead of the wallet file when set.',
+    secret: true,
+  }),
+  'axon.host': setting({
+    parse: str(),
+    default: '0.0.0.0',
+    env: ['AXON_HOST'],
+    doc: 'Address the axon listens on.',
+  }),
+  'axon.port': setting({
+    parse: int(0, 65535),
+    default: 8091,
+    env: ['MINER_AXON_PORT', 'AXON_PORT'],
+    doc: 'Axon port.',
+  }),
+  'axon.external_ip': setting({
+    parse: str(),
+    default: '',
+    env: ['AXON_EXTERNAL_IP'],
+    doc: 'IP published on chain.',
+  }),
+  'axon.external_port': setting({
+    parse: int(0, 65535),
+    default: 0,
+    env: ['AXON_EXTERNAL_PORT'],
+    doc: 'Port published on chain; 0 = axon.port.',
+  }),
+  'blacklist.force_validator_permit': setting({
+    parse: bool,
+    default: true,
+    env: ['BLACKLIST_FORCE_VALIDATOR_PERMIT'],
+    doc: 'Answer only callers holding a validator permit.',
+  }),
+  'blacklist.allow_non_registered': setting({
+    parse: bool,
+    default: false,
+    env: ['BLACKLIST_ALLOW_NON_REGISTERED'],
+    doc: 'Answer callers that are not in the metagraph (unsafe).',
+  }),
+  'blacklist.min_stake': setting({
+    parse: num(0, 1e15),
+    default: 0,
+    env: ['BLACKLIST_MIN_STAKE'],
+    doc: 'Minimum caller stake.',
+  }),
+  'blacklist.allow': setting({
+    parse: list,
+    default: [],
+    env: ['BLACKLIST_ALLOW'],
+    doc: 'Hotkeys always answered (after signature checks).',
+  }),
+  'blacklist.deny': setting({
+    parse: list,
+    default: [],
+    env: ['BLACKLIST_DENY'],
+    doc: 'Hotkeys never answered.',
+  }),
+  'metagraph.file': setting({
+    parse: str(),
+    default: '',
+    env: ['METAGRAPH_FILE'],
+    doc: 'Static metagraph JSON; empty = live chain.',
+  }),
+  'metagraph.refresh_s': setting({
+    parse: int(10, 86400),
+    default: 600,
+    env: ['METAGRAPH_REFRESH_S'],
+    doc: 'Live refresh interval.',
+  }),
+  'metagraph.stale_after_s': setting({
+    parse: int(10, 864000),
+    default: 3600,
+    env: ['METAGRAPH_STALE_AFTER_S'],
+    doc: 'Age after which readiness reports the metagraph stale.',
+  }),
+  'model.path': setting({
+    parse: str(),
+    default: '',
+    env: ['ROADWORK_MODEL'],
+    doc: 'ONNX model file; empty = the bundled baseline.',
+  }),
+  'model.device': setting({
+    parse: str(['cpu', 'cuda']),
+    default: 'cpu',
+    env: ['IMAGE_DETECTOR_DEVICE'],
+    doc: 'Execution provider.',
+  }),
+  'model.workers': setting({
+    parse: int(1, 64),
+    default: 1,
+    env: ['MODEL_WORKERS'],
+    doc: 'Inference worker threads.',
+  }),
+  'model.detector': setting({
+    parse: str(),
+    default: '',
+    env: ['IMAGE_DETECTOR'],
+    doc: "Reference miner's detector name (recorded, informational).",
+  }),
+  'model.config': setting({
+    parse: str(),
+    default: '',
+    env: ['IMAGE_DETECTOR_CONFIG'],
+    doc: "Reference miner's detector config (informational until the cascade lands).",
+  }),
+  'model.url': setting({
+    parse: str(),
+    default: '',
+    env: ['MODEL_URL'],
+    doc: 'Published model repository URL (model card, registration).',
+  }),
+  'limits.max_body_bytes': setting({
+    parse: int(1024, 64 << 20),
+    default: 1 << 20,
+    env: ['LIMIT_MAX_BODY_BYTES'],
+    doc: 'Largest request body read.',
+  }),
+  'limits.max_header_bytes': setting({
+    parse: int(1024, 1 << 20),
+    default: 16384,
+    env: ['LIMIT_MAX_HEADER_BYTES'],
+    doc: 'Largest request header block.',
+  }),
+  'limits.max_pixels': setting({
+    parse: int(1024, 1 << 28),
+    default: 4_194_304,
+    env: ['LIMIT_MAX_PIXELS'],
+    doc: 'Largest image (width × height) decoded.',
+  }),
+  'limits.decode_timeout_ms': setting({
+    parse: int(10, 60000),
+    default: 2000,
+    env: ['LIMIT_DECODE_TIMEOUT_MS'],
+    doc: 'Longest image decode.',
+  }),
+  'limits.deadline_margin_ms': setting({
+    parse: int(0, 60000),
+    default: 500,
+    env: ['LIMIT_DEADLINE_MARGIN_MS'],
+    doc: 'Kept back from the caller timeout.',
+  }),
+  'limits.max_in_flight': setting({
+    parse: int(1, 100000),
+    default: 32,
+    env: ['LIMIT_MAX_IN_FLIGHT'],
+    doc: 'Requests predicted at once; more wait in the priority queue.',
+  }),
+  'limits.max_queue': setting({
+    parse: int(0, 100000),
+    default: 256,
+    env: ['LIMIT_MAX_QUEUE'],
+    doc: 'Requests waiting; beyond, the lowest stake is shed (503).',
+  }),
+  'nonces.max_entries': setting({
+    parse: int(100, 10_000_000),
+    default: 100_000,
+    env: ['NONCES_MAX_ENTRIES'],
+    doc: 'Bound of the nonce store.',
+  }),
+  data_dir: setting({
+    parse: str(),
+    default: '.data',
+    env: ['ROADWORK_DATA_DIR'],
+    doc: 'Where the miner keeps caches, local wallets and stores.',
+  }),
+  'log.level': setting({
+    parse: str(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    env: ['LOG_LEVEL'],
+    doc: 'Log level.',
+  }),
+});
+
+/** A setting's key. */
+export type SettingKey = keyof typeof SCHEMA;
+
+/** The resolved, frozen settings. */
+export type Settings = { readonly [K in SettingKey]: (typeof SCHEMA)[K]['default'] };

@@ -1,0 +1,101 @@
+/**
+ * The one catalogue of error codes. `docs/errors.md` documents every code; a test keeps them in sync.
+ * `status` is the HTTP status the axon answers with when the error reaches a caller (Bittensor's codes).
+ */
+export const ERRORS = Object.freeze({
+  // Request routing and headers (Bittensor answers 400 / 404).
+  ERR_NOT_FOUND: { status: 404, doc: 'The path names no synapse this axon serves.' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, doc: 'Synapses are sent with POST; health and metrics with GET.' },
+  ERR_HEADER_MISSING: { status: 400, doc: 'A required Bittensor header is missing.' },
+  ERR_HEADER_INVALID: { status: 400, doc: 'A Bittensor header has a malformed value.' },
+  ERR_HEADERS_TOO_LARGE: { status: 400, doc: 'The request headers exceed the configured limit.' },
+  ERR_SYNAPSE_NAME_MISMATCH: { status: 400, doc: 'The `name` header does not match the request path.' },
+  ERR_BODY_HASH_MISMATCH: {
+    status: 400,
+    doc: '`computed_body_hash` is not the hash of the synapse required hash fields.',
+  },
+  // Blacklist (before the body is read; Bittensor answers 403).
+  ERR_CALLER_UNKNOWN: { status: 403, doc: 'The caller hotkey is not registered in the metagraph.' },
+  ERR_CALLER_NO_PERMIT: { status: 403, doc: 'The caller has no validator permit and permits are required.' },
+  ERR_CALLER_LOW_STAKE: { status: 403, doc: "The caller's stake is below `blacklist.min_stake`." },
+  ERR_CALLER_DENIED: { status: 403, doc: 'The caller hotkey is on the deny list.' },
+  ERR_METAGRAPH_UNAVAILABLE: {
+    status: 503,
+    doc: 'No metagraph has been loaded yet, so callers cannot be checked.',
+  },
+  // Verification (Bittensor answers 401).
+  ERR_SIGNATURE_MISSING: { status: 401, doc: 'The signature header is empty or absent (always rejected).' },
+  ERR_SIGNATURE_MALFORMED: { status: 401, doc: 'The signature is not `0x` followed by 64 bytes of hex.' },
+  ERR_SIGNATURE_MISMATCH: {
+    status: 401,
+    doc: 'The sr25519 signature does not verify for the caller hotkey.',
+  },
+  ERR_HOTKEY_INVALID: { status: 401, doc: 'The caller hotkey is not a valid ss58 address.' },
+  ERR_NONCE_INVALID: { status: 400, doc: 'The nonce is not a decimal integer of nanoseconds.' },
+  ERR_NONCE_STALE: { status: 401, doc: 'The first nonce of a `hotkey:uuid` is older than the window.' },
+  ERR_NONCE_REPLAYED: { status: 401, doc: 'The nonce is not greater than the last accepted for the key.' },
+  // Body and image (the caller sent something unusable).
+  ERR_BODY_TOO_LARGE: { status: 413, doc: 'The body exceeds `limits.max_body_bytes`.' },
+  ERR_BODY_INVALID_JSON: { status: 400, doc: 'The body is not a JSON object.' },
+  ERR_IMAGE_MISSING: { status: 400, doc: 'The synapse has no `image` field, or it is empty.' },
+  ERR_IMAGE_BASE64: { status: 400, doc: 'The `image` field is not valid standard base64.' },
+  ERR_IMAGE_FORMAT: { status: 400, doc: 'The image bytes are not a supported image (JPEG, PNG, WebP).' },
+  ERR_IMAGE_TOO_LARGE: { status: 400, doc: 'The image declares more pixels than `limits.max_pixels`.' },
+  ERR_IMAGE_DECODE_TIMEOUT: { status: 408, doc: 'Decoding the image took longer than allowed.' },
+  // Serving.
+  ERR_DEADLINE_EXCEEDED: { status: 408, doc: 'The request could not be answered before its deadline.' },
+  ERR_OVERLOADED: { status: 503, doc: 'The queue is full; the request was shed (lowest stake first).' },
+  ERR_SHUTTING_DOWN: { status: 503, doc: 'The axon is draining for shutdown and takes no new requests.' },
+  ERR_NOT_READY: { status: 503, doc: 'The predictor or the metagraph is not ready yet.' },
+  ERR_INTERNAL: { status: 500, doc: 'An unexpected failure; the log has the cause.' },
+  // Models and workers.
+  ERR_MODEL_LOAD: { status: 500, doc: 'A model file could not be loaded.' },
+  ERR_MODEL_OUTPUT: {
+    status: 500,
+    doc: 'A model produced an output of the wrong shape or a non-finite value.',
+  },
+  ERR_WORKER_CRASHED: { status: 500, doc: 'A worker thread died while it held the job.' },
+  ERR_WORKER_POOL_CLOSED: { status: 503, doc: 'The worker pool was closed before the job ran.' },
+  ERR_STAGE_TIMEOUT: { status: 408, doc: 'A model stage could not finish within its budget.' },
+  // Configuration, wallet and chain (start-up and CLI; never sent to callers).
+  ERR_CONFIG_INVALID: {
+    status: undefined,
+    doc: 'A setting has an invalid value; the message names the key.',
+  },
+  ERR_CONFIG_UNKNOWN_KEY: {
+    status: undefined,
+    doc: 'A config file or flag names a setting that does not exist.',
+  },
+  ERR_CONFIG_FILE: { status: undefined, doc: 'The config file cannot be read or parsed.' },
+  ERR_WALLET_NOT_FOUND: { status: undefined, doc: 'The hotkey file does not exist at the wallet path.' },
+  ERR_WALLET_INVALID: {
+    status: undefined,
+    doc: 'The hotkey file or secret cannot be turned into a keypair.',
+  },
+  ERR_WALLET_EXISTS: {
+    status: undefined,
+    doc: 'A hotkey file already exists where a new one was to be created.',
+  },
+  ERR_METAGRAPH_FILE: { status: undefined, doc: 'The static metagraph file is missing or malformed.' },
+  ERR_CHAIN_UNREACHABLE: { status: undefined, doc: 'The subtensor endpoint did not answer.' },
+  ERR_CHAIN_DECODE: { status: undefined, doc: 'A chain response could not be decoded.' },
+  ERR_DENDRITE_TRANSPORT: {
+    status: undefined,
+    doc: 'The dendrite could not reach the axon (network error).',
+  },
+  ERR_DENDRITE_TIMEOUT: {
+    status: undefined,
+    doc: 'The axon did not answer the dendrite within the timeout.',
+  },
+  ERR_DATASET_INVALID: {
+    status: undefined,
+    doc: 'A labelled image folder or its manifest is missing, empty or malformed.',
+  },
+  ERR_DENDRITE_RESPONSE: {
+    status: undefined,
+    doc: 'The axon answered with a body the dendrite cannot parse.',
+  },
+} satisfies Record<string, { status: number | undefined; doc: string }>);
+
+/** Every error code the project uses. */
+export type ErrorCode = keyof typeof ERRORS;

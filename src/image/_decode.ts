@@ -1,0 +1,111 @@
+// Hardened image decoding: cheap checks on the header first, then a bounded sharp decode to packed RGB.
+import sharp from 'sharp';
+import { RoadworkError, isRoadworkError } from '../errors/index.js';
+import type { RgbImage } from '../predictor/types.js';
+import { decodeStrictBase64 } from './_base64.js';
+import { readImageHeader } from './_sniff.js';
+
+/** Limits for decoding untrusted images. */
+export interface DecodeOptions {
+  /** Longest base64 string accepted. Default 4 000 000 (about 3 MB of image). */
+  readonly maxBase64Chars?: number;
+  /** Most pixels (width × height) an image may declare. Default 16 777 216 (4096²). */
+  readonly maxPixels?: number;
+  /** Wall-clock cap on the decode. Default 2000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * sharp's `failOn`. Default `'error'`: truncated or corrupt pixel data is refused (validators' PIL
+   * JPEGs are well formed, so a broken one is hostile or damaged), while mere libjpeg warnings such as
+   * extraneous bytes still decode. PIL would be laxer; matching it would hide damage as a guess.
+   */
+  readonly failOn?: 'none' | 'truncated' | 'error' | 'warning';
+}
+
+const DEFAULTS = Object.freeze({
+  maxBase64Chars: 4_000_000,
+  maxPixels: 4096 * 4096,
+  timeoutMs: 2000,
+  failOn: 'error' as const,
+});
+
+/** Decodes standard base64 of a JPEG/PNG/WebP into packed 3-channel RGB. */
+export function decodeBase64Image(b64: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  const maxChars = options.maxBase64Chars ?? DEFAULTS.maxBase64Chars;
+  try {
+    return decodeImage(decodeStrictBase64(b64, maxChars), options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Decodes JPEG/PNG/WebP bytes into packed 3-channel RGB (EXIF-oriented, alpha dropped, grey expanded). */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
+  const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const header = readImageHeader(bytes);
+  // Trust nothing but the header here: a 60-byte PNG can declare 30000×30000 and exhaust memory.
+  if (header.width * header.height > maxPixels) {
+    throw new RoadworkError(
+      'ERR_IMAGE_TOO_LARGE',
+      `Image declares too many pixels: ${header.width}×${header.height} (limit ${maxPixels}); send a smaller image.`,
+    );
+  }
+  const pipeline = sharp(bytes, {
+    failOn: options.failOn ?? DEFAULTS.failOn,
+    limitInputPixels: maxPixels,
+    autoOrient: true,
+    sequentialRead: true,
+  })
+    // libvips' own timer is whole seconds; it stops runaway work that our timer has already given up on.
+    .timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw();
+  const { data, info } = await withTimeout(pipeline.toBuffer({ resolveWithObject: true }), timeoutMs);
+  if (info.channels !== 3) {
+    throw new RoadworkError(
+      'ERR_IMAGE_FORMAT',
+      `Image decoded to an unexpected channel count: ${info.channels}; send an RGB or greyscale image.`,
+    );
+  }
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new RoadworkError(
+          'ERR_IMAGE_DECODE_TIMEOUT',
+          `Image decode took too long: over ${timeoutMs} ms; send a smaller or simpler image.`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  // The losing decode still settles later; swallow it so it cannot surface as an unhandled rejection.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (err) {
+    if (isRoadworkError(err)) throw err;
+    throw new RoadworkError(
+      'ERR_IMAGE_FORMAT',
+      `Image data is corrupt or truncated: ${errorText(err)}; send a valid JPEG.`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.trim();
+}

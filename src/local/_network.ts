@@ -1,0 +1,48 @@
+/** A local "subnet" on disk: a miner and a validator hotkey, and a static metagraph naming both. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildMetagraph, writeMetagraphFile } from '../chain/index.js';
+import { createWallet, loadHotkey, type Signer, type WalletLocation } from '../wallet/index.js';
+
+/** What local mode runs on. */
+export interface LocalNetwork {
+  readonly miner: Signer;
+  readonly validator: Signer;
+  readonly metagraphFile: string;
+  readonly walletPath: string;
+}
+
+/** The local validator's stake: enough to pass any sensible `blacklist.min_stake`. */
+export const LOCAL_VALIDATOR_STAKE = 10_000;
+
+/**
+ * Loads (or creates, first time) the local hotkeys under `<dataDir>/wallets`, and writes the
+ * metagraph: uid 0 the validator (permit, stake), uid 1 the miner serving at `axon`.
+ */
+export async function prepareLocalNetwork(
+  dataDir: string,
+  axon: { ip: string; port: number },
+  netuid = 72,
+): Promise<LocalNetwork> {
+  const walletPath = join(dataDir, 'wallets');
+  const miner = await loadOrCreate({ path: walletPath, name: 'local-miner', hotkey: 'default' });
+  const validator = await loadOrCreate({ path: walletPath, name: 'local-validator', hotkey: 'default' });
+  const metagraphFile = join(dataDir, 'local-metagraph.json');
+  const metagraph = buildMetagraph(
+    netuid,
+    0,
+    [
+      { uid: 0, hotkey: validator.ss58, stake: LOCAL_VALIDATOR_STAKE, validatorPermit: true, axon: null },
+      { uid: 1, hotkey: miner.ss58, stake: 0, validatorPermit: false, axon },
+    ],
+    Date.now(),
+  );
+  await writeMetagraphFile(metagraphFile, metagraph);
+  return { miner, validator, metagraphFile, walletPath };
+}
+
+async function loadOrCreate(location: WalletLocation): Promise<Signer> {
+  const file = join(location.path as string, location.name as string, 'hotkeys', location.hotkey as string);
+  if (existsSync(file)) return loadHotkey(location);
+  return (await createWallet(location)).signer;
+}

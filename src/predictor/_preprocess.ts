@@ -1,0 +1,63 @@
+// Turns packed RGB into the float NCHW tensor a model expects (runs inside predictor workers).
+
+/** Per-channel normalisation: value = (pixel / 255 − mean[c]) / std[c]. */
+export interface Normalization {
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+/** ImageNet statistics: what most pretrained image models expect when nothing else is declared. */
+export const IMAGENET_NORMALIZATION: Normalization = Object.freeze({
+  mean: [0.485, 0.456, 0.406] as const,
+  std: [0.229, 0.224, 0.225] as const,
+});
+
+/**
+ * Resizes (bilinear, half-pixel centres, no antialiasing: validators already send 224×224, so this is
+ * almost always the identity) and normalises into a [1,3,size,size] float32 tensor.
+ */
+export function toModelInput(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  size: number,
+  norm: Normalization,
+): Float32Array {
+  if (rgb.length !== width * height * 3) {
+    throw new Error(`Image data length does not match its size: ${rgb.length} for ${width}×${height}×3.`);
+  }
+  const plane = size * size;
+  const out = new Float32Array(3 * plane);
+  const scale = [0, 1, 2].map((c) => 1 / (255 * norm.std[c]!));
+  const shift = [0, 1, 2].map((c) => norm.mean[c]! / norm.std[c]!);
+  if (width === size && height === size) {
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) out[c * plane + i] = rgb[i * 3 + c]! * scale[c]! - shift[c]!;
+    }
+    return out;
+  }
+  const sx = width / size;
+  const sy = height / size;
+  for (let y = 0; y < size; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, height - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < size; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, width - 1);
+      const wx = fx - x0;
+      const a = (y0 * width + x0) * 3;
+      const b = (y0 * width + x1) * 3;
+      const d = (y1 * width + x0) * 3;
+      const e = (y1 * width + x1) * 3;
+      for (let c = 0; c < 3; c++) {
+        const top = rgb[a + c]! + (rgb[b + c]! - rgb[a + c]!) * wx;
+        const bottom = rgb[d + c]! + (rgb[e + c]! - rgb[d + c]!) * wx;
+        out[c * plane + y * size + x] = (top + (bottom - top) * wy) * scale[c]! - shift[c]!;
+      }
+    }
+  }
+  return out;
+}

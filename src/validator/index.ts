@@ -1,0 +1,37 @@
+/** The local validator's core: seeded randomness, the validators' augmentations, challenges and scoring. */
+export { createRng, type Rng } from './_rng.js';
+export {
+  augmentImage,
+  centreSquare,
+  drawLevel,
+  randomSquareCrop,
+  type AugmentLevel,
+  type AugmentOptions,
+  type AugmentParams,
+  type AugmentResult,
+} from './augment.js';
+export {
+  DISTORTION_PARAMETERS,
+  applyDistortion,
+  blur,
+  colourContrast,
+  colourNoise,
+  colourSaturation,
+  jpegStyle,
+  type DistortionName,
+} from './_distortions.js';
+export { flipHorizontal, flipVertical, rotate, type Box, type RotateInterpolation } from './_pixels.js';
+export { JPEG_OPTIONS, decodeRgb, encodeJpeg } from './_codec.js';
+export { createChallenge, type Challenge } from './challenge.js';
+export { openImageFolder, type LabelledImage, type LabelledImageSource } from './sources.js';
+export {
+  SCORING,
+  ScoreBoard,
+  rewardFor,
+  roundHalfEven,
+  windowMetrics,
+  type ScoreBoardOptions,
+  type ScoreUpdate,
+  type ScoredAnswer,
+  type WindowMetrics,
+} from './score.js';

@@ -1,0 +1,131 @@
+// Test harness: a real miner (static metagraph file, real keys, real ONNX baseline) on 127.0.0.1.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import sharp from 'sharp';
+import { buildMiner, type Miner } from '../src/app/index.js';
+import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
+import { loadConfig, type SettingKey } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { hotkeyFromSecret, type Signer } from '../src/wallet/index.js';
+import { generateScene } from '../src/synth/index.js';
+import { createRng } from '../src/validator/index.js';
+
+/** Well-known dev keys derived for real (sr25519, ss58 prefix 42). */
+export const KEYS = {
+  miner: hotkeyFromSecret('bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner'),
+  validator: hotkeyFromSecret(
+    'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
+  ),
+  poorValidator: hotkeyFromSecret(
+    'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Poor',
+  ),
+  otherMiner: hotkeyFromSecret(
+    'bottom drive obey lake curtain smoke basket hold race lonely fit walk//OtherMiner',
+  ),
+  stranger: hotkeyFromSecret(
+    'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Stranger',
+  ),
+} satisfies Record<string, Signer>;
+
+/** A running miner plus where it listens. */
+export interface TestMiner {
+  readonly miner: Miner;
+  readonly port: number;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a miner on a random loopback port with a metagraph of the KEYS. */
+export async function startTestMiner(
+  settings: Partial<Record<SettingKey, unknown>> = {},
+): Promise<TestMiner> {
+  const dir = mkdtempSync(join(tmpdir(), 'roadwork-e2e-'));
+  const file = join(dir, 'metagraph.json');
+  await writeMetagraphFile(
+    file,
+    buildMetagraph(
+      72,
+      100,
+      [
+        { uid: 0, hotkey: KEYS.validator.ss58, stake: 50_000, validatorPermit: true, axon: null },
+        { uid: 1, hotkey: KEYS.poorValidator.ss58, stake: 5, validatorPermit: true, axon: null },
+        {
+          uid: 2,
+          hotkey: KEYS.otherMiner.ss58,
+          stake: 100_000,
+          validatorPermit: false,
+          axon: { ip: '10.0.0.2', port: 8091 },
+        },
+        {
+          uid: 3,
+          hotkey: KEYS.miner.ss58,
+          stake: 0,
+          validatorPermit: false,
+          axon: { ip: '127.0.0.1', port: 8091 },
+        },
+      ],
+      Date.now(),
+    ),
+  );
+  const config = loadConfig({
+    defaults: {
+      'axon.host': '127.0.0.1',
+      'axon.port': 0,
+      'metagraph.file': file,
+      'blacklist.min_stake': 10,
+      data_dir: dir,
+      ...settings,
+    },
+  });
+  const miner = await buildMiner(config, silentLogger(), { signer: KEYS.miner });
+  const address = await miner.start();
+  return { miner, port: address.port, dir, stop: () => miner.stop() };
+}
+
+/** A real 224×224 JPEG (quality 75) of a synthetic street scene, as validators would send. */
+export async function sceneJpeg(seed = 'e2e', roadwork = true): Promise<Buffer> {
+  const scene = generateScene(createRng(seed), { roadwork, width: 320, height: 240 });
+  return sharp(scene.rgb, { raw: { width: scene.width, height: scene.height, channels: 3 } })
+    .resize(224, 224, { fit: 'cover' })
+    .jpeg({ quality: 75 })
+    .toBuffer();
+}
+
+/** What `send` resolves with; `json()` is loosely typed for brevity in assertions. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json(): any;
+}
+
+/** A raw HTTP exchange on loopback. */
+export function send(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
+    // The axon may answer (and close) before a rejected body is fully sent; that is the point.
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err),
+    );
+    if (options.body !== undefined) req.end(options.body);
+    else req.end();
+  });
+}
