@@ -253,7 +253,12 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     // Caller labels only for registered hotkeys: anyone can invent hotkeys, and labels must stay bounded.
     const known = caller !== '' && deps.metagraph.current()?.byHotkey.has(caller) === true;
     deps.metrics.requests.inc({ synapse, status: String(status), code, caller: known ? caller : 'unknown' });
-    deps.metrics.requestSeconds.observe({ synapse, status: String(status) }, (performance.now() - t0) / 1000);
+    const ms = performance.now() - t0;
+    deps.metrics.requestSeconds.observe({ synapse, status: String(status) }, ms / 1000);
+    // Answers to validators at info; rejections at debug, so a flood of junk cannot flood the log.
+    if (status === 200) deps.logger.info({ caller, synapse, ms: round(ms) }, 'Answered');
+    else if (deps.logger.isLevelEnabled('debug'))
+      deps.logger.debug({ caller, synapse, status, code, ms: round(ms) }, 'Rejected');
   }
 
   return {
@@ -281,6 +286,10 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       await closed;
     },
   };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 function header(req: IncomingMessage, name: string): string {

@@ -1,6 +1,7 @@
 /** `roadwork serve`: the miner's axon on the settings' wallet, metagraph and model. */
 import { Command } from 'commander';
 import { buildMiner } from '../app/index.js';
+import { redactSettings } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 import { runUntilSignal } from './_lifecycle.js';
@@ -17,6 +18,7 @@ export function serveCommand(env: Record<string, string | undefined>): Command {
   return command.action(async (opts: Record<string, unknown>) => {
     const settings = settingsFrom(opts, env);
     const logger = createLogger({ level: settings['log.level'] });
+    logger.info({ settings: redactSettings(settings) }, 'Settings');
     const miner = await buildMiner(settings, logger);
     await runUntilSignal(
       logger,
