@@ -1,0 +1,56 @@
+/**
+ * The frozen registry of model runtimes. A cascade stage names a runtime and a capability; an unknown
+ * name fails with the list of valid ones. Each runtime lives in its own folder with one `index.ts`.
+ */
+import { RoadworkError } from '../errors/index.js';
+import type {
+  Capability,
+  ImageEmbedder,
+  ModelRef,
+  ObjectDetector,
+  Runtime,
+  RuntimeContext,
+  TextReader,
+  YesNoVlm,
+} from './types.js';
+
+export type * from './types.js';
+
+/** Every runtime, by name. Add a runtime here (one import, one entry). */
+export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({});
+
+/** The runtime named `name`, or ERR_CONFIG_INVALID listing the valid names. */
+export function getRuntime(name: string, registry: Readonly<Record<string, Runtime>> = RUNTIMES): Runtime {
+  const runtime = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (runtime === undefined) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Unknown runtime: "${name}"; valid runtimes are ${Object.keys(registry).join(', ') || '(none)'}`,
+    );
+  }
+  return runtime;
+}
+
+type Loaded = { embedder: ImageEmbedder; detector: ObjectDetector; reader: TextReader; vlm: YesNoVlm };
+
+/** Loads `ref` as the given capability, or fails naming the runtimes that have it. */
+export async function loadModel<C extends Capability>(
+  capability: C,
+  ref: ModelRef,
+  ctx: RuntimeContext,
+  registry: Readonly<Record<string, Runtime>> = RUNTIMES,
+): Promise<Loaded[C]> {
+  const runtime = getRuntime(ref.runtime, registry);
+  const loader = runtime[capability] as
+    ((ref: ModelRef, ctx: RuntimeContext) => Promise<Loaded[C]>) | undefined;
+  if (loader === undefined) {
+    const able = Object.values(registry)
+      .filter((r) => r[capability] !== undefined)
+      .map((r) => r.name);
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Runtime "${ref.runtime}" has no ${capability}; runtimes with one: ${able.join(', ') || '(none)'}`,
+    );
+  }
+  return loader(ref, ctx);
+}

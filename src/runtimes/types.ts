@@ -1,0 +1,92 @@
+/** What a model runtime can load: image embedders, object detectors, text readers (OCR), yes/no VLMs. */
+import type { Logger } from 'pino';
+import type { RgbImage } from '../predictor/types.js';
+
+/** The kinds of model a runtime can provide. */
+export type Capability = 'embedder' | 'detector' | 'reader' | 'vlm';
+
+/** Per-call limits every model call honours. */
+export interface RunOptions {
+  /** Absolute deadline, ms since epoch. */
+  readonly deadlineMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Names a model for a runtime: a local path, a Hugging Face repo id, a URL, or `builtin:<name>`. */
+export interface ModelRef {
+  readonly runtime: string;
+  readonly model: string;
+  /** Runtime-specific options (validated by the runtime; unknown keys are errors). */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** Shared facilities a runtime may use; built once by the composition root. */
+export interface RuntimeContext {
+  /** Where downloaded models are cached. */
+  readonly cacheDir: string;
+  /** Never touch the network; a missing file is an error naming it. */
+  readonly offline: boolean;
+  readonly device: 'cpu' | 'cuda';
+  /** Worker threads per loaded model. */
+  readonly workers: number;
+  readonly logger: Logger;
+  /** Base URL of the model hub (tests point it at a local server). Default https://huggingface.co */
+  readonly hubUrl?: string;
+}
+
+/** Turns images into fixed-size embeddings (a backbone). */
+export interface ImageEmbedder {
+  readonly dims: number;
+  /** Identifies weights and preprocessing, for caches and bundles. */
+  readonly version: string;
+  /** One embedding per image, in order; batched where the runtime can. */
+  embed(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+/** One detected object; the box is in pixels of the input image, `[x1, y1, x2, y2]`. */
+export interface Detection {
+  readonly label: string;
+  readonly score: number;
+  readonly box: readonly [number, number, number, number];
+}
+
+/** Finds objects. */
+export interface ObjectDetector {
+  readonly version: string;
+  /** Class names the model knows. */
+  readonly labels: readonly string[];
+  detect(image: RgbImage, options: RunOptions): Promise<Detection[]>;
+  close(): Promise<void>;
+}
+
+/** One line of recognised text. */
+export interface TextLine {
+  readonly text: string;
+  readonly score: number;
+  readonly box?: readonly [number, number, number, number];
+}
+
+/** Reads text in an image (OCR). */
+export interface TextReader {
+  readonly version: string;
+  read(image: RgbImage, options: RunOptions): Promise<TextLine[]>;
+  close(): Promise<void>;
+}
+
+/** A vision-language model asked a yes/no question; `pYes` comes from token probabilities. */
+export interface YesNoVlm {
+  readonly version: string;
+  askYesNo(image: RgbImage, question: string, options: RunOptions): Promise<{ pYes: number; answer: string }>;
+  close(): Promise<void>;
+}
+
+/** A runtime: loaders for the capabilities it has. */
+export interface Runtime {
+  readonly name: string;
+  readonly description: string;
+  readonly embedder?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ImageEmbedder>;
+  readonly detector?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ObjectDetector>;
+  readonly reader?: (ref: ModelRef, ctx: RuntimeContext) => Promise<TextReader>;
+  readonly vlm?: (ref: ModelRef, ctx: RuntimeContext) => Promise<YesNoVlm>;
+}
