@@ -40,7 +40,8 @@ function visit(file) {
 for (const file of files) if (!state.has(file)) visit(file);
 
 if (cycles.length > 0) {
-  for (const c of cycles) console.error(`Import cycle: ${c.map((f) => relative(process.cwd(), f)).join(' → ')}`);
+  for (const c of cycles)
+    console.error(`Import cycle: ${c.map((f) => relative(process.cwd(), f)).join(' → ')}`);
   process.exit(1);
 }
 console.log(`No import cycles in ${files.length} files under ${relative(process.cwd(), root) || '.'}`);
