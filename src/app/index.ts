@@ -9,9 +9,16 @@ import type { MetagraphSource } from '../chain/types.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
 import { decodeBase64Image } from '../image/index.js';
+import { createCache, perceptualHash, type CacheKind, type PredictionCache } from '../cache/index.js';
+import {
+  createCascadePredictor,
+  defaultCascadeConfig,
+  loadCascadeConfig,
+  type CascadeConfig,
+} from '../cascade/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
-import { createOnnxPredictor } from '../predictor/index.js';
 import type { Predictor } from '../predictor/types.js';
+import type { RuntimeContext } from '../runtimes/types.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../wallet/index.js';
 import { expandHome } from './_paths.js';
 
@@ -60,13 +67,8 @@ export async function buildMiner(
   const signer = overrides.signer ?? (await loadSigner(settings));
   const metrics = overrides.metrics ?? createMetrics();
   const metagraph = overrides.metagraph ?? buildMetagraphSource(settings, logger, clock);
-  const predictor =
-    overrides.predictor ??
-    createOnnxPredictor({
-      modelPath: settings['model.path'] || DEFAULT_MODEL,
-      workers: settings['model.workers'],
-      device: settings['model.device'] as 'cpu' | 'cuda',
-    });
+  const cache = overrides.predictor ? undefined : buildCache(settings, logger, metrics, clock);
+  const predictor = overrides.predictor ?? (await buildCascade(settings, logger, metrics, clock, cache));
   const axon = createAxon(
     { hotkey: signer.ss58, metagraph, predictor, decode: decodeBase64Image, clock, logger, metrics },
     {
@@ -113,10 +115,65 @@ export async function buildMiner(
     },
     async stop() {
       if (started) await axon.close();
-      await Promise.allSettled([predictor.close(), metagraph.close()]);
+      await Promise.allSettled([predictor.close(), metagraph.close(), cache?.close()]);
       logger.info('Miner stopped');
     },
   };
+}
+
+/** The cascade config the settings name: `cascade.config`, else the default (on `model.path` when set). */
+export function cascadeConfigFor(settings: Settings): Promise<CascadeConfig> | CascadeConfig {
+  const file = settings['cascade.config'];
+  if (file !== '') return loadCascadeConfig(expandHome(file));
+  return defaultCascadeConfig({ modelPath: settings['model.path'] });
+}
+
+/** What model runtimes get from the settings (cache folder, offline mode, device, workers, hub). */
+export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeContext {
+  return {
+    cacheDir: expandHome(settings['models.cache_dir'] || join(settings.data_dir, 'models')),
+    offline: settings['models.offline'],
+    device: settings['model.device'] as 'cpu' | 'cuda',
+    workers: settings['model.workers'],
+    logger,
+    hubUrl: settings['models.hub_url'],
+  };
+}
+
+async function buildCascade(
+  settings: Settings,
+  logger: Logger,
+  metrics: Metrics,
+  clock: Clock,
+  cache: PredictionCache | undefined,
+): Promise<Predictor> {
+  return createCascadePredictor(await cascadeConfigFor(settings), {
+    runtime: runtimeContextFor(settings, logger),
+    logger,
+    clock,
+    metrics,
+    ...(cache === undefined ? {} : { cache, hash: perceptualHash }),
+  });
+}
+
+function buildCache(
+  settings: Settings,
+  logger: Logger,
+  metrics: Metrics,
+  clock: Clock,
+): PredictionCache | undefined {
+  if (settings['cache.kind'] === 'none') return undefined;
+  return createCache(
+    {
+      kind: settings['cache.kind'] as CacheKind,
+      size: settings['cache.size'],
+      ttlS: settings['cache.ttl_s'],
+      redisUrl: settings['cache.redis_url'],
+      // The cascade version is in every key, so miners on one Redis never mix models.
+      namespace: 'roadwork',
+    },
+    { logger, metrics, clock },
+  );
 }
 
 function buildMetagraphSource(settings: Settings, logger: Logger, clock: Clock): MetagraphSource {

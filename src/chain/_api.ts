@@ -54,8 +54,10 @@ export function openChain(endpoint: string, providerFactory: ProviderFactory = w
   const api = new ApiPromise({ provider: providerFactory(endpoint), noInitWarn: true });
   let lastError: string | undefined;
   // Connection failures arrive here while the websocket retries; keep the last one for the message.
+  // The websocket reports them as an ErrorEvent, not an Error, with the reason in its `message` getter.
   api.on('error', (err: unknown) => {
-    lastError = err instanceof Error ? err.message : String(err);
+    const message = (err as { message?: unknown } | null)?.message;
+    lastError = typeof message === 'string' && message !== '' ? message : String(err);
   });
   api.isReadyOrError.catch(() => undefined);
   return {

@@ -1,9 +1,13 @@
 /** One-shot chain reads an operator needs: is my hotkey registered, under which uid, and my row. */
 import type { ApiPromise } from '@polkadot/api';
+import type { ApiDecoration } from '@polkadot/api/types';
 import { RoadworkError } from '../errors/index.js';
 import { runtimeCall } from './_api.js';
 import { decodeNeuronRow, type NeuronRow } from './_decode.js';
 import { hotkeyProblem } from './_validate.js';
+
+/** The live api, or a view pinned to one block (`await api.at(hash)`) so several reads agree. */
+export type ChainReader = Pick<ApiPromise | ApiDecoration<'promise'>, 'query' | 'call'>;
 
 interface OptionLike {
   readonly isSome: boolean;
@@ -29,7 +33,7 @@ function decodeError(what: string): RoadworkError {
 
 /** The hotkey's uid on the subnet (storage `SubtensorModule.Uids`), or undefined when not registered. */
 export async function uidForHotkey(
-  api: ApiPromise,
+  api: ChainReader,
   netuid: number,
   hotkey: string,
 ): Promise<number | undefined> {
@@ -45,13 +49,13 @@ export async function uidForHotkey(
 }
 
 /** Whether the hotkey holds a uid on the subnet. */
-export async function isHotkeyRegistered(api: ApiPromise, netuid: number, hotkey: string): Promise<boolean> {
+export async function isHotkeyRegistered(api: ChainReader, netuid: number, hotkey: string): Promise<boolean> {
   return (await uidForHotkey(api, netuid, hotkey)) !== undefined;
 }
 
 /** The full row of one uid (`NeuronInfoRuntimeApi.get_neuron`), or undefined when the uid is empty. */
 export async function neuronRow(
-  api: ApiPromise,
+  api: ChainReader,
   netuid: number,
   uid: number,
 ): Promise<NeuronRow | undefined> {
@@ -62,7 +66,7 @@ export async function neuronRow(
 
 /** The row of the neuron the hotkey holds on the subnet, or undefined when it is not registered. */
 export async function neuronForHotkey(
-  api: ApiPromise,
+  api: ChainReader,
   netuid: number,
   hotkey: string,
 ): Promise<NeuronRow | undefined> {

@@ -53,3 +53,9 @@ export function serveAxonCall(api: ApiPromise, axon: AxonEndpoint): SubmittableE
     0,
   );
 }
+
+/** `Pallet.call_name` as the runtime spells it (`SubtensorModule.serve_axon`), for messages. */
+export function callName(call: SubmittableExtrinsic<'promise'>): string {
+  const { section } = call.method;
+  return `${section[0]?.toUpperCase() ?? ''}${section.slice(1)}.${call.method.meta.name.toString()}`;
+}

@@ -9,8 +9,23 @@ export {
   formatMetagraphFile,
   type MetagraphFileData,
 } from './_file.js';
-export { connectChain, wsProvider, type ChainProvider, type ProviderFactory } from './_api.js';
-export { isHotkeyRegistered, uidForHotkey, neuronRow, neuronForHotkey } from './_queries.js';
+export { connectChain, fetchNeurons, wsProvider, type ChainProvider, type ProviderFactory } from './_api.js';
+export {
+  isHotkeyRegistered,
+  uidForHotkey,
+  neuronRow,
+  neuronForHotkey,
+  type ChainReader,
+} from './_queries.js';
 export type { NeuronRow } from './_decode.js';
 export { ipFromU128, ipToU128 } from './_ip.js';
 export { serveAxonCall, type AxonEndpoint } from './_serve.js';
+export { hotkeyStatus, subnetSize, subnetExists, type HotkeyStatus } from './_status.js';
+export { planServeAxon, servedAxon, type ServeAxonPlan, type ServedAxon } from './_publish.js';
+export {
+  signAndSubmit,
+  polkadotSigner,
+  describeDispatchError,
+  type SubmitOptions,
+  type Inclusion,
+} from './_submit.js';

@@ -1,8 +1,13 @@
 /** The `roadwork` command tree. */
 import { Command } from 'commander';
+import { calibrateCommand } from './calibrate.js';
+import { chainCommand } from './chain.js';
 import { configCommand } from './config.js';
+import { evalCommand } from './eval.js';
+import { modelsCommand } from './models.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
+import { trainCommand } from './train.js';
 import { walletCommand } from './wallet.js';
 import { VERSION } from './_version.js';
 
@@ -14,6 +19,11 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(startCommand(env))
     .addCommand(serveCommand(env))
+    .addCommand(evalCommand())
+    .addCommand(trainCommand())
+    .addCommand(calibrateCommand())
     .addCommand(walletCommand(env))
+    .addCommand(chainCommand(env))
+    .addCommand(modelsCommand(env))
     .addCommand(configCommand(env));
 }

@@ -56,7 +56,12 @@ export const ERRORS = Object.freeze({
   },
   ERR_WORKER_CRASHED: { status: 500, doc: 'A worker thread died while it held the job.' },
   ERR_WORKER_POOL_CLOSED: { status: 503, doc: 'The worker pool was closed before the job ran.' },
+  ERR_BATCHER_CLOSED: { status: 503, doc: 'The micro-batcher was closed; it takes no new items.' },
   ERR_STAGE_TIMEOUT: { status: 408, doc: 'A model stage could not finish within its budget.' },
+  ERR_MODEL_SERVER: {
+    status: 503,
+    doc: 'A model server (a VLM behind an OpenAI-compatible API) could not be reached or refused the request.',
+  },
   // Configuration, wallet and chain (start-up and CLI; never sent to callers).
   ERR_CONFIG_INVALID: {
     status: undefined,
@@ -79,6 +84,14 @@ export const ERRORS = Object.freeze({
   ERR_METAGRAPH_FILE: { status: undefined, doc: 'The static metagraph file is missing or malformed.' },
   ERR_CHAIN_UNREACHABLE: { status: undefined, doc: 'The subtensor endpoint did not answer.' },
   ERR_CHAIN_DECODE: { status: undefined, doc: 'A chain response could not be decoded.' },
+  ERR_CHAIN_SUBMIT: {
+    status: undefined,
+    doc: 'The chain refused an extrinsic, or did not include it in time; the message has its reason.',
+  },
+  ERR_HOTKEY_NOT_REGISTERED: {
+    status: undefined,
+    doc: 'The hotkey holds no uid on the subnet; register it with btcli (the coldkey pays).',
+  },
   ERR_DENDRITE_TRANSPORT: {
     status: undefined,
     doc: 'The dendrite could not reach the axon (network error).',

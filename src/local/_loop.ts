@@ -1,7 +1,8 @@
 /** The local validator loop: challenges → signed requests → the subnet's scoring, bounded and stoppable. */
+import { dendriteLane } from '../eval/index.js';
+import type { AxonTarget, Dendrite } from '../protocol/index.js';
 import type { Challenge, LabelledImageSource, Rng, ScoreUpdate } from '../validator/index.js';
-import { ScoreBoard, createChallenge } from '../validator/index.js';
-import { imageSynapse, type AxonTarget, type Dendrite } from '../protocol/index.js';
+import { ChallengeSequence, ScoreBoard, runChallenges } from '../validator/index.js';
 
 /** One scored answer. */
 export interface LocalAnswer {
@@ -31,44 +32,28 @@ export interface LocalLoopOptions {
   readonly onAnswer?: (answer: LocalAnswer) => void;
 }
 
-/** Runs the loop until `count` or abort; resolves with the score board. */
+/**
+ * Runs the loop until `count` or abort; resolves with the score board. Challenges come from one
+ * seeded sequence (challenge i does not depend on lane timing) and are scored in index order.
+ */
 export async function runLocalValidator(options: LocalLoopOptions): Promise<ScoreBoard> {
   const board = new ScoreBoard();
-  const limit = options.count ?? Number.POSITIVE_INFINITY;
-  let issued = 0;
-  // Challenges are drawn in one sequence from the seeded rng, so a run is repeatable for one lane.
-  const next = async (): Promise<{ i: number; challenge: Challenge } | undefined> => {
-    if (issued >= limit || options.signal?.aborted) return undefined;
-    const i = issued++;
-    return { i, challenge: await createChallenge(options.source, options.rng) };
-  };
-  const lane = async (dendrite: Dendrite) => {
-    for (let job = await next(); job; job = await next()) {
-      const result = await dendrite.call(options.target, imageSynapse(job.challenge.imageB64), {
-        timeoutS: options.timeoutS ?? 9,
-      });
-      const raw = result.ok ? result.fields?.prediction : undefined;
-      const prediction = typeof raw === 'number' && Number.isFinite(raw) ? raw : -1;
-      const score = board.record(prediction === -1 ? null : prediction, job.challenge.label);
-      const { imageB64: _drop, ...challenge } = job.challenge;
+  const lanes = options.dendrites.map((d) => dendriteLane(d, options.target, { timeoutS: options.timeoutS }));
+  await runChallenges(new ChallengeSequence(options.source, options.rng), lanes, {
+    count: options.count,
+    intervalMs: options.intervalMs,
+    signal: options.signal,
+    onResult: ({ i, challenge, answer }) => {
+      const score = board.record(answer.prediction === -1 ? null : answer.prediction, challenge.label);
       options.onAnswer?.({
-        i: job.i,
+        i,
         challenge,
-        prediction,
-        statusCode: result.statusCode,
-        latencyMs: result.elapsedMs,
+        prediction: answer.prediction,
+        statusCode: answer.statusCode,
+        latencyMs: answer.latencyMs,
         score,
       });
-      if (options.intervalMs) await sleep(options.intervalMs, options.signal);
-    }
-  };
-  await Promise.all(options.dendrites.map(lane));
-  return board;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    },
   });
+  return board;
 }

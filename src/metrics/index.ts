@@ -12,6 +12,12 @@ export interface Metrics {
   readonly queueDepth: Gauge;
   readonly metagraphBlock: Gauge;
   readonly metagraphAgeSeconds: Gauge;
+  readonly stageRuns: Counter<'stage' | 'kind'>;
+  readonly stageExits: Counter<'stage' | 'exit'>;
+  readonly stageSkips: Counter<'stage' | 'reason'>;
+  readonly stageSeconds: Histogram<'stage'>;
+  readonly cacheLookups: Counter<'backend' | 'result'>;
+  readonly cacheErrors: Counter<'backend' | 'op'>;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
@@ -65,6 +71,43 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     metagraphAgeSeconds: new Gauge({
       name: `${prefix}metagraph_age_seconds`,
       help: 'Age of the metagraph snapshot.',
+      registers,
+    }),
+    stageRuns: new Counter({
+      name: `${prefix}cascade_stage_runs_total`,
+      help: 'Cascade stage runs that produced an outcome, by stage and kind.',
+      labelNames: ['stage', 'kind'] as const,
+      registers,
+    }),
+    stageExits: new Counter({
+      name: `${prefix}cascade_stage_exits_total`,
+      help: 'Requests answered early by a stage, by stage and exit (positive, negative).',
+      labelNames: ['stage', 'exit'] as const,
+      registers,
+    }),
+    stageSkips: new Counter({
+      name: `${prefix}cascade_stage_skips_total`,
+      help: 'Cascade stages skipped, by stage and reason (deadline, timeout, error, aborted).',
+      labelNames: ['stage', 'reason'] as const,
+      registers,
+    }),
+    stageSeconds: new Histogram({
+      name: `${prefix}cascade_stage_duration_seconds`,
+      help: 'Cascade stage latency per run, by stage.',
+      labelNames: ['stage'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    cacheLookups: new Counter({
+      name: `${prefix}cache_lookups_total`,
+      help: 'Prediction cache lookups by backend (memory, redis) and result (hit, miss).',
+      labelNames: ['backend', 'result'] as const,
+      registers,
+    }),
+    cacheErrors: new Counter({
+      name: `${prefix}cache_errors_total`,
+      help: 'Prediction cache backend failures (the lookup fell back to memory) by backend and operation.',
+      labelNames: ['backend', 'op'] as const,
       registers,
     }),
   });

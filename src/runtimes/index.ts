@@ -3,6 +3,11 @@
  * name fails with the list of valid ones. Each runtime lives in its own folder with one `index.ts`.
  */
 import { RoadworkError } from '../errors/index.js';
+import { onnxRuntime } from './onnx/index.js';
+import { openaiRuntime } from './openai/index.js';
+import { ppocrRuntime } from './ppocr/index.js';
+import { tfjsRuntime } from './tfjs/index.js';
+import { transformersRuntime } from './transformers/index.js';
 import type {
   Capability,
   ImageEmbedder,
@@ -17,7 +22,13 @@ import type {
 export type * from './types.js';
 
 /** Every runtime, by name. Add a runtime here (one import, one entry). */
-export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({});
+export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({
+  onnx: onnxRuntime,
+  openai: openaiRuntime,
+  ppocr: ppocrRuntime,
+  tfjs: tfjsRuntime,
+  transformers: transformersRuntime,
+});
 
 /** The runtime named `name`, or ERR_CONFIG_INVALID listing the valid names. */
 export function getRuntime(name: string, registry: Readonly<Record<string, Runtime>> = RUNTIMES): Runtime {

@@ -35,3 +35,11 @@ export {
   type ScoredAnswer,
   type WindowMetrics,
 } from './score.js';
+export {
+  ChallengeSequence,
+  runChallenges,
+  type ChallengeResult,
+  type Lane,
+  type LaneAnswer,
+  type RunChallengesOptions,
+} from './run.js';

@@ -1,0 +1,26 @@
+/**
+ * The inference cascade: stages (classifier, backbone + head, detectors, VLM, OCR) from one config,
+ * run in order under the request deadline with early exits, fused in log-odds into one p(roadwork).
+ */
+export {
+  createCascadePredictor,
+  type CascadeDeps,
+  type CascadePredictor,
+  type CascadeStageResult,
+  type ResultCache,
+} from './_predictor.js';
+export {
+  loadCascadeConfig,
+  parseCascadeConfig,
+  type CascadeConfig,
+  type ParseOptions,
+  type StageSpec,
+} from './_config.js';
+export { DEFAULT_CASCADE, defaultCascadeConfig } from './default.js';
+export { FUSIONS, logOddsFusion, type Fusion, type LogOddsOptions } from './fusion.js';
+export { STAGE_KINDS, getStageKind } from './_kinds.js';
+export { DEFAULT_OBJECT_CLASSES, ROADWORK_OBJECTS } from './_kind-detector.js';
+export { DEFAULT_QUESTION } from './_kind-vlm.js';
+export { buildViews, isViewName } from './_tta.js';
+export { defineStage, type StageBody } from './_common.js';
+export type * from './types.js';

@@ -1,0 +1,187 @@
+/** `roadwork chain`: the operator's chain commands (status, serve-axon, metagraph); never the coldkey. */
+import type { ApiPromise } from '@polkadot/api';
+import { Command } from 'commander';
+import { loadSigner } from '../app/index.js';
+import {
+  buildMetagraph,
+  connectChain,
+  fetchNeurons,
+  formatMetagraphFile,
+  hotkeyStatus,
+  planServeAxon,
+  resolveEndpoint,
+  signAndSubmit,
+  writeMetagraphFile,
+  type ProviderFactory,
+} from '../chain/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
+import type { Settings } from '../config/index.js';
+import { RoadworkError, isRoadworkError } from '../errors/index.js';
+import type { Signer } from '../wallet/index.js';
+import { formatMetagraph, formatPlan, formatStatus } from './_chain-format.js';
+import { addSettingOptions, settingsFrom } from './_settings.js';
+
+/** What the chain commands take from outside; tests replay a recorded chain through `providerFactory`. */
+export interface ChainCommandDeps {
+  /** The transport for an endpoint; default a reconnecting websocket. */
+  readonly providerFactory?: ProviderFactory;
+  /** Loads the hotkey from the settings; default the wallet file or `wallet.secret`. */
+  readonly loadSigner?: (settings: Settings) => Promise<Signer> | Signer;
+  /** Where results go; default `process.stdout`. */
+  readonly stdout?: { write(text: string): unknown };
+  /** Stamps a fetched metagraph; default the system clock. */
+  readonly clock?: Clock;
+}
+
+type Opts = Record<string, unknown>;
+
+function seconds(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback * 1000;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `--timeout is not a positive number of seconds: "${String(value)}". Give e.g. --timeout 30.`,
+    );
+  }
+  return n * 1000;
+}
+
+function walletFlags(s: Settings): string {
+  return `--wallet.name ${s['wallet.name']} --wallet.hotkey ${s['wallet.hotkey']}`;
+}
+
+async function withChain<T>(
+  settings: Settings,
+  deps: ChainCommandDeps,
+  timeoutMs: number,
+  work: (api: ApiPromise, endpoint: string) => Promise<T>,
+): Promise<T> {
+  const endpoint = resolveEndpoint(settings['subtensor.chain_endpoint'] || settings['subtensor.network']);
+  let api: ApiPromise;
+  try {
+    api = await connectChain(endpoint, { timeoutMs, providerFactory: deps.providerFactory });
+  } catch (err) {
+    if (!isRoadworkError(err, 'ERR_CHAIN_UNREACHABLE')) throw err;
+    const last = /\(last error: (.*)\)/.exec(err.message)?.[1];
+    throw new RoadworkError(
+      'ERR_CHAIN_UNREACHABLE',
+      `Cannot reach the subtensor node within ${timeoutMs / 1000} s: ${endpoint}` +
+        `${last ? ` (last error: ${last})` : ''}. Check the network, ` +
+        'try another node with --subtensor.chain_endpoint wss://HOST:PORT (or a local one: ' +
+        '--subtensor.network local), or wait longer with --timeout.',
+      { cause: err },
+    );
+  }
+  try {
+    return await work(api, endpoint);
+  } finally {
+    await api.disconnect().catch(() => undefined);
+  }
+}
+
+// Flags of the subcommand first, then the shared timeout and every setting, so --help reads top-down.
+function withSettings(command: Command): Command {
+  command.option(
+    '--timeout <seconds>',
+    'seconds to wait for the node (default: 30) and for inclusion (default: 60)',
+  );
+  return addSettingOptions(command);
+}
+
+/** Builds the `chain` command group. */
+export function chainCommand(env: Record<string, string | undefined>, deps: ChainCommandDeps = {}): Command {
+  const out = deps.stdout ?? process.stdout;
+  const signerOf = deps.loadSigner ?? loadSigner;
+
+  const status = new Command('status')
+    .description("Show the hotkey's registration on the subnet: uid, stake, scores, axon")
+    .option('--json', 'print JSON')
+    .option('--ss58 <address>', "check this hotkey address instead of the wallet's");
+  withSettings(status).action(async (opts: Opts) => {
+    const s = settingsFrom(opts, env);
+    const hotkey = typeof opts.ss58 === 'string' ? opts.ss58 : (await signerOf(s)).ss58;
+    await withChain(s, deps, seconds(opts.timeout, 30), async (api, endpoint) => {
+      const report = await hotkeyStatus(api, s.netuid, hotkey);
+      if (opts.json) {
+        out.write(
+          `${JSON.stringify({ endpoint, registered: report.neuron !== undefined, ...report }, null, 2)}\n`,
+        );
+      } else out.write(formatStatus(report, endpoint, walletFlags(s)));
+    });
+  });
+
+  const serve = new Command('serve-axon')
+    .description("Publish the axon's public ip and port on chain, signed by the hotkey")
+    .option('--ip <address>', 'public IPv4 or IPv6 address (default: axon.external_ip)')
+    .option('--port <port>', 'public port (default: axon.external_port, else axon.port)')
+    .option('--dry-run', 'print the call and its bytes; sign and send nothing');
+  withSettings(serve).action(async (opts: Opts) => {
+    const s = settingsFrom(opts, env);
+    const ip = typeof opts.ip === 'string' ? opts.ip : s['axon.external_ip'];
+    if (ip === '') {
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        'No public ip to publish: "". Give --ip or set axon.external_ip to the address validators dial.',
+      );
+    }
+    const port = opts.port === undefined ? s['axon.external_port'] || s['axon.port'] : Number(opts.port);
+    const signer = await signerOf(s);
+    await withChain(s, deps, seconds(opts.timeout, 30), async (api) => {
+      const plan = await planServeAxon(api, signer.ss58, { netuid: s.netuid, ip, port });
+      out.write(formatPlan(plan));
+      if (opts.dryRun) {
+        const note = plan.unchanged
+          ? ' The chain already holds this axon: a real run would skip.'
+          : plan.uid === undefined
+            ? ' The hotkey is not registered: a real run would stop here.'
+            : '';
+        out.write(`Dry run: nothing was signed or sent.${note}\n`);
+        return;
+      }
+      if (plan.unchanged) {
+        out.write(`Skipped: the chain already holds ${ip}:${port} for this hotkey; nothing to send.\n`);
+        return;
+      }
+      if (plan.uid === undefined) {
+        throw new RoadworkError(
+          'ERR_HOTKEY_NOT_REGISTERED',
+          `The hotkey is not registered on subnet ${s.netuid}: ${signer.ss58}. Register it first: ` +
+            `btcli subnet register --netuid ${s.netuid} ${walletFlags(s)} (the coldkey pays; roadwork never touches it).`,
+        );
+      }
+      out.write('Signing with the hotkey and submitting...\n');
+      const done = await signAndSubmit(api, plan.call, signer, { timeoutMs: seconds(opts.timeout, 60) });
+      out.write(
+        `Included in block ${done.blockHash} (tx ${done.txHash}). ` +
+          'Validators see the axon at their next metagraph sync.\n',
+      );
+    });
+  });
+
+  const metagraph = new Command('metagraph')
+    .description("Fetch the subnet's metagraph: a table, JSON, or a file for --metagraph.file")
+    .option('--out <file>', 'write the static metagraph file format there')
+    .option('--json', 'print the static metagraph file format');
+  withSettings(metagraph).action(async (opts: Opts) => {
+    const s = settingsFrom(opts, env);
+    await withChain(s, deps, seconds(opts.timeout, 30), async (api) => {
+      const { block, neurons } = await fetchNeurons(api, s.netuid);
+      const mg = buildMetagraph(s.netuid, block, neurons, (deps.clock ?? systemClock()).nowMs());
+      if (typeof opts.out === 'string') {
+        await writeMetagraphFile(opts.out, mg);
+        out.write(
+          `Wrote ${neurons.length} neurons of subnet ${s.netuid} at block ${block} to ${opts.out}. ` +
+            `Serve from it with --metagraph.file ${opts.out}\n`,
+        );
+      } else if (opts.json) out.write(formatMetagraphFile(mg));
+      else out.write(formatMetagraph(mg));
+    });
+  });
+
+  return new Command('chain')
+    .description('Chain commands for the miner hotkey: status, serve-axon, metagraph (never the coldkey)')
+    .addCommand(status)
+    .addCommand(serve)
+    .addCommand(metagraph);
+}

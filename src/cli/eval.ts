@@ -1,0 +1,155 @@
+/** `roadwork eval`: score an axon with signed challenges (or a model offline) and write JSON, JSONL and HTML. */
+import { Command } from 'commander';
+import { DEFAULT_MODEL } from '../app/index.js';
+import { RoadworkError } from '../errors/index.js';
+import {
+  evaluateAxon,
+  evaluateOffline,
+  openEvalData,
+  resolveModelConfig,
+  summaryTable,
+  validatorSigners,
+  type EvalRunOptions,
+  type OutputStream,
+} from '../eval/index.js';
+
+/** Where the command writes; tests pass their own. */
+export interface EvalIo {
+  readonly stdout?: OutputStream;
+  readonly stderr?: OutputStream;
+}
+
+const HELP = `
+Online:  roadwork eval --axon http://HOST:PORT --axon-hotkey SS58 --data DIR --n N --seed S \\
+           [--wallet.name W --wallet.hotkey H | --validator-mnemonic "…"] [--concurrency C] \\
+           --json OUT.json --records OUT.jsonl [--html OUT.html]
+Load:    roadwork eval --axon … --axon-hotkey … --data synth --validators 10 --concurrency 4 --duration 60
+Offline: roadwork eval --offline [--config MODEL] --data DIR --n N --seed S --json OUT.json --records OUT.jsonl
+
+--data takes a folder with pos/ and neg/ (or manifest.csv with file,label[,group]), or synth[:N].
+Offline --config accepts an .onnx model file or a JSON file {"model": "path.onnx"} (path relative to
+the JSON file); without it, the bundled baseline model. With --validators K > 1 and a mnemonic,
+validator k signs as MNEMONIC//k (k = 0…K-1); with a wallet, all validators share its hotkey.
+See docs/eval.md.`;
+
+/** Builds the `eval` command. */
+export function evalCommand(io: EvalIo = {}): Command {
+  return new Command('eval')
+    .description('Score a miner as validators do (signed challenges, MCC, reward EMA) and write reports')
+    .option('--axon <url>', 'the axon to evaluate, http://HOST:PORT')
+    .option('--axon-hotkey <ss58>', "the miner's hotkey")
+    .option('--offline', 'score a model in-process instead of over HTTP')
+    .option('--config <file>', 'offline: an .onnx model or a JSON file {"model": "path.onnx"}')
+    .option('--data <dir>', 'labelled images: a folder (pos/ neg/ or manifest.csv) or synth[:N]')
+    .option('--n <n>', 'number of challenges')
+    .option('--seed <seed>', 'seed of the challenge sequence', 'eval')
+    .option('--wallet.path <dir>', 'wallets folder of the validator hotkey', '~/.bittensor/wallets')
+    .option('--wallet.name <name>', 'wallet of the validator hotkey', 'default')
+    .option('--wallet.hotkey <name>', 'validator hotkey name', 'default')
+    .option(
+      '--validator-mnemonic <secret>',
+      'validator key as a mnemonic or secret URI (instead of a wallet)',
+    )
+    .option('--validators <k>', 'simulated validators', '1')
+    .option('--concurrency <c>', 'simultaneous requests per validator (offline: worker threads)', '1')
+    .option('--rate <r>', 'total requests per second (default: as fast as answered)')
+    .option('--duration <s>', 'stop issuing challenges after this many seconds')
+    .option('--timeout <s>', "the validator's timeout; later answers are -1", '9')
+    .option('--json <file>', 'write the summary as JSON')
+    .option('--records <file>', 'write one JSON line per challenge')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .addHelpText('after', HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const stdout = io.stdout ?? process.stdout;
+      const stderr = io.stderr ?? process.stderr;
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await run(opts, stderr, abort.signal);
+        stdout.write(`\n${summaryTable(result.report)}`);
+        const files = [opts.json, opts.records, opts.html].filter((f) => typeof f === 'string');
+        if (files.length) stdout.write(`\nWrote ${files.join(', ')}\n`);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
+
+async function run(opts: Record<string, unknown>, stderr: OutputStream, signal: AbortSignal) {
+  if (typeof opts.data !== 'string') {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      'Missing --data: give a folder with pos/ and neg/, or synth[:N].',
+    );
+  }
+  const count = opts.n === undefined ? undefined : number(opts.n, '--n', { integer: true, min: 1 });
+  const durationS =
+    opts.duration === undefined ? undefined : number(opts.duration, '--duration', { min: 0.001 });
+  if (count === undefined && durationS === undefined) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      'Missing --n: give the number of challenges (or --duration).',
+    );
+  }
+  const common: EvalRunOptions = {
+    source: await openEvalData(opts.data),
+    seed: String(opts.seed),
+    count,
+    durationMs: durationS === undefined ? undefined : durationS * 1000,
+    ratePerS: opts.rate === undefined ? undefined : number(opts.rate, '--rate', { min: 0.001 }),
+    signal,
+    jsonFile: optionalString(opts.json),
+    recordsFile: optionalString(opts.records),
+    htmlFile: optionalString(opts.html),
+    progress: stderr,
+  };
+  const concurrency = number(opts.concurrency, '--concurrency', { integer: true, min: 1 });
+  const timeoutS = number(opts.timeout, '--timeout', { min: 0.001 });
+  if (opts.offline === true) {
+    const model = await resolveModelConfig(optionalString(opts.config), DEFAULT_MODEL);
+    return evaluateOffline({ ...common, model, concurrency, timeoutS });
+  }
+  if (typeof opts.axon !== 'string' || typeof opts.axonHotkey !== 'string') {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      'Missing --axon or --axon-hotkey: give the miner as --axon http://HOST:PORT --axon-hotkey SS58, or use --offline.',
+    );
+  }
+  const signers = await validatorSigners(
+    {
+      secret: optionalString(opts.validatorMnemonic),
+      wallet: {
+        path: String(opts['wallet.path']),
+        name: String(opts['wallet.name']),
+        hotkey: String(opts['wallet.hotkey']),
+      },
+    },
+    number(opts.validators, '--validators', { integer: true, min: 1 }),
+  );
+  return evaluateAxon({
+    ...common,
+    axon: opts.axon,
+    axonHotkey: opts.axonHotkey,
+    signers,
+    concurrency,
+    timeoutS,
+  });
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function number(raw: unknown, flag: string, rule: { integer?: boolean; min: number }): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${flag}: ${String(raw)}. Give ${rule.integer ? 'an integer' : 'a number'} ≥ ${rule.min}.`,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,128 @@
+/** `roadwork models`: list the configured cascade's models, pull them into the cache, check every stage. */
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { cascadeConfigFor, runtimeContextFor } from '../app/index.js';
+import { systemClock } from '../clock/index.js';
+import type { CascadeConfig } from '../cascade/index.js';
+import { modelCacheFolder, parseModelSource, pullModel } from '../hub/index.js';
+import { createLogger } from '../log/index.js';
+import { generateScene } from '../synth/index.js';
+import { createRng } from '../validator/index.js';
+import { addSettingOptions, settingsFrom } from './_settings.js';
+
+/** Builds the `models` command and its `list`, `pull` and `check` subcommands. */
+export function modelsCommand(env: Record<string, string | undefined>): Command {
+  const command = new Command('models').description("The cascade's models: list, pull into the cache, check");
+  const sub = (name: string, description: string) =>
+    addSettingOptions(command.command(name).description(description));
+  sub('list', 'list every model of the configured cascade and where it is').action(
+    async (opts: Record<string, unknown>) => {
+      const settings = settingsFrom(opts, env);
+      const config = await cascadeConfigFor(settings);
+      const ctx = runtimeContextFor(settings, createLogger({ level: 'silent' }));
+      process.stdout.write(`cascade ${config.source}\n`);
+      for (const m of modelsOf(config))
+        process.stdout.write(
+          `${m.stage.padEnd(16)} ${m.role.padEnd(12)} ${m.runtime.padEnd(12)} ${m.model}  [${where(m.model, ctx.cacheDir)}]\n`,
+        );
+    },
+  );
+  sub('pull', 'download every hub model of the configured cascade into the cache').action(
+    async (opts: Record<string, unknown>) => {
+      const settings = settingsFrom(opts, env);
+      const config = await cascadeConfigFor(settings);
+      const ctx = {
+        ...runtimeContextFor(settings, createLogger({ level: 'silent' })),
+        hubToken: settings['models.hub_token'] || undefined,
+      };
+      for (const m of modelsOf(config)) {
+        if (hubSource(m.model) === undefined) {
+          process.stdout.write(`${m.model}: local${existsSync(m.model) ? '' : ' (MISSING)'}\n`);
+          continue;
+        }
+        let last = 0;
+        const result = await pullModel(m.model, ctx, {
+          onProgress: (p) => {
+            if (Date.now() - last < 500 && p.loaded !== p.total) return;
+            last = Date.now();
+            const pct = p.total ? ` ${Math.round((100 * p.loaded) / p.total)}%` : '';
+            process.stderr.write(
+              `  [${p.fileIndex}/${p.fileCount}] ${p.file} ${(p.loaded / 1e6).toFixed(1)} MB${pct}\n`,
+            );
+          },
+        });
+        process.stdout.write(
+          `${m.model}: ${result.files.length} files in ${result.folder} (${result.downloaded} downloaded, ${(result.bytes / 1e6).toFixed(1)} MB)\n`,
+        );
+      }
+    },
+  );
+  sub('check', 'load every stage, run it on a test image, report latency and version').action(
+    async (opts: Record<string, unknown>) => {
+      const settings = settingsFrom(opts, env);
+      const config = await cascadeConfigFor(settings);
+      const logger = createLogger({ level: 'warn' });
+      const runtime = runtimeContextFor(settings, logger);
+      const scene = generateScene(createRng('models-check'), { roadwork: true, width: 224, height: 224 });
+      const image = { data: scene.rgb, width: scene.width, height: scene.height };
+      let failures = 0;
+      for (const spec of config.stages) {
+        const stage = spec.kind.create(spec.common, spec.config as never, {
+          runtime,
+          clock: systemClock(),
+          logger,
+        });
+        const name = `${spec.common.name} (${spec.common.kind})`;
+        try {
+          const t0 = performance.now();
+          await stage.start();
+          const loadMs = performance.now() - t0;
+          const t1 = performance.now();
+          const signal = new AbortController().signal;
+          const out = await stage.run({
+            image,
+            views: [image],
+            deadlineMs: Date.now() + 60_000,
+            signal,
+            results: [],
+          });
+          const runMs = performance.now() - t1;
+          const p = out.probability === undefined ? 'no evidence' : `p=${out.probability.toFixed(4)}`;
+          process.stdout.write(
+            `ok   ${name}: ${p}${out.exit ? ` exit=${out.exit}` : ''}, load ${loadMs.toFixed(0)} ms, run ${runMs.toFixed(1)} ms, version ${stage.status().version}\n`,
+          );
+        } catch (err) {
+          failures++;
+          process.stdout.write(`FAIL ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+        } finally {
+          await stage.close().catch(() => undefined);
+        }
+      }
+      if (failures > 0) process.exitCode = 1;
+    },
+  );
+  return command;
+}
+
+function modelsOf(config: CascadeConfig) {
+  return config.stages.flatMap((s) =>
+    s.kind.models(s.config as never).map((m) => ({ stage: s.common.name, ...m })),
+  );
+}
+
+function hubSource(model: string): { repo: string; revision: string } | undefined {
+  try {
+    const source = parseModelSource(model);
+    return source.kind === 'hub' ? source : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function where(model: string, cacheDir: string): string {
+  if (/^(https?:|builtin:)/.test(model)) return 'remote';
+  const hub = hubSource(model);
+  if (hub === undefined) return existsSync(model) ? 'local' : 'MISSING';
+  const folder = modelCacheFolder(cacheDir, hub.repo, hub.revision);
+  return existsSync(folder) ? `cached ${folder}` : 'not pulled';
+}

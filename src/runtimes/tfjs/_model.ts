@@ -1,0 +1,225 @@
+// Loads a TensorFlow.js model (the MobileNetV2 inside nsfwjs, or a local folder) on the wasm backend.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type * as Tf from '@tensorflow/tfjs';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
+import { RoadworkError } from '../../errors/index.js';
+
+const require = createRequire(import.meta.url);
+
+/** What the worker needs to rebuild the same feature extractor. */
+export interface TfjsModelSpec {
+  /** `builtin:mobilenetv2` or a folder holding `model.json` and its weight shards. */
+  readonly model: string;
+  /** Layer (layers model) or node (graph model) whose output is the embedding; default: the model output. */
+  readonly layer?: string;
+  /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */
+  readonly inputRange: readonly [number, number];
+  /** Hand-made features appended to the embedding (src/features). */
+  readonly extras?: readonly 'colour-shape'[];
+}
+
+/** A loaded feature extractor inside one worker. */
+export interface TfjsFeatures {
+  readonly dims: number;
+  readonly inputSize: number;
+  /** Weights digest + layer: identifies what the embedding means. */
+  readonly version: string;
+  /** Embeds a batch of packed-RGB images (any size: resized bilinearly to the input size). */
+  embed(images: readonly { data: Uint8Array; width: number; height: number }[]): Float32Array[];
+}
+
+interface Artifacts {
+  readonly topology: Record<string, unknown>;
+  readonly format: string | undefined;
+  readonly weightSpecs: Tf.io.WeightsManifestEntry[];
+  readonly weightData: ArrayBuffer;
+}
+
+/** The nsfwjs bundles are browserify UMD files exporting the model JSON and a base64 shard. */
+function builtinArtifacts(name: string): { artifacts: Artifacts; layer: string; tag: string } {
+  if (name !== 'mobilenetv2') {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Unknown tfjs builtin model: "builtin:${name}"; valid builtins are builtin:mobilenetv2`,
+    );
+  }
+  // Absolute paths bypass nsfwjs's `exports` map, which hides the bundles behind dynamic imports.
+  const root = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
+  const json = require(join(root, 'model.min.js')) as {
+    modelTopology: Record<string, unknown>;
+    weightsManifest: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
+  };
+  const parts = json.weightsManifest.flatMap((g) =>
+    g.paths.map((p) => Buffer.from(require(join(root, `${p}.min.js`)) as string, 'base64')),
+  );
+  const pkg = require(join(root, '..', '..', '..', 'package.json')) as { version: string };
+  return {
+    artifacts: {
+      topology: json.modelTopology,
+      format: 'layers-model',
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: toArrayBuffer(Buffer.concat(parts)),
+    },
+    // `flatten_1` is the 1280-d global average pool, just before nsfwjs's own classifier layers.
+    layer: 'flatten_1',
+    tag: `nsfwjs-${pkg.version}-mobilenetv2`,
+  };
+}
+
+async function folderArtifacts(dir: string): Promise<Artifacts> {
+  const file = join(dir, 'model.json');
+  let json: {
+    modelTopology?: Record<string, unknown>;
+    format?: string;
+    weightsManifest?: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
+  };
+  try {
+    json = JSON.parse(await readFile(file, 'utf8')) as typeof json;
+  } catch (err) {
+    throw new RoadworkError(
+      'ERR_MODEL_LOAD',
+      `Cannot read the tfjs model: ${file}; give a folder holding model.json and its shards`,
+      { cause: err },
+    );
+  }
+  const groups = json.weightsManifest ?? [];
+  const parts: Buffer[] = [];
+  for (const p of groups.flatMap((g) => g.paths)) {
+    try {
+      parts.push(await readFile(join(dir, p)));
+    } catch (err) {
+      throw new RoadworkError('ERR_MODEL_LOAD', `Cannot read a tfjs weight shard: ${join(dir, p)}`, {
+        cause: err,
+      });
+    }
+  }
+  return {
+    topology: json.modelTopology ?? {},
+    format: json.format,
+    weightSpecs: groups.flatMap((g) => g.weights),
+    weightData: toArrayBuffer(Buffer.concat(parts)),
+  };
+}
+
+function toArrayBuffer(buf: Buffer): ArrayBuffer {
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+/** Starts the wasm backend from the binaries inside node_modules, so nothing is fetched. */
+async function wasmBackend(): Promise<typeof Tf> {
+  const tf = require('@tensorflow/tfjs') as typeof Tf;
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof TfWasm;
+  const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  wasm.setWasmPaths(`${dist}/`);
+  if (!(await tf.setBackend('wasm'))) {
+    throw new RoadworkError('ERR_MODEL_LOAD', `The tfjs wasm backend failed to start: ${dist}`);
+  }
+  await tf.ready();
+  return tf;
+}
+
+/** Loads the model and builds the embedding function; call once per worker. */
+export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeatures> {
+  const tf = await wasmBackend();
+  let artifacts: Artifacts;
+  let layer = spec.layer;
+  let tag: string;
+  if (spec.model.startsWith('builtin:')) {
+    const b = builtinArtifacts(spec.model.slice('builtin:'.length));
+    artifacts = b.artifacts;
+    layer ??= b.layer;
+    tag = b.tag;
+  } else {
+    artifacts = await folderArtifacts(spec.model);
+    tag = 'tfjs';
+  }
+  const digest = createHash('sha256').update(new Uint8Array(artifacts.weightData)).digest('hex');
+  const handler: Tf.io.IOHandler = {
+    load: () =>
+      Promise.resolve({
+        modelTopology: artifacts.topology,
+        ...(artifacts.format === undefined ? {} : { format: artifacts.format }),
+        weightSpecs: artifacts.weightSpecs,
+        weightData: artifacts.weightData,
+      }),
+  };
+  const run =
+    artifacts.format === 'graph-model'
+      ? await graphRunner(tf, handler, layer)
+      : await layersRunner(tf, handler, layer);
+  const [lo, hi] = spec.inputRange;
+  const size = run.inputSize;
+  const embed = (images: readonly { data: Uint8Array; width: number; height: number }[]) =>
+    tf.tidy(() => {
+      const batch = tf.stack(
+        images.map((img) => {
+          const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat();
+          const scaled = t.mul((hi - lo) / 255).add(lo) as Tf.Tensor3D;
+          return img.width === size && img.height === size
+            ? scaled
+            : tf.image.resizeBilinear(scaled, [size, size], false, true);
+        }),
+      ) as Tf.Tensor4D;
+      const out = run.forward(batch);
+      const flat = out.reshape([images.length, -1]);
+      const values = flat.dataSync() as Float32Array;
+      const dims = flat.shape[1] as number;
+      return images.map((_, i) => values.slice(i * dims, (i + 1) * dims));
+    });
+  const probe = embed([{ data: new Uint8Array(size * size * 3), width: size, height: size }]);
+  const dims = probe[0]!.length;
+  return {
+    dims,
+    inputSize: size,
+    version: `tfjs:${tag}:${layer ?? 'output'}:${dims}:${digest.slice(0, 12)}:${lo},${hi}`,
+    embed,
+  };
+}
+
+interface Runner {
+  readonly inputSize: number;
+  forward(batch: Tf.Tensor4D): Tf.Tensor;
+}
+
+async function layersRunner(
+  tf: typeof Tf,
+  handler: Tf.io.IOHandler,
+  layer: string | undefined,
+): Promise<Runner> {
+  const model = await tf.loadLayersModel(handler);
+  let target: Tf.LayersModel = model;
+  if (layer !== undefined) {
+    const found = model.layers.find((l) => l.name === layer);
+    if (found === undefined) {
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        `The tfjs model has no layer: "${layer}"; its last layers are ${model.layers
+          .slice(-6)
+          .map((l) => l.name)
+          .join(', ')}`,
+      );
+    }
+    target = tf.model({ inputs: model.inputs, outputs: found.output as Tf.SymbolicTensor });
+  }
+  const shape = model.inputs[0]?.shape ?? [];
+  return {
+    inputSize: typeof shape[1] === 'number' ? shape[1] : 224,
+    forward: (batch) => target.predict(batch) as Tf.Tensor,
+  };
+}
+
+async function graphRunner(
+  tf: typeof Tf,
+  handler: Tf.io.IOHandler,
+  node: string | undefined,
+): Promise<Runner> {
+  const model = await tf.loadGraphModel(handler);
+  const shape = model.inputs[0]?.shape ?? [];
+  return {
+    inputSize: typeof shape[1] === 'number' && shape[1] > 0 ? shape[1] : 224,
+    forward: (batch) => (node === undefined ? model.execute(batch) : model.execute(batch, node)) as Tf.Tensor,
+  };
+}

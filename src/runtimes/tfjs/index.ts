@@ -1,0 +1,145 @@
+/**
+ * The `tfjs` runtime: TensorFlow.js image embedders on the wasm backend, in worker threads. The
+ * builtin `builtin:mobilenetv2` is the ImageNet MobileNetV2 shipped inside the `nsfwjs` npm package,
+ * so it installs with `npm ci` and runs offline.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { RoadworkError, isRoadworkError } from '../../errors/index.js';
+import type { RgbImage } from '../../predictor/types.js';
+import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
+import type { TfjsModelSpec } from './_model.js';
+import type { TfjsAnswer, TfjsJob } from './_worker.js';
+
+const OPTION_KEYS = ['layer', 'inputRange', 'extras'] as const;
+const EXTRAS = ['colour-shape'] as const;
+
+/** The `tfjs` runtime (embedders only). */
+export const tfjsRuntime: Runtime = Object.freeze({
+  name: 'tfjs',
+  description:
+    'TensorFlow.js models on the wasm backend (builtin:mobilenetv2 from nsfwjs, or a model.json folder)',
+  embedder: loadTfjsEmbedder,
+});
+
+/** Reads and checks a `ModelRef`'s options for the tfjs runtime. */
+export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
+  const options = ref.options ?? {};
+  const bad = (what: string): never => {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid tfjs option ${what}; tfjs options are ${OPTION_KEYS.join(', ')}`,
+    );
+  };
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_KEYS as readonly string[]).includes(key)) bad(`key: "${key}"`);
+  }
+  const layer = options.layer;
+  if (layer !== undefined && (typeof layer !== 'string' || layer === '')) bad(`layer: ${String(layer)}`);
+  const range = options.inputRange ?? [0, 1];
+  if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => Number.isFinite(v))) {
+    bad(`inputRange: ${JSON.stringify(range)} (want [lo, hi])`);
+  }
+  const extras = options.extras ?? [];
+  if (!Array.isArray(extras) || !extras.every((e) => (EXTRAS as readonly unknown[]).includes(e))) {
+    bad(`extras: ${JSON.stringify(extras)} (valid extras: ${EXTRAS.join(', ')})`);
+  }
+  const model = ref.model;
+  if (!model.startsWith('builtin:') && /^[a-z]+:\/\//i.test(model)) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `The tfjs runtime loads only local folders and builtins: ${model}; download the model folder first`,
+    );
+  }
+  return {
+    model: model.startsWith('builtin:') || isAbsolute(model) ? model : resolve(model),
+    ...(layer === undefined ? {} : { layer: layer as string }),
+    inputRange: range as [number, number],
+    ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
+  };
+}
+
+/** Loads a tfjs embedder: `ctx.workers` worker threads, each with its own wasm backend and model copy. */
+export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Promise<ImageEmbedder> {
+  const spec = tfjsModelSpec(ref);
+  const pool = createWorkerPool<TfjsJob, TfjsAnswer>({
+    file: resolveWorkerFile(import.meta.url, './_worker'),
+    size: Math.max(1, ctx.workers),
+    workerData: spec,
+    onEvent: (event) => ctx.logger.warn({ event: event.type, slot: event.slot }, 'tfjs worker event'),
+  });
+  try {
+    await pool.start();
+  } catch (err) {
+    await pool.drain().catch(() => undefined);
+    if (isRoadworkError(err)) throw err;
+    throw new RoadworkError('ERR_MODEL_LOAD', `The tfjs model failed to load: ${ref.model}`, { cause: err });
+  }
+  const info = await pool.run({ kind: 'info' });
+  if (Array.isArray(info)) throw new RoadworkError('ERR_MODEL_OUTPUT', 'tfjs worker answered info with data');
+  ctx.logger.info({ model: ref.model, version: info.version, workers: ctx.workers }, 'tfjs embedder ready');
+  return new TfjsEmbedder(pool, info.dims, info.version, Math.max(1, ctx.workers));
+}
+
+class TfjsEmbedder implements ImageEmbedder {
+  readonly dims: number;
+  readonly version: string;
+  readonly #pool: WorkerPool<TfjsJob, TfjsAnswer>;
+  readonly #workers: number;
+
+  constructor(pool: WorkerPool<TfjsJob, TfjsAnswer>, dims: number, version: string, workers: number) {
+    this.#pool = pool;
+    this.dims = dims;
+    this.version = version;
+    this.#workers = workers;
+  }
+
+  async embed(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    const timeoutMs = options.deadlineMs - Date.now();
+    if (timeoutMs <= 0) {
+      throw new RoadworkError(
+        'ERR_DEADLINE_EXCEEDED',
+        `Embedding deadline already passed: ${-timeoutMs} ms ago`,
+      );
+    }
+    // One slice per worker: the wasm backend is single-threaded, so parallelism comes from the pool.
+    const per = Math.ceil(images.length / this.#workers);
+    const slices: RgbImage[][] = [];
+    for (let i = 0; i < images.length; i += per) slices.push(images.slice(i, i + per));
+    const results = await Promise.all(
+      slices.map((slice) => {
+        // Own copies: buffers are transferred, and the caller's images must stay intact.
+        const batch = slice.map((img) => ({
+          data: img.data.slice().buffer,
+          width: img.width,
+          height: img.height,
+        }));
+        return this.#pool.run(
+          { kind: 'embed', images: batch, deadlineMs: options.deadlineMs },
+          {
+            transfer: batch.map((b) => b.data),
+            timeoutMs,
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          },
+        );
+      }),
+    );
+    const out = results.flatMap((r) => {
+      if (!Array.isArray(r))
+        throw new RoadworkError('ERR_MODEL_OUTPUT', 'tfjs worker answered embed with info');
+      return r;
+    });
+    if (out.length !== images.length || out.some((e) => e.length !== this.dims)) {
+      throw new RoadworkError(
+        'ERR_MODEL_OUTPUT',
+        `tfjs embedder returned ${out.length} embeddings for ${images.length} images (want ${this.dims} dims each)`,
+      );
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.drain();
+  }
+}

@@ -1,0 +1,88 @@
+// The tfjs runtime on the real MobileNetV2 weights shipped in nsfwjs, in real worker threads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { generateScene } from '../../synth/index.js';
+import { createRng } from '../../validator/index.js';
+import type { RgbImage } from '../../predictor/types.js';
+import type { RuntimeContext } from '../types.js';
+import { loadTfjsEmbedder, tfjsModelSpec } from './index.js';
+
+function context(workers: number): RuntimeContext {
+  return {
+    cacheDir: '/nonexistent',
+    offline: true,
+    device: 'cpu',
+    workers,
+    logger: pino({ level: 'silent' }),
+  };
+}
+
+function scene(seed: string, roadwork: boolean, width = 224, height = 224): RgbImage {
+  const s = generateScene(createRng(seed), { roadwork, width, height });
+  return { width: s.width, height: s.height, data: s.rgb };
+}
+
+test(
+  'the tfjs embedder runs the nsfwjs MobileNetV2 and gives 1280 finite, deterministic numbers',
+  { timeout: 120_000 },
+  async () => {
+    const images = [scene('a', true), scene('b', false), scene('c', true, 320, 240)];
+    const first = await loadTfjsEmbedder({ runtime: 'tfjs', model: 'builtin:mobilenetv2' }, context(2));
+    let again: Float32Array[];
+    let once: Float32Array[];
+    try {
+      assert.equal(first.dims, 1280);
+      assert.match(first.version, /^tfjs:nsfwjs-4\.3\.0-mobilenetv2:flatten_1:1280:[0-9a-f]{12}:0,1$/);
+      once = await first.embed(images, { deadlineMs: Date.now() + 60_000 });
+      again = await first.embed(images, { deadlineMs: Date.now() + 60_000 });
+    } finally {
+      await first.close();
+    }
+    assert.equal(once.length, 3);
+    for (const e of once) {
+      assert.equal(e.length, 1280);
+      assert.ok(e.every(Number.isFinite));
+      // ReLU features after average pooling: non-negative and not all zero.
+      assert.ok(e.every((v) => v >= 0) && e.some((v) => v > 0));
+    }
+    assert.deepEqual(again, once);
+    // Different images give different embeddings.
+    assert.notDeepEqual(once[0], once[1]);
+
+    // A fresh load (one worker, so every image takes another batch path) reproduces them exactly.
+    const second = await loadTfjsEmbedder({ runtime: 'tfjs', model: 'builtin:mobilenetv2' }, context(1));
+    try {
+      const [solo] = await second.embed([images[1]!], { deadlineMs: Date.now() + 60_000 });
+      for (let i = 0; i < 1280; i++) assert.ok(Math.abs(solo![i]! - once[1]![i]!) < 1e-4);
+    } finally {
+      await second.close();
+    }
+  },
+);
+
+test('tfjsModelSpec() rejects unknown options and URLs, naming the valid options', () => {
+  assert.throws(
+    () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { size: 3 } }),
+    /Invalid tfjs option key: "size"; tfjs options are layer, inputRange/,
+  );
+  assert.throws(
+    () => tfjsModelSpec({ runtime: 'tfjs', model: 'https://x/model.json' }),
+    /only local folders/,
+  );
+  assert.equal(tfjsModelSpec({ runtime: 'tfjs', model: 'm' }).model.startsWith('/'), true);
+});
+
+test('an unknown builtin or layer fails to load with the valid names', { timeout: 60_000 }, async () => {
+  await assert.rejects(
+    loadTfjsEmbedder({ runtime: 'tfjs', model: 'builtin:resnet' }, context(1)),
+    /valid builtins are builtin:mobilenetv2/,
+  );
+  await assert.rejects(
+    loadTfjsEmbedder(
+      { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { layer: 'nope' } },
+      context(1),
+    ),
+    /no layer: "nope"; its last layers are .*flatten_1/,
+  );
+});

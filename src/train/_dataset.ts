@@ -1,0 +1,51 @@
+// Assembles cached embeddings into training rows: one per (image, view), with its TTA twin.
+import { RoadworkError } from '../errors/index.js';
+import type { LabelledImageSource } from '../validator/index.js';
+import type { EmbeddingCache } from './_cache.js';
+import { viewKey, type ViewSpec } from './_views.js';
+
+/** One view of one image, with the embedding of its horizontal flip when TTA views were cached. */
+export interface ViewRow {
+  /** Index into the source's images. */
+  readonly image: number;
+  readonly group: string;
+  readonly label: 0 | 1;
+  readonly level: number;
+  readonly x: Float32Array;
+  readonly xh?: Float32Array;
+}
+
+/** The group family a manifest group belongs to, for per-family reports (see the data README). */
+export function groupFamily(group: string): string {
+  if (group.startsWith('mi3-') || group.startsWith('vtti-')) return 'dashcam work zones';
+  if (group.startsWith('kitti')) return 'KITTI';
+  if (group.startsWith('udacity')) return 'highway';
+  if (group.startsWith('tracon')) return 'web photos';
+  return group === 'pos' || group === 'neg' ? 'folder' : 'other';
+}
+
+/** Rows for every image and non-flipped view; fails naming the first missing embedding. */
+export function assembleRows(
+  source: LabelledImageSource,
+  cache: EmbeddingCache,
+  options: { seed: string; views: readonly ViewSpec[] },
+): ViewRow[] {
+  const rows: ViewRow[] = [];
+  source.images.forEach((img, image) => {
+    for (const view of options.views.filter((v) => !v.hflip)) {
+      const key = viewKey(img.id, options.seed, view);
+      const x = cache.get(key);
+      if (x === undefined) {
+        throw new RoadworkError(
+          'ERR_DATASET_INVALID',
+          `Embedding missing from the cache: ${key}; run the embedding step again (it resumes)`,
+        );
+      }
+      const xh = options.views.some((v) => v.hflip && v.level === view.level && v.k === view.k)
+        ? cache.get(viewKey(img.id, options.seed, { ...view, hflip: true }))
+        : undefined;
+      rows.push({ image, group: img.group, label: img.label, level: view.level, x, ...(xh ? { xh } : {}) });
+    }
+  });
+  return rows;
+}

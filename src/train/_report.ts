@@ -1,0 +1,53 @@
+// Plain-text tables of training reports: metrics per slice with CIs, and the accuracy-vs-coverage sweep.
+import type { SweepRow } from './_calibrate.js';
+import type { Estimate } from './_metrics.js';
+import type { EvalReport, SliceReport } from './_pipeline.js';
+
+function est(e: Estimate | undefined): string {
+  if (e === undefined || !Number.isFinite(e.value)) return '–';
+  return `${e.value.toFixed(3)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}]`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function sliceRow(name: string, s: SliceReport): string[] {
+  return [
+    name,
+    String(s.n),
+    String(s.positives),
+    est(s.mcc),
+    est(s.accuracy),
+    est(s.auc),
+    s.reward === undefined ? '–' : s.reward.toFixed(3),
+  ];
+}
+
+/** The metrics table: overall, per level, per group family (95 % group-bootstrap intervals). */
+export function reportTable(r: EvalReport): string {
+  const rows = [
+    sliceRow('all views', r.overall),
+    ...Object.entries(r.levels).map(([k, s]) => sliceRow(k, s)),
+    ...Object.entries(r.families).map(([k, s]) => sliceRow(k, s)),
+  ];
+  return table(['slice', 'n', 'pos', 'MCC [95% CI]', 'accuracy [95% CI]', 'AUC [95% CI]', 'reward'], rows);
+}
+
+/** The accuracy-vs-coverage table of symmetric exit thresholds. */
+export function sweepTable(rows: readonly SweepRow[]): string {
+  return table(
+    ['exit if p ≥', 'or p ≤', 'coverage', 'accuracy on exits', 'exits'],
+    rows.map((r) => [
+      r.high.toFixed(2),
+      r.low.toFixed(2),
+      r.coverage.toFixed(3),
+      Number.isFinite(r.accuracy) ? r.accuracy.toFixed(3) : '–',
+      String(r.exits),
+    ]),
+  );
+}
+
+export { table };

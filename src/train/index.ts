@@ -1,0 +1,230 @@
+/**
+ * Training and calibration of classifier heads on frozen-backbone embeddings of validator-style
+ * augmented views: embedding cache, grouped cross-validation, temperature, decision shift, exits.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { Head } from '../heads/index.js';
+import { loadModel, type ModelRef, type RuntimeContext } from '../runtimes/index.js';
+import { openImageFolder } from '../validator/index.js';
+import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
+import { openEmbeddingCache } from './_cache.js';
+import { assembleRows, type ViewRow } from './_dataset.js';
+import { embedSource } from './_embed.js';
+import { scores } from './_metrics.js';
+import {
+  calibration,
+  crossCalibrate,
+  crossValidate,
+  evaluate,
+  fitHead,
+  rowLogits,
+  type EvalReport,
+  type TrainConfig,
+} from './_pipeline.js';
+import type { ProgressStream } from './_progress.js';
+import { reportTable, sweepTable, table } from './_report.js';
+import { planViews } from './_views.js';
+
+export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
+export { planViews, renderView, viewKey, type ViewSpec } from './_views.js';
+export { groupFolds, groupHoldout } from './_split.js';
+export { fitLogistic, fitMlp, logits, matrixOf, type Matrix, type Labelled } from './_fit.js';
+export {
+  fitTemperature,
+  decisionShift,
+  thresholdSweep,
+  chooseExits,
+  nll,
+  type SweepRow,
+} from './_calibrate.js';
+export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
+export { groupFamily, type ViewRow } from './_dataset.js';
+export type { EvalReport, TrainConfig } from './_pipeline.js';
+
+/** Where a dataset's embeddings come from. */
+export interface EmbeddingOptions {
+  readonly data: string;
+  readonly embedder: ModelRef;
+  readonly runtime: RuntimeContext;
+  /** Embedding cache root. */
+  readonly cacheDir: string;
+  /** Views per augmentation level 0..3. */
+  readonly perLevel: readonly number[];
+  /** Also embed each view's horizontal flip (TTA). */
+  readonly tta: boolean;
+  readonly seed: string;
+  readonly progress?: ProgressStream;
+  readonly signal?: AbortSignal;
+}
+
+/** Embeds (what the cache lacks) and assembles the rows of a labelled folder; returns the embedder version. */
+export async function embeddedRows(
+  options: EmbeddingOptions,
+): Promise<{ rows: ViewRow[]; version: string; dims: number }> {
+  const source = await openImageFolder(options.data);
+  const embedder = await loadModel('embedder', options.embedder, options.runtime);
+  const views = planViews(options.perLevel, options.tta);
+  try {
+    const cache = await openEmbeddingCache(options.cacheDir, {
+      version: embedder.version,
+      dims: embedder.dims,
+    });
+    await embedSource(source, embedder, cache, {
+      seed: options.seed,
+      views,
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return {
+      rows: assembleRows(source, cache, { seed: options.seed, views }),
+      version: embedder.version,
+      dims: embedder.dims,
+    };
+  } finally {
+    await embedder.close();
+  }
+}
+
+/** Options of `trainHead`. */
+export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
+  /** L2 strengths tried; the best cross-validated balanced MCC wins. */
+  readonly l2: readonly number[];
+  readonly log: (line: string) => void;
+  readonly logger?: Logger;
+}
+
+/** What `trainHead` produced. */
+export interface TrainResult {
+  readonly head: Head;
+  readonly report: EvalReport;
+  readonly l2: number;
+  readonly exits?: SweepRow;
+}
+
+/**
+ * Grouped CV over the L2 grid, cross-fitted calibration for honest metrics, then the final head on
+ * every row with temperature, shift and exits from all out-of-fold logits.
+ */
+export function trainHead(
+  rows: readonly ViewRow[],
+  embedderVersion: string,
+  options: TrainHeadOptions,
+): TrainResult {
+  const y = Uint8Array.from(rows, (r) => r.label);
+  let best: { l2: number; mcc: number; z: Float64Array; fold: Int32Array; p: Float64Array } | undefined;
+  for (const l2 of options.l2) {
+    const config: TrainConfig = { ...options, l2 };
+    const t0 = Date.now();
+    const { logits: z, fold } = crossValidate(rows, config);
+    const p = crossCalibrate(z, y, fold, options.folds);
+    const s = scores(p, y);
+    options.log(
+      `${options.model} l2=${l2}: grouped ${options.folds}-fold CV MCC ${s.mcc.toFixed(3)}, accuracy ${s.accuracy.toFixed(3)}, AUC ${s.auc.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    if (best === undefined || s.mcc > best.mcc) best = { l2, mcc: s.mcc, z, fold, p };
+  }
+  if (best === undefined) throw new Error('trainHead() needs at least one l2 value');
+  const config: TrainConfig = { ...options, l2: best.l2 };
+  const report = evaluate(best.p, rows, options.seed);
+  const { temperature, shift } = calibration(best.z, y);
+  const final = fitHead(rows, config);
+  const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
+  const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
+  const summary = (s: (typeof report)['overall']) => ({
+    n: s.n,
+    mcc: s.mcc,
+    accuracy: s.accuracy,
+    auc: s.auc,
+    ...(s.reward === undefined ? {} : { reward: s.reward }),
+  });
+  const head: Head = {
+    ...final,
+    temperature,
+    shift,
+    embedder: embedderVersion,
+    metrics: {
+      protocol: `${options.folds}-fold grouped CV (manifest groups), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}`,
+      l2: best.l2,
+      ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
+      seed: options.seed,
+      overall: summary(report.overall),
+      levels: Object.fromEntries(Object.entries(report.levels).map(([k, s]) => [k, summary(s)])),
+      families: Object.fromEntries(Object.entries(report.families).map(([k, s]) => [k, summary(s)])),
+      ...(exits
+        ? {
+            exits: {
+              high: exits.high,
+              low: exits.low,
+              coverage: exits.coverage,
+              accuracy: exits.accuracy,
+              target: options.targetAccuracy,
+            },
+          }
+        : {}),
+    },
+  };
+  return { head, report, l2: best.l2, ...(exits ? { exits } : {}) };
+}
+
+/** Recalibrates a head on rows it was not trained on: temperature, shift and the exit sweep. */
+export function calibrateHead(
+  head: Head,
+  rows: readonly ViewRow[],
+  options: { tta: boolean; targetAccuracy: number; seed: string },
+): { head: Head; report: EvalReport; exits?: SweepRow } {
+  const config: TrainConfig = {
+    model: head.type,
+    l2: 0,
+    hidden: 0,
+    folds: 1,
+    seed: options.seed,
+    tta: options.tta,
+    trainOnFlips: false,
+    targetAccuracy: options.targetAccuracy,
+  };
+  const y = Uint8Array.from(rows, (r) => r.label);
+  const z = rowLogits(head, rows, config);
+  const { temperature, shift } = calibration(z, y);
+  const p = Float64Array.from(z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
+  const report = evaluate(p, rows, options.seed);
+  const exits = chooseExits(report.sweep, options.targetAccuracy);
+  return {
+    head: {
+      ...head,
+      temperature,
+      shift,
+      metrics: {
+        ...head.metrics,
+        calibration: {
+          n: rows.length,
+          temperature,
+          shift,
+          ...(exits
+            ? {
+                exits: {
+                  high: exits.high,
+                  low: exits.low,
+                  coverage: exits.coverage,
+                  accuracy: exits.accuracy,
+                },
+              }
+            : {}),
+        },
+      },
+    },
+    report,
+    ...(exits ? { exits } : {}),
+  };
+}
+
+/** Writes a head file (pretty enough to diff, numbers rounded to float32 precision). */
+export async function writeHead(file: string, head: Head): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const round = (_k: string, v: unknown) =>
+    typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v;
+  await writeFile(file, `${JSON.stringify(head, round)}\n`);
+}
+
+export { reportTable, sweepTable, table };
