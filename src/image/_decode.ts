@@ -1,9 +1,11 @@
-// Hardened image decoding: cheap checks on the header first, then a bounded sharp decode to packed RGB.
+// Hardened image decoding: cheap checks on the header first, then a bounded decode to packed RGB
+// (libjpeg-turbo via @napi-rs/image for plain JPEGs, sharp for everything else).
 import sharp from 'sharp';
 import { RoadworkError, isRoadworkError } from '../errors/index.js';
 import type { RgbImage } from '../predictor/types.js';
 import { decodeStrictBase64 } from './_base64.js';
 import { readImageHeader } from './_sniff.js';
+import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';
 
 /** Limits for decoding untrusted images. */
 export interface DecodeOptions {
@@ -49,6 +51,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       'ERR_IMAGE_TOO_LARGE',
       `Image declares too many pixels: ${header.width}×${header.height} (limit ${maxPixels}); send a smaller image.`,
     );
+  }
+  if (header.format === 'jpeg' && isPlainJpeg(bytes)) {
+    // Any failure of the fast path falls through to sharp, whose error messages are the reference.
+    const data = await withTimeout(decodePlainJpeg(bytes, header.width, header.height), timeoutMs).catch(
+      (err: unknown) => {
+        if (isRoadworkError(err, 'ERR_IMAGE_DECODE_TIMEOUT')) throw err;
+        return undefined;
+      },
+    );
+    if (data !== undefined) return { data, width: header.width, height: header.height };
   }
   const pipeline = sharp(bytes, {
     failOn: options.failOn ?? DEFAULTS.failOn,
