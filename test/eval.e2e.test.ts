@@ -3,13 +3,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MODEL } from '../src/app/index.js';
 import { evalCommand } from '../src/cli/eval.js';
 import { isRoadworkError } from '../src/errors/index.js';
 import { evaluateOffline, openEvalData, type EvalRecord } from '../src/eval/index.js';
+import { freePort } from '../src/local/index.js';
 import { KEYS, startTestMiner, type TestMiner } from './_harness.js';
 
 const VALIDATOR_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator';
@@ -176,7 +176,7 @@ test('bad inputs fail with coded errors: missing data folder, bad URL, unreachab
   await rejectsWith(swap('--n', '0'), 'ERR_CONFIG_INVALID', /Invalid --n: 0/);
   const unbounded = base.filter((_, k) => k !== base.indexOf('--n') && k !== base.indexOf('--n') + 1);
   await rejectsWith(unbounded, 'ERR_CONFIG_INVALID', /Missing --n/);
-  const closed = await closedPort();
+  const closed = await freePort();
   await rejectsWith(
     swap('--axon', `http://127.0.0.1:${closed}`),
     'ERR_DENDRITE_TRANSPORT',
@@ -195,14 +195,3 @@ test('the roadwork binary prints a coded error line, not a stack trace, for a mi
   assert.match(result.stderr, /^roadwork: ERR_DATASET_INVALID: The --data folder does not exist/m);
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -1,12 +1,11 @@
 /** `roadwork start` (`npm start`): local mode — a miner and a local validator scoring it, live. */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { buildMiner } from '../app/index.js';
 import { expandHome } from '../app/_paths.js';
 import { RoadworkError } from '../errors/index.js';
 import { createLogger } from '../log/index.js';
-import { ScoreReport, prepareLocalNetwork, runLocalValidator } from '../local/index.js';
+import { ScoreReport, freePort, prepareLocalNetwork, runLocalValidator } from '../local/index.js';
 import { createDendrite } from '../protocol/index.js';
 import { synthSource } from '../synth/index.js';
 import { createRng, openImageFolder } from '../validator/index.js';
@@ -105,15 +104,4 @@ function positiveInt(raw: unknown, flag: string, min = 1): number {
     );
   }
   return n;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -1,5 +1,6 @@
 /** A local "subnet" on disk: a miner and a validator hotkey, and a static metagraph naming both. */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { buildMetagraph, writeMetagraphFile } from '../chain/index.js';
 import { createWallet, loadHotkey, type Signer, type WalletLocation } from '../wallet/index.js';
@@ -45,4 +46,16 @@ async function loadOrCreate(location: WalletLocation): Promise<Signer> {
   const file = join(location.path as string, location.name as string, 'hotkeys', location.hotkey as string);
   if (existsSync(file)) return loadHotkey(location);
   return (await createWallet(location)).signer;
+}
+
+/** A loopback port that was free a moment ago (local mode writes it into the metagraph before listening). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -1,4 +1,5 @@
 // Turns packed RGB into the float NCHW tensor a model expects (runs inside predictor workers).
+import { sampleRegion } from '../tensor/index.js';
 
 /** Per-channel normalisation: value = (pixel / 255 − mean[c]) / std[c]. */
 export interface Normalization {
@@ -36,28 +37,21 @@ export function toModelInput(
     }
     return out;
   }
-  const sx = width / size;
-  const sy = height / size;
-  for (let y = 0; y < size; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, height - 1);
-    const wy = fy - y0;
-    for (let x = 0; x < size; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, width - 1);
-      const wx = fx - x0;
-      const a = (y0 * width + x0) * 3;
-      const b = (y0 * width + x1) * 3;
-      const d = (y1 * width + x0) * 3;
-      const e = (y1 * width + x1) * 3;
-      for (let c = 0; c < 3; c++) {
-        const top = rgb[a + c]! + (rgb[b + c]! - rgb[a + c]!) * wx;
-        const bottom = rgb[d + c]! + (rgb[e + c]! - rgb[d + c]!) * wx;
-        out[c * plane + y * size + x] = (top + (bottom - top) * wy) * scale[c]! - shift[c]!;
-      }
-    }
-  }
+  sampleRegion(
+    rgb,
+    width,
+    height,
+    { x: 0, y: 0, width, height },
+    {
+      out,
+      offset: 0,
+      planeWidth: size,
+      planeHeight: size,
+      outWidth: size,
+      outHeight: size,
+      mean: norm.mean,
+      std: norm.std,
+    },
+  );
   return out;
 }

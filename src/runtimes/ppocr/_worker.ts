@@ -5,7 +5,7 @@ import { serveJobs } from '../../workers/index.js';
 import type { TextLine } from '../types.js';
 import { ctcGreedy } from './_ctc.js';
 import { findTextBoxes, type DetectSettings } from './_detect.js';
-import { sampleRegion } from './_tensor.js';
+import { sampleRegion } from '../../tensor/index.js';
 
 /** What every OCR worker is started with. */
 export interface OcrWorkerData {
@@ -80,6 +80,8 @@ serveJobs<OcrWorkerData, OcrJob, TextLine[]>(async (data) => {
         outHeight: mapH,
         mean: DET_MEAN,
         std: DET_STD,
+        // PaddleOCR trains on OpenCV (BGR) images, so its constants apply to B, G, R in turn.
+        order: 'bgr',
       },
     );
     const prob = await det.run(input, [1, 3, mapH, mapW]);
@@ -116,6 +118,7 @@ serveJobs<OcrWorkerData, OcrJob, TextLine[]>(async (data) => {
         outHeight: REC_HEIGHT,
         mean: REC_MEAN,
         std: REC_MEAN,
+        order: 'bgr',
       }),
     );
     const out = await rec.run(crops, [boxes.length, 3, REC_HEIGHT, batchW]);

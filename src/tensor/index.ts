@@ -1,4 +1,5 @@
-// Bilinear crop-and-resize from packed RGB into a normalised BGR planar tensor (PaddleOCR's layout).
+// Bilinear crop-and-resize from packed RGB into a normalised planar float tensor (half-pixel centres, no
+// antialiasing), in RGB or BGR channel order.
 
 /** A region of the source image, in pixels (may be fractional). */
 export interface Region {
@@ -16,15 +17,16 @@ export interface TensorTarget {
   readonly planeHeight: number;
   readonly outWidth: number;
   readonly outHeight: number;
-  /** Per channel in B, G, R order: value = (pixel / 255 − mean) / std. */
+  /** Per output channel (in `order`): value = (pixel / 255 − mean) / std. */
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
+  /** Plane order. `bgr` for models trained on OpenCV images (PaddleOCR). Default `rgb`. */
+  readonly order?: 'rgb' | 'bgr';
 }
 
 /**
- * Samples `region` of the RGB image into the target's top-left `outWidth × outHeight`, channels in BGR
- * order: PaddleOCR trains on OpenCV images, so its normalisation constants apply to B, G, R in turn.
- * Pixels right of `outWidth` are left as they are (the caller's padding).
+ * Samples `region` of the RGB image into the target's top-left `outWidth × outHeight`. Pixels right of
+ * `outWidth` are left as they are (the caller's padding).
  */
 export function sampleRegion(
   rgb: Uint8Array,
@@ -38,6 +40,7 @@ export function sampleRegion(
   const sy = region.height / t.outHeight;
   const scale = [0, 1, 2].map((c) => 1 / (255 * t.std[c]!));
   const shift = [0, 1, 2].map((c) => t.mean[c]! / t.std[c]!);
+  const source = t.order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
   for (let y = 0; y < t.outHeight; y++) {
     const fy = clamp(region.y + (y + 0.5) * sy - 0.5, 0, height - 1);
     const y0 = Math.floor(fy);
@@ -54,8 +57,7 @@ export function sampleRegion(
       const e = (y1 * width + x1) * 3;
       const at = t.offset + y * t.planeWidth + x;
       for (let c = 0; c < 3; c++) {
-        // RGB source channel 2 - c lands in BGR plane c.
-        const s = 2 - c;
+        const s = source[c]!;
         const top = rgb[a + s]! + (rgb[b + s]! - rgb[a + s]!) * wx;
         const bottom = rgb[d + s]! + (rgb[e + s]! - rgb[d + s]!) * wx;
         t.out[at + c * plane] = (top + (bottom - top) * wy) * scale[c]! - shift[c]!;
