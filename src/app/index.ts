@@ -137,6 +137,7 @@ export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeCo
     workers: settings['model.workers'],
     logger,
     hubUrl: settings['models.hub_url'],
+    hubToken: settings['models.hub_token'] || undefined,
   };
 }
 

@@ -32,6 +32,8 @@ export interface RuntimeContext {
   readonly logger: Logger;
   /** Base URL of the model hub (tests point it at a local server). Default https://huggingface.co */
   readonly hubUrl?: string;
+  /** Bearer token for gated or private hub repos; sent to the hub's origin only. */
+  readonly hubToken?: string;
 }
 
 /** Turns images into fixed-size embeddings (a backbone). */
