@@ -1,12 +1,15 @@
 /** `roadwork eval`: score an axon with signed challenges (or a model offline) and write JSON, JSONL and HTML. */
 import { Command } from 'commander';
-import { DEFAULT_MODEL } from '../app/index.js';
+import { cascadeConfigFor, runtimeContextFor } from '../app/index.js';
+import { createCascadePredictor } from '../cascade/index.js';
+import { systemClock } from '../clock/index.js';
+import { loadConfig, type Settings } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
+import { silentLogger } from '../log/index.js';
 import {
   evaluateAxon,
   evaluateOffline,
   openEvalData,
-  resolveModelConfig,
   summaryTable,
   validatorSigners,
   type EvalRunOptions,
@@ -17,6 +20,8 @@ import {
 export interface EvalIo {
   readonly stdout?: OutputStream;
   readonly stderr?: OutputStream;
+  /** Environment for offline mode's model settings (cache folder, hub, device); default none. */
+  readonly env?: Record<string, string | undefined>;
 }
 
 const HELP = `
@@ -24,11 +29,13 @@ Online:  roadwork eval --axon http://HOST:PORT --axon-hotkey SS58 --data DIR --n
            [--wallet.name W --wallet.hotkey H | --validator-mnemonic "…"] [--concurrency C] \\
            --json OUT.json --records OUT.jsonl [--html OUT.html]
 Load:    roadwork eval --axon … --axon-hotkey … --data synth --validators 10 --concurrency 4 --duration 60
-Offline: roadwork eval --offline [--config MODEL] --data DIR --n N --seed S --json OUT.json --records OUT.jsonl
+Offline: roadwork eval --offline [--config CASCADE] --data DIR --n N --seed S --json OUT.json --records OUT.jsonl
 
---data takes a folder with pos/ and neg/ (or manifest.csv with file,label[,group]), or synth[:N].
-Offline --config accepts an .onnx model file or a JSON file {"model": "path.onnx"} (path relative to
-the JSON file); without it, the bundled baseline model. With --validators K > 1 and a mnemonic,
+--data takes a folder with pos/ and neg/ (or manifest.csv with file,label[,group]), NATIX parquet (a
+.parquet file or a folder of them), a challenge set written by roadwork challenges (replayed as is,
+with its own seed), or synth[:N].
+Offline --config takes a cascade config (YAML/JSON, as serve --cascade.config) or a bare .onnx
+classifier; without it, the default cascade serve uses. With --validators K > 1 and a mnemonic,
 validator k signs as MNEMONIC//k (k = 0…K-1); with a wallet, all validators share its hotkey.
 See docs/eval.md.`;
 
@@ -39,8 +46,8 @@ export function evalCommand(io: EvalIo = {}): Command {
     .option('--axon <url>', 'the axon to evaluate, http://HOST:PORT')
     .option('--axon-hotkey <ss58>', "the miner's hotkey")
     .option('--offline', 'score a model in-process instead of over HTTP')
-    .option('--config <file>', 'offline: an .onnx model or a JSON file {"model": "path.onnx"}')
-    .option('--data <dir>', 'labelled images: a folder (pos/ neg/ or manifest.csv) or synth[:N]')
+    .option('--config <file>', 'offline: a cascade config (YAML/JSON) or an .onnx classifier')
+    .option('--data <dir>', 'images (pos/ neg/ or manifest.csv), parquet, a challenge set, or synth[:N]')
     .option('--n <n>', 'number of challenges')
     .option('--seed <seed>', 'seed of the challenge sequence', 'eval')
     .option('--wallet.path <dir>', 'wallets folder of the validator hotkey', '~/.bittensor/wallets')
@@ -67,7 +74,7 @@ export function evalCommand(io: EvalIo = {}): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const result = await run(opts, stderr, abort.signal);
+        const result = await run(opts, { stderr, env: io.env ?? {} }, abort.signal);
         stdout.write(`\n${summaryTable(result.report)}`);
         const files = [opts.json, opts.records, opts.html].filter((f) => typeof f === 'string');
         if (files.length) stdout.write(`\nWrote ${files.join(', ')}\n`);
@@ -78,7 +85,11 @@ export function evalCommand(io: EvalIo = {}): Command {
     });
 }
 
-async function run(opts: Record<string, unknown>, stderr: OutputStream, signal: AbortSignal) {
+async function run(
+  opts: Record<string, unknown>,
+  { stderr, env }: { stderr: OutputStream; env: Record<string, string | undefined> },
+  signal: AbortSignal,
+) {
   if (typeof opts.data !== 'string') {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
@@ -109,8 +120,16 @@ async function run(opts: Record<string, unknown>, stderr: OutputStream, signal: 
   const concurrency = number(opts.concurrency, '--concurrency', { integer: true, min: 1 });
   const timeoutS = number(opts.timeout, '--timeout', { min: 0.001 });
   if (opts.offline === true) {
-    const model = await resolveModelConfig(optionalString(opts.config), DEFAULT_MODEL);
-    return evaluateOffline({ ...common, model, concurrency, timeoutS });
+    const config = optionalString(opts.config);
+    const settings = offlineSettings(config, concurrency, env);
+    const logger = silentLogger();
+    const predictor = createCascadePredictor(await cascadeConfigFor(settings), {
+      runtime: runtimeContextFor(settings, logger),
+      logger,
+      clock: systemClock(),
+    });
+    const model = config ?? '(default cascade)';
+    return evaluateOffline({ ...common, model, predictor, concurrency, timeoutS });
   }
   if (typeof opts.axon !== 'string' || typeof opts.axonHotkey !== 'string') {
     throw new RoadworkError(
@@ -137,6 +156,21 @@ async function run(opts: Record<string, unknown>, stderr: OutputStream, signal: 
     concurrency,
     timeoutS,
   });
+}
+
+/**
+ * The settings serve would use for this config: a bare .onnx file is `model.path` (a one-stage
+ * classifier cascade), anything else `cascade.config`; the lanes get as many model workers.
+ */
+function offlineSettings(
+  config: string | undefined,
+  workers: number,
+  env: Record<string, string | undefined>,
+): Settings {
+  const flags: Record<string, unknown> = { 'model.workers': workers };
+  if (config?.toLowerCase().endsWith('.onnx')) flags['model.path'] = config;
+  else if (config !== undefined) flags['cascade.config'] = config;
+  return loadConfig({ flags, env });
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -1,6 +1,7 @@
 /** The `roadwork` command tree. */
 import { Command } from 'commander';
 import { calibrateCommand } from './calibrate.js';
+import { challengesCommand } from './challenges.js';
 import { chainCommand } from './chain.js';
 import { configCommand } from './config.js';
 import { evalCommand } from './eval.js';
@@ -19,7 +20,8 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(startCommand(env))
     .addCommand(serveCommand(env))
-    .addCommand(evalCommand())
+    .addCommand(evalCommand({ env }))
+    .addCommand(challengesCommand())
     .addCommand(trainCommand())
     .addCommand(calibrateCommand())
     .addCommand(walletCommand(env))

@@ -108,6 +108,19 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'The axon answered with a body the dendrite cannot parse.',
   },
+  // Store, datasets and the model registry (CLI and start-up; never sent to callers).
+  ERR_STORE: {
+    status: undefined,
+    doc: 'The embedded store (SQLite) cannot be opened, migrated or written; nothing stored was changed.',
+  },
+  ERR_VERSION_UNKNOWN: {
+    status: undefined,
+    doc: 'A dataset or model version id names nothing in the store.',
+  },
+  ERR_PROMOTION_REFUSED: {
+    status: undefined,
+    doc: 'The candidate model did not beat production on the challenge set by the required margin.',
+  },
 } satisfies Record<string, { status: number | undefined; doc: string }>);
 
 /** Every error code the project uses. */

@@ -1,14 +1,33 @@
-/** Resolves `--data`: an image folder (pos/ neg/ or manifest.csv) or `synth[:N]` generated scenes. */
-import { stat } from 'node:fs/promises';
+/** Resolves `--data`: an image folder, NATIX parquet, a written challenge set, or `synth[:N]` generated scenes. */
+import { access, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
 import { synthSource } from '../synth/index.js';
-import { openImageFolder, type LabelledImageSource } from '../validator/index.js';
+import {
+  isChallengeSet,
+  openChallengeSet,
+  openImageFolder,
+  openParquetSource,
+  type ChallengeSet,
+  type LabelledImageSource,
+} from '../validator/index.js';
 
 /** Size of the synthetic pool when `synth` has no `:N`. */
 export const DEFAULT_SYNTH_IMAGES = 200;
 
-/** Opens the labelled images `spec` names: `synth`, `synth:N`, or a folder path. */
-export async function openEvalData(spec: string): Promise<LabelledImageSource> {
+/** What eval can draw challenges from: labelled images to augment, or a fixed challenge set. */
+export type EvalSource = LabelledImageSource | ChallengeSet;
+
+/** Whether `source` is a written challenge set (replayed as is) rather than images to augment. */
+export function isChallengeSetSource(source: EvalSource): source is ChallengeSet {
+  return 'header' in source && 'entries' in source;
+}
+
+/**
+ * Opens what `spec` names: `synth` or `synth:N`; a folder with `challenges.jsonl` (a challenge set);
+ * a folder with `manifest.csv`, `pos/` or `neg/` (images); a `.parquet` file or a folder of them.
+ */
+export async function openEvalData(spec: string): Promise<EvalSource> {
   const synth = /^synth(?::(.*))?$/.exec(spec);
   if (synth) {
     const n = synth[1] === undefined ? DEFAULT_SYNTH_IMAGES : Number(synth[1]);
@@ -20,17 +39,34 @@ export async function openEvalData(spec: string): Promise<LabelledImageSource> {
     }
     return synthSource(n);
   }
-  let isDir = false;
-  try {
-    isDir = (await stat(spec)).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir) {
+  const info = await stat(spec).catch(() => undefined);
+  if (info?.isFile() && spec.toLowerCase().endsWith('.parquet')) return openParquetSource(spec);
+  if (!info?.isDirectory()) {
     throw new RoadworkError(
       'ERR_DATASET_INVALID',
-      `The --data folder does not exist: ${spec}. Give a folder with pos/ and neg/ (or manifest.csv), or synth[:N].`,
+      `The --data folder does not exist: ${spec}. Give a folder with pos/ and neg/ (or manifest.csv), parquet files, a challenge set, or synth[:N].`,
     );
   }
-  return openImageFolder(spec);
+  if (await isChallengeSet(spec)) return openChallengeSet(spec);
+  const images = await Promise.all(['manifest.csv', 'pos', 'neg'].map((n) => exists(join(spec, n))));
+  return images.some(Boolean) ? openImageFolder(spec) : openParquetSource(spec);
+}
+
+/** Opens labelled images for `roadwork challenges`: like `openEvalData`, but a challenge set is refused. */
+export async function openImageData(spec: string): Promise<LabelledImageSource> {
+  const source = await openEvalData(spec);
+  if (isChallengeSetSource(source)) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `The --data folder is already a challenge set: ${spec}. Give the images it should be drawn from.`,
+    );
+  }
+  return source;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -54,9 +54,9 @@ export async function evaluateAxon(options: OnlineEvalOptions): Promise<EvalResu
 
 /** Options of `evaluateOffline`. */
 export interface OfflineEvalOptions extends EvalRunOptions {
-  /** The model file (shown in the report; loaded unless `predictor` is given). */
+  /** What is scored, as the report shows it: a cascade config, a model file (loaded when `predictor` is absent). */
   readonly model: string;
-  /** A predictor to use instead of loading `model` (it is started and closed here either way). */
+  /** The predictor to score, e.g. a cascade (it is started and closed here either way); default `model` as ONNX. */
   readonly predictor?: Predictor;
   /** Lanes, and worker threads of the loaded model; default 1. */
   readonly concurrency?: number;

@@ -9,17 +9,18 @@ import {
   runChallenges,
   type AugmentOptions,
   type ChallengeResult,
-  type LabelledImageSource,
   type Lane,
 } from '../validator/index.js';
+import { isChallengeSetSource, type EvalSource } from './_data.js';
 import { renderHtmlReport, type EvalMeta, type EvalReport } from './_html.js';
 import { summariseRecords, type EvalRecord } from './_summary.js';
 import { Progress, type OutputStream } from './_terminal.js';
 
 /** Options shared by online and offline runs. `count`, `durationMs` or `signal` must bound the run. */
 export interface EvalRunOptions {
-  readonly source: LabelledImageSource;
-  /** Seed of the challenge sequence: the same seed gives the same challenges. */
+  /** Images to draw challenges from, or a written challenge set (replayed as is, its own seed). */
+  readonly source: EvalSource;
+  /** Seed of the challenge sequence: the same seed gives the same challenges (ignored for a set). */
   readonly seed: string;
   readonly count?: number;
   readonly durationMs?: number;
@@ -61,9 +62,11 @@ export async function runEval(
     ? new Progress(options.progress, { total: options.count, durationMs: options.durationMs })
     : undefined;
   const out = options.recordsFile ? await openLines(options.recordsFile) : undefined;
+  const { source } = options;
+  const fixed = isChallengeSetSource(source);
   try {
     await runChallenges(
-      new ChallengeSequence(options.source, createRng(options.seed), options.augment),
+      fixed ? source.stream() : new ChallengeSequence(source, createRng(options.seed), options.augment),
       lanes,
       {
         count: options.count,
@@ -87,8 +90,10 @@ export async function runEval(
   const report: EvalReport = {
     version: 1,
     ...options.description,
-    seed: options.seed,
-    data: { name: options.source.name, images: options.source.images.length },
+    seed: fixed ? source.header.seed : options.seed,
+    data: fixed
+      ? { name: source.dir, images: source.entries.length }
+      : { name: source.name, images: source.images.length },
     started_at: startedAt.toISOString(),
     elapsed_s: elapsedS,
     throughput_rps: records.length / Math.max(elapsedS, 1e-3),

@@ -15,7 +15,12 @@ export {
 } from './_summary.js';
 export { renderHtmlReport, type EvalMeta, type EvalReport } from './_html.js';
 export { Progress, liveLine, summaryTable, type OutputStream, type ProgressOptions } from './_terminal.js';
-export { DEFAULT_SYNTH_IMAGES, openEvalData } from './_data.js';
+export {
+  DEFAULT_SYNTH_IMAGES,
+  isChallengeSetSource,
+  openEvalData,
+  openImageData,
+  type EvalSource,
+} from './_data.js';
 export { parseAxonTarget, probeAxon } from './_target.js';
 export { validatorSigners, type ValidatorKeys } from './_signers.js';
-export { resolveModelConfig } from './_model.js';

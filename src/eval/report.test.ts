@@ -1,12 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { isRoadworkError } from '../errors/index.js';
 import { openEvalData } from './_data.js';
 import { renderHtmlReport, type EvalReport } from './_html.js';
-import { resolveModelConfig } from './_model.js';
 import { summariseRecords, type EvalRecord } from './_summary.js';
 import { parseAxonTarget } from './_target.js';
 import { Progress, summaryTable } from './_terminal.js';
@@ -118,23 +114,13 @@ test('parseAxonTarget() takes http://HOST:PORT and rejects anything else with ER
   );
 });
 
-test('resolveModelConfig() accepts an .onnx path or a JSON file naming one, relative to the JSON', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roadwork-eval-model-'));
-  assert.equal(await resolveModelConfig(undefined, '/fallback.onnx'), '/fallback.onnx');
-  assert.equal(await resolveModelConfig('m.onnx', '/f.onnx'), 'm.onnx');
-  writeFileSync(join(dir, 'cascade.json'), JSON.stringify({ model: 'models/a.onnx' }));
-  assert.equal(await resolveModelConfig(join(dir, 'cascade.json'), '/f.onnx'), join(dir, 'models/a.onnx'));
-  writeFileSync(join(dir, 'empty.json'), '{}');
-  await assert.rejects(resolveModelConfig(join(dir, 'empty.json'), '/f.onnx'), {
-    code: 'ERR_CONFIG_INVALID',
-  });
-  await assert.rejects(resolveModelConfig(join(dir, 'x.yaml'), '/f.onnx'), { code: 'ERR_CONFIG_INVALID' });
-  await assert.rejects(resolveModelConfig(join(dir, 'none.json'), '/f.onnx'), { code: 'ERR_CONFIG_FILE' });
-});
-
 test('openEvalData() opens synth[:N] and folders, and names a missing folder', async () => {
-  assert.equal((await openEvalData('synth:6')).images.length, 6);
-  assert.equal((await openEvalData('synth')).images.length, 200);
+  const images = async (spec: string) => {
+    const source = await openEvalData(spec);
+    return 'images' in source ? source.images.length : -1;
+  };
+  assert.equal(await images('synth:6'), 6);
+  assert.equal(await images('synth'), 200);
   await assert.rejects(openEvalData('synth:x'), { code: 'ERR_CONFIG_INVALID' });
   await assert.rejects(openEvalData('/no/such/dir'), (err: Error) =>
     /does not exist: \/no\/such\/dir/.test(err.message),

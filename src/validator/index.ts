@@ -25,6 +25,23 @@ export { JPEG_OPTIONS, decodeRgb, encodeJpeg } from './_codec.js';
 export { createChallenge, type Challenge } from './challenge.js';
 export { openImageFolder, type LabelledImage, type LabelledImageSource } from './sources.js';
 export {
+  findParquetFiles,
+  isConsistentRow,
+  openParquetSource,
+  type ParquetImageSource,
+  type ParquetSourceOptions,
+} from './parquet.js';
+export {
+  CHALLENGE_MANIFEST,
+  isChallengeSet,
+  openChallengeSet,
+  writeChallengeSet,
+  type ChallengeSet,
+  type ChallengeSetEntry,
+  type ChallengeSetHeader,
+  type WriteChallengeSetOptions,
+} from './challenge-set.js';
+export {
   SCORING,
   ScoreBoard,
   rewardFor,
@@ -39,6 +56,7 @@ export {
   ChallengeSequence,
   runChallenges,
   type ChallengeResult,
+  type ChallengeStream,
   type Lane,
   type LaneAnswer,
   type RunChallengesOptions,

@@ -26,11 +26,21 @@ export interface ChallengeResult {
   readonly answer: LaneAnswer;
 }
 
+/** Where a run takes its challenges from, in index order: generated (`ChallengeSequence`) or a fixed set. */
+export interface ChallengeStream {
+  /** How many challenges have been requested so far. */
+  readonly drawn: number;
+  /** How many there are, when the stream is finite (a challenge set); the run stops there. */
+  readonly size?: number;
+  /** Starts producing the next challenge; its index is fixed now. */
+  draw(): { readonly i: number; readonly challenge: Promise<Challenge> };
+}
+
 /**
  * Challenges in index order from one seeded rng. Each is generated only after the previous one is
  * complete, so challenge i is the same whatever the timing of the lanes that consume them.
  */
-export class ChallengeSequence {
+export class ChallengeSequence implements ChallengeStream {
   readonly #source: LabelledImageSource;
   readonly #rng: Rng;
   readonly #augment: AugmentOptions;
@@ -74,13 +84,13 @@ export interface RunChallengesOptions {
   readonly onResult?: (result: ChallengeResult) => void;
 }
 
-/** Runs `lanes` concurrently over `sequence` until a limit is reached; resolves with the count answered. */
+/** Runs `lanes` over `sequence` until a limit or the end of a finite stream; resolves with the count answered. */
 export async function runChallenges(
-  sequence: ChallengeSequence,
+  sequence: ChallengeStream,
   lanes: readonly Lane[],
   options: RunChallengesOptions = {},
 ): Promise<number> {
-  const limit = options.count ?? Number.POSITIVE_INFINITY;
+  const limit = Math.min(options.count ?? Infinity, sequence.size ?? Infinity);
   const startedMs = performance.now();
   const deadline = options.durationMs === undefined ? Infinity : startedMs + options.durationMs;
   const spacingMs = options.ratePerS ? 1000 / options.ratePerS : 0;

@@ -1,0 +1,188 @@
+/** A challenge set on disk: one JPEG per challenge and a JSONL manifest, so a fixed set can be replayed as is. */
+import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RoadworkError } from '../errors/index.js';
+import type { AugmentLevel, AugmentOptions, AugmentParams } from './augment.js';
+import type { Challenge } from './challenge.js';
+import { ChallengeSequence, type ChallengeStream } from './run.js';
+import type { LabelledImageSource } from './sources.js';
+import { createRng } from './_rng.js';
+
+/** The manifest's file name; a folder holding it is a challenge set. */
+export const CHALLENGE_MANIFEST = 'challenges.jsonl';
+const FORMAT = 'roadwork-challenges';
+
+/** The manifest's first line. */
+export interface ChallengeSetHeader {
+  readonly format: typeof FORMAT;
+  readonly version: 1;
+  /** The seed and data the challenges were drawn with. */
+  readonly seed: string;
+  readonly data: string;
+  readonly count: number;
+}
+
+/** One manifest line after the header: a challenge without its image, and the image's file. */
+export interface ChallengeSetEntry {
+  readonly i: number;
+  readonly file: string;
+  readonly label: 0 | 1;
+  readonly level: AugmentLevel;
+  readonly group: string;
+  readonly source: string;
+  readonly params: AugmentParams;
+}
+
+/** An opened challenge set. */
+export interface ChallengeSet {
+  readonly dir: string;
+  readonly header: ChallengeSetHeader;
+  readonly entries: readonly ChallengeSetEntry[];
+  /** The challenges in order, read from disk as they are (no new augmentation). */
+  stream(): ChallengeStream;
+}
+
+/** Options of `writeChallengeSet`. */
+export interface WriteChallengeSetOptions {
+  readonly count: number;
+  readonly seed: string;
+  readonly augment?: AugmentOptions;
+}
+
+function invalid(message: string, cause?: unknown): RoadworkError {
+  return new RoadworkError('ERR_DATASET_INVALID', message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Draws `count` challenges from `source` exactly as `roadwork eval` does with the same seed, and
+ * writes them to `dir` (which must be empty or absent): `000000.jpg`… and `challenges.jsonl`.
+ * The manifest is written last, so a folder with one is complete.
+ */
+export async function writeChallengeSet(
+  source: LabelledImageSource,
+  dir: string,
+  options: WriteChallengeSetOptions,
+): Promise<ChallengeSet> {
+  await mkdir(dir, { recursive: true });
+  const existing = await readdir(dir);
+  if (existing.length > 0) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `The challenge set folder is not empty: ${dir}. Give a new or empty --out folder.`,
+    );
+  }
+  const sequence = new ChallengeSequence(source, createRng(options.seed), options.augment);
+  const header: ChallengeSetHeader = {
+    format: FORMAT,
+    version: 1,
+    seed: options.seed,
+    data: source.name,
+    count: options.count,
+  };
+  const entries: ChallengeSetEntry[] = [];
+  for (let n = 0; n < options.count; n++) {
+    const { i, challenge } = sequence.draw();
+    const c = await challenge;
+    const file = `${String(i).padStart(6, '0')}.jpg`;
+    await writeFile(join(dir, file), Buffer.from(c.imageB64, 'base64'));
+    entries.push({
+      i,
+      file,
+      label: c.label,
+      level: c.level,
+      group: c.group,
+      source: c.sourceId,
+      params: c.params,
+    });
+  }
+  const lines = [header, ...entries].map((line) => `${JSON.stringify(line)}\n`).join('');
+  await writeFile(join(dir, `${CHALLENGE_MANIFEST}.partial`), lines);
+  await rename(join(dir, `${CHALLENGE_MANIFEST}.partial`), join(dir, CHALLENGE_MANIFEST));
+  return fromParts(dir, header, entries);
+}
+
+/** Whether `dir` holds a challenge set (a `challenges.jsonl` manifest). */
+export async function isChallengeSet(dir: string): Promise<boolean> {
+  try {
+    await access(join(dir, CHALLENGE_MANIFEST));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens a challenge set written by `writeChallengeSet`; fails on a manifest it cannot read. */
+export async function openChallengeSet(dir: string): Promise<ChallengeSet> {
+  const path = join(dir, CHALLENGE_MANIFEST);
+  let lines: unknown[];
+  try {
+    lines = (await readFile(path, 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as unknown);
+  } catch (err) {
+    throw invalid(
+      `Cannot read the challenge manifest: ${path}. Write the set again with roadwork challenges.`,
+      err,
+    );
+  }
+  const [header, ...entries] = lines as [ChallengeSetHeader, ...ChallengeSetEntry[]];
+  if (header?.format !== FORMAT || header.version !== 1) {
+    throw invalid(
+      `Not a roadwork challenge manifest: ${path}. Its first line must be {"format":"${FORMAT}","version":1,…}.`,
+    );
+  }
+  entries.forEach((e, n) => {
+    if (e.i !== n || typeof e.file !== 'string' || (e.label !== 0 && e.label !== 1)) {
+      throw invalid(`Bad challenge manifest line ${n + 2}: ${JSON.stringify(e)}. Write the set again.`);
+    }
+  });
+  return fromParts(dir, header, entries);
+}
+
+function fromParts(
+  dir: string,
+  header: ChallengeSetHeader,
+  entries: readonly ChallengeSetEntry[],
+): ChallengeSet {
+  return Object.freeze({
+    dir,
+    header,
+    entries: Object.freeze([...entries]),
+    stream: () => fixedStream(dir, entries),
+  });
+}
+
+function fixedStream(dir: string, entries: readonly ChallengeSetEntry[]): ChallengeStream {
+  let drawn = 0;
+  return {
+    get drawn() {
+      return drawn;
+    },
+    size: entries.length,
+    draw() {
+      const i = drawn++;
+      const entry = entries[i];
+      if (entry === undefined)
+        throw invalid(`The challenge set has no challenge ${i}: ${dir}. Ask for at most ${entries.length}.`);
+      return { i, challenge: load(dir, entry) };
+    },
+  };
+}
+
+async function load(dir: string, e: ChallengeSetEntry): Promise<Challenge> {
+  let jpeg: Buffer;
+  try {
+    jpeg = await readFile(join(dir, e.file));
+  } catch (err) {
+    throw invalid(`A challenge image is missing: ${join(dir, e.file)}. Write the set again.`, err);
+  }
+  return {
+    imageB64: jpeg.toString('base64'),
+    label: e.label,
+    level: e.level,
+    group: e.group,
+    sourceId: e.source,
+    params: e.params,
+  };
+}
