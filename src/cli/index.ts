@@ -4,6 +4,7 @@ import { calibrateCommand } from './calibrate.js';
 import { challengesCommand } from './challenges.js';
 import { chainCommand } from './chain.js';
 import { configCommand } from './config.js';
+import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { modelsCommand } from './models.js';
 import { serveCommand } from './serve.js';
@@ -27,5 +28,6 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .addCommand(walletCommand(env))
     .addCommand(chainCommand(env))
     .addCommand(modelsCommand(env))
+    .addCommand(dataCommand(env))
     .addCommand(configCommand(env));
 }

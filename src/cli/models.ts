@@ -8,11 +8,17 @@ import { modelCacheFolder, parseModelSource, pullModel } from '../hub/index.js';
 import { createLogger } from '../log/index.js';
 import { generateScene } from '../synth/index.js';
 import { createRng } from '../validator/index.js';
+import { addRegistryCommands } from './_models-registry.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 
-/** Builds the `models` command and its `list`, `pull` and `check` subcommands. */
+/**
+ * Builds the `models` command: `list`, `pull` and `check` for the configured cascade; `register`,
+ * `versions`, `production`, `promote`, `rollback` and `diff` for the registry.
+ */
 export function modelsCommand(env: Record<string, string | undefined>): Command {
-  const command = new Command('models').description("The cascade's models: list, pull into the cache, check");
+  const command = new Command('models').description(
+    "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, diff)",
+  );
   const sub = (name: string, description: string) =>
     addSettingOptions(command.command(name).description(description));
   sub('list', 'list every model of the configured cascade and where it is').action(
@@ -101,6 +107,7 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
       if (failures > 0) process.exitCode = 1;
     },
   );
+  addRegistryCommands(command, env);
   return command;
 }
 

@@ -1,0 +1,35 @@
+/**
+ * Model bundles and the registry: a trained model is a folder with a checksummed manifest; the
+ * registry (in the store) records versions and production, gated by a fixed challenge set.
+ */
+export {
+  CASCADE_FILE,
+  MANIFEST_FILE,
+  bundleId,
+  createBundle,
+  verifyBundle,
+  type BundleFile,
+  type BundleManifest,
+  type CreateBundleOptions,
+} from './_bundle.js';
+export {
+  cascadeFileOf,
+  getVersion,
+  listVersions,
+  productionHistory,
+  productionVersion,
+  registerBundle,
+  rollbackProduction,
+  type ModelVersion,
+  type RegistryDeps,
+} from './_registry.js';
+export {
+  challengeEvaluator,
+  promoteVersion,
+  type BundleEvaluator,
+  type ChallengeEvaluatorOptions,
+  type GateScore,
+  type PromoteOptions,
+  type PromotionResult,
+} from './_gate.js';
+export { diffVersions, type DiffEntry, type VersionDiff } from './_diff.js';

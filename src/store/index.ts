@@ -1,0 +1,54 @@
+/**
+ * The embedded store: one SQLite file (`<data_dir>/roadwork.sqlite`, WAL mode) behind a small `Store`
+ * interface, its schema migrated in code at open. Datasets, the model registry and later the query
+ * log keep their tables here.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Migration } from './_migrations.js';
+import { openSqliteStore } from './_sqlite.js';
+
+export { MIGRATIONS, type Migration } from './_migrations.js';
+
+/** A bound parameter: positional values, or named ones (`@name` in the SQL, `name` in the object). */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/**
+ * A SQL store. Calls are synchronous (SQLite in-process is faster that way); `transaction` makes a
+ * group of writes all-or-nothing, so bad input never leaves half-written data.
+ */
+export interface Store {
+  /** The database file. */
+  readonly file: string;
+  /** The schema version after migrations. */
+  readonly schemaVersion: number;
+  /** The first row, or undefined. */
+  get<T>(sql: string, params?: Params): T | undefined;
+  /** Every row. */
+  all<T>(sql: string, params?: Params): T[];
+  /** A write; returns how many rows it changed. */
+  run(sql: string, params?: Params): { changes: number };
+  /** Runs `fn` in a transaction (nested calls join the outer one); a throw rolls everything back. */
+  transaction<T>(fn: () => T): T;
+  /** Closes the file (checkpointing the WAL); further calls fail with ERR_STORE. Idempotent. */
+  close(): void;
+}
+
+/** Options of `openStore`. */
+export interface OpenStoreOptions {
+  /** Open read-only: no migrations, no writes. Default false. */
+  readonly readonly?: boolean;
+  /** Default `MIGRATIONS`; tests pass their own. */
+  readonly migrations?: readonly Migration[];
+}
+
+/** The store file inside a data folder. */
+export function storeFile(dataDir: string): string {
+  return join(dataDir, 'roadwork.sqlite');
+}
+
+/** Opens (creating and migrating as needed) the store at `file`; fails with ERR_STORE. */
+export function openStore(file: string, options: OpenStoreOptions = {}): Store {
+  if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+  return openSqliteStore(file, options);
+}
