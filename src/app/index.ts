@@ -1,6 +1,7 @@
 /** The composition root: turns settings into a running miner. The only place real parts are chosen. */
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAxon, type Axon } from '../axon/index.js';
@@ -19,6 +20,7 @@ import {
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import type { Predictor } from '../predictor/types.js';
 import type { RuntimeContext } from '../runtimes/types.js';
+import { MANIFEST_FILE, verifyBundle } from '../registry/index.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../wallet/index.js';
 import { expandHome } from './_paths.js';
 
@@ -122,10 +124,13 @@ export async function buildMiner(
 }
 
 /** The cascade config the settings name: `cascade.config`, else the default (on `model.path` when set). */
-export function cascadeConfigFor(settings: Settings): Promise<CascadeConfig> | CascadeConfig {
+export async function cascadeConfigFor(settings: Settings): Promise<CascadeConfig> {
   const file = settings['cascade.config'];
-  if (file !== '') return loadCascadeConfig(expandHome(file));
-  return defaultCascadeConfig({ modelPath: settings['model.path'] });
+  if (file === '') return defaultCascadeConfig({ modelPath: settings['model.path'] });
+  const path = expandHome(file);
+  // A config inside a model bundle is served only when every file of the bundle matches its checksum.
+  if (existsSync(join(dirname(path), MANIFEST_FILE))) await verifyBundle(dirname(path));
+  return loadCascadeConfig(path);
 }
 
 /** What model runtimes get from the settings (cache folder, offline mode, device, workers, hub). */
