@@ -19,7 +19,8 @@ let m: TestMiner;
 let dir: string;
 
 before(async () => {
-  m = await startTestMiner();
+  // The baseline classifier on both sides, so offline and online runs can be compared bit for bit.
+  m = await startTestMiner({ 'model.path': DEFAULT_MODEL });
   dir = mkdtempSync(join(tmpdir(), 'roadwork-eval-'));
 });
 after(() => m.stop());

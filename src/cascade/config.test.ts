@@ -99,10 +99,11 @@ test('loadCascadeConfig() reads YAML and resolves model paths against the file, 
   }
 });
 
-test('defaultCascadeConfig() is one classifier stage on the bundled baseline, or on model.path', () => {
-  const config = defaultCascadeConfig();
+test('defaultCascadeConfig() is the starter cascade, or one classifier stage on model.path', async () => {
+  const config = await defaultCascadeConfig();
   assert.equal(config.stages.length, 1);
-  assert.match((config.stages[0]!.config as { model: string }).model, /models\/baseline\/model\.onnx$/);
-  const custom = defaultCascadeConfig({ modelPath: '/x/y.onnx' });
+  assert.equal(config.stages[0]!.common.kind, 'backbone-head');
+  assert.match((config.stages[0]!.config as { head: string }).head, /models\/starter\/head\.json$/);
+  const custom = await defaultCascadeConfig({ modelPath: '/x/y.onnx' });
   assert.equal((custom.stages[0]!.config as { model: string }).model, '/x/y.onnx');
 });

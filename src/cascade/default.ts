@@ -1,22 +1,24 @@
-/** The bundled default cascade: today one `classifier` stage on the baseline model. */
+/**
+ * The bundled default cascade: the starter model (MobileNetV2 from the nsfwjs package + colour/shape
+ * features + a calibrated logistic head, `models/starter/`). `model.path` swaps in a single classifier.
+ */
 import { fileURLToPath } from 'node:url';
-import { parseCascadeConfig, type CascadeConfig } from './_config.js';
+import { loadCascadeConfig, parseCascadeConfig, type CascadeConfig } from './_config.js';
 
-/** The repository root (resolves from `src/cascade` and `dist/cascade` alike, as the app's baseline path does). */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The starter cascade file (resolves from `src/cascade` and `dist/cascade` alike). */
+export const DEFAULT_CASCADE_FILE = fileURLToPath(
+  new URL('../../models/starter/cascade.yaml', import.meta.url),
+);
 
-/** The default cascade as it would be written in a file (paths relative to the repository root). */
-export const DEFAULT_CASCADE = Object.freeze({
-  stages: [{ name: 'baseline', kind: 'classifier', model: 'models/baseline/model.onnx', expected_ms: 5 }],
-});
-
-/** The default cascade, validated; `modelPath` swaps the classifier (the `model.path` setting). */
-export function defaultCascadeConfig(options: { modelPath?: string } = {}): CascadeConfig {
+/** The default cascade, validated; `modelPath` makes it one classifier stage on that model instead. */
+export function defaultCascadeConfig(options: { modelPath?: string } = {}): Promise<CascadeConfig> {
   if (options.modelPath !== undefined && options.modelPath !== '') {
-    return parseCascadeConfig(
-      { stages: [{ name: 'classifier', kind: 'classifier', model: options.modelPath, expected_ms: 5 }] },
-      { source: '(model.path)' },
+    return Promise.resolve(
+      parseCascadeConfig(
+        { stages: [{ name: 'classifier', kind: 'classifier', model: options.modelPath, expected_ms: 5 }] },
+        { source: '(model.path)' },
+      ),
     );
   }
-  return parseCascadeConfig(DEFAULT_CASCADE, { source: '(default)', baseDir: ROOT });
+  return loadCascadeConfig(DEFAULT_CASCADE_FILE);
 }

@@ -16,7 +16,7 @@ export {
   type ParseOptions,
   type StageSpec,
 } from './_config.js';
-export { DEFAULT_CASCADE, defaultCascadeConfig } from './default.js';
+export { DEFAULT_CASCADE_FILE, defaultCascadeConfig } from './default.js';
 export { FUSIONS, logOddsFusion, type Fusion, type LogOddsOptions } from './fusion.js';
 export { STAGE_KINDS, getStageKind } from './_kinds.js';
 export { DEFAULT_OBJECT_CLASSES, ROADWORK_OBJECTS } from './_kind-detector.js';

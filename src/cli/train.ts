@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { RoadworkError } from '../errors/index.js';
-import { embeddedRows, reportTable, sweepTable, trainHead, writeHead } from '../train/index.js';
+import { embeddedRows, reportTable, splitGroups, sweepTable, trainHead, writeHead } from '../train/index.js';
 import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
 
 /** Where the command writes; tests pass their own. */
@@ -21,6 +21,18 @@ embedded once; the cache is keyed by the embedder version, so a new backbone sta
 Metrics come from grouped cross-validation (manifest column "group"), with temperature and shift
 cross-fitted across folds and 95 % intervals from a bootstrap over groups. See docs/training.md.`;
 
+function parseColumns(value: unknown): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(String(value));
+  if (m === null || Number(m[1]) >= Number(m[2])) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --columns: ${String(value)}; write START:END with START < END`,
+    );
+  }
+  return [Number(m[1]), Number(m[2])];
+}
+
 /** Builds the `train` command. */
 export function trainCommand(io: TrainIo = {}): Command {
   const command = new Command('train').description(
@@ -33,6 +45,14 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option('--hidden <n>', 'MLP hidden units', '32')
     .option('--folds <k>', 'grouped cross-validation folds', '5')
     .option('--max-iter <n>', 'optimiser iterations per fit', '300')
+    .option('--columns <start:end>', 'ablations: use only feature columns [start, end) of the embedding')
+    .addOption(
+      new Option('--no-eval-tta', 'ablations: train on the mirror twins but score without averaging them'),
+    )
+    .option(
+      '--split-group <names>',
+      'comma-separated manifest groups of independent photos (not frames of one drive) that CV may split by image',
+    )
     .option('--report <file>', 'also write the full report as JSON')
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
@@ -42,7 +62,12 @@ export function trainCommand(io: TrainIo = {}): Command {
       const folds = Math.floor(numberList('--folds', String(opts.folds))[0]!);
       if (folds < 2)
         throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
-      const { rows, version } = await embeddedRows(emb);
+      const columns = parseColumns(opts.columns);
+      const embedded = await embeddedRows(emb);
+      const version = embedded.version;
+      const split =
+        typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
+      const rows = splitGroups(embedded.rows, split);
       stderr.write(
         `${rows.length} views of ${new Set(rows.map((r) => r.image)).size} images, embedder ${version}\n`,
       );
@@ -52,11 +77,13 @@ export function trainCommand(io: TrainIo = {}): Command {
         hidden: Math.floor(numberList('--hidden', String(opts.hidden))[0]!),
         folds,
         seed: emb.seed,
-        tta: emb.tta,
+        tta: emb.tta && opts.evalTta !== false,
         trainOnFlips: emb.tta,
+        ...(columns === undefined ? {} : { columns }),
         targetAccuracy: emb.targetAccuracy,
         maxIter: Math.floor(numberList('--max-iter', String(opts.maxIter))[0]!),
         log: (line) => stderr.write(`${line}\n`),
+        splitGroups: split,
       });
       await writeHead(String(opts.out), result.head);
       if (typeof opts.report === 'string')

@@ -49,3 +49,14 @@ export function assembleRows(
   });
   return rows;
 }
+
+/**
+ * Treats the named groups as collections of independent photos (a web-photo set, not frames of one
+ * drive): each image becomes its own group, so cross-validation may split them. Views of one image
+ * always stay together.
+ */
+export function splitGroups(rows: readonly ViewRow[], names: readonly string[]): ViewRow[] {
+  if (names.length === 0) return [...rows];
+  const split = new Set(names);
+  return rows.map((r) => (split.has(r.group) ? { ...r, group: `${r.group}/${r.image}` } : r));
+}

@@ -281,3 +281,19 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
   const { w } = lbfgs(f, w0, { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
   return headOf(stop.best() ?? w);
 }
+
+/**
+ * Folds the standardisation into the first layer (`w/σ`, `b − Σ w·μ/σ`): the same function with a
+ * third of the numbers, so the head file stays small.
+ */
+export function foldNormalization(h: Head): Head {
+  if (h.normalize === undefined) return h;
+  const { mean, std } = h.normalize;
+  const [first, ...rest] = h.layers;
+  const weights = first!.weights.map((row) => row.map((w, i) => w / std[i]!));
+  const bias = first!.bias.map(
+    (b, j) => b - first!.weights[j]!.reduce((s, w, i) => s + (w * mean[i]!) / std[i]!, 0),
+  );
+  const { normalize: _dropped, ...plain } = h;
+  return { ...plain, layers: [{ ...first!, weights, bias }, ...rest] };
+}

@@ -12,6 +12,7 @@ import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { openEmbeddingCache } from './_cache.js';
 import { assembleRows, type ViewRow } from './_dataset.js';
 import { embedSource } from './_embed.js';
+import { foldNormalization } from './_fit.js';
 import { scores } from './_metrics.js';
 import {
   calibration,
@@ -30,7 +31,15 @@ import { planViews } from './_views.js';
 export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
 export { planViews, renderView, viewKey, type ViewSpec } from './_views.js';
 export { groupFolds, groupHoldout } from './_split.js';
-export { fitLogistic, fitMlp, logits, matrixOf, type Matrix, type Labelled } from './_fit.js';
+export {
+  fitLogistic,
+  fitMlp,
+  foldNormalization,
+  logits,
+  matrixOf,
+  type Matrix,
+  type Labelled,
+} from './_fit.js';
 export {
   fitTemperature,
   decisionShift,
@@ -40,7 +49,7 @@ export {
   type SweepRow,
 } from './_calibrate.js';
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
-export { groupFamily, type ViewRow } from './_dataset.js';
+export { groupFamily, splitGroups, type ViewRow } from './_dataset.js';
 export type { EvalReport, TrainConfig } from './_pipeline.js';
 
 /** Where a dataset's embeddings come from. */
@@ -93,6 +102,8 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
   readonly l2: readonly number[];
   readonly log: (line: string) => void;
   readonly logger?: Logger;
+  /** Groups the caller split by image (recorded in the head's metrics). */
+  readonly splitGroups?: readonly string[];
 }
 
 /** What `trainHead` produced. */
@@ -129,7 +140,7 @@ export function trainHead(
   const config: TrainConfig = { ...options, l2: best.l2 };
   const report = evaluate(best.p, rows, options.seed);
   const { temperature, shift } = calibration(best.z, y);
-  const final = fitHead(rows, config);
+  const final = foldNormalization(fitHead(rows, config));
   const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
   const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
   const summary = (s: (typeof report)['overall']) => ({
@@ -145,7 +156,7 @@ export function trainHead(
     shift,
     embedder: embedderVersion,
     metrics: {
-      protocol: `${options.folds}-fold grouped CV (manifest groups), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}`,
+      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}`,
       l2: best.l2,
       ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
       seed: options.seed,

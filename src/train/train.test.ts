@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createRng } from '../validator/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate.js';
-import { fitLogistic, fitMlp, logits, matrixOf, validationLoss } from './_fit.js';
+import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
 import { auc, mcc } from './_metrics.js';
 import { groupFolds, groupHoldout } from './_split.js';
 
@@ -191,5 +191,21 @@ test('the embedding cache round-trips rows and resumes after a torn write', asyn
     await assert.rejects(b.put([{ key: 'w', vector: Float32Array.of(1) }]), /1 dims, the cache holds 3/);
   } finally {
     await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('foldNormalization() gives the same logits without the normalisation block', () => {
+  const rng = createRng('fold');
+  const rows = Array.from({ length: 200 }, () => [rng.normal(5, 3), rng.normal(-2, 0.1), rng.normal()]);
+  const data = {
+    x: matrixOf(rows, 3),
+    y: Uint8Array.from(rows, (r) => (r[0]! - 5 + 10 * (r[1]! + 2) > 0 ? 1 : 0)),
+  };
+  for (const head of [fitLogistic(data, { l2: 1e-3 }), fitMlp(data, { hidden: 4, seed: 'f', maxIter: 50 })]) {
+    const folded = foldNormalization(head);
+    assert.equal(folded.normalize, undefined);
+    const a = logits(head, data.x);
+    const b = logits(folded, data.x);
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9));
   }
 });

@@ -13,8 +13,13 @@ const require = createRequire(import.meta.url);
 export interface TfjsModelSpec {
   /** `builtin:mobilenetv2` or a folder holding `model.json` and its weight shards. */
   readonly model: string;
-  /** Layer (layers model) or node (graph model) whose output is the embedding; default: the model output. */
-  readonly layer?: string;
+  /**
+   * Layer(s) (layers model) or node (graph model) whose output is the embedding, concatenated in
+   * order; default: the model output (`flatten_1` for the builtin).
+   */
+  readonly layer?: string | readonly string[];
+  /** How a spatial [N,H,W,C] output becomes a vector: average, max, or both side by side. Default avg. */
+  readonly pooling?: 'avg' | 'max' | 'avgmax';
   /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */
   readonly inputRange: readonly [number, number];
   /** Hand-made features appended to the embedding (src/features). */
@@ -146,10 +151,12 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
         weightData: artifacts.weightData,
       }),
   };
+  const layers = layer === undefined ? undefined : typeof layer === 'string' ? [layer] : [...layer];
+  const pooling = spec.pooling ?? 'avg';
   const run =
     artifacts.format === 'graph-model'
-      ? await graphRunner(tf, handler, layer)
-      : await layersRunner(tf, handler, layer);
+      ? await graphRunner(tf, handler, layers?.[0])
+      : await layersRunner(tf, handler, layers, pooling);
   const [lo, hi] = spec.inputRange;
   const size = run.inputSize;
   const embed = (images: readonly { data: Uint8Array; width: number; height: number }[]) =>
@@ -174,7 +181,7 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
   return {
     dims,
     inputSize: size,
-    version: `tfjs:${tag}:${layer ?? 'output'}:${dims}:${digest.slice(0, 12)}:${lo},${hi}`,
+    version: `tfjs:${tag}:${layers?.join('+') ?? 'output'}${pooling === 'avg' ? '' : `@${pooling}`}:${dims}:${digest.slice(0, 12)}:${lo},${hi}`,
     embed,
   };
 }
@@ -187,27 +194,43 @@ interface Runner {
 async function layersRunner(
   tf: typeof Tf,
   handler: Tf.io.IOHandler,
-  layer: string | undefined,
+  names: readonly string[] | undefined,
+  pooling: 'avg' | 'max' | 'avgmax',
 ): Promise<Runner> {
   const model = await tf.loadLayersModel(handler);
   let target: Tf.LayersModel = model;
-  if (layer !== undefined) {
-    const found = model.layers.find((l) => l.name === layer);
-    if (found === undefined) {
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `The tfjs model has no layer: "${layer}"; its last layers are ${model.layers
-          .slice(-6)
-          .map((l) => l.name)
-          .join(', ')}`,
-      );
-    }
-    target = tf.model({ inputs: model.inputs, outputs: found.output as Tf.SymbolicTensor });
+  if (names !== undefined) {
+    const outputs = names.map((name) => {
+      const found = model.layers.find((l) => l.name === name);
+      if (found === undefined) {
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `The tfjs model has no layer: "${name}"; its last layers are ${model.layers
+            .slice(-6)
+            .map((l) => l.name)
+            .join(', ')}`,
+        );
+      }
+      return found.output as Tf.SymbolicTensor;
+    });
+    target = tf.model({ inputs: model.inputs, outputs });
   }
+  // Max pooling keeps small objects (a cone is a few cells of the 7×7 grid) that averaging dilutes.
+  const pool = (t: Tf.Tensor): Tf.Tensor => {
+    if (t.rank !== 4) return t.reshape([t.shape[0]!, -1]);
+    if (pooling === 'avg') return t.mean([1, 2]);
+    if (pooling === 'max') return t.max([1, 2]);
+    return tf.concat([t.mean([1, 2]), t.max([1, 2])], 1);
+  };
   const shape = model.inputs[0]?.shape ?? [];
   return {
     inputSize: typeof shape[1] === 'number' ? shape[1] : 224,
-    forward: (batch) => target.predict(batch) as Tf.Tensor,
+    forward: (batch) => {
+      const out = target.predict(batch);
+      const list = Array.isArray(out) ? out : [out];
+      const pooled = list.map(pool);
+      return pooled.length === 1 ? pooled[0]! : tf.concat(pooled, 1);
+    },
   };
 }
 

@@ -11,7 +11,10 @@ import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } fro
 import type { TfjsModelSpec } from './_model.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 
-const OPTION_KEYS = ['layer', 'inputRange', 'extras'] as const;
+export type { TfjsModelSpec } from './_model.js';
+
+const OPTION_KEYS = ['layer', 'pooling', 'inputRange', 'extras'] as const;
+const POOLINGS = ['avg', 'max', 'avgmax'] as const;
 const EXTRAS = ['colour-shape'] as const;
 
 /** The `tfjs` runtime (embedders only). */
@@ -35,7 +38,17 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     if (!(OPTION_KEYS as readonly string[]).includes(key)) bad(`key: "${key}"`);
   }
   const layer = options.layer;
-  if (layer !== undefined && (typeof layer !== 'string' || layer === '')) bad(`layer: ${String(layer)}`);
+  const names = typeof layer === 'string' ? [layer] : layer;
+  if (
+    layer !== undefined &&
+    (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && n !== ''))
+  ) {
+    bad(`layer: ${JSON.stringify(layer)} (want a layer name or a list of them)`);
+  }
+  const pooling = options.pooling;
+  if (pooling !== undefined && !(POOLINGS as readonly unknown[]).includes(pooling)) {
+    bad(`pooling: ${JSON.stringify(pooling)} (valid poolings: ${POOLINGS.join(', ')})`);
+  }
   const range = options.inputRange ?? [0, 1];
   if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => Number.isFinite(v))) {
     bad(`inputRange: ${JSON.stringify(range)} (want [lo, hi])`);
@@ -53,7 +66,8 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
   }
   return {
     model: model.startsWith('builtin:') || isAbsolute(model) ? model : resolve(model),
-    ...(layer === undefined ? {} : { layer: layer as string }),
+    ...(layer === undefined ? {} : { layer: layer as string | string[] }),
+    ...(pooling === undefined ? {} : { pooling: pooling as (typeof POOLINGS)[number] }),
     inputRange: range as [number, number],
     ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
   };

@@ -64,7 +64,7 @@ test(
 test('tfjsModelSpec() rejects unknown options and URLs, naming the valid options', () => {
   assert.throws(
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { size: 3 } }),
-    /Invalid tfjs option key: "size"; tfjs options are layer, inputRange/,
+    /Invalid tfjs option key: "size"; tfjs options are layer, pooling, inputRange, extras/,
   );
   assert.throws(
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'https://x/model.json' }),
@@ -86,3 +86,33 @@ test('an unknown builtin or layer fails to load with the valid names', { timeout
     /no layer: "nope"; its last layers are .*flatten_1/,
   );
 });
+
+test(
+  'pooled layers concatenate in order; the average pool of out_relu is flatten_1',
+  { timeout: 60_000 },
+  async () => {
+    const image = scene('pool', true);
+    const plain = await loadTfjsEmbedder({ runtime: 'tfjs', model: 'builtin:mobilenetv2' }, context(1));
+    const pooled = await loadTfjsEmbedder(
+      {
+        runtime: 'tfjs',
+        model: 'builtin:mobilenetv2',
+        options: { layer: ['out_relu', 'block_13_expand_relu'], pooling: 'avgmax' },
+      },
+      context(1),
+    );
+    try {
+      assert.equal(pooled.dims, 2 * 1280 + 2 * 576);
+      assert.match(pooled.version, /:out_relu\+block_13_expand_relu@avgmax:3712:/);
+      const deadline = { deadlineMs: Date.now() + 60_000 };
+      const [a] = await plain.embed([image], deadline);
+      const [b] = await pooled.embed([image], deadline);
+      for (let i = 0; i < 1280; i++) assert.ok(Math.abs(a![i]! - b![i]!) < 1e-4);
+      // The max over the 7×7 grid is never below the average.
+      for (let i = 0; i < 1280; i++) assert.ok(b![1280 + i]! >= b![i]! - 1e-6);
+    } finally {
+      await plain.close();
+      await pooled.close();
+    }
+  },
+);
