@@ -50,7 +50,7 @@ export function startCommand(env: Record<string, string | undefined>): Command {
         'roadwork-miner — local mode',
         `  miner      ${network.miner.ss58}  http://${address.address}:${address.port}/ImageSynapse`,
         `  validator  ${network.validator.ss58}  (local wallets in ${join(dataDir, 'wallets')})`,
-        `  model      ${miner.predictor.status().modelVersion ?? 'unknown'}  (${settings['model.path'] || 'bundled baseline'})`,
+        `  model      ${miner.predictor.status().modelVersion ?? 'unknown'}  (${settings['model.path'] || settings['cascade.config'] || 'starter cascade, models/starter'})`,
         `  challenges ${source.name} (${source.images.length} images), validator augmentations, seed ${String(opts.seed)}`,
         `  metrics    http://${address.address}:${address.port}/metrics`,
         '',

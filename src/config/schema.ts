@@ -122,7 +122,7 @@ export const SCHEMA = Object.freeze({
     parse: str(),
     default: '',
     env: ['ROADWORK_MODEL'],
-    doc: 'ONNX model file; empty = the bundled baseline.',
+    doc: 'One ONNX classifier instead of the default cascade (e.g. models/baseline/model.onnx).',
   }),
   'model.device': setting({
     parse: str(['cpu', 'cuda']),
