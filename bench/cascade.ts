@@ -1,13 +1,11 @@
-// Benchmark of the cascade (not a test): raw backbone throughput vs served, micro-batching, exits vs all stages.
-// Usage: node --import tsx bench/cascade.ts [--seconds 8] [--images 200]
+// Benchmark of the cascade (not a test): raw backbone throughput vs served, micro-batching on and off.
+// Usage: node --import tsx bench/cascade.ts [--seconds 8]. Exits vs every stage: bench/cascade-exits.ts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { buildMiner } from '../src/app/index.js';
-import { createCascadePredictor, parseCascadeConfig, type CascadeStageResult } from '../src/cascade/index.js';
 import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
@@ -18,13 +16,11 @@ import { createRng } from '../src/validator/index.js';
 import { convEmbedderModel } from '../test/fixtures/onnx-models.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '8' }, images: { type: 'string', default: '200' } },
+  options: { seconds: { type: 'string', default: '8' } },
 });
 const SECONDS = Number(values.seconds);
-const IMAGES = Number(values.images);
 const WORKERS = 2;
 const CALLERS = 16;
-const BASELINE = fileURLToPath(new URL('../models/baseline/model.onnx', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bench-cascade-'));
 const logger = silentLogger();
 const runtime = { cacheDir: dir, offline: true, device: 'cpu' as const, workers: WORKERS, logger };
@@ -157,48 +153,6 @@ async function served(batch: boolean): Promise<number> {
   return rate;
 }
 
-/** (d) Mean compute per image and accuracy: stage 1 with exits vs every stage on every image. */
-async function exitsVsAll(): Promise<{
-  exits: { ms: number; acc: number; exitRate: number };
-  all: { ms: number; acc: number };
-}> {
-  const images = Array.from({ length: IMAGES }, (_, i) => {
-    const s = generateScene(createRng(`eval:${i}`), { roadwork: i % 2 === 0, width: 224, height: 224 });
-    return { image: { data: s.rgb, width: s.width, height: s.height }, label: s.label };
-  });
-  const measure = async (exit: unknown) => {
-    const config = parseCascadeConfig({
-      tta: ['identity', 'hflip', 'vflip'],
-      stages: [
-        { name: 'fast', kind: 'classifier', model: BASELINE, tta: false, exit },
-        {
-          name: 'slow',
-          kind: 'backbone-head',
-          embedder: { model: join(dir, 'backbone.onnx') },
-          head: join(dir, 'head.json'),
-          weight: 0,
-        },
-        { name: 'tta', kind: 'classifier', model: BASELINE },
-      ],
-    });
-    const cascade = createCascadePredictor(config, { runtime, logger });
-    await cascade.start();
-    let ms = 0;
-    let correct = 0;
-    let exited = 0;
-    for (const { image, label } of images) {
-      const p = await cascade.predict(image, { deadlineMs: Date.now() + 9000 });
-      const stages = p.stages as CascadeStageResult[];
-      ms += stages.reduce((s, r) => s + r.ms, 0);
-      if (stages.some((s) => s.exit)) exited++;
-      if ((p.probability >= 0.5 ? 1 : 0) === label) correct++;
-    }
-    await cascade.close();
-    return { ms: ms / images.length, acc: correct / images.length, exitRate: exited / images.length };
-  };
-  return { exits: await measure({ high: 0.7, low: 0.3 }), all: await measure(false) };
-}
-
 try {
   const a = await rawThroughput();
   console.log(`(a) raw backbone (3 conv @224², ${WORKERS} workers): ${a.toFixed(1)} img/s`);
@@ -208,11 +162,6 @@ try {
   );
   const off = await served(false);
   console.log(`(c) batching off: ${off.toFixed(1)} img/s; on/off = ${(on / off).toFixed(2)}×`);
-  const d = await exitsVsAll();
-  console.log(
-    `(d) ${IMAGES} synthetic scenes: with exits ${d.exits.ms.toFixed(1)} ms/img, accuracy ${(100 * d.exits.acc).toFixed(1)} %, ${(100 * d.exits.exitRate).toFixed(0)} % exit at stage 1; ` +
-      `all stages ${d.all.ms.toFixed(1)} ms/img, accuracy ${(100 * d.all.acc).toFixed(1)} %; compute ratio ${(d.exits.ms / d.all.ms).toFixed(2)}`,
-  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
