@@ -23,7 +23,7 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .addCommand(serveCommand(env))
     .addCommand(evalCommand({ env }))
     .addCommand(challengesCommand())
-    .addCommand(trainCommand())
+    .addCommand(trainCommand({ env }))
     .addCommand(calibrateCommand())
     .addCommand(walletCommand(env))
     .addCommand(chainCommand(env))

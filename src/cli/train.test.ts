@@ -5,9 +5,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadHead } from '../heads/index.js';
+import { pino } from 'pino';
+import { createCascadePredictor, loadCascadeConfig } from '../cascade/index.js';
+import { systemClock } from '../clock/index.js';
+import { addDataset } from '../data/index.js';
+import { calibratedLogit, headLogit, loadHead, sigmoid } from '../heads/index.js';
+import { listVersions, promoteVersion, verifyBundle } from '../registry/index.js';
+import { loadModel } from '../runtimes/index.js';
+import { openStore, storeFile } from '../store/index.js';
 import { encodeScene, generateScene } from '../synth/index.js';
-import { createRng } from '../validator/index.js';
+import { createRng, flipHorizontal } from '../validator/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
 
@@ -83,8 +90,172 @@ test(
       const re = await loadHead(calibrated);
       assert.deepEqual(re.layers, head.layers);
       assert.ok((re.metrics as { calibration?: unknown }).calibration !== undefined);
+
+      // Risk control: 8 held-out images cannot certify any band, and the command says so.
+      const r = sink();
+      const risky = join(root, 'risky.json');
+      await calibrateCommand({ stdout: r.stream, stderr: sink().stream }).parseAsync(
+        [...args, '--head', out, '--out', risky, '--alpha', '0.2', '--delta', '0.2'],
+        { from: 'user' },
+      );
+      assert.match(r.text(), /Metrics on the held-out groups/);
+      assert.match(
+        r.text(),
+        /no exit band has error on exits ≤ 0\.2 with probability ≥ 0\.8 on these 8 rows/,
+      );
+      const cal = (await loadHead(risky)).metrics!.calibration as { held_out: number; risk: string };
+      assert.equal(cal.held_out, 16);
+      assert.match(cal.risk, /coverage 0/);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
   },
 );
+
+test(
+  'roadwork train --bundle --register writes a verified bundle with lineage that serves the head',
+  { timeout: 300_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'train-bundle-'));
+    try {
+      const data = join(root, 'data');
+      const dataDir = join(root, 'state');
+      await sceneFolder(data);
+      const clock = systemClock();
+      const store = openStore(storeFile(dataDir));
+      let ingested: string;
+      try {
+        const report = await addDataset(
+          data,
+          { store, imagesDir: join(dataDir, 'images'), clock },
+          { name: 'scenes' },
+        );
+        assert.equal(report.rejected.length, 0);
+        ingested = report.version;
+      } finally {
+        store.close();
+      }
+      const args = ['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,0,0', '--workers', '1'];
+      const train = async (extra: string[]) => {
+        const o = sink();
+        await trainCommand({ stdout: o.stream, stderr: sink().stream, env: {} }).parseAsync(
+          [...args, '--folds', '2', '--target-accuracy', '0.6', ...extra],
+          { from: 'user' },
+        );
+        return o.text();
+      };
+
+      const b1 = join(root, 'b1');
+      const out1 = await train([
+        '--out',
+        join(root, 'h1.json'),
+        '--l2',
+        '1',
+        '--bundle',
+        b1,
+        '--register',
+        '--data_dir',
+        dataDir,
+      ]);
+      const m1 = await verifyBundle(b1);
+      assert.match(out1, new RegExp(`Registered ${m1.id}`));
+      assert.equal(m1.data_version, ingested);
+      assert.equal(m1.parent, null);
+      const metrics = m1.metrics as {
+        mcc: number;
+        overall: { mcc: { lo: number; hi: number } };
+        data: { images: number };
+      };
+      assert.equal(typeof metrics.mcc, 'number');
+      assert.ok(metrics.overall.mcc.lo <= metrics.mcc && metrics.mcc <= metrics.overall.mcc.hi);
+      assert.equal(metrics.data.images, 16);
+      assert.deepEqual(m1.files.map((f) => f.path).sort(), ['cascade.json', 'head.json']);
+      assert.equal(
+        await readFile(join(b1, 'head.json'), 'utf8'),
+        await readFile(join(root, 'h1.json'), 'utf8'),
+      );
+
+      const deps = { store: openStore(storeFile(dataDir)), bundlesDir: join(dataDir, 'bundles'), clock };
+      try {
+        assert.deepEqual(
+          listVersions(deps.store).map((v) => v.id),
+          [m1.id],
+        );
+        await promoteVersion(m1.id, deps);
+      } finally {
+        deps.store.close();
+      }
+
+      // The next model names the production one as its parent.
+      const b2 = join(root, 'b2');
+      await train(['--out', join(root, 'h2.json'), '--l2', '0.1', '--bundle', b2, '--data_dir', dataDir]);
+      const m2 = await verifyBundle(b2);
+      assert.equal(m2.parent, m1.id);
+
+      // Without the store, the data version is the folder and its content hash.
+      const b3 = join(root, 'b3');
+      await train([
+        '--out',
+        join(root, 'h3.json'),
+        '--l2',
+        '1',
+        '--bundle',
+        b3,
+        '--data_dir',
+        join(root, 'none'),
+      ]);
+      const m3 = await verifyBundle(b3);
+      assert.equal(m3.data_version, `folder:${data}@${ingested}`);
+      assert.equal(m3.parent, null);
+
+      const config = await loadCascadeConfig(join(b1, 'cascade.json'));
+      assert.deepEqual(config.tta, ['identity', 'hflip']);
+      const runtime = {
+        cacheDir: '/nonexistent',
+        offline: true,
+        device: 'cpu' as const,
+        workers: 1,
+        logger: pino({ level: 'silent' }),
+      };
+      const s = generateScene(createRng('bundle'), { roadwork: true, width: 224, height: 224 });
+      const image = { width: s.width, height: s.height, data: s.rgb };
+      const head = await loadHead(join(b1, 'head.json'));
+      const embedder = await loadModel(
+        'embedder',
+        { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+        runtime,
+      );
+      let expected: number;
+      try {
+        const [a, b] = await embedder.embed([image, flipHorizontal(image)], {
+          deadlineMs: Date.now() + 60_000,
+        });
+        expected = sigmoid(
+          (calibratedLogit(head, headLogit(head, a!)) + calibratedLogit(head, headLogit(head, b!))) / 2,
+        );
+      } finally {
+        await embedder.close();
+      }
+      const predictor = createCascadePredictor(config, { runtime, logger: runtime.logger });
+      await predictor.start();
+      try {
+        const answer = await predictor.predict(image, { deadlineMs: Date.now() + 60_000 });
+        assert.ok(Math.abs(answer.probability - expected) < 1e-5, `${answer.probability} vs ${expected}`);
+      } finally {
+        await predictor.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
+
+test('roadwork train refuses --register without --bundle before embedding anything', async () => {
+  await assert.rejects(
+    trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+      ['--data', '/nonexistent', '--out', '/nonexistent/h.json', '--register'],
+      { from: 'user' },
+    ),
+    /ERR_CONFIG_INVALID|Invalid --register/,
+  );
+});

@@ -1,14 +1,19 @@
 /** `roadwork train`: embed a labelled folder (cached), cross-validate by group, calibrate, write a head. */
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import { SCHEMA } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { embeddedRows, reportTable, splitGroups, sweepTable, trainHead, writeHead } from '../train/index.js';
 import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
+import { settingsFrom } from './_settings.js';
+import { bundleTrainedModel } from './_train-bundle.js';
 
 /** Where the command writes; tests pass their own. */
 export interface TrainIo {
   readonly stdout?: NodeJS.WritableStream;
   readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The environment settings are read from (`data_dir` for `--bundle`); default none. */
+  readonly env?: Record<string, string | undefined>;
 }
 
 const HELP = `
@@ -19,7 +24,11 @@ makes later runs take seconds):
 Every image is augmented as validators do (levels 0-3, seeded), JPEG-encoded at quality 75 and
 embedded once; the cache is keyed by the embedder version, so a new backbone starts a new cache.
 Metrics come from grouped cross-validation (manifest column "group"), with temperature and shift
-cross-fitted across folds and 95 % intervals from a bootstrap over groups. See docs/training.md.`;
+cross-fitted across folds and 95 % intervals from a bootstrap over groups. See docs/training.md.
+
+--bundle DIR also writes a model bundle (head.json, cascade.json serving it, manifest.json with the
+metrics, the data version and the production model as parent); --register records it in the
+registry under data_dir (roadwork models versions), ready for roadwork models promote.`;
 
 function parseColumns(value: unknown): [number, number] | undefined {
   if (value === undefined) return undefined;
@@ -54,6 +63,9 @@ export function trainCommand(io: TrainIo = {}): Command {
       'comma-separated manifest groups of independent photos (not frames of one drive) that CV may split by image',
     )
     .option('--report <file>', 'also write the full report as JSON')
+    .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
+    .option('--register', 'register the bundle in the model registry (needs --bundle)')
+    .option('--data_dir <dir>', `${SCHEMA.data_dir.doc} Holds the registry. [env: ROADWORK_DATA_DIR]`)
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
       const stdout = io.stdout ?? process.stdout;
@@ -63,6 +75,19 @@ export function trainCommand(io: TrainIo = {}): Command {
       if (folds < 2)
         throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
       const columns = parseColumns(opts.columns);
+      const bundle = typeof opts.bundle === 'string' ? opts.bundle : undefined;
+      if (opts.register === true && bundle === undefined)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          'Invalid --register: no --bundle; give --bundle DIR too',
+        );
+      if (bundle !== undefined && columns !== undefined)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --bundle with --columns: ${String(opts.columns)}; a head on a slice of the embedding cannot be served, drop one`,
+        );
+      // Settings are checked before hours of embedding, not after.
+      const settings = bundle === undefined ? undefined : settingsFrom(opts, io.env ?? {});
       const embedded = await embeddedRows(emb);
       const version = embedded.version;
       const split =
@@ -99,6 +124,25 @@ export function trainCommand(io: TrainIo = {}): Command {
             ? `exits for accuracy ≥ ${emb.targetAccuracy}: high ${e.high.toFixed(2)}, low ${e.low.toFixed(2)} (coverage ${e.coverage.toFixed(3)})\n`
             : `no exit band reaches accuracy ${emb.targetAccuracy}\n`) +
           `Wrote ${String(opts.out)}\n`,
+      );
+      if (bundle === undefined || settings === undefined) return;
+      const evalTta = emb.tta && opts.evalTta !== false;
+      const bundled = await bundleTrainedModel(
+        bundle,
+        {
+          head: result.head,
+          headFile: String(opts.out),
+          data: emb.data,
+          embedder: emb.embedder,
+          tta: evalTta,
+          ...(e ? { exits: { high: e.high, low: e.low } } : {}),
+        },
+        { settings, register: opts.register === true },
+      );
+      const m = bundled.manifest;
+      stdout.write(
+        `Bundle ${m.id} in ${bundle} (data ${m.data_version}${bundled.ingested ? '' : ', not ingested'}, parent ${m.parent ?? '-'})\n` +
+          (bundled.registeredAt ? `Registered ${m.id} at ${bundled.registeredAt}\n` : ''),
       );
     });
   return command;

@@ -20,7 +20,6 @@ import {
   crossValidate,
   evaluate,
   fitHead,
-  rowLogits,
   type EvalReport,
   type TrainConfig,
 } from './_pipeline.js';
@@ -51,6 +50,32 @@ export {
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
 export { groupFamily, splitGroups, type ViewRow } from './_dataset.js';
 export type { EvalReport, TrainConfig } from './_pipeline.js';
+export {
+  calibrateHead,
+  type CalibrateOptions,
+  type CalibrateResult,
+  type RiskOptions,
+} from './_recalibrate.js';
+export {
+  RISK_HIGHS,
+  binomialCdf,
+  clopperPearsonUpper,
+  logGamma,
+  riskControlledExits,
+  type RiskControlOptions,
+  type RiskControlledExits,
+  type RiskRow,
+} from './_conformal.js';
+export {
+  BUNDLE_HEAD_FILE,
+  bundleMetrics,
+  dataFingerprint,
+  trainedCascadeConfig,
+  writeTrainedBundle,
+  type DataFingerprint,
+  type TrainedBundleOptions,
+  type TrainedCascadeOptions,
+} from './_bundle.js';
 
 /** Where a dataset's embeddings come from. */
 export interface EmbeddingOptions {
@@ -177,57 +202,6 @@ export function trainHead(
     },
   };
   return { head, report, l2: best.l2, ...(exits ? { exits } : {}) };
-}
-
-/** Recalibrates a head on rows it was not trained on: temperature, shift and the exit sweep. */
-export function calibrateHead(
-  head: Head,
-  rows: readonly ViewRow[],
-  options: { tta: boolean; targetAccuracy: number; seed: string },
-): { head: Head; report: EvalReport; exits?: SweepRow } {
-  const config: TrainConfig = {
-    model: head.type,
-    l2: 0,
-    hidden: 0,
-    folds: 1,
-    seed: options.seed,
-    tta: options.tta,
-    trainOnFlips: false,
-    targetAccuracy: options.targetAccuracy,
-  };
-  const y = Uint8Array.from(rows, (r) => r.label);
-  const z = rowLogits(head, rows, config);
-  const { temperature, shift } = calibration(z, y);
-  const p = Float64Array.from(z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
-  const report = evaluate(p, rows, options.seed);
-  const exits = chooseExits(report.sweep, options.targetAccuracy);
-  return {
-    head: {
-      ...head,
-      temperature,
-      shift,
-      metrics: {
-        ...head.metrics,
-        calibration: {
-          n: rows.length,
-          temperature,
-          shift,
-          ...(exits
-            ? {
-                exits: {
-                  high: exits.high,
-                  low: exits.low,
-                  coverage: exits.coverage,
-                  accuracy: exits.accuracy,
-                },
-              }
-            : {}),
-        },
-      },
-    },
-    report,
-    ...(exits ? { exits } : {}),
-  };
 }
 
 /** Writes a head file (pretty enough to diff, numbers rounded to float32 precision). */
