@@ -5,18 +5,17 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { createCascadePredictor, loadCascadeConfig } from '../cascade/index.js';
+import { loadCascadeConfig } from '../cascade/index.js';
 import { systemClock } from '../clock/index.js';
 import { addDataset } from '../data/index.js';
-import { calibratedLogit, headLogit, loadHead, sigmoid } from '../heads/index.js';
+import { loadHead } from '../heads/index.js';
 import { listVersions, promoteVersion, verifyBundle } from '../registry/index.js';
-import { loadModel } from '../runtimes/index.js';
 import { openStore, storeFile } from '../store/index.js';
 import { encodeScene, generateScene } from '../synth/index.js';
-import { createRng, flipHorizontal } from '../validator/index.js';
+import { createRng } from '../validator/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
+import { assertServesHeadWithFlipTta, testScene } from '../train/_test-tta-check.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -210,40 +209,7 @@ test(
 
       const config = await loadCascadeConfig(join(b1, 'cascade.json'));
       assert.deepEqual(config.tta, ['identity', 'hflip']);
-      const runtime = {
-        cacheDir: '/nonexistent',
-        offline: true,
-        device: 'cpu' as const,
-        workers: 1,
-        logger: pino({ level: 'silent' }),
-      };
-      const s = generateScene(createRng('bundle'), { roadwork: true, width: 224, height: 224 });
-      const image = { width: s.width, height: s.height, data: s.rgb };
-      const head = await loadHead(join(b1, 'head.json'));
-      const embedder = await loadModel(
-        'embedder',
-        { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
-        runtime,
-      );
-      let expected: number;
-      try {
-        const [a, b] = await embedder.embed([image, flipHorizontal(image)], {
-          deadlineMs: Date.now() + 60_000,
-        });
-        expected = sigmoid(
-          (calibratedLogit(head, headLogit(head, a!)) + calibratedLogit(head, headLogit(head, b!))) / 2,
-        );
-      } finally {
-        await embedder.close();
-      }
-      const predictor = createCascadePredictor(config, { runtime, logger: runtime.logger });
-      await predictor.start();
-      try {
-        const answer = await predictor.predict(image, { deadlineMs: Date.now() + 60_000 });
-        assert.ok(Math.abs(answer.probability - expected) < 1e-5, `${answer.probability} vs ${expected}`);
-      } finally {
-        await predictor.close();
-      }
+      await assertServesHeadWithFlipTta(config, await loadHead(join(b1, 'head.json')), testScene('bundle'));
     } finally {
       await rm(root, { recursive: true, force: true });
     }
