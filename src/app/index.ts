@@ -102,7 +102,9 @@ export async function buildMiner(
     predictor,
     metrics,
     async start() {
-      await Promise.all([metagraph.start(), predictor.start()]);
+      // Both settle before a failure is thrown, so `stop()` never closes a model that is still loading.
+      const results = await Promise.allSettled([metagraph.start(), predictor.start()]);
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
       started = true;
       const address = await axon.listen(settings['axon.port'], settings['axon.host']);
       logger.info(
