@@ -37,10 +37,7 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
     async (opts: Record<string, unknown>) => {
       const settings = settingsFrom(opts, env);
       const config = await cascadeConfigFor(settings);
-      const ctx = {
-        ...runtimeContextFor(settings, createLogger({ level: 'silent' })),
-        hubToken: settings['models.hub_token'] || undefined,
-      };
+      const ctx = runtimeContextFor(settings, createLogger({ level: 'silent' }));
       for (const m of modelsOf(config)) {
         if (hubSource(m.model) === undefined) {
           process.stdout.write(`${m.model}: local${existsSync(m.model) ? '' : ' (MISSING)'}\n`);
