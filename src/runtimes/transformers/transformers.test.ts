@@ -8,7 +8,7 @@ import { isRoadworkError } from '../../errors/index.js';
 import { startHubServer } from '../../hub/_test-hub-server.js';
 import type { RgbImage } from '../../predictor/types.js';
 import { loadModel } from '../index.js';
-import type { RuntimeContext } from '../types.js';
+import type { ImageEmbedder, ObjectDetector, RuntimeContext } from '../types.js';
 import { DETECTOR, EMBEDDER, tinyDetector, tinyEmbedder, writeModel } from './_test-models.js';
 import { transformersRuntime } from './index.js';
 
@@ -70,6 +70,21 @@ function context(cacheDir: string, extra: Partial<RuntimeContext> = {}): Runtime
   return { cacheDir, offline: true, device: 'cpu', workers: 1, logger: pino({ level: 'silent' }), ...extra };
 }
 
+/** Loads a model through the runtime, runs `fn` with it, and always closes it. */
+async function withModel<C extends 'embedder' | 'detector', T>(
+  capability: C,
+  ref: { model: string; options?: Record<string, unknown> },
+  ctx: RuntimeContext,
+  fn: (model: { embedder: ImageEmbedder; detector: ObjectDetector }[C]) => Promise<T>,
+): Promise<T> {
+  const model = await loadModel(capability, { runtime: 'transformers', ...ref }, ctx, registry);
+  try {
+    return await fn(model);
+  } finally {
+    await model.close();
+  }
+}
+
 test(
   'the transformers embedder runs a tiny DINOv2 folder and returns the pooled output its weights imply',
   { timeout: 60_000 },
@@ -77,13 +92,7 @@ test(
     await withDir(async (dir) => {
       const folder = join(dir, 'tiny');
       await writeModel(folder, tinyEmbedder());
-      const embedder = await loadModel(
-        'embedder',
-        { runtime: 'transformers', model: folder },
-        context(dir),
-        registry,
-      );
-      try {
+      await withModel('embedder', { model: folder }, context(dir), async (embedder) => {
         assert.equal(embedder.dims, EMBEDDER.dims);
         assert.match(embedder.version, /^transformers:[0-9a-f]{12}$/);
         const images = [image(8, 8, 1), image(8, 8, 2), image(8, 8, 3)];
@@ -96,9 +105,7 @@ test(
             `pooler ${i}`,
           ),
         );
-      } finally {
-        await embedder.close();
-      }
+      });
     });
   },
 );
@@ -112,17 +119,12 @@ test('the transformers embedder pools CLS or the patch mean as configured', { ti
       ['cls', max(patchTokens(img))],
       ['mean', avg(patchTokens(img))],
     ] as const) {
-      const embedder = await loadModel(
+      await withModel(
         'embedder',
-        { runtime: 'transformers', model: folder, options: { pooling, batchSize: 2 } },
+        { model: folder, options: { pooling, batchSize: 2 } },
         context(dir),
-        registry,
+        async (e) => close((await e.embed([img], soon()))[0], expected, pooling),
       );
-      try {
-        close((await embedder.embed([img], soon()))[0], expected, pooling);
-      } finally {
-        await embedder.close();
-      }
     }
   });
 });
@@ -139,14 +141,9 @@ test(
       const img = image(8, 8, 4);
       const expected = max(patchTokens(img)).map((v) => 2 * v);
       try {
-        const embedder = await loadModel(
-          'embedder',
-          { runtime: 'transformers', model: 'acme/tiny-dinov2' },
-          online,
-          registry,
+        await withModel('embedder', { model: 'acme/tiny-dinov2' }, online, async (e) =>
+          close((await e.embed([img], soon()))[0], expected, 'downloaded'),
         );
-        close((await embedder.embed([img], soon()))[0], expected, 'downloaded');
-        await embedder.close();
         assert.ok(hub.requests.some((r) => r.path === '/acme/tiny-dinov2/resolve/main/onnx/model.onnx'));
         assert.ok(
           !hub.requests.some((r) => r.path.endsWith('README.md')),
@@ -155,17 +152,9 @@ test(
       } finally {
         await hub.close();
       }
-      const cached = await loadModel(
-        'embedder',
-        { runtime: 'transformers', model: 'acme/tiny-dinov2' },
-        context(dir),
-        registry,
+      await withModel('embedder', { model: 'acme/tiny-dinov2' }, context(dir), async (e) =>
+        close((await e.embed([img], soon()))[0], expected, 'cached'),
       );
-      try {
-        close((await cached.embed([img], soon()))[0], expected, 'cached');
-      } finally {
-        await cached.close();
-      }
     });
   },
 );
@@ -177,42 +166,39 @@ test(
     await withDir(async (dir) => {
       const folder = join(dir, 'detr');
       await writeModel(folder, tinyDetector());
-      const detector = await loadModel(
+      await withModel(
         'detector',
-        { runtime: 'transformers', model: folder, options: { threshold: 0.5 } },
+        { model: folder, options: { threshold: 0.5 } },
         context(dir),
-        registry,
+        async (detector) => {
+          assert.deepEqual(detector.labels, DETECTOR.labels);
+          const img: RgbImage = { width: 20, height: 10, data: new Uint8Array(20 * 10 * 3).fill(128) };
+          const m = (128 / 255 - 0.5) / 0.5;
+          const expected = [0, 1, 2].flatMap((q) => {
+            const logits = [0, 1, 2].map((c) => DETECTOR.a[q * 3 + c]! * m + DETECTOR.l[q * 3 + c]!);
+            const best = logits.indexOf(Math.max(...logits));
+            const score = Math.exp(logits[best]!) / logits.reduce((s, v) => s + Math.exp(v), 0);
+            if (best === 2 || score < 0.5) return [];
+            const [cx, cy, w, h] = DETECTOR.boxes.slice(q * 4, q * 4 + 4) as [number, number, number, number];
+            return [
+              {
+                label: DETECTOR.labels[best]!,
+                score,
+                box: [(cx - w / 2) * 20, (cy - h / 2) * 10, (cx + w / 2) * 20, (cy + h / 2) * 10],
+              },
+            ];
+          });
+          assert.equal(expected.length, 2, 'the fixture has two confident queries');
+          const found = [...(await detector.detect(img, soon()))].sort((a, b) => b.score - a.score);
+          assert.equal(found.length, expected.length);
+          found.forEach((f, i) => {
+            const e = expected[i]!;
+            assert.equal(f.label, e.label);
+            assert.ok(Math.abs(f.score - e.score) < 1e-5, `score ${f.score} vs ${e.score}`);
+            f.box.forEach((v, k) => assert.ok(Math.abs(v - e.box[k]!) < 1e-3, `box ${f.box} vs ${e.box}`));
+          });
+        },
       );
-      try {
-        assert.deepEqual(detector.labels, DETECTOR.labels);
-        const img: RgbImage = { width: 20, height: 10, data: new Uint8Array(20 * 10 * 3).fill(128) };
-        const m = (128 / 255 - 0.5) / 0.5;
-        const expected = [0, 1, 2].flatMap((q) => {
-          const logits = [0, 1, 2].map((c) => DETECTOR.a[q * 3 + c]! * m + DETECTOR.l[q * 3 + c]!);
-          const best = logits.indexOf(Math.max(...logits));
-          const score = Math.exp(logits[best]!) / logits.reduce((s, v) => s + Math.exp(v), 0);
-          if (best === 2 || score < 0.5) return [];
-          const [cx, cy, w, h] = DETECTOR.boxes.slice(q * 4, q * 4 + 4) as [number, number, number, number];
-          return [
-            {
-              label: DETECTOR.labels[best]!,
-              score,
-              box: [(cx - w / 2) * 20, (cy - h / 2) * 10, (cx + w / 2) * 20, (cy + h / 2) * 10],
-            },
-          ];
-        });
-        assert.equal(expected.length, 2, 'the fixture has two confident queries');
-        const found = [...(await detector.detect(img, soon()))].sort((a, b) => b.score - a.score);
-        assert.equal(found.length, expected.length);
-        found.forEach((f, i) => {
-          const e = expected[i]!;
-          assert.equal(f.label, e.label);
-          assert.ok(Math.abs(f.score - e.score) < 1e-5, `score ${f.score} vs ${e.score}`);
-          f.box.forEach((v, k) => assert.ok(Math.abs(v - e.box[k]!) < 1e-3, `box ${f.box} vs ${e.box}`));
-        });
-      } finally {
-        await detector.close();
-      }
     });
   },
 );
@@ -252,18 +238,10 @@ test('the transformers embedder refuses a call whose deadline has passed', { tim
   await withDir(async (dir) => {
     const folder = join(dir, 'tiny');
     await writeModel(folder, tinyEmbedder());
-    const embedder = await loadModel(
-      'embedder',
-      { runtime: 'transformers', model: folder },
-      context(dir),
-      registry,
-    );
-    try {
-      await assert.rejects(embedder.embed([image(8, 8, 1)], { deadlineMs: Date.now() - 1 }), (e) =>
+    await withModel('embedder', { model: folder }, context(dir), (embedder) =>
+      assert.rejects(embedder.embed([image(8, 8, 1)], { deadlineMs: Date.now() - 1 }), (e) =>
         isRoadworkError(e, 'ERR_STAGE_TIMEOUT'),
-      );
-    } finally {
-      await embedder.close();
-    }
+      ),
+    );
   });
 });
