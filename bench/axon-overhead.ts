@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Histogram } from 'prom-client';
 import { buildMiner } from '../src/app/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
+import { writeLocalMetagraph } from '../src/local/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { createMetrics, type Metrics } from '../src/metrics/index.js';
@@ -327,24 +327,7 @@ async function main(): Promise<number> {
   const minerKey = hotkeyFromSecret(MINER_SECRET);
   const validatorKey = hotkeyFromSecret(VALIDATOR_SECRET);
   const file = join(dir, 'metagraph.json');
-  await writeMetagraphFile(
-    file,
-    buildMetagraph(
-      72,
-      100,
-      [
-        { uid: 0, hotkey: validatorKey.ss58, stake: 50_000, validatorPermit: true, axon: null },
-        {
-          uid: 1,
-          hotkey: minerKey.ss58,
-          stake: 0,
-          validatorPermit: false,
-          axon: { ip: '127.0.0.1', port: 8091 },
-        },
-      ],
-      Date.now(),
-    ),
-  );
+  await writeLocalMetagraph(file, { validators: [validatorKey], miner: minerKey, stake: 50_000 });
   const config = loadConfig({
     defaults: { 'axon.host': '127.0.0.1', 'axon.port': 0, 'metagraph.file': file, data_dir: dir },
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { buildMiner } from '../src/app/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
+import { writeLocalMetagraph } from '../src/local/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { createDendrite, hotkeyFromSecret, imageSynapse } from '../src/protocol/index.js';
@@ -73,24 +73,7 @@ async function served(batch: boolean): Promise<number> {
     'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
   );
   const metagraphFile = join(dir, 'metagraph.json');
-  await writeMetagraphFile(
-    metagraphFile,
-    buildMetagraph(
-      72,
-      1,
-      [
-        { uid: 0, hotkey: validator.ss58, stake: 50_000, validatorPermit: true, axon: null },
-        {
-          uid: 1,
-          hotkey: miner.ss58,
-          stake: 0,
-          validatorPermit: false,
-          axon: { ip: '127.0.0.1', port: 8091 },
-        },
-      ],
-      Date.now(),
-    ),
-  );
+  await writeLocalMetagraph(metagraphFile, { validators: [validator], miner, stake: 50_000 });
   const cascadeFile = join(dir, `cascade-${batch}.json`);
   writeFileSync(
     cascadeFile,

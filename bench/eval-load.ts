@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildMiner } from '../src/app/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
+import { writeLocalMetagraph } from '../src/local/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { evaluateAxon, openEvalData, summaryTable, validatorSigners } from '../src/eval/index.js';
 import { silentLogger } from '../src/log/index.js';
@@ -28,30 +28,7 @@ async function serve(validators: number): Promise<void> {
   const file = join(dir, 'metagraph.json');
   const signers = await validatorSigners({ secret: VALIDATORS_SECRET }, validators);
   const miner = hotkeyFromSecret(MINER_SECRET);
-  await writeMetagraphFile(
-    file,
-    buildMetagraph(
-      72,
-      1,
-      [
-        ...signers.map((s, uid) => ({
-          uid,
-          hotkey: s.ss58,
-          stake: 50_000,
-          validatorPermit: true,
-          axon: null,
-        })),
-        {
-          uid: signers.length,
-          hotkey: miner.ss58,
-          stake: 0,
-          validatorPermit: false,
-          axon: { ip: '127.0.0.1', port: 8091 },
-        },
-      ],
-      Date.now(),
-    ),
-  );
+  await writeLocalMetagraph(file, { validators: signers, miner, stake: 50_000 });
   const settings = loadConfig({
     defaults: { 'axon.host': '127.0.0.1', 'axon.port': 0, 'metagraph.file': file, data_dir: dir },
   });

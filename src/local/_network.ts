@@ -29,17 +29,41 @@ export async function prepareLocalNetwork(
   const miner = await loadOrCreate({ path: walletPath, name: 'local-miner', hotkey: 'default' });
   const validator = await loadOrCreate({ path: walletPath, name: 'local-validator', hotkey: 'default' });
   const metagraphFile = join(dataDir, 'local-metagraph.json');
-  const metagraph = buildMetagraph(
-    netuid,
-    0,
-    [
-      { uid: 0, hotkey: validator.ss58, stake: LOCAL_VALIDATOR_STAKE, validatorPermit: true, axon: null },
-      { uid: 1, hotkey: miner.ss58, stake: 0, validatorPermit: false, axon },
-    ],
-    Date.now(),
-  );
-  await writeMetagraphFile(metagraphFile, metagraph);
+  await writeLocalMetagraph(metagraphFile, { validators: [validator], miner, axon, netuid });
   return { miner, validator, metagraphFile, walletPath };
+}
+
+/**
+ * Writes a static metagraph of `validators` (uids 0…, each with a permit and `stake`) and the `miner`
+ * (the next uid, no permit, serving at `axon`): what local mode, tests and benchmarks run on.
+ */
+export async function writeLocalMetagraph(
+  file: string,
+  o: {
+    validators: readonly Signer[];
+    miner: Signer;
+    axon?: { ip: string; port: number };
+    netuid?: number;
+    stake?: number;
+  },
+): Promise<void> {
+  const neurons = [
+    ...o.validators.map((v, uid) => ({
+      uid,
+      hotkey: v.ss58,
+      stake: o.stake ?? LOCAL_VALIDATOR_STAKE,
+      validatorPermit: true,
+      axon: null,
+    })),
+    {
+      uid: o.validators.length,
+      hotkey: o.miner.ss58,
+      stake: 0,
+      validatorPermit: false,
+      axon: o.axon ?? { ip: '127.0.0.1', port: 8091 },
+    },
+  ];
+  await writeMetagraphFile(file, buildMetagraph(o.netuid ?? 72, 0, neurons, Date.now()));
 }
 
 async function loadOrCreate(location: WalletLocation): Promise<Signer> {
