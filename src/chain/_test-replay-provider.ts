@@ -20,6 +20,18 @@ interface Recording {
 }
 
 /** Options of {@link ReplayProvider}. */
+/**
+ * uid 0 of netuid 1 in `recordings/metagraph.json` (block 6,852,690) as polkadot-js's own toHuman()
+ * shows it: ip 3,235,789,677 = 192.222.59.109, 2,557,172,316 rao.
+ */
+export const RECORDED_UID0 = Object.freeze({
+  uid: 0,
+  hotkey: '5DkMmXtWf16RNdusZGCrJ7ca7ADPgRnZLVWCWbgA7s7sy1AQ',
+  stake: 2.557172316,
+  validatorPermit: false,
+  axon: Object.freeze({ ip: '192.222.59.109', port: 6028 }),
+});
+
 export interface ReplayOptions {
   /** Answer `state_getStorage` of keys the recording lacks with `null`, as a node does for absent keys. */
   readonly absentStorageIsNull?: boolean;
