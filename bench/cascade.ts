@@ -1,5 +1,7 @@
 // Benchmark of the cascade (not a test): raw backbone throughput vs served, micro-batching on and off.
 // Usage: node --import tsx bench/cascade.ts [--seconds 8]. Exits vs every stage: bench/cascade-exits.ts.
+// The load generator runs in this process and shares its CPUs; each line also gives the process's CPU
+// time per image (all threads: workers, event loop, signing client, garbage collector).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,27 +47,42 @@ writeFileSync(
   }),
 );
 
+interface Rate {
+  readonly perSecond: number;
+  /** Process CPU (user + system, every thread) per image, ms. */
+  readonly cpuMs: number;
+}
+
+async function measure(seconds: number, load: (until: number) => Promise<number>): Promise<Rate> {
+  const cpu = process.cpuUsage();
+  const done = await load(Date.now() + seconds * 1000);
+  const used = process.cpuUsage(cpu);
+  return { perSecond: done / seconds, cpuMs: (used.user + used.system) / 1000 / done };
+}
+
 /** (a) The backbone alone: one image per worker in flight, back to back. */
-async function rawThroughput(): Promise<number> {
+async function rawThroughput(): Promise<Rate> {
   const embedder = await loadModel(
     'embedder',
     { runtime: 'onnx', model: join(dir, 'backbone.onnx') },
     runtime,
   );
-  const until = Date.now() + SECONDS * 1000;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: WORKERS }, async (_, w) => {
-      for (let i = w; Date.now() < until; i += WORKERS, done++)
-        await embedder.embed([scenes[i % scenes.length]!], { deadlineMs: Date.now() + 10_000 });
-    }),
-  );
+  const rate = await measure(SECONDS, async (until) => {
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: WORKERS }, async (_, w) => {
+        for (let i = w; Date.now() < until; i += WORKERS, done++)
+          await embedder.embed([scenes[i % scenes.length]!], { deadlineMs: Date.now() + 10_000 });
+      }),
+    );
+    return done;
+  });
   await embedder.close();
-  return done / SECONDS;
+  return rate;
 }
 
 /** (b)/(c) The same backbone behind the axon, 16 signed callers, batching on or off. */
-async function served(batch: boolean): Promise<number> {
+async function served(batch: boolean): Promise<Rate> {
   const miner = hotkeyFromSecret(
     'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner',
   );
@@ -104,47 +121,55 @@ async function served(batch: boolean): Promise<number> {
   });
   const m = await buildMiner(settings, logger, { signer: miner });
   const address = await m.start();
-  const jpegs = await Promise.all(
-    scenes.map((s) =>
-      sharp(s.data, { raw: { width: 224, height: 224, channels: 3 } })
-        .jpeg({ quality: 75 })
-        .toBuffer(),
+  const images = await Promise.all(
+    scenes.map(async (s) =>
+      (
+        await sharp(s.data, { raw: { width: 224, height: 224, channels: 3 } })
+          .jpeg({ quality: 75 })
+          .toBuffer()
+      ).toString('base64'),
     ),
   );
   const target = { ip: '127.0.0.1', port: address.port, hotkey: miner.ss58 };
-  const dendrite = createDendrite({ signer: validator });
-  const run = async (seconds: number) => {
-    const until = Date.now() + seconds * 1000;
+  // One dendrite (uuid) per caller, as validators are separate machines: the axon requires each uuid's
+  // nonces to arrive in increasing order, which concurrent calls from one dendrite do not guarantee.
+  // Every call is still signed afresh with a new nonce and verified by the axon.
+  const dendrites = Array.from({ length: CALLERS }, () => createDendrite({ signer: validator }));
+  const load = async (until: number): Promise<number> => {
     let done = 0;
     await Promise.all(
-      Array.from({ length: CALLERS }, async (_, c) => {
+      dendrites.map(async (dendrite, c) => {
         for (let i = c; Date.now() < until; i += CALLERS) {
-          const r = await dendrite.call(target, imageSynapse(jpegs[i % jpegs.length]!.toString('base64')), {
-            timeoutS: 9,
-          });
+          const r = await dendrite.call(target, imageSynapse(images[i % images.length]!), { timeoutS: 9 });
           if (!r.ok) throw new Error(`call failed: ${r.statusCode} ${r.statusMessage}`);
           done++;
         }
       }),
     );
-    return done / seconds;
+    return done;
   };
-  await run(1);
-  const rate = await run(SECONDS);
-  dendrite.close();
+  await load(Date.now() + 1000);
+  const rate = await measure(SECONDS, load);
+  for (const dendrite of dendrites) dendrite.close();
   await m.stop();
   return rate;
 }
 
 try {
+  const cpu = (r: Rate): string => `CPU ${r.cpuMs.toFixed(1)} ms/img`;
   const a = await rawThroughput();
-  console.log(`(a) raw backbone (3 conv @224², ${WORKERS} workers): ${a.toFixed(1)} img/s`);
+  console.log(
+    `(a) raw backbone (3 conv @224², ${WORKERS} workers): ${a.perSecond.toFixed(1)} img/s; ${cpu(a)}`,
+  );
   const on = await served(true);
   console.log(
-    `(b) served, ${CALLERS} signed callers, batching on: ${on.toFixed(1)} img/s = ${((100 * on) / a).toFixed(1)} % of (a) (goal ≥ 90 %)`,
+    `(b) served, ${CALLERS} signed callers, batching on: ${on.perSecond.toFixed(1)} img/s = ` +
+      `${((100 * on.perSecond) / a.perSecond).toFixed(1)} % of (a) (goal ≥ 90 %); ${cpu(on)}`,
   );
   const off = await served(false);
-  console.log(`(c) batching off: ${off.toFixed(1)} img/s; on/off = ${(on / off).toFixed(2)}×`);
+  console.log(
+    `(c) batching off: ${off.perSecond.toFixed(1)} img/s; on/off = ${(on.perSecond / off.perSecond).toFixed(2)}×; ${cpu(off)}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -56,6 +56,7 @@ export class Batcher<I, O> implements MicroBatcher<I, O> {
   readonly #maxBatch: number;
   readonly #maxWaitMs: number;
   readonly #maxInFlight: number;
+  readonly #workers: number;
   readonly #reserveMs: number | undefined;
   readonly #clock: Clock;
   readonly #queue: Entry<I, O>[] = [];
@@ -76,6 +77,7 @@ export class Batcher<I, O> implements MicroBatcher<I, O> {
     this.#maxBatch = checkCount('maxBatch', options.maxBatch, 1);
     this.#maxWaitMs = checkMs('maxWaitMs', options.maxWaitMs) ?? 0;
     this.#maxInFlight = checkCount('maxInFlight', options.maxInFlight ?? 1, 1);
+    this.#workers = Math.min(checkCount('workers', options.workers ?? 1, 1), this.#maxInFlight);
     this.#reserveMs = checkMs('reserveMs', options.reserveMs);
     this.#clock = options.clock ?? systemClock();
   }
@@ -190,15 +192,26 @@ export class Batcher<I, O> implements MicroBatcher<I, O> {
         this.#timer = setTimeout(() => this.#flushDue(), Math.max(0, readyAt - this.#clock.nowMs()));
         return;
       }
-      this.#dispatch(this.#queue.splice(0, this.#maxBatch));
+      this.#flush();
     }
   }
 
   #flushDue(): void {
     this.#timer = undefined;
     if (this.#queue.length === 0 || this.#inFlight >= this.#maxInFlight) return;
-    this.#dispatch(this.#queue.splice(0, this.#maxBatch));
+    this.#flush();
     this.#schedule();
+  }
+
+  // Sends what waits, spread evenly over the idle workers. Without the spread a closed loop of callers
+  // as large as maxBatch stays one batch for good: it goes out whole, comes back whole and arrives
+  // whole again, while the other workers idle.
+  #flush(): void {
+    let idle = Math.max(1, this.#workers - this.#inFlight);
+    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight && idle > 0) {
+      this.#dispatch(this.#queue.splice(0, Math.min(this.#maxBatch, Math.ceil(this.#queue.length / idle))));
+      idle--;
+    }
   }
 
   #dispatch(batch: Entry<I, O>[]): void {

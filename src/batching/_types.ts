@@ -11,8 +11,17 @@ export interface BatcherOptions<I, O> {
   readonly run: (items: I[]) => Promise<O[]>;
   /** Called as each batch starts, with its size and how long its oldest item waited. */
   readonly onBatch?: (size: number, waitedMs: number) => void;
-  /** Batches running at once; later ones queue (default 1, usually the number of workers). */
+  /**
+   * Batches handed to `run` and not yet answered; later ones queue here (default 1). Usually the number
+   * of workers, or one more so that a next batch already waits at a worker when one finishes.
+   */
   readonly maxInFlight?: number;
+  /**
+   * Workers that run batches side by side (default 1). A flush that finds several of them idle spreads
+   * the due items evenly over them, one batch each, so a burst does not go out as one batch while
+   * another worker waits; with every worker busy, the due items form one batch that queues for them.
+   */
+  readonly workers?: number;
   /**
    * Time kept free before the earliest deadline of a waiting batch for the run itself: the batch
    * flushes at `deadline - reserveMs` at the latest. Default: a moving average of observed run times.

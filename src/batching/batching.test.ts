@@ -201,3 +201,39 @@ test('createBatcher() rejects a maxBatch below 1 with the value', () => {
     (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /maxBatch is invalid: 0/.test(err.message),
   );
 });
+
+test('a burst is spread evenly over the idle workers, one batch each', async () => {
+  const r = recorder(50);
+  const b = createBatcher({ maxBatch: 16, maxWaitMs: 5_000, maxInFlight: 4, workers: 2, run: r.run });
+  const values = Array.from({ length: 16 }, (_, i) => i + 1);
+  const out = await Promise.all(values.map((x) => b.submit(x, { deadlineMs: FAR() })));
+  assert.deepEqual(
+    out,
+    values.map((x) => x * 10),
+    'every item gets its own result, in order',
+  );
+  assert.deepEqual(r.sizes, [8, 8], 'the full queue went out as two batches, not one of 16');
+  await b.close();
+});
+
+test('with every worker busy, due items form one batch that waits beside the running ones', async () => {
+  const r = recorder(150);
+  const b = createBatcher({ maxBatch: 8, maxWaitMs: 0, maxInFlight: 4, workers: 2, run: r.run });
+  const first = Promise.all([1, 2, 3, 4].map((x) => b.submit(x, { deadlineMs: FAR() })));
+  await sleep(20);
+  assert.deepEqual(r.sizes, [2, 2], 'two idle workers: two batches');
+  const second = Promise.all([5, 6, 7].map((x) => b.submit(x, { deadlineMs: FAR() })));
+  await sleep(20);
+  assert.deepEqual(r.sizes, [2, 2, 3], 'no idle worker: one batch, handed over early');
+  assert.equal(b.stats().inFlight, 3);
+  assert.deepEqual(await first, [10, 20, 30, 40]);
+  assert.deepEqual(await second, [50, 60, 70]);
+  await b.close();
+});
+
+test('createBatcher() rejects a workers count below 1 with the value', () => {
+  assert.throws(
+    () => createBatcher({ maxBatch: 4, maxWaitMs: 5, workers: 0, run: async (x: number[]) => x }),
+    (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /workers is invalid: 0/.test(err.message),
+  );
+});

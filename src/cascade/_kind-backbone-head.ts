@@ -78,7 +78,11 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
         batcher = createBatcher<Item, Embedded>({
           maxBatch: config.batch.maxBatch,
           maxWaitMs: config.batch.maxWaitMs,
-          maxInFlight: deps.runtime.workers,
+          // One batch per worker plus one handed over early (the ONNX pool keeps it waiting inside a
+          // worker), so the worker that finishes first need not wait for the busy event loop. More in
+          // flight only makes batches smaller: measured, two per worker cost more CPU per image.
+          maxInFlight: deps.runtime.workers + 1,
+          workers: deps.runtime.workers,
           clock: deps.clock,
           run: async (items) => {
             const deadlineMs = Math.max(...items.map((i) => i.deadlineMs));
@@ -117,7 +121,13 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
     });
   },
   models: (config) => [
-    { role: 'embedder', runtime: config.embedder.runtime, model: config.embedder.model },
+    {
+      role: 'embedder',
+      runtime: config.embedder.runtime,
+      model: config.embedder.model,
+      capability: 'embedder',
+      ...(config.embedder.options === undefined ? {} : { options: config.embedder.options }),
+    },
     { role: 'head', runtime: 'file', model: config.head },
   ],
 });

@@ -105,7 +105,13 @@ export const detectorKind: StageKind<DetectorStageConfig> = Object.freeze<StageK
     });
   },
   models: (config) =>
-    config.detectors.map((d, i) => ({ role: `detector[${i}]`, runtime: d.runtime, model: d.model })),
+    config.detectors.map((d, i) => ({
+      role: `detector[${i}]`,
+      runtime: d.runtime,
+      model: d.model,
+      capability: 'detector' as const,
+      ...(d.options === undefined ? {} : { options: d.options }),
+    })),
 });
 
 function readClasses(r: ConfigReader): ReadonlyMap<string, string> {

@@ -70,5 +70,13 @@ export const ocrKind: StageKind<OcrStageConfig> = Object.freeze<StageKind<OcrSta
       close: async () => reader?.close(),
     });
   },
-  models: (config) => [{ role: 'reader', runtime: config.reader.runtime, model: config.reader.model }],
+  models: (config) => [
+    {
+      role: 'reader',
+      runtime: config.reader.runtime,
+      model: config.reader.model,
+      capability: 'reader',
+      ...(config.reader.options === undefined ? {} : { options: config.reader.options }),
+    },
+  ],
 });

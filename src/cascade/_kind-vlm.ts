@@ -45,5 +45,7 @@ export const vlmKind: StageKind<VlmStageConfig> = Object.freeze<StageKind<VlmSta
       close: async () => vlm?.close(),
     });
   },
-  models: (config) => [{ role: 'vlm', runtime: config.vlm.runtime, model: config.vlm.model }],
+  models: (config) => [
+    { role: 'vlm', runtime: config.vlm.runtime, model: config.vlm.model, capability: 'vlm' },
+  ],
 });

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/index.js';
 import type { RgbImage } from '../predictor/types.js';
-import type { Runtime, RuntimeContext } from '../runtimes/types.js';
+import type { Capability, Runtime, RuntimeContext } from '../runtimes/types.js';
 
 /** Where a stage exited the cascade, if it did. */
 export type Exit = 'positive' | 'negative';
@@ -102,6 +102,16 @@ export interface ConfigReader {
 }
 
 /** A stage kind: validates its own config and builds the stage. */
+/** One model a stage loads, as `roadwork models` lists and pulls it. */
+export interface StageModel {
+  readonly role: string;
+  readonly runtime: string;
+  readonly model: string;
+  /** What the stage loads it as, and with which runtime options (absent for plain files). */
+  readonly capability?: Capability;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
 export interface StageKind<C = unknown> {
   readonly description: string;
   /** Keys the kind accepts besides the common ones. */
@@ -109,5 +119,5 @@ export interface StageKind<C = unknown> {
   parse(reader: ConfigReader): C;
   create(common: StageCommon, config: C, deps: StageDeps): Stage;
   /** Model references, for `roadwork models list/pull`. */
-  models(config: C): readonly { readonly role: string; readonly runtime: string; readonly model: string }[];
+  models(config: C): readonly StageModel[];
 }

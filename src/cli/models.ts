@@ -6,6 +6,7 @@ import { systemClock } from '../clock/index.js';
 import type { CascadeConfig } from '../cascade/index.js';
 import { modelCacheFolder, parseModelSource, pullModel } from '../hub/index.js';
 import { createLogger } from '../log/index.js';
+import { RUNTIMES } from '../runtimes/index.js';
 import { generateScene } from '../synth/index.js';
 import { createRng } from '../validator/index.js';
 import { addRegistryCommands } from './_models-registry.js';
@@ -44,7 +45,10 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
           continue;
         }
         let last = 0;
+        const files =
+          m.capability === undefined ? undefined : RUNTIMES[m.runtime]?.hubFiles?.(m.capability, m.options);
         const result = await pullModel(m.model, ctx, {
+          ...(files === undefined ? {} : { files }),
           onProgress: (p) => {
             if (Date.now() - last < 500 && p.loaded !== p.total) return;
             last = Date.now();

@@ -91,4 +91,12 @@ export interface Runtime {
   readonly detector?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ObjectDetector>;
   readonly reader?: (ref: ModelRef, ctx: RuntimeContext) => Promise<TextReader>;
   readonly vlm?: (ref: ModelRef, ctx: RuntimeContext) => Promise<YesNoVlm>;
+  /**
+   * The files of a hub repository this runtime needs for a capability with these options (say, one
+   * dtype's ONNX weights among several); `roadwork models pull` downloads only these. Absent: all.
+   */
+  readonly hubFiles?: (
+    capability: Capability,
+    options?: Readonly<Record<string, unknown>>,
+  ) => string[] | undefined;
 }

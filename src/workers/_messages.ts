@@ -6,7 +6,8 @@ export type ToWorker = { readonly type: 'job'; readonly id: number; readonly job
 
 /** Worker → main thread. */
 export type FromWorker =
-  | { readonly type: 'ready' }
+  /** `sequential`: the worker runs one job at a time in arrival order (see `ServeOptions.sequential`). */
+  | { readonly type: 'ready'; readonly sequential?: boolean }
   | { readonly type: 'init-error'; readonly error: WireError }
   | { readonly type: 'result'; readonly id: number; readonly value: unknown }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError };

@@ -13,12 +13,17 @@ interface Job {
   readonly reject: (err: Error) => void;
   settled: boolean;
   cleanup: () => void;
+  /** `performance.now()` when it was posted to a worker. */
+  postedAt: number;
 }
 
 interface Slot {
   readonly index: number;
   worker?: Worker;
   ready: boolean;
+  /** The worker runs its jobs one at a time in posting order: the oldest in flight is the running one. */
+  sequential: boolean;
+  /** Jobs posted and not yet answered, oldest first. */
   readonly inFlight: Map<number, Job>;
   restartsAt: number[];
   failures: number;
@@ -69,6 +74,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       this.#slots.push({
         index,
         ready: false,
+        sequential: false,
         inFlight: new Map(),
         restartsAt: [],
         failures: 0,
@@ -103,6 +109,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
         reject,
         settled: false,
         cleanup: () => undefined,
+        postedAt: 0,
       };
       this.#arm(entry, options);
       if (!entry.settled) {
@@ -170,6 +177,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           slot.ready = true;
+          slot.sequential = message.sequential === true;
           slot.failures = 0;
           this.#updateRef(slot);
           settleStart();
@@ -257,9 +265,13 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       for (const slot of this.#slots) {
         if (!slot.ready || slot.inFlight.size >= this.#o.concurrency) continue;
         if (best === undefined || slot.inFlight.size < best.inFlight.size) best = slot;
+        // Equally busy: the worker that took its oldest job first is likely to be free first.
+        else if (slot.inFlight.size === best.inFlight.size && oldestPost(slot) < oldestPost(best))
+          best = slot;
       }
       if (best === undefined) return;
       const job = this.#queue.shift()!;
+      job.postedAt = performance.now();
       best.inFlight.set(job.id, job);
       this.#updateRef(best);
       try {
@@ -324,17 +336,21 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
     const slot = this.#slots.find((s) => s.inFlight.get(job.id) === job);
     if (slot === undefined) return;
     const worker = slot.worker;
-    const stuck = setTimeout(() => {
-      // Still holding the same job on the same worker: it is wedged (e.g. an endless loop); replace it.
-      if (slot.worker === worker && slot.inFlight.get(job.id) === job) {
+    const watch = (): void => {
+      const stuck = setTimeout(() => {
+        if (slot.worker !== worker || slot.inFlight.get(job.id) !== job) return;
+        // On a sequential worker a job behind another has not started yet: only the running one can be wedged.
+        if (slot.sequential && slot.inFlight.keys().next().value !== job.id) return watch();
+        // Still holding the same job on the same worker: it is wedged (e.g. an endless loop); replace it.
         slot.exitError = new RoadworkError(
           'ERR_WORKER_CRASHED',
           `Worker stopped answering: a job ran ${this.#o.stuckGraceMs} ms past its timeout; it was replaced.`,
         );
         void worker?.terminate();
-      }
-    }, this.#o.stuckGraceMs);
-    stuck.unref();
+      }, this.#o.stuckGraceMs);
+      stuck.unref();
+    };
+    watch();
   }
 
   #settle(job: Job, error: Error | undefined, value?: unknown): void {
@@ -396,4 +412,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
     await Promise.all(exits);
     this.#checkIdle();
   }
+}
+
+function oldestPost(slot: Slot): number {
+  return slot.inFlight.values().next().value?.postedAt ?? -Infinity;
 }

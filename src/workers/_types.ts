@@ -9,7 +9,11 @@ export interface WorkerPoolOptions {
   readonly size?: number;
   /** Passed to every worker's `setup`. Must be structured-cloneable. */
   readonly workerData?: unknown;
-  /** Jobs in flight per worker; 1 keeps the queue (and deadline checks) on the main thread. Default 1. */
+  /**
+   * Jobs in flight per worker; 1 keeps the queue (and deadline checks) on the main thread. With a worker
+   * served `sequential`, 2 keeps its next job waiting inside it, so it never idles while the main thread
+   * is busy. Default 1.
+   */
   readonly concurrency?: number;
   /** How long a worker may take to become ready. Default 60 000 ms. */
   readonly readyTimeoutMs?: number;

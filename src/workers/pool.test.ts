@@ -173,3 +173,122 @@ test('start() rejects with the coded error a worker setup throws', { timeout: 20
   await assert.rejects(p.start(), hasCode('ERR_MODEL_LOAD'));
   await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_POOL_CLOSED'));
 });
+
+// A sequential worker with concurrency 2 keeps its next job waiting inside it (pipelining).
+function pipelined(options: Partial<WorkerPoolOptions> = {}) {
+  return pool({ concurrency: 2, workerData: { sequential: true }, ...options });
+}
+
+test(
+  'a sequential worker runs its two jobs one after the other and answers each with its own result',
+  { timeout: 20_000 },
+  async () => {
+    const p = pipelined();
+    await p.start();
+    try {
+      const order: string[] = [];
+      const started = Date.now();
+      const slow = p.run({ kind: 'sleep', ms: 300 }).then((v) => (order.push('slow'), v));
+      const next = p.run({ kind: 'clock' }).then((v) => (order.push('next'), v as number));
+      const echoed = p.run({ kind: 'echo', value: 'third' }); // waits on the main thread
+      assert.equal(p.stats().queued, 1, 'two jobs went to the worker, the third waits on the main thread');
+      assert.equal(typeof (await slow), 'number');
+      assert.ok((await next) - started >= 290, 'the second job started only after the first finished');
+      assert.deepEqual(order, ['slow', 'next']);
+      assert.equal(((await echoed) as { value: unknown }).value, 'third');
+    } finally {
+      await p.drain();
+    }
+  },
+);
+
+test(
+  'many jobs over two pipelined workers all come back, each with its own answer',
+  { timeout: 20_000 },
+  async () => {
+    const p = pipelined({ size: 2 });
+    await p.start();
+    try {
+      const values = Array.from({ length: 40 }, (_, i) => i);
+      const out = await Promise.all(
+        values.map((i) =>
+          i % 5 === 0
+            ? p.run({ kind: 'sleep', ms: 5 }).then(() => i)
+            : p.run({ kind: 'echo', value: i }).then((r) => (r as { value: number }).value),
+        ),
+      );
+      assert.deepEqual(out, values);
+      assert.deepEqual([p.stats().queued, p.stats().busy], [0, 0]);
+    } finally {
+      await p.drain();
+    }
+  },
+);
+
+test(
+  'a job timing out while it waits behind a running one fails alone; the busy worker is kept',
+  { timeout: 20_000 },
+  async () => {
+    const p = pipelined({ stuckGraceMs: 100 });
+    await p.start();
+    try {
+      const running = p.run({ kind: 'sleep', ms: 600 });
+      const started = Date.now();
+      await assert.rejects(
+        p.run({ kind: 'echo', value: 1 }, { timeoutMs: 50 }),
+        hasCode('ERR_STAGE_TIMEOUT'),
+      );
+      assert.ok(Date.now() - started < 400, 'rejected at its own timeout, not after the running job');
+      // It never started, so the grace for wedged jobs does not apply: the running job finishes normally.
+      assert.equal(typeof (await running), 'number');
+      assert.equal(p.stats().restarts, 0);
+    } finally {
+      await p.drain();
+    }
+  },
+);
+
+test(
+  'a wedged job on a sequential worker is still replaced, failing the job that waited behind it',
+  { timeout: 20_000 },
+  async () => {
+    const p = pipelined({ stuckGraceMs: 100 });
+    await p.start();
+    try {
+      const wedged = p.run({ kind: 'spin' }, { timeoutMs: 100 });
+      const behind = p.run({ kind: 'echo', value: 1 });
+      await assert.rejects(wedged, hasCode('ERR_STAGE_TIMEOUT'));
+      await assert.rejects(behind, hasCode('ERR_WORKER_CRASHED'));
+      assert.equal(((await p.run({ kind: 'echo', value: 'alive' })) as { value: unknown }).value, 'alive');
+      assert.equal(p.stats().restarts, 1);
+    } finally {
+      await p.drain();
+    }
+  },
+);
+
+test('drain() on pipelined workers finishes the jobs waiting inside them', { timeout: 20_000 }, async () => {
+  const p = pipelined({ size: 2 });
+  await p.start();
+  const jobs = [1, 2, 3, 4, 5].map(() => p.run({ kind: 'sleep', ms: 50 }));
+  await p.drain();
+  assert.equal((await Promise.all(jobs)).length, 5);
+  await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_POOL_CLOSED'));
+});
+
+test(
+  'drain() with a deadline cancels jobs waiting inside a pipelined worker with ERR_WORKER_POOL_CLOSED',
+  { timeout: 20_000 },
+  async () => {
+    const p = pipelined();
+    await p.start();
+    const running = p.run({ kind: 'sleep', ms: 5000 });
+    const waiting = p.run({ kind: 'echo', value: 1 });
+    const cancelled = Promise.all([
+      assert.rejects(running, hasCode('ERR_WORKER_POOL_CLOSED')),
+      assert.rejects(waiting, hasCode('ERR_WORKER_POOL_CLOSED')),
+    ]);
+    await p.drain({ timeoutMs: 50 });
+    await cancelled;
+  },
+);

@@ -86,6 +86,9 @@ async function load(
   const pool = createWorkerPool<OnnxJob, OnnxAnswer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
+    // The worker runs its jobs one at a time (sequential); the second waits inside it, so a worker that
+    // finishes starts the next run at once instead of idling until the busy main thread hands one over.
+    concurrency: 2,
     workerData: data,
     onEvent: (event) =>
       ctx.logger.warn({ event: event.type, slot: event.slot, model: path }, 'ONNX worker event'),

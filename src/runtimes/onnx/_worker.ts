@@ -69,6 +69,11 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
         `Detector output layout cannot be inferred: ${perImage} values per image for ${data.labels.length} classes; set the layout option (v8 or v5).`,
       );
     }
+    // One input buffer, grown to the largest batch seen and reused: jobs run one at a time (sequential),
+    // and the run has read it by the time it resolves. Fresh megabyte-sized arrays per batch cost page
+    // faults and garbage-collector work on every image.
+    let batchInput = new Float32Array(0);
+
     return async (job) => {
       if (job.kind === 'probe') {
         return {
@@ -93,11 +98,16 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
     async function embed(images: readonly WireImage[]): Promise<OnnxAnswer> {
       const n = images.length;
       const plane = 3 * size * size;
-      const input = new Float32Array(n * plane);
+      if (batchInput.length < n * plane) batchInput = new Float32Array(n * plane);
+      const input = batchInput.subarray(0, n * plane);
       images.forEach((im, i) =>
-        input.set(
-          toModelInput(new Uint8Array(im.data), im.width, im.height, size, data.normalization),
-          i * plane,
+        toModelInput(
+          new Uint8Array(im.data),
+          im.width,
+          im.height,
+          size,
+          data.normalization,
+          input.subarray(i * plane, (i + 1) * plane),
         ),
       );
       const out = await session.run(input, [n, 3, size, size]);
@@ -149,5 +159,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
   },
   {
     transferResult: (r) => (r.kind === 'embeddings' ? [r.data.buffer as ArrayBuffer] : []),
+    // With the pool's concurrency of 2 (_models.ts), the next job waits here while one runs.
+    sequential: true,
   },
 );

@@ -65,6 +65,48 @@ test('an onnx embedder returns per-cell channel means for a batch, in order', { 
 );
 
 test(
+  'concurrent batches of different sizes on one pipelined worker each get their own embeddings',
+  { timeout: 30_000 },
+  () =>
+    withDir(async (dir) => {
+      const file = join(dir, 'grid.onnx');
+      await writeFile(file, poolEmbedderModel({ size: 16, cols: 2 }));
+      const embedder = await loadModel(
+        'embedder',
+        { runtime: 'onnx', model: file, options: { size: 16, mean: [0, 0, 0], std: [1, 1, 1] } },
+        ctx,
+      );
+      const split = splitImage(16, [255, 0, 0], [0, 0, 255]);
+      const green = solidImage(16, [0, 255, 0]);
+      const red = solidImage(16, [255, 0, 0]);
+      const expected = new Map([
+        [split, [1, 0, 0, 0, 0, 1]],
+        [green, [0, 0, 1, 1, 0, 0]],
+        [red, [1, 1, 0, 0, 0, 0]],
+      ]);
+      try {
+        // The worker reuses one input buffer: a smaller batch after a larger one must not see stale rows.
+        const batches = [[split, green, red], [green], [red, split], [split, green, red, green], [red]];
+        const answers = await Promise.all(batches.map((images) => embedder.embed(images, soon())));
+        answers.forEach((vectors, b) =>
+          assert.deepEqual(
+            vectors.map((v) => Array.from(v).map((x) => Math.round(x * 100) / 100)),
+            batches[b]!.map((image) => expected.get(image)),
+            `batch ${b}`,
+          ),
+        );
+        assert.deepEqual(
+          split.data.slice(0, 3),
+          Uint8Array.from([255, 0, 0]),
+          "the caller's image is intact",
+        );
+      } finally {
+        await embedder.close();
+      }
+    }),
+);
+
+test(
   'an onnx embedder mean-pools [N, T, D] token outputs, or takes the first token with pool cls',
   { timeout: 30_000 },
   () =>

@@ -22,6 +22,12 @@ export interface TfjsModelSpec {
   readonly pooling?: 'avg' | 'max' | 'avgmax';
   /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */
   readonly inputRange: readonly [number, number];
+  /**
+   * Input resolution to run the network at (layers models only), instead of the size it was trained
+   * at: a fully convolutional backbone sees small objects (a distant cone) at twice the scale at
+   * 448 for four times the compute. Layers after the embedding layer(s) are cut off.
+   */
+  readonly inputSize?: number;
   /** Hand-made features appended to the embedding (src/features). */
   readonly extras?: readonly 'colour-shape'[];
 }
@@ -43,16 +49,27 @@ interface Artifacts {
   readonly weightData: ArrayBuffer;
 }
 
+/** Backbones shipped inside the nsfwjs package (its own classifier layers sit after `flatten_1`). */
+const NSFWJS_BUILTINS: Readonly<Record<string, { folder: string; tag: string }>> = Object.freeze({
+  // MobileNetV2 at 224²: `flatten_1` is the 1280-d global average pool.
+  mobilenetv2: { folder: 'mobilenet_v2', tag: 'mobilenetv2' },
+  // InceptionV3 at 299²: `flatten_1` is the 2048-d global average pool of `mixed10`; ~20× the compute.
+  inceptionv3: { folder: 'inception_v3', tag: 'inceptionv3' },
+});
+
 /** The nsfwjs bundles are browserify UMD files exporting the model JSON and a base64 shard. */
 function builtinArtifacts(name: string): { artifacts: Artifacts; layer: string; tag: string } {
-  if (name !== 'mobilenetv2') {
+  const builtin = NSFWJS_BUILTINS[name];
+  if (builtin === undefined) {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `Unknown tfjs builtin model: "builtin:${name}"; valid builtins are builtin:mobilenetv2`,
+      `Unknown tfjs builtin model: "builtin:${name}"; valid builtins are ${Object.keys(NSFWJS_BUILTINS)
+        .map((n) => `builtin:${n}`)
+        .join(', ')}`,
     );
   }
   // Absolute paths bypass nsfwjs's `exports` map, which hides the bundles behind dynamic imports.
-  const root = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
+  const root = join(dirname(require.resolve('nsfwjs')), '..', 'models', builtin.folder);
   const json = require(join(root, 'model.min.js')) as {
     modelTopology: Record<string, unknown>;
     weightsManifest: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
@@ -70,7 +87,7 @@ function builtinArtifacts(name: string): { artifacts: Artifacts; layer: string; 
     },
     // `flatten_1` is the 1280-d global average pool, just before nsfwjs's own classifier layers.
     layer: 'flatten_1',
-    tag: `nsfwjs-${pkg.version}-mobilenetv2`,
+    tag: `nsfwjs-${pkg.version}-${builtin.tag}`,
   };
 }
 
@@ -114,7 +131,7 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
 }
 
 /** Starts the wasm backend from the binaries inside node_modules, so nothing is fetched. */
-async function wasmBackend(): Promise<typeof Tf> {
+export async function wasmBackend(): Promise<typeof Tf> {
   const tf = require('@tensorflow/tfjs') as typeof Tf;
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof TfWasm;
   const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
@@ -142,6 +159,17 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
     tag = 'tfjs';
   }
   const digest = createHash('sha256').update(new Uint8Array(artifacts.weightData)).digest('hex');
+  const layers = layer === undefined ? undefined : typeof layer === 'string' ? [layer] : [...layer];
+  if (spec.inputSize !== undefined) {
+    if (artifacts.format === 'graph-model' || layers === undefined) {
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        `tfjs inputSize needs a layers model and an embedding layer: ${spec.model}`,
+      );
+    }
+    artifacts = { ...artifacts, topology: resizedTopology(artifacts.topology, spec.inputSize, layers) };
+    tag = `${tag}@${spec.inputSize}`;
+  }
   const handler: Tf.io.IOHandler = {
     load: () =>
       Promise.resolve({
@@ -151,12 +179,11 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
         weightData: artifacts.weightData,
       }),
   };
-  const layers = layer === undefined ? undefined : typeof layer === 'string' ? [layer] : [...layer];
   const pooling = spec.pooling ?? 'avg';
   const run =
     artifacts.format === 'graph-model'
       ? await graphRunner(tf, handler, layers?.[0])
-      : await layersRunner(tf, handler, layers, pooling);
+      : await layersRunner(tf, handler, layers, pooling, spec.inputSize === undefined);
   const [lo, hi] = spec.inputRange;
   const size = run.inputSize;
   const embed = (images: readonly { data: Uint8Array; width: number; height: number }[]) =>
@@ -186,6 +213,63 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
   };
 }
 
+interface KerasLayer {
+  readonly name: string;
+  readonly class_name: string;
+  readonly config: Record<string, unknown>;
+  readonly inbound_nodes: unknown[];
+}
+
+/**
+ * A Keras topology whose input takes `size`² pixels and whose outputs are the named layers: every
+ * layer the outputs do not depend on is dropped (a classifier after a fixed-size pooling would not
+ * fit the new spatial size). The dropped layers' weights are then ignored when loading.
+ */
+function resizedTopology(
+  topology: Record<string, unknown>,
+  size: number,
+  outputs: readonly string[],
+): Record<string, unknown> {
+  const wrapped = 'model_config' in topology;
+  const model = (wrapped ? topology.model_config : topology) as {
+    class_name: string;
+    config: { layers: KerasLayer[]; input_layers: unknown; output_layers: unknown };
+  };
+  const byName = new Map(model.config.layers.map((l) => [l.name, l]));
+  const keep = new Set<string>();
+  const visit = (name: string): void => {
+    if (keep.has(name)) return;
+    const l = byName.get(name);
+    if (l === undefined) {
+      throw new RoadworkError('ERR_CONFIG_INVALID', `The tfjs model has no layer: "${name}"`);
+    }
+    keep.add(name);
+    // inbound_nodes: [[ [layerName, nodeIndex, tensorIndex, kwargs], ... ], ...]
+    for (const node of l.inbound_nodes as unknown[][]) {
+      for (const edge of node as unknown[][]) visit(edge[0] as string);
+    }
+  };
+  outputs.forEach(visit);
+  const layers = model.config.layers
+    .filter((l) => keep.has(l.name))
+    .map((l) =>
+      l.class_name === 'InputLayer'
+        ? {
+            ...l,
+            config: {
+              ...l.config,
+              batch_input_shape: [null, size, size, (l.config.batch_input_shape as number[])[3] ?? 3],
+            },
+          }
+        : l,
+    );
+  const resized = {
+    ...model,
+    config: { ...model.config, layers, output_layers: outputs.map((n) => [n, 0, 0]) },
+  };
+  return wrapped ? { ...topology, model_config: resized } : resized;
+}
+
 interface Runner {
   readonly inputSize: number;
   forward(batch: Tf.Tensor4D): Tf.Tensor;
@@ -196,8 +280,9 @@ async function layersRunner(
   handler: Tf.io.IOHandler,
   names: readonly string[] | undefined,
   pooling: 'avg' | 'max' | 'avgmax',
+  strict: boolean,
 ): Promise<Runner> {
-  const model = await tf.loadLayersModel(handler);
+  const model = await tf.loadLayersModel(handler, { strict });
   let target: Tf.LayersModel = model;
   if (names !== undefined) {
     const outputs = names.map((name) => {

@@ -1,28 +1,34 @@
 /**
- * The `tfjs` runtime: TensorFlow.js image embedders on the wasm backend, in worker threads. The
- * builtin `builtin:mobilenetv2` is the ImageNet MobileNetV2 shipped inside the `nsfwjs` npm package,
- * so it installs with `npm ci` and runs offline.
+ * The `tfjs` runtime: TensorFlow.js image embedders and detectors on the wasm backend, in worker
+ * threads. The builtin `builtin:mobilenetv2` is the ImageNet MobileNetV2 shipped inside the `nsfwjs`
+ * npm package and `builtin:centernet` the COCO CenterNet shipped inside `@vladmandic/human`, so both
+ * install with `npm ci` and run offline.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { RoadworkError, isRoadworkError } from '../../errors/index.js';
+import { RoadworkError } from '../../errors/index.js';
 import type { RgbImage } from '../../predictor/types.js';
-import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import type { WorkerPool } from '../../workers/index.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
 import type { TfjsModelSpec } from './_model.js';
+import { startTfjsPool } from './_pool.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
+import { loadTfjsDetector } from './_detector.js';
 
 export type { TfjsModelSpec } from './_model.js';
+export { COCO_LABELS } from './_coco.js';
+export { DETECTOR_BUILTINS, loadTfjsDetector, tfjsDetectorSpec, type TfjsDetectorSpec } from './_detector.js';
 
-const OPTION_KEYS = ['layer', 'pooling', 'inputRange', 'extras'] as const;
+const OPTION_KEYS = ['layer', 'pooling', 'inputRange', 'inputSize', 'extras'] as const;
 const POOLINGS = ['avg', 'max', 'avgmax'] as const;
 const EXTRAS = ['colour-shape'] as const;
 
-/** The `tfjs` runtime (embedders only). */
+/** The `tfjs` runtime: embedders and the builtin COCO detector. */
 export const tfjsRuntime: Runtime = Object.freeze({
   name: 'tfjs',
   description:
-    'TensorFlow.js models on the wasm backend (builtin:mobilenetv2 from nsfwjs, or a model.json folder)',
+    'TensorFlow.js models on the wasm backend (embedders: builtin:mobilenetv2 from nsfwjs or a model.json folder; detector: builtin:centernet from @vladmandic/human)',
   embedder: loadTfjsEmbedder,
+  detector: loadTfjsDetector,
 });
 
 /** Reads and checks a `ModelRef`'s options for the tfjs runtime. */
@@ -53,6 +59,13 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
   if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => Number.isFinite(v))) {
     bad(`inputRange: ${JSON.stringify(range)} (want [lo, hi])`);
   }
+  const inputSize = options.inputSize;
+  if (
+    inputSize !== undefined &&
+    !(Number.isInteger(inputSize) && (inputSize as number) >= 32 && (inputSize as number) <= 1024)
+  ) {
+    bad(`inputSize: ${JSON.stringify(inputSize)} (want an integer pixel size from 32 to 1024)`);
+  }
   const extras = options.extras ?? [];
   if (!Array.isArray(extras) || !extras.every((e) => (EXTRAS as readonly unknown[]).includes(e))) {
     bad(`extras: ${JSON.stringify(extras)} (valid extras: ${EXTRAS.join(', ')})`);
@@ -69,6 +82,7 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     ...(layer === undefined ? {} : { layer: layer as string | string[] }),
     ...(pooling === undefined ? {} : { pooling: pooling as (typeof POOLINGS)[number] }),
     inputRange: range as [number, number],
+    ...(inputSize === undefined ? {} : { inputSize: inputSize as number }),
     ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
   };
 }
@@ -76,21 +90,11 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
 /** Loads a tfjs embedder: `ctx.workers` worker threads, each with its own wasm backend and model copy. */
 export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Promise<ImageEmbedder> {
   const spec = tfjsModelSpec(ref);
-  const pool = createWorkerPool<TfjsJob, TfjsAnswer>({
-    file: resolveWorkerFile(import.meta.url, './_worker'),
-    size: Math.max(1, ctx.workers),
-    workerData: spec,
-    onEvent: (event) => ctx.logger.warn({ event: event.type, slot: event.slot }, 'tfjs worker event'),
-  });
-  try {
-    await pool.start();
-  } catch (err) {
-    await pool.drain().catch(() => undefined);
-    if (isRoadworkError(err)) throw err;
-    throw new RoadworkError('ERR_MODEL_LOAD', `The tfjs model failed to load: ${ref.model}`, { cause: err });
-  }
-  const info = await pool.run({ kind: 'info' });
-  if (Array.isArray(info)) throw new RoadworkError('ERR_MODEL_OUTPUT', 'tfjs worker answered info with data');
+  const { pool, info } = await startTfjsPool<TfjsJob, TfjsAnswer, Exclude<TfjsAnswer, Float32Array[]>>(
+    './_worker',
+    { model: ref.model, workerData: spec, isInfo: (a) => !Array.isArray(a) },
+    ctx,
+  );
   ctx.logger.info({ model: ref.model, version: info.version, workers: ctx.workers }, 'tfjs embedder ready');
   return new TfjsEmbedder(pool, info.dims, info.version, Math.max(1, ctx.workers));
 }

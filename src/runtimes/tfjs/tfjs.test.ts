@@ -1,22 +1,13 @@
 // The tfjs runtime on the real MobileNetV2 weights shipped in nsfwjs, in real worker threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { generateScene } from '../../synth/index.js';
 import { createRng } from '../../validator/index.js';
+import { testContext } from '../_test-context.js';
 import type { RgbImage } from '../../predictor/types.js';
-import type { RuntimeContext } from '../types.js';
 import { loadTfjsEmbedder, tfjsModelSpec } from './index.js';
 
-function context(workers: number): RuntimeContext {
-  return {
-    cacheDir: '/nonexistent',
-    offline: true,
-    device: 'cpu',
-    workers,
-    logger: pino({ level: 'silent' }),
-  };
-}
+const context = (workers: number) => testContext(workers);
 
 function scene(seed: string, roadwork: boolean, width = 224, height = 224): RgbImage {
   const s = generateScene(createRng(seed), { roadwork, width, height });
@@ -64,11 +55,15 @@ test(
 test('tfjsModelSpec() rejects unknown options and URLs, naming the valid options', () => {
   assert.throws(
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { size: 3 } }),
-    /Invalid tfjs option key: "size"; tfjs options are layer, pooling, inputRange, extras/,
+    /Invalid tfjs option key: "size"; tfjs options are layer, pooling, inputRange, inputSize, extras/,
   );
   assert.throws(
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'https://x/model.json' }),
     /only local folders/,
+  );
+  assert.throws(
+    () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { inputSize: 12.5 } }),
+    /inputSize: 12.5 \(want an integer pixel size from 32 to 1024\)/,
   );
   assert.equal(tfjsModelSpec({ runtime: 'tfjs', model: 'm' }).model.startsWith('/'), true);
 });
@@ -76,7 +71,7 @@ test('tfjsModelSpec() rejects unknown options and URLs, naming the valid options
 test('an unknown builtin or layer fails to load with the valid names', { timeout: 60_000 }, async () => {
   await assert.rejects(
     loadTfjsEmbedder({ runtime: 'tfjs', model: 'builtin:resnet' }, context(1)),
-    /valid builtins are builtin:mobilenetv2/,
+    /valid builtins are builtin:mobilenetv2, builtin:inceptionv3/,
   );
   await assert.rejects(
     loadTfjsEmbedder(
@@ -116,3 +111,64 @@ test(
     }
   },
 );
+
+test(
+  'inputSize runs the backbone at another resolution: a 2x grid, the classifier cut off',
+  { timeout: 60_000 },
+  async () => {
+    const image = scene('big', true);
+    const options = { layer: 'out_relu', pooling: 'max' };
+    const at224 = await loadTfjsEmbedder(
+      { runtime: 'tfjs', model: 'builtin:mobilenetv2', options },
+      context(1),
+    );
+    const at448 = await loadTfjsEmbedder(
+      { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { ...options, inputSize: 448 } },
+      context(1),
+    );
+    try {
+      assert.equal(at448.dims, 1280);
+      assert.match(at448.version, /^tfjs:nsfwjs-4\.3\.0-mobilenetv2@448:out_relu@max:1280:/);
+      const deadline = { deadlineMs: Date.now() + 60_000 };
+      const [a] = await at224.embed([image], deadline);
+      const [b] = await at448.embed([image], deadline);
+      assert.ok(b!.every(Number.isFinite) && b!.some((v) => v > 0));
+      // Same weights, another scale: related but not the same features.
+      assert.notDeepEqual(a, b);
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let i = 0; i < 1280; i++) {
+        dot += a![i]! * b![i]!;
+        na += a![i]! ** 2;
+        nb += b![i]! ** 2;
+      }
+      assert.ok(dot / Math.sqrt(na * nb) > 0.5, `cosine ${dot / Math.sqrt(na * nb)}`);
+    } finally {
+      await at224.close();
+      await at448.close();
+    }
+    await assert.rejects(
+      loadTfjsEmbedder(
+        { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { layer: 'nope', inputSize: 448 } },
+        context(1),
+      ),
+      /no layer: "nope"/,
+    );
+  },
+);
+
+test('builtin:inceptionv3 embeds at 299² into 2048 finite ReLU features', { timeout: 120_000 }, async () => {
+  const inception = await loadTfjsEmbedder({ runtime: 'tfjs', model: 'builtin:inceptionv3' }, context(1));
+  try {
+    assert.equal(inception.dims, 2048);
+    assert.match(inception.version, /^tfjs:nsfwjs-4\.3\.0-inceptionv3:flatten_1:2048:[0-9a-f]{12}:0,1$/);
+    const [a, b] = await inception.embed([scene('i1', true), scene('i2', false)], {
+      deadlineMs: Date.now() + 100_000,
+    });
+    for (const e of [a!, b!]) assert.ok(e.every((v) => Number.isFinite(v) && v >= 0) && e.some((v) => v > 0));
+    assert.notDeepEqual(a, b);
+  } finally {
+    await inception.close();
+  }
+});

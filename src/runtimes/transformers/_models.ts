@@ -115,7 +115,8 @@ export class Detector implements ObjectDetector {
     this.version = version;
   }
 
-  detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
+  // async: a malformed image must reject the promise, not throw before one exists.
+  async detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
     const w = wire(image);
     return call<Detection[]>(
       this.#pool,
@@ -141,7 +142,7 @@ export class Reader implements TextReader {
     this.version = version;
   }
 
-  read(image: RgbImage, options: RunOptions): Promise<TextLine[]> {
+  async read(image: RgbImage, options: RunOptions): Promise<TextLine[]> {
     const w = wire(image);
     return call<TextLine[]>(
       this.#pool,

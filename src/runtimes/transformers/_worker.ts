@@ -163,11 +163,13 @@ serveJobs<WorkerData, Job, Answer>(
       }
       const options = data.options;
       const { value: reader, info } = await loadOnDevice(data, (d) => loadReader(data.folder, options, d));
+      // Two new tokens run every session, the decoder with and without its cache: a broken folder fails here.
+      await readText(reader, toRaw(blank), { ...options, maxNewTokens: 2 });
       return async (job) => {
         if (job.kind === 'info') return info;
         if (job.kind !== 'read') throw new Error(`Reader worker got a ${job.kind} job.`);
         checkLate(job.deadlineMs);
-        return readText(reader, toRaw(job.image), options);
+        return readText(reader, toRaw(job.image), { ...options, deadlineMs: job.deadlineMs });
       };
     } catch (err) {
       if (err instanceof RoadworkError) throw err;

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveModelFolder } from '../../hub/index.js';
-import type { ModelRef, Runtime, RuntimeContext } from '../types.js';
+import type { Capability, ModelRef, Runtime, RuntimeContext } from '../types.js';
 import { Detector, Embedder, Reader, startPool, type Loaded } from './_models.js';
 import { DTYPE_SUFFIX, neededFiles, parseOptions, type Dtype, type OptionsOf } from './_options.js';
 import type { WorkerData } from './_worker.js';
@@ -84,4 +84,6 @@ export const transformersRuntime: Runtime = Object.freeze({
     const { loaded, version } = await load('reader', ref, ctx);
     return new Reader(loaded, version);
   },
+  hubFiles: (capability: Capability, options?: Readonly<Record<string, unknown>>) =>
+    capability === 'vlm' ? undefined : transformersFiles(capability, options),
 });

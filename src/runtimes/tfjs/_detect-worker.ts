@@ -1,0 +1,36 @@
+// tfjs detector worker: one wasm backend (single-threaded) and one CenterNet per worker thread.
+import { RoadworkError } from '../../errors/index.js';
+import { serveJobs } from '../../workers/index.js';
+import { loadCenterNet } from './_centernet.js';
+
+/** A job: one packed-RGB image (buffer transferred), or a question about the model. */
+export type TfjsDetectJob =
+  | {
+      readonly kind: 'detect';
+      readonly image: { data: ArrayBuffer; width: number; height: number };
+      readonly deadlineMs: number;
+    }
+  | { readonly kind: 'info' };
+
+/** Answers: raw detection rows (see `CENTERNET_ROW`), or the model's input size and version. */
+export type TfjsDetectAnswer = Float32Array | { inputSize: number; version: string };
+
+serveJobs<unknown, TfjsDetectJob, TfjsDetectAnswer>(
+  async () => {
+    const net = await loadCenterNet();
+    return (job) => {
+      if (job.kind === 'info') return { inputSize: net.inputSize, version: net.version };
+      // A job that waited past its deadline earns nothing; do not spend the CPU on it.
+      const lateMs = Date.now() - job.deadlineMs;
+      if (lateMs >= 0) {
+        throw new RoadworkError(
+          'ERR_DEADLINE_EXCEEDED',
+          `Detection started after its deadline: ${lateMs} ms late; dropped`,
+        );
+      }
+      const { data, width, height } = job.image;
+      return net.run({ data: new Uint8Array(data), width, height });
+    };
+  },
+  { transferResult: (r) => (r instanceof Float32Array ? [r.buffer as ArrayBuffer] : []) },
+);
