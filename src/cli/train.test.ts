@@ -13,9 +13,11 @@ import { listVersions, promoteVersion, verifyBundle } from '../registry/index.js
 import { openStore, storeFile } from '../store/index.js';
 import { encodeScene, generateScene } from '../synth/index.js';
 import { createRng } from '../validator/index.js';
+import { isRoadworkError } from '../errors/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
 import { assertServesHeadWithFlipTta, testScene } from '../train/_test-tta-check.js';
+import { poolEmbedderModel } from '../../test/fixtures/onnx-models.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -224,4 +226,86 @@ test('roadwork train refuses --register without --bundle before embedding anythi
     ),
     /ERR_CONFIG_INVALID|Invalid --register/,
   );
+});
+
+test(
+  'roadwork train --synthetic trains on procedural scenes, scores only real ones and says how many; 0 changes nothing',
+  { timeout: 180_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'train-syn-cli-'));
+    try {
+      const data = join(root, 'data');
+      await sceneFolder(data);
+      const model = join(root, 'grid.onnx');
+      await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
+      const run = async (name: string, extra: string[]) => {
+        const o = sink();
+        const e = sink();
+        await trainCommand({ stdout: o.stream, stderr: e.stream }).parseAsync(
+          [
+            ...['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,1,0', '--workers', '1'],
+            ...[
+              '--embedder',
+              `onnx:${model}`,
+              '--embedder-options',
+              '{"size":32,"mean":[0,0,0],"std":[1,1,1]}',
+            ],
+            ...['--folds', '2', '--l2', '0.1,1', '--target-accuracy', '0.6'],
+            ...['--out', join(root, `${name}.json`), '--report', join(root, `${name}.report.json`), ...extra],
+          ],
+          { from: 'user' },
+        );
+        return {
+          out: o.text(),
+          err: e.text(),
+          head: await readFile(join(root, `${name}.json`), 'utf8'),
+          report: await readFile(join(root, `${name}.report.json`), 'utf8'),
+        };
+      };
+      const plain = await run('plain', []);
+      const zero = await run('zero', ['--synthetic', '0']);
+      assert.equal(zero.head, plain.head);
+      assert.equal(zero.report, plain.report);
+      assert.equal(zero.out.replace(/zero\.json/g, 'plain.json'), plain.out);
+      assert.doesNotMatch(plain.out, /Synthetic/);
+
+      const syn = await run('syn', ['--synthetic', '6', '--synthetic-weight', '0.5']);
+      assert.match(
+        syn.err,
+        /32 views of 16 images, .*; training adds 12 views of 6 synthetic scenes \(weight 0\.5\)/,
+      );
+      assert.match(syn.out, /Synthetic scenes in training: 6 \(12 views, weight 0\.5\); none scored/);
+      const report = JSON.parse(syn.report) as {
+        synthetic: unknown;
+        overall: { n: number };
+        families: Record<string, unknown>;
+      };
+      assert.deepEqual(report.synthetic, { images: 6, views: 12, weight: 0.5 });
+      assert.equal(report.overall.n, 32);
+      assert.deepEqual(Object.keys(report.families), ['other']);
+      const head = await loadHead(join(root, 'syn.json'));
+      assert.deepEqual(head.metrics?.synthetic, { images: 6, weight: 0.5 });
+      assert.notEqual(syn.head, plain.head);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
+
+test('roadwork train refuses a bad --synthetic or --synthetic-weight before embedding anything', async () => {
+  for (const [flag, value] of [
+    ['--synthetic', '-1'],
+    ['--synthetic', '2.5'],
+    ['--synthetic-weight', '0'],
+    ['--synthetic-weight', 'x'],
+  ] as const) {
+    await assert.rejects(
+      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', flag, value],
+        { from: 'user' },
+      ),
+      (err) =>
+        isRoadworkError(err, 'ERR_CONFIG_INVALID') && err.message.includes(`Invalid ${flag}: ${value}`),
+    );
+  }
 });

@@ -28,7 +28,27 @@ cross-fitted across folds and 95 % intervals from a bootstrap over groups. See d
 
 --bundle DIR also writes a model bundle (head.json, cascade.json serving it, manifest.json with the
 metrics, the data version and the production model as parent); --register records it in the
-registry under data_dir (roadwork models versions), ready for roadwork models promote.`;
+registry under data_dir (roadwork models versions), ready for roadwork models promote.
+
+--synthetic N adds N procedural street scenes (half with roadwork, seeded by --seed) to the training
+side only: same views, same cache, added to every fold's fit and the final one, never scored nor
+used for calibration or exits.`;
+
+function parseSynthetic(opts: Record<string, unknown>): { count: number; weight: number } {
+  const count = Number(opts.synthetic);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --synthetic: ${String(opts.synthetic)}; give a whole number of scenes, 0 or more`,
+    );
+  const weight = Number(opts.syntheticWeight);
+  if (!(weight > 0 && Number.isFinite(weight)))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --synthetic-weight: ${String(opts.syntheticWeight)}; give a positive number`,
+    );
+  return { count, weight };
+}
 
 function parseColumns(value: unknown): [number, number] | undefined {
   if (value === undefined) return undefined;
@@ -62,6 +82,8 @@ export function trainCommand(io: TrainIo = {}): Command {
       '--split-group <names>',
       'comma-separated manifest groups of independent photos (not frames of one drive) that CV may split by image',
     )
+    .option('--synthetic <n>', 'procedural scenes added to the training side only (half with roadwork)', '0')
+    .option('--synthetic-weight <w>', 'sample weight of a synthetic view relative to a real one', '1')
     .option('--report <file>', 'also write the full report as JSON')
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
@@ -75,6 +97,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       if (folds < 2)
         throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
       const columns = parseColumns(opts.columns);
+      const synth = parseSynthetic(opts);
       const bundle = typeof opts.bundle === 'string' ? opts.bundle : undefined;
       if (opts.register === true && bundle === undefined)
         throw new RoadworkError(
@@ -88,13 +111,18 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       // Settings are checked before hours of embedding, not after.
       const settings = bundle === undefined ? undefined : settingsFrom(opts, io.env ?? {});
-      const embedded = await embeddedRows(emb);
+      const embedded = await embeddedRows({ ...emb, synthetic: synth.count });
       const version = embedded.version;
       const split =
         typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
       const rows = splitGroups(embedded.rows, split);
+      const synthetic = embedded.synthetic;
       stderr.write(
-        `${rows.length} views of ${new Set(rows.map((r) => r.image)).size} images, embedder ${version}\n`,
+        `${rows.length} views of ${new Set(rows.map((r) => r.image)).size} images, embedder ${version}` +
+          (synth.count > 0
+            ? `; training adds ${synthetic.length} views of ${synth.count} synthetic scenes (weight ${synth.weight})`
+            : '') +
+          '\n',
       );
       const result = trainHead(rows, version, {
         model: opts.model as 'logistic' | 'mlp',
@@ -109,12 +137,17 @@ export function trainCommand(io: TrainIo = {}): Command {
         maxIter: Math.floor(numberList('--max-iter', String(opts.maxIter))[0]!),
         log: (line) => stderr.write(`${line}\n`),
         splitGroups: split,
+        ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),
       });
       await writeHead(String(opts.out), result.head);
       if (typeof opts.report === 'string')
         await writeFile(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
+      const used = result.report.synthetic;
       stdout.write(
-        `\nHeld-out metrics (grouped CV, l2=${result.l2}, threshold 0.5 after the shift):\n${reportTable(result.report)}\n`,
+        `\nHeld-out metrics (grouped CV, l2=${result.l2}, threshold 0.5 after the shift):\n${reportTable(result.report)}\n` +
+          (used !== undefined && used.images > 0
+            ? `Synthetic scenes in training: ${used.images} (${used.views} views, weight ${used.weight}); none scored\n`
+            : ''),
       );
       stdout.write(`\nAccuracy vs coverage of exit thresholds:\n${sweepTable(result.report.sweep)}\n`);
       const e = result.exits;

@@ -10,10 +10,11 @@ export interface Matrix {
   readonly data: Float32Array;
 }
 
-/** Training rows with 0/1 labels. */
+/** Training rows with 0/1 labels and, optionally, a relative weight per row (default 1). */
 export interface Labelled {
   readonly x: Matrix;
   readonly y: Uint8Array;
+  readonly weight?: Float64Array;
 }
 
 /** Options shared by both fitters. */
@@ -45,21 +46,33 @@ export function matrixOf(rows: readonly ArrayLike<number>[], cols: number): Matr
   return { rows: rows.length, cols, data };
 }
 
-function standardizer(x: Matrix, on: boolean): { mean: Float64Array; std: Float64Array } {
+/** Feature means and standard deviations, each row counted with its relative weight (default 1). */
+function standardizer(
+  x: Matrix,
+  on: boolean,
+  weight?: Float64Array,
+): { mean: Float64Array; std: Float64Array } {
   const mean = new Float64Array(x.cols);
   const std = new Float64Array(x.cols).fill(1);
   if (!on) return { mean, std };
-  for (let r = 0; r < x.rows; r++) for (let c = 0; c < x.cols; c++) mean[c]! += x.data[r * x.cols + c]!;
-  for (let c = 0; c < x.cols; c++) mean[c]! /= Math.max(1, x.rows);
+  let total = 0;
+  for (let r = 0; r < x.rows; r++) total += weight?.[r] ?? 1;
+  const n = total > 0 ? total : 1;
+  for (let r = 0; r < x.rows; r++) {
+    const w = weight?.[r] ?? 1;
+    for (let c = 0; c < x.cols; c++) mean[c]! += w * x.data[r * x.cols + c]!;
+  }
+  for (let c = 0; c < x.cols; c++) mean[c]! /= n;
   const v = new Float64Array(x.cols);
   for (let r = 0; r < x.rows; r++) {
+    const w = weight?.[r] ?? 1;
     for (let c = 0; c < x.cols; c++) {
       const d = x.data[r * x.cols + c]! - mean[c]!;
-      v[c]! += d * d;
+      v[c]! += w * d * d;
     }
   }
   // A constant feature gets std 1 rather than 0: the head format requires std > 0.
-  for (let c = 0; c < x.cols; c++) std[c] = Math.sqrt(v[c]! / Math.max(1, x.rows)) || 1;
+  for (let c = 0; c < x.cols; c++) std[c] = Math.sqrt(v[c]! / n) || 1;
   return { mean, std };
 }
 
@@ -71,12 +84,23 @@ function standardized(x: Matrix, s: { mean: Float64Array; std: Float64Array }): 
   return out;
 }
 
-function sampleWeights(y: Uint8Array, balance: boolean): Float64Array {
-  const pos = y.reduce((a, b) => a + b, 0);
-  const neg = y.length - pos;
+/**
+ * Per-row loss weights summing to 1: each row's relative weight, times its class's share when
+ * balancing (classes weighed by their total row weight, so with unit weights by their counts).
+ */
+function sampleWeights(y: Uint8Array, balance: boolean, weight?: Float64Array): Float64Array {
+  const base = (i: number) => weight?.[i] ?? 1;
+  let all = 0;
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) {
+    all += base(i);
+    if (y[i]) pos += base(i);
+  }
+  const neg = all - pos;
   const w = new Float64Array(y.length);
   for (let i = 0; i < y.length; i++) {
-    w[i] = balance ? y.length / (2 * Math.max(1, y[i] ? pos : neg)) : 1;
+    const share = y[i] ? pos : neg;
+    w[i] = base(i) * (balance ? all / (2 * (share > 0 ? share : 1)) : 1);
   }
   const total = w.reduce((a, b) => a + b, 0);
   for (let i = 0; i < y.length; i++) w[i]! /= total;
@@ -114,9 +138,9 @@ export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
   const { x, y } = data;
   const d = x.cols;
   const on = options.standardize ?? true;
-  const s = standardizer(x, on);
+  const s = standardizer(x, on, data.weight);
   const xs = standardized(x, s);
-  const sw = sampleWeights(y, options.balance ?? true);
+  const sw = sampleWeights(y, options.balance ?? true, data.weight);
   const l2 = options.l2 ?? 1e-3;
   const f = (w: Float64Array, g: Float64Array) => {
     g.fill(0);
@@ -218,9 +242,9 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
   const d = x.cols;
   const hdn = options.hidden ?? 32;
   const on = options.standardize ?? true;
-  const s = standardizer(x, on);
+  const s = standardizer(x, on, data.weight);
   const xs = standardized(x, s);
-  const sw = sampleWeights(y, options.balance ?? true);
+  const sw = sampleWeights(y, options.balance ?? true, data.weight);
   const l2 = options.l2 ?? 1e-3;
   // Layout: W1 (hdn×d), b1 (hdn), w2 (hdn), b2.
   const nW1 = hdn * d;

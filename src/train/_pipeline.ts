@@ -24,30 +24,54 @@ export interface TrainConfig {
   /** Accuracy wanted on early exits when choosing thresholds. */
   readonly targetAccuracy: number;
   readonly maxIter?: number;
+  /**
+   * Rows that only ever train (synthetic scenes): added to every fit, never held out for early
+   * stopping, scored, bootstrapped or used for calibration. `weight` is their sample weight
+   * relative to a real row's 1.
+   */
+  readonly synthetic?: SyntheticRows;
+}
+
+/** Training-only rows and their relative sample weight. */
+export interface SyntheticRows {
+  readonly rows: readonly ViewRow[];
+  readonly weight: number;
 }
 
 function cols(v: Float32Array, c: readonly [number, number] | undefined): Float32Array {
   return c === undefined ? v : v.subarray(c[0], c[1]);
 }
 
-function trainingSet(rows: readonly ViewRow[], config: TrainConfig): Labelled {
+function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: SyntheticRows): Labelled {
   const xs: Float32Array[] = [];
   const ys: number[] = [];
-  for (const r of rows) {
+  const ws: number[] = [];
+  const add = (r: ViewRow, weight: number) => {
     xs.push(cols(r.x, config.columns));
     ys.push(r.label);
+    ws.push(weight);
     if (config.trainOnFlips && r.xh) {
       xs.push(cols(r.xh, config.columns));
       ys.push(r.label);
+      ws.push(weight);
     }
-  }
-  return { x: matrixOf(xs, xs[0]?.length ?? 0), y: Uint8Array.from(ys) };
+  };
+  for (const r of rows) add(r, 1);
+  for (const r of extra?.rows ?? []) add(r, extra!.weight);
+  const x = matrixOf(xs, xs[0]?.length ?? 0);
+  // Without extra rows every weight is 1: leave them out so the fit is the unweighted one, bit for bit.
+  return extra?.rows.length
+    ? { x, y: Uint8Array.from(ys), weight: Float64Array.from(ws) }
+    : { x, y: Uint8Array.from(ys) };
 }
 
-/** Fits one head on rows (MLP: early stopping on a held-out 15 % of the groups). */
+/**
+ * Fits one head on rows plus the configured synthetic rows (MLP: early stopping on a held-out 15 %
+ * of the real groups).
+ */
 export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   if (config.model === 'logistic') {
-    return fitLogistic(trainingSet(rows, config), {
+    return fitLogistic(trainingSet(rows, config, config.synthetic), {
       l2: config.l2,
       ...(config.maxIter ? { maxIter: config.maxIter } : {}),
     });
@@ -59,7 +83,7 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   );
   const train = rows.filter((_, i) => !held[i]);
   const val = rows.filter((_, i) => held[i]);
-  return fitMlp(trainingSet(train, config), {
+  return fitMlp(trainingSet(train, config, config.synthetic), {
     l2: config.l2,
     hidden: config.hidden,
     seed: config.seed,
@@ -78,11 +102,15 @@ export function rowLogits(head: Head, rows: readonly ViewRow[], config: TrainCon
   return z.map((v, i) => (v + zh[i]!) / 2);
 }
 
-/** Out-of-fold raw logits of every row under grouped k-fold cross-validation, and each row's fold. */
+/**
+ * Out-of-fold raw logits of every row under grouped k-fold cross-validation, and each row's fold.
+ * Synthetic rows (config) join every fold's training part and are never in a test part; `onFold`
+ * sees each fold's test rows.
+ */
 export function crossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
-  onFold?: (fold: number) => void,
+  onFold?: (fold: number, test: readonly ViewRow[]) => void,
 ): { logits: Float64Array; fold: Int32Array } {
   const fold = groupFolds(
     rows.map((r) => r.group),
@@ -97,13 +125,10 @@ export function crossValidate(
       rows.filter((_, i) => fold[i] !== f),
       config,
     );
-    const z = rowLogits(
-      head,
-      test.map((i) => rows[i]!),
-      config,
-    );
+    const testRows = test.map((i) => rows[i]!);
+    const z = rowLogits(head, testRows, config);
     test.forEach((i, k) => (out[i] = z[k]!));
-    onFold?.(f);
+    onFold?.(f, testRows);
   }
   return { logits: out, fold };
 }
@@ -174,6 +199,15 @@ export interface EvalReport {
   readonly levels: Readonly<Record<string, SliceReport>>;
   readonly families: Readonly<Record<string, SliceReport>>;
   readonly sweep: readonly SweepRow[];
+  /** Synthetic images the heads trained on (never scored); set by `trainHead`. */
+  readonly synthetic?: SyntheticSummary;
+}
+
+/** How much synthetic data went into training. */
+export interface SyntheticSummary {
+  readonly images: number;
+  readonly views: number;
+  readonly weight: number;
 }
 
 /** Builds the report from calibrated out-of-fold probabilities. */

@@ -21,10 +21,12 @@ import {
   evaluate,
   fitHead,
   type EvalReport,
+  type SyntheticSummary,
   type TrainConfig,
 } from './_pipeline.js';
 import type { ProgressStream } from './_progress.js';
 import { reportTable, sweepTable, table } from './_report.js';
+import { syntheticSource } from './_synthetic.js';
 import { planViews } from './_views.js';
 
 export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
@@ -49,7 +51,8 @@ export {
 } from './_calibrate.js';
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
 export { groupFamily, splitGroups, type ViewRow } from './_dataset.js';
-export type { EvalReport, TrainConfig } from './_pipeline.js';
+export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
+export { syntheticSource } from './_synthetic.js';
 export {
   calibrateHead,
   type CalibrateOptions,
@@ -89,15 +92,29 @@ export interface EmbeddingOptions {
   /** Also embed each view's horizontal flip (TTA). */
   readonly tta: boolean;
   readonly seed: string;
+  /** Procedural scenes embedded beside the data as training-only rows (default 0). */
+  readonly synthetic?: number;
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
 }
 
-/** Embeds (what the cache lacks) and assembles the rows of a labelled folder; returns the embedder version. */
-export async function embeddedRows(
-  options: EmbeddingOptions,
-): Promise<{ rows: ViewRow[]; version: string; dims: number }> {
+/** What `embeddedRows` returns: the real rows, the training-only synthetic rows, the embedder. */
+export interface EmbeddedRows {
+  readonly rows: ViewRow[];
+  /** Views of the synthetic scenes (`image` indexes the synthetic set); empty without `synthetic`. */
+  readonly synthetic: ViewRow[];
+  readonly version: string;
+  readonly dims: number;
+}
+
+/**
+ * Embeds (what the cache lacks) and assembles the rows of a labelled folder and of the synthetic
+ * scenes asked for, through the same views and into the same cache; returns the embedder version.
+ */
+export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedRows> {
   const source = await openImageFolder(options.data);
+  const count = options.synthetic ?? 0;
+  const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
   const embedder = await loadModel('embedder', options.embedder, options.runtime);
   const views = planViews(options.perLevel, options.tta);
   try {
@@ -105,14 +122,17 @@ export async function embeddedRows(
       version: embedder.version,
       dims: embedder.dims,
     });
-    await embedSource(source, embedder, cache, {
+    const embedOptions = {
       seed: options.seed,
       views,
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-    });
+    };
+    await embedSource(source, embedder, cache, embedOptions);
+    if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
     return {
       rows: assembleRows(source, cache, { seed: options.seed, views }),
+      synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
       version: embedder.version,
       dims: embedder.dims,
     };
@@ -141,7 +161,8 @@ export interface TrainResult {
 
 /**
  * Grouped CV over the L2 grid, cross-fitted calibration for honest metrics, then the final head on
- * every row with temperature, shift and exits from all out-of-fold logits.
+ * every row with temperature, shift and exits from all out-of-fold logits. Synthetic rows
+ * (`options.synthetic`) join every fit; everything scored, calibrated or swept is real rows only.
  */
 export function trainHead(
   rows: readonly ViewRow[],
@@ -163,7 +184,13 @@ export function trainHead(
   }
   if (best === undefined) throw new Error('trainHead() needs at least one l2 value');
   const config: TrainConfig = { ...options, l2: best.l2 };
-  const report = evaluate(best.p, rows, options.seed);
+  const syn = options.synthetic;
+  const synthetic: SyntheticSummary = {
+    images: new Set(syn?.rows.map((r) => r.image)).size,
+    views: syn?.rows.length ?? 0,
+    weight: syn?.weight ?? 1,
+  };
+  const report: EvalReport = { ...evaluate(best.p, rows, options.seed), synthetic };
   const { temperature, shift } = calibration(best.z, y);
   const final = foldNormalization(fitHead(rows, config));
   const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
@@ -181,8 +208,9 @@ export function trainHead(
     shift,
     embedder: embedderVersion,
     metrics: {
-      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}`,
+      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}`,
       l2: best.l2,
+      ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
       ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
       seed: options.seed,
       overall: summary(report.overall),
