@@ -2,13 +2,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError, type ErrorCode } from '../errors/index.js';
-import { createWorkerPool, resolveWorkerFile, type PoolEvent, type WorkerPoolOptions } from './index.js';
+import {
+  createWorkerPool,
+  resolveWorkerFile,
+  type PoolEvent,
+  type WorkerPool,
+  type WorkerPoolOptions,
+} from './index.js';
 import type { FixtureJob } from './_test-worker.js';
 
 const file = resolveWorkerFile(import.meta.url, './_test-worker');
 
 function pool(options: Partial<WorkerPoolOptions> = {}) {
   return createWorkerPool<FixtureJob, unknown>({ file, restartBackoffMs: 10, ...options });
+}
+
+/** Starts `p`, runs `fn` on it, and always drains it. */
+async function withPool<J, A>(
+  p: WorkerPool<J, A>,
+  fn: (p: WorkerPool<J, A>) => Promise<void>,
+): Promise<void> {
+  await p.start();
+  try {
+    await fn(p);
+  } finally {
+    await p.drain();
+  }
 }
 
 function hasCode(code: ErrorCode) {
@@ -24,9 +43,7 @@ test('resolveWorkerFile() picks the extension of the calling module', () => {
 });
 
 test('run() answers jobs and moves transferred buffers to the worker', { timeout: 20_000 }, async () => {
-  const p = pool();
-  await p.start();
-  try {
+  await withPool(pool(), async (p) => {
     assert.deepEqual(((await p.run({ kind: 'echo', value: [1, 'a'] })) as { value: unknown }).value, [
       1,
       'a',
@@ -35,20 +52,14 @@ test('run() answers jobs and moves transferred buffers to the worker', { timeout
     assert.equal(await p.run({ kind: 'sum', bytes }, { transfer: [bytes] }), 256);
     assert.equal(bytes.byteLength, 0, 'the buffer was transferred, not copied');
     await assert.rejects(p.run({ kind: 'fail' }), hasCode('ERR_MODEL_OUTPUT'));
-  } finally {
-    await p.drain();
-  }
+  });
 });
 
 test('run() spreads concurrent jobs over the least busy workers', { timeout: 20_000 }, async () => {
-  const p = pool({ size: 2 });
-  await p.start();
-  try {
+  await withPool(pool({ size: 2 }), async (p) => {
     const threads = await Promise.all([p.run({ kind: 'sleep', ms: 150 }), p.run({ kind: 'sleep', ms: 150 })]);
     assert.notEqual(threads[0], threads[1]);
-  } finally {
-    await p.drain();
-  }
+  });
 });
 
 test(
@@ -56,9 +67,7 @@ test(
   { timeout: 20_000 },
   async () => {
     const events: PoolEvent[] = [];
-    const p = pool({ concurrency: 2, onEvent: (e) => events.push(e) });
-    await p.start();
-    try {
+    await withPool(pool({ concurrency: 2, onEvent: (e) => events.push(e) }), async (p) => {
       const sleeping = p.run({ kind: 'sleep', ms: 5000 });
       const dying = p.run({ kind: 'exit', code: 3 });
       const queued = p.run({ kind: 'echo', value: 'after' }); // waits in the main-thread queue
@@ -77,9 +86,7 @@ test(
         return true;
       });
       assert.equal(((await p.run({ kind: 'echo', value: 2 })) as { value: unknown }).value, 2);
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 
@@ -88,17 +95,13 @@ test(
   { timeout: 20_000 },
   async () => {
     const events: PoolEvent[] = [];
-    const p = pool({ maxRestarts: 1, onEvent: (e) => events.push(e) });
-    await p.start();
-    try {
+    await withPool(pool({ maxRestarts: 1, onEvent: (e) => events.push(e) }), async (p) => {
       await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
       await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
       await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_CRASHED'));
       assert.equal(events.at(-1)?.type, 'give-up');
       assert.equal(p.stats().ready, 0);
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 
@@ -106,24 +109,18 @@ test(
   'a job past its timeout fails with ERR_STAGE_TIMEOUT and a wedged worker is replaced',
   { timeout: 20_000 },
   async () => {
-    const p = pool({ stuckGraceMs: 100 });
-    await p.start();
-    try {
+    await withPool(pool({ stuckGraceMs: 100 }), async (p) => {
       const started = Date.now();
       await assert.rejects(p.run({ kind: 'spin' }, { timeoutMs: 100 }), hasCode('ERR_STAGE_TIMEOUT'));
       assert.ok(Date.now() - started < 1000);
       assert.equal(((await p.run({ kind: 'echo', value: 'alive' })) as { value: unknown }).value, 'alive');
       assert.equal(p.stats().restarts, 1);
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 
 test('an aborted job is rejected at once, whether queued or running', { timeout: 20_000 }, async () => {
-  const p = pool();
-  await p.start();
-  try {
+  await withPool(pool(), async (p) => {
     const running = new AbortController();
     const queued = new AbortController();
     const first = p.run({ kind: 'sleep', ms: 300 }, { signal: running.signal });
@@ -134,9 +131,7 @@ test('an aborted job is rejected at once, whether queued or running', { timeout:
     await assert.rejects(second, hasCode('ERR_DEADLINE_EXCEEDED'));
     assert.equal(p.stats().queued, 0);
     assert.equal(typeof (await p.run({ kind: 'sleep', ms: 1 })), 'number');
-  } finally {
-    await p.drain();
-  }
+  });
 });
 
 test('drain() finishes queued and in-flight jobs, then refuses new ones', { timeout: 20_000 }, async () => {
@@ -183,9 +178,7 @@ test(
   'a sequential worker runs its two jobs one after the other and answers each with its own result',
   { timeout: 20_000 },
   async () => {
-    const p = pipelined();
-    await p.start();
-    try {
+    await withPool(pipelined(), async (p) => {
       const order: string[] = [];
       const started = Date.now();
       const slow = p.run({ kind: 'sleep', ms: 300 }).then((v) => (order.push('slow'), v));
@@ -196,9 +189,7 @@ test(
       assert.ok((await next) - started >= 290, 'the second job started only after the first finished');
       assert.deepEqual(order, ['slow', 'next']);
       assert.equal(((await echoed) as { value: unknown }).value, 'third');
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 
@@ -206,9 +197,7 @@ test(
   'many jobs over two pipelined workers all come back, each with its own answer',
   { timeout: 20_000 },
   async () => {
-    const p = pipelined({ size: 2 });
-    await p.start();
-    try {
+    await withPool(pipelined({ size: 2 }), async (p) => {
       const values = Array.from({ length: 40 }, (_, i) => i);
       const out = await Promise.all(
         values.map((i) =>
@@ -219,9 +208,7 @@ test(
       );
       assert.deepEqual(out, values);
       assert.deepEqual([p.stats().queued, p.stats().busy], [0, 0]);
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 
@@ -229,9 +216,7 @@ test(
   'a job timing out while it waits behind a running one fails alone; the busy worker is kept',
   { timeout: 20_000 },
   async () => {
-    const p = pipelined({ stuckGraceMs: 100 });
-    await p.start();
-    try {
+    await withPool(pipelined({ stuckGraceMs: 100 }), async (p) => {
       const running = p.run({ kind: 'sleep', ms: 600 });
       const started = Date.now();
       await assert.rejects(
@@ -242,9 +227,7 @@ test(
       // It never started, so the grace for wedged jobs does not apply: the running job finishes normally.
       assert.equal(typeof (await running), 'number');
       assert.equal(p.stats().restarts, 0);
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 
@@ -252,18 +235,14 @@ test(
   'a wedged job on a sequential worker is still replaced, failing the job that waited behind it',
   { timeout: 20_000 },
   async () => {
-    const p = pipelined({ stuckGraceMs: 100 });
-    await p.start();
-    try {
+    await withPool(pipelined({ stuckGraceMs: 100 }), async (p) => {
       const wedged = p.run({ kind: 'spin' }, { timeoutMs: 100 });
       const behind = p.run({ kind: 'echo', value: 1 });
       await assert.rejects(wedged, hasCode('ERR_STAGE_TIMEOUT'));
       await assert.rejects(behind, hasCode('ERR_WORKER_CRASHED'));
       assert.equal(((await p.run({ kind: 'echo', value: 'alive' })) as { value: unknown }).value, 'alive');
       assert.equal(p.stats().restarts, 1);
-    } finally {
-      await p.drain();
-    }
+    });
   },
 );
 

@@ -33,15 +33,20 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
+/** The 2×1-cell channel-mean embedder on 16² inputs, raw pixels (mean 0, std 1). */
+async function gridEmbedder(dir: string) {
+  const file = join(dir, 'grid.onnx');
+  await writeFile(file, poolEmbedderModel({ size: 16, cols: 2 }));
+  return loadModel(
+    'embedder',
+    { runtime: 'onnx', model: file, options: { size: 16, mean: [0, 0, 0], std: [1, 1, 1] } },
+    ctx,
+  );
+}
+
 test('an onnx embedder returns per-cell channel means for a batch, in order', { timeout: 30_000 }, () =>
   withDir(async (dir) => {
-    const file = join(dir, 'grid.onnx');
-    await writeFile(file, poolEmbedderModel({ size: 16, cols: 2 }));
-    const embedder = await loadModel(
-      'embedder',
-      { runtime: 'onnx', model: file, options: { size: 16, mean: [0, 0, 0], std: [1, 1, 1] } },
-      ctx,
-    );
+    const embedder = await gridEmbedder(dir);
     try {
       assert.equal(embedder.dims, 6);
       const [a, b] = await embedder.embed(
@@ -69,13 +74,7 @@ test(
   { timeout: 30_000 },
   () =>
     withDir(async (dir) => {
-      const file = join(dir, 'grid.onnx');
-      await writeFile(file, poolEmbedderModel({ size: 16, cols: 2 }));
-      const embedder = await loadModel(
-        'embedder',
-        { runtime: 'onnx', model: file, options: { size: 16, mean: [0, 0, 0], std: [1, 1, 1] } },
-        ctx,
-      );
+      const embedder = await gridEmbedder(dir);
       const split = splitImage(16, [255, 0, 0], [0, 0, 255]);
       const green = solidImage(16, [0, 255, 0]);
       const red = solidImage(16, [255, 0, 0]);
