@@ -144,24 +144,29 @@ test('drain() finishes queued and in-flight jobs, then refuses new ones', { time
   assert.deepEqual([p.stats().ready, p.stats().closed], [0, true]);
 });
 
-test(
-  'drain() with a deadline cancels what is left with ERR_WORKER_POOL_CLOSED',
-  { timeout: 20_000 },
-  async () => {
-    const p = pool();
-    await p.start();
-    const running = p.run({ kind: 'sleep', ms: 5000 });
-    const waiting = p.run({ kind: 'echo', value: 1 });
-    const cancelled = Promise.all([
-      assert.rejects(running, hasCode('ERR_WORKER_POOL_CLOSED')),
-      assert.rejects(waiting, hasCode('ERR_WORKER_POOL_CLOSED')),
-    ]);
-    const started = Date.now();
-    await p.drain({ timeoutMs: 50 });
-    assert.ok(Date.now() - started < 2000);
-    await cancelled;
-  },
-);
+for (const [kind, make] of [
+  ['a plain', pool],
+  ['a pipelined', pipelined],
+] as const) {
+  test(
+    `drain() with a deadline cancels running and waiting jobs of ${kind} worker with ERR_WORKER_POOL_CLOSED`,
+    { timeout: 20_000 },
+    async () => {
+      const p = make();
+      await p.start();
+      const running = p.run({ kind: 'sleep', ms: 5000 });
+      const waiting = p.run({ kind: 'echo', value: 1 });
+      const cancelled = Promise.all([
+        assert.rejects(running, hasCode('ERR_WORKER_POOL_CLOSED')),
+        assert.rejects(waiting, hasCode('ERR_WORKER_POOL_CLOSED')),
+      ]);
+      const started = Date.now();
+      await p.drain({ timeoutMs: 50 });
+      assert.ok(Date.now() - started < 2000);
+      await cancelled;
+    },
+  );
+}
 
 test('start() rejects with the coded error a worker setup throws', { timeout: 20_000 }, async () => {
   const p = pool({ size: 2, workerData: { failSetup: true } });
@@ -254,20 +259,3 @@ test('drain() on pipelined workers finishes the jobs waiting inside them', { tim
   assert.equal((await Promise.all(jobs)).length, 5);
   await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_POOL_CLOSED'));
 });
-
-test(
-  'drain() with a deadline cancels jobs waiting inside a pipelined worker with ERR_WORKER_POOL_CLOSED',
-  { timeout: 20_000 },
-  async () => {
-    const p = pipelined();
-    await p.start();
-    const running = p.run({ kind: 'sleep', ms: 5000 });
-    const waiting = p.run({ kind: 'echo', value: 1 });
-    const cancelled = Promise.all([
-      assert.rejects(running, hasCode('ERR_WORKER_POOL_CLOSED')),
-      assert.rejects(waiting, hasCode('ERR_WORKER_POOL_CLOSED')),
-    ]);
-    await p.drain({ timeoutMs: 50 });
-    await cancelled;
-  },
-);
