@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 /** The `roadwork` CLI entry: runs the command tree and turns coded errors into clear exits. */
 import { isRoadworkError } from '../errors/index.js';
 import { buildProgram } from './index.js';
