@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { isRoadworkError } from '../../errors/index.js';
-import { loadModel, type RuntimeContext } from '../index.js';
+import { loadModel } from '../index.js';
 import {
   poolEmbedderModel,
   solidImage,
@@ -14,14 +13,9 @@ import {
   yoloFixtureModel,
 } from '../../../test/fixtures/onnx-models.js';
 import { decodeYolo } from './index.js';
+import { testContext } from '../_test-context.js';
 
-const ctx: RuntimeContext = {
-  cacheDir: tmpdir(),
-  offline: true,
-  device: 'cpu',
-  workers: 1,
-  logger: pino({ level: 'silent' }),
-};
+const ctx = testContext(1, { cacheDir: tmpdir() });
 const soon = () => ({ deadlineMs: Date.now() + 10_000 });
 
 async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

@@ -2,20 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import sharp from 'sharp';
 import { isRoadworkError } from '../../errors/index.js';
 import type { RgbImage } from '../../predictor/types.js';
-import type { RuntimeContext } from '../types.js';
 import { DEFAULT_QUESTION, loadOpenAiVlm, type VlmAnswer } from './index.js';
+import { testContext } from '../_test-context.js';
 
-const ctx: RuntimeContext = {
-  cacheDir: '/nonexistent',
-  offline: true,
-  device: 'cpu',
-  workers: 1,
-  logger: pino({ level: 'silent' }),
-};
+const ctx = testContext();
 
 const image: RgbImage = { data: new Uint8Array(224 * 224 * 3).fill(128), width: 224, height: 224 };
 

@@ -3,23 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import sharp from 'sharp';
 import { isRoadworkError } from '../../errors/index.js';
 import type { RgbImage } from '../../predictor/types.js';
 import { editDistance, matchKeywords, normalizeText } from '../../text/index.js';
-import type { RuntimeContext, TextReader } from '../types.js';
+import type { TextReader } from '../types.js';
 import { ctcGreedy } from './_ctc.js';
 import { findTextBoxes } from './_detect.js';
 import { loadPpOcrReader } from './index.js';
+import { testContext } from '../_test-context.js';
 
-const ctx: RuntimeContext = {
-  cacheDir: '/nonexistent',
-  offline: true,
-  device: 'cpu',
-  workers: 1,
-  logger: pino({ level: 'silent' }),
-};
+const ctx = testContext();
 
 /** A 224×224 sign: `lines` in bold black on a white panel over an orange background. */
 async function sign(lines: string[], size = 20): Promise<RgbImage> {
