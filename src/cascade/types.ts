@@ -101,7 +101,6 @@ export interface ConfigReader {
   fail(message: string): never;
 }
 
-/** A stage kind: validates its own config and builds the stage. */
 /** One model a stage loads, as `roadwork models` lists and pulls it. */
 export interface StageModel {
   readonly role: string;
@@ -112,6 +111,7 @@ export interface StageModel {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
+/** A stage kind: validates its own config and builds the stage. */
 export interface StageKind<C = unknown> {
   readonly description: string;
   /** Keys the kind accepts besides the common ones. */

@@ -1,7 +1,7 @@
 // Predictor worker: owns one ONNX session; preprocesses, runs and validates one image per job.
 import { RoadworkError } from '../errors/index.js';
 import { createOnnxSession, type Device } from '../models/index.js';
-import { serveJobs } from '../workers/index.js';
+import { refuseLate, serveJobs } from '../workers/index.js';
 import { toModelInput, type Normalization } from './_preprocess.js';
 
 /** What every predictor worker is started with. */
@@ -41,14 +41,7 @@ serveJobs<PredictorWorkerData, PredictorJob, PredictorAnswer>(async (data) => {
         ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}),
       };
     }
-    // The job may have waited in the queue; answering late earns nothing, so do not spend the CPU.
-    const lateMs = Date.now() - job.deadlineMs;
-    if (lateMs >= 0) {
-      throw new RoadworkError(
-        'ERR_DEADLINE_EXCEEDED',
-        `Prediction started after its deadline: ${lateMs} ms late; dropped.`,
-      );
-    }
+    refuseLate(job.deadlineMs, 'Prediction');
     const input = toModelInput(new Uint8Array(job.data), job.width, job.height, size, data.normalization);
     const output = await session.run(input, [1, 3, size, size]);
     const p = output[0];

@@ -2,7 +2,7 @@
 import { RoadworkError } from '../../errors/index.js';
 import { createOnnxSession, type Device } from '../../models/index.js';
 import { toModelInput, type Normalization } from '../../predictor/index.js';
-import { serveJobs } from '../../workers/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
 import type { Detection } from '../types.js';
 import { decodeYolo, inferLayout } from './_yolo.js';
 
@@ -83,14 +83,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
           perImage,
         };
       }
-      // Queued past the deadline: answering late earns nothing, so do not spend the CPU.
-      const lateMs = Date.now() - job.deadlineMs;
-      if (lateMs >= 0) {
-        throw new RoadworkError(
-          'ERR_DEADLINE_EXCEEDED',
-          `Model run started ${lateMs} ms after its deadline; dropped.`,
-        );
-      }
+      refuseLate(job.deadlineMs, 'Model run');
       if (job.kind === 'embed') return embed(job.images);
       return detect(job.image);
     };

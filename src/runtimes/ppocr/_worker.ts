@@ -1,7 +1,7 @@
 // PP-OCR worker: owns the detection and recognition sessions; one image in, its text lines out.
 import { RoadworkError } from '../../errors/index.js';
 import { createOnnxSession, type Device } from '../../models/index.js';
-import { serveJobs } from '../../workers/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
 import type { TextLine } from '../types.js';
 import { ctcGreedy } from './_ctc.js';
 import { findTextBoxes, type DetectSettings } from './_detect.js';
@@ -53,13 +53,7 @@ serveJobs<OcrWorkerData, OcrJob, TextLine[]>(async (data) => {
   }
 
   return async (job) => {
-    const lateMs = Date.now() - job.deadlineMs;
-    if (lateMs >= 0) {
-      throw new RoadworkError(
-        'ERR_STAGE_TIMEOUT',
-        `OCR started after its deadline: ${lateMs} ms late; skipped.`,
-      );
-    }
+    refuseLate(job.deadlineMs, 'OCR', 'ERR_STAGE_TIMEOUT');
     const rgb = new Uint8Array(job.data);
     const { width, height } = job;
     const ratio = data.detSize / Math.max(width, height);

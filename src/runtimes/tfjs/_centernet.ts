@@ -1,11 +1,10 @@
 // Runs the COCO CenterNet that ships inside `@vladmandic/human` (a tfjs graph model) on the wasm backend.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { RoadworkError } from '../../errors/index.js';
-import { wasmBackend } from './_model.js';
+import { folderArtifacts, wasmBackend } from './_model.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,12 +28,6 @@ export interface CenterNet {
   run(image: { data: Uint8Array; width: number; height: number }): Float32Array;
 }
 
-interface GraphJson {
-  readonly format?: string;
-  readonly modelTopology: Record<string, unknown>;
-  readonly weightsManifest: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
-}
-
 /** Loads `models/centernet.{json,bin}` from the installed package; call once per worker. */
 export async function loadCenterNet(): Promise<CenterNet> {
   const tf = await wasmBackend();
@@ -42,32 +35,15 @@ export async function loadCenterNet(): Promise<CenterNet> {
   // would pull in tfjs-node. `require.resolve` finds the package without loading that entry.
   const root = join(dirname(require.resolve('@vladmandic/human')), '..');
   const dir = join(root, 'models');
-  let json: GraphJson;
-  let weights: Buffer;
-  let pkg: { version: string };
-  try {
-    json = JSON.parse(await readFile(join(dir, 'centernet.json'), 'utf8')) as GraphJson;
-    const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFile(join(dir, p))));
-    weights = Buffer.concat(await Promise.all(shards));
-    pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
-  } catch (err) {
-    throw new RoadworkError(
-      'ERR_MODEL_LOAD',
-      `Cannot read the CenterNet model files: ${dir}; reinstall with npm ci`,
-      { cause: err },
-    );
-  }
-  const weightData = weights.buffer.slice(
-    weights.byteOffset,
-    weights.byteOffset + weights.byteLength,
-  ) as ArrayBuffer;
+  const artifacts = await folderArtifacts(dir, 'centernet.json');
+  const pkg = require(join(root, 'package.json')) as { version: string };
   const model = await tf.loadGraphModel({
     load: () =>
       Promise.resolve({
-        modelTopology: json.modelTopology,
-        format: json.format ?? 'graph-model',
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData,
+        modelTopology: artifacts.topology,
+        format: artifacts.format ?? 'graph-model',
+        weightSpecs: artifacts.weightSpecs,
+        weightData: artifacts.weightData,
       }),
   });
   const shape = model.inputs[0]?.shape ?? [];
@@ -78,7 +54,7 @@ export async function loadCenterNet(): Promise<CenterNet> {
       `CenterNet input is not a fixed square: ${JSON.stringify(shape)}`,
     );
   }
-  const digest = createHash('sha256').update(weights).digest('hex').slice(0, 12);
+  const digest = createHash('sha256').update(new Uint8Array(artifacts.weightData)).digest('hex').slice(0, 12);
   return {
     inputSize: size,
     version: `tfjs:human-${pkg.version}-centernet:${size}:${digest}`,

@@ -1,6 +1,5 @@
 // tfjs detector worker: one wasm backend (single-threaded) and one CenterNet per worker thread.
-import { RoadworkError } from '../../errors/index.js';
-import { serveJobs } from '../../workers/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
 import { loadCenterNet } from './_centernet.js';
 
 /** A job: one packed-RGB image (buffer transferred), or a question about the model. */
@@ -20,14 +19,7 @@ serveJobs<unknown, TfjsDetectJob, TfjsDetectAnswer>(
     const net = await loadCenterNet();
     return (job) => {
       if (job.kind === 'info') return { inputSize: net.inputSize, version: net.version };
-      // A job that waited past its deadline earns nothing; do not spend the CPU on it.
-      const lateMs = Date.now() - job.deadlineMs;
-      if (lateMs >= 0) {
-        throw new RoadworkError(
-          'ERR_DEADLINE_EXCEEDED',
-          `Detection started after its deadline: ${lateMs} ms late; dropped`,
-        );
-      }
+      refuseLate(job.deadlineMs, 'Detection');
       const { data, width, height } = job.image;
       return net.run({ data: new Uint8Array(data), width, height });
     };

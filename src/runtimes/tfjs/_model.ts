@@ -42,7 +42,7 @@ export interface TfjsFeatures {
   embed(images: readonly { data: Uint8Array; width: number; height: number }[]): Float32Array[];
 }
 
-interface Artifacts {
+export interface Artifacts {
   readonly topology: Record<string, unknown>;
   readonly format: string | undefined;
   readonly weightSpecs: Tf.io.WeightsManifestEntry[];
@@ -91,8 +91,9 @@ function builtinArtifacts(name: string): { artifacts: Artifacts; layer: string; 
   };
 }
 
-async function folderArtifacts(dir: string): Promise<Artifacts> {
-  const file = join(dir, 'model.json');
+/** Reads a tfjs model's JSON (`model.json` unless named) and its weight shards from a folder. */
+export async function folderArtifacts(dir: string, name = 'model.json'): Promise<Artifacts> {
+  const file = join(dir, name);
   let json: {
     modelTopology?: Record<string, unknown>;
     format?: string;

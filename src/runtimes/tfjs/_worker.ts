@@ -1,7 +1,6 @@
 // tfjs embedder worker: one wasm backend (single-threaded) and one model per worker thread.
-import { RoadworkError } from '../../errors/index.js';
 import { COLOUR_SHAPE_DIMS, COLOUR_SHAPE_VERSION, colourShapeFeatures } from '../../features/index.js';
-import { serveJobs } from '../../workers/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
 import { loadTfjsFeatures, type TfjsModelSpec } from './_model.js';
 
 /** A job: a batch of packed-RGB images (buffers transferred), or a question about the model. */
@@ -24,14 +23,7 @@ serveJobs<TfjsModelSpec, TfjsJob, TfjsAnswer>(
     const version = extras ? `${features.version}+${COLOUR_SHAPE_VERSION}` : features.version;
     return (job) => {
       if (job.kind === 'info') return { dims, inputSize: features.inputSize, version };
-      // A job that waited past its deadline earns nothing; do not spend the CPU on it.
-      const lateMs = Date.now() - job.deadlineMs;
-      if (lateMs >= 0) {
-        throw new RoadworkError(
-          'ERR_DEADLINE_EXCEEDED',
-          `Embedding started after its deadline: ${lateMs} ms late; dropped`,
-        );
-      }
+      refuseLate(job.deadlineMs, 'Embedding');
       const images = job.images.map((i) => ({
         data: new Uint8Array(i.data),
         width: i.width,

@@ -1,7 +1,7 @@
 // Transformers worker: one transformers.js pipeline per thread, loaded from a local folder only.
 import { env, LogLevel, pipeline, RawImage, type Tensor } from '@huggingface/transformers';
 import { RoadworkError } from '../../errors/index.js';
-import { serveJobs } from '../../workers/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
 import type { Detection, TextLine } from '../types.js';
 import { embeddings } from './_pooling.js';
 import type { OptionsOf } from './_options.js';
@@ -59,16 +59,6 @@ function toRaw(image: WireImage): RawImage {
   return new RawImage(new Uint8Array(image.data), image.width, image.height, 3);
 }
 
-function checkLate(deadlineMs: number): void {
-  // The job may have waited in the queue; answering late earns nothing, so do not spend the CPU.
-  const lateMs = Date.now() - deadlineMs;
-  if (lateMs >= 0)
-    throw new RoadworkError(
-      'ERR_DEADLINE_EXCEEDED',
-      `Model job started after its deadline: ${lateMs} ms late; dropped.`,
-    );
-}
-
 async function load<T>(task: string, data: WorkerData, device: 'cpu' | 'cuda'): Promise<T> {
   return (await pipeline(task as 'image-feature-extraction', data.folder, {
     local_files_only: true,
@@ -122,7 +112,7 @@ serveJobs<WorkerData, Job, Answer>(
         return async (job) => {
           if (job.kind === 'info') return { ...info, dims };
           if (job.kind !== 'embed') throw new Error(`Embedder worker got a ${job.kind} job.`);
-          checkLate(job.deadlineMs);
+          refuseLate(job.deadlineMs, 'Model job');
           return run(job.images);
         };
       }
@@ -157,7 +147,7 @@ serveJobs<WorkerData, Job, Answer>(
         return async (job) => {
           if (job.kind === 'info') return { ...info, labels };
           if (job.kind !== 'detect') throw new Error(`Detector worker got a ${job.kind} job.`);
-          checkLate(job.deadlineMs);
+          refuseLate(job.deadlineMs, 'Model job');
           return run(job.image);
         };
       }
@@ -168,7 +158,7 @@ serveJobs<WorkerData, Job, Answer>(
       return async (job) => {
         if (job.kind === 'info') return info;
         if (job.kind !== 'read') throw new Error(`Reader worker got a ${job.kind} job.`);
-        checkLate(job.deadlineMs);
+        refuseLate(job.deadlineMs, 'Model job');
         return readText(reader, toRaw(job.image), { ...options, deadlineMs: job.deadlineMs });
       };
     } catch (err) {
