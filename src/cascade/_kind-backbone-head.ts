@@ -3,14 +3,15 @@ import { createBatcher, type MicroBatcher } from '../batching/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { calibratedLogit, headLogit, loadHead, sigmoid, type Head } from '../heads/index.js';
 import type { RgbImage } from '../predictor/types.js';
-import { loadModel } from '../runtimes/index.js';
+import { loadEmbedders } from '../runtimes/index.js';
 import type { ImageEmbedder, ModelRef } from '../runtimes/types.js';
 import { defineStage, exitFor, readExit, readModelRef, type ExitRule } from './_common.js';
 import type { StageKind } from './types.js';
 
 /** Validated config of a `backbone-head` stage. */
 export interface BackboneHeadConfig {
-  readonly embedder: ModelRef;
+  /** One backbone, or several whose embeddings are concatenated in order (the head was trained so). */
+  readonly embedders: readonly ModelRef[];
   readonly head: string;
   readonly exit?: ExitRule;
   /** `maxBatch: 1` turns batching off. */
@@ -46,7 +47,9 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
       }
     }
     return {
-      embedder: readModelRef(r.at('embedder')),
+      embedders: Array.isArray(r.at('embedder').value)
+        ? r.list('embedder').map((e) => readModelRef(e))
+        : [readModelRef(r.at('embedder'))],
       head: r.file('head'),
       ...(exit === undefined ? {} : { exit }),
       batch,
@@ -59,7 +62,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
     return defineStage(common, {
       async start() {
         head = await loadHead(config.head);
-        embedder = await loadModel('embedder', config.embedder, deps.runtime, deps.runtimes);
+        embedder = await loadEmbedders(config.embedders, deps.runtime, deps.runtimes);
         if (
           head.inputDims !== embedder.dims ||
           (head.embedder !== undefined && head.embedder !== embedder.version)
@@ -121,13 +124,13 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
     });
   },
   models: (config) => [
-    {
-      role: 'embedder',
-      runtime: config.embedder.runtime,
-      model: config.embedder.model,
-      capability: 'embedder',
-      ...(config.embedder.options === undefined ? {} : { options: config.embedder.options }),
-    },
+    ...config.embedders.map((e, i) => ({
+      role: i === 0 ? 'embedder' : `embedder.${i}`,
+      runtime: e.runtime,
+      model: e.model,
+      capability: 'embedder' as const,
+      ...(e.options === undefined ? {} : { options: e.options }),
+    })),
     { role: 'head', runtime: 'file', model: config.head },
   ],
 });

@@ -29,6 +29,30 @@ test('parseCascadeConfig() names the nested path of a missing detector model', (
   assert.throws(() => parseCascadeConfig(raw), invalid(/stages\[1\]\.detectors\[0\]\.model is required/));
 });
 
+test('parseCascadeConfig() reads a backbone-head embedder as one mapping or a list, naming a bad entry', () => {
+  const stage = (embedder: unknown) => ({
+    stages: [{ kind: 'backbone-head', embedder, head: '/m/head.json' }],
+  });
+  const one = parseCascadeConfig(stage({ runtime: 'tfjs', model: 'builtin:mobilenetv2' }));
+  assert.deepEqual((one.stages[0]!.config as { embedders: unknown[] }).embedders, [
+    { runtime: 'tfjs', model: 'builtin:mobilenetv2' },
+  ]);
+  const two = parseCascadeConfig(
+    stage([
+      { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+      { runtime: 'tfjs', model: 'builtin:inceptionv3' },
+    ]),
+  );
+  assert.deepEqual(
+    (two.stages[0]!.config as { embedders: { model: string }[] }).embedders.map((e) => e.model),
+    ['builtin:mobilenetv2', 'builtin:inceptionv3'],
+  );
+  assert.throws(
+    () => parseCascadeConfig(stage([{ runtime: 'tfjs', model: 'builtin:mobilenetv2' }, { runtime: 'tfjs' }])),
+    invalid(/stages\[0\]\.embedder\[1\]\.model is required/),
+  );
+});
+
 test('parseCascadeConfig() rejects unknown keys, bad views, bad thresholds, bad fusion and duplicate names', () => {
   const one = (extra: object) => ({ stages: [{ kind: 'classifier', model: 'a.onnx', ...extra }] });
   assert.throws(
@@ -83,10 +107,9 @@ test('loadCascadeConfig() reads YAML and resolves model paths against the file, 
     assert.deepEqual(config.tta, ['identity', 'hflip', 'vflip', 'crop:0.9']);
     assert.equal(config.fusion.options.bias, -0.25);
     const [backbone, classifier] = config.stages;
-    assert.deepEqual((backbone!.config as { embedder: unknown }).embedder, {
-      runtime: 'transformers',
-      model: 'onnx-community/dinov2-small',
-    });
+    assert.deepEqual((backbone!.config as { embedders: unknown }).embedders, [
+      { runtime: 'transformers', model: 'onnx-community/dinov2-small' },
+    ]);
     assert.equal((backbone!.config as { head: string }).head, join(dir, 'heads/head.json'));
     assert.deepEqual((backbone!.config as { exit: unknown }).exit, { high: 0.88, low: 0.12 });
     assert.equal((classifier!.config as { model: string }).model, join(dir, 'models/c.onnx'));

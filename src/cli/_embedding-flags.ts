@@ -8,19 +8,31 @@ import type { EmbeddingOptions } from '../train/index.js';
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
 export const DEFAULT_EMBEDDER = 'tfjs:builtin:mobilenetv2';
 
+/** The options of the default backbone: the colour/shape features beside it. */
+const DEFAULT_OPTIONS = '{"extras":["colour-shape"]}';
+
+/** A repeatable flag: the first value given replaces the default, later ones are appended. */
+function collect(defaults: readonly string[]) {
+  return (value: string, previous: string[]) => (previous === defaults ? [value] : [...previous, value]);
+}
+
 /** Adds the shared flags. */
 export function addEmbeddingFlags(command: Command): Command {
+  const embedders = [DEFAULT_EMBEDDER];
+  const options = [DEFAULT_OPTIONS];
   return command
     .requiredOption('--data <dir>', 'labelled images: pos/ and neg/, or manifest.csv (file,label,group)')
     .option(
       '--embedder <runtime:model>',
-      'backbone as RUNTIME:MODEL (e.g. transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX)',
-      DEFAULT_EMBEDDER,
+      'backbone as RUNTIME:MODEL (e.g. transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX); repeat it to concatenate several backbones',
+      collect(embedders),
+      embedders,
     )
     .option(
       '--embedder-options <json>',
-      'runtime options of the backbone as JSON',
-      '{"extras":["colour-shape"]}',
+      'runtime options of the backbone as JSON; repeated, the n-th goes to the n-th --embedder (missing ones are {})',
+      collect(options),
+      options,
     )
     .option('--views <n0,n1,n2,n3>', 'augmented views per image at validator levels 0..3', '1,1,1,1')
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))
@@ -78,6 +90,17 @@ export function embedderRef(spec: string, optionsJson: string): ModelRef {
   };
 }
 
+/** Pairs every `--embedder` with its `--embedder-options` by position. */
+export function embedderRefs(specs: readonly string[], options: readonly string[]): ModelRef[] {
+  if (options.length > specs.length) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --embedder-options: ${options.length} given for ${specs.length} --embedder; give at most one per --embedder, in the same order`,
+    );
+  }
+  return specs.map((spec, i) => embedderRef(spec, options[i] ?? '{}'));
+}
+
 /** Reads the shared flags into embedding options. */
 export function embeddingOptions(
   opts: Record<string, unknown>,
@@ -108,7 +131,7 @@ export function embeddingOptions(
     );
   return {
     data: String(opts.data),
-    embedder: embedderRef(String(opts.embedder), String(opts.embedderOptions)),
+    embedders: embedderRefs(opts.embedder as string[], opts.embedderOptions as string[]),
     runtime,
     cacheDir: String(opts.cache),
     perLevel,

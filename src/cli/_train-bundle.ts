@@ -14,7 +14,7 @@ export interface TrainedModel {
   readonly head: Head;
   readonly headFile: string;
   readonly data: string;
-  readonly embedder: ModelRef;
+  readonly embedders: readonly ModelRef[];
   readonly tta: boolean;
   readonly exits?: { readonly high: number; readonly low: number };
 }
@@ -51,7 +51,7 @@ export async function bundleTrainedModel(
     const parent = store === undefined ? undefined : productionVersion(store)?.id;
     const manifest = await writeTrainedBundle(dir, {
       headFile: model.headFile,
-      embedder: model.embedder,
+      embedders: model.embedders,
       tta: model.tta,
       ...(model.exits ? { exits: model.exits } : {}),
       metrics: bundleMetrics(model.head, { data: { ...data, ingested } }),

@@ -309,3 +309,59 @@ test('roadwork train refuses a bad --synthetic or --synthetic-weight before embe
     );
   }
 });
+
+test(
+  'roadwork train with two --embedder flags trains on their concatenation, reusing each cache, and its bundle serves it',
+  { timeout: 180_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'train-concat-'));
+    try {
+      const data = join(root, 'data');
+      await sceneFolder(data);
+      const [mean, grid] = [join(root, 'mean.onnx'), join(root, 'grid.onnx')];
+      await writeFile(mean, poolEmbedderModel({ size: 32 }));
+      await writeFile(grid, poolEmbedderModel({ size: 32, rows: 2, cols: 2 }));
+      const opts = '{"size":32,"mean":[0,0,0],"std":[1,1,1]}';
+      const run = async (name: string, embedders: string[], extra: string[] = []) => {
+        const e = sink();
+        await trainCommand({ stdout: sink().stream, stderr: e.stream, env: {} }).parseAsync(
+          [
+            ...['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,1,0', '--workers', '1'],
+            ...embedders.flatMap((m) => ['--embedder', `onnx:${m}`, '--embedder-options', opts]),
+            ...['--folds', '2', '--l2', '0.1,1', '--target-accuracy', '0.6'],
+            ...['--out', join(root, `${name}.json`), ...extra],
+          ],
+          { from: 'user' },
+        );
+        return { err: e.text(), head: await loadHead(join(root, `${name}.json`)) };
+      };
+      const alone = await run('mean', [mean]);
+      assert.match(alone.err, /embed \[/);
+      const bundle = join(root, 'bundle');
+      const both = await run('both', [mean, grid], ['--bundle', bundle, '--data_dir', join(root, 'state')]);
+      // The first backbone's views come from its cache; only the second one embeds (one bar ends).
+      const ends = (text: string) => text.match(/embed \[#{24}\]/g)?.length ?? 0;
+      assert.equal(ends(alone.err), 1);
+      assert.equal(ends(both.err), 1);
+      assert.equal(both.head.inputDims, 3 + 12);
+      assert.equal(both.head.embedder, `${alone.head.embedder} ++ ${both.head.embedder!.split(' ++ ')[1]}`);
+      assert.match(both.head.embedder!.split(' ++ ')[1]!, /grid\.onnx|onnx:/);
+
+      const config = await loadCascadeConfig(join(bundle, 'cascade.json'));
+      const stage = config.stages[0]!.config as { embedders: { model: string }[] };
+      assert.deepEqual(
+        stage.embedders.map((e) => e.model),
+        [mean, grid],
+      );
+      const refs = [mean, grid].map((model) => ({ runtime: 'onnx', model, options: JSON.parse(opts) }));
+      await assertServesHeadWithFlipTta(config, both.head, testScene('concat'), { embedders: refs });
+
+      await assert.rejects(
+        run('bad', [mean], ['--embedder-options', opts]),
+        (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /2 given for 1 --embedder/.test(err.message),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);

@@ -166,7 +166,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           head: result.head,
           headFile: String(opts.out),
           data: emb.data,
-          embedder: emb.embedder,
+          embedders: emb.embedders,
           tta: evalTta,
           ...(e ? { exits: { high: e.high, low: e.low } } : {}),
         },

@@ -3,6 +3,7 @@
  * name fails with the list of valid ones. Each runtime lives in its own folder with one `index.ts`.
  */
 import { RoadworkError } from '../errors/index.js';
+import { concatEmbedders } from './_concat.js';
 import { onnxRuntime } from './onnx/index.js';
 import { openaiRuntime } from './openai/index.js';
 import { ppocrRuntime } from './ppocr/index.js';
@@ -20,6 +21,7 @@ import type {
 } from './types.js';
 
 export type * from './types.js';
+export { CONCAT_SEPARATOR, concatEmbedders, concatVersion } from './_concat.js';
 
 /** Every runtime, by name. Add a runtime here (one import, one entry). */
 export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({
@@ -64,4 +66,26 @@ export async function loadModel<C extends Capability>(
     );
   }
   return loader(ref, ctx);
+}
+
+/**
+ * Loads every backbone of `refs` (in parallel) as one embedder whose vectors are theirs side by side
+ * (see `concatEmbedders`; one ref gives that embedder itself). If any fails, the loaded ones are
+ * closed and the first failure is thrown.
+ */
+export async function loadEmbedders(
+  refs: readonly ModelRef[],
+  ctx: RuntimeContext,
+  registry: Readonly<Record<string, Runtime>> = RUNTIMES,
+): Promise<ImageEmbedder> {
+  if (refs.length === 0)
+    throw new RoadworkError('ERR_CONFIG_INVALID', 'No embedder given; name at least one');
+  const settled = await Promise.allSettled(refs.map((ref) => loadModel('embedder', ref, ctx, registry)));
+  const loaded = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.allSettled(loaded.map((e) => e.close()));
+    throw failed.reason;
+  }
+  return concatEmbedders(loaded);
 }

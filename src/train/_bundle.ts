@@ -43,8 +43,8 @@ export const BUNDLE_HEAD_FILE = 'head.json';
 
 /** How a trained head is served. */
 export interface TrainedCascadeOptions {
-  /** The embedder the head was trained on (the stage loads the same one). */
-  readonly embedder: ModelRef;
+  /** The embedder(s) the head was trained on, in order (the stage loads the same ones). */
+  readonly embedders: readonly ModelRef[];
   /** Average the logits of the image and its mirror, as the head was evaluated. */
   readonly tta: boolean;
   /** Exit thresholds of the stage; none means it never exits early. */
@@ -71,7 +71,7 @@ export function trainedCascadeConfig(options: TrainedCascadeOptions): Record<str
       {
         name: options.stageName ?? 'trained',
         kind: 'backbone-head',
-        embedder: options.embedder,
+        embedder: options.embedders.length === 1 ? options.embedders[0] : options.embedders,
         head: BUNDLE_HEAD_FILE,
         exit: options.exits ? exitRule(options.exits) : false,
       },

@@ -60,3 +60,33 @@ export function splitGroups(rows: readonly ViewRow[], names: readonly string[]):
   const split = new Set(names);
   return rows.map((r) => (split.has(r.group) ? { ...r, group: `${r.group}/${r.image}` } : r));
 }
+
+function joinVectors(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The rows of several embedders of the same views side by side (`x` and `xh` concatenated in order),
+ * as `concatEmbedders` serves them. Every list must hold the same views in the same order.
+ */
+export function concatRows(lists: readonly (readonly ViewRow[])[]): ViewRow[] {
+  const [first, ...rest] = lists;
+  if (first === undefined) return [];
+  if (rest.length === 0) return [...first];
+  return first.map((row, i) => {
+    const parts = lists.map((l) => l[i]);
+    if (parts.some((p) => p === undefined || p.image !== row.image || p.level !== row.level)) {
+      throw new Error(`concatRows(): the embedders' rows differ at row ${i}`);
+    }
+    const views = parts as ViewRow[];
+    const xh = views.every((v) => v.xh !== undefined) ? joinVectors(views.map((v) => v.xh!)) : undefined;
+    const { image, group, label, level } = row;
+    return { image, group, label, level, x: joinVectors(views.map((v) => v.x)), ...(xh ? { xh } : {}) };
+  });
+}

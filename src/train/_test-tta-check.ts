@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createCascadePredictor, type CascadeConfig } from '../cascade/index.js';
 import { calibratedLogit, headLogit, sigmoid, type Head } from '../heads/index.js';
 import type { RgbImage } from '../predictor/types.js';
-import { loadModel, type RuntimeContext } from '../runtimes/index.js';
+import { loadEmbedders, type ModelRef, type RuntimeContext } from '../runtimes/index.js';
 import { generateScene } from '../synth/index.js';
 import { createRng, flipHorizontal } from '../validator/index.js';
 
@@ -23,20 +23,23 @@ export function testScene(seed: string): RgbImage {
   return { width: s.width, height: s.height, data: s.rgb };
 }
 
+/** The starter's backbone: MobileNetV2 with the colour/shape features. */
+const STARTER_EMBEDDERS: readonly ModelRef[] = [
+  { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+];
+
 /**
- * Asserts that `config` (a cascade on the starter embedder) answers `image` with the mean calibrated
- * logit of the image and its mirror through `head`, and that the embedder is the one the head names.
+ * Asserts that `config` (a cascade on `embedders`, default the starter's) answers `image` with the
+ * mean calibrated logit of the image and its mirror through `head`, and that the embedder is the one
+ * the head names.
  */
 export async function assertServesHeadWithFlipTta(
   config: CascadeConfig,
   head: Head,
   image: RgbImage,
+  options: { embedders?: readonly ModelRef[] } = {},
 ): Promise<void> {
-  const embedder = await loadModel(
-    'embedder',
-    { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
-    OFFLINE_RUNTIME,
-  );
+  const embedder = await loadEmbedders(options.embedders ?? STARTER_EMBEDDERS, OFFLINE_RUNTIME);
   let expected: number;
   try {
     if (head.embedder !== undefined) assert.equal(embedder.version, head.embedder);

@@ -6,11 +6,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Head } from '../heads/index.js';
-import { loadModel, type ModelRef, type RuntimeContext } from '../runtimes/index.js';
+import { concatVersion, loadModel, type ModelRef, type RuntimeContext } from '../runtimes/index.js';
 import { openImageFolder } from '../validator/index.js';
 import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { openEmbeddingCache } from './_cache.js';
-import { assembleRows, type ViewRow } from './_dataset.js';
+import { assembleRows, concatRows, type ViewRow } from './_dataset.js';
 import { embedSource } from './_embed.js';
 import { foldNormalization } from './_fit.js';
 import { scores } from './_metrics.js';
@@ -83,7 +83,11 @@ export {
 /** Where a dataset's embeddings come from. */
 export interface EmbeddingOptions {
   readonly data: string;
-  readonly embedder: ModelRef;
+  /**
+   * The backbone(s): with several, each view's embeddings are concatenated in this order, as a
+   * `backbone-head` stage with the same list serves them; each keeps its own cache.
+   */
+  readonly embedders: readonly ModelRef[];
   readonly runtime: RuntimeContext;
   /** Embedding cache root. */
   readonly cacheDir: string;
@@ -103,42 +107,54 @@ export interface EmbeddedRows {
   readonly rows: ViewRow[];
   /** Views of the synthetic scenes (`image` indexes the synthetic set); empty without `synthetic`. */
   readonly synthetic: ViewRow[];
+  /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
   readonly version: string;
   readonly dims: number;
 }
 
 /**
- * Embeds (what the cache lacks) and assembles the rows of a labelled folder and of the synthetic
- * scenes asked for, through the same views and into the same cache; returns the embedder version.
+ * Embeds (what the caches lack) and assembles the rows of a labelled folder and of the synthetic
+ * scenes asked for, through the same views; one embedder at a time, each into its own cache, so a
+ * second backbone reuses the first one's cache and never shares the CPU with it.
  */
 export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedRows> {
+  if (options.embedders.length === 0) throw new Error('embeddedRows() needs at least one embedder');
   const source = await openImageFolder(options.data);
   const count = options.synthetic ?? 0;
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
-  const embedder = await loadModel('embedder', options.embedder, options.runtime);
   const views = planViews(options.perLevel, options.tta);
-  try {
-    const cache = await openEmbeddingCache(options.cacheDir, {
-      version: embedder.version,
-      dims: embedder.dims,
-    });
-    const embedOptions = {
-      seed: options.seed,
-      views,
-      ...(options.progress ? { progress: options.progress } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
-    await embedSource(source, embedder, cache, embedOptions);
-    if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
-    return {
-      rows: assembleRows(source, cache, { seed: options.seed, views }),
-      synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
-      version: embedder.version,
-      dims: embedder.dims,
-    };
-  } finally {
-    await embedder.close();
+  const parts: { rows: ViewRow[]; synthetic: ViewRow[]; version: string; dims: number }[] = [];
+  for (const ref of options.embedders) {
+    const embedder = await loadModel('embedder', ref, options.runtime);
+    try {
+      const cache = await openEmbeddingCache(options.cacheDir, {
+        version: embedder.version,
+        dims: embedder.dims,
+      });
+      const embedOptions = {
+        seed: options.seed,
+        views,
+        ...(options.progress ? { progress: options.progress } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      await embedSource(source, embedder, cache, embedOptions);
+      if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
+      parts.push({
+        rows: assembleRows(source, cache, { seed: options.seed, views }),
+        synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
+        version: embedder.version,
+        dims: embedder.dims,
+      });
+    } finally {
+      await embedder.close();
+    }
   }
+  return {
+    rows: concatRows(parts.map((p) => p.rows)),
+    synthetic: concatRows(parts.map((p) => p.synthetic)),
+    version: concatVersion(parts.map((p) => p.version)),
+    dims: parts.reduce((n, p) => n + p.dims, 0),
+  };
 }
 
 /** Options of `trainHead`. */

@@ -123,7 +123,7 @@ test(
       await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
       const options: EmbeddingOptions = {
         data,
-        embedder: { runtime: 'onnx', model, options: { size: 32, mean: [0, 0, 0], std: [1, 1, 1] } },
+        embedders: [{ runtime: 'onnx', model, options: { size: 32, mean: [0, 0, 0], std: [1, 1, 1] } }],
         runtime: {
           cacheDir: root,
           offline: true,
