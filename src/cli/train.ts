@@ -30,6 +30,11 @@ cross-fitted across folds and 95 % intervals from a bootstrap over groups. See d
 metrics, the data version and the production model as parent); --register records it in the
 registry under data_dir (roadwork models versions), ready for roadwork models promote.
 
+--train-views N0,N1,N2,N3 embeds that many more validator views of every image per level and fits
+on them too, never scoring them: a view trains only where its image's group trains, so the held-out
+numbers stay those of --views while the head sees more of the augmentations (level 3's noise and blur
+come in nine combinations).
+
 --synthetic N adds N procedural street scenes (half with roadwork, seeded by --seed) to the training
 side only: same views, same cache, added to every fold's fit and the final one, never scored nor
 used for calibration or exits.`;
@@ -82,6 +87,11 @@ export function trainCommand(io: TrainIo = {}): Command {
       '--split-group <names>',
       'comma-separated manifest groups of independent photos (not frames of one drive) that CV may split by image',
     )
+    .option(
+      '--train-views <n0,n1,n2,n3>',
+      'more augmented views per image at levels 0..3 that only train (never scored), e.g. 0,1,1,3',
+      '0,0,0,0',
+    )
     .option('--synthetic <n>', 'procedural scenes added to the training side only (half with roadwork)', '0')
     .option('--synthetic-weight <w>', 'sample weight of a synthetic view relative to a real one', '1')
     .option('--report <file>', 'also write the full report as JSON')
@@ -111,17 +121,25 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       // Settings are checked before hours of embedding, not after.
       const settings = bundle === undefined ? undefined : settingsFrom(opts, io.env ?? {});
-      const embedded = await embeddedRows({ ...emb, synthetic: synth.count });
+      const trainViews = numberList('--train-views', String(opts.trainViews));
+      if (trainViews.length !== 4 || trainViews.some((v) => !Number.isInteger(v)))
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --train-views: ${String(opts.trainViews)}; give four whole counts, levels 0..3`,
+        );
+      const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews });
       const version = embedded.version;
       const split =
         typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
       const rows = splitGroups(embedded.rows, split);
+      const extraViews = splitGroups(embedded.extra, split);
       const synthetic = embedded.synthetic;
       stderr.write(
         `${rows.length} views of ${new Set(rows.map((r) => r.image)).size} images, embedder ${version}` +
           (synth.count > 0
             ? `; training adds ${synthetic.length} views of ${synth.count} synthetic scenes (weight ${synth.weight})`
             : '') +
+          (extraViews.length > 0 ? `; ${extraViews.length} more views train only` : '') +
           '\n',
       );
       const result = trainHead(rows, version, {
@@ -138,6 +156,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         log: (line) => stderr.write(`${line}\n`),
         splitGroups: split,
         ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),
+        ...(extraViews.length > 0 ? { extraViews } : {}),
       });
       await writeHead(String(opts.out), result.head);
       if (typeof opts.report === 'string')

@@ -30,6 +30,12 @@ export interface TrainConfig {
    * relative to a real row's 1.
    */
   readonly synthetic?: SyntheticRows;
+  /**
+   * More augmented views of the same real images, for fitting only: a fit on some rows also trains
+   * on the extra views of those rows' groups (so never in the fold that scores their image, nor in
+   * the MLP's early-stopping split), and they are never scored or used for calibration or exits.
+   */
+  readonly extraViews?: readonly ViewRow[];
 }
 
 /** Training-only rows and their relative sample weight. */
@@ -65,13 +71,20 @@ function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: Synt
     : { x, y: Uint8Array.from(ys) };
 }
 
+/** `rows` plus the configured extra views of their groups. */
+function withExtraViews(rows: readonly ViewRow[], config: TrainConfig): readonly ViewRow[] {
+  if (!config.extraViews?.length) return rows;
+  const groups = new Set(rows.map((r) => r.group));
+  return [...rows, ...config.extraViews.filter((r) => groups.has(r.group))];
+}
+
 /**
- * Fits one head on rows plus the configured synthetic rows (MLP: early stopping on a held-out 15 %
- * of the real groups).
+ * Fits one head on rows, the extra views of their groups and the configured synthetic rows (MLP:
+ * early stopping on a held-out 15 % of the real groups).
  */
 export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   if (config.model === 'logistic') {
-    return fitLogistic(trainingSet(rows, config, config.synthetic), {
+    return fitLogistic(trainingSet(withExtraViews(rows, config), config, config.synthetic), {
       l2: config.l2,
       ...(config.maxIter ? { maxIter: config.maxIter } : {}),
     });
@@ -83,7 +96,7 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   );
   const train = rows.filter((_, i) => !held[i]);
   const val = rows.filter((_, i) => held[i]);
-  return fitMlp(trainingSet(train, config, config.synthetic), {
+  return fitMlp(trainingSet(withExtraViews(train, config), config, config.synthetic), {
     l2: config.l2,
     hidden: config.hidden,
     seed: config.seed,

@@ -21,6 +21,19 @@ export function planViews(perLevel: readonly number[], tta: boolean): ViewSpec[]
   return views;
 }
 
+/**
+ * Views after the scored ones (`k` from `perLevel[level]` on): `extra[level]` more per level, each
+ * with its twin when `tta`. Training-only views use them, so their keys never collide with a
+ * scored view's and a later `--views` that grows reuses them.
+ */
+export function planExtraViews(
+  perLevel: readonly number[],
+  extra: readonly number[],
+  tta: boolean,
+): ViewSpec[] {
+  return planViews(extra, tta).map((v) => ({ ...v, k: v.k + (perLevel[v.level] ?? 0) }));
+}
+
 /** The cache key of a view: the image id, the seed and the view. */
 export function viewKey(imageId: string, seed: string, view: ViewSpec): string {
   return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}`;

@@ -27,10 +27,10 @@ import {
 import type { ProgressStream } from './_progress.js';
 import { reportTable, sweepTable, table } from './_report.js';
 import { syntheticSource } from './_synthetic.js';
-import { planViews } from './_views.js';
+import { planExtraViews, planViews } from './_views.js';
 
 export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
-export { planViews, renderView, viewKey, type ViewSpec } from './_views.js';
+export { planExtraViews, planViews, renderView, viewKey, type ViewSpec } from './_views.js';
 export { groupFolds, groupHoldout } from './_split.js';
 export {
   fitLogistic,
@@ -98,6 +98,8 @@ export interface EmbeddingOptions {
   readonly seed: string;
   /** Procedural scenes embedded beside the data as training-only rows (default 0). */
   readonly synthetic?: number;
+  /** More views per level 0..3 of every image, for fitting only (`extra` rows); default none. */
+  readonly trainViews?: readonly number[];
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
 }
@@ -107,6 +109,8 @@ export interface EmbeddedRows {
   readonly rows: ViewRow[];
   /** Views of the synthetic scenes (`image` indexes the synthetic set); empty without `synthetic`. */
   readonly synthetic: ViewRow[];
+  /** The `trainViews` of the real images (same `image` and `group` as their scored rows). */
+  readonly extra: ViewRow[];
   /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
   readonly version: string;
   readonly dims: number;
@@ -123,7 +127,9 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   const count = options.synthetic ?? 0;
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
   const views = planViews(options.perLevel, options.tta);
-  const parts: { rows: ViewRow[]; synthetic: ViewRow[]; version: string; dims: number }[] = [];
+  const extraViews = planExtraViews(options.perLevel, options.trainViews ?? [], options.tta);
+  const parts: { rows: ViewRow[]; synthetic: ViewRow[]; extra: ViewRow[]; version: string; dims: number }[] =
+    [];
   for (const ref of options.embedders) {
     const embedder = await loadModel('embedder', ref, options.runtime);
     try {
@@ -137,11 +143,12 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
         ...(options.progress ? { progress: options.progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       };
-      await embedSource(source, embedder, cache, embedOptions);
+      await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
       if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
       parts.push({
         rows: assembleRows(source, cache, { seed: options.seed, views }),
         synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
+        extra: assembleRows(source, cache, { seed: options.seed, views: extraViews }),
         version: embedder.version,
         dims: embedder.dims,
       });
@@ -152,6 +159,7 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   return {
     rows: concatRows(parts.map((p) => p.rows)),
     synthetic: concatRows(parts.map((p) => p.synthetic)),
+    extra: concatRows(parts.map((p) => p.extra)),
     version: concatVersion(parts.map((p) => p.version)),
     dims: parts.reduce((n, p) => n + p.dims, 0),
   };
@@ -224,7 +232,7 @@ export function trainHead(
     shift,
     embedder: embedderVersion,
     metrics: {
-      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}`,
+      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}`,
       l2: best.l2,
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
       ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),

@@ -99,6 +99,61 @@ test('trainHead() scores, calibrates and sweeps real rows only and reports the s
   }
 });
 
+/**
+ * Six groups whose real rows carry no signal but a one-hot column of their group; each image has
+ * three extra views labelled by its group's parity. Only a fit that sees a group's own extra views
+ * can learn that group's column, so a held-out group's logits show whether they leaked.
+ */
+function groupMarkedRows(): { rows: ViewRow[]; extra: ViewRow[] } {
+  const rng = createRng('marked');
+  const rows: ViewRow[] = [];
+  const extra: ViewRow[] = [];
+  const x = (g: number) => {
+    const v = new Float32Array(7);
+    v[0] = rng.normal();
+    v[1 + g] = 1;
+    return v;
+  };
+  for (let image = 0; image < 120; image++) {
+    const g = image % 6;
+    const base = { image, group: `mi3-g${g}`, level: image % 4 };
+    rows.push({ ...base, label: image % 12 < 6 ? 1 : 0, x: x(g), xh: x(g) });
+    for (let k = 0; k < 3; k++) extra.push({ ...base, label: g % 2 === 0 ? 1 : 0, x: x(g), xh: x(g) });
+  }
+  return { rows, extra };
+}
+
+test('crossValidate() fits on the extra views of training groups only, and scores none of them', () => {
+  const { rows, extra } = groupMarkedRows();
+  const config = { ...CONFIG, folds: 6, l2: 0.01 };
+  const extraSet = new Set(extra);
+  const tested: ViewRow[] = [];
+  const { logits: z } = crossValidate(rows, { ...config, extraViews: extra }, (_f, test) => {
+    for (const r of test) assert.ok(!extraSet.has(r), 'an extra view was scored');
+    tested.push(...test);
+  });
+  assert.equal(tested.length, rows.length);
+  const gap = (logits: Float64Array) => {
+    const mean = (even: boolean) => {
+      const v = rows.flatMap((r, i) => ((Number(r.group.at(-1)) % 2 === 0) === even ? [logits[i]!] : []));
+      return v.reduce((a, b) => a + b, 0) / v.length;
+    };
+    return mean(true) - mean(false);
+  };
+  // A held-out group's column was never set in its fold's training rows: no pull towards its parity.
+  assert.ok(Math.abs(gap(z)) < 0.2, `held-out parity gap ${gap(z)}`);
+  // The same rows trained in every fold (the synthetic path) do leak, so the check has teeth.
+  const leaky = crossValidate(rows, { ...config, synthetic: { rows: extra, weight: 1 } }).logits;
+  assert.ok(gap(leaky) > 2, `leaky parity gap ${gap(leaky)}`);
+  // And the extra views do reach the fits of their own groups (the final head learns every column).
+  const result = trainHead(rows, 'v', { ...config, l2: [0.01], log: () => undefined, extraViews: extra });
+  const w = result.head.layers[0]!.weights[0]!;
+  for (let g = 0; g < 6; g++)
+    assert.ok((g % 2 === 0 ? w[1 + g]! : -w[1 + g]!) > 0.5, `column ${g}: ${w[1 + g]}`);
+  assert.equal(result.report.overall.n, rows.length);
+  assert.match(String(result.head.metrics?.protocol), /plus 360 training-only views of the same images/);
+});
+
 async function sceneFolder(dir: string, extra: readonly string[] = []): Promise<void> {
   const lines = ['file,label,group'];
   for (let i = 0; i < 8; i++) {
@@ -151,7 +206,20 @@ test(
 
       const plain = await embeddedRows({ ...options, synthetic: 0 });
       assert.deepEqual(plain.synthetic, []);
+      assert.deepEqual(plain.extra, []);
       assert.deepEqual(plain.rows, withSyn.rows);
+
+      // Training-only views come after the scored ones at their level and leave the scored rows alone.
+      const more = await embeddedRows({ ...options, trainViews: [0, 2, 1, 0] });
+      assert.deepEqual(more.rows, plain.rows);
+      assert.deepEqual(
+        more.extra.map((r) => [r.image, r.level]),
+        [...Array(8).keys()].flatMap((i) => [1, 1, 2].map((level) => [i, level])),
+      );
+      const grown = await openEmbeddingCache(options.cacheDir, { version: more.version, dims: 48 });
+      assert.equal(grown.size, 14 * 2 * 2 + 8 * 3 * 2);
+      assert.ok(grown.has('img3.jpg#s:L1:1:h') && grown.has('img3.jpg#s:L2:1'));
+      assert.notDeepEqual(more.extra[2]!.x, more.rows[1]!.x);
 
       // A real file that takes a synthetic scene's id would share its cached embeddings: refused.
       await writeFile(join(data, 'synth:s:1'), await encodeScene(new Uint8Array(224 * 224 * 3), 224, 224));
