@@ -48,14 +48,23 @@ async function sceneFolder(dir: string): Promise<void> {
   await writeFile(join(dir, 'manifest.csv'), `${lines.join('\n')}\n`);
 }
 
+/** Runs `fn` with a fresh folder holding `data/` (the scene folder); removes it afterwards. */
+async function inSceneFolder(prefix: string, fn: (root: string, data: string) => Promise<void>) {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    const data = join(root, 'data');
+    await sceneFolder(data);
+    await fn(root, data);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 test(
   'roadwork train writes a calibrated head from cached embeddings; calibrate refits it',
   { timeout: 240_000 },
-  async () => {
-    const root = await mkdtemp(join(tmpdir(), 'train-cli-'));
-    try {
-      const data = join(root, 'data');
-      await sceneFolder(data);
+  () =>
+    inSceneFolder('train-cli-', async (root, data) => {
       const out = join(root, 'head.json');
       const args = ['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,1,0', '--workers', '1'];
       const run = async (extra: string[]) => {
@@ -107,21 +116,15 @@ test(
       const cal = (await loadHead(risky)).metrics!.calibration as { held_out: number; risk: string };
       assert.equal(cal.held_out, 16);
       assert.match(cal.risk, /coverage 0/);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  },
+    }),
 );
 
 test(
   'roadwork train --bundle --register writes a verified bundle with lineage that serves the head',
   { timeout: 300_000 },
-  async () => {
-    const root = await mkdtemp(join(tmpdir(), 'train-bundle-'));
-    try {
-      const data = join(root, 'data');
+  () =>
+    inSceneFolder('train-bundle-', async (root, data) => {
       const dataDir = join(root, 'state');
-      await sceneFolder(data);
       const clock = systemClock();
       const store = openStore(storeFile(dataDir));
       let ingested: string;
@@ -212,10 +215,7 @@ test(
       const config = await loadCascadeConfig(join(b1, 'cascade.json'));
       assert.deepEqual(config.tta, ['identity', 'hflip']);
       await assertServesHeadWithFlipTta(config, await loadHead(join(b1, 'head.json')), testScene('bundle'));
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  },
+    }),
 );
 
 test('roadwork train refuses --register without --bundle before embedding anything', async () => {
@@ -231,11 +231,8 @@ test('roadwork train refuses --register without --bundle before embedding anythi
 test(
   'roadwork train --synthetic trains on procedural scenes, scores only real ones and says how many; 0 changes nothing',
   { timeout: 180_000 },
-  async () => {
-    const root = await mkdtemp(join(tmpdir(), 'train-syn-cli-'));
-    try {
-      const data = join(root, 'data');
-      await sceneFolder(data);
+  () =>
+    inSceneFolder('train-syn-cli-', async (root, data) => {
       const model = join(root, 'grid.onnx');
       await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
       const run = async (name: string, extra: string[]) => {
@@ -286,18 +283,18 @@ test(
       const head = await loadHead(join(root, 'syn.json'));
       assert.deepEqual(head.metrics?.synthetic, { images: 6, weight: 0.5 });
       assert.notEqual(syn.head, plain.head);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  },
+    }),
 );
 
-test('roadwork train refuses a bad --synthetic or --synthetic-weight before embedding anything', async () => {
+test('roadwork train refuses a bad --synthetic, --synthetic-weight or --train-views before embedding anything', async () => {
   for (const [flag, value] of [
     ['--synthetic', '-1'],
     ['--synthetic', '2.5'],
     ['--synthetic-weight', '0'],
     ['--synthetic-weight', 'x'],
+    ['--train-views', '1,1,1'],
+    ['--train-views', '0,0,0,1.5'],
+    ['--train-views', '0,-1,0,0'],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
@@ -313,11 +310,8 @@ test('roadwork train refuses a bad --synthetic or --synthetic-weight before embe
 test(
   'roadwork train with two --embedder flags trains on their concatenation, reusing each cache, and its bundle serves it',
   { timeout: 180_000 },
-  async () => {
-    const root = await mkdtemp(join(tmpdir(), 'train-concat-'));
-    try {
-      const data = join(root, 'data');
-      await sceneFolder(data);
+  () =>
+    inSceneFolder('train-concat-', async (root, data) => {
       const [mean, grid] = [join(root, 'mean.onnx'), join(root, 'grid.onnx')];
       await writeFile(mean, poolEmbedderModel({ size: 32 }));
       await writeFile(grid, poolEmbedderModel({ size: 32, rows: 2, cols: 2 }));
@@ -360,8 +354,5 @@ test(
         run('bad', [mean], ['--embedder-options', opts]),
         (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /2 given for 1 --embedder/.test(err.message),
       );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  },
+    }),
 );
