@@ -52,6 +52,7 @@ export {
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
 export { groupFamily, splitGroups, type ViewRow } from './_dataset.js';
 export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
+export { crossCalibrate, fitHead } from './_pipeline.js';
 export { syntheticSource } from './_synthetic.js';
 export {
   calibrateHead,
