@@ -17,9 +17,10 @@ export interface TrainIo {
 }
 
 const HELP = `
-Example (the starter model, about 15 minutes on 2 CPU cores the first time; the embedding cache
-makes later runs take seconds):
-  roadwork train --data /path/to/roadwork-real-train --out models/starter/head.json
+Example (the starter model, about 12 minutes of embedding on 2 CPU cores the first time, then about
+4 minutes of fitting from the embedding cache):
+  roadwork train --data /path/to/roadwork-real-train --out models/starter/head.json \
+    --train-views 1,3,3,6 --split-group tracon-web --l2 0.003,0.01,0.03,0.1
 
 Every image is augmented as validators do (levels 0-3, seeded), JPEG-encoded at quality 75 and
 embedded once; the cache is keyed by the embedder version, so a new backbone starts a new cache.
