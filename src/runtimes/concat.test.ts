@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoadworkError } from '../errors/index.js';
-import { loadEmbedders, loadModel, type ModelRef } from './index.js';
+import { loadEmbedders, loadModel, RUNTIMES, type ModelRef, type Runtime } from './index.js';
 import { poolEmbedderModel, solidImage, splitImage } from '../../test/fixtures/onnx-models.js';
 import { testContext } from './_test-context.js';
 
@@ -61,6 +61,24 @@ test('loadEmbedders() fails with the coded error of a part that cannot load, and
   try {
     const mean = join(dir, 'mean.onnx');
     await writeFile(mean, poolEmbedderModel({ size: 16 }));
+    // The real onnx runtime, with each loaded embedder's close() recorded.
+    const closed: string[] = [];
+    const onnx = RUNTIMES.onnx!;
+    const recording: Runtime = {
+      ...onnx,
+      async embedder(ref, c) {
+        const e = await onnx.embedder!(ref, c);
+        return {
+          dims: e.dims,
+          version: e.version,
+          embed: (images, options) => e.embed(images, options),
+          close: async () => {
+            closed.push(ref.model);
+            await e.close();
+          },
+        };
+      },
+    };
     await assert.rejects(
       loadEmbedders(
         [
@@ -68,9 +86,11 @@ test('loadEmbedders() fails with the coded error of a part that cannot load, and
           { runtime: 'onnx', model: join(dir, 'missing.onnx'), options: raw },
         ],
         ctx,
+        { onnx: recording },
       ),
       (err) => isRoadworkError(err, 'ERR_MODEL_LOAD'),
     );
+    assert.deepEqual(closed, [mean]);
     await assert.rejects(loadEmbedders([], ctx), (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID'));
   } finally {
     await rm(dir, { recursive: true, force: true });
