@@ -47,6 +47,16 @@ test('parseCascadeConfig() reads a backbone-head embedder as one mapping or a li
     (two.stages[0]!.config as { embedders: { model: string }[] }).embedders.map((e) => e.model),
     ['builtin:mobilenetv2', 'builtin:inceptionv3'],
   );
+  // `roadwork models pull` fetches each backbone of the list.
+  const [listed] = two.stages;
+  assert.deepEqual(
+    listed!.kind.models(listed!.config as never).map((m) => [m.role, m.model]),
+    [
+      ['embedder', 'builtin:mobilenetv2'],
+      ['embedder.1', 'builtin:inceptionv3'],
+      ['head', '/m/head.json'],
+    ],
+  );
   assert.throws(
     () => parseCascadeConfig(stage([{ runtime: 'tfjs', model: 'builtin:mobilenetv2' }, { runtime: 'tfjs' }])),
     invalid(/stages\[0\]\.embedder\[1\]\.model is required/),
