@@ -1,12 +1,20 @@
 // Several backbones as one embedder: each image's embeddings side by side, in the configured order.
 import type { ImageEmbedder, RunOptions } from './types.js';
 
-/** What joins the parts' versions in a concatenated embedder's version. */
-export const CONCAT_SEPARATOR = ' ++ ';
-
 /** The version of the concatenation of embedders with these versions (a lone part keeps its own). */
 export function concatVersion(versions: readonly string[]): string {
-  return versions.join(CONCAT_SEPARATOR);
+  return versions.join(' ++ ');
+}
+
+/** Vectors side by side, in order: how several backbones' embeddings of one image are joined. */
+export function concatVectors(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**
@@ -23,15 +31,7 @@ export function concatEmbedders(parts: readonly ImageEmbedder[]): ImageEmbedder 
     version: concatVersion(parts.map((p) => p.version)),
     async embed(images, options: RunOptions) {
       const outputs = await Promise.all(parts.map((p) => p.embed(images, options)));
-      return images.map((_, i) => {
-        const joined = new Float32Array(dims);
-        let at = 0;
-        for (const out of outputs) {
-          joined.set(out[i]!, at);
-          at += out[i]!.length;
-        }
-        return joined;
-      });
+      return images.map((_, i) => concatVectors(outputs.map((out) => out[i]!)));
     },
     async close() {
       await Promise.all(parts.map((p) => p.close()));

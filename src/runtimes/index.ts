@@ -21,7 +21,7 @@ import type {
 } from './types.js';
 
 export type * from './types.js';
-export { CONCAT_SEPARATOR, concatEmbedders, concatVersion } from './_concat.js';
+export { concatEmbedders, concatVectors, concatVersion } from './_concat.js';
 
 /** Every runtime, by name. Add a runtime here (one import, one entry). */
 export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({

@@ -1,5 +1,6 @@
 // Assembles cached embeddings into training rows: one per (image, view), with its TTA twin.
 import { RoadworkError } from '../errors/index.js';
+import { concatVectors } from '../runtimes/index.js';
 import type { LabelledImageSource } from '../validator/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { viewKey, type ViewSpec } from './_views.js';
@@ -61,16 +62,6 @@ export function splitGroups(rows: readonly ViewRow[], names: readonly string[]):
   return rows.map((r) => (split.has(r.group) ? { ...r, group: `${r.group}/${r.image}` } : r));
 }
 
-function joinVectors(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * The rows of several embedders of the same views side by side (`x` and `xh` concatenated in order),
  * as `concatEmbedders` serves them. Every list must hold the same views in the same order.
@@ -85,8 +76,8 @@ export function concatRows(lists: readonly (readonly ViewRow[])[]): ViewRow[] {
       throw new Error(`concatRows(): the embedders' rows differ at row ${i}`);
     }
     const views = parts as ViewRow[];
-    const xh = views.every((v) => v.xh !== undefined) ? joinVectors(views.map((v) => v.xh!)) : undefined;
+    const xh = views.every((v) => v.xh !== undefined) ? concatVectors(views.map((v) => v.xh!)) : undefined;
     const { image, group, label, level } = row;
-    return { image, group, label, level, x: joinVectors(views.map((v) => v.x)), ...(xh ? { xh } : {}) };
+    return { image, group, label, level, x: concatVectors(views.map((v) => v.x)), ...(xh ? { xh } : {}) };
   });
 }

@@ -129,8 +129,7 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
   const views = planViews(options.perLevel, options.tta);
   const extraViews = planExtraViews(options.perLevel, options.trainViews ?? [], options.tta);
-  const parts: { rows: ViewRow[]; synthetic: ViewRow[]; extra: ViewRow[]; version: string; dims: number }[] =
-    [];
+  const parts: EmbeddedRows[] = [];
   for (const ref of options.embedders) {
     const embedder = await loadModel('embedder', ref, options.runtime);
     try {
