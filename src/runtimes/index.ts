@@ -46,13 +46,15 @@ export function getRuntime(name: string, registry: Readonly<Record<string, Runti
 
 type Loaded = { embedder: ImageEmbedder; detector: ObjectDetector; reader: TextReader; vlm: YesNoVlm };
 
-/** Loads `ref` as the given capability, or fails naming the runtimes that have it. */
-export async function loadModel<C extends Capability>(
+/**
+ * The loader of `ref` for the capability, or ERR_CONFIG_INVALID naming the runtimes that have it;
+ * loads nothing, so a caller can check every ref before a long job starts.
+ */
+export function modelLoader<C extends Capability>(
   capability: C,
   ref: ModelRef,
-  ctx: RuntimeContext,
   registry: Readonly<Record<string, Runtime>> = RUNTIMES,
-): Promise<Loaded[C]> {
+): (ref: ModelRef, ctx: RuntimeContext) => Promise<Loaded[C]> {
   const runtime = getRuntime(ref.runtime, registry);
   const loader = runtime[capability] as
     ((ref: ModelRef, ctx: RuntimeContext) => Promise<Loaded[C]>) | undefined;
@@ -65,7 +67,17 @@ export async function loadModel<C extends Capability>(
       `Runtime "${ref.runtime}" has no ${capability}; runtimes with one: ${able.join(', ') || '(none)'}`,
     );
   }
-  return loader(ref, ctx);
+  return loader;
+}
+
+/** Loads `ref` as the given capability, or fails naming the runtimes that have it. */
+export async function loadModel<C extends Capability>(
+  capability: C,
+  ref: ModelRef,
+  ctx: RuntimeContext,
+  registry: Readonly<Record<string, Runtime>> = RUNTIMES,
+): Promise<Loaded[C]> {
+  return modelLoader(capability, ref, registry)(ref, ctx);
 }
 
 /**

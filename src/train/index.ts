@@ -6,7 +6,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Head } from '../heads/index.js';
-import { concatVersion, loadModel, type ModelRef, type RuntimeContext } from '../runtimes/index.js';
+import {
+  concatVersion,
+  loadModel,
+  modelLoader,
+  type ModelRef,
+  type RuntimeContext,
+} from '../runtimes/index.js';
 import { openImageFolder } from '../validator/index.js';
 import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { openEmbeddingCache } from './_cache.js';
@@ -124,6 +130,9 @@ export interface EmbeddedRows {
  */
 export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedRows> {
   if (options.embedders.length === 0) throw new Error('embeddedRows() needs at least one embedder');
+  // The backbones embed one after the other: a bad runtime name in the last must fail now, not
+  // after the first has embedded for an hour.
+  for (const ref of options.embedders) modelLoader('embedder', ref);
   const source = await openImageFolder(options.data);
   const count = options.synthetic ?? 0;
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;

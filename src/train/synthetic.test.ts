@@ -1,6 +1,7 @@
 // Synthetic scenes as training-only rows: never in a test fold or a score, embedded beside the data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +221,18 @@ test(
       assert.equal(grown.size, 14 * 2 * 2 + 8 * 3 * 2);
       assert.ok(grown.has('img3.jpg#s:L1:1:h') && grown.has('img3.jpg#s:L2:1'));
       assert.notDeepEqual(more.extra[2]!.x, more.rows[1]!.x);
+
+      // A backbone list with an unknown runtime fails before the first backbone embeds anything.
+      const fresh = join(root, 'fresh-cache');
+      await assert.rejects(
+        embeddedRows({
+          ...options,
+          cacheDir: fresh,
+          embedders: [...options.embedders, { runtime: 'nope', model: 'x' }],
+        }),
+        (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /Unknown runtime: "nope"/.test(err.message),
+      );
+      assert.equal(existsSync(fresh), false);
 
       // A real file that takes a synthetic scene's id would share its cached embeddings: refused.
       await writeFile(join(data, 'synth:s:1'), await encodeScene(new Uint8Array(224 * 224 * 3), 224, 224));
