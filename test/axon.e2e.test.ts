@@ -160,7 +160,7 @@ test('bad base64, non-images, oversized bodies and decompression bombs get coded
   );
   await expectCode(await post(signed({ image: '' })), 400, 'ERR_IMAGE_MISSING');
   await expectCode(await post(signed(), {}, '{"image": '), 400, 'ERR_BODY_INVALID_JSON');
-  const huge = signed({ image: 'A'.repeat(2 << 20) });
+  const huge = signed({ image: 'A'.repeat((24 << 20) + 4) });
   await expectCode(await post(huge), 413, 'ERR_BODY_TOO_LARGE');
   // A real JPEG whose frame header claims 30000×30000 pixels.
   const bomb = await sceneJpeg('bomb');

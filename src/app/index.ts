@@ -9,7 +9,7 @@ import { liveMetagraph, resolveEndpoint, staticMetagraph } from '../chain/index.
 import type { MetagraphSource } from '../chain/types.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
-import { decodeBase64Image } from '../image/index.js';
+import { createImageDecoder, type ImageDecoder } from '../image/index.js';
 import { createCache, perceptualHash, type CacheKind, type PredictionCache } from '../cache/index.js';
 import {
   createCascadePredictor,
@@ -22,6 +22,7 @@ import type { Predictor } from '../predictor/types.js';
 import type { RuntimeContext } from '../runtimes/types.js';
 import { MANIFEST_FILE, verifyBundle } from '../registry/index.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../wallet/index.js';
+import { PoolHealth } from '../workers/index.js';
 import { expandHome } from './_paths.js';
 
 /** The bundled baseline model (resolves from `src/app` and from `dist/app` alike). */
@@ -72,7 +73,7 @@ export async function buildMiner(
   const cache = overrides.predictor ? undefined : buildCache(settings, logger, metrics, clock);
   const predictor = overrides.predictor ?? (await buildCascade(settings, logger, metrics, clock, cache));
   const axon = createAxon(
-    { hotkey: signer.ss58, metagraph, predictor, decode: decodeBase64Image, clock, logger, metrics },
+    { hotkey: signer.ss58, metagraph, predictor, decode: imageDecoderFor(settings), clock, logger, metrics },
     {
       blacklist: {
         forceValidatorPermit: settings['blacklist.force_validator_permit'],
@@ -83,12 +84,12 @@ export async function buildMiner(
       },
       maxBodyBytes: settings['limits.max_body_bytes'],
       maxHeaderBytes: settings['limits.max_header_bytes'],
-      maxPixels: settings['limits.max_pixels'],
-      decodeTimeoutMs: settings['limits.decode_timeout_ms'],
       deadlineMarginMs: settings['limits.deadline_margin_ms'],
       maxInFlight: settings['limits.max_in_flight'],
       maxQueue: settings['limits.max_queue'],
       maxNonces: settings['nonces.max_entries'],
+      maxPerCaller: settings['limits.max_per_caller'],
+      maxBodyBytesInFlight: settings['limits.max_body_bytes_in_flight'],
       modelUrl: settings['model.url'],
       externalIp: settings['axon.external_ip'] || undefined,
       externalPort: settings['axon.external_port'] || undefined,
@@ -125,6 +126,17 @@ export async function buildMiner(
   };
 }
 
+/** The image decoder the settings describe (the axon's; `eval --offline` decodes the same way). */
+export function imageDecoderFor(settings: Settings): ImageDecoder {
+  return createImageDecoder({
+    maxBase64Chars: settings['limits.max_body_bytes'],
+    maxPixels: settings['limits.max_pixels'],
+    timeoutMs: settings['limits.decode_timeout_ms'],
+    maxScans: settings['limits.max_jpeg_scans'],
+    maxLargeDecodes: settings['limits.max_large_decodes'],
+  });
+}
+
 /** The cascade config the settings name: `cascade.config`, else the default (on `model.path` when set). */
 export async function cascadeConfigFor(settings: Settings): Promise<CascadeConfig> {
   const file = settings['cascade.config'];
@@ -145,6 +157,7 @@ export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeCo
     logger,
     hubUrl: settings['models.hub_url'],
     hubToken: settings['models.hub_token'] || undefined,
+    pools: new PoolHealth(),
   };
 }
 

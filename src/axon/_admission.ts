@@ -1,12 +1,21 @@
 /**
  * Admission by stake: up to `maxInFlight` requests run at once; the rest wait in a bounded queue where
- * the highest stake goes first, and when the queue is full the lowest stake is shed.
+ * the highest stake goes first. A request that the measured service time says cannot be answered
+ * before its deadline is refused at once instead of queued (a fast 503 beats a 408 after 8 s), and
+ * when the queue is full the lowest stake is shed.
  */
 import { RoadworkError } from '../errors/index.js';
 
 /** A slot held by a request; call `release` exactly once when done. */
 export interface Slot {
   release(): void;
+}
+
+/** Per-request options of `acquire`. */
+export interface AcquireOptions {
+  readonly signal?: AbortSignal;
+  /** Time left until the answer is due, ms; without it the request may wait as long as its signal allows. */
+  readonly remainingMs?: number;
 }
 
 interface Waiter {
@@ -24,6 +33,9 @@ export class Admission {
   #seq = 0;
   // Sorted: highest stake first, then arrival order. Queues are short (hundreds), so a sorted insert is cheap.
   readonly #queue: Waiter[] = [];
+  // Moving average of how long a slot is held, ms; undefined until the first release.
+  #serviceMs: number | undefined;
+  #served = 0;
 
   constructor(options: { maxInFlight: number; maxQueue: number }) {
     this.#maxInFlight = options.maxInFlight;
@@ -38,14 +50,35 @@ export class Admission {
     return this.#queue.length;
   }
 
-  /** Resolves with a slot when one is free; rejects with ERR_OVERLOADED when shed, or on abort. */
-  acquire(stake: number, signal?: AbortSignal): Promise<Slot> {
+  /** The measured time a slot is held, ms (undefined before the first release). */
+  get serviceMs(): number | undefined {
+    return this.#serviceMs;
+  }
+
+  /**
+   * Expected ms until a request queued at `position` (0 = next) is answered: the slots free up at
+   * `maxInFlight / serviceMs` per ms when all are busy, then it needs one service time itself.
+   */
+  expectedMs(position: number): number {
+    const s = this.#serviceMs ?? 0;
+    return ((position + 1) * s) / this.#maxInFlight + s;
+  }
+
+  /** Resolves with a slot when one is free; rejects with ERR_OVERLOADED when shed or hopeless, or on abort. */
+  acquire(stake: number, options: AcquireOptions = {}): Promise<Slot> {
     if (this.#inFlight < this.#maxInFlight && this.#queue.length === 0) {
       this.#inFlight++;
       return Promise.resolve(this.#slot());
     }
+    const { signal, remainingMs } = options;
     return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = { stake, seq: this.#seq++, resolve, reject };
+      let at = this.#queue.findIndex((w) => w.stake < stake);
+      if (at === -1) at = this.#queue.length;
+      if (remainingMs !== undefined && this.expectedMs(at) > remainingMs) {
+        reject(hopeless(at, this.expectedMs(at), remainingMs));
+        return;
+      }
       if (this.#queue.length >= this.#maxQueue) {
         const lowest = this.#queue[this.#queue.length - 1];
         if (lowest === undefined || lowest.stake >= stake) {
@@ -54,9 +87,9 @@ export class Admission {
         }
         this.#queue.pop();
         lowest.reject(overloaded(lowest.stake));
+        at = Math.min(at, this.#queue.length);
       }
-      const at = this.#queue.findIndex((w) => w.stake < stake);
-      this.#queue.splice(at === -1 ? this.#queue.length : at, 0, waiter);
+      this.#queue.splice(at, 0, waiter);
       signal?.addEventListener(
         'abort',
         () => {
@@ -72,18 +105,34 @@ export class Admission {
 
   #slot(): Slot {
     let released = false;
+    const t0 = performance.now();
     return {
       release: () => {
         if (released) return;
         released = true;
+        this.#observe(performance.now() - t0);
         const next = this.#queue.shift();
         if (next) next.resolve(this.#slot());
         else this.#inFlight--;
       },
     };
   }
+
+  #observe(ms: number): void {
+    // The first answers replace the guess quickly; later ones only nudge it.
+    const alpha = this.#served < 10 ? 0.3 : 0.05;
+    this.#served++;
+    this.#serviceMs = this.#serviceMs === undefined ? ms : this.#serviceMs + alpha * (ms - this.#serviceMs);
+  }
 }
 
 function overloaded(stake: number): RoadworkError {
   return new RoadworkError('ERR_OVERLOADED', `Queue is full and this caller has the lowest stake: ${stake}`);
+}
+
+function hopeless(position: number, expectedMs: number, remainingMs: number): RoadworkError {
+  return new RoadworkError(
+    'ERR_OVERLOADED',
+    `Too busy to answer before the deadline: queue position ${position}, about ${Math.round(expectedMs)} ms needed, ${Math.round(remainingMs)} ms left; retry another miner`,
+  );
 }

@@ -53,6 +53,6 @@ export function readBody(req: IncomingMessage, maxBytes: number, signal?: AbortS
 function tooLarge(size: number, max: number): RoadworkError {
   return new RoadworkError(
     'ERR_BODY_TOO_LARGE',
-    `Request body is larger than ${max} bytes: ${size}; send a 224×224 JPEG`,
+    `Request body is larger than ${max} bytes: ${size}; raise limits.max_body_bytes if this is a real challenge`,
   );
 }

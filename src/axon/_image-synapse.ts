@@ -1,19 +1,7 @@
 /** The `ImageSynapse` forward: JSON body → image → prediction → the synapse answered. */
 import { RoadworkError } from '../errors/index.js';
-import type { Predictor, RgbImage } from '../predictor/types.js';
-
-/** Image limits applied while decoding. */
-export interface ImageLimits {
-  readonly maxPixels: number;
-  readonly decodeTimeoutMs: number;
-  readonly maxBase64Chars: number;
-}
-
-/** Decodes base64 image text into RGB under limits (injected: the image module's decoder). */
-export type ImageDecoder = (
-  base64: string,
-  options: { maxBase64Chars: number; maxPixels: number; timeoutMs: number },
-) => Promise<RgbImage>;
+import { DEFAULT_IMAGE_POLICY, type ImageDecoder } from '../image/index.js';
+import type { Prediction, Predictor } from '../predictor/types.js';
 
 /** Parses the body as a synapse object, or throws ERR_BODY_INVALID_JSON. */
 export function parseSynapseBody(body: Buffer): Record<string, unknown> {
@@ -38,9 +26,9 @@ export function parseSynapseBody(body: Buffer): Record<string, unknown> {
 /** Runs the forward and returns the synapse fields to answer with (image emptied, prediction set). */
 export async function forwardImageSynapse(
   synapse: Record<string, unknown>,
-  deps: { predictor: Predictor; decode: ImageDecoder; limits: ImageLimits },
+  deps: { predictor: Predictor; decode: ImageDecoder },
   options: { deadlineMs: number; signal: AbortSignal; onPhase?: (phase: string, ms: number) => void },
-): Promise<{ fields: Record<string, unknown>; probability: number; modelVersion: string }> {
+): Promise<{ fields: Record<string, unknown>; prediction: Prediction }> {
   const image = synapse.image;
   if (typeof image !== 'string' || image.length === 0) {
     throw new RoadworkError(
@@ -49,10 +37,10 @@ export async function forwardImageSynapse(
     );
   }
   let t = performance.now();
+  // Fitted to the models' policy while decoding: what reaches the predictor is small whatever was sent.
   const rgb = await deps.decode(image, {
-    maxBase64Chars: deps.limits.maxBase64Chars,
-    maxPixels: deps.limits.maxPixels,
-    timeoutMs: deps.limits.decodeTimeoutMs,
+    policy: deps.predictor.input ?? DEFAULT_IMAGE_POLICY,
+    signal: options.signal,
   });
   options.onPhase?.('decode', performance.now() - t);
   if (options.signal.aborted)
@@ -67,9 +55,48 @@ export async function forwardImageSynapse(
   if (!Number.isFinite(p) || p < 0 || p > 1) {
     throw new RoadworkError('ERR_MODEL_OUTPUT', `Predictor answered a value outside [0, 1]: ${p}`);
   }
-  return {
-    fields: { ...synapse, image: '', prediction: p },
-    probability: p,
-    modelVersion: prediction.modelVersion,
-  };
+  return { fields: { ...answerFields(synapse), image: '', prediction: p }, prediction };
+}
+
+// The fields a Python dendrite reads back (`Synapse` and the image synapses); `dendrite` and `axon` are
+// `TerminalInfo`s of scalars. Anything else a caller adds is not echoed: an answer's size and shape
+// never depend on what the caller invents (a field nested 5 000 deep once overflowed JSON.stringify).
+const ECHOED_FIELDS = [
+  'name',
+  'timeout',
+  'total_size',
+  'header_size',
+  'computed_body_hash',
+  'required_hash_fields',
+  'testnet_label',
+];
+const TERMINALS = ['dendrite', 'axon'];
+
+function answerFields(synapse: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ECHOED_FIELDS) {
+    const v = synapse[key];
+    if (isScalar(v)) out[key] = v;
+    else if (key === 'required_hash_fields' && Array.isArray(v) && v.length <= 16 && v.every(isScalar))
+      out[key] = v;
+  }
+  for (const key of TERMINALS) {
+    const v = synapse[key];
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) continue;
+    const terminal: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>).slice(0, 32)) {
+      if (k.length <= 64 && isScalar(x)) terminal[k] = x;
+    }
+    out[key] = terminal;
+  }
+  return out;
+}
+
+function isScalar(v: unknown): boolean {
+  return (
+    v === null ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v)) ||
+    (typeof v === 'string' && v.length <= 1024)
+  );
 }

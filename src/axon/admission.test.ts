@@ -39,7 +39,7 @@ test('Admission drops a waiter whose deadline passes and a slot released twice c
   const a = new Admission({ maxInFlight: 1, maxQueue: 5 });
   const slot = await a.acquire(1);
   const ac = new AbortController();
-  const waiting = a.acquire(3, ac.signal);
+  const waiting = a.acquire(3, { signal: ac.signal });
   ac.abort();
   await assert.rejects(waiting, (e) => isRoadworkError(e, 'ERR_DEADLINE_EXCEEDED'));
   assert.equal(a.queued, 0);

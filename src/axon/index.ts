@@ -1,6 +1,7 @@
 /**
  * The axon: a `node:http` server answering Bittensor synapses. Cheap checks first (route, headers,
- * blacklist from the metagraph), then the signature, then admission by stake, and only then the body.
+ * blacklist from the metagraph), then the signature, then a per-caller intake share, the body, and
+ * only then a stake-ordered slot for decoding and predicting.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,17 +10,19 @@ import type { MetagraphSource } from '../chain/types.js';
 import type { Clock } from '../clock/index.js';
 import { RoadworkError, toRoadworkError, type ErrorCode } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { Predictor } from '../predictor/types.js';
+import type { Prediction, Predictor } from '../predictor/types.js';
 import { HotkeyCache, NonceStore, parseSynapseHeaders, verifyParsedRequest } from '../protocol/index.js';
-import { Admission } from './_admission.js';
+import type { ImageDecoder } from '../image/index.js';
+import { Admission, type Slot } from './_admission.js';
 import { checkBlacklist, type BlacklistPolicy } from './_blacklist.js';
 import { readBody } from './_body.js';
-import { forwardImageSynapse, parseSynapseBody, type ImageDecoder } from './_image-synapse.js';
+import { forwardImageSynapse, parseSynapseBody } from './_image-synapse.js';
+import { Intake } from './_intake.js';
 import { errorBody, sendJson, statusOf, synapseHeaders } from './_respond.js';
 
 export { checkBlacklist, type BlacklistPolicy } from './_blacklist.js';
 export { Admission } from './_admission.js';
-export type { ImageDecoder } from './_image-synapse.js';
+export { Intake } from './_intake.js';
 
 /** What the axon needs, built by the composition root. */
 export interface AxonDeps {
@@ -37,12 +40,14 @@ export interface AxonOptions {
   readonly blacklist: BlacklistPolicy;
   readonly maxBodyBytes: number;
   readonly maxHeaderBytes: number;
-  readonly maxPixels: number;
-  readonly decodeTimeoutMs: number;
   readonly deadlineMarginMs: number;
   readonly maxInFlight: number;
   readonly maxQueue: number;
   readonly maxNonces: number;
+  /** Requests one caller may have open at once (body, decode, queue and prediction). Default 8. */
+  readonly maxPerCaller?: number;
+  /** Body bytes all open requests may hold together. Default 8 × `maxBodyBytes`. */
+  readonly maxBodyBytesInFlight?: number;
   /** `model_url` answered in `ExtendedImageSynapse` (the published model repository). */
   readonly modelUrl?: string;
   /** Published ip/port echoed in `bt_header_axon_*`; optional. */
@@ -64,16 +69,22 @@ const SYNAPSES = new Set(['ImageSynapse', 'ExtendedImageSynapse']);
 // Python dendrites send timeout 12 by default and validators 9; anything past a minute is not a validator.
 const MAX_TIMEOUT_S = 60;
 
+/** A request that passed the blacklist and the signature: who sent it and when it is due. */
+interface Verified {
+  readonly caller: string;
+  readonly stake: number;
+  readonly deadlineMs: number;
+}
+
 /** Builds the axon server (not yet listening). */
 export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
   const nonces = new NonceStore({ maxEntries: options.maxNonces });
   const keys = new HotkeyCache();
   const admission = new Admission({ maxInFlight: options.maxInFlight, maxQueue: options.maxQueue });
-  const limits = {
-    maxPixels: options.maxPixels,
-    decodeTimeoutMs: options.decodeTimeoutMs,
-    maxBase64Chars: options.maxBodyBytes,
-  };
+  const intake = new Intake({
+    maxPerCaller: options.maxPerCaller ?? 8,
+    maxBytes: options.maxBodyBytesInFlight ?? 8 * options.maxBodyBytes,
+  });
   let draining = false;
   let active = 0;
   let onIdle: (() => void) | undefined;
@@ -84,6 +95,9 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       requestTimeout: 30_000,
       headersTimeout: 10_000,
       keepAliveTimeout: 65_000,
+      // Node checks the two timeouts above only this often (30 s by default): a slow-header connection
+      // would otherwise live three times longer than configured.
+      connectionsCheckingInterval: 1000,
     },
     (req, res) => {
       active++;
@@ -103,6 +117,8 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
 
+  // The synapse pipeline, cheapest step first: route, screen (blacklist), verify (signature), intake
+  // (per-caller share and body bytes), body, then decode and predict under a stake-ordered slot.
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -113,64 +129,38 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     if (req.method !== 'POST') return fail(res, req, 'ERR_METHOD_NOT_ALLOWED', `Use POST: ${req.method}`, t0);
     if (draining)
       return fail(res, req, 'ERR_SHUTTING_DOWN', 'Axon is shutting down; retry another miner', t0);
+    const verified = screenAndVerify(req, name);
+    if (!verified.ok) return fail(res, req, verified.code, verified.message, t0);
+    const { caller, stake, deadlineMs } = verified.request;
 
-    const hotkey = header(req, 'bt_header_dendrite_hotkey');
-    const metagraph = deps.metagraph.current();
-    if (metagraph === undefined && !options.blacklist.allowNonRegistered) {
-      return fail(res, req, 'ERR_METAGRAPH_UNAVAILABLE', 'Metagraph not loaded yet; retry shortly', t0);
+    let ticket;
+    try {
+      ticket = intake.enter(caller, declaredBytes(req));
+    } catch (err) {
+      const e = toRoadworkError(err);
+      return fail(res, req, e.code, e.message, t0);
     }
-    const verdict = checkBlacklist(hotkey, metagraph, options.blacklist);
-    if (!verdict.ok) return fail(res, req, verdict.code, verdict.message, t0);
-    const headerName = header(req, 'name');
-    if (headerName !== '' && headerName !== name) {
-      return fail(
-        res,
-        req,
-        'ERR_SYNAPSE_NAME_MISMATCH',
-        `Header name does not match the path: ${headerName.slice(0, 64)}`,
-        t0,
-      );
-    }
-
-    const tv = performance.now();
-    const parsed = parseSynapseHeaders(req.headers);
-    if (!parsed.ok) return fail(res, req, parsed.code as ErrorCode, parsed.message, t0);
-    const verified = verifyParsedRequest(parsed.headers, {
-      axonHotkey: deps.hotkey,
-      clock: deps.clock,
-      nonces,
-      keys,
-    });
-    deps.metrics.overheadSeconds.observe({ phase: 'verify' }, (performance.now() - tv) / 1000);
-    if (!verified.ok) return fail(res, req, verified.code as ErrorCode, verified.message, t0);
-
-    const timeoutS = Math.min(parsed.headers.timeout || 12, MAX_TIMEOUT_S);
-    const deadlineMs = deps.clock.nowMs() + timeoutS * 1000 - options.deadlineMarginMs;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(0, deadlineMs - deps.clock.nowMs()));
     // `req` emits 'close' once its body is consumed; only the response's early close means the caller left.
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    const stake = verdict.neuron?.stake ?? 0;
-    let slot;
-    try {
-      slot = await admission.acquire(stake, controller.signal);
-    } catch (err) {
-      clearTimeout(timer);
-      const e = toRoadworkError(err);
-      return fail(res, req, e.code, e.message, t0);
-    }
-    deps.metrics.inFlight.set(admission.inFlight);
-    deps.metrics.queueDepth.set(admission.queued);
+    let slot: Slot | undefined;
     try {
       const tb = performance.now();
+      // No slot is held while the body arrives: a slow sender only spends its own intake share.
       const body = await readBody(req, options.maxBodyBytes, controller.signal);
       const synapse = parseSynapseBody(body);
       deps.metrics.overheadSeconds.observe({ phase: 'body' }, (performance.now() - tb) / 1000);
+      slot = await admission.acquire(stake, {
+        signal: controller.signal,
+        remainingMs: deadlineMs - deps.clock.nowMs(),
+      });
+      gauges();
       const answer = await forwardImageSynapse(
         synapse,
-        { predictor: deps.predictor, decode: deps.decode, limits },
+        { predictor: deps.predictor, decode: deps.decode },
         {
           deadlineMs,
           signal: controller.signal,
@@ -189,18 +179,90 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       };
       const extra = name === 'ExtendedImageSynapse' ? { model_url: options.modelUrl ?? '' } : {};
       sendJson(res, 200, { ...answer.fields, ...extra, axon }, headers);
-      observe(req, 200, 'OK', verified.caller, t0);
+      observe(req, 200, 'OK', caller, t0, answer.prediction);
     } catch (err) {
       const e = toRoadworkError(err);
       if (e.code === 'ERR_INTERNAL' || statusOf(e.code) >= 500)
-        deps.logger.warn({ err: e, caller: verified.caller }, e.message);
+        deps.logger.warn({ err: e, caller }, e.message);
       fail(res, req, e.code, e.message, t0, e.code === 'ERR_BODY_TOO_LARGE');
     } finally {
       clearTimeout(timer);
-      slot.release();
-      deps.metrics.inFlight.set(admission.inFlight);
-      deps.metrics.queueDepth.set(admission.queued);
+      slot?.release();
+      ticket.release();
+      gauges();
     }
+  }
+
+  // Blacklist before the signature (cheap, no crypto for strangers), then the headers and signature.
+  function screenAndVerify(
+    req: IncomingMessage,
+    name: string,
+  ): { ok: true; request: Verified } | { ok: false; code: ErrorCode; message: string } {
+    const hotkey = header(req, 'bt_header_dendrite_hotkey');
+    const metagraph = deps.metagraph.current();
+    if (metagraph === undefined && !options.blacklist.allowNonRegistered) {
+      return {
+        ok: false,
+        code: 'ERR_METAGRAPH_UNAVAILABLE',
+        message: 'Metagraph not loaded yet; retry shortly',
+      };
+    }
+    const verdict = checkBlacklist(hotkey, metagraph, options.blacklist);
+    if (!verdict.ok) return verdict;
+    const headerName = header(req, 'name');
+    if (headerName !== '' && headerName !== name) {
+      return {
+        ok: false,
+        code: 'ERR_SYNAPSE_NAME_MISMATCH',
+        message: `Header name does not match the path: ${headerName.slice(0, 64)}`,
+      };
+    }
+    const tv = performance.now();
+    // headersDistinct keeps a repeated header as several values (req.headers joins them with ", ").
+    const parsed = parseSynapseHeaders(distinctHeaders(req), { synapse: name });
+    if (!parsed.ok) return { ok: false, code: parsed.code, message: parsed.message };
+    const verified = verifyParsedRequest(parsed.headers, {
+      axonHotkey: deps.hotkey,
+      clock: deps.clock,
+      nonces,
+      keys,
+    });
+    deps.metrics.overheadSeconds.observe({ phase: 'verify' }, (performance.now() - tv) / 1000);
+    if (!verified.ok) return { ok: false, code: verified.code as ErrorCode, message: verified.message };
+    const version = parsed.headers.dendrite.version;
+    deps.metrics.validatorRequests.inc({ version: versionLabel(version), generation: generationOf(version) });
+    const timeoutS = Math.min(parsed.headers.timeout || 12, MAX_TIMEOUT_S);
+    return {
+      ok: true,
+      request: {
+        caller: verified.caller,
+        stake: verdict.neuron?.stake ?? 0,
+        deadlineMs: deps.clock.nowMs() + timeoutS * 1000 - options.deadlineMarginMs,
+      },
+    };
+  }
+
+  // Label values stay bounded even if a registered caller invents versions.
+  const versionsSeen = new Set<string>();
+  function versionLabel(version: number | undefined): string {
+    const v = String(version ?? 'none');
+    if (versionsSeen.has(v)) return v;
+    if (versionsSeen.size >= 32) return 'other';
+    versionsSeen.add(v);
+    return v;
+  }
+
+  function declaredBytes(req: IncomingMessage): number {
+    const declared = Number(req.headers['content-length']);
+    // A chunked body may grow to the limit: reserve all of it.
+    return Number.isFinite(declared) && declared >= 0
+      ? Math.min(declared, options.maxBodyBytes)
+      : options.maxBodyBytes;
+  }
+
+  function gauges(): void {
+    deps.metrics.inFlight.set(admission.inFlight);
+    deps.metrics.queueDepth.set(admission.queued);
   }
 
   async function handleGet(path: string, res: ServerResponse): Promise<void> {
@@ -248,7 +310,14 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     observe(req, status, code, header(req, 'bt_header_dendrite_hotkey'), t0);
   }
 
-  function observe(req: IncomingMessage, status: number, code: string, caller: string, t0: number): void {
+  function observe(
+    req: IncomingMessage,
+    status: number,
+    code: string,
+    caller: string,
+    t0: number,
+    prediction?: Prediction,
+  ): void {
     const synapse = SYNAPSES.has((req.url ?? '').slice(1)) ? (req.url ?? '').slice(1) : 'other';
     // Caller labels only for registered hotkeys: anyone can invent hotkeys, and labels must stay bounded.
     const known = caller !== '' && deps.metagraph.current()?.byHotkey.has(caller) === true;
@@ -256,7 +325,17 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     const ms = performance.now() - t0;
     deps.metrics.requestSeconds.observe({ synapse, status: String(status) }, ms / 1000);
     // Answers to validators at info; rejections at debug, so a flood of junk cannot flood the log.
-    if (status === 200) deps.logger.info({ caller, synapse, ms: round(ms) }, 'Answered');
+    if (status === 200)
+      deps.logger.info(
+        {
+          caller,
+          synapse,
+          ms: round(ms),
+          p: prediction === undefined ? undefined : round(prediction.probability * 100) / 100,
+          model: prediction?.modelVersion,
+        },
+        'Answered',
+      );
     else if (deps.logger.isLevelEnabled('debug'))
       deps.logger.debug({ caller, synapse, status, code, ms: round(ms) }, 'Rejected');
   }
@@ -290,6 +369,22 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+// Validators of protocol 2.x send 2004 (2.0.4); the 0.4.x line restarted its numbering (0.4.2 sends 42).
+function generationOf(version: number | undefined): string {
+  if (version === undefined) return 'unknown';
+  if (version >= 2000 && version < 3000) return '2.x';
+  if (version < 1000) return '0.4.x';
+  return 'other';
+}
+
+function distinctHeaders(req: IncomingMessage): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headersDistinct)) {
+    if (v !== undefined) out[k] = v.length === 1 ? v[0]! : v;
+  }
+  return out;
 }
 
 function header(req: IncomingMessage, name: string): string {

@@ -4,11 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RoadworkError } from '../errors/index.js';
+import { parseImagePolicy, type ImagePolicy } from '../image/index.js';
 import { FUSIONS } from './fusion.js';
 import { STAGE_KINDS } from './_kinds.js';
 import { configReader } from './_reader.js';
 import { isViewName } from './_tta.js';
-import type { StageCommon, StageKind } from './types.js';
+import type { ConfigReader, StageCommon, StageKind } from './types.js';
 
 /** One validated stage: its common fields, its kind, and the kind's own config. */
 export interface StageSpec {
@@ -21,6 +22,8 @@ export interface StageSpec {
 export interface CascadeConfig {
   /** The file it came from, or `(default)`. */
   readonly source: string;
+  /** How every request image becomes the square the stages see (`preprocess:`; trained the same way). */
+  readonly preprocess: ImagePolicy;
   /** TTA views, `identity` first. */
   readonly tta: readonly string[];
   readonly fusion: { readonly method: string; readonly options: Readonly<Record<string, unknown>> };
@@ -48,7 +51,8 @@ export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): Ca
   const source = options.source ?? '(inline)';
   const kinds = options.kinds ?? STAGE_KINDS;
   const r = configReader(raw, { source, baseDir: options.baseDir ?? process.cwd() });
-  r.only(['version', 'tta', 'fusion', 'deadline', 'stages']);
+  r.only(['version', 'preprocess', 'tta', 'fusion', 'deadline', 'stages']);
+  const preprocess = readPreprocess(r);
   const tta = r.has('tta')
     ? r.list('tta').map((v) => {
         if (typeof v.value !== 'string' || !isViewName(v.value)) {
@@ -100,12 +104,21 @@ export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): Ca
   });
   return Object.freeze({
     source,
+    preprocess,
     tta: Object.freeze(tta),
     fusion: Object.freeze({ method, options: Object.freeze({ ...((fusion?.value as object) ?? {}) }) }),
     marginMs,
     stages: Object.freeze(stages),
     fingerprint: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12),
   });
+}
+
+function readPreprocess(r: ConfigReader): ImagePolicy {
+  try {
+    return parseImagePolicy(r.has('preprocess') ? r.at('preprocess').value : undefined);
+  } catch (err) {
+    return r.at('preprocess').fail((err as Error).message);
+  }
 }
 
 /** Reads and validates a YAML or JSON cascade file. */

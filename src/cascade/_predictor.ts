@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock/index.js';
 import { RoadworkError, toRoadworkError } from '../errors/index.js';
+import { policyKey, type ImagePolicy } from '../image/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type {
   PredictOptions,
@@ -105,6 +106,10 @@ class Cascade implements CascadePredictor {
     this.#needsViews = config.tta.length > 1;
   }
 
+  get input(): ImagePolicy {
+    return this.#config.preprocess;
+  }
+
   version(): string | undefined {
     return this.#version;
   }
@@ -120,6 +125,7 @@ class Cascade implements CascadePredictor {
     }
     const parts = [
       this.#config.fingerprint,
+      policyKey(this.#config.preprocess),
       this.#fusion.version,
       ...this.stages.map((s) => s.status().version ?? s.name),
     ];
@@ -258,10 +264,12 @@ class Cascade implements CascadePredictor {
 
   status(): PredictorStatus {
     const statuses = this.stages.map((s) => s.status());
+    // A model whose every worker is down (crashing, cooling down) cannot answer: not ready, and why.
+    const down = this.#deps.runtime.pools?.down() ?? [];
     return {
-      ready: this.#version !== undefined && statuses.every((s) => s.ready),
+      ready: this.#version !== undefined && statuses.every((s) => s.ready) && down.length === 0,
       ...(this.#version === undefined ? {} : { modelVersion: this.#version }),
-      detail: this.#detail,
+      detail: down.length === 0 ? this.#detail : `no live worker for: ${down.join(', ')}`,
     };
   }
 

@@ -146,8 +146,10 @@ function validateAxon(axon: unknown, at: string, fail: Fail): Neuron['axon'] {
   if (typeof ip !== 'string' || isIP(ip) === 0) {
     return fail(`${at}.ip`, 'is not an IPv4 or IPv6 address', ip, 'Write e.g. "1.2.3.4".');
   }
-  if (!isUint(port, 65535) || port === 0) {
-    return fail(`${at}.port`, 'is not a port 1-65535', port, 'Write e.g. 8091.');
+  if (!isUint(port, 65535)) {
+    return fail(`${at}.port`, 'is not a port 0-65535', port, 'Write e.g. 8091.');
   }
+  // How every neuron that never served looks on chain (ip 0, port 0): it serves no axon.
+  if (port === 0 || ip === '0.0.0.0' || ip === '::') return null;
   return { ip, port };
 }

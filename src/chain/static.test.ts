@@ -141,7 +141,7 @@ test('staticMetagraph() rejects bad stake, permit, axon and unknown neuron keys'
     ['stake', '10', 'neurons[0].stake'],
     ['validator_permit', 1, 'neurons[0].validator_permit'],
     ['axon', { ip: '1.2.3', port: 8091 }, 'neurons[0].axon.ip'],
-    ['axon', { ip: '1.2.3.4', port: 0 }, 'neurons[0].axon.port'],
+    ['axon', { ip: '1.2.3.4', port: 70000 }, 'neurons[0].axon.port'],
     ['axon', { ip: '1.2.3.4', port: 8091, ip_type: 4 }, 'neurons[0].axon.ip_type'],
     ['axon', '1.2.3.4:8091', 'neurons[0].axon'],
     ['validatorPermit', true, 'neurons[0].validatorPermit'],
@@ -157,6 +157,19 @@ test('staticMetagraph() rejects bad stake, permit, axon and unknown neuron keys'
   const k = validFile();
   k.neurons[0] = 'neuron' as unknown as Record<string, unknown>;
   await rejectsNaming(k, 'neurons[0]', 'not an object');
+});
+
+test('staticMetagraph() reads ip 0.0.0.0 / port 0 (how non-serving neurons look on chain) as no axon, and keeps IPv6 axons', async () => {
+  const f = validFile();
+  f.neurons[0]!.axon = { ip: '0.0.0.0', port: 0 };
+  f.neurons[1]!.axon = { ip: '1.2.3.4', port: 0 };
+  const source = staticMetagraph(await fileWith(f));
+  await source.start();
+  const snapshot = source.current()!;
+  assert.equal(snapshot.byHotkey.get(keys[0]!)?.axon, null);
+  assert.equal(snapshot.byHotkey.get(keys[1]!)?.axon, null);
+  assert.deepEqual(snapshot.byHotkey.get(keys[2]!)?.axon, { ip: '2001:db8::1', port: 9000 });
+  await source.close();
 });
 
 test('reload() keeps the previous snapshot when the file turns bad', async () => {

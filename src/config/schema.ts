@@ -210,10 +210,22 @@ export const SCHEMA = Object.freeze({
     doc: 'Lifetime of a cached prediction.',
   }),
   'limits.max_body_bytes': setting({
-    parse: int(1024, 64 << 20),
-    default: 1 << 20,
+    parse: int(1024, 256 << 20),
+    default: 24 << 20,
     env: ['LIMIT_MAX_BODY_BYTES'],
-    doc: 'Largest request body read.',
+    doc: 'Largest request body read (protocol 0.4 sends source-size JPEGs: 24 MiB holds a 16 MiB image in base64).',
+  }),
+  'limits.max_body_bytes_in_flight': setting({
+    parse: int(1024, 16 << 30),
+    default: 256 << 20,
+    env: ['LIMIT_MAX_BODY_BYTES_IN_FLIGHT'],
+    doc: 'Body bytes all open requests may hold together (declared length, or the whole limit when chunked); beyond, 503.',
+  }),
+  'limits.max_per_caller': setting({
+    parse: int(1, 100000),
+    default: 8,
+    env: ['LIMIT_MAX_PER_CALLER'],
+    doc: 'Requests one caller hotkey may have open at once (a validator sends about one a minute); beyond, 503.',
   }),
   'limits.max_header_bytes': setting({
     parse: int(1024, 1 << 20),
@@ -223,9 +235,21 @@ export const SCHEMA = Object.freeze({
   }),
   'limits.max_pixels': setting({
     parse: int(1024, 1 << 28),
-    default: 4_194_304,
+    default: 50_000_000,
     env: ['LIMIT_MAX_PIXELS'],
-    doc: 'Largest image (width × height) decoded.',
+    doc: 'Largest image (width × height) decoded; images shrink to the model size while decoding.',
+  }),
+  'limits.max_jpeg_scans': setting({
+    parse: int(1, 10000),
+    default: 64,
+    env: ['LIMIT_MAX_JPEG_SCANS'],
+    doc: 'Most scans a JPEG may have (encoders write 1-20; hundreds are a scan bomb).',
+  }),
+  'limits.max_large_decodes': setting({
+    parse: int(1, 64),
+    default: 2,
+    env: ['LIMIT_MAX_LARGE_DECODES'],
+    doc: 'Images above 1 MP decoded at once (libuv has 4 threads); the rest wait.',
   }),
   'limits.decode_timeout_ms': setting({
     parse: int(10, 60000),

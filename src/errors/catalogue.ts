@@ -41,6 +41,10 @@ export const ERRORS = Object.freeze({
   ERR_IMAGE_BASE64: { status: 400, doc: 'The `image` field is not valid standard base64.' },
   ERR_IMAGE_FORMAT: { status: 400, doc: 'The image bytes are not a supported image (JPEG, PNG, WebP).' },
   ERR_IMAGE_TOO_LARGE: { status: 400, doc: 'The image declares more pixels than `limits.max_pixels`.' },
+  ERR_IMAGE_TOO_COMPLEX: {
+    status: 400,
+    doc: 'The JPEG has more scans than `limits.max_jpeg_scans` (a progressive scan bomb).',
+  },
   ERR_IMAGE_DECODE_TIMEOUT: { status: 408, doc: 'Decoding the image took longer than allowed.' },
   // Serving.
   ERR_DEADLINE_EXCEEDED: { status: 408, doc: 'The request could not be answered before its deadline.' },

@@ -1,20 +1,33 @@
 // Hardened image decoding: cheap checks on the header first, then a bounded decode to packed RGB
 // (libjpeg-turbo via @napi-rs/image for plain JPEGs, sharp for everything else).
-import sharp from 'sharp';
+import sharp, { type ResizeOptions } from 'sharp';
 import { RoadworkError, isRoadworkError } from '../errors/index.js';
 import type { RgbImage } from '../predictor/types.js';
 import { decodeStrictBase64 } from './_base64.js';
 import { readImageHeader } from './_sniff.js';
 import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';
+import type { ImagePolicy } from './_policy.js';
+import { countJpegScans } from './_scans.js';
 
 /** Limits for decoding untrusted images. */
 export interface DecodeOptions {
-  /** Longest base64 string accepted. Default 4 000 000 (about 3 MB of image). */
+  /** Longest base64 string accepted. Default 22 369 624 (16 MiB of image). */
   readonly maxBase64Chars?: number;
-  /** Most pixels (width × height) an image may declare. Default 16 777 216 (4096²). */
+  /** Most pixels (width × height) an image may declare. Default 50 000 000 (8000×6000 fits). */
   readonly maxPixels?: number;
   /** Wall-clock cap on the decode. Default 2000 ms. */
   readonly timeoutMs?: number;
+  /**
+   * Most scans a JPEG may have. Default 64: encoders write 1 (baseline) to about 10-20 (progressive);
+   * hundreds are a scan bomb, whose decode costs a full pass over every block per scan.
+   */
+  readonly maxScans?: number;
+  /**
+   * Fit the image into the model's square while decoding (shrink-on-load: libjpeg's DCT scaling reads a
+   * 12 MP JPEG at 1/8 size), so no full-resolution pixels are ever held. Without it, the image is
+   * decoded at its own size (tools that need every pixel).
+   */
+  readonly policy?: ImagePolicy;
   /**
    * sharp's `failOn`. Default `'error'`: truncated or corrupt pixel data is refused (validators' PIL
    * JPEGs are well formed, so a broken one is hostile or damaged), while mere libjpeg warnings such as
@@ -24,9 +37,10 @@ export interface DecodeOptions {
 }
 
 const DEFAULTS = Object.freeze({
-  maxBase64Chars: 4_000_000,
-  maxPixels: 4096 * 4096,
+  maxBase64Chars: Math.ceil((16 << 20) / 3) * 4,
+  maxPixels: 50_000_000,
   timeoutMs: 2000,
+  maxScans: 64,
   failOn: 'error' as const,
 });
 
@@ -40,7 +54,11 @@ export function decodeBase64Image(b64: string, options: DecodeOptions = {}): Pro
   }
 }
 
-/** Decodes JPEG/PNG/WebP bytes into packed 3-channel RGB (EXIF-oriented, alpha dropped, grey expanded). */
+/**
+ * Decodes JPEG/PNG/WebP bytes into packed 3-channel RGB (EXIF-oriented, alpha dropped, grey expanded),
+ * fitted to `options.policy` when given. The only image decode of the miner: serving, `eval --offline`
+ * and training all call it, so a model sees the same pixels everywhere.
+ */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -52,7 +70,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       `Image declares too many pixels: ${header.width}×${header.height} (limit ${maxPixels}); send a smaller image.`,
     );
   }
-  if (header.format === 'jpeg' && isPlainJpeg(bytes)) {
+  const maxScans = options.maxScans ?? DEFAULTS.maxScans;
+  if (header.format === 'jpeg' && countJpegScans(bytes, maxScans) > maxScans) {
+    throw new RoadworkError(
+      'ERR_IMAGE_TOO_COMPLEX',
+      `JPEG has too many scans: over ${maxScans}; send a baseline or ordinary progressive JPEG.`,
+    );
+  }
+  const policy = options.policy;
+  const exact = policy === undefined || (header.width === policy.size && header.height === policy.size);
+  if (header.format === 'jpeg' && exact && isPlainJpeg(bytes)) {
     // Any failure of the fast path falls through to sharp, whose error messages are the reference.
     const data = await withTimeout(decodePlainJpeg(bytes, header.width, header.height), timeoutMs).catch(
       (err: unknown) => {
@@ -62,17 +89,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     );
     if (data !== undefined) return { data, width: header.width, height: header.height };
   }
-  const pipeline = sharp(bytes, {
+  let pipeline = sharp(bytes, {
     failOn: options.failOn ?? DEFAULTS.failOn,
     limitInputPixels: maxPixels,
     autoOrient: true,
     sequentialRead: true,
   })
     // libvips' own timer is whole seconds; it stops runaway work that our timer has already given up on.
-    .timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw();
+    .timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+  if (policy !== undefined) pipeline = pipeline.resize(policy.size, policy.size, resizeOptions(policy));
+  pipeline = pipeline.removeAlpha().toColourspace('srgb').raw();
   const { data, info } = await withTimeout(pipeline.toBuffer({ resolveWithObject: true }), timeoutMs);
   if (info.channels !== 3) {
     throw new RoadworkError(
@@ -84,6 +110,18 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     width: info.width,
     height: info.height,
+  };
+}
+
+const FIT = { 'center-crop': 'cover', letterbox: 'contain', squash: 'fill' } as const;
+
+// Black bars for letterbox, as upstream validators drew them (April 2026); sharp shrinks on load itself.
+function resizeOptions(policy: ImagePolicy): ResizeOptions {
+  return {
+    fit: FIT[policy.resize],
+    position: 'centre',
+    kernel: policy.kernel,
+    background: { r: 0, g: 0, b: 0, alpha: 1 },
   };
 }
 

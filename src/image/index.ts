@@ -1,3 +1,16 @@
-/** Image decoding for untrusted input: strict base64, magic-byte sniffing, pixel limits, bounded decode. */
+/** Image decoding for untrusted input: strict base64, magic-byte sniffing, pixel and scan limits, a bounded decode fitted to the model's policy. */
 export { decodeBase64Image, decodeImage, type DecodeOptions } from './_decode.js';
+export { createImageDecoder, type ImageDecoder, type ImageDecoderOptions } from './_decoder.js';
 export { readImageHeader, type ImageFormat, type ImageHeader } from './_sniff.js';
+export { countJpegScans } from './_scans.js';
+export {
+  DEFAULT_IMAGE_POLICY,
+  RESIZE_KERNELS,
+  RESIZE_MODES,
+  parseImagePolicy,
+  policyKey,
+  samePolicy,
+  type ImagePolicy,
+  type ResizeKernel,
+  type ResizeMode,
+} from './_policy.js';

@@ -6,6 +6,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'synapse' | 'status' | 'code' | 'caller'>;
   readonly requestSeconds: Histogram<'synapse' | 'status'>;
+  readonly validatorRequests: Counter<'version' | 'generation'>;
   readonly overheadSeconds: Histogram<'phase'>;
   readonly predictSeconds: Histogram<'model'>;
   readonly inFlight: Gauge;
@@ -41,6 +42,12 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       help: 'End-to-end axon latency, from request arrival to response end.',
       labelNames: ['synapse', 'status'] as const,
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    validatorRequests: new Counter({
+      name: `${prefix}axon_validator_requests_total`,
+      help: "Verified requests by the caller's bt_header_dendrite_version and validator generation (2.x sends 2004, 0.4.x sends 42).",
+      labelNames: ['version', 'generation'] as const,
       registers,
     }),
     overheadSeconds: new Histogram({

@@ -1,4 +1,5 @@
 /** The prediction core's contract: plain data in, plain data out, no transport. */
+import type { ImagePolicy } from '../image/index.js';
 
 /** A decoded image: packed RGB bytes, row-major (HWC). */
 export interface RgbImage {
@@ -35,6 +36,11 @@ export interface StageResult {
 
 /** Anything that turns an image into p(roadwork). Implementations run models off the event loop. */
 export interface Predictor {
+  /**
+   * How images must be prepared before `predict` (decode with `decodeImage(bytes, { policy })`): the
+   * policy the models were trained with. Absent: the default policy.
+   */
+  readonly input?: ImagePolicy;
   /** Loads and warms up models; resolves when `predict` is ready to serve. */
   start(): Promise<void>;
   predict(image: RgbImage, options: PredictOptions): Promise<Prediction>;

@@ -110,22 +110,26 @@ function isFailure(v: unknown): v is HeaderFailure {
 }
 
 /**
- * Parses Bittensor synapse headers (names in any case). Returns a coded 400 failure for missing or malformed
+ * Parses Bittensor synapse headers (names in any case); `synapse` (the path's name) stands in for an
+ * absent `name` header. Returns a coded 400 failure for missing or malformed
  * values (ERR_HEADER_MISSING, ERR_HEADER_INVALID, ERR_NONCE_INVALID); never throws.
  */
 export function parseSynapseHeaders(
   headers: Record<string, string | string[] | undefined>,
+  options: { readonly synapse?: string } = {},
 ): ParseHeadersResult {
   try {
-    return parse(headers);
+    return parse(headers, options.synapse);
   } catch (err) {
     return fail('ERR_HEADER_INVALID', `Headers could not be read: ${String(err)}.`);
   }
 }
 
-function parse(raw: Record<string, string | string[] | undefined>): ParseHeadersResult {
+function parse(raw: Record<string, string | string[] | undefined>, synapse?: string): ParseHeadersResult {
   const h = collect(raw);
   if (isFailure(h)) return h;
+  // Bittensor's axon names the synapse by the request path; a dendrite that omits `name` still verifies.
+  if (synapse !== undefined && (h.get('name') ?? '') === '') h.set('name', synapse);
   const name = required(h, 'name');
   if (isFailure(name)) return name;
   if (!NAME_RE.test(name))

@@ -1,5 +1,6 @@
 /** What a model runtime can load: image embedders, object detectors, text readers (OCR), yes/no VLMs. */
 import type { Logger } from 'pino';
+import type { PoolHealth } from '../workers/index.js';
 import type { RgbImage } from '../predictor/types.js';
 
 /** The kinds of model a runtime can provide. */
@@ -34,6 +35,8 @@ export interface RuntimeContext {
   readonly hubUrl?: string;
   /** Bearer token for gated or private hub repos; sent to the hub's origin only. */
   readonly hubToken?: string;
+  /** Where worker pools register, so readiness sees a model with no live worker. */
+  readonly pools?: PoolHealth;
 }
 
 /** Turns images into fixed-size embeddings (a backbone). */

@@ -1,4 +1,5 @@
 // A trained head as a model bundle: the cascade config that serves it, the data it saw, its metrics.
+import { DEFAULT_IMAGE_POLICY, type ImagePolicy } from '../image/index.js';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { datasetVersionId } from '../data/index.js';
@@ -51,6 +52,8 @@ export interface TrainedCascadeOptions {
   readonly exits?: { readonly high: number; readonly low: number };
   /** Default `trained`. */
   readonly stageName?: string;
+  /** How images were prepared for training: the cascade serves them the same way. Default the default policy. */
+  readonly preprocess?: ImagePolicy;
 }
 
 // Sweep thresholds are 1 − high in binary floating point (0.06999999999999995): store what a person would write.
@@ -65,7 +68,9 @@ function exitRule(e: { high: number; low: number }): { high: number; low: number
 
 /** The cascade config of a one-stage `backbone-head` cascade around `head.json` in the bundle. */
 export function trainedCascadeConfig(options: TrainedCascadeOptions): Record<string, unknown> {
+  const { size, resize, kernel } = options.preprocess ?? DEFAULT_IMAGE_POLICY;
   return {
+    preprocess: { size, resize, kernel },
     tta: options.tta ? ['identity', 'hflip'] : ['identity'],
     stages: [
       {

@@ -1,6 +1,7 @@
 // Validator-style views of a training image (src/validator augmentations, seeded) and their cache keys.
 import type { RgbImage } from '../predictor/types.js';
-import { augmentImage, createRng, decodeRgb, flipHorizontal, type AugmentLevel } from '../validator/index.js';
+import { DEFAULT_IMAGE_POLICY, decodeImage, type ImagePolicy } from '../image/index.js';
+import { augmentImage, createRng, flipHorizontal, type AugmentLevel } from '../validator/index.js';
 
 /** One view of an image: an augmentation level, its index at that level, and whether it is the hflip twin. */
 export interface ViewSpec {
@@ -42,16 +43,18 @@ export function viewKey(imageId: string, seed: string, view: ViewSpec): string {
 /**
  * Renders a view exactly as the miner would receive it: the validators' augmentation at that level
  * (its own seeded random stream, so views are independent of each other and of the order they are
- * built in), JPEG quality 75, decoded again; the TTA twin is that decoded image flipped.
+ * built in), JPEG quality 75, decoded again by the axon's own decode under the model's `policy`
+ * (so training sees the pixels serving sees); the TTA twin is that decoded image flipped.
  */
 export async function renderView(
   bytes: Buffer,
   imageId: string,
   seed: string,
   view: ViewSpec,
+  policy: ImagePolicy = DEFAULT_IMAGE_POLICY,
 ): Promise<RgbImage> {
   const rng = createRng(`${seed}|${imageId}|${view.level}|${view.k}`);
   const aug = await augmentImage(bytes, rng, { level: view.level });
-  const rgb = await decodeRgb(aug.jpeg);
+  const rgb = await decodeImage(aug.jpeg, { policy });
   return view.hflip ? flipHorizontal(rgb) : rgb;
 }

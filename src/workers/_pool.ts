@@ -28,7 +28,10 @@ interface Slot {
   restartsAt: number[];
   failures: number;
   timer?: NodeJS.Timeout;
+  /** Terminated for good (the pool closed). */
   gaveUp: boolean;
+  /** Crashed too often: waiting out a long back-off before the next try, until this time (ms). */
+  coolingUntil: number;
   exitError?: Error;
 }
 
@@ -38,7 +41,8 @@ export function createWorkerPool<TJob, TResult>(options: WorkerPoolOptions): Wor
 }
 
 class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
-  readonly #o: Required<Omit<WorkerPoolOptions, 'workerData' | 'onEvent'>> & WorkerPoolOptions;
+  readonly #o: Required<Omit<WorkerPoolOptions, 'workerData' | 'onEvent' | 'health' | 'name'>> &
+    WorkerPoolOptions;
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   readonly #idleWaiters: (() => void)[] = [];
@@ -46,6 +50,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   #restarts = 0;
   #closed = false;
   #started = false;
+  #unwatch: (() => void) | undefined;
 
   constructor(options: WorkerPoolOptions) {
     this.#o = {
@@ -57,6 +62,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       maxRestarts: 5,
       restartWindowMs: 60_000,
       restartBackoffMs: 100,
+      coolDownMs: 30_000,
       ...options,
     };
     if (!Number.isInteger(this.#o.size) || this.#o.size < 1) {
@@ -79,8 +85,10 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
         restartsAt: [],
         failures: 0,
         gaveUp: false,
+        coolingUntil: 0,
       });
     }
+    this.#unwatch = this.#o.health?.watch(this.#o.name ?? this.#o.file.pathname, () => this.stats());
     try {
       await Promise.all(this.#slots.map((slot) => this.#spawn(slot)));
     } catch (err) {
@@ -98,7 +106,11 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
         ),
       );
     }
-    if (this.#started && this.#slots.every((slot) => slot.gaveUp))
+    // Every worker is waiting out a crash back-off: refuse now rather than let callers queue to their deadline.
+    if (
+      this.#started &&
+      this.#slots.every((slot) => !slot.ready && (slot.gaveUp || slot.coolingUntil > Date.now()))
+    )
       return Promise.reject(this.#deadPoolError());
     return new Promise<TResult>((resolve, reject) => {
       const entry: Job = {
@@ -145,6 +157,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
     for (const slot of this.#slots) busy += slot.inFlight.size > 0 ? 1 : 0;
     return {
       size: this.#o.size,
+      started: this.#started,
       ready: this.#slots.filter((slot) => slot.ready).length,
       busy,
       queued: this.#queue.length,
@@ -177,6 +190,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           slot.ready = true;
+          slot.coolingUntil = 0;
           slot.sequential = message.sequential === true;
           slot.failures = 0;
           this.#updateRef(slot);
@@ -233,23 +247,28 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
     if (!slot.gaveUp) this.#scheduleRestart(slot, cause, jobs.length);
   }
 
+  // Never gives up for good: a slot that crashes `maxRestarts` times within the window waits out a
+  // long back-off (`coolDownMs`) and tries again, so a burst of bad luck cannot leave the miner dead.
   #scheduleRestart(slot: Slot, error: Error, failedJobs: number): void {
     this.#o.onEvent?.({ type: 'crash', slot: slot.index, error, failedJobs });
     const now = Date.now();
     slot.restartsAt = slot.restartsAt.filter((t) => now - t < this.#o.restartWindowMs);
+    let delayMs: number;
     if (slot.restartsAt.length >= this.#o.maxRestarts) {
-      slot.gaveUp = true;
-      this.#o.onEvent?.({ type: 'give-up', slot: slot.index, restarts: slot.restartsAt.length });
-      if (this.#slots.every((s) => s.gaveUp)) {
+      delayMs = this.#o.coolDownMs;
+      slot.coolingUntil = now + delayMs;
+      slot.restartsAt = [];
+      this.#o.onEvent?.({ type: 'cool-down', slot: slot.index, restarts: this.#o.maxRestarts, delayMs });
+      if (this.#slots.every((s) => !s.ready && (s.gaveUp || s.coolingUntil > now))) {
         for (const job of this.#queue.splice(0)) this.#settle(job, this.#deadPoolError());
         this.#checkIdle();
       }
-      return;
+    } else {
+      delayMs = Math.min(5000, this.#o.restartBackoffMs * 2 ** slot.failures);
+      this.#o.onEvent?.({ type: 'restart', slot: slot.index, delayMs });
     }
     slot.restartsAt.push(now);
-    const delayMs = Math.min(5000, this.#o.restartBackoffMs * 2 ** slot.failures);
     slot.failures += 1;
-    this.#o.onEvent?.({ type: 'restart', slot: slot.index, delayMs });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       if (slot.gaveUp || (this.#closed && this.#isIdle())) return;
@@ -384,14 +403,16 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   }
 
   #deadPoolError(): RoadworkError {
+    const next = Math.min(...this.#slots.map((s) => s.coolingUntil)) - Date.now();
     return new RoadworkError(
       'ERR_WORKER_CRASHED',
-      `Every worker kept crashing: ${this.#o.maxRestarts} restarts per slot used up; see the log and restart the miner.`,
+      `No worker can serve now: each crashed ${this.#o.maxRestarts} times within ${this.#o.restartWindowMs} ms; the next restart is in ${Math.max(0, Math.round(next))} ms (see the log for why).`,
     );
   }
 
   async #terminateAll(error?: Error): Promise<void> {
     this.#closed = true;
+    this.#unwatch?.();
     const exits: Promise<number>[] = [];
     for (const slot of this.#slots) {
       clearTimeout(slot.timer);

@@ -1,5 +1,6 @@
 // Public types of the worker pool: options, per-job options, events and counters.
 import type { TransferListItem } from 'node:worker_threads';
+import type { PoolHealth } from './_health.js';
 
 /** Options for `createWorkerPool`. */
 export interface WorkerPoolOptions {
@@ -21,21 +22,32 @@ export interface WorkerPoolOptions {
   readonly jobTimeoutMs?: number;
   /** After a job timed out or was aborted, how long its worker may stay silent before it is replaced. Default 2000 ms. */
   readonly stuckGraceMs?: number;
-  /** Replacements allowed per `restartWindowMs` before a slot is given up. Default 5. */
+  /** Replacements allowed per `restartWindowMs` before a slot cools down for `coolDownMs`. Default 5. */
   readonly maxRestarts?: number;
   /** Default 60 000 ms. */
   readonly restartWindowMs?: number;
   /** First replacement delay, doubled per consecutive failure, capped at 5 s. Default 100 ms. */
   readonly restartBackoffMs?: number;
-  /** Hears crashes, restarts and give-ups, for the log. */
+  /** The long back-off after `maxRestarts` crashes within the window; then it tries again. Default 30 000 ms. */
+  readonly coolDownMs?: number;
+  /** Hears crashes (with their cause), restarts and cool-downs, for the log (see `logPoolEvents`). */
   readonly onEvent?: (event: PoolEvent) => void;
+  /** Readiness: the pool registers here while it runs, so a pool with no live worker shows as down. */
+  readonly health?: PoolHealth;
+  /** Names the pool in health reports and logs. Default the worker file. */
+  readonly name?: string;
 }
 
 /** Lifecycle events a pool reports. */
 export type PoolEvent =
   | { readonly type: 'crash'; readonly slot: number; readonly error: Error; readonly failedJobs: number }
   | { readonly type: 'restart'; readonly slot: number; readonly delayMs: number }
-  | { readonly type: 'give-up'; readonly slot: number; readonly restarts: number };
+  | {
+      readonly type: 'cool-down';
+      readonly slot: number;
+      readonly restarts: number;
+      readonly delayMs: number;
+    };
 
 /** Per-job options. */
 export interface RunOptions {
@@ -49,6 +61,7 @@ export interface RunOptions {
 /** Counters for health checks and metrics. */
 export interface PoolStats {
   readonly size: number;
+  readonly started: boolean;
   readonly ready: number;
   readonly busy: number;
   readonly queued: number;

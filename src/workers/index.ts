@@ -1,6 +1,8 @@
-/** Worker threads for heavy work off the event loop: a self-managing pool and the worker-side server. */
+/** Heavy work off the event loop: a self-managing worker-thread pool, the worker-side server, and a semaphore that caps concurrent holders. */
 export { createWorkerPool } from './_pool.js';
 export type { PoolEvent, PoolStats, RunOptions, WorkerPool, WorkerPoolOptions } from './_types.js';
 export { serveJobs, type JobHandler, type ServeOptions } from './_serve.js';
 export { resolveWorkerFile } from './_spawn.js';
 export { refuseLate } from './_late.js';
+export { Semaphore } from './_semaphore.js';
+export { PoolHealth, logPoolEvents } from './_health.js';

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError, type ErrorCode } from '../errors/index.js';
 import {
+  PoolHealth,
   createWorkerPool,
   resolveWorkerFile,
   type PoolEvent,
@@ -91,17 +92,40 @@ test(
 );
 
 test(
-  'restarts are bounded: a slot that keeps dying is given up and jobs fail fast',
+  'a slot that keeps dying cools down instead of giving up: jobs fail fast, health says down, then it serves again',
   { timeout: 20_000 },
   async () => {
     const events: PoolEvent[] = [];
-    await withPool(pool({ maxRestarts: 1, onEvent: (e) => events.push(e) }), async (p) => {
-      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
-      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
-      await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_CRASHED'));
-      assert.equal(events.at(-1)?.type, 'give-up');
-      assert.equal(p.stats().ready, 0);
+    const health = new PoolHealth();
+    const p = pool({
+      maxRestarts: 1,
+      coolDownMs: 400,
+      onEvent: (e) => events.push(e),
+      health,
+      name: 'fixture',
     });
+    await withPool(p, async (p) => {
+      assert.deepEqual(health.down(), []);
+      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
+      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
+      assert.equal(events.at(-1)?.type, 'cool-down');
+      // While it cools down, a job is refused at once with the reason, not queued to its deadline.
+      const t = Date.now();
+      await assert.rejects(p.run({ kind: 'echo', value: 1 }), (err: unknown) => {
+        assert.ok(isRoadworkError(err, 'ERR_WORKER_CRASHED'));
+        assert.match(err.message, /next restart is in \d+ ms/);
+        return true;
+      });
+      assert.ok(Date.now() - t < 100);
+      assert.equal(p.stats().ready, 0);
+      assert.deepEqual(health.down(), ['fixture']);
+      // After the cool-down the slot is restarted and serves again: the pool never stays dead.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(((await p.run({ kind: 'echo', value: 'back' })) as { value: unknown }).value, 'back');
+      assert.deepEqual(health.down(), []);
+    });
+    // A drained pool leaves the board.
+    assert.deepEqual(health.down(), []);
   },
 );
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { resolveModelFolder } from '../../hub/index.js';
 import { RoadworkError, isRoadworkError } from '../../errors/index.js';
 import type { RgbImage } from '../../predictor/types.js';
-import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { createWorkerPool, logPoolEvents, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
 import type {
   Detection,
   ImageEmbedder,
@@ -90,8 +90,9 @@ async function load(
     // finishes starts the next run at once instead of idling until the busy main thread hands one over.
     concurrency: 2,
     workerData: data,
-    onEvent: (event) =>
-      ctx.logger.warn({ event: event.type, slot: event.slot, model: path }, 'ONNX worker event'),
+    name: `onnx:${path}`,
+    onEvent: logPoolEvents(ctx.logger, `onnx:${path}`),
+    ...(ctx.pools === undefined ? {} : { health: ctx.pools }),
   });
   await pool.start();
   const probe = await pool.run({ kind: 'probe' });

@@ -7,7 +7,7 @@ import type { RgbImage } from '../../predictor/types.js';
 import type { RunOptions, YesNoVlm } from '../types.js';
 import { postJson } from './_client.js';
 import { classifyToken, pYesFromLogprobs, type TokenLogprob } from './_logprobs.js';
-import { Semaphore } from './_semaphore.js';
+import { Semaphore } from '../../workers/index.js';
 import type { VlmOptions } from './_options.js';
 
 /** A yes/no answer and where its probability came from. */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../errors/index.js';
-import { createWorkerPool, resolveWorkerFile } from '../../workers/index.js';
+import { createWorkerPool, logPoolEvents, resolveWorkerFile } from '../../workers/index.js';
 import type { ModelRef, Runtime, RuntimeContext, TextLine, TextReader } from '../types.js';
 import { parseOcrOptions } from './_options.js';
 import { PpOcrReader } from './_reader.js';
@@ -50,7 +50,9 @@ export async function loadPpOcrReader(ref: ModelRef, ctx: RuntimeContext): Promi
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
     workerData,
-    onEvent: (event) => log.warn({ event: event.type, slot: event.slot }, 'OCR worker event'),
+    name: `ppocr:${ref.model}`,
+    onEvent: logPoolEvents(log, `ppocr:${ref.model}`),
+    ...(ctx.pools === undefined ? {} : { health: ctx.pools }),
   });
   try {
     await pool.start();

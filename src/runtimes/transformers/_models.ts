@@ -1,6 +1,11 @@
 // Main-thread handles for transformers.js models: route jobs to the worker pool under each deadline.
 import { RoadworkError, isRoadworkError } from '../../errors/index.js';
-import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import {
+  createWorkerPool,
+  resolveWorkerFile,
+  type WorkerPool,
+  type WorkerPoolOptions,
+} from '../../workers/index.js';
 import type { RgbImage } from '../../predictor/types.js';
 import type { Detection, ImageEmbedder, ObjectDetector, RunOptions, TextLine, TextReader } from '../types.js';
 import type { Answer, Info, Job, WireImage, WorkerData } from './_worker.js';
@@ -15,14 +20,14 @@ export interface Loaded {
 export async function startPool(
   data: WorkerData,
   size: number,
-  onCrash: (error: Error) => void,
+  monitor: Pick<WorkerPoolOptions, 'name' | 'onEvent' | 'health'>,
 ): Promise<Loaded> {
   const pool = createWorkerPool<Job, Answer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size,
     workerData: data,
     readyTimeoutMs: 300_000,
-    onEvent: (e) => e.type === 'crash' && onCrash(e.error),
+    ...monitor,
   });
   try {
     await pool.start();

@@ -1,0 +1,78 @@
+// How a source-size image becomes the square the model sees: one policy, recorded with the model.
+
+/** How a non-square (or differently sized) image is fitted into the model's square. */
+export type ResizeMode = 'center-crop' | 'letterbox' | 'squash';
+
+/** The resampling kernel of the resize (sharp's names; `linear` matches PIL's antialiased bilinear). */
+export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+
+/**
+ * The preprocessing a model was trained with and must be served with: every image (2.0.4's 224×224
+ * and 0.4's source-size JPEGs alike) becomes a `size × size` RGB square this way, at serving, in
+ * `eval --offline` and in training.
+ */
+export interface ImagePolicy {
+  /** Side of the square the stages see, pixels. */
+  readonly size: number;
+  readonly resize: ResizeMode;
+  readonly kernel: ResizeKernel;
+}
+
+/** Valid `resize` values, for errors and `--help`. */
+export const RESIZE_MODES: readonly ResizeMode[] = Object.freeze(['center-crop', 'letterbox', 'squash']);
+/** Valid `kernel` values. */
+export const RESIZE_KERNELS: readonly ResizeKernel[] = Object.freeze([
+  'nearest',
+  'linear',
+  'cubic',
+  'lanczos3',
+]);
+
+/**
+ * What a model without a recorded policy gets: protocol 2.0.4's level-0 view (centre crop to a square,
+ * bilinear resize to 224), which is what every image such a model was trained or served on looked like.
+ */
+export const DEFAULT_IMAGE_POLICY: ImagePolicy = Object.freeze({
+  size: 224,
+  resize: 'center-crop',
+  kernel: 'linear',
+});
+
+/** A short stable name, e.g. `center-crop/linear@224`: part of model and cascade versions. */
+export function policyKey(policy: ImagePolicy): string {
+  return `${policy.resize}/${policy.kernel}@${policy.size}`;
+}
+
+/** Whether two policies produce the same pixels. */
+export function samePolicy(a: ImagePolicy, b: ImagePolicy): boolean {
+  return a.size === b.size && a.resize === b.resize && a.kernel === b.kernel;
+}
+
+/** Checks a raw `{ size, resize, kernel }` (any may be absent: defaults fill it); throws `Error` naming the bad key. */
+export function parseImagePolicy(raw: unknown, defaults: ImagePolicy = DEFAULT_IMAGE_POLICY): ImagePolicy {
+  if (raw === undefined || raw === null) return defaults;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new Error(`must be a mapping of size, resize and kernel: ${JSON.stringify(raw)}`);
+  }
+  const r = raw as Record<string, unknown>;
+  const unknown = Object.keys(r).filter((k) => !['size', 'resize', 'kernel'].includes(k));
+  if (unknown.length > 0)
+    throw new Error(`has unknown keys: ${unknown.join(', ')}; valid keys are size, resize, kernel`);
+  const size = r.size ?? defaults.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 16 || size > 4096) {
+    throw new Error(`size must be an integer from 16 to 4096: ${JSON.stringify(size)}`);
+  }
+  const resize = r.resize ?? defaults.resize;
+  if (typeof resize !== 'string' || !(RESIZE_MODES as readonly string[]).includes(resize)) {
+    throw new Error(
+      `resize is not a mode: ${JSON.stringify(resize)}; valid modes are ${RESIZE_MODES.join(', ')}`,
+    );
+  }
+  const kernel = r.kernel ?? defaults.kernel;
+  if (typeof kernel !== 'string' || !(RESIZE_KERNELS as readonly string[]).includes(kernel)) {
+    throw new Error(
+      `kernel is not a resize kernel: ${JSON.stringify(kernel)}; valid kernels are ${RESIZE_KERNELS.join(', ')}`,
+    );
+  }
+  return Object.freeze({ size, resize: resize as ResizeMode, kernel: kernel as ResizeKernel });
+}

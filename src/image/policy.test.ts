@@ -1,0 +1,68 @@
+// The preprocessing policy with real encoded images: geometry of each mode, shrink-on-load, scan counts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import {
+  DEFAULT_IMAGE_POLICY,
+  countJpegScans,
+  decodeImage,
+  parseImagePolicy,
+  policyKey,
+  type ImagePolicy,
+} from './index.js';
+
+/** A 400×200 image: left half red, right half blue. */
+async function halves(format: 'jpeg' | 'png'): Promise<Buffer> {
+  const data = Buffer.alloc(400 * 200 * 3);
+  for (let y = 0; y < 200; y++)
+    for (let x = 0; x < 400; x++) data.set(x < 200 ? [230, 20, 20] : [20, 20, 230], (y * 400 + x) * 3);
+  const img = sharp(data, { raw: { width: 400, height: 200, channels: 3 } });
+  return format === 'png' ? img.png().toBuffer() : img.jpeg({ quality: 90 }).toBuffer();
+}
+
+function pixel(img: { data: Uint8Array; width: number }, x: number, y: number): number[] {
+  const o = (y * img.width + x) * 3;
+  return [img.data[o]!, img.data[o + 1]!, img.data[o + 2]!];
+}
+
+const policy = (resize: ImagePolicy['resize']): ImagePolicy => ({ size: 64, resize, kernel: 'linear' });
+
+test('decodeImage() fits a 2:1 image into the square by centre crop, letterbox or squash', async () => {
+  const png = await halves('png');
+  const crop = await decodeImage(png, { policy: policy('center-crop') });
+  assert.deepEqual([crop.width, crop.height], [64, 64]);
+  // The centre square keeps both halves; no black anywhere.
+  assert.ok(pixel(crop, 5, 32)[0]! > 200 && pixel(crop, 58, 32)[2]! > 200);
+  const box = await decodeImage(png, { policy: policy('letterbox') });
+  // Whole image in the middle 64×32 band, black bars above and below.
+  assert.deepEqual(pixel(box, 32, 2), [0, 0, 0]);
+  assert.ok(pixel(box, 2, 32)[0]! > 200 && pixel(box, 61, 32)[2]! > 200);
+  const squash = await decodeImage(png, { policy: policy('squash') });
+  assert.ok(pixel(squash, 2, 2)[0]! > 200 && pixel(squash, 61, 61)[2]! > 200);
+});
+
+test('decodeImage() shrinks a 12 MP JPEG on load to the policy square', async () => {
+  const big = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080' } })
+    .jpeg({ quality: 75 })
+    .toBuffer();
+  const img = await decodeImage(big, { policy: DEFAULT_IMAGE_POLICY });
+  assert.deepEqual([img.width, img.height, img.data.length], [224, 224, 224 * 224 * 3]);
+  assert.ok(Math.abs(pixel(img, 100, 100)[0]! - 128) <= 2);
+});
+
+test('countJpegScans() counts 1 for baseline and the real count for progressive JPEGs', async () => {
+  const jpeg = await halves('jpeg');
+  assert.equal(countJpegScans(jpeg), 1);
+  const progressive = await sharp(jpeg).jpeg({ progressive: true }).toBuffer();
+  const scans = countJpegScans(progressive);
+  assert.ok(scans > 1 && scans <= 20, `progressive scans: ${scans}`);
+  assert.equal(countJpegScans(progressive, 2), 3, 'stops one past the limit');
+});
+
+test('parseImagePolicy() fills defaults and names bad values', () => {
+  assert.equal(policyKey(parseImagePolicy(undefined)), 'center-crop/linear@224');
+  assert.equal(policyKey(parseImagePolicy({ resize: 'letterbox', size: 384 })), 'letterbox/linear@384');
+  assert.throws(() => parseImagePolicy({ resize: 'zoom' }), /valid modes are center-crop, letterbox, squash/);
+  assert.throws(() => parseImagePolicy({ size: 8 }), /size must be an integer from 16 to 4096/);
+  assert.throws(() => parseImagePolicy({ sizes: 224 }), /unknown keys: sizes/);
+});

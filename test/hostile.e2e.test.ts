@@ -1,0 +1,110 @@
+// Hostile traffic against a real miner over a real socket, with real sr25519 signatures.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { buildWireRequest, imageSynapse, DEFAULT_DENDRITE_VERSION } from '../src/protocol/index.js';
+import type { Signer } from '../src/wallet/index.js';
+import { KEYS, send, sceneJpeg, startTestMiner, type TestMiner } from './_harness.js';
+
+let m: TestMiner;
+let jpegB64: string;
+
+before(async () => {
+  // Few prediction slots and every registered caller admitted: the cases below would starve them.
+  m = await startTestMiner({ 'limits.max_in_flight': 2, 'blacklist.min_stake': 0 });
+  jpegB64 = (await sceneJpeg('hostile')).toString('base64');
+});
+after(() => m.stop());
+
+function signed(signer: Signer, fields: Record<string, unknown> = imageSynapse(jpegB64).fields) {
+  return buildWireRequest(
+    { name: 'ImageSynapse', fields },
+    { ip: '127.0.0.1', port: m.port, hotkey: KEYS.miner.ss58 },
+    {
+      hotkey: signer.ss58,
+      sign: (msg) => signer.sign(msg),
+      uuid: randomUUID(),
+      version: DEFAULT_DENDRITE_VERSION,
+      externalIp: '127.0.0.1',
+      nonce: BigInt(Date.now()) * 1_000_000n,
+      timeoutS: 9,
+    },
+  );
+}
+
+function post(req: ReturnType<typeof signed>, patch: Record<string, string> = {}) {
+  return send(m.port, req.path, {
+    headers: { ...req.headers, 'content-type': 'application/json', ...patch },
+    body: req.body,
+  });
+}
+
+test('slow bodies from one validator hold no prediction slot: another validator is answered at once', async () => {
+  const slow: ReturnType<typeof request>[] = [];
+  const refused: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const req = signed(KEYS.poorValidator);
+    const r = request({
+      host: '127.0.0.1',
+      port: m.port,
+      path: req.path,
+      method: 'POST',
+      headers: {
+        ...req.headers,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(req.body)),
+      },
+    });
+    r.on('response', (res) => {
+      refused.push(res.statusCode ?? 0);
+      res.resume();
+    });
+    r.on('error', () => undefined);
+    r.write(req.body.slice(0, 10)); // and never the rest
+    slow.push(r);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Past its share (8 open requests), the slow sender is refused at once.
+  assert.equal(refused.length, 4);
+  assert.ok(refused.every((s) => s === 503));
+  const t = performance.now();
+  const res = await post(signed(KEYS.validator));
+  assert.equal(res.status, 200, res.text);
+  assert.ok(performance.now() - t < 3000);
+  for (const r of slow) r.destroy();
+});
+
+test('a signed body with an extra field nested 5 000 deep is answered, without echoing it', async () => {
+  let deep: unknown = 'x';
+  for (let i = 0; i < 5000; i++) deep = { a: deep };
+  const res = await post(signed(KEYS.validator, { ...imageSynapse(jpegB64).fields, extra: deep }));
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json().extra, undefined);
+  assert.ok(res.json().prediction >= 0 && res.json().prediction <= 1);
+});
+
+test('a request without the name header verifies by its path, as in Bittensor', async () => {
+  const req = signed(KEYS.validator);
+  const headers: Record<string, string> = { ...req.headers, 'content-type': 'application/json' };
+  delete headers.name;
+  const res = await send(m.port, req.path, { headers, body: req.body });
+  assert.equal(res.status, 200, res.text);
+});
+
+test('a repeated bt_header is refused, though Node would join the values', async () => {
+  const req = signed(KEYS.validator);
+  const status = await new Promise<number>((resolve, reject) => {
+    const r = request({ host: '127.0.0.1', port: m.port, path: req.path, method: 'POST' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    r.on('error', reject);
+    for (const [k, v] of Object.entries(req.headers)) r.setHeader(k, v);
+    r.setHeader('bt_header_dendrite_uuid', [req.headers.bt_header_dendrite_uuid!, 'second']);
+    r.setHeader('content-type', 'application/json');
+    r.setHeader('content-length', String(Buffer.byteLength(req.body)));
+    r.end(req.body);
+  });
+  assert.equal(status, 400);
+});

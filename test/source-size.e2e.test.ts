@@ -1,0 +1,122 @@
+// Protocol 0.4 sends challenges at source size: real signed requests with real JPEG, PNG and WebP
+// images from 224² to 40 MP are answered; bigger, bombs and floods are refused fast with codes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import { buildWireRequest, imageSynapse, DEFAULT_DENDRITE_VERSION } from '../src/protocol/index.js';
+import { KEYS, send, sceneJpeg, startTestMiner, type TestMiner } from './_harness.js';
+
+let m: TestMiner;
+let scene: Buffer;
+
+before(async () => {
+  m = await startTestMiner();
+  scene = await sceneJpeg('source-size');
+});
+after(() => m.stop());
+
+function request(image: Buffer, version = DEFAULT_DENDRITE_VERSION) {
+  return buildWireRequest(
+    imageSynapse(image.toString('base64')),
+    { ip: '127.0.0.1', port: m.port, hotkey: KEYS.miner.ss58 },
+    {
+      hotkey: KEYS.validator.ss58,
+      sign: (msg) => KEYS.validator.sign(msg),
+      uuid: randomUUID(),
+      version,
+      externalIp: '127.0.0.1',
+      nonce: BigInt(Date.now()) * 1_000_000n,
+      timeoutS: 9,
+    },
+  );
+}
+
+function post(image: Buffer, version?: number) {
+  const req = request(image, version);
+  return send(m.port, req.path, {
+    headers: { ...req.headers, 'content-type': 'application/json' },
+    body: req.body,
+  });
+}
+
+/** The test scene upscaled to `width × height` (a real photo-like image, not a flat colour). */
+function sized(width: number, height: number) {
+  return sharp(scene).resize(width, height, { fit: 'fill' });
+}
+
+test('JPEG q75 challenges at 224², 1024², 1920×1080 and 4000×3000 are all answered with a prediction', async () => {
+  const answers: number[] = [];
+  for (const [w, h] of [
+    [224, 224],
+    [1024, 1024],
+    [1920, 1080],
+    [4000, 3000],
+  ] as const) {
+    const res = await post(await sized(w, h).jpeg({ quality: 75 }).toBuffer());
+    assert.equal(res.status, 200, `${w}×${h}: ${res.text}`);
+    const p = res.json().prediction;
+    assert.ok(p >= 0 && p <= 1, `${w}×${h}: ${p}`);
+    assert.equal(res.json().image, '');
+    answers.push(p);
+  }
+  // The same square scene at 224² and 1024²: one preprocessing policy makes the answers agree.
+  assert.ok(Math.abs(answers[0]! - answers[1]!) < 0.05, `answers at 224² and 1024²: ${answers.join(', ')}`);
+});
+
+test('a 40 MP JPEG, a 40 MP PNG and a WebP are answered; a 16 MB body is answered', async () => {
+  for (const [label, image] of [
+    ['jpeg 7300×5500', await sized(7300, 5500).jpeg({ quality: 75 }).toBuffer()],
+    ['png 7300×5500', await sized(7300, 5500).png({ compressionLevel: 1 }).toBuffer()],
+    ['webp 2000×1500', await sized(2000, 1500).webp({ quality: 75 }).toBuffer()],
+  ] as const) {
+    const res = await post(image);
+    assert.equal(res.status, 200, `${label}: ${res.text}`);
+  }
+  // Noise does not compress: a q90 JPEG of it is a body of more than 16 MB once in base64.
+  const side = 3000;
+  const noise = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+  const big = await sharp(noise, { raw: { width: side, height: side, channels: 3 } })
+    .jpeg({ quality: 90, chromaSubsampling: '4:4:4' })
+    .toBuffer();
+  assert.ok(big.length * (4 / 3) > 16e6, `body of ${big.length} bytes`);
+  const res = await post(big);
+  assert.equal(res.status, 200, res.text);
+});
+
+test('an image over the pixel limit and a progressive scan bomb are refused in milliseconds', async () => {
+  // A real JPEG whose frame header claims 8000×8000 (64 MP, over the 50 MP default).
+  const over = Buffer.from(scene);
+  const sof = over.indexOf(Buffer.from([0xff, 0xc0]));
+  over.writeUInt16BE(8000, sof + 5);
+  over.writeUInt16BE(8000, sof + 7);
+  let t = performance.now();
+  let res = await post(over);
+  assert.equal(res.status, 400, res.text);
+  assert.equal(res.json().code, 'ERR_IMAGE_TOO_LARGE');
+  assert.doesNotMatch(res.json().message, /224/);
+  assert.ok(performance.now() - t < 1000);
+  // A progressive JPEG whose last scan is repeated 300 times: every scan is another full pass.
+  const progressive = await sized(1024, 1024).jpeg({ quality: 75, progressive: true }).toBuffer();
+  const lastScan = progressive.lastIndexOf(Buffer.from([0xff, 0xda]));
+  const tail = progressive.subarray(lastScan, progressive.length - 2);
+  const bomb = Buffer.concat([
+    progressive.subarray(0, progressive.length - 2),
+    ...Array(300).fill(tail),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+  t = performance.now();
+  res = await post(bomb);
+  assert.equal(res.status, 400, res.text);
+  assert.equal(res.json().code, 'ERR_IMAGE_TOO_COMPLEX');
+  assert.ok(performance.now() - t < 1000);
+});
+
+test('requests from 2.x and 0.4.x validators are counted by version and generation', async () => {
+  assert.equal((await post(scene, 2004)).status, 200);
+  assert.equal((await post(scene, 42)).status, 200);
+  const metrics = await send(m.port, '/metrics', { method: 'GET' });
+  assert.match(metrics.text, /roadwork_axon_validator_requests_total\{version="2004",generation="2\.x"\} 1/);
+  assert.match(metrics.text, /roadwork_axon_validator_requests_total\{version="42",generation="0\.4\.x"\} 1/);
+});
