@@ -88,6 +88,14 @@ test('redactSettings() hides the hotkey secret, also in error messages', () => {
   );
 });
 
+test('redactSettings() and errors mask a password inside a URL setting', () => {
+  const s = loadConfig({ env: { REDIS_URL: 'redis://:hunter2@10.0.0.5:6379/0' } });
+  const shown = JSON.stringify(redactSettings(s));
+  assert.doesNotMatch(shown, /hunter2/);
+  assert.match(shown, /redis:\/\/:redacted@10\.0\.0\.5:6379\/0/);
+  assert.equal(s['cache.redis_url'], 'redis://:hunter2@10.0.0.5:6379/0', 'the real value is kept for use');
+});
+
 test('list settings accept comma lists and arrays', () => {
   assert.deepEqual(loadConfig({ env: { BLACKLIST_DENY: ' 5Abc, 5Def ,' } })['blacklist.deny'], [
     '5Abc',

@@ -50,7 +50,7 @@ export function loadConfig(sources: ConfigSources = {}): Settings {
     try {
       out[key] = (spec.parse as (raw: unknown) => unknown)(raw);
     } catch (err) {
-      const shown = spec.secret ? '[redacted]' : JSON.stringify(raw);
+      const shown = spec.secret ? '[redacted]' : JSON.stringify(redactUrl(raw));
       throw new RoadworkError(
         'ERR_CONFIG_INVALID',
         `Invalid setting ${key} (from ${origin}): ${shown}; expected ${(err as Error).message}`,
@@ -60,11 +60,24 @@ export function loadConfig(sources: ConfigSources = {}): Settings {
   return Object.freeze(out) as Settings;
 }
 
-/** Settings safe to log or print: secrets replaced. */
+/** Settings safe to log or print: secrets replaced, and passwords inside URLs (`redis://:pw@host`) masked. */
 export function redactSettings(settings: Settings): Record<string, unknown> {
   return Object.fromEntries(
-    KEYS.map((k) => [k, SCHEMA[k].secret && settings[k] !== '' ? '[redacted]' : settings[k]]),
+    KEYS.map((k) => [k, SCHEMA[k].secret && settings[k] !== '' ? '[redacted]' : redactUrl(settings[k])]),
   );
+}
+
+// Any setting may be a URL with credentials (Redis, PostgreSQL, a VLM server): mask the password.
+function redactUrl(value: unknown): unknown {
+  if (typeof value !== 'string' || !value.includes('@') || !value.includes('://')) return value;
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = 'redacted';
+    return url.toString();
+  } catch {
+    return value;
+  }
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
