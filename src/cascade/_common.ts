@@ -11,6 +11,8 @@ import type {
   StageStatus,
 } from './types.js';
 
+const SERVED_BY_NAME = new Set(['openai']);
+
 /** Reads `{ runtime, model, options }`; `runtime` defaults to `onnx`, `model` resolves against the config. */
 export function readModelRef(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef {
   r.only(['runtime', 'model', 'options']);
@@ -18,9 +20,12 @@ export function readModelRef(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     r.at('options').fail(`must be a mapping: ${JSON.stringify(options)}`);
   }
+  const runtime = r.string('runtime', defaultRuntime);
   return Object.freeze({
-    runtime: r.string('runtime', defaultRuntime),
-    model: r.file('model'),
+    runtime,
+    // A model behind a server (the openai runtime) is a name the server knows, never a file here:
+    // "qwen2-vl" resolved against the config folder would reach the server as a path and 404.
+    model: SERVED_BY_NAME.has(runtime) ? r.string('model') : r.file('model'),
     ...(options === undefined ? {} : { options: options as Record<string, unknown> }),
   });
 }

@@ -7,6 +7,8 @@ import { isRoadworkError } from '../../errors/index.js';
 import type { RgbImage } from '../../predictor/types.js';
 import { DEFAULT_QUESTION, loadOpenAiVlm, type VlmAnswer } from './index.js';
 import { testContext } from '../_test-context.js';
+import type { ModelRef } from '../types.js';
+import { parseCascadeConfig } from '../../cascade/index.js';
 
 const ctx = testContext();
 
@@ -293,4 +295,43 @@ test('loadOpenAiVlm() rejects an unknown option and a bad value with ERR_CONFIG_
     loadOpenAiVlm({ runtime: 'openai', model: 'm', options: { top_logprobs: 50 } }, ctx),
     (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /top_logprobs/.test(err.message),
   );
+});
+
+test('a vlm stage sends a bare model name as the name, and model: http://host/v1#name reaches that server', async () => {
+  const names: unknown[] = [];
+  const server = await serve((body, _req, res) => {
+    names.push(body.model);
+    json(res, 200, completion('No', [['No', 0.9]]));
+  });
+  try {
+    // Through the cascade's own config reader: a name without a slash is not a file path.
+    const config = parseCascadeConfig(
+      {
+        stages: [
+          {
+            kind: 'vlm',
+            vlm: { runtime: 'openai', model: 'qwen2-vl', options: { base_url: server.baseUrl } },
+          },
+          { name: 'v2', kind: 'vlm', vlm: { runtime: 'openai', model: `${server.baseUrl}#Qwen2-VL-7B` } },
+        ],
+      },
+      { baseDir: '/somewhere/else' },
+    );
+    for (const stage of config.stages) {
+      const ref = (stage.config as { vlm: ModelRef }).vlm;
+      const vlm = await loadOpenAiVlm(ref, ctx);
+      await vlm.askYesNo(image, '', inMs(5000));
+      await vlm.close();
+    }
+    assert.deepEqual(names, ['qwen2-vl', 'Qwen2-VL-7B']);
+    await assert.rejects(
+      loadOpenAiVlm(
+        { runtime: 'openai', model: `${server.baseUrl}#x`, options: { base_url: 'http://other:1/v1' } },
+        ctx,
+      ),
+      (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID'),
+    );
+  } finally {
+    await server.close();
+  }
 });
