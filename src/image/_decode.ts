@@ -4,7 +4,7 @@ import sharp, { type ResizeOptions } from 'sharp';
 import { RoadworkError, isRoadworkError } from '../errors/index.js';
 import type { RgbImage } from '../predictor/types.js';
 import { decodeStrictBase64 } from './_base64.js';
-import { readImageHeader } from './_sniff.js';
+import { readImageHeader, type ImageHeader } from './_sniff.js';
 import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';
 import type { ImagePolicy } from './_policy.js';
 import { countJpegScans } from './_scans.js';
@@ -28,6 +28,11 @@ export interface DecodeOptions {
    * decoded at its own size (tools that need every pixel).
    */
   readonly policy?: ImagePolicy;
+  /**
+   * Waits for a turn to decode, called once the header has passed every check (so an image that is
+   * refused never waits); resolves with the function that ends the turn. The axon gates large images.
+   */
+  readonly turn?: (header: ImageHeader) => Promise<() => void>;
   /**
    * sharp's `failOn`. Default `'error'`: truncated or corrupt pixel data is refused (validators' PIL
    * JPEGs are well formed, so a broken one is hostile or damaged), while mere libjpeg warnings such as
@@ -60,8 +65,18 @@ export function decodeBase64Image(b64: string, options: DecodeOptions = {}): Pro
  * and training all call it, so a model sees the same pixels everywhere.
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
+  const header = checkedHeader(bytes, options);
+  const endTurn = await options.turn?.(header);
+  try {
+    return await decodeChecked(bytes, header, options);
+  } finally {
+    endTurn?.();
+  }
+}
+
+// The cheap checks, before any pixel is decoded or any turn waited for.
+function checkedHeader(bytes: Uint8Array, options: DecodeOptions): ImageHeader {
   const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
-  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const header = readImageHeader(bytes);
   // Trust nothing but the header here: a 60-byte PNG can declare 30000×30000 and exhaust memory.
   if (header.width * header.height > maxPixels) {
@@ -77,6 +92,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       `JPEG has too many scans: over ${maxScans}; send a baseline or ordinary progressive JPEG.`,
     );
   }
+  return header;
+}
+
+async function decodeChecked(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  options: DecodeOptions,
+): Promise<RgbImage> {
+  const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const policy = options.policy;
   const exact = policy === undefined || (header.width === policy.size && header.height === policy.size);
   if (header.format === 'jpeg' && exact && isPlainJpeg(bytes)) {

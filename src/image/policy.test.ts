@@ -66,3 +66,23 @@ test('parseImagePolicy() fills defaults and names bad values', () => {
   assert.throws(() => parseImagePolicy({ size: 8 }), /size must be an integer from 16 to 4096/);
   assert.throws(() => parseImagePolicy({ sizes: 224 }), /unknown keys: sizes/);
 });
+
+test('decodeImage() waits for a turn only once the header passed its checks, and always ends it', async () => {
+  const png = await halves('png');
+  const turns: string[] = [];
+  const turn = async (h: { width: number; height: number }) => {
+    turns.push(`${h.width}×${h.height}`);
+    return () => turns.push('end');
+  };
+  await decodeImage(png, { policy: DEFAULT_IMAGE_POLICY, turn });
+  assert.deepEqual(turns, ['400×200', 'end']);
+  // Over the pixel limit: refused at once, never queued for a turn (a turn that never comes would hang).
+  const never = () => new Promise<() => void>(() => undefined);
+  await assert.rejects(decodeImage(png, { maxPixels: 1000, turn: never }), /too many pixels/);
+  // A decode that fails (pixel data corrupt behind a valid header) still ends its turn.
+  turns.length = 0;
+  const corrupt = Buffer.from(png);
+  corrupt.fill(0xab, 40, corrupt.length - 12);
+  await assert.rejects(decodeImage(corrupt, { turn }));
+  assert.deepEqual(turns, ['400×200', 'end']);
+});
