@@ -75,8 +75,9 @@ export class Admission {
       const waiter: Waiter = { stake, seq: this.#seq++, resolve, reject };
       let at = this.#queue.findIndex((w) => w.stake < stake);
       if (at === -1) at = this.#queue.length;
-      if (remainingMs !== undefined && this.expectedMs(at) > remainingMs) {
-        reject(hopeless(at, this.expectedMs(at), remainingMs));
+      const expectedMs = this.expectedMs(at);
+      if (remainingMs !== undefined && expectedMs > remainingMs) {
+        reject(hopeless(at, expectedMs, remainingMs));
         return;
       }
       if (this.#queue.length >= this.#maxQueue) {

@@ -1,5 +1,6 @@
 // Pieces every stage kind shares: model references, exit thresholds, a latency prior, logit averaging.
 import { logit, sigmoid } from '../heads/index.js';
+import { RUNTIMES } from '../runtimes/index.js';
 import type { ModelRef } from '../runtimes/types.js';
 import type {
   ConfigReader,
@@ -11,8 +12,6 @@ import type {
   StageStatus,
 } from './types.js';
 
-const SERVED_BY_NAME = new Set(['openai']);
-
 /** Reads `{ runtime, model, options }`; `runtime` defaults to `onnx`, `model` resolves against the config. */
 export function readModelRef(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef {
   r.only(['runtime', 'model', 'options']);
@@ -23,11 +22,15 @@ export function readModelRef(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef
   const runtime = r.string('runtime', defaultRuntime);
   return Object.freeze({
     runtime,
-    // A model behind a server (the openai runtime) is a name the server knows, never a file here:
-    // "qwen2-vl" resolved against the config folder would reach the server as a path and 404.
-    model: SERVED_BY_NAME.has(runtime) ? r.string('model') : r.file('model'),
+    // A model behind a server is a name the server knows, never a file here: "qwen2-vl" resolved
+    // against the config folder would reach the server as a path and 404.
+    model: byName(runtime) ? r.string('model') : r.file('model'),
     ...(options === undefined ? {} : { options: options as Record<string, unknown> }),
   });
+}
+
+function byName(runtime: string): boolean {
+  return Object.hasOwn(RUNTIMES, runtime) && RUNTIMES[runtime]!.modelsByName === true;
 }
 
 /** Exit thresholds: leave the cascade early when p ≥ high or p ≤ low. */

@@ -94,6 +94,8 @@ export interface Runtime {
   readonly detector?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ObjectDetector>;
   readonly reader?: (ref: ModelRef, ctx: RuntimeContext) => Promise<TextReader>;
   readonly vlm?: (ref: ModelRef, ctx: RuntimeContext) => Promise<YesNoVlm>;
+  /** `model` is a name a server resolves (a VLM behind vLLM), never a file: configs keep it as written. */
+  readonly modelsByName?: boolean;
   /**
    * The files of a hub repository this runtime needs for a capability with these options (say, one
    * dtype's ONNX weights among several); `roadwork models pull` downloads only these. Absent: all.

@@ -107,11 +107,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       );
     }
     // Every worker is waiting out a crash back-off: refuse now rather than let callers queue to their deadline.
-    if (
-      this.#started &&
-      this.#slots.every((slot) => !slot.ready && (slot.gaveUp || slot.coolingUntil > Date.now()))
-    )
-      return Promise.reject(this.#deadPoolError());
+    if (this.#started && this.#noneCanServe(Date.now())) return Promise.reject(this.#deadPoolError());
     return new Promise<TResult>((resolve, reject) => {
       const entry: Job = {
         id: this.#nextId++,
@@ -259,7 +255,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       slot.coolingUntil = now + delayMs;
       slot.restartsAt = [];
       this.#o.onEvent?.({ type: 'cool-down', slot: slot.index, restarts: this.#o.maxRestarts, delayMs });
-      if (this.#slots.every((s) => !s.ready && (s.gaveUp || s.coolingUntil > now))) {
+      if (this.#noneCanServe(now)) {
         for (const job of this.#queue.splice(0)) this.#settle(job, this.#deadPoolError());
         this.#checkIdle();
       }
@@ -400,6 +396,11 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   #checkIdle(): void {
     if (!this.#isIdle()) return;
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
+  }
+
+  // No slot is ready, and none will be soon: each is closed or cooling down after repeated crashes.
+  #noneCanServe(now: number): boolean {
+    return this.#slots.every((s) => !s.ready && (s.gaveUp || s.coolingUntil > now));
   }
 
   #deadPoolError(): RoadworkError {

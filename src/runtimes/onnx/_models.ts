@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { resolveModelFolder } from '../../hub/index.js';
 import { RoadworkError, isRoadworkError } from '../../errors/index.js';
 import type { RgbImage } from '../../predictor/types.js';
-import { createWorkerPool, logPoolEvents, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { poolMonitor } from '../_monitor.js';
 import type {
   Detection,
   ImageEmbedder,
@@ -90,9 +91,7 @@ async function load(
     // finishes starts the next run at once instead of idling until the busy main thread hands one over.
     concurrency: 2,
     workerData: data,
-    name: `onnx:${path}`,
-    onEvent: logPoolEvents(ctx.logger, `onnx:${path}`),
-    ...(ctx.pools === undefined ? {} : { health: ctx.pools }),
+    ...poolMonitor(ctx, `onnx:${path}`),
   });
   await pool.start();
   const probe = await pool.run({ kind: 'probe' });

@@ -50,4 +50,5 @@ export const openaiRuntime: Runtime = Object.freeze({
   description:
     'Yes/no VLMs behind an OpenAI-compatible chat completions API (vLLM, SGLang), scored by logprobs.',
   vlm: loadOpenAiVlm,
+  modelsByName: true,
 });

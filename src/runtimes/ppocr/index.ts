@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../errors/index.js';
-import { createWorkerPool, logPoolEvents, resolveWorkerFile } from '../../workers/index.js';
+import { createWorkerPool, resolveWorkerFile } from '../../workers/index.js';
+import { poolMonitor } from '../_monitor.js';
 import type { ModelRef, Runtime, RuntimeContext, TextLine, TextReader } from '../types.js';
 import { parseOcrOptions } from './_options.js';
 import { PpOcrReader } from './_reader.js';
@@ -50,9 +51,7 @@ export async function loadPpOcrReader(ref: ModelRef, ctx: RuntimeContext): Promi
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
     workerData,
-    name: `ppocr:${ref.model}`,
-    onEvent: logPoolEvents(log, `ppocr:${ref.model}`),
-    ...(ctx.pools === undefined ? {} : { health: ctx.pools }),
+    ...poolMonitor(ctx, `ppocr:${ref.model}`, log),
   });
   try {
     await pool.start();

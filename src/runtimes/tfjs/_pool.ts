@@ -1,6 +1,7 @@
 // Starts a pool of tfjs worker threads and asks one for the loaded model's info.
 import { RoadworkError, isRoadworkError } from '../../errors/index.js';
-import { createWorkerPool, logPoolEvents, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { poolMonitor } from '../_monitor.js';
 import type { RuntimeContext } from '../types.js';
 
 /**
@@ -16,9 +17,7 @@ export async function startTfjsPool<J extends { kind: string }, A, I extends A>(
     file: resolveWorkerFile(import.meta.url, file),
     size: Math.max(1, ctx.workers),
     ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
-    name: `tfjs:${options.model}`,
-    onEvent: logPoolEvents(ctx.logger, `tfjs:${options.model}`),
-    ...(ctx.pools === undefined ? {} : { health: ctx.pools }),
+    ...poolMonitor(ctx, `tfjs:${options.model}`),
   });
   try {
     await pool.start();

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveModelFolder } from '../../hub/index.js';
-import { logPoolEvents } from '../../workers/index.js';
+import { poolMonitor } from '../_monitor.js';
 import type { Capability, ModelRef, Runtime, RuntimeContext } from '../types.js';
 import { Detector, Embedder, Reader, startPool, type Loaded } from './_models.js';
 import { DTYPE_SUFFIX, neededFiles, parseOptions, type Dtype, type OptionsOf } from './_options.js';
@@ -45,12 +45,11 @@ async function load<C extends keyof OptionsOf>(
   const options = parseOptions(capability, ref.options);
   const folder = await resolveModelFolder(ref.model, ctx, { files: neededFiles(capability, options.dtype) });
   const data = { folder, device: ctx.device, capability, options } as WorkerData;
-  const name = `transformers:${capability}:${ref.model}`;
-  const loaded = await startPool(data, Math.max(1, ctx.workers), {
-    name,
-    onEvent: logPoolEvents(ctx.logger, name),
-    ...(ctx.pools === undefined ? {} : { health: ctx.pools }),
-  });
+  const loaded = await startPool(
+    data,
+    Math.max(1, ctx.workers),
+    poolMonitor(ctx, `transformers:${capability}:${ref.model}`),
+  );
   if (loaded.info.fallbackReason !== undefined) {
     ctx.logger.warn(
       { model: ref.model, reason: loaded.info.fallbackReason },
