@@ -44,7 +44,7 @@ export class Intake {
     if (open >= this.#o.maxPerCaller) {
       throw new RoadworkError(
         'ERR_OVERLOADED',
-        `Too many requests open from this caller: ${open} (limit ${this.#o.maxPerCaller}); wait for answers first`,
+        `Too many requests open from this caller: ${open} (limits.max_per_caller ${this.#o.maxPerCaller}); wait for answers first`,
       );
     }
     if (this.#bytes + bytes > this.#o.maxBytes) {

@@ -35,6 +35,8 @@ export function startCommand(env: Record<string, string | undefined>): Command {
       'axon.port': port,
       'metagraph.file': network.metagraphFile,
       'log.level': 'warn',
+      // All lanes sign as the one local validator: its per-caller share must hold every lane.
+      'limits.max_per_caller': Math.max(8, concurrency),
     });
     const logger = createLogger({ level: settings['log.level'] });
     const miner = await buildMiner(settings, logger, { signer: network.miner });
