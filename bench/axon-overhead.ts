@@ -8,14 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Histogram } from 'prom-client';
-import { buildMiner } from '../src/app/index.js';
-import { writeLocalMetagraph } from '../src/local/index.js';
-import { loadConfig } from '../src/config/index.js';
-import { silentLogger } from '../src/log/index.js';
 import { createMetrics, type Metrics } from '../src/metrics/index.js';
 import type { Predictor } from '../src/predictor/types.js';
 import { hotkeyFromSecret } from '../src/protocol/index.js';
 import type { CellResult, CellSpec, FromClient, ToClient } from './_axon-client.js';
+import { startBenchMiner } from './_miner.js';
 
 const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
 const VALIDATOR_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator';
@@ -326,18 +323,15 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-bench-'));
   const minerKey = hotkeyFromSecret(MINER_SECRET);
   const validatorKey = hotkeyFromSecret(VALIDATOR_SECRET);
-  const file = join(dir, 'metagraph.json');
-  await writeLocalMetagraph(file, { validators: [validatorKey], miner: minerKey, stake: 50_000 });
-  const config = loadConfig({
-    defaults: { 'axon.host': '127.0.0.1', 'axon.port': 0, 'metagraph.file': file, data_dir: dir },
-  });
   const metrics = benchMetrics();
-  const miner = await buildMiner(config, silentLogger(), {
-    signer: minerKey,
-    predictor: meanPredictor(),
-    metrics,
+  const { miner, port: axonPort } = await startBenchMiner({
+    dir,
+    miner: minerKey,
+    validators: [validatorKey],
+    // Every lane signs with the one validator hotkey: its share must hold the widest cell.
+    settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY) },
+    overrides: { predictor: meanPredictor(), metrics },
   });
-  const axonPort = (await miner.start()).port;
   const bare = bareServer();
   const barePort = await listen(bare);
 

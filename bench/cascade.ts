@@ -7,15 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { buildMiner } from '../src/app/index.js';
-import { writeLocalMetagraph } from '../src/local/index.js';
-import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { createDendrite, hotkeyFromSecret, imageSynapse } from '../src/protocol/index.js';
 import { loadModel } from '../src/runtimes/index.js';
 import { generateScene } from '../src/synth/index.js';
 import { createRng } from '../src/validator/index.js';
 import { convEmbedderModel } from '../test/fixtures/onnx-models.js';
+import { startBenchMiner } from './_miner.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '5' } },
@@ -106,8 +104,6 @@ async function servedLoad(batch: boolean): Promise<Load> {
   const validator = hotkeyFromSecret(
     'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
   );
-  const metagraphFile = join(dir, 'metagraph.json');
-  await writeLocalMetagraph(metagraphFile, { validators: [validator], miner, stake: 50_000 });
   const cascadeFile = join(dir, `cascade-${batch}.json`);
   writeFileSync(
     cascadeFile,
@@ -123,21 +119,20 @@ async function servedLoad(batch: boolean): Promise<Load> {
       ],
     }),
   );
-  const settings = loadConfig({
-    defaults: {
-      'axon.host': '127.0.0.1',
-      'axon.port': 0,
-      'metagraph.file': metagraphFile,
-      data_dir: dir,
+  const { miner: m, target } = await startBenchMiner({
+    dir,
+    miner,
+    validators: [validator],
+    logger,
+    settings: {
       'cascade.config': cascadeFile,
       'cache.kind': 'none',
       'model.workers': WORKERS,
       'limits.max_in_flight': 64,
+      // All callers sign with one validator hotkey, far above a real validator's share.
+      'limits.max_per_caller': CALLERS,
     },
-    env: {},
   });
-  const m = await buildMiner(settings, logger, { signer: miner });
-  const address = await m.start();
   const images = await Promise.all(
     scenes.map(async (s) =>
       (
@@ -147,7 +142,6 @@ async function servedLoad(batch: boolean): Promise<Load> {
       ).toString('base64'),
     ),
   );
-  const target = { ip: '127.0.0.1', port: address.port, hotkey: miner.ss58 };
   // One dendrite (uuid) per caller, as validators are separate machines: the axon requires each uuid's
   // nonces to arrive in increasing order, which concurrent calls from one dendrite do not guarantee.
   // Every call is still signed afresh with a new nonce and verified by the axon.

@@ -6,12 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildMiner } from '../src/app/index.js';
-import { writeLocalMetagraph } from '../src/local/index.js';
-import { loadConfig } from '../src/config/index.js';
 import { evaluateAxon, openEvalData, summaryTable, validatorSigners } from '../src/eval/index.js';
-import { silentLogger } from '../src/log/index.js';
 import { hotkeyFromSecret } from '../src/wallet/index.js';
+import { startBenchMiner } from './_miner.js';
 
 const SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';
 const MINER_SECRET = `${SECRET}//LoadMiner`;
@@ -25,15 +22,9 @@ interface Memory {
 /** The child: a miner whose metagraph registers every simulated validator; answers memory probes. */
 async function serve(validators: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-load-'));
-  const file = join(dir, 'metagraph.json');
   const signers = await validatorSigners({ secret: VALIDATORS_SECRET }, validators);
   const miner = hotkeyFromSecret(MINER_SECRET);
-  await writeLocalMetagraph(file, { validators: signers, miner, stake: 50_000 });
-  const settings = loadConfig({
-    defaults: { 'axon.host': '127.0.0.1', 'axon.port': 0, 'metagraph.file': file, data_dir: dir },
-  });
-  const m = await buildMiner(settings, silentLogger(), { signer: miner });
-  const address = await m.start();
+  const { miner: m, port } = await startBenchMiner({ dir, miner, validators: signers });
   process.on('message', async (msg: string) => {
     if (msg === 'memory') {
       const { rss, heapUsed } = process.memoryUsage();
@@ -43,7 +34,7 @@ async function serve(validators: number): Promise<void> {
       process.exit(0);
     }
   });
-  process.send?.({ port: address.port, hotkey: miner.ss58 });
+  process.send?.({ port, hotkey: miner.ss58 });
 }
 
 function request<T>(child: ChildProcess, message: string, key: string): Promise<T> {

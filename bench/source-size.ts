@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { buildMiner } from '../src/app/index.js';
-import { loadConfig } from '../src/config/index.js';
-import { writeLocalMetagraph } from '../src/local/index.js';
-import { silentLogger } from '../src/log/index.js';
 import { createDendrite, hotkeyFromSecret, imageSynapse, type Dendrite } from '../src/protocol/index.js';
 import { generateScene } from '../src/synth/index.js';
 import { createRng } from '../src/validator/index.js';
+import { startBenchMiner } from './_miner.js';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '20' }, photo: { type: 'string' } },
@@ -53,22 +50,13 @@ async function sourcePhoto(): Promise<{ bytes: Buffer; what: string }> {
 const dir = mkdtempSync(join(tmpdir(), 'roadwork-bench-size-'));
 const miner = hotkeyFromSecret(`${SECRET}//Miner`);
 const validators = [hotkeyFromSecret(`${SECRET}//Validator`), hotkeyFromSecret(`${SECRET}//Validator2`)];
-const metagraphFile = join(dir, 'metagraph.json');
-await writeLocalMetagraph(metagraphFile, { validators, miner, stake: 50_000 });
-const settings = loadConfig({
-  defaults: {
-    'axon.host': '127.0.0.1',
-    'axon.port': 0,
-    'metagraph.file': metagraphFile,
-    data_dir: dir,
-    // Every request must reach the model: the same image would otherwise be a cache hit.
-    'cache.kind': 'none',
-  },
-  env: {},
+// Every request must reach the model: the same image would otherwise be a cache hit.
+const { miner: m, target } = await startBenchMiner({
+  dir,
+  miner,
+  validators,
+  settings: { 'cache.kind': 'none' },
 });
-const m = await buildMiner(settings, silentLogger(), { signer: miner });
-const address = await m.start();
-const target = { ip: '127.0.0.1', port: address.port, hotkey: miner.ss58 };
 const photo = await sourcePhoto();
 const images = new Map<string, string>();
 for (const [w, h] of SIZES) {
