@@ -1,4 +1,5 @@
 // Test harness: a real miner (static metagraph file, real keys, real ONNX baseline) on 127.0.0.1.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { buildMiner, type Miner } from '../src/app/index.js';
 import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
 import { loadConfig, type SettingKey } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
+import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/protocol/index.js';
 import { hotkeyFromSecret, type Signer } from '../src/wallet/index.js';
 import { generateScene } from '../src/synth/index.js';
 import { createRng } from '../src/validator/index.js';
@@ -91,6 +93,54 @@ export async function sceneJpeg(seed = 'e2e', roadwork = true): Promise<Buffer> 
     .resize(224, 224, { fit: 'cover' })
     .jpeg({ quality: 75 })
     .toBuffer();
+}
+
+/** Knobs of `signedRequest`, each making the request wrong (or different) in one way. */
+export interface SignedRequestOptions {
+  /** Who signs. Default KEYS.validator. */
+  readonly signer?: Signer;
+  /** The hotkey header, when it should differ from the signer's. */
+  readonly claimedHotkey?: string;
+  /** The axon hotkey signed for. Default KEYS.miner. */
+  readonly axonHotkey?: string;
+  readonly nonce?: bigint;
+  readonly uuid?: string;
+  readonly version?: number;
+  /** Base64 image of an `ImageSynapse`. */
+  readonly image?: string;
+  /** All synapse fields (overrides `image`). */
+  readonly fields?: Record<string, unknown>;
+}
+
+/** An `ImageSynapse` request to the miner on `port`, signed as a Python dendrite signs it (timeout 9 s). */
+export function signedRequest(port: number, o: SignedRequestOptions = {}) {
+  const signer = o.signer ?? KEYS.validator;
+  return buildWireRequest(
+    { name: 'ImageSynapse', fields: o.fields ?? imageSynapse(o.image ?? '').fields },
+    { ip: '127.0.0.1', port, hotkey: o.axonHotkey ?? KEYS.miner.ss58 },
+    {
+      hotkey: o.claimedHotkey ?? signer.ss58,
+      sign: (msg) => signer.sign(msg),
+      uuid: o.uuid ?? randomUUID(),
+      version: o.version ?? DEFAULT_DENDRITE_VERSION,
+      externalIp: '127.0.0.1',
+      nonce: o.nonce ?? BigInt(Date.now()) * 1_000_000n,
+      timeoutS: 9,
+    },
+  );
+}
+
+/** Sends a `signedRequest` as JSON, with headers patched and the body replaced where given. */
+export function postSigned(
+  port: number,
+  req: ReturnType<typeof signedRequest>,
+  patch: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<Reply> {
+  return send(port, req.path, {
+    headers: { ...req.headers, 'content-type': 'application/json', ...patch },
+    body: body ?? req.body,
+  });
 }
 
 /** What `send` resolves with; `json()` is loosely typed for brevity in assertions. */

@@ -2,9 +2,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { buildWireRequest, imageSynapse, DEFAULT_DENDRITE_VERSION } from '../src/protocol/index.js';
 import { createRng } from '../src/validator/index.js';
-import { KEYS, send, startTestMiner, type TestMiner } from './_harness.js';
+import { send, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
 
 let m: TestMiner;
 before(async () => {
@@ -36,19 +35,10 @@ function pick<T>(xs: readonly T[]): T {
 test('300 mutated requests all get a coded 4xx, and a valid request still succeeds', async () => {
   const statuses = new Map<number, number>();
   for (let i = 0; i < 300; i++) {
-    const wire = buildWireRequest(
-      imageSynapse(Buffer.from([0xff, 0xd8, 0xff, i & 0xff]).toString('base64')),
-      { ip: '127.0.0.1', port: m.port, hotkey: KEYS.miner.ss58 },
-      {
-        hotkey: KEYS.validator.ss58,
-        sign: (msg) => KEYS.validator.sign(msg),
-        uuid: `fuzz-${i}`,
-        version: DEFAULT_DENDRITE_VERSION,
-        externalIp: '127.0.0.1',
-        nonce: BigInt(Date.now()) * 1_000_000n,
-        timeoutS: 9,
-      },
-    );
+    const wire = signedRequest(m.port, {
+      image: Buffer.from([0xff, 0xd8, 0xff, i & 0xff]).toString('base64'),
+      uuid: `fuzz-${i}`,
+    });
     const headers: Record<string, string> = { ...wire.headers };
     const keys = Object.keys(headers);
     for (let k = 0; k < 1 + Math.floor(rng.next() * 3); k++) {

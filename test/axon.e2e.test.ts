@@ -2,14 +2,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createDendrite, imageSynapse } from '../src/protocol/index.js';
 import {
-  buildWireRequest,
-  createDendrite,
-  imageSynapse,
-  DEFAULT_DENDRITE_VERSION,
-} from '../src/protocol/index.js';
-import type { Signer } from '../src/wallet/index.js';
-import { KEYS, send, sceneJpeg, startTestMiner, type TestMiner } from './_harness.js';
+  KEYS,
+  postSigned,
+  send,
+  sceneJpeg,
+  signedRequest,
+  startTestMiner,
+  type SignedRequestOptions,
+  type TestMiner,
+} from './_harness.js';
 
 let m: TestMiner;
 let jpegB64: string;
@@ -20,44 +23,10 @@ before(async () => {
 });
 after(() => m.stop());
 
-/** A request signed like a Python dendrite, with knobs to make it wrong in one way. */
-function signed(
-  o: {
-    signer?: Signer;
-    claimedHotkey?: string;
-    axonHotkey?: string;
-    nonce?: bigint;
-    uuid?: string;
-    version?: number;
-    image?: string;
-  } = {},
-) {
-  const signer = o.signer ?? KEYS.validator;
-  return buildWireRequest(
-    imageSynapse(o.image ?? jpegB64),
-    { ip: '127.0.0.1', port: m.port, hotkey: o.axonHotkey ?? KEYS.miner.ss58 },
-    {
-      hotkey: o.claimedHotkey ?? signer.ss58,
-      sign: (msg) => signer.sign(msg),
-      uuid: o.uuid ?? randomUUID(),
-      version: o.version ?? DEFAULT_DENDRITE_VERSION,
-      externalIp: '127.0.0.1',
-      nonce: o.nonce ?? BigInt(Date.now()) * 1_000_000n,
-      timeoutS: 9,
-    },
-  );
-}
-
-async function post(
-  req: ReturnType<typeof signed>,
-  patch: Record<string, string> = {},
-  body?: string | Buffer,
-) {
-  return send(m.port, req.path, {
-    headers: { ...req.headers, 'content-type': 'application/json', ...patch },
-    body: body ?? req.body,
-  });
-}
+/** A request signed like a Python dendrite (of this test's scene unless told), with knobs to make it wrong. */
+const signed = (o: SignedRequestOptions = {}) => signedRequest(m.port, { image: jpegB64, ...o });
+const post = (req: ReturnType<typeof signed>, patch?: Record<string, string>, body?: string | Buffer) =>
+  postSigned(m.port, req, patch, body);
 
 async function expectCode(res: Awaited<ReturnType<typeof post>>, status: number, code: string) {
   assert.equal(res.status, status, res.text);

@@ -1,11 +1,18 @@
 // Hostile traffic against a real miner over a real socket, with real sr25519 signatures.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { buildWireRequest, imageSynapse, DEFAULT_DENDRITE_VERSION } from '../src/protocol/index.js';
+import { imageSynapse } from '../src/protocol/index.js';
 import type { Signer } from '../src/wallet/index.js';
-import { KEYS, send, sceneJpeg, startTestMiner, type TestMiner } from './_harness.js';
+import {
+  KEYS,
+  postSigned,
+  send,
+  sceneJpeg,
+  signedRequest,
+  startTestMiner,
+  type TestMiner,
+} from './_harness.js';
 
 let m: TestMiner;
 let jpegB64: string;
@@ -17,28 +24,9 @@ before(async () => {
 });
 after(() => m.stop());
 
-function signed(signer: Signer, fields: Record<string, unknown> = imageSynapse(jpegB64).fields) {
-  return buildWireRequest(
-    { name: 'ImageSynapse', fields },
-    { ip: '127.0.0.1', port: m.port, hotkey: KEYS.miner.ss58 },
-    {
-      hotkey: signer.ss58,
-      sign: (msg) => signer.sign(msg),
-      uuid: randomUUID(),
-      version: DEFAULT_DENDRITE_VERSION,
-      externalIp: '127.0.0.1',
-      nonce: BigInt(Date.now()) * 1_000_000n,
-      timeoutS: 9,
-    },
-  );
-}
-
-function post(req: ReturnType<typeof signed>, patch: Record<string, string> = {}) {
-  return send(m.port, req.path, {
-    headers: { ...req.headers, 'content-type': 'application/json', ...patch },
-    body: req.body,
-  });
-}
+const signed = (signer: Signer, fields?: Record<string, unknown>) =>
+  signedRequest(m.port, { signer, image: jpegB64, ...(fields === undefined ? {} : { fields }) });
+const post = (req: ReturnType<typeof signed>) => postSigned(m.port, req);
 
 test('slow bodies from one validator hold no prediction slot: another validator is answered at once', async () => {
   const slow: ReturnType<typeof request>[] = [];

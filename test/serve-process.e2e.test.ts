@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
-import { buildWireRequest, imageSynapse, DEFAULT_DENDRITE_VERSION } from '../src/protocol/index.js';
-import { KEYS, sceneJpeg } from './_harness.js';
+import { KEYS, sceneJpeg, signedRequest } from './_harness.js';
 
 const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
 let child: ChildProcess;
@@ -70,19 +69,7 @@ after(() => {
 
 test('roadwork serve finishes an in-flight request after SIGTERM, then exits 0 and stops listening', async () => {
   const jpeg = (await sceneJpeg('serve')).toString('base64');
-  const wire = buildWireRequest(
-    imageSynapse(jpeg),
-    { ip: '127.0.0.1', port, hotkey: KEYS.miner.ss58 },
-    {
-      hotkey: KEYS.validator.ss58,
-      sign: (m) => KEYS.validator.sign(m),
-      uuid: 'serve-test',
-      version: DEFAULT_DENDRITE_VERSION,
-      externalIp: '127.0.0.1',
-      nonce: BigInt(Date.now()) * 1_000_000n,
-      timeoutS: 9,
-    },
-  );
+  const wire = signedRequest(port, { image: jpeg, uuid: 'serve-test' });
   const body = Buffer.from(wire.body);
   // Send the headers and half the body, so the request is in flight when the signal arrives.
   const req = request({

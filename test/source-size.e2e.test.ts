@@ -2,10 +2,8 @@
 // images from 224² to 40 MP are answered; bigger, bombs and floods are refused fast with codes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
-import { buildWireRequest, imageSynapse, DEFAULT_DENDRITE_VERSION } from '../src/protocol/index.js';
-import { KEYS, send, sceneJpeg, startTestMiner, type TestMiner } from './_harness.js';
+import { postSigned, send, sceneJpeg, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
 
 let m: TestMiner;
 let scene: Buffer;
@@ -16,28 +14,12 @@ before(async () => {
 });
 after(() => m.stop());
 
-function request(image: Buffer, version = DEFAULT_DENDRITE_VERSION) {
-  return buildWireRequest(
-    imageSynapse(image.toString('base64')),
-    { ip: '127.0.0.1', port: m.port, hotkey: KEYS.miner.ss58 },
-    {
-      hotkey: KEYS.validator.ss58,
-      sign: (msg) => KEYS.validator.sign(msg),
-      uuid: randomUUID(),
-      version,
-      externalIp: '127.0.0.1',
-      nonce: BigInt(Date.now()) * 1_000_000n,
-      timeoutS: 9,
-    },
-  );
-}
-
 function post(image: Buffer, version?: number) {
-  const req = request(image, version);
-  return send(m.port, req.path, {
-    headers: { ...req.headers, 'content-type': 'application/json' },
-    body: req.body,
+  const req = signedRequest(m.port, {
+    image: image.toString('base64'),
+    ...(version === undefined ? {} : { version }),
   });
+  return postSigned(m.port, req);
 }
 
 /** The test scene upscaled to `width × height` (a real photo-like image, not a flat colour). */
