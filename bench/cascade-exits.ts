@@ -20,7 +20,7 @@ import { ChallengeSequence, createRng, runChallenges, type Lane } from '../src/v
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: '/work/shared/data/roadwork-real-train' },
+    data: { type: 'string', default: '../shared/data/roadwork-real-train' },
     n: { type: 'string', default: '150' },
     seed: { type: 'string', default: 'bench-cascade-exits' },
     exits: { type: 'string', default: '0.93/0.07,0.85/0.15,0.8/0.2' },

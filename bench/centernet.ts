@@ -9,7 +9,7 @@ import { loadTfjsDetector } from '../src/runtimes/tfjs/index.js';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: '/work/shared/data/roadwork-real-train' },
+    data: { type: 'string', default: '../shared/data/roadwork-real-train' },
     'min-score': { type: 'string', default: '0.3' },
   },
 });

@@ -25,7 +25,7 @@ import { flipVertical, openImageFolder } from '../src/validator/index.js';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: '/work/shared/data/roadwork-real-train' },
+    data: { type: 'string', default: '../shared/data/roadwork-real-train' },
     protocol: { type: 'string', default: 'split' },
     l2: { type: 'string', default: '0.01' },
   },

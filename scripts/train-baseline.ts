@@ -18,7 +18,7 @@ const SIZE = 224;
 const FOLDS = 5;
 const LAMBDAS = [10, 100, 1000, 3000, 10000, 30000];
 const SEED = 72;
-const COMMAND = 'node --import tsx scripts/train-baseline.ts --data /work/shared/data/roadwork-real-train';
+const COMMAND = 'node --import tsx scripts/train-baseline.ts --data ../shared/data/roadwork-real-train';
 
 interface Sample {
   readonly file: string;
@@ -33,7 +33,7 @@ interface View {
 
 const { values: args } = parseArgs({
   options: {
-    data: { type: 'string', default: '/work/shared/data/roadwork-real-train' },
+    data: { type: 'string', default: '../shared/data/roadwork-real-train' },
     out: { type: 'string', default: 'models/baseline' },
   },
 });
