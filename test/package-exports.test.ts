@@ -1,4 +1,4 @@
-// The published entry points: `roadwork-miner/protocol` resolves (from the build) with the agreed API.
+// The published entry points: `roadwork-miner` and `roadwork-miner/protocol` resolve (from the build).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -25,4 +25,24 @@ test('roadwork-miner/protocol exports verifySynapseRequest and NonceStore as agr
     assert.equal(res.status, 400);
     assert.match(res.code, /^ERR_/);
   }
+});
+
+test('roadwork-miner resolves to the library: miner, config, cascade, image decoding and errors', async () => {
+  if (!existsSync(new URL('dist/index.js', root))) {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  }
+  const lib = await import('roadwork-miner');
+  for (const name of [
+    'buildMiner',
+    'loadConfig',
+    'createCascadePredictor',
+    'decodeImage',
+    'createImageDecoder',
+  ]) {
+    assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.equal(lib.policyKey(lib.DEFAULT_IMAGE_POLICY), 'center-crop/linear@224');
+  assert.equal(lib.loadConfig()['limits.max_per_caller'], 8);
+  assert.equal(lib.ERRORS.ERR_IMAGE_TOO_COMPLEX.status, 400);
+  assert.ok(new lib.RoadworkError('ERR_INTERNAL', 'x') instanceof Error);
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderHtmlReport, summariseRecords, type EvalRecord, type EvalReport } from '../src/eval/index.js';
 import { chromiumMissing, withPage } from './fixtures/browser.js';
+import { requirement } from './fixtures/requirements.js';
 
 const RECORDS: EvalRecord[] = Array.from({ length: 40 }, (_, i) => ({
   i,
@@ -32,11 +33,11 @@ const REPORT: EvalReport = {
   ...summariseRecords(RECORDS),
 };
 
-const skip = chromiumMissing();
+const skip = requirement(chromiumMissing());
 
 test(
   'the HTML report renders in chromium with all four plots visible and no network requests',
-  { timeout: 60_000, skip: skip === undefined ? false : `skipped: ${skip}` },
+  { timeout: 60_000, skip },
   async () => {
     const plots = await withPage(renderHtmlReport(REPORT, RECORDS), (page) =>
       page.locator('svg').evaluateAll((svgs) =>

@@ -7,6 +7,7 @@ import { createLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { createCache, type CacheOptions, type PredictionCache } from './index.js';
 import { startTestRedis, type TestRedis } from './_test-redis.js';
+import { redisMissing, requirement } from '../../test/fixtures/requirements.js';
 
 let lines: { level: number; msg: string }[] = [];
 const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
@@ -44,18 +45,20 @@ async function closeAll(): Promise<void> {
   await Promise.all(caches.splice(0).map((c) => c.close()));
 }
 
+const skip = requirement(redisMissing());
+
 before(async () => {
-  server = await startTestRedis();
+  if (skip === false) server = await startTestRedis();
 });
 
 afterEach(closeAll);
 
 after(async () => {
   await closeAll();
-  await server.stop();
+  if (skip === false) await server.stop();
 });
 
-test('two caches of one namespace share predictions through Redis, with the TTL set', async () => {
+test('two caches of one namespace share predictions through Redis, with the TTL set', { skip }, async () => {
   const a = open('roadwork:v1');
   const b = open('roadwork:v1');
   await until('both caches are connected', () => a.status().redis === 'up' && b.status().redis === 'up');
@@ -76,7 +79,7 @@ test('two caches of one namespace share predictions through Redis, with the TTL 
   );
 });
 
-test('another namespace (another model version) does not see the entries', async () => {
+test('another namespace (another model version) does not see the entries', { skip }, async () => {
   const v1 = open('roadwork:v1');
   const v2 = open('roadwork:v2');
   await until('connected', () => v1.status().redis === 'up' && v2.status().redis === 'up');
@@ -85,7 +88,7 @@ test('another namespace (another model version) does not see the entries', async
   assert.equal(await open('roadwork:v1').get('cafe'), undefined, 'not yet connected: memory only, a miss');
 });
 
-test('an entry expires in Redis after ttlS', async () => {
+test('an entry expires in Redis after ttlS', { skip }, async () => {
   const writer = open('ttl', { ttlS: 1 });
   const reader = open('ttl', { ttlS: 1 });
   await until('connected', () => writer.status().redis === 'up' && reader.status().redis === 'up');
@@ -97,54 +100,65 @@ test('an entry expires in Redis after ttlS', async () => {
   assert.equal(await later.get('abcd'), undefined);
 });
 
-test('a killed Redis falls back to memory within milliseconds, logs once, and recovers on restart', async () => {
-  const a = open('outage');
-  const b = open('outage');
-  await until('connected', () => a.status().redis === 'up' && b.status().redis === 'up');
-  await a.set('1111', 0.6);
-  lines = [];
+test(
+  'a killed Redis falls back to memory within milliseconds, logs once, and recovers on restart',
+  { skip },
+  async () => {
+    const a = open('outage');
+    const b = open('outage');
+    await until('connected', () => a.status().redis === 'up' && b.status().redis === 'up');
+    await a.set('1111', 0.6);
+    lines = [];
 
-  await server.stop();
-  const slowest = { ms: 0 };
-  for (let i = 0; i < 20; i++) {
-    const set = await timed(() => a.set(`k${i}`, i / 20));
-    const get = await timed(() => a.get(`k${i}`));
-    assert.equal(get.value, i / 20, 'served from the in-process cache');
-    slowest.ms = Math.max(slowest.ms, set.ms, get.ms);
-  }
-  assert.equal((await timed(() => b.get('nothing'))).value, undefined);
-  assert.ok(slowest.ms < 100, `a request waited ${slowest.ms.toFixed(1)} ms for a dead Redis`);
-  await until('both caches see the outage', () => a.status().redis === 'down' && b.status().redis === 'down');
-  await sleep(700); // several failed reconnects, each an 'error' event of the client
-  assert.equal(warnings(), 2, 'one warning per cache for the whole outage');
+    await server.stop();
+    const slowest = { ms: 0 };
+    for (let i = 0; i < 20; i++) {
+      const set = await timed(() => a.set(`k${i}`, i / 20));
+      const get = await timed(() => a.get(`k${i}`));
+      assert.equal(get.value, i / 20, 'served from the in-process cache');
+      slowest.ms = Math.max(slowest.ms, set.ms, get.ms);
+    }
+    assert.equal((await timed(() => b.get('nothing'))).value, undefined);
+    assert.ok(slowest.ms < 100, `a request waited ${slowest.ms.toFixed(1)} ms for a dead Redis`);
+    await until(
+      'both caches see the outage',
+      () => a.status().redis === 'down' && b.status().redis === 'down',
+    );
+    await sleep(700); // several failed reconnects, each an 'error' event of the client
+    assert.equal(warnings(), 2, 'one warning per cache for the whole outage');
 
-  server = await startTestRedis(server.port);
-  await until('reconnected', () => a.status().redis === 'up' && b.status().redis === 'up', 8000);
-  await a.set('2222', 0.8);
-  assert.equal(await b.get('2222'), 0.8);
-  assert.ok(lines.some((l) => /is back/.test(l.msg)));
-});
+    server = await startTestRedis(server.port);
+    await until('reconnected', () => a.status().redis === 'up' && b.status().redis === 'up', 8000);
+    await a.set('2222', 0.8);
+    assert.equal(await b.get('2222'), 0.8);
+    assert.ok(lines.some((l) => /is back/.test(l.msg)));
+  },
+);
 
-test('a Redis that stops answering costs at most one command timeout, then is probed back', async () => {
-  const a = open('slow', { commandTimeoutMs: 20 });
-  await until('connected', () => a.status().redis === 'up');
-  server.pause();
-  try {
-    const first = await timed(() => a.get('stalled'));
-    assert.equal(first.value, undefined);
-    assert.ok(first.ms < 100, `the first lookup took ${first.ms.toFixed(1)} ms`);
-    assert.equal(a.status().redis, 'down');
-    const next = await timed(() => a.get('stalled'));
-    assert.ok(next.ms < 5, `a lookup while down took ${next.ms.toFixed(1)} ms`);
-    assert.ok(a.status().errors >= 1);
-  } finally {
-    server.resume();
-  }
-  await until('a PING brought it back', () => a.status().redis === 'up');
-  await a.set('back', 0.5);
-  assert.equal(await open('slow').get('back'), undefined, 'a fresh cache is still connecting');
-  assert.match(
-    await metrics.registry.metrics(),
-    /roadwork_cache_errors_total\{backend="redis",op="get"\} [1-9]/,
-  );
-});
+test(
+  'a Redis that stops answering costs at most one command timeout, then is probed back',
+  { skip },
+  async () => {
+    const a = open('slow', { commandTimeoutMs: 20 });
+    await until('connected', () => a.status().redis === 'up');
+    server.pause();
+    try {
+      const first = await timed(() => a.get('stalled'));
+      assert.equal(first.value, undefined);
+      assert.ok(first.ms < 100, `the first lookup took ${first.ms.toFixed(1)} ms`);
+      assert.equal(a.status().redis, 'down');
+      const next = await timed(() => a.get('stalled'));
+      assert.ok(next.ms < 5, `a lookup while down took ${next.ms.toFixed(1)} ms`);
+      assert.ok(a.status().errors >= 1);
+    } finally {
+      server.resume();
+    }
+    await until('a PING brought it back', () => a.status().redis === 'up');
+    await a.set('back', 0.5);
+    assert.equal(await open('slow').get('back'), undefined, 'a fresh cache is still connecting');
+    assert.match(
+      await metrics.registry.metrics(),
+      /roadwork_cache_errors_total\{backend="redis",op="get"\} [1-9]/,
+    );
+  },
+);

@@ -5,8 +5,8 @@ import type { ApiOptions } from '@polkadot/api/types';
 
 type ProviderInterface = NonNullable<ApiOptions['provider']>;
 
-/** The recorded chain data: `<repo>/../shared/chain` (src/chain → src → repo → its parent). */
-export const SHARED_CHAIN_DIR = fileURLToPath(new URL('../../../shared/chain/', import.meta.url));
+/** The recorded chain data the tests replay, vendored in `test/fixtures/chain` (see its README). */
+export const CHAIN_FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/chain/', import.meta.url));
 
 interface RecordedCall {
   readonly method: string;
@@ -35,7 +35,7 @@ export const RECORDED_UID0 = Object.freeze({
 export interface ReplayOptions {
   /** Answer `state_getStorage` of keys the recording lacks with `null`, as a node does for absent keys. */
   readonly absentStorageIsNull?: boolean;
-  /** Metadata hex file (relative to the shared chain folder) when the recording names none on disk. */
+  /** Metadata hex file (relative to the fixtures folder) when the recording names none on disk. */
   readonly metadataV15?: string;
 }
 
@@ -75,10 +75,10 @@ function keysOf(method: string, params: readonly unknown[]): [exact: string, atl
 }
 
 function readHex(relative: string): string {
-  return readFileSync(new URL(relative, `file://${SHARED_CHAIN_DIR}`), 'utf8').trim();
+  return readFileSync(new URL(relative, `file://${CHAIN_FIXTURES_DIR}`), 'utf8').trim();
 }
 
-/** Replays one recording of `shared/chain/recordings`; an unrecorded call rejects, naming it. */
+/** Replays one recording of `test/fixtures/chain/recordings`; an unrecorded call rejects, naming it. */
 export class ReplayProvider implements ProviderInterface {
   readonly hasSubscriptions = false;
   readonly isClonable = false;
@@ -90,7 +90,7 @@ export class ReplayProvider implements ProviderInterface {
 
   constructor(recording: string, options: ReplayOptions = {}) {
     this.#options = options;
-    const file = new URL(`recordings/${recording}.json`, `file://${SHARED_CHAIN_DIR}`);
+    const file = new URL(`recordings/${recording}.json`, `file://${CHAIN_FIXTURES_DIR}`);
     const data = JSON.parse(readFileSync(file, 'utf8')) as Recording;
     for (const call of data.calls) {
       const method = METHOD_ALIASES[call.method] ?? call.method;
@@ -166,7 +166,7 @@ export class ReplayProvider implements ProviderInterface {
 
 // A real subtensor node's rpc_methods answer (recorded in bonds.json); polkadot-js hides any RPC not listed.
 function recordedRpcMethods(): unknown {
-  const file = new URL('recordings/bonds.json', `file://${SHARED_CHAIN_DIR}`);
+  const file = new URL('recordings/bonds.json', `file://${CHAIN_FIXTURES_DIR}`);
   const data = JSON.parse(readFileSync(file, 'utf8')) as Recording;
   return data.calls.find((c) => c.method === 'rpc_methods')?.result;
 }

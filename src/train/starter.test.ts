@@ -1,13 +1,13 @@
 // The shipped starter model: its cascade config loads, its answer is the head's TTA answer, it sees real photos.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCascadePredictor, loadCascadeConfig } from '../cascade/index.js';
 import { loadHead } from '../heads/index.js';
 import { augmentImage, createRng, decodeRgb, openImageFolder } from '../validator/index.js';
 import { auc } from './_metrics.js';
 import { assertServesHeadWithFlipTta, OFFLINE_RUNTIME, testScene } from './_test-tta-check.js';
+import { photosMissing, requirement } from '../../test/fixtures/requirements.js';
 
 const STARTER = fileURLToPath(new URL('../../models/starter/', import.meta.url));
 
@@ -27,7 +27,7 @@ test(
   'the starter cascade tells the real roadwork photos it was trained on from the others (validator views)',
   {
     timeout: 180_000,
-    skip: existsSync(REAL) ? false : `no labelled photos at ${REAL} (the project's shared data)`,
+    skip: requirement(photosMissing(REAL)),
   },
   async () => {
     // Training photos, so this is no measure of generalisation: it fails when serving stops seeing
