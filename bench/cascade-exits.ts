@@ -16,7 +16,13 @@ import {
 } from '../src/cascade/index.js';
 import { metricBlock, openImageData, predictorLane, toRecord, type EvalRecord } from '../src/eval/index.js';
 import { silentLogger } from '../src/log/index.js';
-import { ChallengeSequence, createRng, runChallenges, type Lane } from '../src/validator/index.js';
+import {
+  ChallengeSequence,
+  createRng,
+  planChallenges,
+  runChallenges,
+  type Lane,
+} from '../src/validator/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,7 +108,10 @@ async function measureInterleaved(configs: readonly CascadeConfig[]): Promise<Ev
       }
       return { prediction: 0, statusCode: 200, latencyMs: 0 };
     };
-    const sequence = new ChallengeSequence(source, createRng(values.seed));
+    const sequence = new ChallengeSequence(
+      planChallenges(source, { protocol: '2.0.4' }),
+      createRng(values.seed),
+    );
     await runChallenges(sequence, [lane], {
       count: N,
       onResult: ({ i }) => {

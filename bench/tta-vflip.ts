@@ -48,6 +48,7 @@ const emb = await embeddedRows({
   embedders: [ref],
   runtime,
   cacheDir: '.data/embeddings',
+  protocol: '2.0.4',
   perLevel: [1, 1, 1, 1],
   tta: true,
   seed: SEED,

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { DEFAULT_MODEL } from '../src/app/index.js';
 import { evalCommand } from '../src/cli/eval.js';
 import { isRoadworkError } from '../src/errors/index.js';
-import { evaluateOffline, openEvalData, type EvalRecord } from '../src/eval/index.js';
+import {
+  evalProblem,
+  evaluateAxon,
+  evaluateOffline,
+  openEvalData,
+  type EvalRecord,
+} from '../src/eval/index.js';
 import { freePort } from '../src/local/index.js';
 import { KEYS, startTestMiner, type TestMiner } from './_harness.js';
 
@@ -103,7 +109,9 @@ test('eval scores a real miner over a socket and writes consistent JSON, JSONL a
   for (const r of records) {
     assert.equal(r.status, 200);
     assert.ok(r.prediction >= 0 && r.prediction <= 1, String(r.prediction));
-    assert.ok(r.level >= 0 && r.level <= 3);
+    assert.ok(r.origin === 'real' || r.origin === 'synthetic' || r.origin === 'api', String(r.origin));
+    assert.equal(r.level, undefined, 'protocol 0.4 (the default) does not augment');
+    assert.ok((r.width ?? 0) >= 640 && (r.height ?? 0) >= 480, `sent at source size: ${r.width}×${r.height}`);
     assert.ok(r.latency_ms > 0);
   }
   const report = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8'));
@@ -115,18 +123,21 @@ test('eval scores a real miner over a socket and writes consistent JSON, JSONL a
   assert.equal(report.mode, 'online');
   assert.ok(report.reward_ema > 0 && report.reward_ema < 1);
   assert.ok(report.latency_ms.p50 <= report.latency_ms.p95 && report.latency_ms.p95 <= report.latency_ms.p99);
-  const levelTotal = Object.values(report.levels as Record<string, { n: number }>).reduce(
+  assert.equal(report.protocol, '0.4');
+  assert.deepEqual(report.levels, {});
+  const originTotal = Object.values(report.origins as Record<string, { n: number }>).reduce(
     (s, b) => s + b.n,
     0,
   );
-  assert.equal(levelTotal, N);
+  assert.equal(originTotal, N);
+  assert.ok(Object.keys(report.origins).length >= 2, Object.keys(report.origins).join());
   assert.equal(report.groups.synth.n, N);
   const page = readFileSync(html, 'utf8');
   assert.match(page, /<svg/);
   assert.match(page, /Reliability/);
   assert.doesNotMatch(page, /<script|src=|href=|@import|url\(/, 'the report is self-contained');
   assert.doesNotMatch(page, /Cascade stages/, 'no stage section without stage data');
-  assert.match(stdout, /level 0|level 1|level 2|level 3/);
+  assert.match(stdout, /^(real|synthetic|api) +\d+/m, 'a row per challenge source');
   assert.match(stdout, /^all\s+24\s/m);
   assert.doesNotMatch(stderr, /\r/, 'no carriage returns when stderr is not a terminal');
   assert.match(stderr, /24\/24/);
@@ -135,6 +146,29 @@ test('eval scores a real miner over a socket and writes consistent JSON, JSONL a
 test('the same seed gives the same records, whatever the concurrency', async () => {
   await runCli(onlineArgs('b', ['--concurrency', '1']));
   assert.deepEqual(withoutLatency(readRecords('b')), withoutLatency(readRecords('a')));
+});
+
+test('--protocol 2.0.4 sends 224×224 augmented challenges and reports by level', async () => {
+  await runCli(onlineArgs('c', ['--protocol', '2.0.4']));
+  const records = readRecords('c');
+  assert.equal(records.length, N);
+  for (const r of records) {
+    assert.equal(r.status, 200);
+    assert.ok(r.level !== undefined && r.level >= 0 && r.level <= 3, String(r.level));
+    assert.equal(r.origin, undefined);
+  }
+  const report = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8'));
+  assert.equal(report.protocol, '2.0.4');
+  assert.deepEqual(report.origins, {});
+  const levelTotal = Object.values(report.levels as Record<string, { n: number }>).reduce(
+    (s, b) => s + b.n,
+    0,
+  );
+  assert.equal(levelTotal, N);
+  await assert.rejects(
+    runCli(onlineArgs('d', ['--protocol', '3'])),
+    /Invalid --protocol: 3\. Give one of 0\.4, 2\.0\.4/,
+  );
 });
 
 test('offline mode gives the same predictions as online mode for the same seed and model', async () => {
@@ -195,4 +229,49 @@ test('the roadwork binary prints a coded error line, not a stack trace, for a mi
   assert.equal(result.status, 1);
   assert.match(result.stderr, /^roadwork: ERR_DATASET_INVALID: The --data folder does not exist/m);
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('a run where every request is refused exits with ERR_EVAL_NO_ANSWERS and names the refusal', async () => {
+  // A key the miner's metagraph does not hold: every request gets 403 ERR_CALLER_UNKNOWN.
+  const args = onlineArgs('refused', ['--n', '6']);
+  args[args.indexOf('--validator-mnemonic') + 1] = `${VALIDATOR_SECRET}//stranger`;
+  const stdout = sink();
+  await assert.rejects(
+    evalCommand({ stdout, stderr: sink() }).parseAsync(args, { from: 'user' }),
+    (err: unknown) => {
+      assert.ok(isRoadworkError(err), String(err));
+      assert.equal(err.code, 'ERR_EVAL_NO_ANSWERS');
+      assert.match(err.message, /6× 403 ERR_CALLER_UNKNOWN/);
+      return true;
+    },
+  );
+  assert.match(stdout.text(), /Without an answer:\n +6× 403 ERR_CALLER_UNKNOWN/);
+  const report = JSON.parse(readFileSync(join(dir, 'refused.json'), 'utf8'));
+  assert.equal(report.refusals['403 ERR_CALLER_UNKNOWN'].n, 6, 'the report is written before the error');
+});
+
+test('eval stops soon after the miner dies and fails with ERR_EVAL_STOPPED instead of hammering a dead port', async () => {
+  const doomed = await startTestMiner({ 'model.path': DEFAULT_MODEL });
+  let killed = false;
+  const started = performance.now();
+  const { report, records } = await evaluateAxon({
+    axon: `http://127.0.0.1:${doomed.port}`,
+    axonHotkey: KEYS.miner.ss58,
+    signers: [KEYS.validator],
+    concurrency: 2,
+    source: await openEvalData('synth:20'),
+    seed: 'dies',
+    count: 5000,
+    onRecord: (r) => {
+      if (r.i === 4 && !killed) {
+        killed = true;
+        void doomed.stop();
+      }
+    },
+  });
+  assert.ok(killed);
+  assert.match(report.stopped ?? '', /unreachable for 10 challenges in a row/);
+  assert.ok(records.length < 60, `stopped after ${records.length} challenges, not 5000`);
+  assert.ok(performance.now() - started < 30_000);
+  assert.equal(evalProblem(report)?.code, 'ERR_EVAL_STOPPED');
 });

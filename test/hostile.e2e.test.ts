@@ -96,3 +96,30 @@ test('a repeated bt_header is refused, though Node would join the values', async
   });
   assert.equal(status, 400);
 });
+
+test('/metrics answers loopback by default, and 403 ERR_METRICS_FORBIDDEN outside metrics.allow_from without the token', async () => {
+  const get = (port: number, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/metrics', headers }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+        .on('error', reject)
+        .end();
+    });
+  assert.equal((await get(m.port)).status, 200, 'loopback is in the default allow list');
+  const locked = await startTestMiner({ 'metrics.allow_from': '10.0.0.0/8', 'metrics.token': 'scrape-me' });
+  try {
+    const refused = await get(locked.port);
+    assert.equal(refused.status, 403);
+    assert.equal(JSON.parse(refused.body).code, 'ERR_METRICS_FORBIDDEN');
+    assert.doesNotMatch(refused.body, /roadwork_/);
+    assert.equal((await get(locked.port, { authorization: 'Bearer wrong' })).status, 403);
+    const scraped = await get(locked.port, { authorization: 'Bearer scrape-me' });
+    assert.equal(scraped.status, 200);
+    assert.match(scraped.body, /roadwork_axon_requests_total|# HELP/);
+  } finally {
+    await locked.stop();
+  }
+});

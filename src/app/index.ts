@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createAxon, type Axon } from '../axon/index.js';
+import { createAxon, scrapePolicy, type Axon, type ScrapePolicy } from '../axon/index.js';
+import { RoadworkError } from '../errors/index.js';
 import { liveMetagraph, resolveEndpoint, staticMetagraph } from '../chain/index.js';
 import type { MetagraphSource } from '../chain/types.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -93,6 +94,7 @@ export async function buildMiner(
       modelUrl: settings['model.url'],
       externalIp: settings['axon.external_ip'] || undefined,
       externalPort: settings['axon.external_port'] || undefined,
+      scrape: scrapePolicyFor(settings),
     },
   );
   let started = false;
@@ -190,6 +192,7 @@ function buildCache(
       size: settings['cache.size'],
       ttlS: settings['cache.ttl_s'],
       redisUrl: settings['cache.redis_url'],
+      commandTimeoutMs: settings['cache.redis_timeout_ms'],
       // The cascade version is in every key, so miners on one Redis never mix models.
       namespace: 'roadwork',
     },
@@ -211,4 +214,17 @@ function buildMetagraphSource(settings: Settings, logger: Logger, clock: Clock):
     clock,
     logger,
   });
+}
+
+/** Who may read `/metrics`, from `metrics.allow_from` and `metrics.token`. */
+function scrapePolicyFor(settings: Settings): ScrapePolicy {
+  try {
+    return scrapePolicy(settings['metrics.allow_from'], settings['metrics.token']);
+  } catch (err) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Setting metrics.allow_from is invalid: ${(err as Error).message}. Give IP addresses or CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8.`,
+      { cause: err },
+    );
+  }
 }

@@ -18,11 +18,13 @@ import { checkBlacklist, type BlacklistPolicy } from './_blacklist.js';
 import { readBody } from './_body.js';
 import { forwardImageSynapse, parseSynapseBody } from './_image-synapse.js';
 import { Intake } from './_intake.js';
+import { PRIVATE_NETWORKS, scrapePolicy, type ScrapePolicy } from './_scrape.js';
 import { errorBody, sendJson, statusOf, synapseHeaders } from './_respond.js';
 
 export { checkBlacklist, type BlacklistPolicy } from './_blacklist.js';
 export { Admission } from './_admission.js';
 export { Intake } from './_intake.js';
+export { PRIVATE_NETWORKS, scrapePolicy, type ScrapePolicy } from './_scrape.js';
 
 /** What the axon needs, built by the composition root. */
 export interface AxonDeps {
@@ -53,6 +55,8 @@ export interface AxonOptions {
   /** Published ip/port echoed in `bt_header_axon_*`; optional. */
   readonly externalIp?: string;
   readonly externalPort?: number;
+  /** Who may read `/metrics`; default loopback and private networks only. */
+  readonly scrape?: ScrapePolicy;
 }
 
 /** A running axon. */
@@ -85,6 +89,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     maxPerCaller: options.maxPerCaller ?? 8,
     maxBytes: options.maxBodyBytesInFlight ?? 8 * options.maxBodyBytes,
   });
+  const scrape = options.scrape ?? scrapePolicy(PRIVATE_NETWORKS);
   let draining = false;
   let active = 0;
   let onIdle: (() => void) | undefined;
@@ -122,7 +127,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' || req.method === 'HEAD') return handleGet(path, res);
+    if (req.method === 'GET' || req.method === 'HEAD') return handleGet(path, req, res);
     const name = path.slice(1);
     if (!SYNAPSES.has(name))
       return fail(res, req, 'ERR_NOT_FOUND', `No synapse named: ${name.slice(0, 64)}`, t0);
@@ -265,7 +270,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     deps.metrics.queueDepth.set(admission.queued);
   }
 
-  async function handleGet(path: string, res: ServerResponse): Promise<void> {
+  async function handleGet(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (path === '/health' || path === '/healthz') {
       return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok' });
     }
@@ -276,6 +281,16 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       return sendJson(res, ready ? 200 : 503, { ready, draining, predictor, metagraph });
     }
     if (path === '/metrics') {
+      if (!scrape.allows(req)) {
+        return sendJson(
+          res,
+          403,
+          errorBody(
+            'ERR_METRICS_FORBIDDEN',
+            'Metrics are served to metrics.allow_from addresses or with the metrics.token bearer token',
+          ),
+        );
+      }
       const text = await deps.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
       res.end(text);

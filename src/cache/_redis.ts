@@ -4,11 +4,25 @@ import { systemClock, type Clock } from '../clock/index.js';
 import { Lru } from './_lru.js';
 import type { CacheDeps, CacheOptions, CacheStatus, PredictionCache } from './_types.js';
 
-type State = 'connecting' | 'up' | 'down' | 'closed';
+// `suspect`: a lookup timed out; requests skip Redis until a PING with a generous timeout decides.
+type State = 'connecting' | 'up' | 'suspect' | 'down' | 'closed';
 
-const DEFAULT_COMMAND_TIMEOUT_MS = 20;
+const DEFAULT_COMMAND_TIMEOUT_MS = 50;
 const DEFAULT_PROBE_INTERVAL_MS = 1000;
+/** A PING's budget: long enough that a busy event loop is not taken for a dead Redis. */
+const PROBE_TIMEOUT_MS = 1000;
 const QUIT_TIMEOUT_MS = 500;
+
+class CommandTimeout extends Error {}
+
+/** `promise`, or a `CommandTimeout` after `ms` (the command itself is left to finish or fail). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommandTimeout(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 // The URL as it may appear in a log: never with its password.
 function safeUrl(url: string): string {
@@ -28,9 +42,11 @@ function parseValue(raw: string | null): number | undefined {
 }
 
 /**
- * Redis as a second level behind the LRU. Redis is used only while `up`: any failure or timeout marks
- * it down (one log line per outage) and requests are served from memory until a reconnect or a
- * background PING proves it back, so an outage never costs a request more than one command timeout.
+ * Redis as a second level behind the LRU. Redis is used only while `up`. A connection error marks it
+ * down at once (one log line per outage). A lookup that only times out — which a CPU-bound event loop
+ * also causes — makes it `suspect`: requests are served from memory while one PING with a generous
+ * timeout decides between up again (quietly) and down. Either way an outage costs a request at most
+ * one command timeout, and a busy moment no longer reads as an outage.
  */
 export class RedisCache implements PredictionCache {
   readonly #client: Redis;
@@ -40,6 +56,7 @@ export class RedisCache implements PredictionCache {
   readonly #ttlS: number;
   readonly #url: string;
   readonly #probeIntervalMs: number;
+  readonly #commandTimeoutMs: number;
   #state: State = 'connecting';
   #nextProbeMs = 0;
   #probing = false;
@@ -54,10 +71,10 @@ export class RedisCache implements PredictionCache {
     this.#ttlS = options.ttlS;
     this.#url = options.redisUrl ?? 'redis://127.0.0.1:6379';
     this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
-    const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#client = new Redis(this.#url, {
       keyPrefix: options.namespace === '' ? undefined : `${options.namespace}:`,
-      commandTimeout,
+      // Timeouts are per call (`within`), so a PING can be given longer than a lookup.
       connectTimeout: 1000,
       // No queue while disconnected: a command then fails at once instead of waiting for a reconnect.
       enableOfflineQueue: false,
@@ -78,7 +95,7 @@ export class RedisCache implements PredictionCache {
       return this.#count('memory', undefined);
     }
     try {
-      const value = parseValue(await this.#client.get(key));
+      const value = parseValue(await within(this.#client.get(key), this.#commandTimeoutMs));
       if (value !== undefined) this.#lru.set(key, value);
       return this.#count('redis', value);
     } catch (err) {
@@ -95,7 +112,7 @@ export class RedisCache implements PredictionCache {
       return;
     }
     try {
-      await this.#client.set(key, String(value), 'EX', Math.ceil(this.#ttlS));
+      await within(this.#client.set(key, String(value), 'EX', Math.ceil(this.#ttlS)), this.#commandTimeoutMs);
     } catch (err) {
       this.#failed('set', err);
     }
@@ -105,7 +122,8 @@ export class RedisCache implements PredictionCache {
     if (this.#state === 'down') this.#maybeProbe();
     return Object.freeze({
       kind: 'redis',
-      redis: this.#state,
+      // Suspect is still up as far as anyone watching can tell: nothing has failed but one slow call.
+      redis: this.#state === 'suspect' ? 'up' : this.#state,
       entries: this.#lru.size,
       hits: this.#hits,
       misses: this.#misses,
@@ -139,7 +157,22 @@ export class RedisCache implements PredictionCache {
   #failed(op: 'get' | 'set' | 'ping', err: unknown): void {
     this.#errors++;
     this.#deps.metrics?.cacheErrors.inc({ backend: 'redis', op });
-    this.#markDown(err);
+    if (err instanceof CommandTimeout && op !== 'ping' && this.#state === 'up') this.#suspect();
+    else this.#markDown(err);
+  }
+
+  // One PING decides whether a timed-out lookup meant a dead Redis or a busy process.
+  #suspect(): void {
+    this.#state = 'suspect';
+    this.#probing = true;
+    within(this.#client.ping(), PROBE_TIMEOUT_MS)
+      .then(
+        () => {
+          if (this.#state === 'suspect') this.#state = 'up';
+        },
+        (err: unknown) => this.#failed('ping', err),
+      )
+      .finally(() => (this.#probing = false));
   }
 
   // A slow Redis keeps its connection, so no 'ready' will announce its return: a PING has to.
@@ -149,8 +182,7 @@ export class RedisCache implements PredictionCache {
     if (this.#client.status !== 'ready') return;
     this.#probing = true;
     this.#nextProbeMs = now + this.#probeIntervalMs;
-    this.#client
-      .ping()
+    within(this.#client.ping(), PROBE_TIMEOUT_MS)
       .then(
         () => this.#markUp(),
         (err: unknown) => this.#failed('ping', err),
@@ -159,7 +191,7 @@ export class RedisCache implements PredictionCache {
   }
 
   #markUp(): void {
-    if (this.#state === 'closed' || this.#state === 'up') return;
+    if (this.#state === 'closed' || this.#state === 'up' || this.#state === 'suspect') return;
     const wasDown = this.#state === 'down';
     this.#state = 'up';
     if (wasDown)

@@ -20,7 +20,7 @@ export interface CacheOptions {
    * must never read each other's answers from another model.
    */
   readonly namespace: string;
-  /** Longest a Redis command may take before the lookup falls back to memory (default 20 ms). */
+  /** Longest a Redis lookup may take before it falls back to memory (default 50 ms, `cache.redis_timeout_ms`). */
   readonly commandTimeoutMs?: number;
   /** While Redis is marked down, how often a request may trigger a background PING (default 1000 ms). */
   readonly probeIntervalMs?: number;

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { RoadworkError } from '../errors/index.js';
 import { createSdxlClient, generateImages } from '../gen/index.js';
-import { openImageFolder } from '../validator/index.js';
+import { DEFAULT_PROTOCOL, openImageFolder, parseProtocol } from '../validator/index.js';
 
 function positiveInt(name: string, value: unknown): number {
   const n = Number(value);
@@ -34,7 +34,15 @@ export function generateCommand(): Command {
     .option('--concurrency <n>', 'requests in flight', '1')
     .option('--timeout <s>', 'per request', '120')
     .option('--retries <n>', 'retries after a server error or timeout', '2')
-    .addHelpText('after', '\nThen: roadwork data add <out> --name generated')
+    .option(
+      '--protocol <version>',
+      'prompt style: 0.4 (one small element per positive, negatives as normal road scenes) or 2.0.4 (conspicuous work zones)',
+      DEFAULT_PROTOCOL,
+    )
+    .addHelpText(
+      'after',
+      '\nThen: roadwork data add <out> --name generated, or roadwork eval --synthetic-data <out>',
+    )
     .action(async (opts: Record<string, unknown>) => {
       const concurrency = positiveInt('--concurrency', opts.concurrency);
       const size = positiveInt('--size', opts.size);
@@ -47,6 +55,7 @@ export function generateCommand(): Command {
       const result = await generateImages(client, String(opts.out), {
         n: positiveInt('--n', opts.n),
         seed: String(opts.seed),
+        protocol: parseProtocol(String(opts.protocol)),
         width: size,
         height: size,
         concurrency,

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { RoadworkError } from '../errors/index.js';
 import type { ModelRef, RuntimeContext } from '../runtimes/index.js';
 import type { EmbeddingOptions } from '../train/index.js';
+import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../validator/index.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
 export const DEFAULT_EMBEDDER = 'tfjs:builtin:mobilenetv2';
@@ -34,7 +35,12 @@ export function addEmbeddingFlags(command: Command): Command {
       collect(options),
       options,
     )
-    .option('--views <n0,n1,n2,n3>', 'augmented views per image at validator levels 0..3', '1,1,1,1')
+    .option(
+      '--protocol <version>',
+      `validator generation the scored views imitate: ${PROTOCOLS.join(' or ')} (0.4: the image JPEG q75 at its own size, one view; 2.0.4: --views augmented views)`,
+      DEFAULT_PROTOCOL,
+    )
+    .option('--views <n0,n1,n2,n3>', '2.0.4: scored augmented views per image at levels 0..3', DEFAULT_VIEWS)
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))
     .option('--seed <seed>', 'seed of the views, folds, initialisation and bootstrap', 'train')
     .option('--cache <dir>', 'embedding cache folder', '.data/embeddings')
@@ -44,6 +50,8 @@ export function addEmbeddingFlags(command: Command): Command {
     .option('--offline', 'never touch the network')
     .option('--target-accuracy <a>', 'accuracy wanted on early exits when choosing thresholds', '0.95');
 }
+
+const DEFAULT_VIEWS = '1,1,1,1';
 
 function numberList(flag: string, text: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()));
@@ -112,6 +120,12 @@ export function embeddingOptions(
       'ERR_CONFIG_INVALID',
       `Invalid --views: ${String(opts.views)}; give four counts, levels 0..3`,
     );
+  const protocol = parseProtocol(String(opts.protocol ?? DEFAULT_PROTOCOL));
+  if (protocol === '0.4' && String(opts.views ?? DEFAULT_VIEWS) !== DEFAULT_VIEWS)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --views under --protocol 0.4: ${String(opts.views)}. Protocol 0.4 scores one view per image (no augmentation); add augmented training-only views with --train-views, or give --protocol 2.0.4`,
+    );
   const workers = numberList('--workers', String(opts.workers))[0]!;
   const device = String(opts.device);
   if (device !== 'cpu' && device !== 'cuda')
@@ -134,6 +148,7 @@ export function embeddingOptions(
     embedders: embedderRefs(opts.embedder as string[], opts.embedderOptions as string[]),
     runtime,
     cacheDir: String(opts.cache),
+    protocol,
     perLevel,
     tta: opts.tta !== false,
     seed: String(opts.seed),

@@ -1,4 +1,5 @@
 // `roadwork models register|versions|production|promote|rollback|diff`: the model registry from the CLI.
+import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import type { Command } from 'commander';
 import { runtimeContextFor } from '../app/index.js';
 import { RoadworkError } from '../errors/index.js';
@@ -64,7 +65,9 @@ export function addRegistryCommands(command: Command, env: Record<string, string
         out(opts.path ? cascadeFileOf(v) : `${v.id} ${cascadeFileOf(v)}`);
       });
     });
-  sub('promote', 'make a version production if it beats production on a fixed challenge set')
+  addProtocolOptions(
+    sub('promote', 'make a version production if it beats production on a fixed challenge set'),
+  )
     .argument('<version>')
     .option('--margin <mcc>', 'required MCC gain over production', '0.02')
     .option(
@@ -91,6 +94,7 @@ export function addRegistryCommands(command: Command, env: Record<string, string
           source: await openEvalData(String(opts.challenges)),
           seed: String(opts.seed),
           count,
+          ...(await protocolFrom(opts)),
           runtime: runtimeContextFor(settings, logger),
           logger,
         });

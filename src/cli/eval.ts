@@ -6,9 +6,11 @@ import { systemClock } from '../clock/index.js';
 import { loadConfig, type Settings } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
+import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import {
   evaluateAxon,
   evaluateOffline,
+  evalProblem,
   openEvalData,
   summaryTable,
   validatorSigners,
@@ -31,9 +33,14 @@ Online:  roadwork eval --axon http://HOST:PORT --axon-hotkey SS58 --data DIR --n
 Load:    roadwork eval --axon … --axon-hotkey … --data synth --validators 10 --concurrency 4 --duration 60
 Offline: roadwork eval --offline [--config CASCADE] --data DIR --n N --seed S --json OUT.json --records OUT.jsonl
 
+--protocol 0.4 (the default, what upstream validators run since May 2026) sends each image JPEG-encoded
+at quality 75 at its own size, without augmentation, drawn one third each from the real images, the
+synthetic pool (--synthetic-data) and a held-out third of the real images' groups ("api"); 2.0.4
+sends 224×224 JPEGs after the four augmentation levels. Reports break scores down by source (0.4) or
+level (2.0.4).
 --data takes a folder with pos/ and neg/ (or manifest.csv with file,label[,group]), NATIX parquet (a
 .parquet file or a folder of them), a challenge set written by roadwork challenges (replayed as is,
-with its own seed), or synth[:N].
+with its own seed and protocol), or synth[:N].
 Offline --config takes a cascade config (YAML/JSON, as serve --cascade.config) or a bare .onnx
 classifier; without it, the default cascade serve uses. With --validators K > 1 and a mnemonic,
 validator k signs as MNEMONIC//k (k = 0…K-1); with a wallet, all validators share its hotkey.
@@ -41,7 +48,7 @@ See docs/eval.md.`;
 
 /** Builds the `eval` command. */
 export function evalCommand(io: EvalIo = {}): Command {
-  return new Command('eval')
+  const command = new Command('eval')
     .description('Score a miner as validators do (signed challenges, MCC, reward EMA) and write reports')
     .option('--axon <url>', 'the axon to evaluate, http://HOST:PORT')
     .option('--axon-hotkey <ss58>', "the miner's hotkey")
@@ -64,7 +71,8 @@ export function evalCommand(io: EvalIo = {}): Command {
     .option('--timeout <s>', "the validator's timeout; later answers are -1", '9')
     .option('--json <file>', 'write the summary as JSON')
     .option('--records <file>', 'write one JSON line per challenge')
-    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--html <file>', 'write a self-contained HTML report');
+  return addProtocolOptions(command)
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
       const stdout = io.stdout ?? process.stdout;
@@ -78,6 +86,9 @@ export function evalCommand(io: EvalIo = {}): Command {
         stdout.write(`\n${summaryTable(result.report)}`);
         const files = [opts.json, opts.records, opts.html].filter((f) => typeof f === 'string');
         if (files.length) stdout.write(`\nWrote ${files.join(', ')}\n`);
+        // The reports are written either way; a run that stopped or got no answer fails for scripts.
+        const problem = evalProblem(result.report);
+        if (problem) throw problem;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -107,6 +118,7 @@ async function run(
   }
   const common: EvalRunOptions = {
     source: await openEvalData(opts.data),
+    ...(await protocolFrom(opts)),
     seed: String(opts.seed),
     count,
     durationMs: durationS === undefined ? undefined : durationS * 1000,

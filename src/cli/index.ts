@@ -5,6 +5,7 @@ import { challengesCommand } from './challenges.js';
 import { chainCommand } from './chain.js';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
+import { doctorCommand } from './doctor.js';
 import { evalCommand } from './eval.js';
 import { modelsCommand } from './models.js';
 import { serveCommand } from './serve.js';
@@ -27,6 +28,7 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .addCommand(calibrateCommand())
     .addCommand(walletCommand(env))
     .addCommand(chainCommand(env))
+    .addCommand(doctorCommand(env))
     .addCommand(modelsCommand(env))
     .addCommand(dataCommand(env))
     .addCommand(configCommand(env));

@@ -6,9 +6,11 @@ import { expandHome } from '../app/_paths.js';
 import { RoadworkError } from '../errors/index.js';
 import { createLogger } from '../log/index.js';
 import { ScoreReport, freePort, prepareLocalNetwork, runLocalValidator } from '../local/index.js';
+import { evalPlan } from '../eval/index.js';
 import { createDendrite } from '../protocol/index.js';
 import { synthSource } from '../synth/index.js';
-import { createRng, openImageFolder } from '../validator/index.js';
+import { createRng, openImageFolder, planName } from '../validator/index.js';
+import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 
 /** Builds the `start` command. */
@@ -23,6 +25,7 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     .option('--seed <seed>', 'seed of the challenge sequence', 'local')
     .option('--concurrency <n>', 'simultaneous validator requests', '1')
     .option('--interval-ms <ms>', 'pause between challenges per lane', '0');
+  addProtocolOptions(command);
   addSettingOptions(command);
   return command.action(async (opts: Record<string, unknown>) => {
     const count = opts.count === undefined ? undefined : positiveInt(opts.count, '--count');
@@ -44,6 +47,7 @@ export function startCommand(env: Record<string, string | undefined>): Command {
       typeof opts.data === 'string'
         ? await openImageFolder(opts.data)
         : synthSource(positiveInt(opts.synthetic, '--synthetic'));
+    const plan = evalPlan(source, await protocolFrom(opts));
     const address = await miner.start();
     const out = process.stdout;
     out.write(
@@ -53,7 +57,7 @@ export function startCommand(env: Record<string, string | undefined>): Command {
         `  miner      ${network.miner.ss58}  http://${address.address}:${address.port}/ImageSynapse`,
         `  validator  ${network.validator.ss58}  (local wallets in ${join(dataDir, 'wallets')})`,
         `  model      ${miner.predictor.status().modelVersion ?? 'unknown'}  (${settings['model.path'] || settings['cascade.config'] || 'starter cascade, models/starter'})`,
-        `  challenges ${source.name} (${source.images.length} images), validator augmentations, seed ${String(opts.seed)}`,
+        `  challenges ${planName(plan)}, protocol ${plan.protocol} (${plan.protocol === '0.4' ? 'source-size JPEGs, real/synthetic/api thirds' : 'validator augmentations'}), seed ${String(opts.seed)}`,
         `  metrics    http://${address.address}:${address.port}/metrics`,
         '',
         'Scoring as validators do: MCC over the last 100, accuracy over the last 10, reward (0.5·mcc + 0.5·acc)^3.',
@@ -78,7 +82,7 @@ export function startCommand(env: Record<string, string | undefined>): Command {
       await runLocalValidator({
         target: { ip: address.address, port: address.port, hotkey: network.miner.ss58 },
         dendrites,
-        source,
+        plan,
         rng: createRng(String(opts.seed)),
         count,
         intervalMs: positiveInt(opts.intervalMs, '--interval-ms', 0),

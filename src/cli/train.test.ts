@@ -66,7 +66,18 @@ test(
   () =>
     inSceneFolder('train-cli-', async (root, data) => {
       const out = join(root, 'head.json');
-      const args = ['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,1,0', '--workers', '1'];
+      const args = [
+        '--data',
+        data,
+        '--cache',
+        join(root, 'cache'),
+        '--protocol',
+        '2.0.4',
+        '--views',
+        '1,0,1,0',
+        '--workers',
+        '1',
+      ];
       const run = async (extra: string[]) => {
         const o = sink();
         const e = sink();
@@ -139,7 +150,8 @@ test(
       } finally {
         store.close();
       }
-      const args = ['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,0,0', '--workers', '1'];
+      // Protocol 0.4 (the default): one source-size view per image.
+      const args = ['--data', data, '--cache', join(root, 'cache'), '--workers', '1'];
       const train = async (extra: string[]) => {
         const o = sink();
         await trainCommand({ stdout: o.stream, stderr: sink().stream, env: {} }).parseAsync(
@@ -240,7 +252,18 @@ test(
         const e = sink();
         await trainCommand({ stdout: o.stream, stderr: e.stream }).parseAsync(
           [
-            ...['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,1,0', '--workers', '1'],
+            ...[
+              '--data',
+              data,
+              '--cache',
+              join(root, 'cache'),
+              '--protocol',
+              '2.0.4',
+              '--views',
+              '1,0,1,0',
+              '--workers',
+              '1',
+            ],
             ...[
               '--embedder',
               `onnx:${model}`,
@@ -320,7 +343,18 @@ test(
         const e = sink();
         await trainCommand({ stdout: sink().stream, stderr: e.stream, env: {} }).parseAsync(
           [
-            ...['--data', data, '--cache', join(root, 'cache'), '--views', '1,0,1,0', '--workers', '1'],
+            ...[
+              '--data',
+              data,
+              '--cache',
+              join(root, 'cache'),
+              '--protocol',
+              '2.0.4',
+              '--views',
+              '1,0,1,0',
+              '--workers',
+              '1',
+            ],
             ...embedders.flatMap((m) => ['--embedder', `onnx:${m}`, '--embedder-options', opts]),
             ...['--folds', '2', '--l2', '0.1,1', '--target-accuracy', '0.6'],
             ...['--out', join(root, `${name}.json`), ...extra],

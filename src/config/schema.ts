@@ -203,6 +203,12 @@ export const SCHEMA = Object.freeze({
     env: ['REDIS_URL'],
     doc: 'Redis URL when cache.kind is redis.',
   }),
+  'cache.redis_timeout_ms': setting({
+    parse: int(1, 10_000),
+    default: 50,
+    env: ['ROADWORK_CACHE_REDIS_TIMEOUT_MS'],
+    doc: 'Longest a Redis lookup may take before the request is served from memory; a timeout alone only makes Redis suspect until a PING (1 s budget) decides.',
+  }),
   'cache.ttl_s': setting({
     parse: int(1, 365 * 86400),
     default: 86400,
@@ -286,6 +292,19 @@ export const SCHEMA = Object.freeze({
     default: '.data',
     env: ['ROADWORK_DATA_DIR'],
     doc: 'Where the miner keeps caches, local wallets and stores.',
+  }),
+  'metrics.allow_from': setting({
+    parse: list,
+    default: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '::1/128', 'fc00::/7'],
+    env: ['ROADWORK_METRICS_ALLOW_FROM'],
+    doc: 'Addresses (IPs or CIDR ranges) that may read /metrics without a token: loopback and private networks by default, so a public axon does not publish its traffic.',
+  }),
+  'metrics.token': setting({
+    parse: str(),
+    default: '',
+    env: ['ROADWORK_METRICS_TOKEN'],
+    doc: 'Bearer token that lets any address read /metrics (Prometheus `authorization: {credentials: …}`); empty accepts none.',
+    secret: true,
   }),
   'log.level': setting({
     parse: str(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

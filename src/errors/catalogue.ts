@@ -51,6 +51,10 @@ export const ERRORS = Object.freeze({
   ERR_OVERLOADED: { status: 503, doc: 'The queue is full; the request was shed (lowest stake first).' },
   ERR_SHUTTING_DOWN: { status: 503, doc: 'The axon is draining for shutdown and takes no new requests.' },
   ERR_NOT_READY: { status: 503, doc: 'The predictor or the metagraph is not ready yet.' },
+  ERR_METRICS_FORBIDDEN: {
+    status: 403,
+    doc: '`/metrics` was asked from an address outside `metrics.allow_from` without the `metrics.token` bearer token.',
+  },
   ERR_INTERNAL: { status: 500, doc: 'An unexpected failure; the log has the cause.' },
   // Models and workers.
   ERR_MODEL_LOAD: { status: 500, doc: 'A model file could not be loaded.' },
@@ -111,6 +115,14 @@ export const ERRORS = Object.freeze({
   ERR_DENDRITE_RESPONSE: {
     status: undefined,
     doc: 'The axon answered with a body the dendrite cannot parse.',
+  },
+  ERR_EVAL_STOPPED: {
+    status: undefined,
+    doc: 'An eval run stopped early because the axon became unreachable (the miner died or its port closed).',
+  },
+  ERR_EVAL_NO_ANSWERS: {
+    status: undefined,
+    doc: 'No challenge of an eval run got an answer: every request was refused or failed (see the refusals).',
   },
   // Store, datasets and the model registry (CLI and start-up; never sent to callers).
   ERR_STORE: {

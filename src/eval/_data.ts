@@ -15,6 +15,11 @@ import {
 /** Size of the synthetic pool when `synth` has no `:N`. */
 export const DEFAULT_SYNTH_IMAGES = 200;
 
+/** 0.4's synthetic pool when none is given: `DEFAULT_SYNTH_IMAGES` procedural scenes at 1024×1024, SDXL's size. */
+export function defaultSyntheticPool(): LabelledImageSource {
+  return synthSource(DEFAULT_SYNTH_IMAGES, { seed: 'synthetic-pool', width: 1024, height: 1024 });
+}
+
 /** What eval can draw challenges from: labelled images to augment, or a fixed challenge set. */
 export type EvalSource = LabelledImageSource | ChallengeSet;
 

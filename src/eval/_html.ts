@@ -1,10 +1,13 @@
 /** The self-contained HTML report: one file, inline CSS and SVG, readable offline and attachable to an issue. */
-import type { EvalRecord, EvalSummary, MetricBlock } from './_summary.js';
+import type { ValidatorProtocol } from '../validator/index.js';
+import { sliceRows, type EvalRecord, type EvalSummary, type MetricBlock } from './_summary.js';
 import { esc, funnelSvg, groupedBarsSvg, histogramSvg, reliabilitySvg } from './_svg.js';
 
 /** What the run was, for the report's heading and the JSON. */
 export interface EvalMeta {
   readonly mode: 'online' | 'offline';
+  /** The validator generation imitated; absent in reports written before it was recorded (2.0.4). */
+  readonly protocol?: ValidatorProtocol;
   readonly seed: string;
   readonly data: { readonly name: string; readonly images: number };
   /** Online: the axon URL and hotkey; offline: the model file. */
@@ -15,6 +18,8 @@ export interface EvalMeta {
   readonly concurrency: number;
   readonly rate_per_s?: number;
   readonly duration_s?: number;
+  /** Why the run ended early, when it did (e.g. the axon went away). */
+  readonly stopped?: string;
   readonly started_at: string;
   readonly elapsed_s: number;
   readonly throughput_rps: number;
@@ -59,7 +64,8 @@ export function renderHtmlReport(report: EvalReport, records: readonly EvalRecor
       ? `axon ${esc(report.axon ?? '')} (${esc(report.axon_hotkey ?? '')}), ${report.validators} validator(s) × ${report.concurrency} lane(s)`
       : `offline, model ${esc(report.model ?? '')}, ${report.concurrency} lane(s)`;
   const kpi = (label: string, value: string) => `<div class="kpi">${esc(label)}<b>${esc(value)}</b></div>`;
-  const levels = Object.entries(report.levels);
+  const slices = sliceRows(report);
+  const by04 = Object.keys(report.origins ?? {}).length > 0;
   const c = report.confusion;
   const stages = report.stages
     ? Object.entries(report.stages).map(([name, s]) => ({ name, reached: s.reached, exits: s.exits }))
@@ -71,11 +77,11 @@ export function renderHtmlReport(report: EvalReport, records: readonly EvalRecor
 <html lang="en"><head><meta charset="utf-8"><title>roadwork eval — MCC ${n3(report.mcc)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${CSS}</style></head><body>
 <h1>roadwork eval</h1>
-<div class="meta">${where}<br>data ${esc(report.data.name)} (${report.data.images} images), seed <code>${esc(report.seed)}</code>, started ${esc(report.started_at)}, ${report.elapsed_s.toFixed(1)} s, ${report.throughput_rps.toFixed(1)} challenges/s</div>
+<div class="meta">${where}, protocol ${esc(report.protocol ?? '2.0.4')}<br>data ${esc(report.data.name)} (${report.data.images} images), seed <code>${esc(report.seed)}</code>, started ${esc(report.started_at)}, ${report.elapsed_s.toFixed(1)} s, ${report.throughput_rps.toFixed(1)} challenges/s</div>
 <div class="kpis">${kpi('challenges', String(report.n))}${kpi('MCC', n3(report.mcc))}${kpi('accuracy', n3(report.accuracy))}${kpi('reward EMA', report.reward_ema.toFixed(4))}${kpi('mean reward', n3(report.reward_mean))}${kpi('errors', String(report.errors))}${kpi('p50', ms(report.latency_ms.p50))}${kpi('p99', ms(report.latency_ms.p99))}</div>
 <p class="meta">MCC and accuracy are over every valid answer of the run, rounded half to even as validators round. The reward EMA replays the answers in order through the validator's scoring (MCC over the last 100, accuracy over the last 10, reward (0.5·mcc + 0.5·acc)³, α = 0.05, starting at 0). Status codes: ${statuses}.</p>
 <h2>Scores</h2>
-<table>${TABLE_HEAD}${blockRows([['all', report]])}${blockRows(levels.map(([l, b]) => [`level ${l}`, b]))}${blockRows(Object.entries(report.groups))}</table>
+<table>${TABLE_HEAD}${blockRows([['all', report]])}${blockRows(slices)}${blockRows(Object.entries(report.groups))}</table>
 <h2>Plots</h2><div class="grid">
 <figure>${reliabilitySvg(report.calibration)}<figcaption>Reliability: bars are the observed roadwork rate per prediction bin (count above), dots the mean prediction in the bin; a calibrated model sits on the diagonal. ECE ${n3(report.ece)}.</figcaption></figure>
 <figure>${histogramSvg(
@@ -86,13 +92,17 @@ export function renderHtmlReport(report: EvalReport, records: readonly EvalRecor
     },
   )}<figcaption>Latency of answered challenges, as the validator measures it (request to answer). Validators give up after 9 s.</figcaption></figure>
 <figure>${groupedBarsSvg(
-    levels.map(([l]) => `level ${l}`),
+    slices.map(([name]) => name),
     [
-      { name: 'accuracy', colour: '#4e79a7', values: levels.map(([, b]) => b.accuracy) },
-      { name: 'MCC', colour: '#f28e2b', values: levels.map(([, b]) => b.mcc) },
+      { name: 'accuracy', colour: '#4e79a7', values: slices.map(([, b]) => b.accuracy) },
+      { name: 'MCC', colour: '#f28e2b', values: slices.map(([, b]) => b.mcc) },
     ],
-    { xLabel: 'augmentation level', yLabel: 'score' },
-  )}<figcaption>Accuracy and MCC per augmentation level (0: crop only; 3: rotation, crop and the heavy distortions).</figcaption></figure>
+    { xLabel: by04 ? 'challenge source' : 'augmentation level', yLabel: 'score' },
+  )}<figcaption>${
+    by04
+      ? 'Accuracy and MCC per challenge source (protocol 0.4: real frames, synthetic images, and held-out api-like images, each at its own size).'
+      : 'Accuracy and MCC per augmentation level (0: crop only; 3: rotation, crop and the heavy distortions).'
+  }</figcaption></figure>
 <figure><table class="cm"><tr><th></th><th>predicted 1</th><th>predicted 0</th></tr>
 <tr><th>roadwork (1)</th><td class="good">${c.tp}</td><td class="bad">${c.fn}</td></tr>
 <tr><th>no roadwork (0)</th><td class="bad">${c.fp}</td><td class="good">${c.tn}</td></tr></table>

@@ -20,7 +20,15 @@ export function dendriteLane(
     const raw = result.ok ? result.fields?.prediction : undefined;
     // Validators store whatever number came back (out-of-range values are punished by the scoring).
     const prediction = typeof raw === 'number' && Number.isFinite(raw) ? raw : -1;
-    return { prediction, statusCode: result.statusCode, latencyMs: result.elapsedMs };
+    const code = result.axonCode ?? result.code;
+    return {
+      prediction,
+      statusCode: result.statusCode,
+      latencyMs: result.elapsedMs,
+      ...(!result.ok && code !== undefined && { code }),
+      ...(!result.ok && result.statusMessage !== undefined && { reason: result.statusMessage }),
+      ...(result.code === 'ERR_DENDRITE_TRANSPORT' && result.statusCode === 503 && { unreachable: true }),
+    };
   };
 }
 
@@ -51,6 +59,8 @@ export function predictorLane(predictor: Predictor, options: { timeoutS?: number
         prediction: -1,
         statusCode: isRoadworkError(err) ? err.status : 500,
         latencyMs: performance.now() - started,
+        code: isRoadworkError(err) ? err.code : 'ERR_INTERNAL',
+        reason: (err as Error).message,
       };
     }
   };

@@ -5,13 +5,20 @@ import { dirname } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
 import {
   ChallengeSequence,
+  DEFAULT_PROTOCOL,
   createRng,
+  planChallenges,
+  planName,
   runChallenges,
   type AugmentOptions,
+  type ChallengePlan,
   type ChallengeResult,
+  type ChallengeStream,
   type Lane,
+  type LabelledImageSource,
+  type ValidatorProtocol,
 } from '../validator/index.js';
-import { isChallengeSetSource, type EvalSource } from './_data.js';
+import { defaultSyntheticPool, isChallengeSetSource, type EvalSource } from './_data.js';
 import { renderHtmlReport, type EvalMeta, type EvalReport } from './_html.js';
 import { summariseRecords, type EvalRecord } from './_summary.js';
 import { Progress, type OutputStream } from './_terminal.js';
@@ -27,11 +34,21 @@ export interface EvalRunOptions {
   /** Total requests per second over all lanes; default unlimited. */
   readonly ratePerS?: number;
   readonly signal?: AbortSignal;
+  /** The validator generation to imitate (default 0.4, what upstream runs); a challenge set has its own. */
+  readonly protocol?: ValidatorProtocol;
+  /** 0.4's synthetic pool; default procedural scenes (`synth:200`). */
+  readonly synthetic?: LabelledImageSource;
+  /** 2.0.4's augmentation options. */
   readonly augment?: AugmentOptions;
   /** Where to write the JSONL records, the JSON report and the HTML report (each optional). */
   readonly recordsFile?: string;
   readonly jsonFile?: string;
   readonly htmlFile?: string;
+  /**
+   * Stop the run when this many challenges in a row found the axon unreachable (the miner died);
+   * default 10. The report says why it stopped, and `evalProblem` turns it into an error.
+   */
+  readonly maxUnreachable?: number;
   /** Called with each record, in `i` order, as it is written. */
   readonly onRecord?: (record: EvalRecord) => void;
   /** Where the progress line goes (stderr in the CLI); none when absent. */
@@ -45,7 +62,10 @@ export interface EvalResult {
 }
 
 /** The description of the run that the caller knows (mode, target or model, lanes). */
-export type EvalDescription = Omit<EvalMeta, 'seed' | 'data' | 'started_at' | 'elapsed_s' | 'throughput_rps'>;
+export type EvalDescription = Omit<
+  EvalMeta,
+  'protocol' | 'seed' | 'data' | 'stopped' | 'started_at' | 'elapsed_s' | 'throughput_rps'
+>;
 
 /** Runs `lanes` over the seeded challenges and writes the reports the options name. */
 export async function runEval(
@@ -63,25 +83,30 @@ export async function runEval(
     : undefined;
   const out = options.recordsFile ? await openLines(options.recordsFile) : undefined;
   const { source } = options;
-  const fixed = isChallengeSetSource(source);
+  const { stream, about } = challengeStream(source, options);
+  const lost = new AbortController();
+  const maxUnreachable = options.maxUnreachable ?? DEFAULT_MAX_UNREACHABLE;
+  let unreachableRun = 0;
+  let stopped: string | undefined;
   try {
-    await runChallenges(
-      fixed ? source.stream() : new ChallengeSequence(source, createRng(options.seed), options.augment),
-      lanes,
-      {
-        count: options.count,
-        durationMs: options.durationMs,
-        ratePerS: options.ratePerS,
-        signal: options.signal,
-        onResult: (result) => {
-          const record = toRecord(result);
-          records.push(record);
-          out?.write(`${JSON.stringify(record)}\n`);
-          options.onRecord?.(record);
-          progress?.update(records);
-        },
+    await runChallenges(stream, lanes, {
+      count: options.count,
+      durationMs: options.durationMs,
+      ratePerS: options.ratePerS,
+      signal: options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal,
+      onResult: (result) => {
+        unreachableRun = result.answer.unreachable ? unreachableRun + 1 : 0;
+        if (unreachableRun === maxUnreachable) {
+          stopped = `the axon was unreachable for ${maxUnreachable} challenges in a row (${result.answer.reason ?? 'connection refused'}); the miner is down`;
+          lost.abort();
+        }
+        const record = toRecord(result);
+        records.push(record);
+        out?.write(`${JSON.stringify(record)}\n`);
+        options.onRecord?.(record);
+        progress?.update(records);
       },
-    );
+    });
   } finally {
     progress?.finish(records);
     if (out) await closeLines(out);
@@ -90,18 +115,91 @@ export async function runEval(
   const report: EvalReport = {
     version: 1,
     ...options.description,
-    seed: fixed ? source.header.seed : options.seed,
-    data: fixed
-      ? { name: source.dir, images: source.entries.length }
-      : { name: source.name, images: source.images.length },
+    ...about,
     started_at: startedAt.toISOString(),
     elapsed_s: elapsedS,
     throughput_rps: records.length / Math.max(elapsedS, 1e-3),
+    ...(stopped !== undefined && { stopped }),
     ...summariseRecords(records),
   };
   if (options.jsonFile) await writeText(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   if (options.htmlFile) await writeText(options.htmlFile, renderHtmlReport(report, records));
   return { report, records };
+}
+
+/** Consecutive unreachable challenges after which a run stops. */
+export const DEFAULT_MAX_UNREACHABLE = 10;
+
+/**
+ * What makes a finished run a failure for scripts: it stopped because the axon went away, or no
+ * challenge got an answer (every request refused, e.g. 403 without a permit or 401 for the wrong
+ * hotkey). The error names the refusals by status, code and message.
+ */
+export function evalProblem(report: EvalReport): RoadworkError | undefined {
+  const refusals = Object.values(report.refusals)
+    .sort((a, b) => b.n - a.n)
+    .slice(0, 3)
+    .map((r) => `${r.n}× ${r.status}${r.code ? ` ${r.code}` : ''}${r.reason ? ` (${r.reason})` : ''}`)
+    .join('; ');
+  if (report.stopped !== undefined) {
+    return new RoadworkError(
+      'ERR_EVAL_STOPPED',
+      `The eval stopped after ${report.n} challenges: ${report.stopped}. Restart the miner and run it again.`,
+    );
+  }
+  if (report.n > 0 && report.valid === 0) {
+    return new RoadworkError(
+      'ERR_EVAL_NO_ANSWERS',
+      `No challenge got an answer (${report.n} sent): ${refusals}. Check --axon-hotkey, that the validator key is in the miner's metagraph with a permit, and the miner's log.`,
+    );
+  }
+  return undefined;
+}
+
+/** Where a run's challenges come from, and what the report says of them. */
+function challengeStream(
+  source: EvalSource,
+  options: EvalRunOptions,
+): { stream: ChallengeStream; about: Pick<EvalMeta, 'protocol' | 'seed' | 'data'> } {
+  if (isChallengeSetSource(source)) {
+    const { header, dir, entries } = source;
+    return {
+      stream: source.stream(),
+      about: {
+        protocol: header.protocol ?? '2.0.4',
+        seed: header.seed,
+        data: { name: dir, images: entries.length },
+      },
+    };
+  }
+  const plan = evalPlan(source, options);
+  return {
+    stream: new ChallengeSequence(plan, createRng(options.seed)),
+    about: {
+      protocol: plan.protocol,
+      seed: options.seed,
+      data: { name: planName(plan), images: poolImages(plan) },
+    },
+  };
+}
+
+/** The plan of a run over images: the protocol asked for, with the default synthetic pool for 0.4. */
+export function evalPlan(
+  source: LabelledImageSource,
+  options: Pick<EvalRunOptions, 'protocol' | 'synthetic' | 'augment'>,
+): ChallengePlan {
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
+  return planChallenges(source, {
+    protocol,
+    synthetic: protocol === '0.4' ? (options.synthetic ?? defaultSyntheticPool()) : undefined,
+    augment: options.augment,
+  });
+}
+
+function poolImages(plan: ChallengePlan): number {
+  if (plan.protocol === '2.0.4') return plan.source.images.length;
+  const { real, api, synthetic } = plan.pools;
+  return real.images.length + api.images.length + synthetic.images.length;
 }
 
 /** The JSONL line of one result: the fixed fields first, then the image id and any stage data. */
@@ -110,11 +208,15 @@ export function toRecord(result: ChallengeResult): EvalRecord {
   return {
     i: result.i,
     label: challenge.label,
-    level: challenge.level,
+    ...(challenge.level !== undefined && { level: challenge.level }),
+    ...(challenge.origin !== undefined && { origin: challenge.origin }),
+    ...(challenge.size !== undefined && { width: challenge.size.width, height: challenge.size.height }),
     group: challenge.group,
     prediction: answer.prediction,
     status: answer.statusCode,
     latency_ms: Math.round(answer.latencyMs * 1000) / 1000,
+    ...(answer.code !== undefined && { code: answer.code }),
+    ...(answer.reason !== undefined && { reason: answer.reason.slice(0, 300) }),
     source: challenge.sourceId,
     ...(answer.stages ? { stages: answer.stages } : {}),
   };

@@ -1,18 +1,33 @@
-/** Scores a run's records as the subnet does, overall, per augmentation level and per image group. */
+/** Scores a run's records as the subnet does: overall, per level (2.0.4) or origin (0.4), per image group. */
 import type { StageResult } from '../predictor/types.js';
-import { ScoreBoard, roundHalfEven, windowMetrics, type AugmentLevel } from '../validator/index.js';
+import {
+  CHALLENGE_ORIGINS,
+  ScoreBoard,
+  roundHalfEven,
+  windowMetrics,
+  type AugmentLevel,
+  type ChallengeOrigin,
+} from '../validator/index.js';
 
 /** One line of the records file: one challenge and the answer it got. */
 export interface EvalRecord {
   readonly i: number;
   readonly label: 0 | 1;
-  readonly level: AugmentLevel;
+  /** 2.0.4 challenges: the augmentation level. */
+  readonly level?: AugmentLevel;
+  /** 0.4 challenges: the pool (real, synthetic, api) and the size the image was sent at. */
+  readonly origin?: ChallengeOrigin;
+  readonly width?: number;
+  readonly height?: number;
   readonly group: string;
   /** The stored answer; -1 when there was no valid answer. */
   readonly prediction: number;
   /** The dendrite status code (200 ok, 408 timeout, 503 unreachable, ...). */
   readonly status: number;
   readonly latency_ms: number;
+  /** Without an answer: the axon's (or dendrite's) error code and message. */
+  readonly code?: string;
+  readonly reason?: string;
   /** The image the challenge was made from. */
   readonly source?: string;
   /** Per-stage details when the predictor reports them. */
@@ -69,7 +84,10 @@ export interface StageSummary {
 
 /** The whole run: overall metrics plus breakdowns. */
 export interface EvalSummary extends MetricBlock {
+  /** By augmentation level, over 2.0.4 challenges (empty for 0.4). */
   readonly levels: Readonly<Record<string, MetricBlock>>;
+  /** By origin (real, synthetic, api), over 0.4 challenges (empty for 2.0.4). */
+  readonly origins: Readonly<Record<string, MetricBlock>>;
   readonly groups: Readonly<Record<string, MetricBlock>>;
   /** Ten equal-width bins of the valid predictions. */
   readonly calibration: readonly CalibrationBin[];
@@ -77,13 +95,42 @@ export interface EvalSummary extends MetricBlock {
   readonly ece: number | null;
   /** Present only when records carry stage data. */
   readonly stages?: Readonly<Record<string, StageSummary>>;
+  /** Challenges without an answer, by `status code`: how many, and the first message seen. */
+  readonly refusals: Readonly<Record<string, Refusal>>;
+}
+
+/** One kind of failed challenge. */
+export interface Refusal {
+  readonly status: number;
+  readonly code?: string;
+  readonly n: number;
+  readonly reason?: string;
+}
+
+function refusalsOf(records: readonly EvalRecord[]): Record<string, Refusal> {
+  const out: Record<string, Refusal> = {};
+  for (const r of records) {
+    if (r.status === 200) continue;
+    const key = `${r.status}${r.code ? ` ${r.code}` : ''}`;
+    const seen = out[key];
+    out[key] = seen
+      ? { ...seen, n: seen.n + 1 }
+      : { status: r.status, ...(r.code && { code: r.code }), n: 1, ...(r.reason && { reason: r.reason }) };
+  }
+  return out;
 }
 
 /** Scores `records` (taken in their order, which should be `i` order). */
 export function summariseRecords(records: readonly EvalRecord[]): EvalSummary {
   const levels: Record<string, MetricBlock> = {};
-  for (const level of [...new Set(records.map((r) => r.level))].sort((a, b) => a - b)) {
-    levels[String(level)] = metricBlock(records.filter((r) => r.level === level));
+  for (const level of [0, 1, 2, 3] as const) {
+    const slice = records.filter((r) => r.level === level);
+    if (slice.length > 0) levels[String(level)] = metricBlock(slice);
+  }
+  const origins: Record<string, MetricBlock> = {};
+  for (const origin of CHALLENGE_ORIGINS) {
+    const slice = records.filter((r) => r.origin === origin);
+    if (slice.length > 0) origins[origin] = metricBlock(slice);
   }
   const groups: Record<string, MetricBlock> = {};
   for (const group of [...new Set(records.map((r) => r.group))].sort()) {
@@ -98,7 +145,24 @@ export function summariseRecords(records: readonly EvalRecord[]): EvalSummary {
       )
     : null;
   const stages = stageSummary(records);
-  return { ...metricBlock(records), levels, groups, calibration, ece, ...(stages ? { stages } : {}) };
+  return {
+    ...metricBlock(records),
+    levels,
+    origins,
+    groups,
+    calibration,
+    ece,
+    ...(stages ? { stages } : {}),
+    refusals: refusalsOf(records),
+  };
+}
+
+/** The rows a report shows between the total and the groups: `level N` (2.0.4) and each origin (0.4). */
+export function sliceRows(summary: EvalSummary): [string, MetricBlock][] {
+  return [
+    ...Object.entries(summary.levels).map(([level, b]): [string, MetricBlock] => [`level ${level}`, b]),
+    ...Object.entries(summary.origins ?? {}),
+  ];
 }
 
 /** The metrics of one set of records. */

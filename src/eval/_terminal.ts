@@ -1,6 +1,12 @@
 /** Eval for people: a progress bar with a live score while it runs, and a table by level and group. */
 import { windowMetrics } from '../validator/index.js';
-import { latencySummary, type EvalRecord, type EvalSummary, type MetricBlock } from './_summary.js';
+import {
+  latencySummary,
+  sliceRows,
+  type EvalRecord,
+  type EvalSummary,
+  type MetricBlock,
+} from './_summary.js';
 
 /** A stream that may be a terminal. */
 export interface OutputStream {
@@ -82,10 +88,10 @@ export function liveLine(records: readonly EvalRecord[], elapsedMs: number, tota
   ].join('  ');
 }
 
-/** The final table: overall, each level, each group. */
+/** The final table: overall, each level or origin, each group. */
 export function summaryTable(summary: EvalSummary): string {
   const header = ['', 'n', 'MCC', 'acc', 'reward_ema', 'errors', 'p50 ms', 'p95 ms', 'p99 ms'];
-  const levels = Object.entries(summary.levels).map(([level, block]) => row(`level ${level}`, block));
+  const levels = sliceRows(summary).map(([name, block]) => row(name, block));
   const groups = Object.entries(summary.groups).map(([group, block]) => row(group, block));
   const rows: string[][] = [row('all', summary), ...levels, ...groups];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
@@ -102,8 +108,23 @@ export function summaryTable(summary: EvalSummary): string {
     ...levels.map(fmt),
     rule,
     ...groups.map(fmt),
+    ...refusalLines(summary),
     '',
   ].join('\n');
+}
+
+/** Below the table: each kind of refusal or failure, most frequent first, with the axon's message. */
+function refusalLines(summary: EvalSummary): string[] {
+  const kinds = Object.values(summary.refusals ?? {}).sort((a, b) => b.n - a.n);
+  if (kinds.length === 0) return [];
+  return [
+    '',
+    'Without an answer:',
+    ...kinds.map(
+      (r) =>
+        `  ${String(r.n).padStart(6)}× ${r.status}${r.code ? ` ${r.code}` : ''}${r.reason ? `  ${r.reason.slice(0, 160)}` : ''}`,
+    ),
+  ];
 }
 
 function row(name: string, b: MetricBlock): string[] {

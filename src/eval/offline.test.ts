@@ -137,7 +137,7 @@ test(
       const [fly, set] = [await records(join(dir, 'fly.jsonl')), await records(join(dir, 'set.jsonl'))];
       assert.equal(set.length, 16);
       assert.deepEqual(withoutTimings(set), withoutTimings(fly));
-      assert.ok(new Set(set.map((r) => r.level)).size > 1, 'more than one augmentation level');
+      assert.ok(new Set(set.map((r) => r.origin)).size > 1, 'more than one challenge source (0.4)');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metricBlock, summariseRecords, type EvalRecord } from './_summary.js';
+import { metricBlock, sliceRows, summariseRecords, type EvalRecord } from './_summary.js';
 
 function rec(i: number, label: 0 | 1, prediction: number, extra: Partial<EvalRecord> = {}): EvalRecord {
   return {
@@ -111,4 +111,22 @@ test('summariseRecords() of an empty run is all zeros and nulls, not NaN', () =>
   assert.equal(s.reward_mean, 0);
   assert.equal(s.latency_ms.p50, null);
   assert.equal(s.ece, null);
+});
+
+test('summariseRecords() breaks protocol 0.4 records down by origin, and sliceRows() lists levels then origins', () => {
+  const records = [
+    rec(0, 1, 0.9, { level: undefined, origin: 'real' }),
+    rec(1, 0, 0.8, { level: undefined, origin: 'api' }),
+    rec(2, 0, 0.1, { level: undefined, origin: 'api' }),
+    rec(3, 1, 0.7, { level: undefined, origin: 'synthetic' }),
+  ];
+  const s = summariseRecords(records);
+  assert.deepEqual(s.levels, {});
+  assert.deepEqual(Object.keys(s.origins), ['synthetic', 'real', 'api']);
+  assert.equal(s.origins.api?.n, 2);
+  assert.equal(s.origins.api?.accuracy, 0.5);
+  assert.deepEqual(
+    sliceRows(summariseRecords([...RECORDS, ...records])).map(([name]) => name),
+    ['level 0', 'level 1', 'level 2', 'level 3', 'synthetic', 'real', 'api'],
+  );
 });

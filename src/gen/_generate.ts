@@ -1,7 +1,12 @@
 // Writes a labelled folder of generated images: balanced labels, validator prompts, a manifest with the prompts.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRng, type LabelledImageSource } from '../validator/index.js';
+import {
+  DEFAULT_PROTOCOL,
+  createRng,
+  type LabelledImageSource,
+  type ValidatorProtocol,
+} from '../validator/index.js';
 import type { SdxlClient } from './_client.js';
 import { randomCaption, roadworkPrompt } from './_prompts.js';
 
@@ -14,6 +19,8 @@ export interface GenerateImagesOptions {
   readonly height?: number;
   /** With images, every other request is image-to-image from one of them (as validators mix both). */
   readonly images?: LabelledImageSource;
+  /** Whose prompt style: 0.4's one small element (default) or 2.0.4's conspicuous work zones. */
+  readonly protocol?: ValidatorProtocol;
   /** Requests started at once; the client's own cap still applies. Default 1. */
   readonly concurrency?: number;
   readonly onImage?: (done: number, total: number) => void;
@@ -39,7 +46,12 @@ export async function generateImages(
     for (let i = next++; i < options.n; i = next++) {
       const rng = createRng(`${seed}:${i}`);
       const label: 0 | 1 = i % 2 === 0 ? 1 : 0;
-      const { prompt, negativePrompt } = roadworkPrompt(randomCaption(rng), label, rng);
+      const { prompt, negativePrompt } = roadworkPrompt(
+        randomCaption(rng),
+        label,
+        rng,
+        options.protocol ?? DEFAULT_PROTOCOL,
+      );
       const request = {
         prompt,
         negativePrompt,

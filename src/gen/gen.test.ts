@@ -41,9 +41,10 @@ async function startA1111(options: { failFirst?: number; delayMs?: number } = {}
         res.writeHead(503).end('busy');
         return;
       }
+      // The fake server paints roadwork prompts orange (either style), clear-road prompts grey.
       const orange =
-        /cone|barrier|sign|worker|excavator|detour|asphalt/.test(String(body.prompt)) &&
-        !/no construction/.test(String(body.prompt));
+        /cone|barrier|sign|worker|excavator|detour|asphalt|construction vehicle/.test(String(body.prompt)) &&
+        !/no construction|normal road scene/.test(String(body.prompt));
       const png = await sharp({
         create: { width: 64, height: 64, channels: 3, background: orange ? '#ff8800' : '#607080' },
       })
@@ -138,14 +139,33 @@ test('generateImages() with a local AUTOMATIC1111-style server writes a balanced
   assert.match(readFileSync(join(dir, 'manifest.csv'), 'utf8'), /^file,label,group,prompt\n/);
 });
 
-test('roadworkPrompt() adds roadwork for label 1 and strips it for label 0', () => {
+test('roadworkPrompt() in 2.0.4 style adds roadwork for label 1 and strips it for label 0', () => {
   const rng = createRng('p');
   assert.match(
-    roadworkPrompt('a city street', 1, rng).prompt,
+    roadworkPrompt('a city street', 1, rng, '2.0.4').prompt,
     /^a city street, with .*(cone|sign|barrier|worker|excavator|detour|asphalt)/,
   );
-  const neg = roadworkPrompt('a city street with traffic cones and a parked car', 0, rng);
+  const neg = roadworkPrompt('a city street with traffic cones and a parked car', 0, rng, '2.0.4');
   assert.doesNotMatch(neg.prompt, /cones/);
   assert.match(neg.prompt, /a city street, a parked car, clear road with no construction/);
+  assert.match(neg.negativePrompt, /traffic cones/);
+});
+
+test('roadworkPrompt() in 0.4 style: one sentence under 40 words, exactly one small element, normal-road negatives', () => {
+  const rng = createRng('p04');
+  const elements =
+    /single orange traffic cone|one road worker|parked construction vehicle|temporary roadwork sign|small striped barrier/g;
+  const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+  for (let i = 0; i < 40; i++) {
+    const { prompt } = roadworkPrompt(i % 2 ? long : 'a suburban road lined with trees', 1, rng);
+    assert.ok(prompt.split(/\s+/).length < 40, `${prompt.split(/\s+/).length} words: ${prompt}`);
+    assert.equal(prompt.match(elements)?.length, 1, prompt);
+    assert.equal((prompt.match(/\./g) ?? []).length, 1, 'one sentence');
+  }
+  const neg = roadworkPrompt('a city street with traffic cones and a parked car', 0, rng);
+  assert.match(
+    neg.prompt,
+    /^A realistic dashcam photo of a city street, a parked car, a normal road scene\.$/,
+  );
   assert.match(neg.negativePrompt, /traffic cones/);
 });

@@ -67,10 +67,19 @@ export function decodeBase64Image(b64: string, options: DecodeOptions = {}): Pro
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
   const header = checkedHeader(bytes, options);
   const endTurn = await options.turn?.(header);
+  const running = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    running.add(work);
+    const done = () => void running.delete(work);
+    work.then(done, done);
+  };
   try {
-    return await decodeChecked(bytes, header, options);
+    return await decodeChecked(bytes, header, options, track);
   } finally {
-    endTurn?.();
+    // A decode that lost to the timer keeps its thread until libvips' own timeout stops it: the
+    // turn is held until then, so a timed-out image cannot let more decodes start than there are turns.
+    if (running.size === 0) endTurn?.();
+    else if (endTurn) void Promise.allSettled([...running]).then(endTurn);
   }
 }
 
@@ -99,6 +108,7 @@ async function decodeChecked(
   bytes: Uint8Array,
   header: ImageHeader,
   options: DecodeOptions,
+  track: (work: Promise<unknown>) => void,
 ): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -106,12 +116,12 @@ async function decodeChecked(
   const exact = policy === undefined || (header.width === policy.size && header.height === policy.size);
   if (header.format === 'jpeg' && exact && isPlainJpeg(bytes)) {
     // Any failure of the fast path falls through to sharp, whose error messages are the reference.
-    const data = await withTimeout(decodePlainJpeg(bytes, header.width, header.height), timeoutMs).catch(
-      (err: unknown) => {
-        if (isRoadworkError(err, 'ERR_IMAGE_DECODE_TIMEOUT')) throw err;
-        return undefined;
-      },
-    );
+    const fast = decodePlainJpeg(bytes, header.width, header.height);
+    track(fast);
+    const data = await withTimeout(fast, timeoutMs).catch((err: unknown) => {
+      if (isRoadworkError(err, 'ERR_IMAGE_DECODE_TIMEOUT')) throw err;
+      return undefined;
+    });
     if (data !== undefined) return { data, width: header.width, height: header.height };
   }
   let pipeline = sharp(bytes, {
@@ -124,7 +134,9 @@ async function decodeChecked(
     .timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
   if (policy !== undefined) pipeline = pipeline.resize(policy.size, policy.size, resizeOptions(policy));
   pipeline = pipeline.removeAlpha().toColourspace('srgb').raw();
-  const { data, info } = await withTimeout(pipeline.toBuffer({ resolveWithObject: true }), timeoutMs);
+  const work = pipeline.toBuffer({ resolveWithObject: true });
+  track(work);
+  const { data, info } = await withTimeout(work, timeoutMs);
   if (info.channels !== 3) {
     throw new RoadworkError(
       'ERR_IMAGE_FORMAT',

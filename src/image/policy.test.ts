@@ -86,3 +86,28 @@ test('decodeImage() waits for a turn only once the header passed its checks, and
   await assert.rejects(decodeImage(corrupt, { turn }));
   assert.deepEqual(turns, ['400×200', 'end']);
 });
+
+test('a decode that times out keeps its turn until the decoder has really stopped', async () => {
+  const big = await sharp({
+    create: {
+      width: 4000,
+      height: 3000,
+      channels: 3,
+      background: '#000',
+      noise: { type: 'gaussian', mean: 128, sigma: 60 },
+    },
+  })
+    .jpeg({ quality: 95 })
+    .toBuffer();
+  let ended = 0;
+  const turn = async () => () => void (ended = performance.now());
+  const started = performance.now();
+  // Without a policy the whole 12 MP image is decoded: far longer than the 1 ms budget.
+  await assert.rejects(decodeImage(big, { timeoutMs: 1, turn }), { code: 'ERR_IMAGE_DECODE_TIMEOUT' });
+  const rejected = performance.now();
+  assert.equal(ended, 0, 'the turn is still held when the caller hears of the timeout');
+  const deadline = Date.now() + 5000;
+  while (ended === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(ended > rejected, 'and ends once libvips stopped (its own 1 s timeout at most)');
+  assert.ok(ended - started < 5000, `held ${(ended - started).toFixed(0)} ms`);
+});

@@ -1,7 +1,7 @@
 /** The local validator loop: challenges → signed requests → the subnet's scoring, bounded and stoppable. */
 import { dendriteLane } from '../eval/index.js';
 import type { AxonTarget, Dendrite } from '../protocol/index.js';
-import type { Challenge, LabelledImageSource, Rng, ScoreUpdate } from '../validator/index.js';
+import type { Challenge, ChallengePlan, Rng, ScoreUpdate } from '../validator/index.js';
 import { ChallengeSequence, ScoreBoard, runChallenges } from '../validator/index.js';
 
 /** One scored answer. */
@@ -20,7 +20,8 @@ export interface LocalLoopOptions {
   readonly target: AxonTarget;
   /** One dendrite per lane: a dendrite's nonces must reach the axon in order, so lanes never share one. */
   readonly dendrites: readonly Dendrite[];
-  readonly source: LabelledImageSource;
+  /** What challenges are drawn from, under which generation's rules. */
+  readonly plan: ChallengePlan;
   readonly rng: Rng;
   /** Stop after this many challenges; default: until aborted. */
   readonly count?: number;
@@ -39,7 +40,7 @@ export interface LocalLoopOptions {
 export async function runLocalValidator(options: LocalLoopOptions): Promise<ScoreBoard> {
   const board = new ScoreBoard();
   const lanes = options.dendrites.map((d) => dendriteLane(d, options.target, { timeoutS: options.timeoutS }));
-  await runChallenges(new ChallengeSequence(options.source, options.rng), lanes, {
+  await runChallenges(new ChallengeSequence(options.plan, options.rng), lanes, {
     count: options.count,
     intervalMs: options.intervalMs,
     signal: options.signal,

@@ -6,7 +6,7 @@ const KEEP = 10_000;
 /** Accumulates answers and renders them. */
 export class ScoreReport {
   readonly #latencies: number[] = [];
-  readonly #levels = new Map<number, { n: number; correct: number; invalid: number }>();
+  readonly #slices = new Map<string, { n: number; correct: number; invalid: number }>();
   #last: LocalAnswer | undefined;
   #count = 0;
   #errors = 0;
@@ -17,13 +17,15 @@ export class ScoreReport {
     this.#last = answer;
     if (this.#latencies.length === KEEP) this.#latencies.shift();
     this.#latencies.push(answer.latencyMs);
-    const level = this.#levels.get(answer.challenge.level) ?? { n: 0, correct: 0, invalid: 0 };
+    const { level: augmentLevel, origin } = answer.challenge;
+    const key = origin ?? `level ${augmentLevel ?? '?'}`;
+    const level = this.#slices.get(key) ?? { n: 0, correct: 0, invalid: 0 };
     level.n++;
     if (answer.prediction === -1) {
       level.invalid++;
       this.#errors++;
     } else if ((answer.prediction > 0.5 ? 1 : 0) === answer.challenge.label) level.correct++;
-    this.#levels.set(answer.challenge.level, level);
+    this.#slices.set(key, level);
   }
 
   get count(): number {
@@ -48,20 +50,20 @@ export class ScoreReport {
     ].join('  ');
   }
 
-  /** The final summary, with accuracy per augmentation level. */
+  /** The final summary, with accuracy per augmentation level (2.0.4) or challenge source (0.4). */
   summary(): string {
-    const rows = [...this.#levels.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([level, r]) => {
+    const rows = [...this.#slices.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([slice, r]) => {
         const valid = r.n - r.invalid;
-        return `  level ${level}   ${String(r.n).padStart(6)}   ${valid ? fmt(r.correct / valid) : '  —  '}   ${r.invalid}`;
+        return `  ${slice.padEnd(9)} ${String(r.n).padStart(6)}   ${valid ? fmt(r.correct / valid) : '  —  '}   ${r.invalid}`;
       });
     return [
       '',
       'Final:',
       `  ${this.line()}`,
       '',
-      '  level     count   accuracy   no answer',
+      '  slice      count   accuracy   no answer',
       ...rows,
       '',
     ].join('\n');

@@ -28,6 +28,8 @@ export interface DendriteResult {
   readonly elapsedMs: number;
   /** The answered synapse fields (200 only). */
   readonly fields?: Record<string, unknown>;
+  /** The axon's error code for a refusal, when its body names one. */
+  readonly axonCode?: string;
   /** Set when the call failed on the dendrite side. */
   readonly code?: 'ERR_DENDRITE_TIMEOUT' | 'ERR_DENDRITE_TRANSPORT' | 'ERR_DENDRITE_RESPONSE';
   /** The nonce this call was signed with. */

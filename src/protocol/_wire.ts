@@ -164,6 +164,8 @@ export interface WireAnswer {
   readonly processTime?: number;
   /** The synapse fields as the axon returned them (defaults where it omitted one); only on 200. */
   readonly fields?: Record<string, unknown>;
+  /** A refusal's error code, when the axon's body names one (`{"code":"ERR_…"}`, as this miner's does). */
+  readonly axonCode?: string;
 }
 
 function headerNumber(value: string | string[] | undefined): number | undefined {
@@ -224,5 +226,8 @@ export function readWireAnswer(
     statusMessage: typeof message === 'string' ? message : undefined,
     processTime,
     fields,
+    ...(httpStatus !== 200 && typeof obj.code === 'string' && /^ERR_[A-Z0-9_]{1,60}$/.test(obj.code)
+      ? { axonCode: obj.code }
+      : {}),
   };
 }

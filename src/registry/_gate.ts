@@ -4,6 +4,7 @@ import { createCascadePredictor, loadCascadeConfig } from '../cascade/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { evaluateOffline, isChallengeSetSource, type EvalSource } from '../eval/index.js';
 import type { RuntimeContext } from '../runtimes/types.js';
+import type { LabelledImageSource, ValidatorProtocol } from '../validator/index.js';
 import { verifyBundle } from './_bundle.js';
 import {
   getVersion,
@@ -31,6 +32,10 @@ export interface ChallengeEvaluatorOptions {
   readonly seed: string;
   /** Challenges drawn from images; a challenge set is replayed whole. */
   readonly count: number;
+  /** The validator generation the drawn challenges imitate (default 0.4); a set has its own. */
+  readonly protocol?: ValidatorProtocol;
+  /** 0.4's synthetic third; default procedural scenes. */
+  readonly synthetic?: LabelledImageSource;
   readonly runtime: RuntimeContext;
   readonly logger: Logger;
 }
@@ -48,6 +53,8 @@ export function challengeEvaluator(options: ChallengeEvaluatorOptions): BundleEv
       count,
       model: manifest.id,
       predictor,
+      ...(options.protocol && { protocol: options.protocol }),
+      ...(options.synthetic && { synthetic: options.synthetic }),
     });
     return { mcc: report.mcc, accuracy: report.accuracy, n: report.n };
   };

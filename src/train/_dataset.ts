@@ -3,7 +3,7 @@ import { RoadworkError } from '../errors/index.js';
 import { concatVectors } from '../runtimes/index.js';
 import type { LabelledImageSource } from '../validator/index.js';
 import type { EmbeddingCache } from './_cache.js';
-import { viewKey, type ViewSpec } from './_views.js';
+import { viewKey, type ViewLevel, type ViewSpec } from './_views.js';
 
 /** One view of one image, with the embedding of its horizontal flip when TTA views were cached. */
 export interface ViewRow {
@@ -11,7 +11,7 @@ export interface ViewRow {
   readonly image: number;
   readonly group: string;
   readonly label: 0 | 1;
-  readonly level: number;
+  readonly level: ViewLevel;
   readonly x: Float32Array;
   readonly xh?: Float32Array;
 }

@@ -235,7 +235,7 @@ export function evaluate(p: Float64Array, rows: readonly ViewRow[], seed: string
   };
   const levels: Record<string, SliceReport> = {};
   for (const l of [...new Set(rows.map((r) => r.level))].sort())
-    levels[`level ${l}`] = slice((r) => r.level === l);
+    levels[l === 'source' ? 'source size (0.4)' : `level ${l}`] = slice((r) => r.level === l);
   const families: Record<string, SliceReport> = {};
   for (const f of [...new Set(rows.map((r) => groupFamily(r.group)))].sort()) {
     families[f] = slice((r) => groupFamily(r.group) === f);

@@ -1,13 +1,38 @@
-// Validator-style views of a training image (src/validator augmentations, seeded) and their cache keys.
+// Validator-style views of a training image (either generation, seeded) and their cache keys.
 import type { RgbImage } from '../predictor/types.js';
 import { DEFAULT_IMAGE_POLICY, decodeImage, type ImagePolicy } from '../image/index.js';
-import { augmentImage, createRng, flipHorizontal, type AugmentLevel } from '../validator/index.js';
+import {
+  augmentImage,
+  createRng,
+  decodeRgb,
+  encodeJpeg,
+  flipHorizontal,
+  type AugmentLevel,
+  type ValidatorProtocol,
+} from '../validator/index.js';
 
-/** One view of an image: an augmentation level, its index at that level, and whether it is the hflip twin. */
+/** A 2.0.4 augmentation level, or `source`: protocol 0.4's image as it is, JPEG q75 at its own size. */
+export type ViewLevel = AugmentLevel | 'source';
+
+/** One view of an image: its level, its index at that level, and whether it is the hflip twin. */
 export interface ViewSpec {
-  readonly level: AugmentLevel;
+  readonly level: ViewLevel;
   readonly k: number;
   readonly hflip: boolean;
+}
+
+/**
+ * The views that are scored: under 0.4 the one source-size view (nothing random to draw more of);
+ * under 2.0.4 `perLevel[l]` augmented views at each level. Each with its hflip twin when `tta`.
+ */
+export function planScoredViews(
+  protocol: ValidatorProtocol,
+  perLevel: readonly number[],
+  tta: boolean,
+): ViewSpec[] {
+  if (protocol === '2.0.4') return planViews(perLevel, tta);
+  const view: ViewSpec = { level: 'source', k: 0, hflip: false };
+  return tta ? [view, { ...view, hflip: true }] : [view];
 }
 
 /** Views per level (index = level, e.g. `[1, 2, 2, 2]`), each with its horizontal-flip twin when `tta`. */
@@ -32,7 +57,7 @@ export function planExtraViews(
   extra: readonly number[],
   tta: boolean,
 ): ViewSpec[] {
-  return planViews(extra, tta).map((v) => ({ ...v, k: v.k + (perLevel[v.level] ?? 0) }));
+  return planViews(extra, tta).map((v) => ({ ...v, k: v.k + (perLevel[v.level as AugmentLevel] ?? 0) }));
 }
 
 /** The cache key of a view: the image id, the seed and the view. */
@@ -43,8 +68,9 @@ export function viewKey(imageId: string, seed: string, view: ViewSpec): string {
 /**
  * Renders a view exactly as the miner would receive it: the validators' augmentation at that level
  * (its own seeded random stream, so views are independent of each other and of the order they are
- * built in), JPEG quality 75, decoded again by the axon's own decode under the model's `policy`
- * (so training sees the pixels serving sees); the TTA twin is that decoded image flipped.
+ * built in) or, for `source`, the image at its own size, JPEG quality 75, decoded again by the
+ * axon's own decode under the model's `policy` (so training sees the pixels serving sees); the TTA
+ * twin is that decoded image flipped.
  */
 export async function renderView(
   bytes: Buffer,
@@ -53,8 +79,14 @@ export async function renderView(
   view: ViewSpec,
   policy: ImagePolicy = DEFAULT_IMAGE_POLICY,
 ): Promise<RgbImage> {
-  const rng = createRng(`${seed}|${imageId}|${view.level}|${view.k}`);
-  const aug = await augmentImage(bytes, rng, { level: view.level });
-  const rgb = await decodeImage(aug.jpeg, { policy });
+  const jpeg =
+    view.level === 'source'
+      ? await encodeJpeg(await decodeRgb(bytes))
+      : (
+          await augmentImage(bytes, createRng(`${seed}|${imageId}|${view.level}|${view.k}`), {
+            level: view.level,
+          })
+        ).jpeg;
+  const rgb = await decodeImage(jpeg, { policy });
   return view.hflip ? flipHorizontal(rgb) : rgb;
 }

@@ -127,7 +127,7 @@ test('calibrateHead() with risk control fits on some groups, bounds the exits on
     const label = rng.next() < 0.5 ? 1 : 0;
     const x = (label ? 1 : -1) * 1.5 + rng.normal();
     // Two views per image, near copies; 60 groups.
-    for (const level of [0, 1])
+    for (const level of [0, 1] as const)
       rows.push({ image, group: `g${image % 60}`, label, level, x: Float32Array.of(x + 0.1 * rng.normal()) });
   }
   const head: Head = {

@@ -13,7 +13,7 @@ import {
   type ModelRef,
   type RuntimeContext,
 } from '../runtimes/index.js';
-import { openImageFolder } from '../validator/index.js';
+import { DEFAULT_PROTOCOL, openImageFolder, type ValidatorProtocol } from '../validator/index.js';
 import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { openEmbeddingCache } from './_cache.js';
 import { assembleRows, concatRows, type ViewRow } from './_dataset.js';
@@ -33,10 +33,18 @@ import {
 import type { ProgressStream } from './_progress.js';
 import { reportTable, sweepTable, table } from './_report.js';
 import { syntheticSource } from './_synthetic.js';
-import { planExtraViews, planViews } from './_views.js';
+import { planExtraViews, planScoredViews } from './_views.js';
 
 export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
-export { planExtraViews, planViews, renderView, viewKey, type ViewSpec } from './_views.js';
+export {
+  planExtraViews,
+  planScoredViews,
+  planViews,
+  renderView,
+  viewKey,
+  type ViewLevel,
+  type ViewSpec,
+} from './_views.js';
 export { groupFolds, groupHoldout } from './_split.js';
 export {
   fitLogistic,
@@ -98,7 +106,12 @@ export interface EmbeddingOptions {
   readonly runtime: RuntimeContext;
   /** Embedding cache root. */
   readonly cacheDir: string;
-  /** Views per augmentation level 0..3. */
+  /**
+   * The validator generation the scored views imitate; default `DEFAULT_PROTOCOL` (0.4: one view,
+   * the image at its own size; 2.0.4: `perLevel` augmented views per level).
+   */
+  readonly protocol?: ValidatorProtocol;
+  /** Scored views per augmentation level 0..3 (2.0.4). */
   readonly perLevel: readonly number[];
   /** Also embed each view's horizontal flip (TTA). */
   readonly tta: boolean;
@@ -136,7 +149,7 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   const source = await openImageFolder(options.data);
   const count = options.synthetic ?? 0;
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
-  const views = planViews(options.perLevel, options.tta);
+  const views = planScoredViews(options.protocol ?? DEFAULT_PROTOCOL, options.perLevel, options.tta);
   const extraViews = planExtraViews(options.perLevel, options.trainViews ?? [], options.tta);
   const parts: EmbeddedRows[] = [];
   for (const ref of options.embedders) {

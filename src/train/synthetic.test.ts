@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { poolEmbedderModel } from '../../test/fixtures/onnx-models.js';
 import { isRoadworkError } from '../errors/index.js';
 import { encodeScene, generateScene } from '../synth/index.js';
-import { createRng } from '../validator/index.js';
+import { createRng, type AugmentLevel } from '../validator/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { crossValidate, type TrainConfig } from './_pipeline.js';
@@ -34,7 +34,7 @@ function realRows(n: number): ViewRow[] {
     const label: 0 | 1 = image % 2 === 0 ? 1 : 0;
     const x = () => Float32Array.of(rng.normal(label ? 1 : -1, 1.5), rng.normal(), rng.normal());
     const group = `${image % 3 === 0 ? 'kitti' : 'mi3-'}${image % 12}`;
-    return { image, group, label, level: image % 4, x: x(), xh: x() };
+    return { image, group, label, level: (image % 4) as AugmentLevel, x: x(), xh: x() };
   });
 }
 
@@ -117,7 +117,7 @@ function groupMarkedRows(): { rows: ViewRow[]; extra: ViewRow[] } {
   };
   for (let image = 0; image < 120; image++) {
     const g = image % 6;
-    const base = { image, group: `mi3-g${g}`, level: image % 4 };
+    const base = { image, group: `mi3-g${g}`, level: (image % 4) as AugmentLevel };
     rows.push({ ...base, label: image % 12 < 6 ? 1 : 0, x: x(g), xh: x(g) });
     for (let k = 0; k < 3; k++) extra.push({ ...base, label: g % 2 === 0 ? 1 : 0, x: x(g), xh: x(g) });
   }
@@ -188,6 +188,7 @@ test(
           logger: pino({ level: 'silent' }),
         },
         cacheDir: join(root, 'cache'),
+        protocol: '2.0.4',
         perLevel: [1, 0, 1, 0],
         tta: true,
         seed: 's',

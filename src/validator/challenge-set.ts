@@ -2,11 +2,12 @@
 import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
-import type { AugmentLevel, AugmentOptions, AugmentParams } from './augment.js';
-import type { Challenge } from './challenge.js';
+import type { AugmentLevel, AugmentParams } from './augment.js';
+import { planName, type Challenge, type ChallengePlan } from './challenge.js';
+import type { ValidatorProtocol } from './_protocol.js';
 import { ChallengeSequence, type ChallengeStream } from './run.js';
-import type { LabelledImageSource } from './sources.js';
 import { createRng } from './_rng.js';
+import type { ChallengeOrigin } from './_source-size.js';
 
 /** The manifest's file name; a folder holding it is a challenge set. */
 export const CHALLENGE_MANIFEST = 'challenges.jsonl';
@@ -20,6 +21,8 @@ export interface ChallengeSetHeader {
   readonly seed: string;
   readonly data: string;
   readonly count: number;
+  /** The generation the set imitates; sets written before it was recorded are '2.0.4'. */
+  readonly protocol?: ValidatorProtocol;
 }
 
 /** One manifest line after the header: a challenge without its image, and the image's file. */
@@ -27,10 +30,14 @@ export interface ChallengeSetEntry {
   readonly i: number;
   readonly file: string;
   readonly label: 0 | 1;
-  readonly level: AugmentLevel;
   readonly group: string;
   readonly source: string;
-  readonly params: AugmentParams;
+  /** 2.0.4 sets: the augmentation. */
+  readonly level?: AugmentLevel;
+  readonly params?: AugmentParams;
+  /** 0.4 sets: the pool and the size sent. */
+  readonly origin?: ChallengeOrigin;
+  readonly size?: { readonly width: number; readonly height: number };
 }
 
 /** An opened challenge set. */
@@ -46,7 +53,6 @@ export interface ChallengeSet {
 export interface WriteChallengeSetOptions {
   readonly count: number;
   readonly seed: string;
-  readonly augment?: AugmentOptions;
 }
 
 function invalid(message: string, cause?: unknown): RoadworkError {
@@ -54,12 +60,12 @@ function invalid(message: string, cause?: unknown): RoadworkError {
 }
 
 /**
- * Draws `count` challenges from `source` exactly as `roadwork eval` does with the same seed, and
+ * Draws `count` challenges of `plan` exactly as `roadwork eval` does with the same seed, and
  * writes them to `dir` (which must be empty or absent): `000000.jpg`… and `challenges.jsonl`.
  * The manifest is written last, so a folder with one is complete.
  */
 export async function writeChallengeSet(
-  source: LabelledImageSource,
+  plan: ChallengePlan,
   dir: string,
   options: WriteChallengeSetOptions,
 ): Promise<ChallengeSet> {
@@ -71,13 +77,14 @@ export async function writeChallengeSet(
       `The challenge set folder is not empty: ${dir}. Give a new or empty --out folder.`,
     );
   }
-  const sequence = new ChallengeSequence(source, createRng(options.seed), options.augment);
+  const sequence = new ChallengeSequence(plan, createRng(options.seed));
   const header: ChallengeSetHeader = {
     format: FORMAT,
     version: 1,
     seed: options.seed,
-    data: source.name,
+    data: planName(plan),
     count: options.count,
+    protocol: plan.protocol,
   };
   const entries: ChallengeSetEntry[] = [];
   for (let n = 0; n < options.count; n++) {
@@ -85,15 +92,8 @@ export async function writeChallengeSet(
     const c = await challenge;
     const file = `${String(i).padStart(6, '0')}.jpg`;
     await writeFile(join(dir, file), Buffer.from(c.imageB64, 'base64'));
-    entries.push({
-      i,
-      file,
-      label: c.label,
-      level: c.level,
-      group: c.group,
-      source: c.sourceId,
-      params: c.params,
-    });
+    const { imageB64: _image, label, group, sourceId: source, protocol: _p, ...details } = c;
+    entries.push({ i, file, label, group, source, ...details });
   }
   const lines = [header, ...entries].map((line) => `${JSON.stringify(line)}\n`).join('');
   await writeFile(join(dir, `${CHALLENGE_MANIFEST}.partial`), lines);
@@ -149,11 +149,15 @@ function fromParts(
     dir,
     header,
     entries: Object.freeze([...entries]),
-    stream: () => fixedStream(dir, entries),
+    stream: () => fixedStream(dir, header.protocol ?? '2.0.4', entries),
   });
 }
 
-function fixedStream(dir: string, entries: readonly ChallengeSetEntry[]): ChallengeStream {
+function fixedStream(
+  dir: string,
+  protocol: ValidatorProtocol,
+  entries: readonly ChallengeSetEntry[],
+): ChallengeStream {
   let drawn = 0;
   return {
     get drawn() {
@@ -165,24 +169,18 @@ function fixedStream(dir: string, entries: readonly ChallengeSetEntry[]): Challe
       const entry = entries[i];
       if (entry === undefined)
         throw invalid(`The challenge set has no challenge ${i}: ${dir}. Ask for at most ${entries.length}.`);
-      return { i, challenge: load(dir, entry) };
+      return { i, challenge: load(dir, protocol, entry) };
     },
   };
 }
 
-async function load(dir: string, e: ChallengeSetEntry): Promise<Challenge> {
+async function load(dir: string, protocol: ValidatorProtocol, e: ChallengeSetEntry): Promise<Challenge> {
   let jpeg: Buffer;
   try {
     jpeg = await readFile(join(dir, e.file));
   } catch (err) {
     throw invalid(`A challenge image is missing: ${join(dir, e.file)}. Write the set again.`, err);
   }
-  return {
-    imageB64: jpeg.toString('base64'),
-    label: e.label,
-    level: e.level,
-    group: e.group,
-    sourceId: e.source,
-    params: e.params,
-  };
+  const { i: _i, file: _file, source: sourceId, ...rest } = e;
+  return { imageB64: jpeg.toString('base64'), protocol, sourceId, ...rest };
 }

@@ -1,23 +1,91 @@
-/** Builds one challenge the way a validator's `forward` does: a label, an image of it, an augmentation. */
+/** Builds one challenge the way a validator's `forward` does, in either generation (PROTOCOL §5, §9). */
 import { RoadworkError } from '../errors/index.js';
 import { augmentImage, type AugmentLevel, type AugmentOptions, type AugmentParams } from './augment.js';
-import type { LabelledImageSource } from './sources.js';
+import { DEFAULT_PROTOCOL, type ValidatorProtocol } from './_protocol.js';
 import type { Rng } from './_rng.js';
+import { challengePools, drawSourceSize, type ChallengeOrigin, type ChallengePools } from './_source-size.js';
+import type { LabelledImageSource } from './sources.js';
 
 /** A ready-to-send challenge and its ground truth. */
 export interface Challenge {
-  /** Standard base64 of a 224×224 JPEG: the synapse's `image`. */
+  /** Standard base64 of the JPEG: the synapse's `image`. */
   readonly imageB64: string;
   readonly label: 0 | 1;
-  readonly level: AugmentLevel;
   readonly group: string;
   readonly sourceId: string;
-  readonly params: AugmentParams;
+  readonly protocol: ValidatorProtocol;
+  /** 2.0.4: the augmentation level drawn (the image is 224×224). */
+  readonly level?: AugmentLevel;
+  /** 2.0.4: everything the augmentation drew. */
+  readonly params?: AugmentParams;
+  /** 0.4: which pool the image came from. */
+  readonly origin?: ChallengeOrigin;
+  /** 0.4: the size the image was sent at (its own). */
+  readonly size?: { readonly width: number; readonly height: number };
+}
+
+/** What a run draws challenges from, and how: one generation's rules over its images. */
+export type ChallengePlan =
+  | {
+      readonly protocol: '2.0.4';
+      readonly source: LabelledImageSource;
+      readonly augment?: AugmentOptions;
+    }
+  | {
+      readonly protocol: '0.4';
+      readonly pools: ChallengePools;
+      /** JPEG quality; default 75, PIL's. */
+      readonly quality?: number;
+    };
+
+/** Options of `planChallenges`. */
+export interface PlanOptions {
+  /** Default `DEFAULT_PROTOCOL` (0.4, what upstream validators run). */
+  readonly protocol?: ValidatorProtocol;
+  /** 0.4's synthetic pool (procedural scenes or SDXL output); required for 0.4. */
+  readonly synthetic?: LabelledImageSource;
+  /** 2.0.4's augmentation options. */
+  readonly augment?: AugmentOptions;
+}
+
+/** A plan over `source`: as it is for 2.0.4; split into real and held-out api-like pools for 0.4. */
+export function planChallenges(source: LabelledImageSource, options: PlanOptions = {}): ChallengePlan {
+  if ((options.protocol ?? DEFAULT_PROTOCOL) === '2.0.4') {
+    return { protocol: '2.0.4', source, ...(options.augment && { augment: options.augment }) };
+  }
+  if (options.synthetic === undefined) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      'Protocol 0.4 challenges need a synthetic image pool. Give one (procedural scenes or generated images).',
+    );
+  }
+  return { protocol: '0.4', pools: challengePools(source, options.synthetic) };
+}
+
+/** The plan's name in reports: its images, and the pools for 0.4. */
+export function planName(plan: ChallengePlan): string {
+  if (plan.protocol === '2.0.4') return plan.source.name;
+  return `${plan.pools.real.name} + ${plan.pools.synthetic.name}`;
+}
+
+/** Draws the next challenge of `plan`; every random choice comes from `rng`. */
+export async function drawChallenge(plan: ChallengePlan, rng: Rng): Promise<Challenge> {
+  if (plan.protocol === '2.0.4') return createChallenge(plan.source, rng, plan.augment);
+  const draw = await drawSourceSize(plan.pools, rng, { quality: plan.quality });
+  return {
+    imageB64: draw.jpeg.toString('base64'),
+    label: draw.label,
+    group: draw.image.group,
+    sourceId: draw.image.id,
+    protocol: '0.4',
+    origin: draw.origin,
+    size: draw.size,
+  };
 }
 
 /**
- * Draws label 0 or 1 with equal probability, then a uniformly random image of that label, then an
- * augmentation level (p = 0.25 each unless `options.level` is given).
+ * A 2.0.4 challenge: draws label 0 or 1 with equal probability, then a uniformly random image of
+ * that label, then an augmentation level (p = 0.25 each unless `options.level` is given).
  */
 export async function createChallenge(
   source: LabelledImageSource,
@@ -34,5 +102,13 @@ export async function createChallenge(
   }
   const image = rng.choice(candidates);
   const { imageB64, params } = await augmentImage(await image.load(), rng, options);
-  return { imageB64, label, level: params.level, group: image.group, sourceId: image.id, params };
+  return {
+    imageB64,
+    label,
+    group: image.group,
+    sourceId: image.id,
+    protocol: '2.0.4',
+    level: params.level,
+    params,
+  };
 }

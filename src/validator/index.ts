@@ -22,7 +22,22 @@ export {
 } from './_distortions.js';
 export { flipHorizontal, flipVertical, rotate, type Box, type RotateInterpolation } from './_pixels.js';
 export { JPEG_OPTIONS, decodeRgb, encodeJpeg } from './_codec.js';
-export { createChallenge, type Challenge } from './challenge.js';
+export {
+  createChallenge,
+  drawChallenge,
+  planChallenges,
+  planName,
+  type Challenge,
+  type ChallengePlan,
+  type PlanOptions,
+} from './challenge.js';
+export { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol, type ValidatorProtocol } from './_protocol.js';
+export {
+  CHALLENGE_ORIGINS,
+  challengePools,
+  type ChallengeOrigin,
+  type ChallengePools,
+} from './_source-size.js';
 export { openImageFolder, type LabelledImage, type LabelledImageSource } from './sources.js';
 export {
   findParquetFiles,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { synthSource } from '../synth/index.js';
 import { createRng } from './_rng.js';
+import { planChallenges } from './challenge.js';
 import { ChallengeSequence, runChallenges, type ChallengeResult, type Lane } from './run.js';
 
 const SOURCE = synthSource(8, { width: 160, height: 120 });
@@ -17,7 +18,7 @@ function jitterLane(lane: number): Lane {
 async function collect(lanes: number, options: { count?: number; durationMs?: number; ratePerS?: number }) {
   const results: ChallengeResult[] = [];
   const answered = await runChallenges(
-    new ChallengeSequence(SOURCE, createRng('run-test')),
+    new ChallengeSequence(planChallenges(SOURCE, { protocol: '2.0.4' }), createRng('run-test')),
     Array.from({ length: lanes }, (_, k) => jitterLane(k)),
     { ...options, onResult: (r) => results.push(r) },
   );
@@ -54,7 +55,11 @@ test('runChallenges() stops issuing after the duration, and a lane failure rejec
     throw new Error('lane broke');
   };
   await assert.rejects(
-    runChallenges(new ChallengeSequence(SOURCE, createRng('x')), [failing], { count: 3 }),
+    runChallenges(
+      new ChallengeSequence(planChallenges(SOURCE, { protocol: '2.0.4' }), createRng('x')),
+      [failing],
+      { count: 3 },
+    ),
     /lane broke/,
   );
 });

@@ -1,8 +1,6 @@
 /** The validator's request loop without transport: challenges drawn in sequence, answered by lanes, delivered in order. */
 import type { StageResult } from '../predictor/types.js';
-import type { AugmentOptions } from './augment.js';
-import { createChallenge, type Challenge } from './challenge.js';
-import type { LabelledImageSource } from './sources.js';
+import { drawChallenge, type Challenge, type ChallengePlan } from './challenge.js';
 import type { Rng } from './_rng.js';
 
 /** What a lane made of one challenge. */
@@ -12,6 +10,11 @@ export interface LaneAnswer {
   /** The dendrite's status code: 200 ok, 408 timeout, 503 unreachable, the axon's code otherwise. */
   readonly statusCode: number;
   readonly latencyMs: number;
+  /** Why there was no answer: the axon's error code (or the dendrite's), and its message. */
+  readonly code?: string;
+  readonly reason?: string;
+  /** True when the axon could not be reached at all (connection refused): the miner is down. */
+  readonly unreachable?: boolean;
   /** Per-stage details, when the answerer can see them (offline, a cascade). */
   readonly stages?: readonly StageResult[];
 }
@@ -41,16 +44,14 @@ export interface ChallengeStream {
  * complete, so challenge i is the same whatever the timing of the lanes that consume them.
  */
 export class ChallengeSequence implements ChallengeStream {
-  readonly #source: LabelledImageSource;
+  readonly #plan: ChallengePlan;
   readonly #rng: Rng;
-  readonly #augment: AugmentOptions;
   #tail: Promise<unknown> = Promise.resolve();
   #drawn = 0;
 
-  constructor(source: LabelledImageSource, rng: Rng, augment: AugmentOptions = {}) {
-    this.#source = source;
+  constructor(plan: ChallengePlan, rng: Rng) {
+    this.#plan = plan;
     this.#rng = rng;
-    this.#augment = augment;
   }
 
   /** How many challenges have been requested so far. */
@@ -61,7 +62,7 @@ export class ChallengeSequence implements ChallengeStream {
   /** Starts generating the next challenge; its index is fixed now, its content by the rng's order. */
   draw(): { readonly i: number; readonly challenge: Promise<Challenge> } {
     const i = this.#drawn++;
-    const challenge = this.#tail.then(() => createChallenge(this.#source, this.#rng, this.#augment));
+    const challenge = this.#tail.then(() => drawChallenge(this.#plan, this.#rng));
     this.#tail = challenge.catch(() => undefined);
     return { i, challenge };
   }

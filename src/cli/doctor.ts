@@ -1,0 +1,81 @@
+/** `roadwork doctor`: runs the operator's checks, prints ✓/!/✗/– lines or JSON, exits 1 on any ✗. */
+import { Command } from 'commander';
+import { loadSigner } from '../app/index.js';
+import type { ProviderFactory } from '../chain/index.js';
+import type { Clock } from '../clock/index.js';
+import type { Settings } from '../config/index.js';
+import { formatReport, runDoctor, type HostProbe } from '../doctor/index.js';
+import { RoadworkError } from '../errors/index.js';
+import type { Signer } from '../wallet/index.js';
+import { addSettingOptions, settingsFrom } from './_settings.js';
+
+/** What the doctor takes from outside; tests replay a recorded chain through `providerFactory`. */
+export interface DoctorCommandDeps {
+  readonly providerFactory?: ProviderFactory;
+  readonly loadSigner?: (settings: Settings) => Promise<Signer> | Signer;
+  readonly stdout?: { write(text: string): unknown };
+  readonly clock?: Clock;
+  readonly host?: HostProbe;
+  /** Receives the exit code; default sets `process.exitCode`. */
+  readonly setExitCode?: (code: number) => void;
+}
+
+function httpUrl(flag: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^https?:\/\/[^/]+/.test(text)) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `${flag} is not an http URL: "${text}". Give e.g. ${flag} http://127.0.0.1:8091.`,
+    );
+  }
+  return text;
+}
+
+function seconds(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `--timeout is not a positive number of seconds: "${String(value)}". Give e.g. --timeout 30.`,
+    );
+  }
+  return n * 1000;
+}
+
+/** Builds the `doctor` command. */
+export function doctorCommand(
+  env: Record<string, string | undefined>,
+  deps: DoctorCommandDeps = {},
+): Command {
+  const command = new Command('doctor')
+    .description('Check wallet, registration, axon, validator traffic, subnet state, model and host')
+    .option('--json', 'print the report as JSON')
+    .option('--offline', 'skip the chain checks (no node is contacted)')
+    .option('--axon <url>', 'the running axon (default: http://127.0.0.1:<axon.port>)')
+    .option('--metrics-url <url>', "the running miner's metrics (default: <axon>/metrics)")
+    .option('--timeout <seconds>', 'seconds to wait for the subtensor node (default: 30)');
+  addSettingOptions(command).action(async (opts: Record<string, unknown>) => {
+    const settings = settingsFrom(opts, env);
+    const report = await runDoctor(
+      settings,
+      {
+        loadSigner: deps.loadSigner ?? loadSigner,
+        providerFactory: deps.providerFactory,
+        clock: deps.clock,
+        host: deps.host,
+      },
+      {
+        offline: opts.offline === true,
+        axonUrl: httpUrl('--axon', opts.axon),
+        metricsUrl: httpUrl('--metrics-url', opts.metricsUrl),
+        chainTimeoutMs: seconds(opts.timeout),
+      },
+    );
+    const out = deps.stdout ?? process.stdout;
+    out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    (deps.setExitCode ?? ((code: number) => (process.exitCode = code)))(report.ok ? 0 : 1);
+  });
+  return command;
+}
