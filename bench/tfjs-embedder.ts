@@ -12,7 +12,7 @@ const images: RgbImage[] = Array.from({ length: 32 }, (_, i) => {
 const logger = pino({ level: 'silent' });
 for (const workers of [1, 2]) {
   const e = await loadTfjsEmbedder(
-    { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+    { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'], engine: 'wasm' } },
     { cacheDir: '', offline: true, device: 'cpu', workers, logger },
   );
   const deadline = () => ({ deadlineMs: Date.now() + 120_000 });

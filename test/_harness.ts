@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { buildMiner, type Miner } from '../src/app/index.js';
 import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
 import { loadConfig, type SettingKey } from '../src/config/index.js';
-import { silentLogger } from '../src/log/index.js';
+import { silentLogger, type Logger } from '../src/log/index.js';
 import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/protocol/index.js';
 import { hotkeyFromSecret, type Signer } from '../src/wallet/index.js';
 import { generateScene } from '../src/synth/index.js';
@@ -42,6 +42,7 @@ export interface TestMiner {
 /** Starts a miner on a random loopback port with a metagraph of the KEYS. */
 export async function startTestMiner(
   settings: Partial<Record<SettingKey, unknown>> = {},
+  options: { readonly signer?: Signer; readonly logger?: Logger } = {},
 ): Promise<TestMiner> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-e2e-'));
   const file = join(dir, 'metagraph.json');
@@ -81,7 +82,9 @@ export async function startTestMiner(
       ...settings,
     },
   });
-  const miner = await buildMiner(config, silentLogger(), { signer: KEYS.miner });
+  const miner = await buildMiner(config, options.logger ?? silentLogger(), {
+    signer: options.signer ?? KEYS.miner,
+  });
   const address = await miner.start();
   return { miner, port: address.port, dir, stop: () => miner.stop() };
 }

@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { JUNK } from '../bench/_fuzz.js';
 import { createRng } from '../src/validator/index.js';
 import { send, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
 
@@ -12,21 +13,6 @@ before(async () => {
 after(() => m.stop());
 
 const rng = createRng('fuzz');
-const JUNK = [
-  '',
-  ' ',
-  '0',
-  '-1',
-  '1e309',
-  'NaN',
-  '0x',
-  '0x' + 'ff'.repeat(64),
-  'é',
-  '9'.repeat(400),
-  '{"a":1}',
-  'null',
-  '5'.repeat(48),
-];
 
 function pick<T>(xs: readonly T[]): T {
   return xs[Math.floor(rng.next() * xs.length)] as T;

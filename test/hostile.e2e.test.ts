@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { createLogger } from '../src/log/index.js';
 import { imageSynapse } from '../src/protocol/index.js';
 import type { Signer } from '../src/wallet/index.js';
 import {
@@ -27,6 +28,23 @@ after(() => m.stop());
 const signed = (signer: Signer, fields?: Record<string, unknown>) =>
   signedRequest(m.port, { signer, image: jpegB64, ...(fields === undefined ? {} : { fields }) });
 const post = (req: ReturnType<typeof signed>) => postSigned(m.port, req);
+
+/** A plain GET over loopback: status and body. */
+function httpGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 test('slow bodies from one validator hold no prediction slot: another validator is answered at once', async () => {
   const slow: ReturnType<typeof request>[] = [];
@@ -98,16 +116,7 @@ test('a repeated bt_header is refused, though Node would join the values', async
 });
 
 test('/metrics answers loopback by default, and 403 ERR_METRICS_FORBIDDEN outside metrics.allow_from without the token', async () => {
-  const get = (port: number, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/metrics', headers }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-        .on('error', reject)
-        .end();
-    });
+  const get = (port: number, headers: Record<string, string> = {}) => httpGet(port, '/metrics', headers);
   assert.equal((await get(m.port)).status, 200, 'loopback is in the default allow list');
   const locked = await startTestMiner({ 'metrics.allow_from': '10.0.0.0/8', 'metrics.token': 'scrape-me' });
   try {
@@ -122,4 +131,76 @@ test('/metrics answers loopback by default, and 403 ERR_METRICS_FORBIDDEN outsid
   } finally {
     await locked.stop();
   }
+});
+
+test('GET on a synapse path is 405 ERR_METHOD_NOT_ALLOWED, as the docs say, not 404', async () => {
+  const status = await httpGet(m.port, '/ImageSynapse');
+  assert.equal(status.status, 405);
+  assert.equal(JSON.parse(status.body).code, 'ERR_METHOD_NOT_ALLOWED');
+});
+
+test('a miner whose metagraph is of another subnet, or lacks its hotkey, is not ready and says why in the log', async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const other = await startTestMiner({ netuid: 5 }, { logger });
+  try {
+    const ready = await httpGet(other.port, '/health/ready');
+    assert.equal(ready.status, 503);
+    assert.match(JSON.parse(ready.body).problem, /metagraph is of subnet 72, but this miner serves netuid 5/);
+    assert.ok(lines.some((l) => l.level === 40 && /^Not ready: The metagraph is of subnet 72/.test(l.msg)));
+  } finally {
+    await other.stop();
+  }
+  lines.length = 0;
+  const stranger = await startTestMiner({}, { logger, signer: KEYS.stranger });
+  try {
+    const ready = await httpGet(stranger.port, '/health/ready');
+    assert.equal(ready.status, 503);
+    assert.match(JSON.parse(ready.body).problem, /is not registered on subnet 72/);
+    assert.equal(lines.filter((l) => /^Not ready/.test(l.msg)).length, 1, 'logged once, not per probe');
+  } finally {
+    await stranger.stop();
+  }
+  assert.equal((await httpGet(m.port, '/health/ready')).status, 200, 'the listed miner is ready');
+});
+
+test('refused requests reach the miner log at info, summarised, not one line each', async () => {
+  const lines: { level: number; msg: string; code?: string }[] = [];
+  const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const quiet = await startTestMiner({}, { logger });
+  try {
+    const stranger = KEYS.stranger;
+    for (let i = 0; i < 20; i++) {
+      const res = await postSigned(
+        quiet.port,
+        signedRequest(quiet.port, { signer: stranger, image: jpegB64 }),
+      );
+      assert.equal(res.status, 403);
+    }
+    const refused = lines.filter((l) => l.code === 'ERR_CALLER_UNKNOWN');
+    assert.equal(refused.length, 1, '20 refusals, one line until the summary');
+    assert.equal(refused[0]!.level, 30);
+  } finally {
+    await quiet.stop();
+  }
+  assert.ok(
+    lines.some((l) => l.msg === 'Refused 19 more request(s): ERR_CALLER_UNKNOWN'),
+    'stopping flushes the summary',
+  );
+});
+
+test('a miner that answers non-validators warns at start, as the reference miner does', async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const open = await startTestMiner(
+    { 'blacklist.force_validator_permit': false, 'blacklist.allow_non_registered': true },
+    { logger },
+  );
+  await open.stop();
+  const warnings = lines.filter((l) => l.level === 40).map((l) => l.msg);
+  assert.ok(
+    warnings.some((w) => /^blacklist\.allow_non_registered is on/.test(w)),
+    warnings.join('\n'),
+  );
+  assert.ok(warnings.some((w) => /^blacklist\.force_validator_permit is off/.test(w)));
 });

@@ -6,3 +6,11 @@ import { join } from 'node:path';
 export function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
+
+/**
+ * A path under a settings folder (`data_dir`, `models.cache_dir`), `~` expanded: the one way every
+ * command turns `data_dir` into the places it keeps state, so `--data_dir` moves all of them.
+ */
+export function dataPath(dir: string, ...parts: string[]): string {
+  return join(expandHome(dir), ...parts);
+}

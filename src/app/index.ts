@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { announceAtStart } from './_announce.js';
 import { createAxon, scrapePolicy, type Axon, type ScrapePolicy } from '../axon/index.js';
 import { RoadworkError } from '../errors/index.js';
-import { liveMetagraph, resolveEndpoint, staticMetagraph } from '../chain/index.js';
+import { liveMetagraph, resolveEndpoint, staticMetagraph, type ProviderFactory } from '../chain/index.js';
 import type { MetagraphSource } from '../chain/types.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
@@ -25,6 +26,7 @@ import { MANIFEST_FILE, verifyBundle } from '../registry/index.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../wallet/index.js';
 import { PoolHealth } from '../workers/index.js';
 import { expandHome } from './_paths.js';
+import { checkPortFree, listenError } from './_port.js';
 
 /** The bundled baseline model (resolves from `src/app` and from `dist/app` alike). */
 export const DEFAULT_MODEL = fileURLToPath(new URL('../../models/baseline/model.onnx', import.meta.url));
@@ -49,6 +51,8 @@ export interface MinerOverrides {
   readonly metagraph?: MetagraphSource;
   readonly predictor?: Predictor;
   readonly metrics?: Metrics;
+  /** The chain connection for publishing the axon at start (tests replay recordings). */
+  readonly providerFactory?: ProviderFactory;
 }
 
 /** Loads the hotkey the settings name: the secret from the environment if set, else the wallet file. */
@@ -95,9 +99,14 @@ export async function buildMiner(
       externalIp: settings['axon.external_ip'] || undefined,
       externalPort: settings['axon.external_port'] || undefined,
       scrape: scrapePolicyFor(settings),
+      netuid: settings.netuid,
     },
   );
+  warnOpenDoors(settings, logger);
   let started = false;
+  let stopping = false;
+  let loading: Promise<unknown> = Promise.resolve();
+  let announcing: Promise<void> = Promise.resolve();
   return {
     signer,
     axon,
@@ -105,11 +114,21 @@ export async function buildMiner(
     predictor,
     metrics,
     async start() {
+      // A taken port fails now, not after minutes of model loading.
+      await checkPortFree(settings['axon.port'], settings['axon.host']);
       // Both settle before a failure is thrown, so `stop()` never closes a model that is still loading.
-      const results = await Promise.allSettled([metagraph.start(), predictor.start()]);
+      const settled = Promise.allSettled([metagraph.start(), predictor.start()]);
+      loading = settled;
+      const results = await settled;
       for (const r of results) if (r.status === 'rejected') throw r.reason;
+      // Stopped (Ctrl-C) while the models loaded: never start listening afterwards.
+      if (stopping) throw new RoadworkError('ERR_SHUTTING_DOWN', 'The miner was stopped while it started');
       started = true;
-      const address = await axon.listen(settings['axon.port'], settings['axon.host']);
+      const address = await axon
+        .listen(settings['axon.port'], settings['axon.host'])
+        .catch((err: unknown) =>
+          Promise.reject(listenError(err, settings['axon.port'], settings['axon.host'])),
+        );
       logger.info(
         {
           hotkey: signer.ss58,
@@ -118,10 +137,18 @@ export async function buildMiner(
         },
         'Axon listening',
       );
+      // In the background: the chain can take seconds, and serving must not wait for it.
+      announcing = announceAtStart(settings, signer, address.port, logger, {
+        providerFactory: overrides.providerFactory,
+      });
       return address;
     },
     async stop() {
+      stopping = true;
+      // A start still loading finishes first (it then refuses to listen), so nothing is closed mid-load.
+      await loading;
       if (started) await axon.close();
+      await announcing;
       await Promise.allSettled([predictor.close(), metagraph.close(), cache?.close()]);
       logger.info('Miner stopped');
     },
@@ -156,6 +183,7 @@ export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeCo
     offline: settings['models.offline'],
     device: settings['model.device'] as 'cpu' | 'cuda',
     workers: settings['model.workers'],
+    intraOpThreads: settings['model.intra_op_threads'],
     logger,
     hubUrl: settings['models.hub_url'],
     hubToken: settings['models.hub_token'] || undefined,
@@ -227,4 +255,16 @@ function scrapePolicyFor(settings: Settings): ScrapePolicy {
       { cause: err },
     );
   }
+}
+
+/** The reference miner warns when its blacklist lets non-validators in; so does this one. */
+function warnOpenDoors(settings: Settings, logger: Logger): void {
+  if (settings['blacklist.allow_non_registered'])
+    logger.warn(
+      'blacklist.allow_non_registered is on: hotkeys outside the metagraph are answered, so anyone can make this miner work. Turn it off on mainnet.',
+    );
+  if (!settings['blacklist.force_validator_permit'])
+    logger.warn(
+      'blacklist.force_validator_permit is off: registered neurons without a validator permit are answered. Turn it on on mainnet.',
+    );
 }

@@ -8,7 +8,13 @@ import { RoadworkError } from '../errors/index.js';
 
 /** A slot held by a request; call `release` exactly once when done. */
 export interface Slot {
-  release(): void;
+  /**
+   * Frees the slot. `answered` (default true) says whether the request produced an answer: only
+   * those measure the service time, since a request that fails fast inside its slot (a bad image, a
+   * stage skipped for want of time) says nothing about how long an answer takes, and counting it
+   * would make the queue admit more than can be answered.
+   */
+  release(answered?: boolean): void;
 }
 
 /** Per-request options of `acquire`. */
@@ -108,10 +114,10 @@ export class Admission {
     let released = false;
     const t0 = performance.now();
     return {
-      release: () => {
+      release: (answered = true) => {
         if (released) return;
         released = true;
-        this.#observe(performance.now() - t0);
+        if (answered) this.#observe(performance.now() - t0);
         const next = this.#queue.shift();
         if (next) next.resolve(this.#slot());
         else this.#inFlight--;

@@ -2,12 +2,13 @@
 import { RoadworkError } from '../errors/index.js';
 import { DEFAULT_IMAGE_POLICY, type ImageDecoder } from '../image/index.js';
 import type { Prediction, Predictor } from '../predictor/types.js';
+import { parseJsonBody } from './_synapse-json.js';
 
 /** Parses the body as a synapse object, or throws ERR_BODY_INVALID_JSON. */
 export function parseSynapseBody(body: Buffer): Record<string, unknown> {
   let data: unknown;
   try {
-    data = JSON.parse(body.toString('utf8'));
+    data = parseJsonBody(body);
   } catch (err) {
     throw new RoadworkError(
       'ERR_BODY_INVALID_JSON',

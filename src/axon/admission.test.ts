@@ -48,3 +48,18 @@ test('Admission drops a waiter whose deadline passes and a slot released twice c
   assert.equal(a.inFlight, 0);
   (await a.acquire(1)).release();
 });
+
+test('Admission measures service time on answered requests only: fast failures do not shrink it', async () => {
+  const a = new Admission({ maxInFlight: 1, maxQueue: 10 });
+  const slot = await a.acquire(1);
+  await new Promise((r) => setTimeout(r, 60));
+  slot.release(true);
+  const measured = a.serviceMs ?? 0;
+  assert.ok(measured >= 50, String(measured));
+  for (let i = 0; i < 20; i++) (await a.acquire(1)).release(false);
+  assert.equal(a.serviceMs, measured, 'twenty 0 ms failures leave the estimate as it was');
+  // So a queue that cannot be served in time is still refused at once.
+  const busy = await a.acquire(1);
+  await assert.rejects(a.acquire(1, { remainingMs: measured }), { code: 'ERR_OVERLOADED' });
+  busy.release();
+});

@@ -18,6 +18,7 @@ import { checkBlacklist, type BlacklistPolicy } from './_blacklist.js';
 import { readBody } from './_body.js';
 import { forwardImageSynapse, parseSynapseBody } from './_image-synapse.js';
 import { Intake } from './_intake.js';
+import { RefusalLog } from './_refusals.js';
 import { PRIVATE_NETWORKS, scrapePolicy, type ScrapePolicy } from './_scrape.js';
 import { errorBody, sendJson, statusOf, synapseHeaders } from './_respond.js';
 
@@ -55,6 +56,8 @@ export interface AxonOptions {
   /** Published ip/port echoed in `bt_header_axon_*`; optional. */
   readonly externalIp?: string;
   readonly externalPort?: number;
+  /** The subnet this miner serves (`netuid`): a metagraph of another subnet keeps it unready. */
+  readonly netuid?: number;
   /** Who may read `/metrics`; default loopback and private networks only. */
   readonly scrape?: ScrapePolicy;
 }
@@ -90,6 +93,8 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     maxBytes: options.maxBodyBytesInFlight ?? 8 * options.maxBodyBytes,
   });
   const scrape = options.scrape ?? scrapePolicy(PRIVATE_NETWORKS);
+  const refusals = new RefusalLog(deps.logger, deps.clock);
+  let listedProblem: string | undefined;
   let draining = false;
   let active = 0;
   let onIdle: (() => void) | undefined;
@@ -127,7 +132,11 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' || req.method === 'HEAD') return handleGet(path, req, res);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (SYNAPSES.has(path.slice(1)))
+        return fail(res, req, 'ERR_METHOD_NOT_ALLOWED', `Use POST: ${req.method} ${path.slice(0, 64)}`, t0);
+      return handleGet(path, req, res);
+    }
     const name = path.slice(1);
     if (!SYNAPSES.has(name))
       return fail(res, req, 'ERR_NOT_FOUND', `No synapse named: ${name.slice(0, 64)}`, t0);
@@ -152,6 +161,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       if (!res.writableFinished) controller.abort();
     });
     let slot: Slot | undefined;
+    let answered = false;
     try {
       const tb = performance.now();
       // No slot is held while the body arrives: a slow sender only spends its own intake share.
@@ -184,6 +194,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       };
       const extra = name === 'ExtendedImageSynapse' ? { model_url: options.modelUrl ?? '' } : {};
       sendJson(res, 200, { ...answer.fields, ...extra, axon }, headers);
+      answered = true;
       observe(req, 200, 'OK', caller, t0, answer.prediction);
     } catch (err) {
       const e = toRoadworkError(err);
@@ -192,7 +203,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       fail(res, req, e.code, e.message, t0, e.code === 'ERR_BODY_TOO_LARGE');
     } finally {
       clearTimeout(timer);
-      slot?.release();
+      slot?.release(answered);
       ticket.release();
       gauges();
     }
@@ -277,8 +288,15 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
     if (path === '/health/ready' || path === '/ready') {
       const predictor = deps.predictor.status();
       const metagraph = deps.metagraph.status();
-      const ready = !draining && predictor.ready && metagraph.loaded;
-      return sendJson(res, ready ? 200 : 503, { ready, draining, predictor, metagraph });
+      const unlisted = notListed();
+      const ready = !draining && predictor.ready && metagraph.loaded && unlisted === undefined;
+      return sendJson(res, ready ? 200 : 503, {
+        ready,
+        draining,
+        predictor,
+        metagraph,
+        ...(unlisted && { problem: unlisted }),
+      });
     }
     if (path === '/metrics') {
       if (!scrape.allows(req)) {
@@ -297,6 +315,26 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       return;
     }
     sendJson(res, 404, errorBody('ERR_NOT_FOUND', `Not found: ${path.slice(0, 64)}`));
+  }
+
+  /**
+   * Why validators cannot reach this miner through the metagraph it holds, if they cannot: another
+   * subnet's metagraph, or one without this hotkey. Logged (warn) each time the reason changes.
+   */
+  function notListed(): string | undefined {
+    const graph = deps.metagraph.current();
+    let problem: string | undefined;
+    if (graph !== undefined && options.netuid !== undefined && graph.netuid !== options.netuid) {
+      problem = `The metagraph is of subnet ${graph.netuid}, but this miner serves netuid ${options.netuid}: fix --netuid or the metagraph source.`;
+    } else if (graph !== undefined && !graph.byHotkey.has(deps.hotkey)) {
+      problem = `This miner's hotkey ${deps.hotkey} is not registered on subnet ${graph.netuid} (not in its metagraph at block ${graph.block}): validators will not send it challenges. Register it (btcli subnet register) or fix --wallet.name/--wallet.hotkey.`;
+    }
+    if (problem !== listedProblem) {
+      if (problem !== undefined) deps.logger.warn({ hotkey: deps.hotkey }, `Not ready: ${problem}`);
+      else if (listedProblem !== undefined) deps.logger.info('The miner is in the metagraph again: ready');
+      listedProblem = problem;
+    }
+    return problem;
   }
 
   function axonInfo() {
@@ -322,7 +360,9 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
       synapseHeaders(req.headers, status, message, seconds, axonInfo()),
       close || unread,
     );
-    observe(req, status, code, header(req, 'bt_header_dendrite_hotkey'), t0);
+    const caller = header(req, 'bt_header_dendrite_hotkey');
+    observe(req, status, code, caller, t0);
+    refusals.note(code, status, caller.slice(0, 64), message);
   }
 
   function observe(
@@ -362,12 +402,14 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          notListed();
           resolve(server.address() as AddressInfo);
         });
       });
     },
     async close(graceMs = 10_000) {
       draining = true;
+      refusals.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (active > 0) {

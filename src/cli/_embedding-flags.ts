@@ -1,26 +1,38 @@
 // Flags shared by `roadwork train` and `roadwork calibrate`: data, embedder, views, cache, workers.
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
+import { dataPath } from '../app/_paths.js';
+import { SCHEMA } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
 import type { ModelRef, RuntimeContext } from '../runtimes/index.js';
 import type { EmbeddingOptions } from '../train/index.js';
-import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../validator/index.js';
+import {
+  DEFAULT_PROTOCOL,
+  PROTOCOLS,
+  SkippedImages,
+  describeSkip,
+  parseProtocol,
+} from '../validator/index.js';
+import { settingsFrom } from './_settings.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
 export const DEFAULT_EMBEDDER = 'tfjs:builtin:mobilenetv2';
 
-/** The options of the default backbone: the colour/shape features beside it. */
+/**
+ * The options of the default backbone: the colour/shape features beside it. Only the default
+ * backbone gets them unasked: `extras` is a tfjs option, which other runtimes refuse.
+ */
 const DEFAULT_OPTIONS = '{"extras":["colour-shape"]}';
 
 /** A repeatable flag: the first value given replaces the default, later ones are appended. */
-function collect(defaults: readonly string[]) {
-  return (value: string, previous: string[]) => (previous === defaults ? [value] : [...previous, value]);
+function collect(defaults: readonly string[] | undefined) {
+  return (value: string, previous: string[] | undefined) =>
+    previous === undefined || previous === defaults ? [value] : [...previous, value];
 }
 
 /** Adds the shared flags. */
 export function addEmbeddingFlags(command: Command): Command {
   const embedders = [DEFAULT_EMBEDDER];
-  const options = [DEFAULT_OPTIONS];
   return command
     .requiredOption('--data <dir>', 'labelled images: pos/ and neg/, or manifest.csv (file,label,group)')
     .option(
@@ -31,9 +43,8 @@ export function addEmbeddingFlags(command: Command): Command {
     )
     .option(
       '--embedder-options <json>',
-      'runtime options of the backbone as JSON; repeated, the n-th goes to the n-th --embedder (missing ones are {})',
-      collect(options),
-      options,
+      `runtime options of the backbone as JSON; repeated, the n-th goes to the n-th --embedder (missing ones are {}) (default: ${DEFAULT_OPTIONS} for ${DEFAULT_EMBEDDER} as the first backbone, else {})`,
+      collect(undefined),
     )
     .option(
       '--protocol <version>',
@@ -43,8 +54,16 @@ export function addEmbeddingFlags(command: Command): Command {
     .option('--views <n0,n1,n2,n3>', '2.0.4: scored augmented views per image at levels 0..3', DEFAULT_VIEWS)
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))
     .option('--seed <seed>', 'seed of the views, folds, initialisation and bootstrap', 'train')
-    .option('--cache <dir>', 'embedding cache folder', '.data/embeddings')
-    .option('--models-dir <dir>', 'where runtimes download models', '.data/models')
+    .option('--cache <dir>', 'embedding cache folder (default: <data_dir>/embeddings)')
+    .option(
+      '--models-dir <dir>',
+      'where runtimes download models (default: models.cache_dir, else <data_dir>/models, as serve)',
+    )
+    .option(
+      '--data_dir <dir>',
+      `${SCHEMA.data_dir.doc} Holds the embedding cache, downloaded models and the registry. [env: ${SCHEMA.data_dir.env.join(', ')}] (default: ${SCHEMA.data_dir.default})`,
+    )
+    .option('--strict', 'fail at the first unreadable image instead of skipping it with a warning')
     .option('--device <device>', 'cpu or cuda (runtimes that support it)', 'cpu')
     .option('--workers <n>', 'embedder worker threads', '2')
     .option('--offline', 'never touch the network')
@@ -109,11 +128,21 @@ export function embedderRefs(specs: readonly string[], options: readonly string[
   return specs.map((spec, i) => embedderRef(spec, options[i] ?? '{}'));
 }
 
-/** Reads the shared flags into embedding options. */
+/** The embedder references of `--embedder` and `--embedder-options`, the default options applied. */
+function embeddersOf(opts: Record<string, unknown>): ModelRef[] {
+  const specs = opts.embedder as string[];
+  const given = opts.embedderOptions as string[] | undefined;
+  const options = given ?? (specs[0] === DEFAULT_EMBEDDER ? [DEFAULT_OPTIONS] : []);
+  return embedderRefs(specs, options);
+}
+
+/** Reads the shared flags into embedding options; `env` supplies `data_dir` (ROADWORK_DATA_DIR). */
 export function embeddingOptions(
   opts: Record<string, unknown>,
   stderr: NodeJS.WritableStream & { isTTY?: boolean },
-): EmbeddingOptions & { targetAccuracy: number } {
+  env: Record<string, string | undefined> = {},
+): EmbeddingOptions & { targetAccuracy: number; skips: SkippedImages } {
+  const settings = settingsFrom(opts, env);
   const perLevel = numberList('--views', String(opts.views));
   if (perLevel.length !== 4)
     throw new RoadworkError(
@@ -131,7 +160,12 @@ export function embeddingOptions(
   if (device !== 'cpu' && device !== 'cuda')
     throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --device: ${device}; valid devices are cpu, cuda`);
   const runtime: RuntimeContext = {
-    cacheDir: String(opts.modelsDir),
+    cacheDir:
+      typeof opts.modelsDir === 'string'
+        ? opts.modelsDir
+        : settings['models.cache_dir']
+          ? dataPath(settings['models.cache_dir'])
+          : dataPath(settings.data_dir, 'models'),
     offline: opts.offline === true,
     device,
     workers: Math.max(1, Math.floor(workers)),
@@ -143,11 +177,18 @@ export function embeddingOptions(
       'ERR_CONFIG_INVALID',
       `Invalid --target-accuracy: ${String(opts.targetAccuracy)}; give a number in (0.5, 1]`,
     );
+  // A warning must not land in the middle of a progress bar redrawn in place.
+  const lead = stderr.isTTY === true ? '\n' : '';
+  const skips = new SkippedImages({
+    strict: opts.strict === true,
+    onSkip: (skip) => stderr.write(`${lead}warning: ${describeSkip(skip)}; skipped\n`),
+  });
   return {
     data: String(opts.data),
-    embedders: embedderRefs(opts.embedder as string[], opts.embedderOptions as string[]),
+    embedders: embeddersOf(opts),
     runtime,
-    cacheDir: String(opts.cache),
+    cacheDir: typeof opts.cache === 'string' ? opts.cache : dataPath(settings.data_dir, 'embeddings'),
+    skips,
     protocol,
     perLevel,
     tta: opts.tta !== false,

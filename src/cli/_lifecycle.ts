@@ -30,6 +30,12 @@ export async function runUntilSignal(
   try {
     await start();
   } catch (err) {
+    // A signal during start-up: the stop it began is the way out, not an error.
+    if (stopping) {
+      await done;
+      logger.flush();
+      return;
+    }
     await stop().catch(() => undefined);
     throw err;
   }

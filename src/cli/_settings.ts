@@ -1,16 +1,54 @@
-/** Adds every setting of the schema to a command as a `--<key>` flag, and reads them back. */
+/** Adds a command's settings as `--<key>` flags, and reads them back with the environment and files. */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { SCHEMA, loadConfig, parseEnvFile, type SettingKey, type Settings } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
 
-/** Registers `--config`, `--env-file` and one flag per setting (with its env names in the help). */
-export function addSettingOptions(command: Command): Command {
+const KEYS = Object.keys(SCHEMA) as SettingKey[];
+
+/**
+ * The settings a command uses: keys (`'netuid'`), prefixes ending in a dot (`'wallet.'`), or `'*'` for
+ * every one (the miner itself, `config`).
+ */
+export type SettingsUsed = readonly string[];
+
+/** What the model commands (`models`, the registry) read: where state lives and how models load. */
+export const MODEL_SETTINGS: SettingsUsed = Object.freeze([
+  'data_dir',
+  'model.',
+  'models.',
+  'cascade.',
+  'log.level',
+]);
+
+/** The setting keys `uses` selects, in schema order; throws on a selector that matches none (a typo). */
+export function settingKeys(uses: SettingsUsed): SettingKey[] {
+  for (const sel of uses) {
+    if (sel !== '*' && !KEYS.some((k) => matches(k, sel))) {
+      throw new Error(
+        `No setting matches ${JSON.stringify(sel)}; settings are the keys of src/config/schema.ts`,
+      );
+    }
+  }
+  return KEYS.filter((k) => uses.some((sel) => matches(k, sel)));
+}
+
+function matches(key: string, sel: string): boolean {
+  return sel === '*' || key === sel || (sel.endsWith('.') && key.startsWith(sel));
+}
+
+/**
+ * Registers `--config`, `--env-file` and a flag for each setting the command uses (with its environment
+ * names in the help), so `--help` shows only what the command reads. Other settings still come from the
+ * environment and the files, and are validated with the rest; `roadwork config --help` lists them all.
+ */
+export function addSettingOptions(command: Command, uses: SettingsUsed = ['*']): Command {
   command.addOption(new Option('--config <file>', 'settings file (JSON or YAML; nested or dotted keys)'));
   command.addOption(
     new Option('--env-file <file>', "read environment names from a file (the reference miner's miner.env)"),
   );
-  for (const [key, spec] of Object.entries(SCHEMA)) {
+  for (const key of settingKeys(uses)) {
+    const spec = SCHEMA[key];
     const isBool = typeof spec.default === 'boolean';
     const env = spec.env.length ? ` [env: ${spec.env.join(', ')}]` : '';
     const shownDefault = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
@@ -44,7 +82,7 @@ export function settingsFrom(
     }
     try {
       // The real environment wins over the file, as with `set -a; source miner.env` followed by overrides.
-      merged = { ...parseEnvFile(text), ...env };
+      merged = { ...parseEnvFile(text, { env }), ...env };
     } catch (err) {
       throw new RoadworkError(
         'ERR_CONFIG_FILE',

@@ -1,5 +1,6 @@
 // Opens the embedded store and the folders beside it for a CLI command, and closes it after.
 import { join } from 'node:path';
+import { dataPath } from '../app/_paths.js';
 import { systemClock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
 import { openStore, storeFile, type Store } from '../store/index.js';
@@ -7,6 +8,8 @@ import { openStore, storeFile, type Store } from '../store/index.js';
 /** The store and its sibling folders under `data_dir`. */
 export interface StoreContext {
   readonly store: Store;
+  /** `data_dir`, `~` expanded. */
+  readonly dataDir: string;
   readonly imagesDir: string;
   readonly bundlesDir: string;
   readonly clock: ReturnType<typeof systemClock>;
@@ -17,11 +20,12 @@ export async function withStore<T>(
   settings: Settings,
   fn: (ctx: StoreContext) => Promise<T> | T,
 ): Promise<T> {
-  const dir = settings.data_dir;
+  const dir = dataPath(settings.data_dir);
   const store = openStore(storeFile(dir));
   try {
     return await fn({
       store,
+      dataDir: dir,
       imagesDir: join(dir, 'images'),
       bundlesDir: join(dir, 'bundles'),
       clock: systemClock(),

@@ -1,10 +1,16 @@
 // `roadwork train --bundle DIR [--register]`: the trained head as a bundle, its lineage from the store.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataPath } from '../app/_paths.js';
 import { systemClock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
 import type { Head } from '../heads/index.js';
-import { productionVersion, registerBundle, type BundleManifest } from '../registry/index.js';
+import {
+  ensureProduction,
+  productionVersion,
+  registerBundle,
+  type BundleManifest,
+} from '../registry/index.js';
 import type { ModelRef } from '../runtimes/index.js';
 import { openStore, storeFile, type Store } from '../store/index.js';
 import { bundleMetrics, dataFingerprint, writeTrainedBundle } from '../train/index.js';
@@ -14,6 +20,8 @@ export interface TrainedModel {
   readonly head: Head;
   readonly headFile: string;
   readonly data: string;
+  /** Ids of the images training skipped as unreadable (left out of the data fingerprint). */
+  readonly skipped?: readonly string[];
   readonly embedders: readonly ModelRef[];
   readonly tta: boolean;
   readonly exits?: { readonly high: number; readonly low: number };
@@ -39,14 +47,19 @@ export async function bundleTrainedModel(
   model: TrainedModel,
   options: { settings: Settings; register: boolean },
 ): Promise<BundleOutcome> {
-  const data = await dataFingerprint(model.data);
-  const file = storeFile(options.settings.data_dir);
+  const data = await dataFingerprint(model.data, { skipped: model.skipped ?? [] });
+  const dataDir = dataPath(options.settings.data_dir);
+  const file = storeFile(dataDir);
   // Without --register a missing store is not created: there is simply no lineage to look up.
   const store =
     options.register || existsSync(file)
       ? openStore(file, options.register ? {} : { readonly: true })
       : undefined;
+  const registry =
+    store === undefined ? undefined : { store, bundlesDir: join(dataDir, 'bundles'), clock: systemClock() };
   try {
+    // Registering seeds production with the bundled starter first, so it becomes the parent.
+    if (options.register && registry) await ensureProduction(registry);
     const ingested = ingestedVersion(store, data.version);
     const parent = store === undefined ? undefined : productionVersion(store)?.id;
     const manifest = await writeTrainedBundle(dir, {
@@ -58,12 +71,8 @@ export async function bundleTrainedModel(
       dataVersion: ingested ? data.version : `folder:${data.folder}@${data.version}`,
       ...(parent === undefined ? {} : { parent }),
     });
-    if (!options.register || store === undefined) return { manifest, ingested };
-    const { version } = await registerBundle(dir, {
-      store,
-      bundlesDir: join(options.settings.data_dir, 'bundles'),
-      clock: systemClock(),
-    });
+    if (!options.register || registry === undefined) return { manifest, ingested };
+    const { version } = await registerBundle(dir, registry);
     return { manifest, ingested, registeredAt: version.dir };
   } finally {
     store?.close();

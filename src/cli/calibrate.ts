@@ -1,8 +1,8 @@
 /** `roadwork calibrate`: refit a head's temperature, decision shift and exit thresholds on held-out images. */
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadHead } from '../heads/index.js';
 import { RoadworkError } from '../errors/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import {
   calibrateHead,
   embeddedRows,
@@ -87,10 +87,11 @@ export function calibrateCommand(io: TrainIo = {}): Command {
     .action(async (opts: Record<string, unknown>) => {
       const stdout = io.stdout ?? process.stdout;
       const stderr = io.stderr ?? process.stderr;
-      const emb = embeddingOptions(opts, stderr);
+      const emb = embeddingOptions(opts, stderr, io.env ?? {});
       const risk = riskOptions(opts);
       const head = await loadHead(String(opts.head));
       const { rows, version } = await embeddedRows(emb);
+      if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; calibrating on the rest\n`);
       if (head.embedder !== undefined && head.embedder !== version) {
         throw new RoadworkError(
           'ERR_MODEL_LOAD',
@@ -124,7 +125,7 @@ export function calibrateCommand(io: TrainIo = {}): Command {
         stdout.write(`Wrote ${opts.out}\n`);
       }
       if (typeof opts.report === 'string')
-        await writeFile(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
+        await writeFileAtomic(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
     });
   return command;
 }

@@ -1,25 +1,16 @@
 /** `roadwork chain`: the operator's chain commands (status, serve-axon, metagraph); never the coldkey. */
 import type { ApiPromise } from '@polkadot/api';
 import { Command } from 'commander';
-import { loadSigner } from '../app/index.js';
-import {
-  buildMetagraph,
-  connectChain,
-  fetchNeurons,
-  formatMetagraphFile,
-  hotkeyStatus,
-  planServeAxon,
-  resolveEndpoint,
-  signAndSubmit,
-  writeMetagraphFile,
-  type ProviderFactory,
-} from '../chain/index.js';
+import type * as ChainLib from '../chain/index.js';
+import type { ProviderFactory } from '../chain/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
 import { RoadworkError, isRoadworkError } from '../errors/index.js';
+import { routeConsole, silentLogger } from '../log/index.js';
 import type { Signer } from '../wallet/index.js';
 import { formatMetagraph, formatPlan, formatStatus } from './_chain-format.js';
-import { addSettingOptions, settingsFrom } from './_settings.js';
+import { timeoutMs } from './_timeout.js';
+import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
 /** What the chain commands take from outside; tests replay a recorded chain through `providerFactory`. */
 export interface ChainCommandDeps {
@@ -35,18 +26,6 @@ export interface ChainCommandDeps {
 
 type Opts = Record<string, unknown>;
 
-function seconds(value: unknown, fallback: number): number {
-  if (value === undefined) return fallback * 1000;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `--timeout is not a positive number of seconds: "${String(value)}". Give e.g. --timeout 30.`,
-    );
-  }
-  return n * 1000;
-}
-
 function walletFlags(s: Settings): string {
   return `--wallet.name ${s['wallet.name']} --wallet.hotkey ${s['wallet.hotkey']}`;
 }
@@ -57,11 +36,16 @@ async function withChain<T>(
   timeoutMs: number,
   work: (api: ApiPromise, endpoint: string) => Promise<T>,
 ): Promise<T> {
+  const { connectChain, resolveEndpoint } = await loadChain();
   const endpoint = resolveEndpoint(settings['subtensor.chain_endpoint'] || settings['subtensor.network']);
+  // polkadot-js prints every failed reconnect to the console, between this command's own lines; the
+  // error below already names the last one.
+  const restoreConsole = routeConsole(silentLogger());
   let api: ApiPromise;
   try {
     api = await connectChain(endpoint, { timeoutMs, providerFactory: deps.providerFactory });
   } catch (err) {
+    restoreConsole();
     if (!isRoadworkError(err, 'ERR_CHAIN_UNREACHABLE')) throw err;
     const last = /\(last error: (.*)\)/.exec(err.message)?.[1];
     throw new RoadworkError(
@@ -77,16 +61,31 @@ async function withChain<T>(
     return await work(api, endpoint);
   } finally {
     await api.disconnect().catch(() => undefined);
+    restoreConsole();
   }
 }
 
-// Flags of the subcommand first, then the shared timeout and every setting, so --help reads top-down.
-function withSettings(command: Command): Command {
+// What every chain command reads: the subnet and the node to ask.
+const CHAIN: SettingsUsed = ['netuid', 'subtensor.'];
+const SERVE_AXON: SettingsUsed = [...CHAIN, 'wallet.', 'axon.port', 'axon.external_ip', 'axon.external_port'];
+
+// Flags of the subcommand first, then the shared timeout and its settings, so --help reads top-down.
+function withSettings(command: Command, uses: SettingsUsed): Command {
   command.option(
     '--timeout <seconds>',
     'seconds to wait for the node (default: 30) and for inclusion (default: 60)',
   );
-  return addSettingOptions(command);
+  return addSettingOptions(command, uses);
+}
+
+// polkadot-js and the composition root take seconds to load: import them when an action runs, so
+// `--help` answers at once.
+function loadChain(): Promise<typeof ChainLib> {
+  return import('../chain/index.js');
+}
+
+async function loadSigner(settings: Settings): Promise<Signer> {
+  return (await import('../app/index.js')).loadSigner(settings);
 }
 
 /** Builds the `chain` command group. */
@@ -98,10 +97,11 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     .description("Show the hotkey's registration on the subnet: uid, stake, scores, axon")
     .option('--json', 'print JSON')
     .option('--ss58 <address>', "check this hotkey address instead of the wallet's");
-  withSettings(status).action(async (opts: Opts) => {
+  withSettings(status, [...CHAIN, 'wallet.']).action(async (opts: Opts) => {
     const s = settingsFrom(opts, env);
     const hotkey = typeof opts.ss58 === 'string' ? opts.ss58 : (await signerOf(s)).ss58;
-    await withChain(s, deps, seconds(opts.timeout, 30), async (api, endpoint) => {
+    const { hotkeyStatus } = await loadChain();
+    await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api, endpoint) => {
       const report = await hotkeyStatus(api, s.netuid, hotkey);
       if (opts.json) {
         out.write(
@@ -116,7 +116,7 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     .option('--ip <address>', 'public IPv4 or IPv6 address (default: axon.external_ip)')
     .option('--port <port>', 'public port (default: axon.external_port, else axon.port)')
     .option('--dry-run', 'print the call and its bytes; sign and send nothing');
-  withSettings(serve).action(async (opts: Opts) => {
+  withSettings(serve, SERVE_AXON).action(async (opts: Opts) => {
     const s = settingsFrom(opts, env);
     const ip = typeof opts.ip === 'string' ? opts.ip : s['axon.external_ip'];
     if (ip === '') {
@@ -127,7 +127,8 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     }
     const port = opts.port === undefined ? s['axon.external_port'] || s['axon.port'] : Number(opts.port);
     const signer = await signerOf(s);
-    await withChain(s, deps, seconds(opts.timeout, 30), async (api) => {
+    const { planServeAxon, signAndSubmit } = await loadChain();
+    await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api) => {
       const plan = await planServeAxon(api, signer.ss58, { netuid: s.netuid, ip, port });
       out.write(formatPlan(plan));
       if (opts.dryRun) {
@@ -151,7 +152,7 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
         );
       }
       out.write('Signing with the hotkey and submitting...\n');
-      const done = await signAndSubmit(api, plan.call, signer, { timeoutMs: seconds(opts.timeout, 60) });
+      const done = await signAndSubmit(api, plan.call, signer, { timeoutMs: timeoutMs(opts.timeout, 60) });
       out.write(
         `Included in block ${done.blockHash} (tx ${done.txHash}). ` +
           'Validators see the axon at their next metagraph sync.\n',
@@ -163,9 +164,10 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     .description("Fetch the subnet's metagraph: a table, JSON, or a file for --metagraph.file")
     .option('--out <file>', 'write the static metagraph file format there')
     .option('--json', 'print the static metagraph file format');
-  withSettings(metagraph).action(async (opts: Opts) => {
+  withSettings(metagraph, CHAIN).action(async (opts: Opts) => {
     const s = settingsFrom(opts, env);
-    await withChain(s, deps, seconds(opts.timeout, 30), async (api) => {
+    const { buildMetagraph, fetchNeurons, formatMetagraphFile, writeMetagraphFile } = await loadChain();
+    await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api) => {
       const { block, neurons } = await fetchNeurons(api, s.netuid);
       const mg = buildMetagraph(s.netuid, block, neurons, (deps.clock ?? systemClock()).nowMs());
       if (typeof opts.out === 'string') {

@@ -8,7 +8,7 @@ export function configCommand(env: Record<string, string | undefined>): Command 
   const command = new Command('config')
     .description('Validate and print the resolved settings (flags > environment > config file > defaults)')
     .option('--json', 'print JSON');
-  addSettingOptions(command);
+  addSettingOptions(command, ['*']);
   return command.action((opts: Record<string, unknown>) => {
     const shown = redactSettings(settingsFrom(opts, env));
     if (opts.json) {

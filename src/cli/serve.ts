@@ -1,8 +1,7 @@
 /** `roadwork serve`: the miner's axon on the settings' wallet, metagraph and model. */
 import { Command } from 'commander';
-import { buildMiner } from '../app/index.js';
 import { redactSettings } from '../config/index.js';
-import { createLogger } from '../log/index.js';
+import { createLogger, routeConsole } from '../log/index.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 import { runUntilSignal } from './_lifecycle.js';
 
@@ -14,11 +13,15 @@ export function serveCommand(env: Record<string, string | undefined>): Command {
       'after',
       '\nExamples:\n  roadwork serve --wallet.name miner --wallet.hotkey default --axon.port 8091\n  roadwork serve --env-file miner.env\n  roadwork serve --metagraph.file metagraph.json --axon.host 127.0.0.1',
     );
-  addSettingOptions(command);
+  addSettingOptions(command, ['*']);
   return command.action(async (opts: Record<string, unknown>) => {
     const settings = settingsFrom(opts, env);
     const logger = createLogger({ level: settings['log.level'] });
+    // polkadot-js and the model runtimes print to the console; the log stays one JSON object a line.
+    routeConsole(logger);
     logger.info({ settings: redactSettings(settings) }, 'Settings');
+    // Imported here, not at the top: the model runtimes take seconds to load, and `--help` needs none.
+    const { buildMiner } = await import('../app/index.js');
     const miner = await buildMiner(settings, logger);
     await runUntilSignal(
       logger,

@@ -26,17 +26,31 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     .option('--concurrency <n>', 'simultaneous validator requests', '1')
     .option('--interval-ms <ms>', 'pause between challenges per lane', '0');
   addProtocolOptions(command);
-  addSettingOptions(command);
+  // Local mode makes its own wallets, metagraph and loopback axon: only the model's settings apply.
+  addSettingOptions(command, [
+    'model.',
+    'cascade.',
+    'models.',
+    'cache.',
+    'limits.',
+    'nonces.',
+    'metrics.',
+    'data_dir',
+    'log.level',
+  ]);
   return command.action(async (opts: Record<string, unknown>) => {
     const count = opts.count === undefined ? undefined : positiveInt(opts.count, '--count');
     const concurrency = positiveInt(opts.concurrency, '--concurrency');
-    const dataDir = expandHome(settingsFrom(opts, env).data_dir);
+    const base = settingsFrom(opts, env);
+    const dataDir = expandHome(base.data_dir);
     const port = await freePort();
-    const network = await prepareLocalNetwork(dataDir, { ip: '127.0.0.1', port });
-    const settings = settingsFrom(opts, env, {
-      'axon.host': '127.0.0.1',
-      'axon.port': port,
-      'metagraph.file': network.metagraphFile,
+    // The local metagraph is of the subnet the settings name (NETUID from a miner.env included), so
+    // the miner finds itself in it.
+    const network = await prepareLocalNetwork(dataDir, { ip: '127.0.0.1', port }, base.netuid);
+    // The local axon and metagraph are given as flags, so an operator's AXON_PORT or METAGRAPH_FILE
+    // in the environment cannot point local mode at the real miner's.
+    const local = { 'axon.host': '127.0.0.1', 'axon.port': port, 'metagraph.file': network.metagraphFile };
+    const settings = settingsFrom({ ...opts, ...local }, env, {
       'log.level': 'warn',
       // All lanes sign as the one local validator: its per-caller share must hold every lane.
       'limits.max_per_caller': Math.max(8, concurrency),

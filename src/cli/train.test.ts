@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { loadCascadeConfig } from '../cascade/index.js';
 import { systemClock } from '../clock/index.js';
 import { addDataset } from '../data/index.js';
 import { loadHead } from '../heads/index.js';
-import { listVersions, promoteVersion, verifyBundle } from '../registry/index.js';
+import { listVersions, productionVersion, promoteVersion, verifyBundle } from '../registry/index.js';
 import { openStore, storeFile } from '../store/index.js';
 import { encodeScene, generateScene } from '../synth/index.js';
 import { createRng } from '../validator/index.js';
@@ -18,17 +17,9 @@ import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
 import { assertServesHeadWithFlipTta, testScene } from '../train/_test-tta-check.js';
 import { poolEmbedderModel } from '../../test/fixtures/onnx-models.js';
+import { textSink } from '../../test/fixtures/streams.js';
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
+const sink = textSink;
 
 async function sceneFolder(dir: string): Promise<void> {
   const lines = ['file,label,group'];
@@ -176,7 +167,17 @@ test(
       const m1 = await verifyBundle(b1);
       assert.match(out1, new RegExp(`Registered ${m1.id}`));
       assert.equal(m1.data_version, ingested);
-      assert.equal(m1.parent, null);
+      // Registering seeded production with the bundled starter, so the starter is m1's parent.
+      const starter = (() => {
+        const store = openStore(storeFile(dataDir), { readonly: true });
+        try {
+          return productionVersion(store);
+        } finally {
+          store.close();
+        }
+      })();
+      assert.match(String(starter?.manifest.metrics.source), /starter/);
+      assert.equal(m1.parent, starter?.id);
       const metrics = m1.metrics as {
         mcc: number;
         overall: { mcc: { lo: number; hi: number } };
@@ -194,10 +195,12 @@ test(
       const deps = { store: openStore(storeFile(dataDir)), bundlesDir: join(dataDir, 'bundles'), clock };
       try {
         assert.deepEqual(
-          listVersions(deps.store).map((v) => v.id),
-          [m1.id],
+          listVersions(deps.store)
+            .map((v) => v.id)
+            .sort(),
+          [m1.id, starter!.id].sort(),
         );
-        await promoteVersion(m1.id, deps);
+        await promoteVersion(m1.id, deps, { force: true });
       } finally {
         deps.store.close();
       }

@@ -1,8 +1,7 @@
 /** `roadwork train`: embed a labelled folder (cached), cross-validate by group, calibrate, write a head. */
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { SCHEMA } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import { embeddedRows, reportTable, splitGroups, sweepTable, trainHead, writeHead } from '../train/index.js';
 import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
 import { settingsFrom } from './_settings.js';
@@ -19,13 +18,23 @@ export interface TrainIo {
 const HELP = `
 Example (the starter model, about 12 minutes of embedding on 2 CPU cores the first time, then about
 4 minutes of fitting from the embedding cache):
-  roadwork train --data /path/to/roadwork-real-train --out models/starter/head.json \
-    --train-views 1,3,3,6 --split-group tracon-web --l2 0.003,0.01,0.03,0.1
+  roadwork train --data /path/to/roadwork-real-train --out models/starter/head.json \\
+    --protocol 2.0.4 --train-views 1,3,3,6 --split-group tracon-web --l2 0.003,0.01,0.03,0.1
 
-Every image is augmented as validators do (levels 0-3, seeded), JPEG-encoded at quality 75 and
-embedded once; the cache is keyed by the embedder version, so a new backbone starts a new cache.
+Every image is rendered as validators send it (--protocol 0.4: JPEG quality 75 at its own size;
+2.0.4: the four augmentation levels, seeded, then JPEG quality 75) and embedded once into the cache
+(--cache, default <data_dir>/embeddings; data_dir is .data unless --data_dir or ROADWORK_DATA_DIR
+says otherwise), keyed by the embedder version, so a new backbone starts a new cache. An image that
+cannot be read or decoded is skipped with a warning naming it (--strict fails instead); data of one
+label only is refused before any embedding.
 Metrics come from grouped cross-validation (manifest column "group"), with temperature and shift
 cross-fitted across folds and 95 % intervals from a bootstrap over groups. See docs/training.md.
+
+A backbone on another runtime, e.g. DINOv3 through transformers.js (options are the runtime's; the
+default backbone's colour/shape extras are not added to another backbone):
+  roadwork train --data DIR --out models/dinov3/head.json \\
+    --embedder transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX \\
+    --embedder-options '{"pooling":"cls","dtype":"fp32"}'
 
 --bundle DIR also writes a model bundle (head.json, cascade.json serving it, manifest.json with the
 metrics, the data version and the production model as parent); --register records it in the
@@ -98,12 +107,11 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option('--report <file>', 'also write the full report as JSON')
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
-    .option('--data_dir <dir>', `${SCHEMA.data_dir.doc} Holds the registry. [env: ROADWORK_DATA_DIR]`)
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
       const stdout = io.stdout ?? process.stdout;
       const stderr = io.stderr ?? process.stderr;
-      const emb = embeddingOptions(opts, stderr);
+      const emb = embeddingOptions(opts, stderr, io.env ?? {});
       const folds = Math.floor(numberList('--folds', String(opts.folds))[0]!);
       if (folds < 2)
         throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
@@ -129,6 +137,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           `Invalid --train-views: ${String(opts.trainViews)}; give four whole counts, levels 0..3`,
         );
       const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews });
+      if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
       const split =
         typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
@@ -161,7 +170,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       });
       await writeHead(String(opts.out), result.head);
       if (typeof opts.report === 'string')
-        await writeFile(opts.report, `${JSON.stringify(result.report, null, 2)}\n`);
+        await writeFileAtomic(
+          opts.report,
+          `${JSON.stringify({ ...result.report, skipped_images: emb.skips.list() }, null, 2)}\n`,
+        );
       const used = result.report.synthetic;
       stdout.write(
         `\nHeld-out metrics (grouped CV, l2=${result.l2}, threshold 0.5 after the shift):\n${reportTable(result.report)}\n` +
@@ -186,6 +198,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           head: result.head,
           headFile: String(opts.out),
           data: emb.data,
+          skipped: embedded.skipped,
           embedders: emb.embedders,
           tta: evalTta,
           ...(e ? { exits: { high: e.high, low: e.low } } : {}),

@@ -1,9 +1,10 @@
 /** `roadwork wallet`: create or inspect a hotkey in Bittensor's wallet format (never the coldkey). */
 import { Command } from 'commander';
-import { loadSigner } from '../app/index.js';
 import { expandHome } from '../app/_paths.js';
-import { createWallet } from '../wallet/index.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
+
+// A new hotkey file needs only its place; the secret setting would be ignored, so it is not offered.
+const WALLET_FILE = ['wallet.path', 'wallet.name', 'wallet.hotkey'] as const;
 
 /** Builds the `wallet` command group. */
 export function walletCommand(env: Record<string, string | undefined>): Command {
@@ -15,8 +16,10 @@ export function walletCommand(env: Record<string, string | undefined>): Command 
       'Write a new hotkey file at <wallet.path>/<wallet.name>/hotkeys/<wallet.hotkey> (refuses to overwrite)',
     )
     .option('--quiet', 'do not print the mnemonic');
-  addSettingOptions(create).action(async (opts: Record<string, unknown>) => {
+  addSettingOptions(create, WALLET_FILE).action(async (opts: Record<string, unknown>) => {
     const s = settingsFrom(opts, env);
+    // The key libraries take a second to load, and only the action needs them (not `--help`).
+    const { createWallet } = await import('../wallet/index.js');
     const made = await createWallet({
       path: expandHome(s['wallet.path']),
       name: s['wallet.name'],
@@ -32,7 +35,9 @@ export function walletCommand(env: Record<string, string | undefined>): Command 
   const show = new Command('show').description(
     "Print the configured hotkey's ss58 address (from the wallet file or the secret)",
   );
-  addSettingOptions(show).action(async (opts: Record<string, unknown>) => {
+  addSettingOptions(show, ['wallet.']).action(async (opts: Record<string, unknown>) => {
+    // The composition root pulls in every model runtime: import it only when a hotkey is really loaded.
+    const { loadSigner } = await import('../app/index.js');
     const signer = await loadSigner(settingsFrom(opts, env));
     process.stdout.write(`${signer.ss58}\n`);
   });

@@ -9,7 +9,7 @@ import { RoadworkError } from '../errors/index.js';
 import { SCHEMA, type SettingKey, type Settings } from './schema.js';
 
 export { SCHEMA, type SettingKey, type Settings } from './schema.js';
-export { parseEnvFile } from './_env-file.js';
+export { parseEnvFile, type EnvFileOptions } from './_env-file.js';
 
 /** Where settings come from; every part is optional. */
 export interface ConfigSources {

@@ -43,7 +43,7 @@ export const SCHEMA = Object.freeze({
     parse: str(),
     default: '',
     env: ['ROADWORK_HOTKEY_SECRET', 'HOTKEY_MNEMONIC', 'HOTKEY_SEED'],
-    doc: 'Hotkey mnemonic, 0x seed or URI; used instead of the wallet file when set.',
+    doc: 'Hotkey mnemonic, 0x seed or secret URI (<mnemonic>//hot, //Alice); used instead of the wallet file when set.',
     secret: true,
   }),
   'axon.host': setting({
@@ -69,6 +69,12 @@ export const SCHEMA = Object.freeze({
     default: 0,
     env: ['AXON_EXTERNAL_PORT'],
     doc: 'Port published on chain; 0 = axon.port.',
+  }),
+  'axon.publish': setting({
+    parse: bool,
+    default: true,
+    env: ['ROADWORK_AXON_PUBLISH'],
+    doc: 'At start, publish axon.external_ip and the port on chain (serve_axon, signed by the hotkey) when the chain holds another; live metagraph only.',
   }),
   'blacklist.force_validator_permit': setting({
     parse: bool,
@@ -136,17 +142,23 @@ export const SCHEMA = Object.freeze({
     env: ['MODEL_WORKERS'],
     doc: 'Inference worker threads.',
   }),
+  'model.intra_op_threads': setting({
+    parse: int(0, 64),
+    default: 0,
+    env: ['MODEL_INTRA_OP_THREADS'],
+    doc: 'onnxruntime threads per worker for the tfjs builtins (ONNX engine); 0 = the cores divided among model.workers.',
+  }),
   'model.detector': setting({
     parse: str(),
     default: '',
     env: ['IMAGE_DETECTOR'],
-    doc: "Reference miner's detector name (recorded, informational).",
+    doc: "Reference miner's detector name; recorded only: cascade.config or model.path picks the model.",
   }),
   'model.config': setting({
     parse: str(),
     default: '',
     env: ['IMAGE_DETECTOR_CONFIG'],
-    doc: "Reference miner's detector config (informational until the cascade lands).",
+    doc: "Reference miner's detector config; recorded only: cascade.config or model.path picks the model.",
   }),
   'model.url': setting({
     parse: str(),
@@ -259,9 +271,9 @@ export const SCHEMA = Object.freeze({
   }),
   'limits.decode_timeout_ms': setting({
     parse: int(10, 60000),
-    default: 2000,
+    default: 4000,
     env: ['LIMIT_DECODE_TIMEOUT_MS'],
-    doc: 'Longest image decode.',
+    doc: 'Longest image decode (a 12 MP JPEG takes ~0.15 s alone, seconds on a saturated CPU).',
   }),
   'limits.deadline_margin_ms': setting({
     parse: int(0, 60000),

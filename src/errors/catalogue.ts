@@ -80,6 +80,10 @@ export const ERRORS = Object.freeze({
     doc: 'A config file or flag names a setting that does not exist.',
   },
   ERR_CONFIG_FILE: { status: undefined, doc: 'The config file cannot be read or parsed.' },
+  ERR_PORT_IN_USE: {
+    status: undefined,
+    doc: 'Another process listens on `axon.host`:`axon.port`; checked before the models load.',
+  },
   ERR_WALLET_NOT_FOUND: { status: undefined, doc: 'The hotkey file does not exist at the wallet path.' },
   ERR_WALLET_INVALID: {
     status: undefined,

@@ -1,5 +1,5 @@
 /** The self-contained HTML report: one file, inline CSS and SVG, readable offline and attachable to an issue. */
-import type { ValidatorProtocol } from '../validator/index.js';
+import type { ImageSkip, ValidatorProtocol } from '../validator/index.js';
 import { sliceRows, type EvalRecord, type EvalSummary, type MetricBlock } from './_summary.js';
 import { esc, funnelSvg, groupedBarsSvg, histogramSvg, reliabilitySvg } from './_svg.js';
 
@@ -20,6 +20,8 @@ export interface EvalMeta {
   readonly duration_s?: number;
   /** Why the run ended early, when it did (e.g. the axon went away). */
   readonly stopped?: string;
+  /** Images left out because they could not be read or decoded (absent when none). */
+  readonly skipped_images?: readonly ImageSkip[];
   readonly started_at: string;
   readonly elapsed_s: number;
   readonly throughput_rps: number;

@@ -1,8 +1,9 @@
 /** One evaluation run: challenges through lanes, records streamed in order, then the JSON and HTML reports. */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import {
   ChallengeSequence,
   DEFAULT_PROTOCOL,
@@ -16,6 +17,7 @@ import {
   type ChallengeStream,
   type Lane,
   type LabelledImageSource,
+  type SkippedImages,
   type ValidatorProtocol,
 } from '../validator/index.js';
 import { defaultSyntheticPool, isChallengeSetSource, type EvalSource } from './_data.js';
@@ -40,6 +42,8 @@ export interface EvalRunOptions {
   readonly synthetic?: LabelledImageSource;
   /** 2.0.4's augmentation options. */
   readonly augment?: AugmentOptions;
+  /** Where unreadable images are recorded as they are skipped (default: warned on stderr). */
+  readonly skips?: SkippedImages;
   /** Where to write the JSONL records, the JSON report and the HTML report (each optional). */
   readonly recordsFile?: string;
   readonly jsonFile?: string;
@@ -64,7 +68,7 @@ export interface EvalResult {
 /** The description of the run that the caller knows (mode, target or model, lanes). */
 export type EvalDescription = Omit<
   EvalMeta,
-  'protocol' | 'seed' | 'data' | 'stopped' | 'started_at' | 'elapsed_s' | 'throughput_rps'
+  'protocol' | 'seed' | 'data' | 'stopped' | 'skipped_images' | 'started_at' | 'elapsed_s' | 'throughput_rps'
 >;
 
 /** Runs `lanes` over the seeded challenges and writes the reports the options name. */
@@ -107,10 +111,13 @@ export async function runEval(
         progress?.update(records);
       },
     });
+  } catch (err) {
+    if (out) await closeLines(out, { keep: false });
+    throw err;
   } finally {
     progress?.finish(records);
-    if (out) await closeLines(out);
   }
+  if (out) await closeLines(out, { keep: true });
   const elapsedS = (performance.now() - started) / 1000;
   const report: EvalReport = {
     version: 1,
@@ -120,6 +127,7 @@ export async function runEval(
     elapsed_s: elapsedS,
     throughput_rps: records.length / Math.max(elapsedS, 1e-3),
     ...(stopped !== undefined && { stopped }),
+    ...(options.skips?.count ? { skipped_images: options.skips.list() } : {}),
     ...summariseRecords(records),
   };
   if (options.jsonFile) await writeText(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -186,13 +194,14 @@ function challengeStream(
 /** The plan of a run over images: the protocol asked for, with the default synthetic pool for 0.4. */
 export function evalPlan(
   source: LabelledImageSource,
-  options: Pick<EvalRunOptions, 'protocol' | 'synthetic' | 'augment'>,
+  options: Pick<EvalRunOptions, 'protocol' | 'synthetic' | 'augment' | 'skips'>,
 ): ChallengePlan {
   const protocol = options.protocol ?? DEFAULT_PROTOCOL;
   return planChallenges(source, {
     protocol,
     synthetic: protocol === '0.4' ? (options.synthetic ?? defaultSyntheticPool()) : undefined,
     augment: options.augment,
+    ...(options.skips && { skips: options.skips }),
   });
 }
 
@@ -222,9 +231,18 @@ export function toRecord(result: ChallengeResult): EvalRecord {
   };
 }
 
-async function openLines(file: string): Promise<WriteStream> {
+/** A records file being written: lines go to a temporary sibling, renamed to `file` when the run ends. */
+interface LinesFile {
+  readonly file: string;
+  readonly tmp: string;
+  readonly stream: WriteStream;
+  write(line: string): void;
+}
+
+async function openLines(file: string): Promise<LinesFile> {
   await mkdir(dirname(file), { recursive: true });
-  const stream = createWriteStream(file);
+  const tmp = `${file}.${process.pid}.partial`;
+  const stream = createWriteStream(tmp);
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', (err) =>
@@ -235,19 +253,21 @@ async function openLines(file: string): Promise<WriteStream> {
       ),
     );
   });
-  return stream;
+  return { file, tmp, stream, write: (line) => stream.write(line) };
 }
 
-function closeLines(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) =>
-    stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+/** Ends the records: renamed into place when `keep`, removed otherwise (a failed run leaves no torn file). */
+async function closeLines(lines: LinesFile, { keep }: { keep: boolean }): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    lines.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
   );
+  if (keep) await rename(lines.tmp, lines.file);
+  else await rm(lines.tmp, { force: true });
 }
 
 async function writeText(file: string, text: string): Promise<void> {
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
+    await writeFileAtomic(file, text);
   } catch (err) {
     throw new RoadworkError('ERR_CONFIG_INVALID', `Cannot write the report: ${file}. Check the path.`, {
       cause: err,

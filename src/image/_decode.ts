@@ -15,7 +15,7 @@ export interface DecodeOptions {
   readonly maxBase64Chars?: number;
   /** Most pixels (width × height) an image may declare. Default 50 000 000 (8000×6000 fits). */
   readonly maxPixels?: number;
-  /** Wall-clock cap on the decode. Default 2000 ms. */
+  /** Wall-clock cap on the decode. Default 4000 ms. */
   readonly timeoutMs?: number;
   /**
    * Most scans a JPEG may have. Default 64: encoders write 1 (baseline) to about 10-20 (progressive);
@@ -44,7 +44,7 @@ export interface DecodeOptions {
 const DEFAULTS = Object.freeze({
   maxBase64Chars: Math.ceil((16 << 20) / 3) * 4,
   maxPixels: 50_000_000,
-  timeoutMs: 2000,
+  timeoutMs: 4000,
   maxScans: 64,
   failOn: 'error' as const,
 });

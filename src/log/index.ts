@@ -2,6 +2,7 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
+export { routeConsole } from './_console.js';
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = Object.freeze([

@@ -35,7 +35,8 @@ export type ParseHeadersResult = { readonly ok: true; readonly headers: SynapseH
 /** Longest header value accepted; real values are at most ~130 characters (the signature). */
 export const MAX_HEADER_VALUE = 512;
 
-const WANTED = new Set([
+/** The headers an axon reads from a synapse request (`bt_header_*` and the synapse's own). */
+export const SYNAPSE_HEADERS: readonly string[] = Object.freeze([
   'name',
   'timeout',
   'computed_body_hash',
@@ -49,6 +50,7 @@ const WANTED = new Set([
   'bt_header_dendrite_hotkey',
   'bt_header_dendrite_signature',
 ]);
+const WANTED = new Set(SYNAPSE_HEADERS);
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 // Python float() accepts more, but every dendrite sends str(float) such as "9.0" or "12".

@@ -1,6 +1,6 @@
 // The Bittensor protocol library (`roadwork-miner/protocol`): headers, body hash, verification, dendrite, wallet.
 
-export { parseSynapseHeaders, MAX_HEADER_VALUE } from './_headers.js';
+export { parseSynapseHeaders, MAX_HEADER_VALUE, SYNAPSE_HEADERS } from './_headers.js';
 export type { SynapseHeaders, HeaderFailure, ParseHeadersResult } from './_headers.js';
 export { SYNAPSES, EMPTY_BODY_HASH, computeBodyHash, imageSynapse, synapseSpec } from './_synapses.js';
 export type { SynapseSpec, SynapseField } from './_synapses.js';

@@ -1,8 +1,17 @@
 // The promotion gate: candidate and production scored offline on the same fixed challenges.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createCascadePredictor, loadCascadeConfig } from '../cascade/index.js';
 import { RoadworkError } from '../errors/index.js';
-import { evaluateOffline, isChallengeSetSource, type EvalSource } from '../eval/index.js';
+import {
+  DEFAULT_SYNTH_IMAGES,
+  evaluateOffline,
+  isChallengeSetSource,
+  openEvalData,
+  type EvalSource,
+  type OutputStream,
+} from '../eval/index.js';
+import { isChallengeSet } from '../validator/index.js';
 import type { RuntimeContext } from '../runtimes/types.js';
 import type { LabelledImageSource, ValidatorProtocol } from '../validator/index.js';
 import { verifyBundle } from './_bundle.js';
@@ -38,6 +47,41 @@ export interface ChallengeEvaluatorOptions {
   readonly synthetic?: LabelledImageSource;
   readonly runtime: RuntimeContext;
   readonly logger: Logger;
+  /** Where each scoring run shows its progress line (stderr in the CLI); none when absent. */
+  readonly progress?: OutputStream;
+}
+
+/** The folder under `data_dir` whose challenge set is the default gate (`roadwork challenges --out`). */
+export const GATE_SET_DIR = 'gate';
+
+/** The challenge set a promotion is judged on, how it was named, and why it may not be trusted. */
+export interface GateSet {
+  readonly source: EvalSource;
+  /** `--challenges` as given, or the default that was chosen. */
+  readonly spec: string;
+  /** Set when the gate is procedural scenes: it cannot tell a better model from a worse one. */
+  readonly warning?: string;
+}
+
+/**
+ * Opens the gate set: `spec` when given; else the challenge set in `<dataDir>/gate` when one was
+ * written there; else `synth:200` procedural scenes, with a warning: every model scores near chance
+ * on them, so that gate passes or refuses at random.
+ */
+export async function openGateSet(spec: string | undefined, dataDir: string): Promise<GateSet> {
+  const configured = join(dataDir, GATE_SET_DIR);
+  const chosen = spec ?? ((await isChallengeSet(configured)) ? configured : `synth:${DEFAULT_SYNTH_IMAGES}`);
+  const source = await openEvalData(chosen);
+  if (!/^synth(:|$)/.test(chosen)) return { source, spec: chosen };
+  return {
+    source,
+    spec: chosen,
+    warning:
+      `The promotion gate is scoring procedural scenes (${chosen}), on which every model scores near chance: ` +
+      `this gate cannot tell a better model from a worse one. Write a gate set of real labelled images once, ` +
+      `e.g. roadwork challenges --data REAL_IMAGES --n 400 --out ${configured} (promote uses it by default ` +
+      `from then on), or pass --challenges DIR.`,
+  };
 }
 
 /** An evaluator that runs a bundle's cascade (verified first) through offline eval. */
@@ -55,6 +99,7 @@ export function challengeEvaluator(options: ChallengeEvaluatorOptions): BundleEv
       predictor,
       ...(options.protocol && { protocol: options.protocol }),
       ...(options.synthetic && { synthetic: options.synthetic }),
+      ...(options.progress && { progress: options.progress }),
     });
     return { mcc: report.mcc, accuracy: report.accuracy, n: report.n };
   };
@@ -68,6 +113,10 @@ export interface PromoteOptions {
   readonly margin?: number;
   /** Skip the gate (recorded in the history). */
   readonly force?: boolean;
+  /** What the gate set was (`--challenges` or the default chosen), recorded in the history. */
+  readonly gate?: string;
+  /** Told what the gate is doing before each scoring run (they can take minutes). */
+  readonly log?: (line: string) => void;
 }
 
 /** What a promotion did. */
@@ -82,8 +131,8 @@ export interface PromotionResult {
 
 /**
  * Makes `id` production when it beats the current production by `margin` in MCC on the same
- * challenges; otherwise fails with ERR_PROMOTION_REFUSED giving both numbers. The first promotion
- * has nothing to beat.
+ * challenges; otherwise fails with ERR_PROMOTION_REFUSED giving both numbers. A store without a
+ * production has nothing to beat: the CLI seeds it with the bundled starter first (`ensureProduction`).
  */
 export async function promoteVersion(
   id: string,
@@ -102,7 +151,13 @@ export async function promoteVersion(
     if (options.evaluate === undefined) {
       throw new RoadworkError('ERR_CONFIG_INVALID', 'Promotion needs an evaluator or force: none given.');
     }
+    options.log?.(
+      `Scoring production ${previous.id} on the gate set${options.gate ? ` (${options.gate})` : ''}…`,
+    );
     production = await options.evaluate(previous.dir);
+    options.log?.(
+      `Production ${previous.id}: MCC ${production.mcc.toFixed(4)} on ${production.n} challenges. Scoring candidate ${version.id}…`,
+    );
     candidate = await options.evaluate(version.dir);
     if (!(candidate.mcc >= production.mcc + margin)) {
       throw new RoadworkError(
@@ -115,6 +170,7 @@ export async function promoteVersion(
     margin,
     forced,
     previous: previous?.id ?? null,
+    ...(options.gate !== undefined && !forced ? { gate: options.gate } : {}),
     ...(candidate ? { candidate, production } : {}),
   });
   return {

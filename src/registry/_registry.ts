@@ -3,7 +3,7 @@ import { cp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../clock/index.js';
 import { RoadworkError } from '../errors/index.js';
-import type { Store } from '../store/index.js';
+import { resolveId, type Store } from '../store/index.js';
 import { verifyBundle, type BundleManifest } from './_bundle.js';
 
 /** What the registry needs. */
@@ -84,21 +84,18 @@ export function listVersions(store: Store): ModelVersion[] {
   return store.all<Row>('SELECT * FROM model_versions ORDER BY registered_at DESC, id').map(toVersion);
 }
 
+/** How model versions are looked up by id or prefix (the same rule as dataset versions). */
+const MODEL_IDS = Object.freeze({
+  table: 'model_versions',
+  column: 'id',
+  what: 'model version',
+  list: 'roadwork models versions',
+});
+
 /** The version `id` names (a unique prefix is enough); fails with ERR_VERSION_UNKNOWN. */
 export function getVersion(store: Store, id: string): ModelVersion {
-  const rows = store.all<Row>("SELECT * FROM model_versions WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2", [
-    id,
-    `${id.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-  ]);
-  const exact = rows.find((r) => r.id === id);
-  if (exact) return toVersion(exact);
-  if (rows.length === 1) return toVersion(rows[0]!);
-  throw new RoadworkError(
-    'ERR_VERSION_UNKNOWN',
-    rows.length === 0
-      ? `No model version in the registry: ${id}. Run roadwork models versions to see them.`
-      : `The model version prefix is ambiguous: ${id}. Give more of the id.`,
-  );
+  const full = resolveId(store, id, MODEL_IDS);
+  return toVersion(store.get<Row>('SELECT * FROM model_versions WHERE id = ?', [full])!);
 }
 
 /** The production stack, oldest first: a promotion pushes, a rollback pops. */

@@ -24,12 +24,16 @@ export {
   type RegistryDeps,
 } from './_registry.js';
 export {
+  GATE_SET_DIR,
   challengeEvaluator,
+  openGateSet,
   promoteVersion,
   type BundleEvaluator,
   type ChallengeEvaluatorOptions,
   type GateScore,
+  type GateSet,
   type PromoteOptions,
   type PromotionResult,
 } from './_gate.js';
 export { diffVersions, type DiffEntry, type VersionDiff } from './_diff.js';
+export { ensureProduction, type EnsureProductionOptions } from './_starter.js';

@@ -30,6 +30,11 @@ export interface RuntimeContext {
   readonly device: 'cpu' | 'cuda';
   /** Worker threads per loaded model. */
   readonly workers: number;
+  /**
+   * Threads inside one onnxruntime operator, per worker, for runtimes that take it (the tfjs runtime's
+   * ONNX engine); 0 or absent: the cores divided among the workers (`autoIntraOpThreads`).
+   */
+  readonly intraOpThreads?: number;
   readonly logger: Logger;
   /** Base URL of the model hub (tests point it at a local server). Default https://huggingface.co */
   readonly hubUrl?: string;

@@ -9,6 +9,7 @@ import type { Migration } from './_migrations.js';
 import { openSqliteStore } from './_sqlite.js';
 
 export { MIGRATIONS, type Migration } from './_migrations.js';
+export { resolveId, type IdLookup } from './_ids.js';
 
 /** A bound parameter: positional values, or named ones (`@name` in the SQL, `name` in the object). */
 export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;

@@ -21,11 +21,19 @@ export interface DataFingerprint {
   readonly positives: number;
 }
 
-/** Hashes every image of a labelled folder with its label and group. */
-export async function dataFingerprint(dir: string): Promise<DataFingerprint> {
+/**
+ * Hashes every image of a labelled folder with its label and group, less the ids in
+ * `options.skipped` (images training found unreadable): the fingerprint is of what was trained on.
+ */
+export async function dataFingerprint(
+  dir: string,
+  options: { readonly skipped?: readonly string[] } = {},
+): Promise<DataFingerprint> {
   const source = await openImageFolder(dir);
+  const skipped = new Set(options.skipped);
   const entries: { sha256: string; label: number; group: string }[] = [];
   for (const img of source.images) {
+    if (skipped.has(img.id)) continue;
     const sha256 = createHash('sha256')
       .update(await img.load())
       .digest('hex');

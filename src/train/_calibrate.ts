@@ -11,10 +11,18 @@ export function nll(logits: ArrayLike<number>, y: ArrayLike<number>, temperature
   return s / Math.max(1, y.length);
 }
 
-/** The temperature minimising held-out NLL (golden-section search on log T in [1/20, 20]). */
+/** The range `fitTemperature` searches; a fit at either end means the logits carry no usable scale. */
+export const TEMPERATURE_RANGE = Object.freeze([1 / 20, 20] as const);
+
+/** Whether a fitted temperature sits at an end of `TEMPERATURE_RANGE` (within 1 %). */
+export function atTemperatureBound(temperature: number): boolean {
+  return temperature <= TEMPERATURE_RANGE[0] * 1.01 || temperature >= TEMPERATURE_RANGE[1] / 1.01;
+}
+
+/** The temperature minimising held-out NLL (golden-section search on log T in `TEMPERATURE_RANGE`). */
 export function fitTemperature(logits: ArrayLike<number>, y: ArrayLike<number>): number {
-  let a = Math.log(1 / 20);
-  let b = Math.log(20);
+  let a = Math.log(TEMPERATURE_RANGE[0]);
+  let b = Math.log(TEMPERATURE_RANGE[1]);
   const g = (Math.sqrt(5) - 1) / 2;
   const f = (t: number) => nll(logits, y, Math.exp(t));
   let c = b - g * (b - a);

@@ -25,6 +25,20 @@ export function groupFamily(group: string): string {
   return group === 'pos' || group === 'neg' ? 'folder' : 'other';
 }
 
+/**
+ * Fails with ERR_DATASET_INVALID unless `source` holds images of both labels: a head cannot be fitted,
+ * calibrated or scored on one class (the temperature runs to its bound and AUC is undefined).
+ */
+export function requireBothLabels(source: LabelledImageSource, when = ''): void {
+  const positives = source.images.filter((i) => i.label === 1).length;
+  const negatives = source.images.length - positives;
+  if (positives > 0 && negatives > 0) return;
+  throw new RoadworkError(
+    'ERR_DATASET_INVALID',
+    `Training needs images of both labels: ${source.name} has ${positives} roadwork and ${negatives} other${when ? ` ${when}` : ''}. Add pos/ and neg/ images (or both labels in manifest.csv).`,
+  );
+}
+
 /** Rows for every image and non-flipped view; fails naming the first missing embedding. */
 export function assembleRows(
   source: LabelledImageSource,

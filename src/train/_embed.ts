@@ -1,7 +1,7 @@
 // Fills the embedding cache for every (image, view) of a labelled source that it lacks.
 import type { RgbImage } from '../predictor/types.js';
 import type { ImageEmbedder } from '../runtimes/index.js';
-import type { LabelledImageSource } from '../validator/index.js';
+import { SkippedImages, decodeLabelled, type LabelledImageSource } from '../validator/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { progressBar, type ProgressStream } from './_progress.js';
 import { renderView, viewKey, type ViewSpec } from './_views.js';
@@ -14,9 +14,17 @@ export interface EmbedSourceOptions {
   readonly batch?: number;
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
+  /**
+   * Where an image that cannot be read or decoded is recorded (its views are left out, and the rows
+   * assembled later skip it); default a new `SkippedImages` warning on stderr. With `strict`, fails.
+   */
+  readonly skips?: SkippedImages;
 }
 
-/** Embeds what the cache lacks, writing after every batch so an interrupted run resumes; returns rows added. */
+/**
+ * Embeds what the cache lacks, writing after every batch so an interrupted run resumes; returns rows
+ * added. An unreadable image is skipped (recorded in `options.skips`), not fatal.
+ */
 export async function embedSource(
   source: LabelledImageSource,
   embedder: ImageEmbedder,
@@ -25,7 +33,9 @@ export async function embedSource(
 ): Promise<number> {
   const todo: { image: (typeof source.images)[number]; views: ViewSpec[] }[] = [];
   let total = 0;
+  const skips = options.skips ?? new SkippedImages();
   for (const image of source.images) {
+    if (skips.has(image)) continue;
     const views = options.views.filter((v) => !cache.has(viewKey(image.id, options.seed, v)));
     if (views.length > 0) todo.push({ image, views });
     total += views.length;
@@ -60,11 +70,18 @@ export async function embedSource(
   try {
     for (const { image, views } of todo) {
       options.signal?.throwIfAborted();
-      const bytes = await image.load();
+      let decoded: RgbImage;
+      try {
+        decoded = await decodeLabelled(image);
+      } catch (err) {
+        skips.record(image, source.name, err);
+        bar?.tick(views.length);
+        continue;
+      }
       for (const view of views) {
         pending.push({
           key: viewKey(image.id, options.seed, view),
-          rgb: await renderView(bytes, image.id, options.seed, view),
+          rgb: await renderView(decoded, image.id, options.seed, view),
         });
         if (pending.length >= batchSize) await flush();
       }

@@ -70,10 +70,11 @@ export function viewKey(imageId: string, seed: string, view: ViewSpec): string {
  * (its own seeded random stream, so views are independent of each other and of the order they are
  * built in) or, for `source`, the image at its own size, JPEG quality 75, decoded again by the
  * axon's own decode under the model's `policy` (so training sees the pixels serving sees); the TTA
- * twin is that decoded image flipped.
+ * twin is that decoded image flipped. `image` is the file's bytes or the file already decoded (the
+ * same pixels: a caller rendering many views decodes once).
  */
 export async function renderView(
-  bytes: Buffer,
+  image: Buffer | RgbImage,
   imageId: string,
   seed: string,
   view: ViewSpec,
@@ -81,9 +82,9 @@ export async function renderView(
 ): Promise<RgbImage> {
   const jpeg =
     view.level === 'source'
-      ? await encodeJpeg(await decodeRgb(bytes))
+      ? await encodeJpeg(Buffer.isBuffer(image) ? await decodeRgb(image) : image)
       : (
-          await augmentImage(bytes, createRng(`${seed}|${imageId}|${view.level}|${view.k}`), {
+          await augmentImage(image, createRng(`${seed}|${imageId}|${view.level}|${view.k}`), {
             level: view.level,
           })
         ).jpeg;

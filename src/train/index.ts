@@ -2,10 +2,10 @@
  * Training and calibration of classifier heads on frozen-backbone embeddings of validator-style
  * augmented views: embedding cache, grouped cross-validation, temperature, decision shift, exits.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { RoadworkError } from '../errors/index.js';
 import type { Head } from '../heads/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import {
   concatVersion,
   loadModel,
@@ -13,10 +13,16 @@ import {
   type ModelRef,
   type RuntimeContext,
 } from '../runtimes/index.js';
-import { DEFAULT_PROTOCOL, openImageFolder, type ValidatorProtocol } from '../validator/index.js';
-import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
+import {
+  DEFAULT_PROTOCOL,
+  SkippedImages,
+  openImageFolder,
+  type LabelledImageSource,
+  type ValidatorProtocol,
+} from '../validator/index.js';
+import { atTemperatureBound, chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { openEmbeddingCache } from './_cache.js';
-import { assembleRows, concatRows, type ViewRow } from './_dataset.js';
+import { assembleRows, concatRows, requireBothLabels, type ViewRow } from './_dataset.js';
 import { embedSource } from './_embed.js';
 import { foldNormalization } from './_fit.js';
 import { scores } from './_metrics.js';
@@ -56,6 +62,8 @@ export {
   type Labelled,
 } from './_fit.js';
 export {
+  TEMPERATURE_RANGE,
+  atTemperatureBound,
   fitTemperature,
   decisionShift,
   thresholdSweep,
@@ -64,7 +72,7 @@ export {
   type SweepRow,
 } from './_calibrate.js';
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
-export { groupFamily, splitGroups, type ViewRow } from './_dataset.js';
+export { groupFamily, requireBothLabels, splitGroups, type ViewRow } from './_dataset.js';
 export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
 export { crossCalibrate, fitHead } from './_pipeline.js';
 export { syntheticSource } from './_synthetic.js';
@@ -122,6 +130,11 @@ export interface EmbeddingOptions {
   readonly trainViews?: readonly number[];
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
+  /**
+   * Where unreadable images are recorded as the embedding step skips them (their rows are left
+   * out); default a new `SkippedImages` warning on stderr. With `strict`, the first one fails.
+   */
+  readonly skips?: SkippedImages;
 }
 
 /** What `embeddedRows` returns: the real rows, the training-only synthetic rows, the embedder. */
@@ -134,6 +147,8 @@ export interface EmbeddedRows {
   /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
   readonly version: string;
   readonly dims: number;
+  /** Ids of the images left out as unreadable. */
+  readonly skipped: readonly string[];
 }
 
 /**
@@ -147,6 +162,9 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   // after the first has embedded for an hour.
   for (const ref of options.embedders) modelLoader('embedder', ref);
   const source = await openImageFolder(options.data);
+  // Checked before the embedding, not after it: one class cannot be trained or scored.
+  requireBothLabels(source);
+  const skips = options.skips ?? new SkippedImages();
   const count = options.synthetic ?? 0;
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
   const views = planScoredViews(options.protocol ?? DEFAULT_PROTOCOL, options.perLevel, options.tta);
@@ -164,15 +182,18 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
         views,
         ...(options.progress ? { progress: options.progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        skips,
       };
       await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
       if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
+      const usable = readable(source, skips);
       parts.push({
-        rows: assembleRows(source, cache, { seed: options.seed, views }),
+        rows: assembleRows(usable, cache, { seed: options.seed, views }),
         synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
-        extra: assembleRows(source, cache, { seed: options.seed, views: extraViews }),
+        extra: assembleRows(usable, cache, { seed: options.seed, views: extraViews }),
         version: embedder.version,
         dims: embedder.dims,
+        skipped: [],
       });
     } finally {
       await embedder.close();
@@ -184,7 +205,17 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
     extra: concatRows(parts.map((p) => p.extra)),
     version: concatVersion(parts.map((p) => p.version)),
     dims: parts.reduce((n, p) => n + p.dims, 0),
+    skipped: skips.list().map((s) => s.id),
   };
+}
+
+/** `source` less its unreadable images; fails when that leaves no image, or only one label. */
+function readable(source: LabelledImageSource, skips: SkippedImages): LabelledImageSource {
+  if (skips.count === 0) return source;
+  const images = source.images.filter((i) => !skips.has(i));
+  const usable = { name: source.name, images };
+  requireBothLabels(usable, `after skipping ${skips.summary()}`);
+  return usable;
 }
 
 /** Options of `trainHead`. */
@@ -209,12 +240,27 @@ export interface TrainResult {
  * Grouped CV over the L2 grid, cross-fitted calibration for honest metrics, then the final head on
  * every row with temperature, shift and exits from all out-of-fold logits. Synthetic rows
  * (`options.synthetic`) join every fit; everything scored, calibrated or swept is real rows only.
+ * Fails with ERR_DATASET_INVALID on rows of one label; warns (through `log`) when there are fewer
+ * groups than folds or the temperature ends at its bound.
  */
 export function trainHead(
   rows: readonly ViewRow[],
   embedderVersion: string,
   options: TrainHeadOptions,
 ): TrainResult {
+  const positives = rows.filter((r) => r.label === 1).length;
+  if (positives === 0 || positives === rows.length) {
+    throw new RoadworkError(
+      'ERR_DATASET_INVALID',
+      `Training needs rows of both labels: ${positives} of ${rows.length} are roadwork. Add images of the other label.`,
+    );
+  }
+  const groups = new Set(rows.map((r) => r.group)).size;
+  if (groups < options.folds) {
+    options.log(
+      `warning: ${options.folds} folds but only ${groups} group${groups === 1 ? '' : 's'}: ${options.folds - groups} fold${options.folds - groups === 1 ? ' is' : 's are'} empty and each held-out fold is a whole group; give groups in manifest.csv, --split-group, or fewer --folds`,
+    );
+  }
   const y = Uint8Array.from(rows, (r) => r.label);
   let best: { l2: number; mcc: number; z: Float64Array; fold: Int32Array; p: Float64Array } | undefined;
   for (const l2 of options.l2) {
@@ -238,6 +284,11 @@ export function trainHead(
   };
   const report: EvalReport = { ...evaluate(best.p, rows, options.seed), synthetic };
   const { temperature, shift } = calibration(best.z, y);
+  if (atTemperatureBound(temperature)) {
+    options.log(
+      `warning: the temperature ran to its bound (${temperature.toFixed(3)}; the search covers ${TEMPERATURE_RANGE_TEXT}): the held-out logits carry almost no signal, so the probabilities are not calibrated; check the labels and the data`,
+    );
+  }
   const final = foldNormalization(fitHead(rows, config));
   const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
   const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
@@ -278,12 +329,16 @@ export function trainHead(
   return { head, report, l2: best.l2, ...(exits ? { exits } : {}) };
 }
 
-/** Writes a head file (pretty enough to diff, numbers rounded to float32 precision). */
+const TEMPERATURE_RANGE_TEXT = '0.05 to 20';
+
+/**
+ * Writes a head file (pretty enough to diff, numbers rounded to float32 precision), through a
+ * temporary file and a rename: a crash never leaves a torn head where a good one was.
+ */
 export async function writeHead(file: string, head: Head): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
   const round = (_k: string, v: unknown) =>
     typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v;
-  await writeFile(file, `${JSON.stringify(head, round)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(head, round)}\n`);
 }
 
 export { reportTable, sweepTable, table };

@@ -3,8 +3,8 @@
  * and `api`, and the chosen image JPEG-encoded at quality 75 at the size it has — no augmentation.
  */
 import { RoadworkError } from '../errors/index.js';
-import { decodeRgb, encodeJpeg } from './_codec.js';
-import type { LabelledImage, LabelledImageSource } from './sources.js';
+import { encodeJpeg } from './_codec.js';
+import { SkippedImages, drawReadable, type LabelledImage, type LabelledImageSource } from './sources.js';
 import { createRng, type Rng } from './_rng.js';
 
 /** Where a 0.4 challenge's image comes from (`challenge/selector.py`). */
@@ -67,11 +67,14 @@ export function challengePools(real: LabelledImageSource, synthetic: LabelledIma
   });
 }
 
-/** Draws a label, then an origin, then an image of that label from its pool, and encodes it at its size. */
+/**
+ * Draws a label, then an origin, then an image of that label from its pool, and encodes it at its
+ * size. An unreadable image is recorded in `options.skips` and another of that label drawn.
+ */
 export async function drawSourceSize(
   pools: ChallengePools,
   rng: Rng,
-  options: { readonly quality?: number } = {},
+  options: { readonly quality?: number; readonly skips?: SkippedImages } = {},
 ): Promise<SourceSizeDraw> {
   const label: 0 | 1 = rng.chance(0.5) ? 1 : 0;
   const origin = rng.choice(CHALLENGE_ORIGINS);
@@ -83,8 +86,11 @@ export async function drawSourceSize(
       `The ${origin} pool has no images of label ${label}: ${pool.name}. Add images of both labels.`,
     );
   }
-  const image = rng.choice(candidates);
-  const rgb = await decodeRgb(await image.load());
+  const { image, rgb } = await drawReadable(candidates, rng, {
+    skips: options.skips ?? new SkippedImages(),
+    source: pool.name,
+    what: `images of label ${label}`,
+  });
   const jpeg = await encodeJpeg(rgb, { quality: options.quality });
   return { jpeg, label, origin, image, size: { width: rgb.width, height: rgb.height } };
 }

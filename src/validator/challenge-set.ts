@@ -1,7 +1,8 @@
 /** A challenge set on disk: one JPEG per challenge and a JSONL manifest, so a fixed set can be replayed as is. */
-import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
+import { writeDirAtomic } from '../files/index.js';
 import type { AugmentLevel, AugmentParams } from './augment.js';
 import { planName, type Challenge, type ChallengePlan } from './challenge.js';
 import type { ValidatorProtocol } from './_protocol.js';
@@ -62,21 +63,14 @@ function invalid(message: string, cause?: unknown): RoadworkError {
 /**
  * Draws `count` challenges of `plan` exactly as `roadwork eval` does with the same seed, and
  * writes them to `dir` (which must be empty or absent): `000000.jpg`… and `challenges.jsonl`.
- * The manifest is written last, so a folder with one is complete.
+ * Everything is written into a temporary sibling folder renamed to `dir` at the end, so a run that
+ * fails or is interrupted leaves no half-written set (and nothing a re-run would refuse).
  */
 export async function writeChallengeSet(
   plan: ChallengePlan,
   dir: string,
   options: WriteChallengeSetOptions,
 ): Promise<ChallengeSet> {
-  await mkdir(dir, { recursive: true });
-  const existing = await readdir(dir);
-  if (existing.length > 0) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `The challenge set folder is not empty: ${dir}. Give a new or empty --out folder.`,
-    );
-  }
   const sequence = new ChallengeSequence(plan, createRng(options.seed));
   const header: ChallengeSetHeader = {
     format: FORMAT,
@@ -87,17 +81,22 @@ export async function writeChallengeSet(
     protocol: plan.protocol,
   };
   const entries: ChallengeSetEntry[] = [];
-  for (let n = 0; n < options.count; n++) {
-    const { i, challenge } = sequence.draw();
-    const c = await challenge;
-    const file = `${String(i).padStart(6, '0')}.jpg`;
-    await writeFile(join(dir, file), Buffer.from(c.imageB64, 'base64'));
-    const { imageB64: _image, label, group, sourceId: source, protocol: _p, ...details } = c;
-    entries.push({ i, file, label, group, source, ...details });
-  }
-  const lines = [header, ...entries].map((line) => `${JSON.stringify(line)}\n`).join('');
-  await writeFile(join(dir, `${CHALLENGE_MANIFEST}.partial`), lines);
-  await rename(join(dir, `${CHALLENGE_MANIFEST}.partial`), join(dir, CHALLENGE_MANIFEST));
+  await writeDirAtomic(
+    dir,
+    async (tmp) => {
+      for (let n = 0; n < options.count; n++) {
+        const { i, challenge } = sequence.draw();
+        const c = await challenge;
+        const file = `${String(i).padStart(6, '0')}.jpg`;
+        await writeFile(join(tmp, file), Buffer.from(c.imageB64, 'base64'));
+        const { imageB64: _image, label, group, sourceId: source, protocol: _p, ...details } = c;
+        entries.push({ i, file, label, group, source, ...details });
+      }
+      const lines = [header, ...entries].map((line) => `${JSON.stringify(line)}\n`).join('');
+      await writeFile(join(tmp, CHALLENGE_MANIFEST), lines);
+    },
+    { what: 'challenge set', flag: '--out folder' },
+  );
   return fromParts(dir, header, entries);
 }
 

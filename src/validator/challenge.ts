@@ -4,7 +4,7 @@ import { augmentImage, type AugmentLevel, type AugmentOptions, type AugmentParam
 import { DEFAULT_PROTOCOL, type ValidatorProtocol } from './_protocol.js';
 import type { Rng } from './_rng.js';
 import { challengePools, drawSourceSize, type ChallengeOrigin, type ChallengePools } from './_source-size.js';
-import type { LabelledImageSource } from './sources.js';
+import { SkippedImages, drawReadable, type LabelledImageSource } from './sources.js';
 
 /** A ready-to-send challenge and its ground truth. */
 export interface Challenge {
@@ -30,12 +30,15 @@ export type ChallengePlan =
       readonly protocol: '2.0.4';
       readonly source: LabelledImageSource;
       readonly augment?: AugmentOptions;
+      /** Where unreadable images are recorded (and then never drawn again); see `SkippedImages`. */
+      readonly skips?: SkippedImages;
     }
   | {
       readonly protocol: '0.4';
       readonly pools: ChallengePools;
       /** JPEG quality; default 75, PIL's. */
       readonly quality?: number;
+      readonly skips?: SkippedImages;
     };
 
 /** Options of `planChallenges`. */
@@ -46,12 +49,18 @@ export interface PlanOptions {
   readonly synthetic?: LabelledImageSource;
   /** 2.0.4's augmentation options. */
   readonly augment?: AugmentOptions;
+  /**
+   * Where an image that cannot be read or decoded is recorded when a draw skips it; default a new
+   * `SkippedImages` that warns on stderr. Pass one with `strict` to fail instead.
+   */
+  readonly skips?: SkippedImages;
 }
 
 /** A plan over `source`: as it is for 2.0.4; split into real and held-out api-like pools for 0.4. */
 export function planChallenges(source: LabelledImageSource, options: PlanOptions = {}): ChallengePlan {
+  const skips = options.skips ?? new SkippedImages();
   if ((options.protocol ?? DEFAULT_PROTOCOL) === '2.0.4') {
-    return { protocol: '2.0.4', source, ...(options.augment && { augment: options.augment }) };
+    return { protocol: '2.0.4', source, skips, ...(options.augment && { augment: options.augment }) };
   }
   if (options.synthetic === undefined) {
     throw new RoadworkError(
@@ -59,7 +68,7 @@ export function planChallenges(source: LabelledImageSource, options: PlanOptions
       'Protocol 0.4 challenges need a synthetic image pool. Give one (procedural scenes or generated images).',
     );
   }
-  return { protocol: '0.4', pools: challengePools(source, options.synthetic) };
+  return { protocol: '0.4', pools: challengePools(source, options.synthetic), skips };
 }
 
 /** The plan's name in reports: its images, and the pools for 0.4. */
@@ -68,10 +77,14 @@ export function planName(plan: ChallengePlan): string {
   return `${plan.pools.real.name} + ${plan.pools.synthetic.name}`;
 }
 
-/** Draws the next challenge of `plan`; every random choice comes from `rng`. */
+/**
+ * Draws the next challenge of `plan`; every random choice comes from `rng`. An unreadable image is
+ * recorded in `plan.skips` and another of the same label is drawn in its place.
+ */
 export async function drawChallenge(plan: ChallengePlan, rng: Rng): Promise<Challenge> {
-  if (plan.protocol === '2.0.4') return createChallenge(plan.source, rng, plan.augment);
-  const draw = await drawSourceSize(plan.pools, rng, { quality: plan.quality });
+  const skips = plan.skips ?? new SkippedImages();
+  if (plan.protocol === '2.0.4') return createChallenge(plan.source, rng, { ...plan.augment, skips });
+  const draw = await drawSourceSize(plan.pools, rng, { quality: plan.quality, skips });
   return {
     imageB64: draw.jpeg.toString('base64'),
     label: draw.label,
@@ -85,13 +98,15 @@ export async function drawChallenge(plan: ChallengePlan, rng: Rng): Promise<Chal
 
 /**
  * A 2.0.4 challenge: draws label 0 or 1 with equal probability, then a uniformly random image of
- * that label, then an augmentation level (p = 0.25 each unless `options.level` is given).
+ * that label, then an augmentation level (p = 0.25 each unless `options.level` is given). An
+ * unreadable image is recorded in `options.skips` and another of that label drawn.
  */
 export async function createChallenge(
   source: LabelledImageSource,
   rng: Rng,
-  options: AugmentOptions = {},
+  options: AugmentOptions & { readonly skips?: SkippedImages } = {},
 ): Promise<Challenge> {
+  const { skips = new SkippedImages(), ...augment } = options;
   const label: 0 | 1 = rng.chance(0.5) ? 1 : 0;
   const candidates = source.images.filter((image) => image.label === label);
   if (candidates.length === 0) {
@@ -100,8 +115,14 @@ export async function createChallenge(
       `The image source has no images of label ${label}: ${source.name}. Add images of both labels.`,
     );
   }
-  const image = rng.choice(candidates);
-  const { imageB64, params } = await augmentImage(await image.load(), rng, options);
+  // Decoding draws nothing from rng, so decoding here (where a bad file can be skipped) rather than
+  // inside augmentImage leaves every challenge of a readable folder as its seed always gave it.
+  const { image, rgb } = await drawReadable(candidates, rng, {
+    skips,
+    source: source.name,
+    what: `images of label ${label}`,
+  });
+  const { imageB64, params } = await augmentImage(rgb, rng, augment);
   return {
     imageB64,
     label,

@@ -38,7 +38,17 @@ export {
   type ChallengeOrigin,
   type ChallengePools,
 } from './_source-size.js';
-export { openImageFolder, type LabelledImage, type LabelledImageSource } from './sources.js';
+export {
+  SkippedImages,
+  decodeLabelled,
+  describeSkip,
+  drawReadable,
+  openImageFolder,
+  type ImageSkip,
+  type LabelledImage,
+  type LabelledImageSource,
+  type SkippedImagesOptions,
+} from './sources.js';
 export {
   findParquetFiles,
   isConsistentRow,

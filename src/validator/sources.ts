@@ -2,6 +2,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
+import type { RgbImage } from '../predictor/types.js';
+import { decodeRgb } from './_codec.js';
+import type { Rng } from './_rng.js';
 
 /** One image with its ground truth; bytes are read only when a challenge needs them. */
 export interface LabelledImage {
@@ -119,4 +122,127 @@ export async function openImageFolder(dir: string): Promise<LabelledImageSource>
     );
   }
   return Object.freeze({ name: dir, images: Object.freeze(images) });
+}
+
+/** One image left out of a run because it could not be read or decoded. */
+export interface ImageSkip {
+  readonly id: string;
+  /** The source it belongs to (its folder or parquet path). */
+  readonly source: string;
+  readonly reason: string;
+}
+
+/** Options of `SkippedImages`. */
+export interface SkippedImagesOptions {
+  /** Fail at the first unreadable image instead of skipping it (`--strict`). Default false. */
+  readonly strict?: boolean;
+  /** Called once per image skipped; default: one warning line on stderr naming it. */
+  readonly onSkip?: (skip: ImageSkip) => void;
+}
+
+function warnOnStderr(skip: ImageSkip): void {
+  process.stderr.write(`warning: ${describeSkip(skip)}; skipped\n`);
+}
+
+/** "pos/a.jpg in DIR: reason", the way warnings and errors name an unreadable image. */
+export function describeSkip(skip: ImageSkip): string {
+  return `unreadable image ${skip.id} in ${skip.source}: ${skip.reason}`;
+}
+
+/**
+ * The unreadable images of one run. Everything that reads images from a source (the challenge
+ * draw, training's embedding step) reports failures here, so each bad file is named once, counted,
+ * and never read again; with `strict` the first one fails the run instead.
+ */
+export class SkippedImages {
+  readonly #skips = new Map<LabelledImage, ImageSkip>();
+  readonly #strict: boolean;
+  readonly #onSkip: (skip: ImageSkip) => void;
+
+  constructor(options: SkippedImagesOptions = {}) {
+    this.#strict = options.strict ?? false;
+    this.#onSkip = options.onSkip ?? warnOnStderr;
+  }
+
+  /** Whether `image` was found unreadable already. */
+  has(image: LabelledImage): boolean {
+    return this.#skips.has(image);
+  }
+
+  /** Records `image` as unreadable because of `err`; with `strict`, throws ERR_DATASET_INVALID instead. */
+  record(image: LabelledImage, source: string, err: unknown): void {
+    if (this.#skips.has(image)) return;
+    const skip: ImageSkip = { id: image.id, source, reason: reasonOf(err) };
+    if (this.#strict) {
+      throw new RoadworkError(
+        'ERR_DATASET_INVALID',
+        `Found an ${describeSkip(skip)}. Fix or remove the file, or drop --strict to skip it.`,
+        { cause: err },
+      );
+    }
+    this.#skips.set(image, skip);
+    this.#onSkip(skip);
+  }
+
+  /** How many images were skipped. */
+  get count(): number {
+    return this.#skips.size;
+  }
+
+  /** The skipped images, in the order they were found. */
+  list(): ImageSkip[] {
+    return [...this.#skips.values()];
+  }
+
+  /** One line for the end of a run: the count and the first few names; '' when none. */
+  summary(): string {
+    if (this.count === 0) return '';
+    const names = this.list().map((s) => s.id);
+    const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length - 5} more)` : '');
+    return `${this.count} unreadable image${this.count === 1 ? '' : 's'} skipped: ${shown}`;
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // decodeRgb's message ends with the fix for HTTP callers; the file's reason is what came before.
+  return message
+    .replace(/^Could not decode the image: /, '')
+    .replace(/\. Use a JPEG, PNG or WebP file\.$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Reads and decodes one labelled image to RGB; fails with the reader's or the decoder's error. */
+export async function decodeLabelled(image: LabelledImage): Promise<RgbImage> {
+  return decodeRgb(await image.load());
+}
+
+/**
+ * Draws a readable image among `candidates` with `rng` and returns it decoded. An image that fails
+ * to load or decode is recorded in `skips` and another is drawn, so one bad file costs a warning,
+ * not the run; images already known bad are never drawn. Fails with ERR_DATASET_INVALID when no
+ * candidate is readable.
+ */
+export async function drawReadable(
+  candidates: readonly LabelledImage[],
+  rng: Rng,
+  options: { readonly skips: SkippedImages; readonly source: string; readonly what: string },
+): Promise<{ image: LabelledImage; rgb: RgbImage }> {
+  const { skips } = options;
+  let left = candidates.filter((image) => !skips.has(image));
+  while (left.length > 0) {
+    const image = rng.choice(left);
+    try {
+      return { image, rgb: await decodeLabelled(image) };
+    } catch (err) {
+      skips.record(image, options.source, err);
+      left = left.filter((i) => i !== image);
+    }
+  }
+  const bad = candidates.length;
+  throw new RoadworkError(
+    'ERR_DATASET_INVALID',
+    `No readable ${options.what} left in ${options.source}: ${bad === 0 ? 'there are none' : `all ${bad} are unreadable (${skips.summary()})`}. Add readable images of both labels.`,
+  );
 }

@@ -1,5 +1,6 @@
 // Builds an sr25519 signer from a mini-secret, a mnemonic/URI or a 64-byte secret key.
 import { sr25519_pubkey, sr25519_sign } from '@polkadot-labs/schnorrkel-wasm';
+import { DEV_PHRASE } from '@polkadot/keyring';
 import {
   encodeAddress,
   keyExtractSuri,
@@ -51,10 +52,12 @@ export function keyFromMiniSecret(miniSecret: Uint8Array): DerivedKey {
 
 /**
  * Derives a keypair from a secret URI as polkadot's keyring `addFromUri` does: a mnemonic (bip39 mini-secret)
- * or `0x` + 32-byte hex seed, optionally followed by `//hard`, `/soft` junctions and `///password`.
+ * or `0x` + 32-byte hex seed, optionally followed by `//hard`, `/soft` junctions and `///password`. A URI
+ * that starts with a junction (`//Alice`) derives from the public dev phrase, as the keyring's does.
  */
 export function keyFromUri(uri: string): DerivedKey {
-  const { phrase, path, password } = keyExtractSuri(uri.trim());
+  const suri = uri.trim();
+  const { phrase, path, password } = keyExtractSuri(suri.startsWith('//') ? `${DEV_PHRASE}${suri}` : suri);
   const miniSecret = HEX64_RE.test(phrase)
     ? Uint8Array.from(Buffer.from(phrase.slice(2), 'hex'))
     : mnemonicToMiniSecret(phrase, password);

@@ -75,7 +75,8 @@ export async function loadHotkey(location: WalletLocation = {}): Promise<Signer>
 
 /**
  * A hotkey from a secret given directly (environment route): a mnemonic, a `0x` 32-byte seed, or a secret
- * URI with derivation (`<mnemonic>//hard`). `ss58`, when given, must equal the derived address.
+ * URI with derivation (`<mnemonic>//hard`, or `//Alice` on the public dev phrase). `ss58`, when given,
+ * must equal the derived address.
  */
 export function hotkeyFromSecret(secret: string, options: { ss58?: string } = {}): Signer {
   try {
@@ -84,7 +85,7 @@ export function hotkeyFromSecret(secret: string, options: { ss58?: string } = {}
     if (isRoadworkError(err)) throw err;
     throw new RoadworkError(
       'ERR_WALLET_INVALID',
-      'Hotkey secret is neither a bip39 mnemonic nor a 0x-prefixed 32-byte seed: (hidden). Check the value.',
+      'Hotkey secret is not a bip39 mnemonic, a 0x-prefixed 32-byte seed or a secret URI such as //Alice or <mnemonic>//hot: (hidden). Check the value.',
       { cause: err },
     );
   }

@@ -20,6 +20,16 @@ test('hotkeyFromSecret() derives the well-known //Alice address from the dev phr
   assert.equal(hotkeyFromSecret(`${DEV}//Alice`).ss58, ALICE);
 });
 
+test('hotkeyFromSecret() takes a bare dev URI such as //Alice, as the keyring does', async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  assert.equal(hotkeyFromSecret('//Alice').ss58, ALICE);
+  assert.equal(hotkeyFromSecret('  //Alice\n').ss58, ALICE);
+  for (const uri of ['//Bob', '//Alice//stash', '//Alice/soft', '//Alice///pw']) {
+    assert.equal(hotkeyFromSecret(uri).ss58, keyring.addFromUri(uri).address, uri);
+  }
+});
+
 test('hotkeyFromSecret() matches keyring.addFromUri() for mnemonics, seeds and derivations', async () => {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });

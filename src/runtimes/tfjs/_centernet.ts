@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { RoadworkError } from '../../errors/index.js';
-import { folderArtifacts, wasmBackend } from './_model.js';
+import { folderArtifacts } from './_artifacts.js';
+import { wasmBackend } from './_model.js';
 
 const require = createRequire(import.meta.url);
 

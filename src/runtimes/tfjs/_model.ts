@@ -1,36 +1,15 @@
 // Loads a TensorFlow.js model (the MobileNetV2 inside nsfwjs, or a local folder) on the wasm backend.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { RoadworkError } from '../../errors/index.js';
+import { embeddingVersion, resolveModel } from './_artifacts.js';
+import type { TfjsModelSpec } from './_spec.js';
+
+export type { TfjsModelSpec } from './_spec.js';
 
 const require = createRequire(import.meta.url);
-
-/** What the worker needs to rebuild the same feature extractor. */
-export interface TfjsModelSpec {
-  /** `builtin:mobilenetv2` or a folder holding `model.json` and its weight shards. */
-  readonly model: string;
-  /**
-   * Layer(s) (layers model) or node (graph model) whose output is the embedding, concatenated in
-   * order; default: the model output (`flatten_1` for the builtin).
-   */
-  readonly layer?: string | readonly string[];
-  /** How a spatial [N,H,W,C] output becomes a vector: average, max, or both side by side. Default avg. */
-  readonly pooling?: 'avg' | 'max' | 'avgmax';
-  /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */
-  readonly inputRange: readonly [number, number];
-  /**
-   * Input resolution to run the network at (layers models only), instead of the size it was trained
-   * at: a fully convolutional backbone sees small objects (a distant cone) at twice the scale at
-   * 448 for four times the compute. Layers after the embedding layer(s) are cut off.
-   */
-  readonly inputSize?: number;
-  /** Hand-made features appended to the embedding (src/features). */
-  readonly extras?: readonly 'colour-shape'[];
-}
 
 /** A loaded feature extractor inside one worker. */
 export interface TfjsFeatures {
@@ -40,95 +19,6 @@ export interface TfjsFeatures {
   readonly version: string;
   /** Embeds a batch of packed-RGB images (any size: resized bilinearly to the input size). */
   embed(images: readonly { data: Uint8Array; width: number; height: number }[]): Float32Array[];
-}
-
-export interface Artifacts {
-  readonly topology: Record<string, unknown>;
-  readonly format: string | undefined;
-  readonly weightSpecs: Tf.io.WeightsManifestEntry[];
-  readonly weightData: ArrayBuffer;
-}
-
-/** Backbones shipped inside the nsfwjs package (its own classifier layers sit after `flatten_1`). */
-const NSFWJS_BUILTINS: Readonly<Record<string, { folder: string; tag: string }>> = Object.freeze({
-  // MobileNetV2 at 224²: `flatten_1` is the 1280-d global average pool.
-  mobilenetv2: { folder: 'mobilenet_v2', tag: 'mobilenetv2' },
-  // InceptionV3 at 299²: `flatten_1` is the 2048-d global average pool of `mixed10`; ~20× the compute.
-  inceptionv3: { folder: 'inception_v3', tag: 'inceptionv3' },
-});
-
-/** The nsfwjs bundles are browserify UMD files exporting the model JSON and a base64 shard. */
-function builtinArtifacts(name: string): { artifacts: Artifacts; layer: string; tag: string } {
-  const builtin = NSFWJS_BUILTINS[name];
-  if (builtin === undefined) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Unknown tfjs builtin model: "builtin:${name}"; valid builtins are ${Object.keys(NSFWJS_BUILTINS)
-        .map((n) => `builtin:${n}`)
-        .join(', ')}`,
-    );
-  }
-  // Absolute paths bypass nsfwjs's `exports` map, which hides the bundles behind dynamic imports.
-  const root = join(dirname(require.resolve('nsfwjs')), '..', 'models', builtin.folder);
-  const json = require(join(root, 'model.min.js')) as {
-    modelTopology: Record<string, unknown>;
-    weightsManifest: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
-  };
-  const parts = json.weightsManifest.flatMap((g) =>
-    g.paths.map((p) => Buffer.from(require(join(root, `${p}.min.js`)) as string, 'base64')),
-  );
-  const pkg = require(join(root, '..', '..', '..', 'package.json')) as { version: string };
-  return {
-    artifacts: {
-      topology: json.modelTopology,
-      format: 'layers-model',
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: toArrayBuffer(Buffer.concat(parts)),
-    },
-    // `flatten_1` is the 1280-d global average pool, just before nsfwjs's own classifier layers.
-    layer: 'flatten_1',
-    tag: `nsfwjs-${pkg.version}-${builtin.tag}`,
-  };
-}
-
-/** Reads a tfjs model's JSON (`model.json` unless named) and its weight shards from a folder. */
-export async function folderArtifacts(dir: string, name = 'model.json'): Promise<Artifacts> {
-  const file = join(dir, name);
-  let json: {
-    modelTopology?: Record<string, unknown>;
-    format?: string;
-    weightsManifest?: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
-  };
-  try {
-    json = JSON.parse(await readFile(file, 'utf8')) as typeof json;
-  } catch (err) {
-    throw new RoadworkError(
-      'ERR_MODEL_LOAD',
-      `Cannot read the tfjs model: ${file}; give a folder holding model.json and its shards`,
-      { cause: err },
-    );
-  }
-  const groups = json.weightsManifest ?? [];
-  const parts: Buffer[] = [];
-  for (const p of groups.flatMap((g) => g.paths)) {
-    try {
-      parts.push(await readFile(join(dir, p)));
-    } catch (err) {
-      throw new RoadworkError('ERR_MODEL_LOAD', `Cannot read a tfjs weight shard: ${join(dir, p)}`, {
-        cause: err,
-      });
-    }
-  }
-  return {
-    topology: json.modelTopology ?? {},
-    format: json.format,
-    weightSpecs: groups.flatMap((g) => g.weights),
-    weightData: toArrayBuffer(Buffer.concat(parts)),
-  };
-}
-
-function toArrayBuffer(buf: Buffer): ArrayBuffer {
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
 /** Starts the wasm backend from the binaries inside node_modules, so nothing is fetched. */
@@ -147,29 +37,11 @@ export async function wasmBackend(): Promise<typeof Tf> {
 /** Loads the model and builds the embedding function; call once per worker. */
 export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeatures> {
   const tf = await wasmBackend();
-  let artifacts: Artifacts;
-  let layer = spec.layer;
-  let tag: string;
-  if (spec.model.startsWith('builtin:')) {
-    const b = builtinArtifacts(spec.model.slice('builtin:'.length));
-    artifacts = b.artifacts;
-    layer ??= b.layer;
-    tag = b.tag;
-  } else {
-    artifacts = await folderArtifacts(spec.model);
-    tag = 'tfjs';
-  }
-  const digest = createHash('sha256').update(new Uint8Array(artifacts.weightData)).digest('hex');
-  const layers = layer === undefined ? undefined : typeof layer === 'string' ? [layer] : [...layer];
-  if (spec.inputSize !== undefined) {
-    if (artifacts.format === 'graph-model' || layers === undefined) {
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `tfjs inputSize needs a layers model and an embedding layer: ${spec.model}`,
-      );
-    }
+  const model = await resolveModel(spec);
+  const layers = model.layers;
+  let artifacts = model.artifacts;
+  if (spec.inputSize !== undefined && layers !== undefined) {
     artifacts = { ...artifacts, topology: resizedTopology(artifacts.topology, spec.inputSize, layers) };
-    tag = `${tag}@${spec.inputSize}`;
   }
   const handler: Tf.io.IOHandler = {
     load: () =>
@@ -209,7 +81,7 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
   return {
     dims,
     inputSize: size,
-    version: `tfjs:${tag}:${layers?.join('+') ?? 'output'}${pooling === 'avg' ? '' : `@${pooling}`}:${dims}:${digest.slice(0, 12)}:${lo},${hi}`,
+    version: embeddingVersion(model, spec, dims),
     embed,
   };
 }

@@ -10,12 +10,13 @@ import type { RuntimeContext } from '../types.js';
  */
 export async function startTfjsPool<J extends { kind: string }, A, I extends A>(
   file: string,
-  options: { model: string; workerData?: unknown; isInfo: (a: A) => boolean },
+  options: { model: string; workerData?: unknown; isInfo: (a: A) => boolean; concurrency?: number },
   ctx: RuntimeContext,
 ): Promise<{ pool: WorkerPool<J, A>; info: I }> {
   const pool = createWorkerPool<J, A>({
     file: resolveWorkerFile(import.meta.url, file),
     size: Math.max(1, ctx.workers),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
     ...poolMonitor(ctx, `tfjs:${options.model}`),
   });

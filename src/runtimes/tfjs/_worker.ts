@@ -1,7 +1,8 @@
-// tfjs embedder worker: one wasm backend (single-threaded) and one model per worker thread.
+// tfjs embedder worker on the wasm engine: one wasm backend (single-threaded) and one model per worker thread.
 import { COLOUR_SHAPE_DIMS, COLOUR_SHAPE_VERSION, colourShapeFeatures } from '../../features/index.js';
 import { refuseLate, serveJobs } from '../../workers/index.js';
-import { loadTfjsFeatures, type TfjsModelSpec } from './_model.js';
+import { loadTfjsFeatures } from './_model.js';
+import type { TfjsModelSpec } from './_spec.js';
 
 /** A job: a batch of packed-RGB images (buffers transferred), or a question about the model. */
 export type TfjsJob =
@@ -12,8 +13,8 @@ export type TfjsJob =
     }
   | { readonly kind: 'info' };
 
-/** Answers: embeddings in order, or the model's shape and version. */
-export type TfjsAnswer = Float32Array[] | { dims: number; inputSize: number; version: string };
+/** Answers: embeddings in order, or the model's shape and version (and a note for the log). */
+export type TfjsAnswer = Float32Array[] | { dims: number; inputSize: number; version: string; note?: string };
 
 serveJobs<TfjsModelSpec, TfjsJob, TfjsAnswer>(
   async (spec) => {

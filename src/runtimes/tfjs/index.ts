@@ -1,32 +1,41 @@
 /**
- * The `tfjs` runtime: TensorFlow.js image embedders and detectors on the wasm backend, in worker
- * threads. The builtin `builtin:mobilenetv2` is the ImageNet MobileNetV2 shipped inside the `nsfwjs`
- * npm package and `builtin:centernet` the COCO CenterNet shipped inside `@vladmandic/human`, so both
- * install with `npm ci` and run offline.
+ * The `tfjs` runtime: TensorFlow.js image embedders and detectors, in worker threads. Embedders that
+ * are Keras layers models (the builtins `builtin:mobilenetv2` and `builtin:inceptionv3`, shipped
+ * inside the `nsfwjs` npm package) run converted to ONNX on onnxruntime by default, with the same
+ * numbers and version; other models, and `engine: wasm`, run on TensorFlow.js's wasm backend.
+ * `builtin:centernet` is the COCO CenterNet shipped inside `@vladmandic/human`. All install with
+ * `npm ci` and run offline.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { RoadworkError } from '../../errors/index.js';
+import { RoadworkError, isRoadworkError } from '../../errors/index.js';
+import { COLOUR_SHAPE_VERSION } from '../../features/index.js';
 import type { RgbImage } from '../../predictor/types.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
-import type { TfjsModelSpec } from './_model.js';
+import { autoIntraOpThreads } from '../_threads.js';
+import { embeddingVersion, resolveModel } from './_artifacts.js';
+import { onnxGraphFor, type OnnxGraph } from './_onnx-graph.js';
+import type { TfjsOnnxWorkerData } from './_onnx-worker.js';
 import { startTfjsPool } from './_pool.js';
+import type { TfjsModelSpec } from './_spec.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 import { loadTfjsDetector } from './_detector.js';
 
-export type { TfjsModelSpec } from './_model.js';
+export type { TfjsModelSpec } from './_spec.js';
+export { GRAPH_FOLDER } from './_onnx-graph.js';
 export { COCO_LABELS } from './_coco.js';
 export { DETECTOR_BUILTINS, loadTfjsDetector, tfjsDetectorSpec, type TfjsDetectorSpec } from './_detector.js';
 
-const OPTION_KEYS = ['layer', 'pooling', 'inputRange', 'inputSize', 'extras'] as const;
+const OPTION_KEYS = ['layer', 'pooling', 'inputRange', 'inputSize', 'extras', 'engine'] as const;
 const POOLINGS = ['avg', 'max', 'avgmax'] as const;
 const EXTRAS = ['colour-shape'] as const;
+const ENGINES = ['auto', 'onnx', 'wasm'] as const;
 
 /** The `tfjs` runtime: embedders and the builtin COCO detector. */
 export const tfjsRuntime: Runtime = Object.freeze({
   name: 'tfjs',
   description:
-    'TensorFlow.js models on the wasm backend (embedders: builtin:mobilenetv2 from nsfwjs or a model.json folder; detector: builtin:centernet from @vladmandic/human)',
+    'TensorFlow.js models (embedders: builtin:mobilenetv2 / builtin:inceptionv3 from nsfwjs or a model.json folder, converted to ONNX for onnxruntime where they convert, else on the wasm backend; detector: builtin:centernet from @vladmandic/human)',
   embedder: loadTfjsEmbedder,
   detector: loadTfjsDetector,
 });
@@ -70,6 +79,10 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
   if (!Array.isArray(extras) || !extras.every((e) => (EXTRAS as readonly unknown[]).includes(e))) {
     bad(`extras: ${JSON.stringify(extras)} (valid extras: ${EXTRAS.join(', ')})`);
   }
+  const engine = options.engine ?? 'auto';
+  if (!(ENGINES as readonly unknown[]).includes(engine)) {
+    bad(`engine: ${JSON.stringify(engine)} (valid engines: ${ENGINES.join(', ')})`);
+  }
   const model = ref.model;
   if (!model.startsWith('builtin:') && /^[a-z]+:\/\//i.test(model)) {
     throw new RoadworkError(
@@ -84,18 +97,83 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     inputRange: range as [number, number],
     ...(inputSize === undefined ? {} : { inputSize: inputSize as number }),
     ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
+    ...(engine === 'auto' ? {} : { engine: engine as (typeof ENGINES)[number] }),
   };
 }
 
-/** Loads a tfjs embedder: `ctx.workers` worker threads, each with its own wasm backend and model copy. */
+/**
+ * Loads a tfjs embedder in `ctx.workers` worker threads: on the ONNX engine (the graph converted once
+ * and cached under `ctx.cacheDir`) when the spec allows and the model converts, else on wasm.
+ */
 export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Promise<ImageEmbedder> {
   const spec = tfjsModelSpec(ref);
+  const graph = spec.engine === 'wasm' ? undefined : await convertedGraph(spec, ctx);
+  if (graph === undefined)
+    return startEmbedder('./_worker', spec, ref, ctx, { workerData: spec, engine: 'wasm' });
+  const threads = autoIntraOpThreads(ctx.workers, ctx.intraOpThreads);
+  const extras = spec.extras?.includes('colour-shape') === true;
+  const backbone = embeddingVersion(graph.model, spec, graph.graph.dims);
+  const data: TfjsOnnxWorkerData = {
+    source: graph.graph.source,
+    inputSize: graph.graph.inputSize,
+    inputRange: spec.inputRange,
+    dims: graph.graph.dims,
+    extras,
+    version: extras ? `${backbone}+${COLOUR_SHAPE_VERSION}` : backbone,
+    threads,
+    device: ctx.device,
+  };
+  return startEmbedder('./_onnx-worker', spec, ref, ctx, {
+    workerData: data,
+    engine: 'onnx',
+    log: { threads, graph: graph.graph.cache },
+  });
+}
+
+/**
+ * The converted graph, or undefined when the wasm engine must run the model (engine `auto` and a
+ * model that does not convert: logged). A bad name or layer fails as the wasm engine would.
+ */
+async function convertedGraph(
+  spec: TfjsModelSpec,
+  ctx: RuntimeContext,
+): Promise<{ model: Awaited<ReturnType<typeof resolveModel>>; graph: OnnxGraph } | undefined> {
+  const model = await resolveModel(spec);
+  try {
+    return { model, graph: await onnxGraphFor(model, spec, ctx) };
+  } catch (err) {
+    if (spec.engine === 'onnx' || isRoadworkError(err, 'ERR_CONFIG_INVALID')) throw err;
+    ctx.logger.info(
+      { model: spec.model, reason: (err as Error).message },
+      'tfjs model does not convert to ONNX; running it on the wasm engine',
+    );
+    return undefined;
+  }
+}
+
+async function startEmbedder(
+  file: string,
+  spec: TfjsModelSpec,
+  ref: ModelRef,
+  ctx: RuntimeContext,
+  o: { workerData: unknown; engine: 'onnx' | 'wasm'; log?: Record<string, unknown> },
+): Promise<ImageEmbedder> {
   const { pool, info } = await startTfjsPool<TfjsJob, TfjsAnswer, Exclude<TfjsAnswer, Float32Array[]>>(
-    './_worker',
-    { model: ref.model, workerData: spec, isInfo: (a) => !Array.isArray(a) },
+    file,
+    {
+      model: ref.model,
+      workerData: o.workerData,
+      isInfo: (a) => !Array.isArray(a),
+      // The ONNX worker serves jobs in order; a second one waiting inside it starts without a round trip.
+      ...(o.engine === 'onnx' ? { concurrency: 2 } : {}),
+    },
     ctx,
   );
-  ctx.logger.info({ model: ref.model, version: info.version, workers: ctx.workers }, 'tfjs embedder ready');
+  if (info.note !== undefined) ctx.logger.warn({ model: spec.model, reason: info.note }, 'tfjs model on CPU');
+  ctx.logger.info(
+    { model: ref.model, version: info.version, workers: ctx.workers, engine: o.engine, ...o.log },
+    'tfjs embedder ready',
+  );
   return new TfjsEmbedder(pool, info.dims, info.version, Math.max(1, ctx.workers));
 }
 
@@ -121,7 +199,8 @@ class TfjsEmbedder implements ImageEmbedder {
         `Embedding deadline already passed: ${-timeoutMs} ms ago`,
       );
     }
-    // One slice per worker: the wasm backend is single-threaded, so parallelism comes from the pool.
+    // One slice per worker: the wasm backend is single-threaded, and on the ONNX engine a challenge's
+    // views run side by side on idle workers rather than one after another.
     const per = Math.ceil(images.length / this.#workers);
     const slices: RgbImage[][] = [];
     for (let i = 0; i < images.length; i += per) slices.push(images.slice(i, i + per));

@@ -1,0 +1,191 @@
+// The starter's MobileNetV2 on its two engines, in one run: tfjs-wasm vs the converted ONNX graph on
+// onnxruntime — per view, images/s, a served challenge through the starter cascade, training batches.
+// Run: node --import tsx bench/onnx-backbone.ts [--views N]   (timings are noisy on a shared machine:
+// compare the ratios, which are measured side by side.)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { createCascadePredictor, loadCascadeConfig } from '../src/cascade/index.js';
+import { decodeImage } from '../src/image/index.js';
+import type { RgbImage } from '../src/predictor/types.js';
+import { RUNTIMES, type ImageEmbedder, type ModelRef, type RuntimeContext } from '../src/runtimes/index.js';
+import { loadTfjsEmbedder, tfjsRuntime } from '../src/runtimes/tfjs/index.js';
+import { generateScene } from '../src/synth/index.js';
+import { createRng, encodeJpeg } from '../src/validator/index.js';
+
+const VIEWS = Number(process.argv[process.argv.indexOf('--views') + 1]) || 40;
+const STARTER = fileURLToPath(new URL('../models/starter/cascade.yaml', import.meta.url));
+const logger = pino({ level: 'silent' });
+const cacheDir = await mkdtemp(join(tmpdir(), 'bench-onnx-'));
+const ctx = (workers: number, intraOpThreads = 0): RuntimeContext => ({
+  cacheDir,
+  offline: true,
+  device: 'cpu',
+  workers,
+  intraOpThreads,
+  logger,
+});
+const ref = (engine: 'wasm' | 'onnx'): ModelRef => ({
+  runtime: 'tfjs',
+  model: 'builtin:mobilenetv2',
+  options: { extras: ['colour-shape'], engine },
+});
+const scenes: RgbImage[] = Array.from({ length: 64 }, (_, i) => {
+  const s = generateScene(createRng(`bench-onnx-${i}`), { roadwork: i % 2 === 0, width: 224, height: 224 });
+  return { width: s.width, height: s.height, data: s.rgb };
+});
+const soon = () => ({ deadlineMs: Date.now() + 600_000 });
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ');
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const out = await fn();
+  return [out, performance.now() - t];
+}
+
+async function throughput(e: ImageEmbedder, batch: number, inFlight: number): Promise<number> {
+  await e.embed(scenes.slice(0, batch), soon());
+  const batches = Array.from({ length: Math.ceil(scenes.length / batch) }, (_, i) =>
+    scenes.slice(i * batch, (i + 1) * batch),
+  );
+  const [, took] = await timed(async () => {
+    // `inFlight` batches at a time, as `roadwork train` keeps one embedding while it renders the next.
+    for (let i = 0; i < batches.length; i += inFlight) {
+      await Promise.all(batches.slice(i, i + inFlight).map((b) => e.embed(b, soon())));
+    }
+  });
+  return (scenes.length / took) * 1000;
+}
+
+async function withEmbedder<T>(
+  r: ModelRef,
+  c: RuntimeContext,
+  fn: (e: ImageEmbedder) => Promise<T>,
+): Promise<T> {
+  const e = await loadTfjsEmbedder(r, c);
+  try {
+    return await fn(e);
+  } finally {
+    await e.close();
+  }
+}
+
+console.log(`cores ${availableParallelism()}, ${VIEWS} timed views per row, load average ${load()}`);
+
+// Loads: the first ONNX load converts the weights and caches the graph; later loads read the cache.
+const [, coldMs] = await timed(() => withEmbedder(ref('onnx'), ctx(1), async () => undefined));
+const [, warmMs] = await timed(() => withEmbedder(ref('onnx'), ctx(1), async () => undefined));
+const [, wasmLoadMs] = await timed(() => withEmbedder(ref('wasm'), ctx(1), async () => undefined));
+console.log(
+  `\nload (1 worker): wasm ${ms(wasmLoadMs)}; onnx first (convert + cache) ${ms(coldMs)}, cached ${ms(warmMs)}`,
+);
+
+// Per view: the engines loaded side by side and called in turn, view by view, so a change in the
+// machine's load hits every row alike.
+for (const extras of [true, false]) {
+  const opts = (engine: string) => ({ ...(extras ? { extras: ['colour-shape'] } : {}), engine });
+  const rows = [
+    { name: 'tfjs-wasm     ', e: await loadTfjsEmbedder({ ...ref('wasm'), options: opts('wasm') }, ctx(1)) },
+    {
+      name: 'onnx 1 thread ',
+      e: await loadTfjsEmbedder({ ...ref('onnx'), options: opts('onnx') }, ctx(1, 1)),
+    },
+    {
+      name: 'onnx 2 threads',
+      e: await loadTfjsEmbedder({ ...ref('onnx'), options: opts('onnx') }, ctx(1, 2)),
+    },
+  ];
+  const lat = rows.map(() => [] as number[]);
+  for (let i = -3; i < VIEWS; i++) {
+    for (const [r, row] of rows.entries()) {
+      const [, took] = await timed(() => row.e.embed([scenes[(i + 3) % scenes.length]!], soon()));
+      if (i >= 0) lat[r]!.push(took);
+    }
+  }
+  await Promise.all(rows.map((r) => r.e.close()));
+  console.log(
+    `\nper view, 1 worker, one image per call: ${extras ? 'the starter embedder (MobileNetV2 + colour-shape)' : 'MobileNetV2 alone'}`,
+  );
+  const base = pct(lat[0]!, 0.5);
+  rows.forEach((row, r) =>
+    console.log(
+      `  ${row.name}  p50 ${ms(pct(lat[r]!, 0.5))}  p99 ${ms(pct(lat[r]!, 0.99))}${r === 0 ? '' : `   ${(base / pct(lat[r]!, 0.5)).toFixed(1)}× at p50`}`,
+    ),
+  );
+}
+
+console.log(
+  `\nimages/s, one call of ${scenes.length} images split over the workers (onnx threads = cores / workers)`,
+);
+for (const workers of [1, 2]) {
+  const w = await withEmbedder(ref('wasm'), ctx(workers), (e) => throughput(e, scenes.length, 1));
+  const o = await withEmbedder(ref('onnx'), ctx(workers), (e) => throughput(e, scenes.length, 1));
+  console.log(
+    `  ${workers} worker${workers > 1 ? 's' : ' '}  wasm ${w.toFixed(1)}  onnx ${o.toFixed(1)}   ${(o / w).toFixed(1)}×`,
+  );
+}
+
+console.log('\ntraining embedding (roadwork train: 2 workers, batches of 16, two in flight)');
+const trainWasm = await withEmbedder(ref('wasm'), ctx(2), (e) => throughput(e, 16, 2));
+const trainOnnx = await withEmbedder(ref('onnx'), ctx(2), (e) => throughput(e, 16, 2));
+console.log(
+  `  wasm ${trainWasm.toFixed(1)} views/s  onnx ${trainOnnx.toFixed(1)} views/s   ${(trainOnnx / trainWasm).toFixed(1)}×`,
+);
+
+console.log(
+  '\nserved challenge (starter cascade: decode a 224² JPEG + predict with hflip TTA), one at a time',
+);
+const jpegs = await Promise.all(scenes.slice(0, 16).map((s) => encodeJpeg(s)));
+const wasmRegistry = Object.freeze({
+  ...RUNTIMES,
+  tfjs: {
+    ...tfjsRuntime,
+    embedder: (r: ModelRef, c: RuntimeContext) =>
+      loadTfjsEmbedder({ ...r, options: { ...r.options, engine: 'wasm' } }, c),
+  },
+});
+const config = await loadCascadeConfig(STARTER);
+const predictorFor = async (engine: 'wasm' | 'onnx', workers: number) => {
+  const predictor = createCascadePredictor(config, {
+    runtime: ctx(workers),
+    logger,
+    ...(engine === 'wasm' ? { runtimes: wasmRegistry } : {}),
+  });
+  await predictor.start();
+  return predictor;
+};
+for (const workers of [1, 2]) {
+  // Both predictors up at once, challenges alternating between them (see the per-view rows).
+  const both = [await predictorFor('wasm', workers), await predictorFor('onnx', workers)];
+  const lat: number[][] = [[], []];
+  for (let i = -3; i < VIEWS; i++) {
+    for (const [k, predictor] of both.entries()) {
+      const jpeg = jpegs[(i + 3) % jpegs.length]!;
+      const [, took] = await timed(async () =>
+        predictor.predict(
+          await decodeImage(jpeg, predictor.input ? { policy: predictor.input } : {}),
+          soon(),
+        ),
+      );
+      if (i >= 0) lat[k]!.push(took);
+    }
+  }
+  await Promise.all(both.map((p) => p.close()));
+  const [w, o] = lat.map((l) => ({ p50: pct(l, 0.5), p99: pct(l, 0.99) })) as [
+    { p50: number; p99: number },
+    { p50: number; p99: number },
+  ];
+  console.log(
+    `  ${workers} worker${workers > 1 ? 's' : ' '}  wasm p50 ${ms(w.p50)} p99 ${ms(w.p99)}   onnx p50 ${ms(o.p50)} p99 ${ms(o.p99)}   ${(w.p50 / o.p50).toFixed(1)}× at p50`,
+  );
+}
+console.log(`\nload average at the end ${load()}`);
+await rm(cacheDir, { recursive: true, force: true });

@@ -1,0 +1,41 @@
+/** Publishing the axon when the chain holds another one: the decision and the signed call, in one place. */
+import type { ApiPromise } from '@polkadot/api';
+import type { Signer } from '../wallet/index.js';
+import { planServeAxon, type ServeAxonPlan } from './_publish.js';
+import { signAndSubmit, type Inclusion } from './_submit.js';
+
+/** What `announceAxon` did. */
+export type Announcement =
+  | { readonly outcome: 'unchanged'; readonly plan: ServeAxonPlan }
+  | { readonly outcome: 'not-registered'; readonly plan: ServeAxonPlan }
+  | { readonly outcome: 'published'; readonly plan: ServeAxonPlan; readonly inclusion: Inclusion };
+
+/** Where the axon is, and how long to wait for inclusion. */
+export interface AnnounceOptions {
+  readonly netuid: number;
+  readonly ip: string;
+  readonly port: number;
+  /** Default 60 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Sends `serve_axon` signed by the hotkey when the chain holds another ip, port or protocol for it
+ * on the subnet; sends nothing when it already holds this one or the hotkey is not registered (the
+ * chain would refuse). Throws `ERR_CHAIN_SUBMIT` when the node refuses the extrinsic.
+ */
+export async function announceAxon(
+  api: ApiPromise,
+  signer: Signer,
+  options: AnnounceOptions,
+): Promise<Announcement> {
+  const plan = await planServeAxon(api, signer.ss58, {
+    netuid: options.netuid,
+    ip: options.ip,
+    port: options.port,
+  });
+  if (plan.unchanged) return { outcome: 'unchanged', plan };
+  if (plan.uid === undefined) return { outcome: 'not-registered', plan };
+  const inclusion = await signAndSubmit(api, plan.call, signer, { timeoutMs: options.timeoutMs ?? 60_000 });
+  return { outcome: 'published', plan, inclusion };
+}
