@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MODEL } from '../src/app/index.js';
@@ -205,6 +205,13 @@ test('bad inputs fail with coded errors: missing data folder, bad URL, unreachab
     return args;
   };
   await rejectsWith(swap('--data', missing), 'ERR_DATASET_INVALID', /does not exist: .*no-such-folder/);
+  const empty = join(dir, 'empty-folder');
+  mkdirSync(empty, { recursive: true });
+  await rejectsWith(
+    swap('--data', empty),
+    'ERR_DATASET_INVALID',
+    /No labelled images or parquet files in the folder: .*empty-folder\. Give a folder with pos\/ and neg\//,
+  );
   await rejectsWith(swap('--axon', '127.0.0.1:8091'), 'ERR_CONFIG_INVALID', /Invalid --axon URL/);
   await rejectsWith(swap('--axon', 'http://127.0.0.1'), 'ERR_CONFIG_INVALID', /explicit port/);
   await rejectsWith(swap('--axon-hotkey', 'not-a-key'), 'ERR_CONFIG_INVALID', /--axon-hotkey/);

@@ -1,12 +1,11 @@
 /** `roadwork data`: ingest labelled images as checked, content-addressed versions; list, show, export, generate. */
-import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import { addDataset, exportDataset, formatReport, getDataset, listDatasets } from '../data/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { writeDirAtomic, writeFileAtomic } from '../files/index.js';
 import { resolveId, type Store } from '../store/index.js';
-import { findParquetFiles } from '../validator/index.js';
+import { folderLayout, noLabelledData } from '../validator/index.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 import { withStore } from './_store.js';
 import { generateCommand } from './_data-generate.js';
@@ -29,20 +28,7 @@ function datasetId(store: Store, id: string): string {
  */
 async function requireData(path: string): Promise<void> {
   const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) return;
-  const marks = await Promise.all(
-    ['manifest.csv', 'pos', 'neg'].map((n) =>
-      access(join(path, n)).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  if (marks.some(Boolean) || (await findParquetFiles(path)).length > 0) return;
-  throw new RoadworkError(
-    'ERR_DATASET_INVALID',
-    `No labelled images or parquet files in the folder: ${path}. Give a folder with pos/ and neg/ images (or a manifest.csv), or NATIX .parquet files.`,
-  );
+  if (info?.isDirectory() && (await folderLayout(path)) === 'none') throw noLabelledData(path);
 }
 
 function intOption(name: string, value: unknown, min: number): number {

@@ -9,6 +9,7 @@ import { RoadworkError } from '../errors/index.js';
 import type { Signer } from '../wallet/index.js';
 import { timeoutMs } from './_timeout.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
+import { routeConsole, silentLogger } from '../log/index.js';
 
 /** What the doctor takes from outside; tests replay a recorded chain through `providerFactory`. */
 export interface DoctorCommandDeps {
@@ -47,6 +48,8 @@ export function doctorCommand(
     .option('--timeout <seconds>', 'seconds to wait for the subtensor node (default: 30)');
   addSettingOptions(command, ['*']).action(async (opts: Record<string, unknown>) => {
     const settings = settingsFrom(opts, env);
+    // polkadot-js prints every failed reconnect to the console; the chain line already says why.
+    const restoreConsole = routeConsole(silentLogger());
     const report = await runDoctor(
       settings,
       {
@@ -61,7 +64,7 @@ export function doctorCommand(
         metricsUrl: httpUrl('--metrics-url', opts.metricsUrl),
         chainTimeoutMs: timeoutMs(opts.timeout),
       },
-    );
+    ).finally(restoreConsole);
     const out = deps.stdout ?? process.stdout;
     out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     (deps.setExitCode ?? ((code: number) => (process.exitCode = code)))(report.ok ? 0 : 1);

@@ -1,10 +1,11 @@
 /** Resolves `--data`: an image folder, NATIX parquet, a written challenge set, or `synth[:N]` generated scenes. */
-import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { RoadworkError } from '../errors/index.js';
 import { synthSource } from '../synth/index.js';
 import {
+  folderLayout,
   isChallengeSet,
+  noLabelledData,
   openChallengeSet,
   openImageFolder,
   openParquetSource,
@@ -53,8 +54,9 @@ export async function openEvalData(spec: string): Promise<EvalSource> {
     );
   }
   if (await isChallengeSet(spec)) return openChallengeSet(spec);
-  const images = await Promise.all(['manifest.csv', 'pos', 'neg'].map((n) => exists(join(spec, n))));
-  return images.some(Boolean) ? openImageFolder(spec) : openParquetSource(spec);
+  const layout = await folderLayout(spec);
+  if (layout === 'none') throw noLabelledData(spec);
+  return layout === 'images' ? openImageFolder(spec) : openParquetSource(spec);
 }
 
 /** Opens labelled images for `roadwork challenges`: like `openEvalData`, but a challenge set is refused. */
@@ -67,11 +69,4 @@ export async function openImageData(spec: string): Promise<LabelledImageSource> 
     );
   }
   return source;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -38,6 +38,7 @@ export {
   type ChallengeOrigin,
   type ChallengePools,
 } from './_source-size.js';
+export { folderLayout, noLabelledData, type FolderLayout } from './_layout.js';
 export {
   SkippedImages,
   decodeLabelled,
