@@ -51,24 +51,29 @@ async function inSceneFolder(prefix: string, fn: (root: string, data: string) =>
   }
 }
 
+/** Training on 2.0.4 views (levels 0 and 2), with a per-test cache and one worker. */
+function views2004(root: string, data: string): string[] {
+  return [
+    '--data',
+    data,
+    '--cache',
+    join(root, 'cache'),
+    '--protocol',
+    '2.0.4',
+    '--views',
+    '1,0,1,0',
+    '--workers',
+    '1',
+  ];
+}
+
 test(
   'roadwork train writes a calibrated head from cached embeddings; calibrate refits it',
   { timeout: 240_000 },
   () =>
     inSceneFolder('train-cli-', async (root, data) => {
       const out = join(root, 'head.json');
-      const args = [
-        '--data',
-        data,
-        '--cache',
-        join(root, 'cache'),
-        '--protocol',
-        '2.0.4',
-        '--views',
-        '1,0,1,0',
-        '--workers',
-        '1',
-      ];
+      const args = views2004(root, data);
       const run = async (extra: string[]) => {
         const o = sink();
         const e = sink();
@@ -255,18 +260,7 @@ test(
         const e = sink();
         await trainCommand({ stdout: o.stream, stderr: e.stream }).parseAsync(
           [
-            ...[
-              '--data',
-              data,
-              '--cache',
-              join(root, 'cache'),
-              '--protocol',
-              '2.0.4',
-              '--views',
-              '1,0,1,0',
-              '--workers',
-              '1',
-            ],
+            ...views2004(root, data),
             ...[
               '--embedder',
               `onnx:${model}`,
@@ -346,18 +340,7 @@ test(
         const e = sink();
         await trainCommand({ stdout: sink().stream, stderr: e.stream, env: {} }).parseAsync(
           [
-            ...[
-              '--data',
-              data,
-              '--cache',
-              join(root, 'cache'),
-              '--protocol',
-              '2.0.4',
-              '--views',
-              '1,0,1,0',
-              '--workers',
-              '1',
-            ],
+            ...views2004(root, data),
             ...embedders.flatMap((m) => ['--embedder', `onnx:${m}`, '--embedder-options', opts]),
             ...['--folds', '2', '--l2', '0.1,1', '--target-accuracy', '0.6'],
             ...['--out', join(root, `${name}.json`), ...extra],

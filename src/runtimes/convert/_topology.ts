@@ -82,6 +82,14 @@ function sequential(raw: RawLayer[]): KerasGraph {
   return { layers, outputs: [layers.at(-1)!.name] };
 }
 
+/** The error for an embedding layer the model does not have, naming its last layers. */
+export function missingLayer(name: string, layerNames: readonly string[]): RoadworkError {
+  return new RoadworkError(
+    'ERR_CONFIG_INVALID',
+    `The tfjs model has no layer: "${name}"; its last layers are ${layerNames.slice(-6).join(', ')}`,
+  );
+}
+
 /** The layers `outputs` depend on, each after its inputs; a name that is no layer fails naming it. */
 export function neededLayers(graph: KerasGraph, outputs: readonly string[]): KerasLayer[] {
   const byName = new Map(graph.layers.map((l) => [l.name, l]));
@@ -94,12 +102,9 @@ export function neededLayers(graph: KerasGraph, outputs: readonly string[]): Ker
       const top = stack.pop()!;
       const layer = byName.get(top.name);
       if (layer === undefined) {
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `The tfjs model has no layer: "${top.name}"; its last layers are ${graph.layers
-            .slice(-6)
-            .map((l) => l.name)
-            .join(', ')}`,
+        throw missingLayer(
+          top.name,
+          graph.layers.map((l) => l.name),
         );
       }
       if (top.expanded) {

@@ -9,6 +9,7 @@ import { neededLayers, readTopology, type KerasLayer } from './_topology.js';
 import { decodeWeights, type WeightSpec } from './_weights.js';
 
 export { tfPadding } from './_layers.js';
+export { missingLayer } from './_topology.js';
 export type { WeightSpec } from './_weights.js';
 
 /**

@@ -6,6 +6,7 @@ import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { RoadworkError } from '../../errors/index.js';
 import { embeddingVersion, resolveModel } from './_artifacts.js';
 import type { TfjsModelSpec } from './_spec.js';
+import { missingLayer } from '../convert/index.js';
 
 export type { TfjsModelSpec } from './_spec.js';
 
@@ -160,15 +161,11 @@ async function layersRunner(
   if (names !== undefined) {
     const outputs = names.map((name) => {
       const found = model.layers.find((l) => l.name === name);
-      if (found === undefined) {
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `The tfjs model has no layer: "${name}"; its last layers are ${model.layers
-            .slice(-6)
-            .map((l) => l.name)
-            .join(', ')}`,
+      if (found === undefined)
+        throw missingLayer(
+          name,
+          model.layers.map((l) => l.name),
         );
-      }
       return found.output as Tf.SymbolicTensor;
     });
     target = tf.model({ inputs: model.inputs, outputs });
