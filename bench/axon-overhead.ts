@@ -1,5 +1,6 @@
 // Benchmark: the axon's own cost per request (model excluded) against a bare node:http server (not a test).
 // Usage: node --import tsx bench/axon-overhead.ts [--n 3000] [--warmup 500] [--cell-seconds 60] [--max-seconds 300]
+//        [--answered-hook]  (an onAnswered hook keeping the last 1000 records, as a query log's queue would)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Histogram } from 'prom-client';
+import type { AnsweredRequest } from '../src/axon/index.js';
 import { createMetrics, type Metrics } from '../src/metrics/index.js';
 import type { Predictor } from '../src/predictor/types.js';
 import { hotkeyFromSecret } from '../src/protocol/index.js';
@@ -28,6 +30,7 @@ interface Options {
   readonly warmup: number;
   readonly cellSeconds: number;
   readonly maxSeconds: number;
+  readonly answeredHook: boolean;
 }
 
 interface Phase {
@@ -60,6 +63,7 @@ function readOptions(): Options {
       warmup: { type: 'string', default: '500' },
       'cell-seconds': { type: 'string', default: '60' },
       'max-seconds': { type: 'string', default: '300' },
+      'answered-hook': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -72,6 +76,7 @@ function readOptions(): Options {
     warmup: int('warmup', values.warmup, 16),
     cellSeconds: int('cell-seconds', values['cell-seconds'], 1),
     maxSeconds: int('max-seconds', values['max-seconds'], 10),
+    answeredHook: values['answered-hook'],
   };
 }
 
@@ -92,6 +97,16 @@ function meanPredictor(): Predictor {
     },
     status: () => ({ ready: true, modelVersion: 'bench-mean' }),
     close: async () => undefined,
+  };
+}
+
+/** An onAnswered hook that keeps the last `size` records, as a query log's write queue would. */
+function ringHook(size: number): (r: AnsweredRequest) => void {
+  const ring: AnsweredRequest[] = [];
+  let next = 0;
+  return (r) => {
+    ring[next] = r;
+    next = (next + 1) % size;
   };
 }
 
@@ -330,7 +345,11 @@ async function main(): Promise<number> {
     validators: [validatorKey],
     // Every lane signs with the one validator hotkey: its share must hold the widest cell.
     settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY) },
-    overrides: { predictor: meanPredictor(), metrics },
+    overrides: {
+      predictor: meanPredictor(),
+      metrics,
+      ...(options.answeredHook && { onAnswered: ringHook(1000) }),
+    },
   });
   const bare = bareServer();
   const barePort = await listen(bare);
@@ -372,11 +391,12 @@ async function main(): Promise<number> {
       bodyBytes: ready.bodyBytes,
       node: process.version,
       cpus: availableParallelism(),
+      answeredHook: options.answeredHook,
     };
     console.log(
       `axon overhead, model excluded: ${options.n} timed requests per cell after ${options.warmup} warm-up; ` +
         `JPEG ${ready.jpegBytes} B, body ${ready.bodyBytes} B; node ${process.version}, ${context.cpus} CPUs ` +
-        `shared by client and server processes\n`,
+        `shared by client and server processes${options.answeredHook ? '; with an onAnswered hook' : ''}\n`,
     );
     report(cells, context);
     const failed = cells.filter((c) => c.failed > 0);

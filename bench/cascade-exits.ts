@@ -1,6 +1,6 @@
 // Benchmark (not a test): the starter cascade + a PP-OCR keyword stage on real photos — exits vs every stage vs stage 1.
 // Usage: node --import tsx bench/cascade-exits.ts [--data DIR] [--n 150] [--seed S] [--exits 0.93/0.07,0.85/0.15,0.8/0.2]
-//        [--ocr-det-size 320]
+//        [--ocr-det-size 320] [--protocol 0.4|2.0.4]  (0.4: the synthetic third is the default procedural pool)
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,11 +14,20 @@ import {
   type CascadeStageResult,
   type StageRecord,
 } from '../src/cascade/index.js';
-import { metricBlock, openImageData, predictorLane, toRecord, type EvalRecord } from '../src/eval/index.js';
+import {
+  defaultSyntheticPool,
+  metricBlock,
+  openImageData,
+  predictorLane,
+  toRecord,
+  type EvalRecord,
+} from '../src/eval/index.js';
 import { silentLogger } from '../src/log/index.js';
 import {
   ChallengeSequence,
+  DEFAULT_PROTOCOL,
   createRng,
+  parseProtocol,
   planChallenges,
   runChallenges,
   type Lane,
@@ -32,9 +41,11 @@ const { values } = parseArgs({
     exits: { type: 'string', default: '0.93/0.07,0.85/0.15,0.8/0.2' },
     // PP-OCR's detector input side (the runtime's default is 320); larger reads smaller text, slower.
     'ocr-det-size': { type: 'string' },
+    protocol: { type: 'string', default: DEFAULT_PROTOCOL },
   },
 });
 const N = Number(values.n);
+const PROTOCOL = parseProtocol(values.protocol);
 const SETTINGS = values.exits.split(',').map((s) => {
   const [high, low] = s.split('/').map(Number);
   return { high: high!, low: low! };
@@ -109,7 +120,7 @@ async function measureInterleaved(configs: readonly CascadeConfig[]): Promise<Ev
       return { prediction: 0, statusCode: 200, latencyMs: 0 };
     };
     const sequence = new ChallengeSequence(
-      planChallenges(source, { protocol: '2.0.4' }),
+      planChallenges(source, { protocol: PROTOCOL, synthetic: defaultSyntheticPool() }),
       createRng(values.seed),
     );
     await runChallenges(sequence, [lane], {

@@ -3,10 +3,12 @@
 // training-only views included) scores every held-out view as (identity + hflip) / 2 and as
 // (identity + hflip + vflip) / 3; temperature and shift cross-fitted as `roadwork train` does.
 // Usage: node --import tsx bench/tta-vflip.ts [--data DIR] [--protocol split|strict|image] [--l2 0.01]
-// (the first run embeds 1636 vflipped views into .data/embeddings-vflip; the rest comes from the cache
-// `roadwork train --train-views 1,3,3,6` fills).
+// (the first run embeds 1636 vflipped views into <data_dir>/embeddings-vflip; the rest comes from the
+// cache `roadwork train --train-views 1,3,3,6` fills; data_dir as roadwork's: ROADWORK_DATA_DIR, else ~/.roadwork).
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { loadConfig } from '../src/config/index.js';
 import { loadModel, type ModelRef } from '../src/runtimes/index.js';
 import {
   crossCalibrate,
@@ -31,13 +33,15 @@ const { values } = parseArgs({
   },
 });
 const SEED = 'train';
+const settings = loadConfig({ env: process.env });
+const dataDir = settings.data_dir;
 const ref: ModelRef = {
   runtime: 'tfjs',
   model: 'builtin:mobilenetv2',
   options: { extras: ['colour-shape'] },
 };
 const runtime = {
-  cacheDir: '.data/models',
+  cacheDir: settings['models.cache_dir'] || join(dataDir, 'models'),
   offline: true,
   device: 'cpu' as const,
   workers: 1,
@@ -47,7 +51,7 @@ const emb = await embeddedRows({
   data: values.data,
   embedders: [ref],
   runtime,
-  cacheDir: '.data/embeddings',
+  cacheDir: settings['embeddings.cache_dir'] || join(dataDir, 'embeddings'),
   protocol: '2.0.4',
   perLevel: [1, 1, 1, 1],
   tta: true,
@@ -56,7 +60,7 @@ const emb = await embeddedRows({
   progress: process.stderr,
 });
 const source = await openImageFolder(values.data);
-const cache = await openEmbeddingCache('.data/embeddings-vflip', {
+const cache = await openEmbeddingCache(join(dataDir, 'embeddings-vflip'), {
   version: `${emb.version}|vflip`,
   dims: emb.dims,
 });

@@ -1,5 +1,8 @@
 // Runs every *.test.ts under src/ and test/ with Node's test runner (Node 20 has no --test globs).
-import { readdirSync, statSync } from 'node:fs';
+// The tests get a temporary HOME, removed afterwards: a default that points into the home directory
+// (data_dir ~/.roadwork, wallet.path ~/.bittensor/wallets) can never touch the real one.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -21,8 +24,10 @@ if (files.length === 0) {
   console.error(`No test files match: ${filters.join(' ') || '(all)'}`);
   process.exit(1);
 }
+const home = mkdtempSync(join(tmpdir(), 'roadwork-test-home-'));
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test' },
+  env: { ...process.env, NODE_ENV: 'test', HOME: home },
 });
+rmSync(home, { recursive: true, force: true });
 process.exit(result.status ?? 1);

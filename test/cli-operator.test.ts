@@ -35,6 +35,8 @@ test('a reader that closes the pipe early (config | head -1) ends the command qu
   for (const args of [['config'], ['config', '--help']]) {
     const child = spawn(process.execPath, [...CLI, ...args], {
       cwd: root,
+      // A data_dir of its own: a checkout's old ./.data would add its (wanted) warning to stderr.
+      env: { ...process.env, ROADWORK_DATA_DIR: mkdtempSync(join(tmpdir(), 'roadwork-pipe-')) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.destroy(); // every write now fails with EPIPE, as after `head -1` has exited

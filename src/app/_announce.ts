@@ -39,7 +39,8 @@ export async function announceAtStart(
       if (done.outcome === 'unchanged') logger.info(where, 'The chain already holds this axon');
       else if (done.outcome === 'not-registered')
         logger.warn(where, 'Not publishing the axon: the hotkey is not registered on the subnet');
-      else logger.info({ ...where, block: done.inclusion.blockHash }, 'Published the axon on chain');
+      else if (done.outcome === 'published')
+        logger.info({ ...where, block: done.inclusion.blockHash }, 'Published the axon on chain');
     } finally {
       await api.disconnect().catch(() => undefined);
     }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { announceAtStart } from './_announce.js';
-import { createAxon, scrapePolicy, type Axon, type ScrapePolicy } from '../axon/index.js';
+import { createAxon, scrapePolicy, type AnsweredHook, type Axon, type ScrapePolicy } from '../axon/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { liveMetagraph, resolveEndpoint, staticMetagraph, type ProviderFactory } from '../chain/index.js';
 import type { MetagraphSource } from '../chain/types.js';
@@ -22,6 +22,7 @@ import {
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import type { Predictor } from '../predictor/types.js';
 import type { RuntimeContext } from '../runtimes/types.js';
+import { autoWorkers } from '../runtimes/index.js';
 import { MANIFEST_FILE, verifyBundle } from '../registry/index.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../wallet/index.js';
 import { PoolHealth } from '../workers/index.js';
@@ -53,6 +54,8 @@ export interface MinerOverrides {
   readonly metrics?: Metrics;
   /** The chain connection for publishing the axon at start (tests replay recordings). */
   readonly providerFactory?: ProviderFactory;
+  /** Receives each answered request after its answer is written (the query log); see `AxonDeps.onAnswered`. */
+  readonly onAnswered?: AnsweredHook;
 }
 
 /** Loads the hotkey the settings name: the secret from the environment if set, else the wallet file. */
@@ -75,10 +78,20 @@ export async function buildMiner(
   const signer = overrides.signer ?? (await loadSigner(settings));
   const metrics = overrides.metrics ?? createMetrics();
   const metagraph = overrides.metagraph ?? buildMetagraphSource(settings, logger, clock);
+  metrics.watchMetagraph(() => metagraph.status());
   const cache = overrides.predictor ? undefined : buildCache(settings, logger, metrics, clock);
   const predictor = overrides.predictor ?? (await buildCascade(settings, logger, metrics, clock, cache));
   const axon = createAxon(
-    { hotkey: signer.ss58, metagraph, predictor, decode: imageDecoderFor(settings), clock, logger, metrics },
+    {
+      hotkey: signer.ss58,
+      metagraph,
+      predictor,
+      decode: imageDecoderFor(settings),
+      clock,
+      logger,
+      metrics,
+      ...(overrides.onAnswered && { onAnswered: overrides.onAnswered }),
+    },
     {
       blacklist: {
         forceValidatorPermit: settings['blacklist.force_validator_permit'],
@@ -182,7 +195,7 @@ export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeCo
     cacheDir: expandHome(settings['models.cache_dir'] || join(settings.data_dir, 'models')),
     offline: settings['models.offline'],
     device: settings['model.device'] as 'cpu' | 'cuda',
-    workers: settings['model.workers'],
+    workers: autoWorkers(settings['model.workers'], { device: settings['model.device'] as 'cpu' | 'cuda' }),
     intraOpThreads: settings['model.intra_op_threads'],
     logger,
     hubUrl: settings['models.hub_url'],

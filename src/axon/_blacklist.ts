@@ -1,6 +1,7 @@
-/** The blacklist: who may be answered, decided from the hotkey header and the metagraph alone. */
+/** Step 2, blacklist: who may be answered, decided from the hotkey header and the metagraph alone. */
 import type { ErrorCode } from '../errors/index.js';
 import type { Metagraph, Neuron } from '../chain/types.js';
+import type { Refusal } from './_refusal.js';
 
 /** Blacklist policy (from the `blacklist.*` settings). */
 export interface BlacklistPolicy {
@@ -12,9 +13,21 @@ export interface BlacklistPolicy {
 }
 
 /** The verdict: the caller's neuron (if registered) or the reason to answer 403. */
-export type BlacklistVerdict =
-  | { readonly ok: true; readonly neuron: Neuron | undefined }
-  | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+export type BlacklistVerdict = { readonly ok: true; readonly neuron: Neuron | undefined } | Refusal;
+
+/**
+ * The blacklist step: without a metagraph nobody can be told apart (503 until it loads, unless
+ * strangers are allowed anyway), then `checkBlacklist`. No crypto and no body for a refused caller.
+ */
+export function screenCaller(
+  hotkey: string,
+  metagraph: Metagraph | undefined,
+  policy: BlacklistPolicy,
+): BlacklistVerdict {
+  if (metagraph === undefined && !policy.allowNonRegistered)
+    return deny('ERR_METAGRAPH_UNAVAILABLE', 'Metagraph not loaded yet; retry shortly');
+  return checkBlacklist(hotkey, metagraph, policy);
+}
 
 /**
  * Decides before the body is read. The allow list skips the metagraph checks but never the signature

@@ -1,6 +1,73 @@
-/** Writes answers the way a Bittensor axon does: the synapse headers echoed, plus the axon's status. */
+/** Step 8, respond: answers shaped the way a Bittensor axon shapes them (the synapse headers echoed, plus the axon's status), then written. */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { ERRORS, type ErrorCode } from '../errors/index.js';
+import type { SynapseName } from './_route.js';
+
+/** A response ready to write: status, JSON body, headers, and whether to close the connection after it. */
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+  readonly close: boolean;
+}
+
+/** Who this axon is, as the `bt_header_axon_*` answer headers name it. */
+export interface AxonInfo {
+  readonly hotkey: string;
+  readonly ip?: string | undefined;
+  readonly port?: number | undefined;
+}
+
+/**
+ * The 200 answer: the forwarded fields with the axon terminal's status set (and `model_url` for
+ * `ExtendedImageSynapse`), the received synapse headers echoed, `processSeconds` in both.
+ */
+export function answerReply(
+  synapse: SynapseName,
+  fields: Readonly<Record<string, unknown>>,
+  received: IncomingHttpHeaders,
+  processSeconds: number,
+  options: { readonly axon: AxonInfo; readonly modelUrl?: string | undefined },
+): Reply {
+  const axon = {
+    ...(asObject(fields.axon) ?? {}),
+    status_code: 200,
+    status_message: 'Success',
+    process_time: processSeconds,
+  };
+  const extra = synapse === 'ExtendedImageSynapse' ? { model_url: options.modelUrl ?? '' } : {};
+  return {
+    status: 200,
+    body: { ...fields, ...extra, axon },
+    headers: synapseHeaders(received, 200, 'Success', processSeconds, options.axon),
+    close: false,
+  };
+}
+
+/**
+ * A refusal: the code's status, `{message, code}`, the synapse headers echoed. `close` asks to close the
+ * connection, as for a body that was never read (cheaper than draining it).
+ */
+export function refusalReply(
+  code: ErrorCode,
+  message: string,
+  received: IncomingHttpHeaders,
+  processSeconds: number,
+  options: { readonly axon: AxonInfo; readonly close: boolean },
+): Reply {
+  const status = statusOf(code);
+  return {
+    status,
+    body: errorBody(code, message),
+    headers: synapseHeaders(received, status, message, processSeconds, options.axon),
+    close: options.close,
+  };
+}
+
+/** Writes a reply (nothing when the response was already sent or the socket is gone). */
+export function send(res: ServerResponse, reply: Reply): void {
+  sendJson(res, reply.status, reply.body, reply.headers, reply.close);
+}
 
 // Headers a Python axon sends back (`Synapse.to_headers()`); anything else the caller sent is not echoed.
 const ECHOED =
@@ -17,7 +84,7 @@ export function synapseHeaders(
   status: number,
   message: string,
   processSeconds: number,
-  axon: { hotkey: string; ip?: string; port?: number },
+  axon: AxonInfo,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(received)) {
@@ -64,4 +131,10 @@ export function statusOf(code: ErrorCode): number {
 // Header values must be Latin-1 without control characters, or Node throws.
 function headerSafe(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 256);
+}
+
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMetagraph } from '../chain/types.js';
-import { checkBlacklist, type BlacklistPolicy } from './_blacklist.js';
+import { checkBlacklist, screenCaller, type BlacklistPolicy } from './_blacklist.js';
 
 const mg = buildMetagraph(
   72,
@@ -48,4 +48,16 @@ test('checkBlacklist() rejects empty, unknown, permitless, low-stake and denied 
 test('checkBlacklist() with no metagraph admits only allowed or non-registered callers', () => {
   assert.equal(checkBlacklist('VAL', undefined, policy).ok, false);
   assert.equal(checkBlacklist('VAL', undefined, { ...policy, allowNonRegistered: true }).ok, true);
+});
+
+test('screenCaller() refuses everyone while no metagraph is loaded, unless strangers are allowed', () => {
+  const none = screenCaller('VAL', undefined, policy);
+  assert.ok(!none.ok && none.code === 'ERR_METAGRAPH_UNAVAILABLE');
+  const open = screenCaller('ANY', undefined, { ...policy, allowNonRegistered: true });
+  assert.ok(open.ok && open.neuron === undefined);
+  // With a metagraph it is the blacklist: the empty hotkey is refused before anything else.
+  const empty = screenCaller('', mg, policy);
+  assert.ok(!empty.ok && empty.code === 'ERR_CALLER_UNKNOWN');
+  const val = screenCaller('VAL', mg, policy);
+  assert.ok(val.ok && val.neuron?.stake === 5000);
 });

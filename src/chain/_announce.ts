@@ -8,6 +8,7 @@ import { signAndSubmit, type Inclusion } from './_submit.js';
 export type Announcement =
   | { readonly outcome: 'unchanged'; readonly plan: ServeAxonPlan }
   | { readonly outcome: 'not-registered'; readonly plan: ServeAxonPlan }
+  | { readonly outcome: 'dry-run'; readonly plan: ServeAxonPlan }
   | { readonly outcome: 'published'; readonly plan: ServeAxonPlan; readonly inclusion: Inclusion };
 
 /** Where the axon is, and how long to wait for inclusion. */
@@ -17,6 +18,10 @@ export interface AnnounceOptions {
   readonly port: number;
   /** Default 60 s. */
   readonly timeoutMs?: number;
+  /** Sees the plan before anything is signed (the CLI prints it). */
+  readonly onPlan?: (plan: ServeAxonPlan) => void;
+  /** Plan only: sign and send nothing, outcome `dry-run` when a real run would have sent. */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -34,8 +39,10 @@ export async function announceAxon(
     ip: options.ip,
     port: options.port,
   });
+  options.onPlan?.(plan);
   if (plan.unchanged) return { outcome: 'unchanged', plan };
   if (plan.uid === undefined) return { outcome: 'not-registered', plan };
+  if (options.dryRun) return { outcome: 'dry-run', plan };
   const inclusion = await signAndSubmit(api, plan.call, signer, { timeoutMs: options.timeoutMs ?? 60_000 });
   return { outcome: 'published', plan, inclusion };
 }

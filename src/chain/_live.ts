@@ -1,4 +1,5 @@
 /** The metagraph read from subtensor, refreshed on a timer, cached on disk for restarts without the chain. */
+import { existsSync } from 'node:fs';
 import type { ApiPromise } from '@polkadot/api';
 import { systemClock, type Clock } from '../clock/index.js';
 import { RoadworkError } from '../errors/index.js';
@@ -160,6 +161,14 @@ class LiveSource implements LiveMetagraphSource {
     const file = this.#o.cacheFile;
     if (!file) return;
     const { netuid, clock, logger } = this.#o;
+    if (!existsSync(file)) {
+      // The first start: nothing cached yet. Not an error of the operator's, and no metagraph.file to fix.
+      logger.warn(
+        { file },
+        'chain unreachable and no metagraph cached yet; not ready until the chain answers',
+      );
+      return;
+    }
     try {
       const data = await readMetagraphFile(file);
       if (data.netuid !== netuid) {

@@ -3,9 +3,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeClock } from '../clock/index.js';
+import { createLogger } from '../log/index.js';
 import { hotkeyProblem } from './_validate.js';
 import { DeadProvider, RECORDED_UID0, ReplayProvider } from './_test-replay-provider.js';
 import { liveMetagraph, readMetagraphFile, wsProvider } from './index.js';
@@ -101,6 +103,39 @@ test('a source whose chain never answers loads the cache and reports fresh=false
     assert.match(status.lastError ?? '', /did not become ready within 150 ms: wss:\/\/dead\.invalid/);
   } finally {
     await second.close();
+  }
+});
+
+test('the first start with the chain down says no metagraph is cached yet, not that a file is wrong', async () => {
+  let text = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const source = liveMetagraph({
+    endpoint: 'wss://dead.invalid',
+    netuid: 72,
+    cacheFile: join(dir, 'never-written', 'metagraph.json'),
+    startTimeoutMs: 100,
+    logger: createLogger({ level: 'info' }, sink),
+    providerFactory: () => new DeadProvider(),
+  });
+  try {
+    await source.start();
+    assert.equal(source.status().loaded, false);
+    const lines = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    assert.ok(
+      lines.some((l) => l.level === 40 && /no metagraph cached yet/.test(l.msg)),
+      text,
+    );
+    assert.doesNotMatch(text, /metagraph\.file|unusable|ENOENT/);
+  } finally {
+    await source.close();
   }
 });
 

@@ -1,10 +1,12 @@
-// Flags shared by `roadwork train` and `roadwork calibrate`: data, embedder, views, cache, workers.
+// Flags shared by `roadwork train` and `roadwork calibrate`: data, embedder, views; and the settings
+// they read (data_dir, embedding and model caches, device, workers) from the one schema, as serve does.
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { dataPath } from '../app/_paths.js';
-import { SCHEMA } from '../config/index.js';
+import { runtimeContextFor } from '../app/index.js';
+import type { Settings } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
-import type { ModelRef, RuntimeContext } from '../runtimes/index.js';
+import type { ModelRef } from '../runtimes/index.js';
 import type { EmbeddingOptions } from '../train/index.js';
 import {
   DEFAULT_PROTOCOL,
@@ -13,7 +15,7 @@ import {
   describeSkip,
   parseProtocol,
 } from '../validator/index.js';
-import { settingsFrom } from './_settings.js';
+import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
 export const DEFAULT_EMBEDDER = 'tfjs:builtin:mobilenetv2';
@@ -30,11 +32,49 @@ function collect(defaults: readonly string[] | undefined) {
     previous === undefined || previous === defaults ? [value] : [...previous, value];
 }
 
+/**
+ * The settings train and calibrate read, as serve reads them (flags, environment, `--config` file):
+ * where state lives, where models download, the runtimes' device and threads.
+ */
+export const EMBEDDING_SETTINGS: SettingsUsed = Object.freeze([
+  'data_dir',
+  'embeddings.cache_dir',
+  'models.cache_dir',
+  'models.offline',
+  'models.hub_url',
+  'models.hub_token',
+  'model.device',
+  'model.workers',
+  'model.intra_op_threads',
+]);
+
+/** Embedding runs two backbone workers unless told otherwise (serve's default is one). */
+const EMBEDDING_DEFAULTS = Object.freeze({ 'model.workers': 2 });
+
+/** Flags of earlier versions, each now a setting: still read, with a warning naming the setting. */
+const RENAMED_FLAGS = Object.freeze([
+  { flag: '--cache <dir>', attr: 'cache', key: 'embeddings.cache_dir' },
+  { flag: '--models-dir <dir>', attr: 'modelsDir', key: 'models.cache_dir' },
+  { flag: '--device <device>', attr: 'device', key: 'model.device' },
+  { flag: '--workers <n>', attr: 'workers', key: 'model.workers' },
+  { flag: '--offline', attr: 'offline', key: 'models.offline' },
+] as const);
+
+/** `--data` as given: one folder as a string (as before), several as a list. */
+function dataFolders(value: unknown): string | string[] {
+  const list = Array.isArray(value) ? value.map(String) : [String(value)];
+  return list.length === 1 ? list[0]! : list;
+}
+
 /** Adds the shared flags. */
 export function addEmbeddingFlags(command: Command): Command {
   const embedders = [DEFAULT_EMBEDDER];
-  return command
-    .requiredOption('--data <dir>', 'labelled images: pos/ and neg/, or manifest.csv (file,label,group)')
+  command
+    .requiredOption(
+      '--data <dir>',
+      'labelled images: pos/ and neg/, or manifest.csv (file,label,group); repeat it to use several folders (groups namespaced by folder)',
+      collect(undefined),
+    )
     .option(
       '--embedder <runtime:model>',
       'backbone as RUNTIME:MODEL (e.g. transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX); repeat it to concatenate several backbones',
@@ -54,20 +94,11 @@ export function addEmbeddingFlags(command: Command): Command {
     .option('--views <n0,n1,n2,n3>', '2.0.4: scored augmented views per image at levels 0..3', DEFAULT_VIEWS)
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))
     .option('--seed <seed>', 'seed of the views, folds, initialisation and bootstrap', 'train')
-    .option('--cache <dir>', 'embedding cache folder (default: <data_dir>/embeddings)')
-    .option(
-      '--models-dir <dir>',
-      'where runtimes download models (default: models.cache_dir, else <data_dir>/models, as serve)',
-    )
-    .option(
-      '--data_dir <dir>',
-      `${SCHEMA.data_dir.doc} Holds the embedding cache, downloaded models and the registry. [env: ${SCHEMA.data_dir.env.join(', ')}] (default: ${SCHEMA.data_dir.default})`,
-    )
     .option('--strict', 'fail at the first unreadable image instead of skipping it with a warning')
-    .option('--device <device>', 'cpu or cuda (runtimes that support it)', 'cpu')
-    .option('--workers <n>', 'embedder worker threads', '2')
-    .option('--offline', 'never touch the network')
     .option('--target-accuracy <a>', 'accuracy wanted on early exits when choosing thresholds', '0.95');
+  addSettingOptions(command, EMBEDDING_SETTINGS, EMBEDDING_DEFAULTS);
+  for (const r of RENAMED_FLAGS) command.addOption(new Option(r.flag, `deprecated: --${r.key}`).hideHelp());
+  return command;
 }
 
 const DEFAULT_VIEWS = '1,1,1,1';
@@ -136,13 +167,31 @@ function embeddersOf(opts: Record<string, unknown>): ModelRef[] {
   return embedderRefs(specs, options);
 }
 
-/** Reads the shared flags into embedding options; `env` supplies `data_dir` (ROADWORK_DATA_DIR). */
+/** The settings of the command line, the renamed flags of earlier versions read with a warning. */
+function embeddingSettings(
+  opts: Record<string, unknown>,
+  stderr: NodeJS.WritableStream,
+  env: Record<string, string | undefined>,
+): Settings {
+  const flags: Record<string, unknown> = { ...opts };
+  for (const r of RENAMED_FLAGS) {
+    if (opts[r.attr] === undefined) continue;
+    stderr.write(`warning: ${r.flag.split(' ')[0]} is deprecated; use --${r.key}\n`);
+    flags[r.key] ??= opts[r.attr];
+  }
+  return settingsFrom(flags, env, EMBEDDING_DEFAULTS, (message) => stderr.write(`warning: ${message}\n`));
+}
+
+/**
+ * Reads the shared flags into embedding options, with the settings they came with (flags, then `env`,
+ * then the `--config` file: `data_dir`, `models.*`, `model.device`, `model.workers`).
+ */
 export function embeddingOptions(
   opts: Record<string, unknown>,
   stderr: NodeJS.WritableStream & { isTTY?: boolean },
   env: Record<string, string | undefined> = {},
-): EmbeddingOptions & { targetAccuracy: number; skips: SkippedImages } {
-  const settings = settingsFrom(opts, env);
+): EmbeddingOptions & { targetAccuracy: number; skips: SkippedImages; settings: Settings } {
+  const settings = embeddingSettings(opts, stderr, env);
   const perLevel = numberList('--views', String(opts.views));
   if (perLevel.length !== 4)
     throw new RoadworkError(
@@ -155,22 +204,7 @@ export function embeddingOptions(
       'ERR_CONFIG_INVALID',
       `Invalid --views under --protocol 0.4: ${String(opts.views)}. Protocol 0.4 scores one view per image (no augmentation); add augmented training-only views with --train-views, or give --protocol 2.0.4`,
     );
-  const workers = numberList('--workers', String(opts.workers))[0]!;
-  const device = String(opts.device);
-  if (device !== 'cpu' && device !== 'cuda')
-    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --device: ${device}; valid devices are cpu, cuda`);
-  const runtime: RuntimeContext = {
-    cacheDir:
-      typeof opts.modelsDir === 'string'
-        ? opts.modelsDir
-        : settings['models.cache_dir']
-          ? dataPath(settings['models.cache_dir'])
-          : dataPath(settings.data_dir, 'models'),
-    offline: opts.offline === true,
-    device,
-    workers: Math.max(1, Math.floor(workers)),
-    logger: pino({ level: 'warn' }, pino.destination(2)),
-  };
+  const runtime = runtimeContextFor(settings, pino({ level: 'warn' }, pino.destination(2)));
   const target = Number(opts.targetAccuracy);
   if (!(target > 0.5 && target <= 1))
     throw new RoadworkError(
@@ -184,10 +218,10 @@ export function embeddingOptions(
     onSkip: (skip) => stderr.write(`${lead}warning: ${describeSkip(skip)}; skipped\n`),
   });
   return {
-    data: String(opts.data),
+    data: dataFolders(opts.data),
     embedders: embeddersOf(opts),
     runtime,
-    cacheDir: typeof opts.cache === 'string' ? opts.cache : dataPath(settings.data_dir, 'embeddings'),
+    cacheDir: settings['embeddings.cache_dir'] || dataPath(settings.data_dir, 'embeddings'),
     skips,
     protocol,
     perLevel,
@@ -195,6 +229,7 @@ export function embeddingOptions(
     seed: String(opts.seed),
     progress: stderr,
     targetAccuracy: target,
+    settings,
   };
 }
 

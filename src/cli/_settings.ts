@@ -42,7 +42,11 @@ function matches(key: string, sel: string): boolean {
  * names in the help), so `--help` shows only what the command reads. Other settings still come from the
  * environment and the files, and are validated with the rest; `roadwork config --help` lists them all.
  */
-export function addSettingOptions(command: Command, uses: SettingsUsed = ['*']): Command {
+export function addSettingOptions(
+  command: Command,
+  uses: SettingsUsed = ['*'],
+  defaults: Partial<Record<SettingKey, unknown>> = {},
+): Command {
   command.addOption(new Option('--config <file>', 'settings file (JSON or YAML; nested or dotted keys)'));
   command.addOption(
     new Option('--env-file <file>', "read environment names from a file (the reference miner's miner.env)"),
@@ -51,7 +55,9 @@ export function addSettingOptions(command: Command, uses: SettingsUsed = ['*']):
     const spec = SCHEMA[key];
     const isBool = typeof spec.default === 'boolean';
     const env = spec.env.length ? ` [env: ${spec.env.join(', ')}]` : '';
-    const shownDefault = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
+    // The command's own default (local mode's, train's) where it replaces the schema's.
+    const value = defaults[key] ?? spec.default;
+    const shownDefault = Array.isArray(value) ? value.join(',') : String(value);
     command.addOption(
       new Option(
         `--${key} ${isBool ? '[bool]' : '<value>'}`,
@@ -62,11 +68,16 @@ export function addSettingOptions(command: Command, uses: SettingsUsed = ['*']):
   return command;
 }
 
-/** Resolves the settings from the command's flags, the environment and the files it names. */
+/**
+ * Resolves the settings from the command's flags, the environment and the files it names. Warnings
+ * (a removed setting's environment name, an older version's `./.data`) go to `warn`, by default
+ * stderr as `warning: …` lines; a command that resolves twice passes a no-op the second time.
+ */
 export function settingsFrom(
   opts: Record<string, unknown>,
   env: Record<string, string | undefined>,
   defaults?: Partial<Record<SettingKey, unknown>>,
+  warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`),
 ): Settings {
   const flags: Record<string, unknown> = {};
   for (const key of Object.keys(SCHEMA)) if (opts[key] !== undefined) flags[key] = opts[key];
@@ -95,5 +106,6 @@ export function settingsFrom(
     env: merged,
     file: typeof opts.config === 'string' ? opts.config : undefined,
     defaults,
+    onWarning: warn,
   });
 }

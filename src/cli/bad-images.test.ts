@@ -1,34 +1,21 @@
 // `roadwork challenges` and `roadwork eval` on a folder holding unreadable files: named, counted, skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { challengesCommand } from './challenges.js';
 import { evalCommand } from './eval.js';
 import { textSink } from '../../test/fixtures/streams.js';
+import { writeLabelledFolder } from '../../test/fixtures/images.js';
 
 const BASELINE = fileURLToPath(new URL('../../models/baseline/model.onnx', import.meta.url));
 
 const sink = textSink;
 
 async function folder(dir: string): Promise<void> {
-  for (const [sub, b] of [
-    ['pos', 0],
-    ['neg', 250],
-  ] as const) {
-    await mkdir(join(dir, sub), { recursive: true });
-    for (let i = 0; i < 6; i++) {
-      const jpeg = await sharp({
-        create: { width: 96, height: 64, channels: 3, background: { r: 250 - b, g: i * 20, b } },
-      })
-        .jpeg()
-        .toBuffer();
-      await writeFile(join(dir, sub, `${i}.jpg`), jpeg);
-    }
-  }
+  await writeLabelledFolder(dir);
   const good = await readFile(join(dir, 'pos', '0.jpg'));
   await writeFile(join(dir, 'pos', 'truncated.jpg'), good.subarray(0, 150));
   await writeFile(join(dir, 'neg', 'readme.jpg'), 'not a picture\n');
@@ -75,7 +62,7 @@ test('eval --offline reports skipped images in its summary and JSON report', { t
     const err = sink();
     const json = join(dir, 'out', 'eval.json');
     await evalCommand({ stdout: out.stream, stderr: err.stream }).parseAsync(
-      ['--offline', '--config', BASELINE, '--data', data, '--n', '40', '--seed', 'bad', '--json', json],
+      ['--offline', '--model.path', BASELINE, '--data', data, '--n', '40', '--seed', 'bad', '--json', json],
       { from: 'user' },
     );
     assert.match(err.text(), /warning: unreadable image (pos\/truncated|neg\/readme)\.jpg in /);

@@ -127,36 +127,45 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     }
     const port = opts.port === undefined ? s['axon.external_port'] || s['axon.port'] : Number(opts.port);
     const signer = await signerOf(s);
-    const { planServeAxon, signAndSubmit } = await loadChain();
+    const { announceAxon } = await loadChain();
     await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api) => {
-      const plan = await planServeAxon(api, signer.ss58, { netuid: s.netuid, ip, port });
-      out.write(formatPlan(plan));
+      const done = await announceAxon(api, signer, {
+        netuid: s.netuid,
+        ip,
+        port,
+        timeoutMs: timeoutMs(opts.timeout, 60),
+        dryRun: opts.dryRun === true,
+        onPlan: (plan) => {
+          out.write(formatPlan(plan));
+          if (!plan.unchanged && plan.uid !== undefined && !opts.dryRun) {
+            out.write('Signing with the hotkey and submitting...\n');
+          }
+        },
+      });
       if (opts.dryRun) {
-        const note = plan.unchanged
-          ? ' The chain already holds this axon: a real run would skip.'
-          : plan.uid === undefined
-            ? ' The hotkey is not registered: a real run would stop here.'
-            : '';
+        const note =
+          done.outcome === 'unchanged'
+            ? ' The chain already holds this axon: a real run would skip.'
+            : done.outcome === 'not-registered'
+              ? ' The hotkey is not registered: a real run would stop here.'
+              : '';
         out.write(`Dry run: nothing was signed or sent.${note}\n`);
         return;
       }
-      if (plan.unchanged) {
+      if (done.outcome === 'unchanged') {
         out.write(`Skipped: the chain already holds ${ip}:${port} for this hotkey; nothing to send.\n`);
-        return;
-      }
-      if (plan.uid === undefined) {
+      } else if (done.outcome === 'not-registered') {
         throw new RoadworkError(
           'ERR_HOTKEY_NOT_REGISTERED',
           `The hotkey is not registered on subnet ${s.netuid}: ${signer.ss58}. Register it first: ` +
             `btcli subnet register --netuid ${s.netuid} ${walletFlags(s)} (the coldkey pays; roadwork never touches it).`,
         );
+      } else if (done.outcome === 'published') {
+        out.write(
+          `Included in block ${done.inclusion.blockHash} (tx ${done.inclusion.txHash}). ` +
+            'Validators see the axon at their next metagraph sync.\n',
+        );
       }
-      out.write('Signing with the hotkey and submitting...\n');
-      const done = await signAndSubmit(api, plan.call, signer, { timeoutMs: timeoutMs(opts.timeout, 60) });
-      out.write(
-        `Included in block ${done.blockHash} (tx ${done.txHash}). ` +
-          'Validators see the axon at their next metagraph sync.\n',
-      );
     });
   });
 

@@ -1,13 +1,16 @@
 /** `roadwork eval`: score an axon with signed challenges (or a model offline) and write JSON, JSONL and HTML. */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { cascadeConfigFor, runtimeContextFor } from '../app/index.js';
 import { createCascadePredictor } from '../cascade/index.js';
 import { systemClock } from '../clock/index.js';
-import { loadConfig, type Settings } from '../config/index.js';
+import type { Settings } from '../config/index.js';
 import { RoadworkError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
 import { SkippedImages, describeSkip } from '../validator/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
+import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 import {
   evaluateAxon,
   evaluateOffline,
@@ -23,7 +26,7 @@ import {
 export interface EvalIo {
   readonly stdout?: OutputStream;
   readonly stderr?: OutputStream;
-  /** Environment for offline mode's model settings (cache folder, hub, device); default none. */
+  /** Environment for offline mode's model settings (data_dir, cascade, cache folder, hub, device); default none. */
   readonly env?: Record<string, string | undefined>;
 }
 
@@ -32,7 +35,8 @@ Online:  roadwork eval --axon http://HOST:PORT --axon-hotkey SS58 --data DIR --n
            [--wallet.name W --wallet.hotkey H | --validator-mnemonic "…"] [--concurrency C] \\
            --json OUT.json --records OUT.jsonl [--html OUT.html]
 Load:    roadwork eval --axon … --axon-hotkey … --data synth --validators 10 --concurrency 4 --duration 60
-Offline: roadwork eval --offline [--config CASCADE] --data DIR --n N --seed S --json OUT.json --records OUT.jsonl
+Offline: roadwork eval --offline [--cascade.config CASCADE | --model.path MODEL.onnx] --data DIR --n N \
+           --seed S --json OUT.json --records OUT.jsonl
 
 --protocol 0.4 (the default, what upstream validators run since May 2026) sends each image JPEG-encoded
 at quality 75 at its own size, without augmentation, drawn one third each from the real images, the
@@ -42,8 +46,11 @@ level (2.0.4).
 --data takes a folder with pos/ and neg/ (or manifest.csv with file,label[,group]), NATIX parquet (a
 .parquet file or a folder of them), a challenge set written by roadwork challenges (replayed as is,
 with its own seed and protocol), or synth[:N].
-Offline --config takes a cascade config (YAML/JSON, as serve --cascade.config) or a bare .onnx
-classifier; without it, the default cascade serve uses. With --validators K > 1 and a mnemonic,
+Offline mode scores what serve would serve with the same settings: --cascade.config (a cascade config
+or a bundle's, YAML/JSON), --model.path (a bare .onnx classifier), else the default cascade; like
+every setting they also come from the environment (CASCADE_CONFIG, ROADWORK_MODEL) and the --config
+settings file. --config names the settings file here as in every command; an older eval's
+--config CASCADE still works, with a warning. With --validators K > 1 and a mnemonic,
 validator k signs as MNEMONIC//k (k = 0…K-1); with a wallet, all validators share its hotkey.
 See docs/eval.md.`;
 
@@ -54,7 +61,6 @@ export function evalCommand(io: EvalIo = {}): Command {
     .option('--axon <url>', 'the axon to evaluate, http://HOST:PORT')
     .option('--axon-hotkey <ss58>', "the miner's hotkey")
     .option('--offline', 'score a model in-process instead of over HTTP')
-    .option('--config <file>', 'offline: a cascade config (YAML/JSON) or an .onnx classifier')
     .option('--data <dir>', 'images (pos/ neg/ or manifest.csv), parquet, a challenge set, or synth[:N]')
     .option('--n <n>', 'number of challenges')
     .option('--seed <seed>', 'seed of the challenge sequence', 'eval')
@@ -74,6 +80,7 @@ export function evalCommand(io: EvalIo = {}): Command {
     .option('--records <file>', 'write one JSON line per challenge')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--strict', 'fail at the first unreadable image instead of skipping it with a warning');
+  addSettingOptions(command, EVAL_SETTINGS);
   return addProtocolOptions(command)
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
@@ -88,7 +95,11 @@ export function evalCommand(io: EvalIo = {}): Command {
           strict: opts.strict === true,
           onSkip: (skip) => stderr.write(`warning: ${describeSkip(skip)}; skipped\n`),
         });
-        const result = await run(opts, { stderr, env: io.env ?? {}, skips }, abort.signal);
+        const result = await run(
+          cascadeGivenAsConfig(opts, stderr),
+          { stderr, env: io.env ?? {}, skips },
+          abort.signal,
+        );
         stdout.write(`\n${summaryTable(result.report)}`);
         if (skips.count > 0) stdout.write(`${skips.summary()} (--strict fails on them instead)\n`);
         const files = [opts.json, opts.records, opts.html].filter((f) => typeof f === 'string');
@@ -144,15 +155,14 @@ async function run(
   const concurrency = number(opts.concurrency, '--concurrency', { integer: true, min: 1 });
   const timeoutS = number(opts.timeout, '--timeout', { min: 0.001 });
   if (opts.offline === true) {
-    const config = optionalString(opts.config);
-    const settings = offlineSettings(config, concurrency, env);
+    const settings = offlineSettings(opts, concurrency, env, stderr);
     const logger = silentLogger();
     const predictor = createCascadePredictor(await cascadeConfigFor(settings), {
       runtime: runtimeContextFor(settings, logger),
       logger,
       clock: systemClock(),
     });
-    const model = config ?? '(default cascade)';
+    const model = settings['cascade.config'] || settings['model.path'] || '(default cascade)';
     return evaluateOffline({ ...common, model, predictor, concurrency, timeoutS });
   }
   if (typeof opts.axon !== 'string' || typeof opts.axonHotkey !== 'string') {
@@ -182,19 +192,66 @@ async function run(
   });
 }
 
+/** What offline mode reads, as serve does: the model, where models live and how they run. */
+const EVAL_SETTINGS: SettingsUsed = Object.freeze([
+  'data_dir',
+  'cascade.config',
+  'model.path',
+  'model.device',
+  'model.workers',
+  'model.intra_op_threads',
+  'models.cache_dir',
+  'models.offline',
+  'models.hub_url',
+  'models.hub_token',
+]);
+
 /**
- * The settings serve would use for this config: a bare .onnx file is `model.path` (a one-stage
- * classifier cascade), anything else `cascade.config`; the lanes get as many model workers.
+ * The settings serve would use (flags, environment, `--config` file); the lanes get as many model
+ * workers unless `model.workers` is set.
  */
 function offlineSettings(
-  config: string | undefined,
+  opts: Record<string, unknown>,
   workers: number,
   env: Record<string, string | undefined>,
+  stderr: OutputStream,
 ): Settings {
-  const flags: Record<string, unknown> = { 'model.workers': workers };
-  if (config?.toLowerCase().endsWith('.onnx')) flags['model.path'] = config;
-  else if (config !== undefined) flags['cascade.config'] = config;
-  return loadConfig({ flags, env });
+  return settingsFrom(opts, env, { 'model.workers': workers }, (message) =>
+    stderr.write(`warning: ${message}\n`),
+  );
+}
+
+/**
+ * Older evals took the cascade (or a bare .onnx) as `--config`, which every other command reads as
+ * the settings file. A `--config` that is an .onnx or holds `stages:` is still taken as the model,
+ * with a warning naming the setting to use; any other file is the settings file.
+ */
+export function cascadeGivenAsConfig(
+  opts: Record<string, unknown>,
+  stderr: OutputStream,
+): Record<string, unknown> {
+  const file = opts.config;
+  if (typeof file !== 'string') return opts;
+  const key = file.toLowerCase().endsWith('.onnx')
+    ? 'model.path'
+    : hasStages(file)
+      ? 'cascade.config'
+      : undefined;
+  if (key === undefined) return opts;
+  stderr.write(
+    `warning: eval --config ${file} is deprecated: --config is the settings file in every command; give the model as --${key} ${file}\n`,
+  );
+  const { config: _cascade, ...rest } = opts;
+  return rest[key] === undefined ? { ...rest, [key]: file } : rest;
+}
+
+function hasStages(file: string): boolean {
+  try {
+    const data: unknown = parseYaml(readFileSync(file, 'utf8'));
+    return data !== null && typeof data === 'object' && 'stages' in data;
+  } catch {
+    return false; // the settings loader says what is wrong with it
+  }
 }
 
 function optionalString(value: unknown): string | undefined {

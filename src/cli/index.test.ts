@@ -47,6 +47,29 @@ test('--help shows each command only the settings it uses', async () => {
   }
   const help = (await commandAt('wallet', 'create')).helpInformation();
   assert.doesNotMatch(help, /--axon\.|--blacklist\.|--cache\./);
+  // Training reads where state and models live and how runtimes run, as serve does; nothing else.
+  for (const name of ['train', 'calibrate']) {
+    assert.deepEqual(settingFlags(await commandAt(name)), [
+      'model.device',
+      'model.workers',
+      'model.intra_op_threads',
+      'models.cache_dir',
+      'models.offline',
+      'models.hub_url',
+      'models.hub_token',
+      'data_dir',
+      'embeddings.cache_dir',
+    ]);
+  }
+  // eval --offline reads the model as serve does; its --wallet.* are the validator's own flags.
+  const evalFlags = settingFlags(await commandAt('eval'));
+  for (const key of ['cascade.config', 'model.path', 'models.cache_dir', 'data_dir'])
+    assert.ok(evalFlags.includes(key), key);
+  assert.ok(
+    !evalFlags.some((k) => /^(axon|blacklist|cache|limits|metrics|netuid)/.test(k)),
+    evalFlags.join(),
+  );
+  assert.deepEqual(settingFlags(await commandAt('challenges')), [], 'challenges reads no setting');
 });
 
 test('serve and config take every setting as a flag', async () => {

@@ -15,11 +15,14 @@ export function serveCommand(env: Record<string, string | undefined>): Command {
     );
   addSettingOptions(command, ['*']);
   return command.action(async (opts: Record<string, unknown>) => {
-    const settings = settingsFrom(opts, env);
+    // Warnings about the settings wait for the logger they configure, so the log stays JSON.
+    const warnings: string[] = [];
+    const settings = settingsFrom(opts, env, undefined, (message) => warnings.push(message));
     const logger = createLogger({ level: settings['log.level'] });
     // polkadot-js and the model runtimes print to the console; the log stays one JSON object a line.
     routeConsole(logger);
     logger.info({ settings: redactSettings(settings) }, 'Settings');
+    for (const message of warnings) logger.warn(message);
     // Imported here, not at the top: the model runtimes take seconds to load, and `--help` needs none.
     const { buildMiner } = await import('../app/index.js');
     const miner = await buildMiner(settings, logger);

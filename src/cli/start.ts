@@ -9,7 +9,7 @@ import { ScoreReport, freePort, prepareLocalNetwork, runLocalValidator } from '.
 import { evalPlan } from '../eval/index.js';
 import { createDendrite } from '../protocol/index.js';
 import { synthSource } from '../synth/index.js';
-import { createRng, openImageFolder, planName } from '../validator/index.js';
+import { SkippedImages, createRng, describeSkip, openImageFolder, planName } from '../validator/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 
@@ -24,24 +24,19 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     .option('--synthetic <n>', 'size of the synthetic scene pool', '200')
     .option('--seed <seed>', 'seed of the challenge sequence', 'local')
     .option('--concurrency <n>', 'simultaneous validator requests', '1')
-    .option('--interval-ms <ms>', 'pause between challenges per lane', '0');
+    .option('--interval-ms <ms>', 'pause between challenges per lane', '0')
+    .option('--strict', 'fail at the first unreadable image instead of skipping it with a warning');
   addProtocolOptions(command);
   // Local mode makes its own wallets, metagraph and loopback axon: only the model's settings apply.
-  addSettingOptions(command, [
-    'model.',
-    'cascade.',
-    'models.',
-    'cache.',
-    'limits.',
-    'nonces.',
-    'metrics.',
-    'data_dir',
-    'log.level',
-  ]);
+  addSettingOptions(
+    command,
+    ['model.', 'cascade.', 'models.', 'cache.', 'limits.', 'nonces.', 'metrics.', 'data_dir', 'log.level'],
+    LOCAL_DEFAULTS,
+  );
   return command.action(async (opts: Record<string, unknown>) => {
     const count = opts.count === undefined ? undefined : positiveInt(opts.count, '--count');
     const concurrency = positiveInt(opts.concurrency, '--concurrency');
-    const base = settingsFrom(opts, env);
+    const base = settingsFrom(opts, env, LOCAL_DEFAULTS);
     const dataDir = expandHome(base.data_dir);
     const port = await freePort();
     // The local metagraph is of the subnet the settings name (NETUID from a miner.env included), so
@@ -50,18 +45,25 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     // The local axon and metagraph are given as flags, so an operator's AXON_PORT or METAGRAPH_FILE
     // in the environment cannot point local mode at the real miner's.
     const local = { 'axon.host': '127.0.0.1', 'axon.port': port, 'metagraph.file': network.metagraphFile };
-    const settings = settingsFrom({ ...opts, ...local }, env, {
-      'log.level': 'warn',
+    const settings = settingsFrom(
+      { ...opts, ...local },
+      env,
       // All lanes sign as the one local validator: its per-caller share must hold every lane.
-      'limits.max_per_caller': Math.max(8, concurrency),
-    });
+      { ...LOCAL_DEFAULTS, 'limits.max_per_caller': Math.max(8, concurrency) },
+      () => {}, // the first read said it already
+    );
     const logger = createLogger({ level: settings['log.level'] });
     const miner = await buildMiner(settings, logger, { signer: network.miner });
     const source =
       typeof opts.data === 'string'
         ? await openImageFolder(opts.data)
         : synthSource(positiveInt(opts.synthetic, '--synthetic'));
-    const plan = evalPlan(source, await protocolFrom(opts));
+    const skips = new SkippedImages({
+      strict: opts.strict === true,
+      onSkip: (skip) =>
+        process.stderr.write(`${process.stdout.isTTY ? '\n' : ''}warning: ${describeSkip(skip)}; skipped\n`),
+    });
+    const plan = evalPlan(source, { ...(await protocolFrom(opts)), skips });
     const address = await miner.start();
     const out = process.stdout;
     out.write(
@@ -110,10 +112,14 @@ export function startCommand(env: Record<string, string | undefined>): Command {
       for (const d of dendrites) d.close();
       await miner.stop();
       out.write(`${tty ? '\n' : ''}${report.summary()}`);
+      if (skips.count > 0) out.write(`${skips.summary()} (--strict fails on them instead)\n`);
       logger.flush();
     }
   });
 }
+
+/** Local mode's own defaults: a quiet miner log under the score line. */
+const LOCAL_DEFAULTS = Object.freeze({ 'log.level': 'warn' });
 
 function positiveInt(raw: unknown, flag: string, min = 1): number {
   const n = Number(raw);

@@ -55,7 +55,7 @@ async function train(root: string, data: string, extra: string[] = []) {
     '{"size":16,"mean":[0,0,0],"std":[1,1,1]}',
     '--data_dir',
     join(root, 'state'),
-    '--workers',
+    '--model.workers',
     '1',
     '--out',
     join(root, 'head.json'),
@@ -177,6 +177,67 @@ test('embeddingOptions() keeps the embedding cache and models under data_dir (fl
   const fromEnv = embeddingOptions(parsed([]), e, { ROADWORK_DATA_DIR: '/var/lib/rw' });
   assert.equal(fromEnv.cacheDir, join('/var/lib/rw', 'embeddings'));
   assert.equal(fromEnv.runtime.cacheDir, join('/var/lib/rw', 'models'));
-  const explicit = embeddingOptions(parsed(['--cache', 'c', '--models-dir', 'm']), e);
-  assert.deepEqual([explicit.cacheDir, explicit.runtime.cacheDir], ['c', 'm']);
+  const explicit = embeddingOptions(
+    parsed(['--embeddings.cache_dir', '/c', '--models.cache_dir', '/m', '--data_dir', '/d']),
+    e,
+  );
+  assert.deepEqual([explicit.cacheDir, explicit.runtime.cacheDir], ['/c', '/m']);
+});
+
+test('train and calibrate read their model settings from flags, environment and the --config file alike', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roadwork-emb-settings-'));
+  try {
+    const file = join(dir, 'settings.yaml');
+    await writeFile(
+      file,
+      'data_dir: /from-file\nmodel:\n  device: cuda\n  workers: 3\nmodels:\n  offline: true\n',
+    );
+    const e = sink();
+    const fromFile = embeddingOptions(parsed(['--config', file]), e.stream);
+    assert.equal(fromFile.cacheDir, join('/from-file', 'embeddings'));
+    assert.equal(fromFile.runtime.cacheDir, join('/from-file', 'models'));
+    assert.deepEqual(
+      [fromFile.runtime.device, fromFile.runtime.workers, fromFile.runtime.offline],
+      ['cuda', 3, true],
+    );
+    const env = {
+      ROADWORK_EMBEDDINGS_DIR: '/env-emb',
+      ROADWORK_MODELS_DIR: '/env-models',
+      MODEL_WORKERS: '4',
+    };
+    const fromEnv = embeddingOptions(parsed(['--config', file]), e.stream, env);
+    assert.deepEqual(
+      [fromEnv.cacheDir, fromEnv.runtime.cacheDir, fromEnv.runtime.workers],
+      ['/env-emb', '/env-models', 4],
+    );
+    // Embedding keeps its two workers when nothing says otherwise.
+    assert.equal(embeddingOptions(parsed(['--data_dir', dir]), e.stream).runtime.workers, 2);
+    assert.equal(e.text(), '', 'no warning for the current flags');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the flags of earlier versions (--cache, --models-dir, --device, --workers, --offline) still work, with a warning', () => {
+  const e = sink();
+  const old = embeddingOptions(
+    parsed(['--cache', '/c', '--models-dir', '/m', '--device', 'cuda', '--workers', '3', '--offline']),
+    e.stream,
+    { ROADWORK_DATA_DIR: '/d' },
+  );
+  assert.deepEqual(
+    [old.cacheDir, old.runtime.cacheDir, old.runtime.device, old.runtime.workers, old.runtime.offline],
+    ['/c', '/m', 'cuda', 3, true],
+  );
+  for (const [flag, key] of [
+    ['--cache', '--embeddings.cache_dir'],
+    ['--models-dir', '--models.cache_dir'],
+    ['--device', '--model.device'],
+    ['--workers', '--model.workers'],
+    ['--offline', '--models.offline'],
+  ] as const)
+    assert.match(e.text(), new RegExp(`warning: ${flag} is deprecated; use ${key.replace('.', '\\.')}\n`));
+  const help = addEmbeddingFlags(new Command('t')).helpInformation();
+  assert.doesNotMatch(help, /--cache |--models-dir|--workers /, 'the old names are not offered');
+  assert.match(help, /--model\.workers <value> +.*\(default: 2\)/s, 'help shows the default train uses');
 });

@@ -56,13 +56,13 @@ function views2004(root: string, data: string): string[] {
   return [
     '--data',
     data,
-    '--cache',
+    '--embeddings.cache_dir',
     join(root, 'cache'),
     '--protocol',
     '2.0.4',
     '--views',
     '1,0,1,0',
-    '--workers',
+    '--model.workers',
     '1',
   ];
 }
@@ -147,7 +147,7 @@ test(
         store.close();
       }
       // Protocol 0.4 (the default): one source-size view per image.
-      const args = ['--data', data, '--cache', join(root, 'cache'), '--workers', '1'];
+      const args = ['--data', data, '--embeddings.cache_dir', join(root, 'cache'), '--model.workers', '1'];
       const train = async (extra: string[]) => {
         const o = sink();
         await trainCommand({ stdout: o.stream, stderr: sink().stream, env: {} }).parseAsync(

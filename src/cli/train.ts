@@ -2,9 +2,17 @@
 import { Command, Option } from 'commander';
 import { RoadworkError } from '../errors/index.js';
 import { writeFileAtomic } from '../files/index.js';
-import { embeddedRows, reportTable, splitGroups, sweepTable, trainHead, writeHead } from '../train/index.js';
+import {
+  embeddedRows,
+  parseStyleKinds,
+  proxyTable,
+  reportTable,
+  splitGroups,
+  sweepTable,
+  trainHead,
+  writeHead,
+} from '../train/index.js';
 import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
-import { settingsFrom } from './_settings.js';
 import { bundleTrainedModel } from './_train-bundle.js';
 
 /** Where the command writes; tests pass their own. */
@@ -23,8 +31,9 @@ Example (the starter model, about 12 minutes of embedding on 2 CPU cores the fir
 
 Every image is rendered as validators send it (--protocol 0.4: JPEG quality 75 at its own size;
 2.0.4: the four augmentation levels, seeded, then JPEG quality 75) and embedded once into the cache
-(--cache, default <data_dir>/embeddings; data_dir is .data unless --data_dir or ROADWORK_DATA_DIR
-says otherwise), keyed by the embedder version, so a new backbone starts a new cache. An image that
+(--embeddings.cache_dir, default <data_dir>/embeddings; data_dir is ~/.roadwork unless --data_dir,
+ROADWORK_DATA_DIR or the --config file says otherwise), keyed by the embedder version, so a new
+backbone starts a new cache. An image that
 cannot be read or decoded is skipped with a warning naming it (--strict fails instead); data of one
 label only is refused before any embedding.
 Metrics come from grouped cross-validation (manifest column "group"), with temperature and shift
@@ -44,6 +53,19 @@ registry under data_dir (roadwork models versions), ready for roadwork models pr
 on them too, never scoring them: a view trains only where its image's group trains, so the held-out
 numbers stay those of --views while the head sees more of the augmentations (level 3's noise and blur
 come in nine combinations).
+
+--data may be repeated: the folders are one data set, each group namespaced by its folder's name
+(roadwork-real-train/tracon-web), image ids and the embedding cache per image as before:
+  roadwork train --data ../shared/data/roadwork-real-train --data ../shared/data/street-negatives-camvid ...
+
+Beside the main table, the same-camera proxy: cross-validation holding whole cameras out (KITTI,
+CamVid, highway as one camera each; each dashcam city or clip; web photos one by one), scored only
+inside one kind of camera (in-car: dashcam work zones against dashcam streets, KITTI, highway; web
+photos), where the photo style cannot tell the labels apart. Its headline is the in-car MCC and AUC.
+--select-by family chooses the L2 by it. Families come from the group names (src/train/_families.ts).
+
+--style-views greyworld,jitter,grey adds training-only copies of every scored view under those
+style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
 
 --synthetic N adds N procedural street scenes (half with roadwork, seeded by --seed) to the training
 side only: same views, same cache, added to every fold's fit and the final one, never scored nor
@@ -102,8 +124,21 @@ export function trainCommand(io: TrainIo = {}): Command {
       'more augmented views per image at levels 0..3 that only train (never scored), e.g. 0,1,1,3',
       '0,0,0,0',
     )
+    .option(
+      '--style-views <kinds>',
+      'training-only copies of every scored view under style-destroying transforms: greyworld, jitter, grey (comma-separated)',
+      '',
+    )
     .option('--synthetic <n>', 'procedural scenes added to the training side only (half with roadwork)', '0')
     .option('--synthetic-weight <w>', 'sample weight of a synthetic view relative to a real one', '1')
+    .addOption(
+      new Option(
+        '--select-by <protocol>',
+        'which held-out MCC chooses the L2: cv (grouped CV, as --split-group says) or family (the same-camera proxy)',
+      )
+        .choices(['cv', 'family'])
+        .default('cv'),
+    )
     .option('--report <file>', 'also write the full report as JSON')
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
@@ -123,20 +158,26 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           'Invalid --register: no --bundle; give --bundle DIR too',
         );
+      if (bundle !== undefined && Array.isArray(emb.data))
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --bundle with ${emb.data.length} --data folders: a bundle records one data version; train on one folder to bundle, or leave --bundle out`,
+        );
       if (bundle !== undefined && columns !== undefined)
         throw new RoadworkError(
           'ERR_CONFIG_INVALID',
           `Invalid --bundle with --columns: ${String(opts.columns)}; a head on a slice of the embedding cannot be served, drop one`,
         );
       // Settings are checked before hours of embedding, not after.
-      const settings = bundle === undefined ? undefined : settingsFrom(opts, io.env ?? {});
+      const settings = bundle === undefined ? undefined : emb.settings;
       const trainViews = numberList('--train-views', String(opts.trainViews));
       if (trainViews.length !== 4 || trainViews.some((v) => !Number.isInteger(v)))
         throw new RoadworkError(
           'ERR_CONFIG_INVALID',
           `Invalid --train-views: ${String(opts.trainViews)}; give four whole counts, levels 0..3`,
         );
-      const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews });
+      const styleViews = parseStyleKinds(String(opts.styleViews ?? ''));
+      const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews, styleViews });
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
       const split =
@@ -167,12 +208,14 @@ export function trainCommand(io: TrainIo = {}): Command {
         splitGroups: split,
         ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),
         ...(extraViews.length > 0 ? { extraViews } : {}),
+        proxy: { rows: embedded.rows, extraViews: embedded.extra },
+        selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
       });
       await writeHead(String(opts.out), result.head);
       if (typeof opts.report === 'string')
         await writeFileAtomic(
           opts.report,
-          `${JSON.stringify({ ...result.report, skipped_images: emb.skips.list() }, null, 2)}\n`,
+          `${JSON.stringify({ ...result.report, proxy: result.proxy, skipped_images: emb.skips.list() }, null, 2)}\n`,
         );
       const used = result.report.synthetic;
       stdout.write(
@@ -181,6 +224,15 @@ export function trainCommand(io: TrainIo = {}): Command {
             ? `Synthetic scenes in training: ${used.images} (${used.views} views, weight ${used.weight}); none scored\n`
             : ''),
       );
+      if (result.proxy) {
+        const h = result.proxy.headline;
+        stdout.write(
+          `\nSame-camera proxy (l2=${result.proxy.l2}; whole cameras held out, scored inside one kind of camera):\n${proxyTable(result.proxy)}\n` +
+            (h
+              ? `headline: ${h.kind} cameras MCC ${h.mcc.value.toFixed(3)} [${h.mcc.lo.toFixed(2)}, ${h.mcc.hi.toFixed(2)}], AUC ${h.auc?.value.toFixed(3) ?? '–'} (${h.n} views, ${h.positives} roadwork)\n`
+              : 'headline: none (no camera kind holds both labels)\n'),
+        );
+      }
       stdout.write(`\nAccuracy vs coverage of exit thresholds:\n${sweepTable(result.report.sweep)}\n`);
       const e = result.exits;
       stdout.write(
@@ -197,7 +249,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         {
           head: result.head,
           headFile: String(opts.out),
-          data: emb.data,
+          data: String(emb.data),
           skipped: embedded.skipped,
           embedders: emb.embedders,
           tta: evalTta,

@@ -11,6 +11,8 @@ export interface SettingSpec<T> {
   readonly env: readonly string[];
   readonly doc: string;
   readonly secret?: boolean;
+  /** A folder or file: `~` is expanded and a relative path made absolute when read, default included. */
+  readonly path?: boolean;
 }
 
 /** Defines a setting (a helper so the schema infers each value's type). */

@@ -3,12 +3,14 @@
  * then frozen. Nothing else in the project reads `process.env`.
  */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { homedir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RoadworkError } from '../errors/index.js';
-import { SCHEMA, type SettingKey, type Settings } from './schema.js';
+import { legacyDataDirWarning } from './_legacy-data.js';
+import { REMOVED_SETTINGS, SCHEMA, type SettingKey, type Settings } from './schema.js';
 
-export { SCHEMA, type SettingKey, type Settings } from './schema.js';
+export { REMOVED_SETTINGS, SCHEMA, type SettingKey, type Settings } from './schema.js';
 export { parseEnvFile, type EnvFileOptions } from './_env-file.js';
 
 /** Where settings come from; every part is optional. */
@@ -21,6 +23,15 @@ export interface ConfigSources {
   readonly file?: string;
   /** Values that replace the schema defaults (e.g. local mode's). */
   readonly defaults?: Partial<Record<SettingKey, unknown>>;
+  /** What `~` means in path settings; default the user's home directory. */
+  readonly home?: string;
+  /** What relative path settings are taken from; default the current directory. */
+  readonly cwd?: string;
+  /**
+   * Receives what is accepted but worth saying: an environment name of a removed setting, state of an
+   * older version in `./.data` while `data_dir` is the default. Without it nothing is checked.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 const KEYS = Object.keys(SCHEMA) as SettingKey[];
@@ -30,6 +41,8 @@ export function loadConfig(sources: ConfigSources = {}): Settings {
   const fromFile = sources.file ? readConfigFile(sources.file) : {};
   const env = sources.env ?? {};
   const out: Record<string, unknown> = {};
+  const paths = { home: sources.home ?? homedir(), cwd: sources.cwd ?? process.cwd() };
+  let dataDirOrigin = '';
   for (const key of KEYS) {
     const spec = SCHEMA[key];
     const envName = spec.env.find((name) => env[name] !== undefined && env[name] !== '');
@@ -43,12 +56,14 @@ export function loadConfig(sources: ConfigSources = {}): Settings {
             : sources.defaults?.[key] !== undefined
               ? [sources.defaults[key], `default of ${key}`]
               : [undefined, ''];
+    if (key === 'data_dir') dataDirOrigin = origin;
     if (raw === undefined) {
-      out[key] = spec.default;
+      out[key] = spec.path ? absolutePath(spec.default as string, paths) : spec.default;
       continue;
     }
     try {
-      out[key] = (spec.parse as (raw: unknown) => unknown)(raw);
+      const value = (spec.parse as (raw: unknown) => unknown)(raw);
+      out[key] = spec.path ? absolutePath(value as string, paths) : value;
     } catch (err) {
       const shown = spec.secret ? '[redacted]' : JSON.stringify(redactUrl(raw));
       throw new RoadworkError(
@@ -57,7 +72,24 @@ export function loadConfig(sources: ConfigSources = {}): Settings {
       );
     }
   }
+  if (sources.onWarning) {
+    for (const [key, removed] of Object.entries(REMOVED_SETTINGS)) {
+      const name = removed.env.find((n) => env[n] !== undefined && env[n] !== '');
+      if (name !== undefined)
+        sources.onWarning(`${name} (setting ${key}) is not read by this miner: ${removed.instead}`);
+    }
+    const legacy = legacyDataDirWarning(out.data_dir as string, dataDirOrigin === '', paths.cwd);
+    if (legacy !== undefined) sources.onWarning(legacy);
+  }
   return Object.freeze(out) as Settings;
+}
+
+/** `~` expanded, a relative path taken from `cwd`; empty stays empty (it means "the default place"). */
+function absolutePath(value: string, paths: { home: string; cwd: string }): string {
+  if (value === '') return value;
+  const expanded =
+    value === '~' ? paths.home : value.startsWith('~/') ? join(paths.home, value.slice(2)) : value;
+  return resolve(paths.cwd, expanded);
 }
 
 /** Settings safe to log or print: secrets replaced, and passwords inside URLs (`redis://:pw@host`) masked. */
@@ -108,6 +140,13 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   const flat = flatten(data as Record<string, unknown>);
   for (const key of Object.keys(flat)) {
+    const removed = REMOVED_SETTINGS[key];
+    if (removed !== undefined) {
+      throw new RoadworkError(
+        'ERR_CONFIG_UNKNOWN_KEY',
+        `Removed setting in ${file}: ${key} was never read and is no longer accepted; ${removed.instead}. Delete the line.`,
+      );
+    }
     if (!(key in SCHEMA)) {
       throw new RoadworkError(
         'ERR_CONFIG_UNKNOWN_KEY',

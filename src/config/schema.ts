@@ -134,31 +134,19 @@ export const SCHEMA = Object.freeze({
     parse: str(['cpu', 'cuda']),
     default: 'cpu',
     env: ['IMAGE_DETECTOR_DEVICE'],
-    doc: 'Execution provider.',
+    doc: 'Execution provider of the model runtimes (serve, train, calibrate, eval --offline).',
   }),
   'model.workers': setting({
-    parse: int(1, 64),
-    default: 1,
+    parse: int(0, 64),
+    default: 0,
     env: ['MODEL_WORKERS'],
-    doc: 'Inference worker threads.',
+    doc: 'Inference worker threads per model; 0 = one per core, at most 4 (1 with model.device cuda).',
   }),
   'model.intra_op_threads': setting({
     parse: int(0, 64),
     default: 0,
     env: ['MODEL_INTRA_OP_THREADS'],
     doc: 'onnxruntime threads per worker for the tfjs builtins (ONNX engine); 0 = the cores divided among model.workers.',
-  }),
-  'model.detector': setting({
-    parse: str(),
-    default: '',
-    env: ['IMAGE_DETECTOR'],
-    doc: "Reference miner's detector name; recorded only: cascade.config or model.path picks the model.",
-  }),
-  'model.config': setting({
-    parse: str(),
-    default: '',
-    env: ['IMAGE_DETECTOR_CONFIG'],
-    doc: "Reference miner's detector config; recorded only: cascade.config or model.path picks the model.",
   }),
   'model.url': setting({
     parse: str(),
@@ -176,7 +164,8 @@ export const SCHEMA = Object.freeze({
     parse: str(),
     default: '',
     env: ['ROADWORK_MODELS_DIR'],
-    doc: 'Downloaded models; empty = <data_dir>/models.',
+    doc: 'Downloaded models (serve, train, calibrate, eval); empty = <data_dir>/models.',
+    path: true,
   }),
   'models.offline': setting({
     parse: bool,
@@ -301,9 +290,17 @@ export const SCHEMA = Object.freeze({
   }),
   data_dir: setting({
     parse: str(),
-    default: '.data',
+    default: '~/.roadwork',
     env: ['ROADWORK_DATA_DIR'],
-    doc: 'Where the miner keeps caches, local wallets and stores.',
+    doc: 'Where roadwork keeps its state (registry, datasets, embedding and model caches, local wallets), whatever the current folder; ~ is the home directory, a relative path is taken from the current folder.',
+    path: true,
+  }),
+  'embeddings.cache_dir': setting({
+    parse: str(),
+    default: '',
+    env: ['ROADWORK_EMBEDDINGS_DIR'],
+    doc: 'Embedding cache of train and calibrate; empty = <data_dir>/embeddings.',
+    path: true,
   }),
   'metrics.allow_from': setting({
     parse: list,
@@ -324,6 +321,24 @@ export const SCHEMA = Object.freeze({
     env: ['LOG_LEVEL'],
     doc: 'Log level.',
   }),
+});
+
+/**
+ * Settings that were accepted once and never read. A config file naming one is refused with the
+ * replacement; the reference miner's environment names for them are not read (a warning says so).
+ */
+export const REMOVED_SETTINGS: Readonly<
+  Record<string, { readonly env: readonly string[]; readonly instead: string }>
+> = Object.freeze({
+  'model.detector': {
+    env: ['IMAGE_DETECTOR'],
+    instead:
+      'the model is chosen by cascade.config (a cascade or bundle) or model.path (one ONNX classifier)',
+  },
+  'model.config': {
+    env: ['IMAGE_DETECTOR_CONFIG'],
+    instead: 'give the cascade config file as cascade.config',
+  },
 });
 
 /** A setting's key. */

@@ -1,6 +1,6 @@
 /** The two ways to answer a challenge: a signed request to an axon, or the predictor called directly. */
 import { isRoadworkError } from '../errors/index.js';
-import { DEFAULT_IMAGE_POLICY, decodeBase64Image } from '../image/index.js';
+import { decodeBase64Image, inputPolicy } from '../image/index.js';
 import type { Predictor } from '../predictor/types.js';
 import { imageSynapse, type AxonTarget, type Dendrite } from '../protocol/index.js';
 import type { Lane } from '../validator/index.js';
@@ -42,7 +42,7 @@ export function predictorLane(predictor: Predictor, options: { timeoutS?: number
     const started = performance.now();
     try {
       const rgb = await decodeBase64Image(challenge.imageB64, {
-        policy: predictor.input ?? DEFAULT_IMAGE_POLICY,
+        policy: inputPolicy(predictor),
       });
       const prediction = await predictor.predict(rgb, { deadlineMs: Date.now() + timeoutMs });
       const latencyMs = performance.now() - started;

@@ -38,6 +38,14 @@ export const DEFAULT_IMAGE_POLICY: ImagePolicy = Object.freeze({
   kernel: 'linear',
 });
 
+/**
+ * The policy to decode for a consumer such as a `Predictor`: its `input`, or the default when it
+ * names none. The axon and `eval --offline` both decode through this, so they see the same pixels.
+ */
+export function inputPolicy(consumer: { readonly input?: ImagePolicy }): ImagePolicy {
+  return consumer.input ?? DEFAULT_IMAGE_POLICY;
+}
+
 /** A short stable name, e.g. `center-crop/linear@224`: part of model and cascade versions. */
 export function policyKey(policy: ImagePolicy): string {
   return `${policy.resize}/${policy.kernel}@${policy.size}`;

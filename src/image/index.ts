@@ -5,6 +5,7 @@ export { readImageHeader, type ImageFormat, type ImageHeader } from './_sniff.js
 export { countJpegScans } from './_scans.js';
 export {
   DEFAULT_IMAGE_POLICY,
+  inputPolicy,
   RESIZE_KERNELS,
   RESIZE_MODES,
   parseImagePolicy,

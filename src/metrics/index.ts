@@ -19,6 +19,20 @@ export interface Metrics {
   readonly stageSeconds: Histogram<'stage'>;
   readonly cacheLookups: Counter<'backend' | 'result'>;
   readonly cacheErrors: Counter<'backend' | 'op'>;
+  readonly answeredHookErrors: Counter;
+  /**
+   * Reports a metagraph on every scrape as `metagraph_block` and `metagraph_age_seconds` (the age grows
+   * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
+   */
+  watchMetagraph(read: () => MetagraphReading): void;
+}
+
+/** What `watchMetagraph` reads: a `MetagraphSource.status()` fits. */
+export interface MetagraphReading {
+  /** Block of the snapshot; absent before the first one. */
+  readonly block?: number;
+  /** Age of the snapshot, ms. */
+  readonly ageMs?: number;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
@@ -29,6 +43,7 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
   const prefix = options.prefix ?? 'roadwork_';
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
+  let readMetagraph: (() => MetagraphReading) | undefined;
   return Object.freeze({
     registry,
     requests: new Counter({
@@ -59,7 +74,7 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     }),
     predictSeconds: new Histogram({
       name: `${prefix}predict_duration_seconds`,
-      help: 'Predictor latency per request.',
+      help: 'Predictor latency per request the predictor answered, by model (cascade) version.',
       labelNames: ['model'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
@@ -72,13 +87,19 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     }),
     metagraphBlock: new Gauge({
       name: `${prefix}metagraph_block`,
-      help: 'Block of the metagraph snapshot.',
+      help: 'Block of the metagraph snapshot (0 before the first one).',
       registers,
+      collect() {
+        this.set(readMetagraph?.().block ?? 0);
+      },
     }),
     metagraphAgeSeconds: new Gauge({
       name: `${prefix}metagraph_age_seconds`,
-      help: 'Age of the metagraph snapshot.',
+      help: 'Age of the metagraph snapshot, seconds (0 before the first one).',
       registers,
+      collect() {
+        this.set((readMetagraph?.().ageMs ?? 0) / 1000);
+      },
     }),
     stageRuns: new Counter({
       name: `${prefix}cascade_stage_runs_total`,
@@ -117,5 +138,13 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       labelNames: ['backend', 'op'] as const,
       registers,
     }),
+    answeredHookErrors: new Counter({
+      name: `${prefix}axon_answered_hook_errors_total`,
+      help: 'Errors thrown by the onAnswered hook (e.g. the query log); the answers were not affected.',
+      registers,
+    }),
+    watchMetagraph(read: () => MetagraphReading) {
+      readMetagraph = read;
+    },
   });
 }

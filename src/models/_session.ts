@@ -17,6 +17,13 @@ export interface OnnxSessionOptions {
    * cores in total only adds contention.
    */
   readonly intraOpThreads?: number;
+  /**
+   * Whether onnxruntime's intra-op threads spin (busy-wait) between operators instead of sleeping.
+   * Default false (ONNXRUNTIME_SPINNING_DEFAULT): spinning shaves a wake-up off each operator on an
+   * idle machine, but its threads take cores from the other workers and processes on a shared one
+   * (measured in bench/onnx-backbone.ts). Matters only with intraOpThreads > 1.
+   */
+  readonly allowSpinning?: boolean;
   /** Shape of one dummy run made at creation so the first real request does not pay for lazy setup. */
   readonly warmupShape?: readonly number[];
 }
@@ -91,14 +98,28 @@ export async function createOnnxSession(
   };
 }
 
-function open(bytes: Uint8Array, device: Device, options: OnnxSessionOptions): Promise<InferenceSession> {
-  return InferenceSession.create(bytes, {
+/** Spinning of intra-op threads unless `allowSpinning` says otherwise; see OnnxSessionOptions. */
+export const ONNXRUNTIME_SPINNING_DEFAULT = false;
+
+/** The onnxruntime-node options a session is created with. */
+export function ortSessionOptions(
+  device: Device,
+  options: OnnxSessionOptions,
+): InferenceSession.SessionOptions {
+  const spin = options.allowSpinning ?? ONNXRUNTIME_SPINNING_DEFAULT;
+  return {
     executionProviders: [device],
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
-  });
+    // Config entries: the binding joins the keys with dots (session.intra_op.allow_spinning).
+    extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
+  };
+}
+
+function open(bytes: Uint8Array, device: Device, options: OnnxSessionOptions): Promise<InferenceSession> {
+  return InferenceSession.create(bytes, ortSessionOptions(device, options));
 }
 
 async function readModel(path: string): Promise<Uint8Array> {

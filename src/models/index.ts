@@ -8,4 +8,11 @@ export {
   type BaselineWeights,
 } from './_baseline.js';
 export { readModelMetadata } from './_onnx.js';
-export { createOnnxSession, type Device, type OnnxSession, type OnnxSessionOptions } from './_session.js';
+export {
+  ONNXRUNTIME_SPINNING_DEFAULT,
+  createOnnxSession,
+  ortSessionOptions,
+  type Device,
+  type OnnxSession,
+  type OnnxSessionOptions,
+} from './_session.js';

@@ -7,7 +7,9 @@ import {
   buildBaselineFeatureModel,
   buildBaselineModel,
   buildLinearImageModel,
+  ONNXRUNTIME_SPINNING_DEFAULT,
   createOnnxSession,
+  ortSessionOptions,
   readModelMetadata,
 } from './index.js';
 
@@ -164,4 +166,25 @@ test('device cuda either runs on CUDA or falls back to the CPU with a stated rea
       isRoadworkError(err, 'ERR_MODEL_LOAD'),
     );
   }
+});
+
+test('createOnnxSession() turns intra-op spinning off unless asked, and runs the same either way', async () => {
+  const spin = (o: Parameters<typeof ortSessionOptions>[1]) =>
+    (ortSessionOptions('cpu', o).extra as { session: { intra_op: { allow_spinning: string } } }).session
+      .intra_op.allow_spinning;
+  assert.equal(spin({ intraOpThreads: 2 }), ONNXRUNTIME_SPINNING_DEFAULT ? '1' : '0');
+  assert.equal(spin({ intraOpThreads: 2, allowSpinning: true }), '1');
+  assert.equal(spin({ intraOpThreads: 2, allowSpinning: false }), '0');
+  const model = buildLinearImageModel({ inputSize: 8, weights: [2, -1, 0.5], bias: 0.25 });
+  const input = noiseImage(8, 3);
+  const outputs: number[] = [];
+  for (const allowSpinning of [true, false]) {
+    const session = await createOnnxSession(model, { intraOpThreads: 2, allowSpinning });
+    try {
+      outputs.push((await session.run(input, [1, 3, 8, 8]))[0]!);
+    } finally {
+      await session.release();
+    }
+  }
+  assert.equal(outputs[0], outputs[1]);
 });

@@ -22,7 +22,7 @@ import type {
 
 export type * from './types.js';
 export { concatEmbedders, concatVectors, concatVersion } from './_concat.js';
-export { autoIntraOpThreads } from './_threads.js';
+export { AUTO_WORKERS_MAX, autoIntraOpThreads, autoWorkers } from './_threads.js';
 
 /** Every runtime, by name. Add a runtime here (one import, one entry). */
 export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({

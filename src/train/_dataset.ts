@@ -5,6 +5,8 @@ import type { LabelledImageSource } from '../validator/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { viewKey, type ViewLevel, type ViewSpec } from './_views.js';
 
+export { groupFamily } from './_families.js';
+
 /** One view of one image, with the embedding of its horizontal flip when TTA views were cached. */
 export interface ViewRow {
   /** Index into the source's images. */
@@ -14,15 +16,6 @@ export interface ViewRow {
   readonly level: ViewLevel;
   readonly x: Float32Array;
   readonly xh?: Float32Array;
-}
-
-/** The group family a manifest group belongs to, for per-family reports (see the data README). */
-export function groupFamily(group: string): string {
-  if (group.startsWith('mi3-') || group.startsWith('vtti-')) return 'dashcam work zones';
-  if (group.startsWith('kitti')) return 'KITTI';
-  if (group.startsWith('udacity')) return 'highway';
-  if (group.startsWith('tracon')) return 'web photos';
-  return group === 'pos' || group === 'neg' ? 'folder' : 'other';
 }
 
 /**
@@ -56,7 +49,9 @@ export function assembleRows(
           `Embedding missing from the cache: ${key}; run the embedding step again (it resumes)`,
         );
       }
-      const xh = options.views.some((v) => v.hflip && v.level === view.level && v.k === view.k)
+      const xh = options.views.some(
+        (v) => v.hflip && v.level === view.level && v.k === view.k && v.style === view.style,
+      )
         ? cache.get(viewKey(img.id, options.seed, { ...view, hflip: true }))
         : undefined;
       rows.push({ image, group: img.group, label: img.label, level: view.level, x, ...(xh ? { xh } : {}) });
@@ -68,12 +63,14 @@ export function assembleRows(
 /**
  * Treats the named groups as collections of independent photos (a web-photo set, not frames of one
  * drive): each image becomes its own group, so cross-validation may split them. Views of one image
- * always stay together.
+ * always stay together. A name matches a group as written or, for groups namespaced by their
+ * `--data` folder (`folder/group`), without the folder: `tracon-web` splits `roadwork-real-train/tracon-web`.
  */
 export function splitGroups(rows: readonly ViewRow[], names: readonly string[]): ViewRow[] {
   if (names.length === 0) return [...rows];
   const split = new Set(names);
-  return rows.map((r) => (split.has(r.group) ? { ...r, group: `${r.group}/${r.image}` } : r));
+  const named = (g: string) => split.has(g) || (g.includes('/') && split.has(g.slice(g.indexOf('/') + 1)));
+  return rows.map((r) => (named(r.group) ? { ...r, group: `${r.group}/${r.image}` } : r));
 }
 
 /**

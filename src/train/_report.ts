@@ -2,6 +2,7 @@
 import type { SweepRow } from './_calibrate.js';
 import type { Estimate } from './_metrics.js';
 import type { EvalReport, SliceReport } from './_pipeline.js';
+import type { ProxyReport } from './_proxy.js';
 
 function est(e: Estimate | undefined): string {
   if (e === undefined || !Number.isFinite(e.value)) return '–';
@@ -32,6 +33,21 @@ export function reportTable(r: EvalReport): string {
     sliceRow('all views', r.overall),
     ...Object.entries(r.levels).map(([k, s]) => sliceRow(k, s)),
     ...Object.entries(r.families).map(([k, s]) => sliceRow(k, s)),
+  ];
+  return table(['slice', 'n', 'pos', 'MCC [95% CI]', 'accuracy [95% CI]', 'AUC [95% CI]', 'reward'], rows);
+}
+
+/**
+ * The same-camera proxy's table: each camera kind scored alone (the headline is the in-car row),
+ * then each source family alone (accuracy only where it holds one label).
+ */
+export function proxyTable(r: ProxyReport): string {
+  const rows = [
+    ...Object.entries(r.kinds).map(([k, s]) =>
+      sliceRow(`${k} cameras${r.headline?.kind === k ? ' (headline)' : ''}`, s),
+    ),
+    ...Object.entries(r.families).map(([k, s]) => sliceRow(`  ${k}`, s)),
+    ...Object.entries(r.pairs).map(([k, s]) => sliceRow(k, s)),
   ];
   return table(['slice', 'n', 'pos', 'MCC [95% CI]', 'accuracy [95% CI]', 'AUC [95% CI]', 'reward'], rows);
 }

@@ -10,6 +10,7 @@ import {
   type AugmentLevel,
   type ValidatorProtocol,
 } from '../validator/index.js';
+import { styleTransform, type StyleKind } from './_style.js';
 
 /** A 2.0.4 augmentation level, or `source`: protocol 0.4's image as it is, JPEG q75 at its own size. */
 export type ViewLevel = AugmentLevel | 'source';
@@ -19,6 +20,8 @@ export interface ViewSpec {
   readonly level: ViewLevel;
   readonly k: number;
   readonly hflip: boolean;
+  /** A style-destroying transform applied last (training-only views, `--style-views`). */
+  readonly style?: StyleKind;
 }
 
 /**
@@ -60,9 +63,17 @@ export function planExtraViews(
   return planViews(extra, tta).map((v) => ({ ...v, k: v.k + (perLevel[v.level as AugmentLevel] ?? 0) }));
 }
 
+/**
+ * Training-only copies of `views` (each scored view and its twin) under each style transform: the
+ * same pixels as the view, then the transform (`_style.ts`).
+ */
+export function planStyleViews(views: readonly ViewSpec[], styles: readonly StyleKind[]): ViewSpec[] {
+  return styles.flatMap((style) => views.filter((v) => v.style === undefined).map((v) => ({ ...v, style })));
+}
+
 /** The cache key of a view: the image id, the seed and the view. */
 export function viewKey(imageId: string, seed: string, view: ViewSpec): string {
-  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}`;
+  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}`;
 }
 
 /**
@@ -89,5 +100,7 @@ export async function renderView(
           })
         ).jpeg;
   const rgb = await decodeImage(jpeg, { policy });
-  return view.hflip ? flipHorizontal(rgb) : rgb;
+  const seen = view.hflip ? flipHorizontal(rgb) : rgb;
+  // The twin gets the same draw as its view: the pair differs only by the mirror.
+  return view.style ? styleTransform(seen, view.style, `${seed}|${imageId}|${view.level}|${view.k}`) : seen;
 }

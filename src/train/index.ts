@@ -16,7 +16,6 @@ import {
 import {
   DEFAULT_PROTOCOL,
   SkippedImages,
-  openImageFolder,
   type LabelledImageSource,
   type ValidatorProtocol,
 } from '../validator/index.js';
@@ -37,14 +36,24 @@ import {
   type TrainConfig,
 } from './_pipeline.js';
 import type { ProgressStream } from './_progress.js';
-import { reportTable, sweepTable, table } from './_report.js';
+import { proxyTable, reportTable, sweepTable, table } from './_report.js';
+import {
+  proxyCrossValidate,
+  proxyReport,
+  proxySummary,
+  requireProxyKind,
+  type ProxyReport,
+} from './_proxy.js';
+import { openTrainingFolders } from './_sources.js';
 import { syntheticSource } from './_synthetic.js';
-import { planExtraViews, planScoredViews } from './_views.js';
+import { planExtraViews, planScoredViews, planStyleViews } from './_views.js';
+import type { StyleKind } from './_style.js';
 
 export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
 export {
   planExtraViews,
   planScoredViews,
+  planStyleViews,
   planViews,
   renderView,
   viewKey,
@@ -76,6 +85,18 @@ export { groupFamily, requireBothLabels, splitGroups, type ViewRow } from './_da
 export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
 export { crossCalibrate, fitHead } from './_pipeline.js';
 export { syntheticSource } from './_synthetic.js';
+export { STYLE_KINDS, parseStyleKinds, styleTransform, type StyleKind } from './_style.js';
+export { GROUP_NAMESPACE_SEPARATOR, folderNamespaces, openTrainingFolders } from './_sources.js';
+export { FAMILY_RULES, familyRule, type CameraKind, type CameraUnit, type FamilyRule } from './_families.js';
+export {
+  bootstrapUnit,
+  cameraUnit,
+  proxyCrossValidate,
+  proxyProtocol,
+  proxyReport,
+  type ProxyHeadline,
+  type ProxyReport,
+} from './_proxy.js';
 export {
   calibrateHead,
   type CalibrateOptions,
@@ -105,7 +126,8 @@ export {
 
 /** Where a dataset's embeddings come from. */
 export interface EmbeddingOptions {
-  readonly data: string;
+  /** One labelled folder, or several (groups namespaced by folder, see `openTrainingFolders`). */
+  readonly data: string | readonly string[];
   /**
    * The backbone(s): with several, each view's embeddings are concatenated in this order, as a
    * `backbone-head` stage with the same list serves them; each keeps its own cache.
@@ -128,6 +150,8 @@ export interface EmbeddingOptions {
   readonly synthetic?: number;
   /** More views per level 0..3 of every image, for fitting only (`extra` rows); default none. */
   readonly trainViews?: readonly number[];
+  /** Style-destroyed copies of every scored view, for fitting only (`extra` rows); default none. */
+  readonly styleViews?: readonly StyleKind[];
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
   /**
@@ -161,14 +185,17 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   // The backbones embed one after the other: a bad runtime name in the last must fail now, not
   // after the first has embedded for an hour.
   for (const ref of options.embedders) modelLoader('embedder', ref);
-  const source = await openImageFolder(options.data);
+  const source = await openTrainingFolders(options.data);
   // Checked before the embedding, not after it: one class cannot be trained or scored.
   requireBothLabels(source);
   const skips = options.skips ?? new SkippedImages();
   const count = options.synthetic ?? 0;
   const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
   const views = planScoredViews(options.protocol ?? DEFAULT_PROTOCOL, options.perLevel, options.tta);
-  const extraViews = planExtraViews(options.perLevel, options.trainViews ?? [], options.tta);
+  const extraViews = [
+    ...planExtraViews(options.perLevel, options.trainViews ?? [], options.tta),
+    ...planStyleViews(views, options.styleViews ?? []),
+  ];
   const parts: EmbeddedRows[] = [];
   for (const ref of options.embedders) {
     const embedder = await loadModel('embedder', ref, options.runtime);
@@ -226,6 +253,16 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
   readonly logger?: Logger;
   /** Groups the caller split by image (recorded in the head's metrics). */
   readonly splitGroups?: readonly string[];
+  /**
+   * Also run the same-camera proxy (`_proxy.ts`) on these rows: the same rows in the same order
+   * with their manifest groups (not split by `splitGroups`), and their training-only views.
+   */
+  readonly proxy?: { readonly rows: readonly ViewRow[]; readonly extraViews?: readonly ViewRow[] };
+  /**
+   * Which protocol's MCC chooses the L2: `cv` (default, the grouped CV of `rows`) or `family` (the
+   * same-camera proxy's headline; needs `proxy`). The other protocol is run once, at the chosen L2.
+   */
+  readonly selectBy?: 'cv' | 'family';
 }
 
 /** What `trainHead` produced. */
@@ -234,6 +271,8 @@ export interface TrainResult {
   readonly report: EvalReport;
   readonly l2: number;
   readonly exits?: SweepRow;
+  /** The same-camera proxy at the chosen L2, when `options.proxy` was given. */
+  readonly proxy?: ProxyReport;
 }
 
 /**
@@ -262,19 +301,53 @@ export function trainHead(
     );
   }
   const y = Uint8Array.from(rows, (r) => r.label);
-  let best: { l2: number; mcc: number; z: Float64Array; fold: Int32Array; p: Float64Array } | undefined;
-  for (const l2 of options.l2) {
-    const config: TrainConfig = { ...options, l2 };
+  const byFamily = options.selectBy === 'family';
+  if (byFamily) requireProxyKind(options.proxy?.rows);
+  const grouped = (l2: number) => {
     const t0 = Date.now();
-    const { logits: z, fold } = crossValidate(rows, config);
+    const { logits: z, fold } = crossValidate(rows, { ...options, l2 });
     const p = crossCalibrate(z, y, fold, options.folds);
     const s = scores(p, y);
     options.log(
       `${options.model} l2=${l2}: grouped ${options.folds}-fold CV MCC ${s.mcc.toFixed(3)}, accuracy ${s.accuracy.toFixed(3)}, AUC ${s.auc.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     );
-    if (best === undefined || s.mcc > best.mcc) best = { l2, mcc: s.mcc, z, fold, p };
+    return { l2, mcc: s.mcc, z, fold, p };
+  };
+  const proxied = (l2: number) => {
+    const t0 = Date.now();
+    const proxy = options.proxy!;
+    const { extraViews: _, ...rest } = options;
+    const run = proxyCrossValidate(proxy.rows, {
+      ...rest,
+      l2,
+      ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}),
+    });
+    const report = proxyReport(run.p, proxy.rows, { seed: options.seed, l2, folds: options.folds });
+    const h = report.headline;
+    options.log(
+      `${options.model} l2=${l2}: same-camera proxy ${h ? `MCC ${h.mcc.value.toFixed(3)}, AUC ${h.auc?.value.toFixed(3) ?? '–'} (${h.kind})` : 'not scored (no camera kind holds both labels)'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    return { l2, mcc: h?.mcc.value ?? Number.NEGATIVE_INFINITY, report };
+  };
+  let best: ReturnType<typeof grouped> | undefined;
+  let proxy: ProxyReport | undefined;
+  if (byFamily) {
+    let chosen: ReturnType<typeof proxied> | undefined;
+    for (const l2 of options.l2) {
+      const run = proxied(l2);
+      if (chosen === undefined || run.mcc > chosen.mcc) chosen = run;
+    }
+    if (chosen === undefined) throw new Error('trainHead() needs at least one l2 value');
+    proxy = chosen.report;
+    best = grouped(chosen.l2);
+  } else {
+    for (const l2 of options.l2) {
+      const run = grouped(l2);
+      if (best === undefined || run.mcc > best.mcc) best = run;
+    }
+    if (best === undefined) throw new Error('trainHead() needs at least one l2 value');
+    if (options.proxy) proxy = proxied(best.l2).report;
   }
-  if (best === undefined) throw new Error('trainHead() needs at least one l2 value');
   const config: TrainConfig = { ...options, l2: best.l2 };
   const syn = options.synthetic;
   const synthetic: SyntheticSummary = {
@@ -307,6 +380,8 @@ export function trainHead(
     metrics: {
       protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}`,
       l2: best.l2,
+      ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
+      ...(proxy ? { proxy: proxySummary(proxy) } : {}),
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
       ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
       seed: options.seed,
@@ -326,7 +401,7 @@ export function trainHead(
         : {}),
     },
   };
-  return { head, report, l2: best.l2, ...(exits ? { exits } : {}) };
+  return { head, report, l2: best.l2, ...(exits ? { exits } : {}), ...(proxy ? { proxy } : {}) };
 }
 
 const TEMPERATURE_RANGE_TEXT = '0.05 to 20';
@@ -341,4 +416,4 @@ export async function writeHead(file: string, head: Head): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(head, round)}\n`);
 }
 
-export { reportTable, sweepTable, table };
+export { proxyTable, reportTable, sweepTable, table };

@@ -66,6 +66,17 @@ test('openImageFolder() follows manifest.csv rows, labels and groups', async () 
   }
 });
 
+test('openImageFolder() on a folder that does not exist says so, with the absolute path', async () => {
+  await assert.rejects(
+    openImageFolder(join('no-such-dir', 'photos')),
+    (err) =>
+      isRoadworkError(err, 'ERR_DATASET_INVALID') &&
+      err.message.startsWith(
+        `No such folder: ${join('no-such-dir', 'photos')} (${join(process.cwd(), 'no-such-dir', 'photos')})`,
+      ),
+  );
+});
+
 test('openImageFolder() rejects an empty folder with ERR_DATASET_INVALID', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'roadwork-empty-'));
   try {

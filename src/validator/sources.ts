@@ -1,6 +1,7 @@
 /** Labelled image sources for the local validator: a folder with `pos/` and `neg/`, optionally a manifest. */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
 import type { RgbImage } from '../predictor/types.js';
 import { decodeRgb } from './_codec.js';
@@ -116,6 +117,11 @@ export async function openImageFolder(dir: string): Promise<LabelledImageSource>
     }
   }
   const images = manifest === undefined ? await fromFolders(dir) : await fromManifest(dir, manifest);
+  if (images.length === 0 && !existsSync(dir)) {
+    throw invalid(
+      `No such folder: ${dir} (${resolve(dir)}). Check the path; relative paths start from the current folder.`,
+    );
+  }
   if (images.length === 0) {
     throw invalid(
       `No labelled images found in the folder: ${dir}. Add pos/ and neg/ images or a manifest.csv.`,

@@ -16,6 +16,8 @@ export interface TfjsOnnxWorkerData {
   readonly extras: boolean;
   readonly version: string;
   readonly threads: number;
+  /** onnxruntime's intra-op spinning; unset = the session default. */
+  readonly allowSpinning?: boolean;
   readonly device: Device;
 }
 
@@ -26,6 +28,7 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
     const session = await createOnnxSession(data.source, {
       device: data.device,
       intraOpThreads: data.threads,
+      ...(data.allowSpinning === undefined ? {} : { allowSpinning: data.allowSpinning }),
       warmupShape: [1, 3, size, size],
     });
     const dims = data.dims + (data.extras ? COLOUR_SHAPE_DIMS : 0);

@@ -27,4 +27,10 @@ export interface TfjsModelSpec {
    * layer converts and wasm otherwise.
    */
   readonly engine?: 'auto' | 'onnx' | 'wasm';
+  /**
+   * ONNX engine only: let onnxruntime's intra-op threads spin between operators (faster on an idle
+   * machine with several threads per worker, worse on a shared one). Default: the session default,
+   * off (see `createOnnxSession`).
+   */
+  readonly allowSpinning?: boolean;
 }

@@ -26,7 +26,15 @@ export { GRAPH_FOLDER } from './_onnx-graph.js';
 export { COCO_LABELS } from './_coco.js';
 export { DETECTOR_BUILTINS, loadTfjsDetector, tfjsDetectorSpec, type TfjsDetectorSpec } from './_detector.js';
 
-const OPTION_KEYS = ['layer', 'pooling', 'inputRange', 'inputSize', 'extras', 'engine'] as const;
+const OPTION_KEYS = [
+  'layer',
+  'pooling',
+  'inputRange',
+  'inputSize',
+  'extras',
+  'engine',
+  'allowSpinning',
+] as const;
 const POOLINGS = ['avg', 'max', 'avgmax'] as const;
 const EXTRAS = ['colour-shape'] as const;
 const ENGINES = ['auto', 'onnx', 'wasm'] as const;
@@ -83,6 +91,10 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
   if (!(ENGINES as readonly unknown[]).includes(engine)) {
     bad(`engine: ${JSON.stringify(engine)} (valid engines: ${ENGINES.join(', ')})`);
   }
+  const allowSpinning = options.allowSpinning;
+  if (allowSpinning !== undefined && typeof allowSpinning !== 'boolean') {
+    bad(`allowSpinning: ${JSON.stringify(allowSpinning)} (want true or false)`);
+  }
   const model = ref.model;
   if (!model.startsWith('builtin:') && /^[a-z]+:\/\//i.test(model)) {
     throw new RoadworkError(
@@ -98,6 +110,7 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     ...(inputSize === undefined ? {} : { inputSize: inputSize as number }),
     ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
     ...(engine === 'auto' ? {} : { engine: engine as (typeof ENGINES)[number] }),
+    ...(allowSpinning === undefined ? {} : { allowSpinning: allowSpinning as boolean }),
   };
 }
 
@@ -121,6 +134,7 @@ export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Prom
     extras,
     version: extras ? `${backbone}+${COLOUR_SHAPE_VERSION}` : backbone,
     threads,
+    ...(spec.allowSpinning === undefined ? {} : { allowSpinning: spec.allowSpinning }),
     device: ctx.device,
   };
   return startEmbedder('./_onnx-worker', spec, ref, ctx, {

@@ -65,6 +65,12 @@ test('tfjsModelSpec() rejects unknown options and URLs, naming the valid options
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { inputSize: 12.5 } }),
     /inputSize: 12.5 \(want an integer pixel size from 32 to 1024\)/,
   );
+  assert.throws(
+    () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { allowSpinning: 'no' } }),
+    /allowSpinning: "no" \(want true or false\)/,
+  );
+  const spinning = { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { allowSpinning: true } };
+  assert.equal(tfjsModelSpec(spinning).allowSpinning, true);
   assert.equal(tfjsModelSpec({ runtime: 'tfjs', model: 'm' }).model.startsWith('/'), true);
 });
 

@@ -1,35 +1,34 @@
-/** The `ImageSynapse` forward: JSON body → image → prediction → the synapse answered. */
+/** Step 7, forward: the synapse's image decoded to the model's square, predicted, and the answer's fields. */
 import { RoadworkError } from '../errors/index.js';
-import { DEFAULT_IMAGE_POLICY, type ImageDecoder } from '../image/index.js';
+import { inputPolicy, type ImageDecoder } from '../image/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Prediction, Predictor } from '../predictor/types.js';
-import { parseJsonBody } from './_synapse-json.js';
 
-/** Parses the body as a synapse object, or throws ERR_BODY_INVALID_JSON. */
-export function parseSynapseBody(body: Buffer): Record<string, unknown> {
-  let data: unknown;
-  try {
-    data = parseJsonBody(body);
-  } catch (err) {
-    throw new RoadworkError(
-      'ERR_BODY_INVALID_JSON',
-      `Request body is not valid JSON: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new RoadworkError('ERR_BODY_INVALID_JSON', `Request body must be a JSON object: ${typeof data}`);
-  }
-  return data as Record<string, unknown>;
+/** What the forward step uses. */
+export interface ForwardDeps {
+  readonly predictor: Predictor;
+  readonly decode: ImageDecoder;
+  readonly metrics: Pick<Metrics, 'overheadSeconds' | 'predictSeconds'>;
 }
 
-/** Runs the forward and returns the synapse fields to answer with (image emptied, prediction set). */
-export async function forwardImageSynapse(
+/** The answer's synapse fields (image emptied, prediction set), the whole prediction, and the step's times. */
+export interface Forwarded {
+  readonly fields: Record<string, unknown>;
+  /** As the predictor answered it: probability, model version and (from the cascade) its stages. */
+  readonly prediction: Prediction;
+  readonly decodeMs: number;
+  readonly predictMs: number;
+}
+
+/**
+ * Decodes and predicts before `deadlineMs`; rejects with the decoder's coded errors, ERR_IMAGE_MISSING,
+ * ERR_DEADLINE_EXCEEDED (aborted while decoding) or ERR_MODEL_OUTPUT (a value outside [0, 1]).
+ */
+export async function forward(
   synapse: Record<string, unknown>,
-  deps: { predictor: Predictor; decode: ImageDecoder },
-  options: { deadlineMs: number; signal: AbortSignal; onPhase?: (phase: string, ms: number) => void },
-): Promise<{ fields: Record<string, unknown>; prediction: Prediction }> {
+  deps: ForwardDeps,
+  options: { readonly deadlineMs: number; readonly signal: AbortSignal },
+): Promise<Forwarded> {
   const image = synapse.image;
   if (typeof image !== 'string' || image.length === 0) {
     throw new RoadworkError(
@@ -39,11 +38,9 @@ export async function forwardImageSynapse(
   }
   let t = performance.now();
   // Fitted to the models' policy while decoding: what reaches the predictor is small whatever was sent.
-  const rgb = await deps.decode(image, {
-    policy: deps.predictor.input ?? DEFAULT_IMAGE_POLICY,
-    signal: options.signal,
-  });
-  options.onPhase?.('decode', performance.now() - t);
+  const rgb = await deps.decode(image, { policy: inputPolicy(deps.predictor), signal: options.signal });
+  const decodeMs = performance.now() - t;
+  deps.metrics.overheadSeconds.observe({ phase: 'decode' }, decodeMs / 1000);
   if (options.signal.aborted)
     throw new RoadworkError('ERR_DEADLINE_EXCEEDED', 'Deadline passed while decoding');
   t = performance.now();
@@ -51,12 +48,14 @@ export async function forwardImageSynapse(
     deadlineMs: options.deadlineMs,
     signal: options.signal,
   });
-  options.onPhase?.('predict', performance.now() - t);
+  const predictMs = performance.now() - t;
+  deps.metrics.overheadSeconds.observe({ phase: 'predict' }, predictMs / 1000);
+  deps.metrics.predictSeconds.observe({ model: prediction.modelVersion }, predictMs / 1000);
   const p = prediction.probability;
   if (!Number.isFinite(p) || p < 0 || p > 1) {
     throw new RoadworkError('ERR_MODEL_OUTPUT', `Predictor answered a value outside [0, 1]: ${p}`);
   }
-  return { fields: { ...answerFields(synapse), image: '', prediction: p }, prediction };
+  return { fields: { ...answerFields(synapse), image: '', prediction: p }, prediction, decodeMs, predictMs };
 }
 
 // The fields a Python dendrite reads back (`Synapse` and the image synapses); `dendrite` and `axon` are
