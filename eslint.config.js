@@ -13,12 +13,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read settings through src/config only.' },
+        { object: 'process', property: 'env', message: 'Read settings through src/core/config only.' },
       ],
     },
   },
   {
-    files: ['src/config/**', 'src/cli/main.ts', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**'],
+    files: ['src/core/config/**', 'src/app/cli/main.ts', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

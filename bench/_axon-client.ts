@@ -2,16 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import sharp from 'sharp';
-import { systemClock } from '../src/clock/index.js';
+import { systemClock } from '../src/core/clock/index.js';
 import {
   DEFAULT_DENDRITE_VERSION,
   buildWireRequest,
   hotkeyFromSecret,
   imageSynapse,
   type Signer,
-} from '../src/protocol/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng } from '../src/validator/index.js';
+} from '../src/wire/protocol/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng } from '../src/validation/validator/index.js';
 
 /** One measured cell: a server, a concurrency and a request count. */
 export interface CellSpec {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hotkeyFromSecret, type Signer } from '../src/wallet/index.js';
+import { hotkeyFromSecret, type Signer } from '../src/wire/wallet/index.js';
 import { startChildMiner, type ChildMiner } from './_child-miner.js';
 import { answered, exchange, quantile, signWire, Tally, type Outcome, type Target } from './_traffic.js';
 

@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeLocalMetagraph } from '../src/local/index.js';
-import type { Signer } from '../src/wallet/index.js';
+import { writeLocalMetagraph } from '../src/validation/eval/local/index.js';
+import type { Signer } from '../src/wire/wallet/index.js';
 
-/** The repository root (the child runs `src/cli/main.ts` from here). */
+/** The repository root (the child runs `src/app/cli/main.ts` from here). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Options of `startChildMiner`. */
@@ -123,7 +123,7 @@ export async function startChildMiner(o: ChildMinerOptions): Promise<ChildMiner>
   }
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=32', '--import', 'tsx', 'src/cli/main.ts', 'serve', ...args],
+    ['--max-semi-space-size=32', '--import', 'tsx', 'src/app/cli/main.ts', 'serve', ...args],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   track(child);

@@ -2,11 +2,11 @@
 // and the miner, written to `dir`, and the settings on top of loopback defaults.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { buildMiner, type Miner, type MinerOverrides } from '../src/app/index.js';
-import { loadConfig, type SettingKey } from '../src/config/index.js';
-import { writeLocalMetagraph } from '../src/local/index.js';
-import { silentLogger } from '../src/log/index.js';
-import type { Signer } from '../src/wallet/index.js';
+import { buildMiner, type Miner, type MinerOverrides } from '../src/app/miner/index.js';
+import { loadConfig, type SettingKey } from '../src/core/config/index.js';
+import { writeLocalMetagraph } from '../src/validation/eval/local/index.js';
+import { silentLogger } from '../src/core/log/index.js';
+import type { Signer } from '../src/wire/wallet/index.js';
 
 /** A started benchmark miner and where it listens. */
 export interface BenchMiner {

@@ -2,7 +2,7 @@
 // paused and killed, and a VLM server that hangs, fails or talks nonsense. Validators must not notice.
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { startTestRedis, type TestRedis } from '../src/cache/_test-redis.js';
+import { startTestRedis, type TestRedis } from '../src/inference/cache/_test-redis.js';
 import {
   crashed,
   honestLane,

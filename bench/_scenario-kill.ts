@@ -2,7 +2,7 @@
 // data folder; then a `roadwork eval` load run is SIGKILLed mid-run and the miner must keep answering.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { openStore, storeFile } from '../src/store/index.js';
+import { openStore, storeFile } from '../src/core/store/index.js';
 import {
   crashed,
   fetchText,
@@ -92,7 +92,7 @@ export async function killScenario(b: Battery): Promise<ScenarioResult> {
     [
       '--import',
       'tsx',
-      'src/cli/main.ts',
+      'src/app/cli/main.ts',
       'eval',
       '--axon',
       `http://127.0.0.1:${miner.port}`,

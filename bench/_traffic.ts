@@ -2,8 +2,8 @@
 // the tallies (statuses, codes, latencies) each scenario prints.
 import { randomUUID } from 'node:crypto';
 import { request, type Agent, type OutgoingHttpHeaders } from 'node:http';
-import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/protocol/index.js';
-import type { Signer } from '../src/wallet/index.js';
+import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/wire/protocol/index.js';
+import type { Signer } from '../src/wire/wallet/index.js';
 
 /** A signed request ready to send. */
 export interface Wire {

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Histogram } from 'prom-client';
-import type { AnsweredRequest } from '../src/axon/index.js';
-import { createMetrics, type Metrics } from '../src/metrics/index.js';
-import type { Predictor } from '../src/predictor/types.js';
-import { hotkeyFromSecret } from '../src/protocol/index.js';
+import type { AnsweredRequest } from '../src/wire/axon/index.js';
+import { createMetrics, type Metrics } from '../src/core/metrics/index.js';
+import type { Predictor } from '../src/inference/predictor/types.js';
+import { hotkeyFromSecret } from '../src/wire/protocol/index.js';
 import type { CellResult, CellSpec, FromClient, ToClient } from './_axon-client.js';
 import { startBenchMiner } from './_miner.js';
 

@@ -1,9 +1,9 @@
 // Cache costs: lookup latency of the memory and Redis backends (p50/p99) and pHash time per 224×224 image.
-import { createCache, perceptualHash, type PredictionCache } from '../src/cache/index.js';
-import { startTestRedis } from '../src/cache/_test-redis.js';
-import { silentLogger } from '../src/log/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng } from '../src/validator/index.js';
+import { createCache, perceptualHash, type PredictionCache } from '../src/inference/cache/index.js';
+import { startTestRedis } from '../src/inference/cache/_test-redis.js';
+import { silentLogger } from '../src/core/log/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng } from '../src/validation/validator/index.js';
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

@@ -13,7 +13,7 @@ import {
   type CascadeConfig,
   type CascadeStageResult,
   type StageRecord,
-} from '../src/cascade/index.js';
+} from '../src/inference/cascade/index.js';
 import {
   defaultSyntheticPool,
   metricBlock,
@@ -21,8 +21,8 @@ import {
   predictorLane,
   toRecord,
   type EvalRecord,
-} from '../src/eval/index.js';
-import { silentLogger } from '../src/log/index.js';
+} from '../src/validation/eval/index.js';
+import { silentLogger } from '../src/core/log/index.js';
 import {
   ChallengeSequence,
   DEFAULT_PROTOCOL,
@@ -31,7 +31,7 @@ import {
   planChallenges,
   runChallenges,
   type Lane,
-} from '../src/validator/index.js';
+} from '../src/validation/validator/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { silentLogger } from '../src/log/index.js';
-import { createDendrite, hotkeyFromSecret, imageSynapse } from '../src/protocol/index.js';
-import { loadModel } from '../src/runtimes/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng } from '../src/validator/index.js';
+import { silentLogger } from '../src/core/log/index.js';
+import { createDendrite, hotkeyFromSecret, imageSynapse } from '../src/wire/protocol/index.js';
+import { loadModel } from '../src/inference/runtimes/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng } from '../src/validation/validator/index.js';
 import { convEmbedderModel } from '../test/fixtures/onnx-models.js';
 import { startBenchMiner } from './_miner.js';
 

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { decodeImage } from '../src/image/index.js';
-import { loadTfjsDetector } from '../src/runtimes/tfjs/index.js';
+import { decodeImage } from '../src/inference/image/index.js';
+import { loadTfjsDetector } from '../src/inference/runtimes/tfjs/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,12 +1,12 @@
-// The colour-shape features (src/features) against their first implementation (`cs1`, the oracle in
+// The colour-shape features (src/inference/runtimes/tfjs/features) against their first implementation (`cs1`, the oracle in
 // test/fixtures), called in turn on the same 224² views: per-view time and the ratio.
 // Run: node --max-semi-space-size=32 --import tsx bench/colour-shape.ts [--views N]
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { colourShapeFeatures } from '../src/features/index.js';
-import type { RgbImage } from '../src/predictor/types.js';
-import { generateScene } from '../src/synth/index.js';
-import { augmentImage, createRng, decodeRgb, openImageFolder } from '../src/validator/index.js';
+import { colourShapeFeatures } from '../src/inference/runtimes/tfjs/features/index.js';
+import type { RgbImage } from '../src/inference/predictor/types.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { augmentImage, createRng, decodeRgb, openImageFolder } from '../src/validation/validator/index.js';
 import { colourShapeFeaturesCs1 } from '../test/fixtures/colour-shape-cs1.js';
 
 const VIEWS = Number(process.argv[process.argv.indexOf('--views') + 1]) || 600;
@@ -34,7 +34,7 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 const impls = [
   { name: 'cs1 (first)', f: colourShapeFeaturesCs1 },
-  { name: 'src/features', f: colourShapeFeatures },
+  { name: 'src/inference/runtimes/tfjs/features', f: colourShapeFeatures },
 ];
 for (const { name, images } of await views()) {
   const lat = impls.map(() => [] as number[]);

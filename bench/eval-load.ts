@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateAxon, openEvalData, summaryTable, validatorSigners } from '../src/eval/index.js';
-import { hotkeyFromSecret } from '../src/wallet/index.js';
+import { evaluateAxon, openEvalData, summaryTable, validatorSigners } from '../src/validation/eval/index.js';
+import { hotkeyFromSecret } from '../src/wire/wallet/index.js';
 import { startBenchMiner } from './_miner.js';
 
 const SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';

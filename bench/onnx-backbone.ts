@@ -8,13 +8,18 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { createCascadePredictor, loadCascadeConfig } from '../src/cascade/index.js';
-import { decodeImage } from '../src/image/index.js';
-import type { RgbImage } from '../src/predictor/types.js';
-import { RUNTIMES, type ImageEmbedder, type ModelRef, type RuntimeContext } from '../src/runtimes/index.js';
-import { loadTfjsEmbedder, tfjsRuntime } from '../src/runtimes/tfjs/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng, encodeJpeg } from '../src/validator/index.js';
+import { createCascadePredictor, loadCascadeConfig } from '../src/inference/cascade/index.js';
+import { decodeImage } from '../src/inference/image/index.js';
+import type { RgbImage } from '../src/inference/predictor/types.js';
+import {
+  RUNTIMES,
+  type ImageEmbedder,
+  type ModelRef,
+  type RuntimeContext,
+} from '../src/inference/runtimes/index.js';
+import { loadTfjsEmbedder, tfjsRuntime } from '../src/inference/runtimes/tfjs/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng, encodeJpeg } from '../src/validation/validator/index.js';
 
 const VIEWS = Number(process.argv[process.argv.indexOf('--views') + 1]) || 40;
 const ONLY = process.argv.includes('--only')

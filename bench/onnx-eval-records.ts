@@ -47,7 +47,7 @@ async function evalRecords(cascade: string, protocol: string, dir: string): Prom
       '--max-semi-space-size=32',
       '--import',
       'tsx',
-      join(ROOT, 'src/cli/main.ts'),
+      join(ROOT, 'src/app/cli/main.ts'),
       'eval',
       '--offline',
       '--cascade.config',

@@ -3,8 +3,8 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { silentLogger } from '../src/log/index.js';
-import { loadPpOcrReader } from '../src/runtimes/ppocr/index.js';
+import { silentLogger } from '../src/core/log/index.js';
+import { loadPpOcrReader } from '../src/inference/runtimes/ppocr/index.js';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '30' }, sizes: { type: 'string', default: '224,320,448' } },

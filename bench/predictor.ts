@@ -1,6 +1,6 @@
 // Benchmark: baseline predictor throughput and latency with 1 and 2 workers (not a test).
 // Usage: node --import tsx bench/predictor.ts [images=400]
-import { createOnnxPredictor } from '../src/predictor/index.js';
+import { createOnnxPredictor } from '../src/inference/predictor/index.js';
 
 const modelPath = new URL('../models/baseline/model.onnx', import.meta.url).pathname;
 const total = Number(process.argv[2] ?? 400);

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createDendrite, hotkeyFromSecret, imageSynapse, type Dendrite } from '../src/protocol/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng } from '../src/validator/index.js';
+import { createDendrite, hotkeyFromSecret, imageSynapse, type Dendrite } from '../src/wire/protocol/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng } from '../src/validation/validator/index.js';
 import { startBenchMiner } from './_miner.js';
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 // How long the event loop is held parsing a source-size synapse body: JSON.parse of it all against
 // parseJsonBody (the image cut out of the bytes). Same machine, same run, interleaved.
 // Run: node --import tsx bench/synapse-json.ts
-import { parseJsonBody } from '../src/axon/_synapse-json.js';
+import { parseJsonBody } from '../src/wire/axon/_synapse-json.js';
 
 function body(imageBytes: number): Buffer {
   const image = Buffer.alloc(imageBytes, 7).toString('base64');

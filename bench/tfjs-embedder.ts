@@ -1,9 +1,9 @@
 // Throughput and latency of the tfjs MobileNetV2 embedder (+ colour/shape features) on this machine.
 import { pino } from 'pino';
-import { loadTfjsEmbedder } from '../src/runtimes/tfjs/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng } from '../src/validator/index.js';
-import type { RgbImage } from '../src/predictor/types.js';
+import { loadTfjsEmbedder } from '../src/inference/runtimes/tfjs/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng } from '../src/validation/validator/index.js';
+import type { RgbImage } from '../src/inference/predictor/types.js';
 
 const images: RgbImage[] = Array.from({ length: 32 }, (_, i) => {
   const s = generateScene(createRng(`bench-${i}`), { roadwork: i % 2 === 0, width: 224, height: 224 });

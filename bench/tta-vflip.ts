@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig } from '../src/config/index.js';
-import { loadModel, type ModelRef } from '../src/runtimes/index.js';
+import { loadConfig } from '../src/core/config/index.js';
+import { loadModel, type ModelRef } from '../src/inference/runtimes/index.js';
 import {
   crossCalibrate,
   embeddedRows,
@@ -22,8 +22,8 @@ import {
   scores,
   splitGroups,
   viewKey,
-} from '../src/train/index.js';
-import { flipVertical, openImageFolder } from '../src/validator/index.js';
+} from '../src/lifecycle/train/index.js';
+import { flipVertical, openImageFolder } from '../src/validation/validator/index.js';
 
 const { values } = parseArgs({
   options: {

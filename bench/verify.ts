@@ -9,8 +9,8 @@ import {
   parseSynapseHeaders,
   verifyParsedRequest,
   verifySynapseRequest,
-} from '../src/protocol/index.js';
-import { systemClock } from '../src/clock/index.js';
+} from '../src/wire/protocol/index.js';
+import { systemClock } from '../src/core/clock/index.js';
 
 function time(label: string, n: number, fn: (i: number) => unknown): void {
   // Warm-up indices come after the timed ones, so nonce-consuming calls never repeat a request.

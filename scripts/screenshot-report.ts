@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evalCommand } from '../src/cli/eval.js';
+import { evalCommand } from '../src/app/cli/eval.js';
 import { chromiumMissing, withPage } from '../test/fixtures/browser.js';
 
 const [reportArg, outArg = 'docs/img/eval-report.png'] = process.argv.slice(2);

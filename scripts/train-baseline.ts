@@ -11,8 +11,8 @@ import {
   buildBaselineFeatureModel,
   buildBaselineModel,
   createOnnxSession,
-} from '../src/models/index.js';
-import { toModelInput } from '../src/predictor/index.js';
+} from '../src/inference/models/index.js';
+import { toModelInput } from '../src/inference/predictor/index.js';
 
 const SIZE = 224;
 const FOLDS = 5;

@@ -3,7 +3,7 @@
  * the way it does, run its cascade, and read its error catalogue. The wire protocol alone (verify,
  * sign, body hash) is `roadwork-miner/protocol`.
  */
-export { buildMiner, loadSigner, type Miner, type MinerOverrides } from './app/index.js';
+export { buildMiner, loadSigner, type Miner, type MinerOverrides } from './app/miner/index.js';
 export {
   loadConfig,
   redactSettings,
@@ -11,14 +11,14 @@ export {
   type ConfigSources,
   type SettingKey,
   type Settings,
-} from './config/index.js';
+} from './core/config/index.js';
 export {
   createCascadePredictor,
   loadCascadeConfig,
   parseCascadeConfig,
   type CascadeConfig,
   type CascadePredictor,
-} from './cascade/index.js';
+} from './inference/cascade/index.js';
 export {
   createImageDecoder,
   decodeBase64Image,
@@ -28,6 +28,6 @@ export {
   policyKey,
   type ImageDecoder,
   type ImagePolicy,
-} from './image/index.js';
-export type { Prediction, Predictor, RgbImage } from './predictor/types.js';
-export { ERRORS, RoadworkError, isRoadworkError, type ErrorCode } from './errors/index.js';
+} from './inference/image/index.js';
+export type { Prediction, Predictor, RgbImage } from './inference/predictor/types.js';
+export { ERRORS, RoadworkError, isRoadworkError, type ErrorCode } from './core/errors/index.js';

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import sharp from 'sharp';
-import { buildMiner, type Miner } from '../src/app/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
-import { loadConfig, type SettingKey } from '../src/config/index.js';
-import { silentLogger, type Logger } from '../src/log/index.js';
-import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/protocol/index.js';
-import { hotkeyFromSecret, type Signer } from '../src/wallet/index.js';
-import { generateScene } from '../src/synth/index.js';
-import { createRng } from '../src/validator/index.js';
+import { buildMiner, type Miner } from '../src/app/miner/index.js';
+import { buildMetagraph, writeMetagraphFile } from '../src/wire/chain/index.js';
+import { loadConfig, type SettingKey } from '../src/core/config/index.js';
+import { silentLogger, type Logger } from '../src/core/log/index.js';
+import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/wire/protocol/index.js';
+import { hotkeyFromSecret, type Signer } from '../src/wire/wallet/index.js';
+import { generateScene } from '../src/data/procedural/index.js';
+import { createRng } from '../src/validation/validator/index.js';
 
 /** Well-known dev keys derived for real (sr25519, ss58 prefix 42). */
 export const KEYS = {

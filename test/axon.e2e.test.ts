@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createDendrite, imageSynapse } from '../src/protocol/index.js';
+import { createDendrite, imageSynapse } from '../src/wire/protocol/index.js';
 import {
   KEYS,
   postSigned,

@@ -10,7 +10,7 @@ const root = new URL('..', import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'roadwork-cli-'));
 
 function roadwork(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/app/cli/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',

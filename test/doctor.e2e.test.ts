@@ -4,13 +4,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { DEFAULT_MODEL } from '../src/app/index.js';
-import { ReplayProvider } from '../src/chain/_test-replay-provider.js';
-import type { ProviderFactory } from '../src/chain/index.js';
-import { doctorCommand } from '../src/cli/doctor.js';
-import { fakeClock, systemClock } from '../src/clock/index.js';
-import { CHECK_IDS, checkLocalAxon, type DoctorReport } from '../src/doctor/index.js';
-import { alteredReplay, RECORDED, RECORDED_UID184, spreadIncentive } from '../src/doctor/_test-replay.js';
+import { DEFAULT_MODEL } from '../src/app/miner/index.js';
+import { ReplayProvider } from '../src/wire/chain/_test-replay-provider.js';
+import type { ProviderFactory } from '../src/wire/chain/index.js';
+import { doctorCommand } from '../src/app/cli/doctor.js';
+import { fakeClock, systemClock } from '../src/core/clock/index.js';
+import { CHECK_IDS, checkLocalAxon, type DoctorReport } from '../src/app/doctor/index.js';
+import { alteredReplay, RECORDED, RECORDED_UID184, spreadIncentive } from '../src/app/doctor/_test-replay.js';
 import { KEYS, postSigned, sceneJpeg, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
 
 const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
@@ -213,7 +213,7 @@ test('roadwork doctor as a process: exit 0 offline against a good miner, 1 when 
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', 'doctor', '--offline', '--json', '--axon', axon],
+        ['--import', 'tsx', 'src/app/cli/main.ts', 'doctor', '--offline', '--json', '--axon', axon],
         {
           cwd: new URL('..', import.meta.url),
           env: { ...process.env, ROADWORK_HOTKEY_SECRET: MINER_SECRET, ROADWORK_DATA_DIR: m.dir },

@@ -5,17 +5,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_MODEL } from '../src/app/index.js';
-import { evalCommand } from '../src/cli/eval.js';
-import { isRoadworkError } from '../src/errors/index.js';
+import { DEFAULT_MODEL } from '../src/app/miner/index.js';
+import { evalCommand } from '../src/app/cli/eval.js';
+import { isRoadworkError } from '../src/core/errors/index.js';
 import {
   evalProblem,
   evaluateAxon,
   evaluateOffline,
   openEvalData,
   type EvalRecord,
-} from '../src/eval/index.js';
-import { freePort } from '../src/local/index.js';
+} from '../src/validation/eval/index.js';
+import { freePort } from '../src/validation/eval/local/index.js';
 import { KEYS, startTestMiner, type TestMiner } from './_harness.js';
 
 const VALIDATOR_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator';
@@ -230,7 +230,17 @@ test('bad inputs fail with coded errors: missing data folder, bad URL, unreachab
 test('the roadwork binary prints a coded error line, not a stack trace, for a missing data folder', () => {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'eval', '--offline', '--data', join(dir, 'nowhere'), '--n', '4'],
+    [
+      '--import',
+      'tsx',
+      'src/app/cli/main.ts',
+      'eval',
+      '--offline',
+      '--data',
+      join(dir, 'nowhere'),
+      '--n',
+      '4',
+    ],
     { encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(result.status, 1);

@@ -2,9 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { createLogger } from '../src/log/index.js';
-import { imageSynapse } from '../src/protocol/index.js';
-import type { Signer } from '../src/wallet/index.js';
+import { createLogger } from '../src/core/log/index.js';
+import { imageSynapse } from '../src/wire/protocol/index.js';
+import type { Signer } from '../src/wire/wallet/index.js';
 import {
   KEYS,
   postSigned,

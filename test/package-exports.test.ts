@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 const root = new URL('..', import.meta.url);
 
 test('roadwork-miner/protocol exports verifySynapseRequest and NonceStore as agreed', async () => {
-  if (!existsSync(new URL('dist/protocol/index.js', root))) {
+  if (!existsSync(new URL('dist/wire/protocol/index.js', root))) {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   }
   const lib = await import('roadwork-miner/protocol');

@@ -1,7 +1,12 @@
 // The HTML eval report in a real browser: every plot is drawn, visible and inside the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderHtmlReport, summariseRecords, type EvalRecord, type EvalReport } from '../src/eval/index.js';
+import {
+  renderHtmlReport,
+  summariseRecords,
+  type EvalRecord,
+  type EvalReport,
+} from '../src/validation/eval/index.js';
 import { chromiumMissing, withPage } from './fixtures/browser.js';
 import { requirement } from './fixtures/requirements.js';
 

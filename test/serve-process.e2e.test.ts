@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { buildMetagraph, writeMetagraphFile } from '../src/chain/index.js';
+import { buildMetagraph, writeMetagraphFile } from '../src/wire/chain/index.js';
 import { KEYS, sceneJpeg, signedRequest } from './_harness.js';
 
 const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
@@ -32,7 +32,7 @@ before(async () => {
     [
       '--import',
       'tsx',
-      'src/cli/main.ts',
+      'src/app/cli/main.ts',
       'serve',
       '--metagraph.file',
       metagraph,

@@ -1,0 +1,69 @@
+// `roadwork data generate`: labelled images from an SDXL server (AUTOMATIC1111 API) in the validators' style.
+import { Command } from 'commander';
+import { RoadworkError } from '../../core/errors/index.js';
+import { createSdxlClient, generateImages } from '../../data/sdxl/index.js';
+import { DEFAULT_PROTOCOL, openImageFolder, parseProtocol } from '../../validation/validator/index.js';
+
+function positiveInt(name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${name}: ${String(value)}; give a whole number ≥ 1.`,
+    );
+  }
+  return n;
+}
+
+/** Builds `data generate`. */
+export function generateCommand(): Command {
+  return new Command('generate')
+    .description('generate labelled pos/neg images on an SDXL server (txt2img, and img2img from --from)')
+    .requiredOption(
+      '--server <url>',
+      'SDXL server speaking the AUTOMATIC1111 API, e.g. http://127.0.0.1:7860',
+    )
+    .requiredOption('--n <count>', 'images to generate (half roadwork)')
+    .requiredOption('--out <dir>', 'folder to write pos/, neg/ and manifest.csv')
+    .option(
+      '--from <dir>',
+      'real images (pos/ neg/ or manifest.csv) to redraw image-to-image at strength 0.7',
+    )
+    .option('--seed <seed>', 'seed of prompts and server seeds', 'sdxl')
+    .option('--size <px>', 'width and height', '1024')
+    .option('--concurrency <n>', 'requests in flight', '1')
+    .option('--timeout <s>', 'per request', '120')
+    .option('--retries <n>', 'retries after a server error or timeout', '2')
+    .option(
+      '--protocol <version>',
+      'prompt style: 0.4 (one small element per positive, negatives as normal road scenes) or 2.0.4 (conspicuous work zones)',
+      DEFAULT_PROTOCOL,
+    )
+    .addHelpText(
+      'after',
+      '\nThen: roadwork data add <out> --name generated, or roadwork eval --synthetic-data <out>',
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const concurrency = positiveInt('--concurrency', opts.concurrency);
+      const size = positiveInt('--size', opts.size);
+      const client = createSdxlClient({
+        url: String(opts.server),
+        timeoutMs: positiveInt('--timeout', opts.timeout) * 1000,
+        retries: Number(opts.retries),
+        concurrency,
+      });
+      const result = await generateImages(client, String(opts.out), {
+        n: positiveInt('--n', opts.n),
+        seed: String(opts.seed),
+        protocol: parseProtocol(String(opts.protocol)),
+        width: size,
+        height: size,
+        concurrency,
+        ...(typeof opts.from === 'string' ? { images: await openImageFolder(opts.from) } : {}),
+        onImage: (done, total) => process.stderr.write(`  generated ${done}/${total}\n`),
+      });
+      process.stdout.write(
+        `Wrote ${result.files} images (${result.positives} roadwork) to ${String(opts.out)}\n`,
+      );
+    });
+}

@@ -1,0 +1,136 @@
+// `roadwork train --data A --data B` end to end (tiny scene folders, a small real ONNX embedder):
+// the embedding cache is per image, the same-camera proxy is printed and recorded, --select-by family.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoadworkError } from '../../core/errors/index.js';
+import { loadHead } from '../../inference/heads/index.js';
+import { encodeScene, generateScene } from '../../data/procedural/index.js';
+import { createRng } from '../../validation/validator/index.js';
+import { calibrateCommand } from './calibrate.js';
+import { trainCommand } from './train.js';
+import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
+import { textSink } from '../../../test/fixtures/streams.js';
+
+/** A folder of procedural scenes: `rows` of [file, label, group]. */
+async function sceneFolder(dir: string, rows: readonly [string, 0 | 1, string][]): Promise<void> {
+  for (const [file, label] of rows) {
+    await mkdir(join(dir, file, '..'), { recursive: true });
+    const s = generateScene(createRng(`${dir}|${file}`), { roadwork: label === 1, width: 128, height: 96 });
+    await writeFile(join(dir, file), await encodeScene(s.rgb, s.width, s.height));
+  }
+  const lines = ['file,label,group', ...rows.map((r) => r.join(','))];
+  await writeFile(join(dir, 'manifest.csv'), `${lines.join('\n')}\n`);
+}
+
+test(
+  'roadwork train takes several --data folders: groups apart, the cache per image, the proxy reported',
+  { timeout: 240_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'train-folders-'));
+    try {
+      const a = join(root, 'work-zones');
+      const b = join(root, 'streets');
+      // a: dashcam work zones and KITTI (in-car), web photos of both labels; b: more in-car negatives,
+      // in a group whose name is also one of a's.
+      const aRows: [string, 0 | 1, string][] = [];
+      for (let i = 0; i < 12; i++) aRows.push([`pos/w${i}.jpg`, 1, `mi3-city${i % 4}`]);
+      for (let i = 0; i < 6; i++) aRows.push([`neg/k${i}.jpg`, 0, 'kitti-road-um']);
+      for (let i = 0; i < 8; i++)
+        aRows.push([`${i < 3 ? 'pos' : 'neg'}/t${i}.jpg`, i < 3 ? 1 : 0, 'tracon-web']);
+      const bRows: [string, 0 | 1, string][] = [];
+      for (let i = 0; i < 6; i++) bRows.push([`neg/c${i}.jpg`, 0, i < 3 ? 'camvid-d1' : 'tracon-web']);
+      await sceneFolder(a, aRows);
+      await sceneFolder(b, bRows);
+      const model = join(root, 'grid.onnx');
+      await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
+      const run = async (name: string, data: string[], extra: string[] = []) => {
+        const o = textSink();
+        const e = textSink();
+        await trainCommand({ stdout: o.stream, stderr: e.stream, env: {} }).parseAsync(
+          [
+            ...data.flatMap((d) => ['--data', d]),
+            ...['--embeddings.cache_dir', join(root, 'cache'), '--model.workers', '1'],
+            ...['--protocol', '2.0.4', '--views', '1,0,1,0'],
+            ...[
+              '--embedder',
+              `onnx:${model}`,
+              '--embedder-options',
+              '{"size":32,"mean":[0,0,0],"std":[1,1,1]}',
+            ],
+            ...['--folds', '3', '--l2', '0.1,10', '--target-accuracy', '0.6', '--split-group', 'tracon-web'],
+            ...['--out', join(root, `${name}.json`), '--report', join(root, `${name}.report.json`), ...extra],
+          ],
+          { from: 'user' },
+        );
+        return { out: o.text(), err: e.text() };
+      };
+      const alone = await run('alone', [a]);
+      // Two scored views per image (levels 0 and 2), each with its mirror.
+      assert.match(alone.err, /embed \[[^\]]*\] \d+\/104\b/);
+      assert.match(alone.out, /Same-camera proxy/);
+      assert.match(alone.out, /headline: in-car cameras MCC -?[\d.]+ \[/);
+
+      // b beside a: only b's images are embedded; a's cached views are used as they are.
+      const both = await run('both', [a, b]);
+      assert.match(both.err, /embed \[[^\]]*\] \d+\/24\b/);
+      assert.match(both.err, /^64 views of 32 images/m);
+      const report = JSON.parse(await readFile(join(root, 'both.report.json'), 'utf8')) as {
+        families: Record<string, { n: number }>;
+        proxy: { headline: { kind: string; n: number }; families: Record<string, { n: number }> };
+      };
+      // b's "tracon-web" group is its own group (namespaced) but the same family; camvid is in-car.
+      assert.equal(report.families['web photos']?.n, (8 + 3) * 2);
+      assert.equal(report.proxy.families['dashcam streets (CamVid)']?.n, 3 * 2);
+      assert.equal(report.proxy.headline.kind, 'in-car');
+      assert.equal(report.proxy.headline.n, (12 + 6 + 3) * 2);
+      const head = await loadHead(join(root, 'both.json'));
+      assert.equal((head.metrics?.proxy as { l2: number }).l2, head.metrics?.l2);
+
+      // Selecting the L2 by the proxy: one proxy line per L2, one grouped-CV line; nothing embedded.
+      const chosen = await run('family', [a, b], ['--select-by', 'family']);
+      assert.doesNotMatch(chosen.err, /embed \[/);
+      assert.equal(chosen.err.match(/same-camera proxy MCC/g)?.length, 2);
+      assert.equal(chosen.err.match(/grouped 3-fold CV MCC/g)?.length, 1);
+      assert.equal((await loadHead(join(root, 'family.json'))).metrics?.selected_by, 'same-camera proxy');
+
+      // calibrate reads the same folders, from the same cache.
+      const c = textSink();
+      const ce = textSink();
+      await calibrateCommand({ stdout: c.stream, stderr: ce.stream, env: {} }).parseAsync(
+        [
+          ...[
+            '--data',
+            a,
+            '--data',
+            b,
+            '--embeddings.cache_dir',
+            join(root, 'cache'),
+            '--model.workers',
+            '1',
+          ],
+          ...['--protocol', '2.0.4', '--views', '1,0,1,0'],
+          ...[
+            '--embedder',
+            `onnx:${model}`,
+            '--embedder-options',
+            '{"size":32,"mean":[0,0,0],"std":[1,1,1]}',
+          ],
+          ...['--head', join(root, 'both.json'), '--out', join(root, 'calibrated.json')],
+        ],
+        { from: 'user' },
+      );
+      assert.doesNotMatch(ce.text(), /embed \[/);
+      assert.match(c.text(), /^all views +64 /m);
+
+      await assert.rejects(
+        run('bundle', [a, b], ['--bundle', join(root, 'bundle')]),
+        (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /2 --data folders/.test(err.message),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);

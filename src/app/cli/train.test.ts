@@ -1,0 +1,383 @@
+// `roadwork train` and `roadwork calibrate` end to end on a small folder of synthetic scenes (real tfjs model).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCascadeConfig } from '../../inference/cascade/index.js';
+import { systemClock } from '../../core/clock/index.js';
+import { addDataset } from '../../data/datasets/index.js';
+import { loadHead } from '../../inference/heads/index.js';
+import {
+  listVersions,
+  productionVersion,
+  promoteVersion,
+  verifyBundle,
+} from '../../lifecycle/registry/index.js';
+import { openStore, storeFile } from '../../core/store/index.js';
+import { encodeScene, generateScene } from '../../data/procedural/index.js';
+import { createRng } from '../../validation/validator/index.js';
+import { isRoadworkError } from '../../core/errors/index.js';
+import { calibrateCommand } from './calibrate.js';
+import { trainCommand } from './train.js';
+import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
+import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
+import { textSink } from '../../../test/fixtures/streams.js';
+
+const sink = textSink;
+
+async function sceneFolder(dir: string): Promise<void> {
+  const lines = ['file,label,group'];
+  for (const label of [0, 1] as const) {
+    await mkdir(join(dir, label ? 'pos' : 'neg'), { recursive: true });
+    for (let i = 0; i < 8; i++) {
+      const s = generateScene(createRng(`scene-${label}-${i}`), {
+        roadwork: label === 1,
+        width: 256,
+        height: 192,
+      });
+      const file = `${label ? 'pos' : 'neg'}/s${i}.jpg`;
+      await writeFile(join(dir, file), await encodeScene(s.rgb, s.width, s.height));
+      lines.push(`${file},${label},g${i % 4}`);
+    }
+  }
+  await writeFile(join(dir, 'manifest.csv'), `${lines.join('\n')}\n`);
+}
+
+/** Runs `fn` with a fresh folder holding `data/` (the scene folder); removes it afterwards. */
+async function inSceneFolder(prefix: string, fn: (root: string, data: string) => Promise<void>) {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    const data = join(root, 'data');
+    await sceneFolder(data);
+    await fn(root, data);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Training on 2.0.4 views (levels 0 and 2), with a per-test cache and one worker. */
+function views2004(root: string, data: string): string[] {
+  return [
+    '--data',
+    data,
+    '--embeddings.cache_dir',
+    join(root, 'cache'),
+    '--protocol',
+    '2.0.4',
+    '--views',
+    '1,0,1,0',
+    '--model.workers',
+    '1',
+  ];
+}
+
+test(
+  'roadwork train writes a calibrated head from cached embeddings; calibrate refits it',
+  { timeout: 240_000 },
+  () =>
+    inSceneFolder('train-cli-', async (root, data) => {
+      const out = join(root, 'head.json');
+      const args = views2004(root, data);
+      const run = async (extra: string[]) => {
+        const o = sink();
+        const e = sink();
+        await trainCommand({ stdout: o.stream, stderr: e.stream }).parseAsync([...args, ...extra], {
+          from: 'user',
+        });
+        return { out: o.text(), err: e.text() };
+      };
+      const first = await run(['--out', out, '--folds', '2', '--l2', '0.1,1']);
+      assert.match(first.err, /embed \[/);
+      assert.match(first.out, /Held-out metrics \(grouped CV/);
+      assert.match(first.out, /accuracy on exits/);
+      const head = await loadHead(out);
+      assert.equal(head.inputDims, 1280 + 140);
+      assert.match(head.embedder ?? '', /^tfjs:nsfwjs-4\.3\.0-mobilenetv2:flatten_1:1280:.*\+cs1$/);
+      assert.ok(head.temperature > 0 && Number.isFinite(head.shift));
+      assert.equal((head.metrics?.overall as { n: number }).n, 16 * 2);
+
+      // Same seed, same cache: nothing is embedded again and the head is identical.
+      const second = await run(['--out', `${out}.2`, '--folds', '2', '--l2', '0.1,1']);
+      assert.doesNotMatch(second.err, /embed \[/);
+      assert.equal(await readFile(`${out}.2`, 'utf8'), await readFile(out, 'utf8'));
+
+      const o = sink();
+      const calibrated = join(root, 'calibrated.json');
+      await calibrateCommand({ stdout: o.stream, stderr: sink().stream }).parseAsync(
+        [...args, '--head', out, '--out', calibrated],
+        { from: 'user' },
+      );
+      assert.match(o.text(), /temperature [\d.]+ \(was [\d.]+\)/);
+      const re = await loadHead(calibrated);
+      assert.deepEqual(re.layers, head.layers);
+      assert.ok((re.metrics as { calibration?: unknown }).calibration !== undefined);
+
+      // Risk control: 8 held-out images cannot certify any band, and the command says so.
+      const r = sink();
+      const risky = join(root, 'risky.json');
+      await calibrateCommand({ stdout: r.stream, stderr: sink().stream }).parseAsync(
+        [...args, '--head', out, '--out', risky, '--alpha', '0.2', '--delta', '0.2'],
+        { from: 'user' },
+      );
+      assert.match(r.text(), /Metrics on the held-out groups/);
+      assert.match(
+        r.text(),
+        /no exit band has error on exits ≤ 0\.2 with probability ≥ 0\.8 on these 8 rows/,
+      );
+      const cal = (await loadHead(risky)).metrics!.calibration as { held_out: number; risk: string };
+      assert.equal(cal.held_out, 16);
+      assert.match(cal.risk, /coverage 0/);
+    }),
+);
+
+test(
+  'roadwork train --bundle --register writes a verified bundle with lineage that serves the head',
+  { timeout: 300_000 },
+  () =>
+    inSceneFolder('train-bundle-', async (root, data) => {
+      const dataDir = join(root, 'state');
+      const clock = systemClock();
+      const store = openStore(storeFile(dataDir));
+      let ingested: string;
+      try {
+        const report = await addDataset(
+          data,
+          { store, imagesDir: join(dataDir, 'images'), clock },
+          { name: 'scenes' },
+        );
+        assert.equal(report.rejected.length, 0);
+        ingested = report.version;
+      } finally {
+        store.close();
+      }
+      // Protocol 0.4 (the default): one source-size view per image.
+      const args = ['--data', data, '--embeddings.cache_dir', join(root, 'cache'), '--model.workers', '1'];
+      const train = async (extra: string[]) => {
+        const o = sink();
+        await trainCommand({ stdout: o.stream, stderr: sink().stream, env: {} }).parseAsync(
+          [...args, '--folds', '2', '--target-accuracy', '0.6', ...extra],
+          { from: 'user' },
+        );
+        return o.text();
+      };
+
+      const b1 = join(root, 'b1');
+      const out1 = await train([
+        '--out',
+        join(root, 'h1.json'),
+        '--l2',
+        '1',
+        '--bundle',
+        b1,
+        '--register',
+        '--data_dir',
+        dataDir,
+      ]);
+      const m1 = await verifyBundle(b1);
+      assert.match(out1, new RegExp(`Registered ${m1.id}`));
+      assert.equal(m1.data_version, ingested);
+      // Registering seeded production with the bundled starter, so the starter is m1's parent.
+      const starter = (() => {
+        const store = openStore(storeFile(dataDir), { readonly: true });
+        try {
+          return productionVersion(store);
+        } finally {
+          store.close();
+        }
+      })();
+      assert.match(String(starter?.manifest.metrics.source), /starter/);
+      assert.equal(m1.parent, starter?.id);
+      const metrics = m1.metrics as {
+        mcc: number;
+        overall: { mcc: { lo: number; hi: number } };
+        data: { images: number };
+      };
+      assert.equal(typeof metrics.mcc, 'number');
+      assert.ok(metrics.overall.mcc.lo <= metrics.mcc && metrics.mcc <= metrics.overall.mcc.hi);
+      assert.equal(metrics.data.images, 16);
+      assert.deepEqual(m1.files.map((f) => f.path).sort(), ['cascade.json', 'head.json']);
+      assert.equal(
+        await readFile(join(b1, 'head.json'), 'utf8'),
+        await readFile(join(root, 'h1.json'), 'utf8'),
+      );
+
+      const deps = { store: openStore(storeFile(dataDir)), bundlesDir: join(dataDir, 'bundles'), clock };
+      try {
+        assert.deepEqual(
+          listVersions(deps.store)
+            .map((v) => v.id)
+            .sort(),
+          [m1.id, starter!.id].sort(),
+        );
+        await promoteVersion(m1.id, deps, { force: true });
+      } finally {
+        deps.store.close();
+      }
+
+      // The next model names the production one as its parent.
+      const b2 = join(root, 'b2');
+      await train(['--out', join(root, 'h2.json'), '--l2', '0.1', '--bundle', b2, '--data_dir', dataDir]);
+      const m2 = await verifyBundle(b2);
+      assert.equal(m2.parent, m1.id);
+
+      // Without the store, the data version is the folder and its content hash.
+      const b3 = join(root, 'b3');
+      await train([
+        '--out',
+        join(root, 'h3.json'),
+        '--l2',
+        '1',
+        '--bundle',
+        b3,
+        '--data_dir',
+        join(root, 'none'),
+      ]);
+      const m3 = await verifyBundle(b3);
+      assert.equal(m3.data_version, `folder:${data}@${ingested}`);
+      assert.equal(m3.parent, null);
+
+      const config = await loadCascadeConfig(join(b1, 'cascade.json'));
+      assert.deepEqual(config.tta, ['identity', 'hflip']);
+      await assertServesHeadWithFlipTta(config, await loadHead(join(b1, 'head.json')), testScene('bundle'));
+    }),
+);
+
+test('roadwork train refuses --register without --bundle before embedding anything', async () => {
+  await assert.rejects(
+    trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+      ['--data', '/nonexistent', '--out', '/nonexistent/h.json', '--register'],
+      { from: 'user' },
+    ),
+    /ERR_CONFIG_INVALID|Invalid --register/,
+  );
+});
+
+test(
+  'roadwork train --synthetic trains on procedural scenes, scores only real ones and says how many; 0 changes nothing',
+  { timeout: 180_000 },
+  () =>
+    inSceneFolder('train-syn-cli-', async (root, data) => {
+      const model = join(root, 'grid.onnx');
+      await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
+      const run = async (name: string, extra: string[]) => {
+        const o = sink();
+        const e = sink();
+        await trainCommand({ stdout: o.stream, stderr: e.stream }).parseAsync(
+          [
+            ...views2004(root, data),
+            ...[
+              '--embedder',
+              `onnx:${model}`,
+              '--embedder-options',
+              '{"size":32,"mean":[0,0,0],"std":[1,1,1]}',
+            ],
+            ...['--folds', '2', '--l2', '0.1,1', '--target-accuracy', '0.6'],
+            ...['--out', join(root, `${name}.json`), '--report', join(root, `${name}.report.json`), ...extra],
+          ],
+          { from: 'user' },
+        );
+        return {
+          out: o.text(),
+          err: e.text(),
+          head: await readFile(join(root, `${name}.json`), 'utf8'),
+          report: await readFile(join(root, `${name}.report.json`), 'utf8'),
+        };
+      };
+      const plain = await run('plain', []);
+      const zero = await run('zero', ['--synthetic', '0']);
+      assert.equal(zero.head, plain.head);
+      assert.equal(zero.report, plain.report);
+      assert.equal(zero.out.replace(/zero\.json/g, 'plain.json'), plain.out);
+      assert.doesNotMatch(plain.out, /Synthetic/);
+
+      const syn = await run('syn', ['--synthetic', '6', '--synthetic-weight', '0.5']);
+      assert.match(
+        syn.err,
+        /32 views of 16 images, .*; training adds 12 views of 6 synthetic scenes \(weight 0\.5\)/,
+      );
+      assert.match(syn.out, /Synthetic scenes in training: 6 \(12 views, weight 0\.5\); none scored/);
+      const report = JSON.parse(syn.report) as {
+        synthetic: unknown;
+        overall: { n: number };
+        families: Record<string, unknown>;
+      };
+      assert.deepEqual(report.synthetic, { images: 6, views: 12, weight: 0.5 });
+      assert.equal(report.overall.n, 32);
+      assert.deepEqual(Object.keys(report.families), ['other']);
+      const head = await loadHead(join(root, 'syn.json'));
+      assert.deepEqual(head.metrics?.synthetic, { images: 6, weight: 0.5 });
+      assert.notEqual(syn.head, plain.head);
+    }),
+);
+
+test('roadwork train refuses a bad --synthetic, --synthetic-weight or --train-views before embedding anything', async () => {
+  for (const [flag, value] of [
+    ['--synthetic', '-1'],
+    ['--synthetic', '2.5'],
+    ['--synthetic-weight', '0'],
+    ['--synthetic-weight', 'x'],
+    ['--train-views', '1,1,1'],
+    ['--train-views', '0,0,0,1.5'],
+    ['--train-views', '0,-1,0,0'],
+  ] as const) {
+    await assert.rejects(
+      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', flag, value],
+        { from: 'user' },
+      ),
+      (err) =>
+        isRoadworkError(err, 'ERR_CONFIG_INVALID') && err.message.includes(`Invalid ${flag}: ${value}`),
+    );
+  }
+});
+
+test(
+  'roadwork train with two --embedder flags trains on their concatenation, reusing each cache, and its bundle serves it',
+  { timeout: 180_000 },
+  () =>
+    inSceneFolder('train-concat-', async (root, data) => {
+      const [mean, grid] = [join(root, 'mean.onnx'), join(root, 'grid.onnx')];
+      await writeFile(mean, poolEmbedderModel({ size: 32 }));
+      await writeFile(grid, poolEmbedderModel({ size: 32, rows: 2, cols: 2 }));
+      const opts = '{"size":32,"mean":[0,0,0],"std":[1,1,1]}';
+      const run = async (name: string, embedders: string[], extra: string[] = []) => {
+        const e = sink();
+        await trainCommand({ stdout: sink().stream, stderr: e.stream, env: {} }).parseAsync(
+          [
+            ...views2004(root, data),
+            ...embedders.flatMap((m) => ['--embedder', `onnx:${m}`, '--embedder-options', opts]),
+            ...['--folds', '2', '--l2', '0.1,1', '--target-accuracy', '0.6'],
+            ...['--out', join(root, `${name}.json`), ...extra],
+          ],
+          { from: 'user' },
+        );
+        return { err: e.text(), head: await loadHead(join(root, `${name}.json`)) };
+      };
+      const alone = await run('mean', [mean]);
+      assert.match(alone.err, /embed \[/);
+      const bundle = join(root, 'bundle');
+      const both = await run('both', [mean, grid], ['--bundle', bundle, '--data_dir', join(root, 'state')]);
+      // The first backbone's views come from its cache; only the second one embeds (one bar ends).
+      const ends = (text: string) => text.match(/embed \[#{24}\]/g)?.length ?? 0;
+      assert.equal(ends(alone.err), 1);
+      assert.equal(ends(both.err), 1);
+      assert.equal(both.head.inputDims, 3 + 12);
+      assert.equal(both.head.embedder, `${alone.head.embedder} ++ ${both.head.embedder!.split(' ++ ')[1]}`);
+      assert.match(both.head.embedder!.split(' ++ ')[1]!, /grid\.onnx|onnx:/);
+
+      const config = await loadCascadeConfig(join(bundle, 'cascade.json'));
+      const stage = config.stages[0]!.config as { embedders: { model: string }[] };
+      assert.deepEqual(
+        stage.embedders.map((e) => e.model),
+        [mean, grid],
+      );
+      const refs = [mean, grid].map((model) => ({ runtime: 'onnx', model, options: JSON.parse(opts) }));
+      await assertServesHeadWithFlipTta(config, both.head, testScene('concat'), { embedders: refs });
+
+      await assert.rejects(
+        run('bad', [mean], ['--embedder-options', opts]),
+        (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /2 given for 1 --embedder/.test(err.message),
+      );
+    }),
+);

@@ -1,0 +1,267 @@
+/** `roadwork train`: embed a labelled folder (cached), cross-validate by group, calibrate, write a head. */
+import { Command, Option } from 'commander';
+import { RoadworkError } from '../../core/errors/index.js';
+import { writeFileAtomic } from '../../core/files/index.js';
+import {
+  embeddedRows,
+  parseStyleKinds,
+  proxyTable,
+  reportTable,
+  splitGroups,
+  sweepTable,
+  trainHead,
+  writeHead,
+} from '../../lifecycle/train/index.js';
+import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
+import { bundleTrainedModel } from './_train-bundle.js';
+
+/** Where the command writes; tests pass their own. */
+export interface TrainIo {
+  readonly stdout?: NodeJS.WritableStream;
+  readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The environment settings are read from (`data_dir` for `--bundle`); default none. */
+  readonly env?: Record<string, string | undefined>;
+}
+
+const HELP = `
+Example (the starter model, about 12 minutes of embedding on 2 CPU cores the first time, then about
+4 minutes of fitting from the embedding cache):
+  roadwork train --data /path/to/roadwork-real-train --out models/starter/head.json \\
+    --protocol 2.0.4 --train-views 1,3,3,6 --split-group tracon-web --l2 0.003,0.01,0.03,0.1
+
+Every image is rendered as validators send it (--protocol 0.4: JPEG quality 75 at its own size;
+2.0.4: the four augmentation levels, seeded, then JPEG quality 75) and embedded once into the cache
+(--embeddings.cache_dir, default <data_dir>/embeddings; data_dir is ~/.roadwork unless --data_dir,
+ROADWORK_DATA_DIR or the --config file says otherwise), keyed by the embedder version, so a new
+backbone starts a new cache. An image that
+cannot be read or decoded is skipped with a warning naming it (--strict fails instead); data of one
+label only is refused before any embedding.
+Metrics come from grouped cross-validation (manifest column "group"), with temperature and shift
+cross-fitted across folds and 95 % intervals from a bootstrap over groups. See docs/training.md.
+
+A backbone on another runtime, e.g. DINOv3 through transformers.js (options are the runtime's; the
+default backbone's colour/shape extras are not added to another backbone):
+  roadwork train --data DIR --out models/dinov3/head.json \\
+    --embedder transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX \\
+    --embedder-options '{"pooling":"cls","dtype":"fp32"}'
+
+--bundle DIR also writes a model bundle (head.json, cascade.json serving it, manifest.json with the
+metrics, the data version and the production model as parent); --register records it in the
+registry under data_dir (roadwork models versions), ready for roadwork models promote.
+
+--train-views N0,N1,N2,N3 embeds that many more validator views of every image per level and fits
+on them too, never scoring them: a view trains only where its image's group trains, so the held-out
+numbers stay those of --views while the head sees more of the augmentations (level 3's noise and blur
+come in nine combinations).
+
+--data may be repeated: the folders are one data set, each group namespaced by its folder's name
+(roadwork-real-train/tracon-web), image ids and the embedding cache per image as before:
+  roadwork train --data ../shared/data/roadwork-real-train --data ../shared/data/street-negatives-camvid ...
+
+Beside the main table, the same-camera proxy: cross-validation holding whole cameras out (KITTI,
+CamVid, highway as one camera each; each dashcam city or clip; web photos one by one), scored only
+inside one kind of camera (in-car: dashcam work zones against dashcam streets, KITTI, highway; web
+photos), where the photo style cannot tell the labels apart. Its headline is the in-car MCC and AUC.
+--select-by family chooses the L2 by it. Families come from the group names (src/lifecycle/train/_families.ts).
+
+--style-views greyworld,jitter,grey adds training-only copies of every scored view under those
+style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
+
+--synthetic N adds N procedural street scenes (half with roadwork, seeded by --seed) to the training
+side only: same views, same cache, added to every fold's fit and the final one, never scored nor
+used for calibration or exits.`;
+
+function parseSynthetic(opts: Record<string, unknown>): { count: number; weight: number } {
+  const count = Number(opts.synthetic);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --synthetic: ${String(opts.synthetic)}; give a whole number of scenes, 0 or more`,
+    );
+  const weight = Number(opts.syntheticWeight);
+  if (!(weight > 0 && Number.isFinite(weight)))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --synthetic-weight: ${String(opts.syntheticWeight)}; give a positive number`,
+    );
+  return { count, weight };
+}
+
+function parseColumns(value: unknown): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(String(value));
+  if (m === null || Number(m[1]) >= Number(m[2])) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --columns: ${String(value)}; write START:END with START < END`,
+    );
+  }
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Builds the `train` command. */
+export function trainCommand(io: TrainIo = {}): Command {
+  const command = new Command('train').description(
+    'Train a classifier head on frozen-backbone embeddings of validator-style views',
+  );
+  addEmbeddingFlags(command)
+    .requiredOption('--out <file>', 'the head file to write (src/inference/heads format)')
+    .addOption(new Option('--model <type>', 'head type').choices(['logistic', 'mlp']).default('logistic'))
+    .option('--l2 <list>', 'L2 strengths to try; the best grouped-CV MCC wins', '0.003,0.01,0.03,0.1')
+    .option('--hidden <n>', 'MLP hidden units', '32')
+    .option('--folds <k>', 'grouped cross-validation folds', '5')
+    .option('--max-iter <n>', 'optimiser iterations per fit', '300')
+    .option('--columns <start:end>', 'ablations: use only feature columns [start, end) of the embedding')
+    .addOption(
+      new Option('--no-eval-tta', 'ablations: train on the mirror twins but score without averaging them'),
+    )
+    .option(
+      '--split-group <names>',
+      'comma-separated manifest groups of independent photos (not frames of one drive) that CV may split by image',
+    )
+    .option(
+      '--train-views <n0,n1,n2,n3>',
+      'more augmented views per image at levels 0..3 that only train (never scored), e.g. 0,1,1,3',
+      '0,0,0,0',
+    )
+    .option(
+      '--style-views <kinds>',
+      'training-only copies of every scored view under style-destroying transforms: greyworld, jitter, grey (comma-separated)',
+      '',
+    )
+    .option('--synthetic <n>', 'procedural scenes added to the training side only (half with roadwork)', '0')
+    .option('--synthetic-weight <w>', 'sample weight of a synthetic view relative to a real one', '1')
+    .addOption(
+      new Option(
+        '--select-by <protocol>',
+        'which held-out MCC chooses the L2: cv (grouped CV, as --split-group says) or family (the same-camera proxy)',
+      )
+        .choices(['cv', 'family'])
+        .default('cv'),
+    )
+    .option('--report <file>', 'also write the full report as JSON')
+    .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
+    .option('--register', 'register the bundle in the model registry (needs --bundle)')
+    .addHelpText('after', HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const stdout = io.stdout ?? process.stdout;
+      const stderr = io.stderr ?? process.stderr;
+      const emb = embeddingOptions(opts, stderr, io.env ?? {});
+      const folds = Math.floor(numberList('--folds', String(opts.folds))[0]!);
+      if (folds < 2)
+        throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
+      const columns = parseColumns(opts.columns);
+      const synth = parseSynthetic(opts);
+      const bundle = typeof opts.bundle === 'string' ? opts.bundle : undefined;
+      if (opts.register === true && bundle === undefined)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          'Invalid --register: no --bundle; give --bundle DIR too',
+        );
+      if (bundle !== undefined && Array.isArray(emb.data))
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --bundle with ${emb.data.length} --data folders: a bundle records one data version; train on one folder to bundle, or leave --bundle out`,
+        );
+      if (bundle !== undefined && columns !== undefined)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --bundle with --columns: ${String(opts.columns)}; a head on a slice of the embedding cannot be served, drop one`,
+        );
+      // Settings are checked before hours of embedding, not after.
+      const settings = bundle === undefined ? undefined : emb.settings;
+      const trainViews = numberList('--train-views', String(opts.trainViews));
+      if (trainViews.length !== 4 || trainViews.some((v) => !Number.isInteger(v)))
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --train-views: ${String(opts.trainViews)}; give four whole counts, levels 0..3`,
+        );
+      const styleViews = parseStyleKinds(String(opts.styleViews ?? ''));
+      const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews, styleViews });
+      if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
+      const version = embedded.version;
+      const split =
+        typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
+      const rows = splitGroups(embedded.rows, split);
+      const extraViews = splitGroups(embedded.extra, split);
+      const synthetic = embedded.synthetic;
+      stderr.write(
+        `${rows.length} views of ${new Set(rows.map((r) => r.image)).size} images, embedder ${version}` +
+          (synth.count > 0
+            ? `; training adds ${synthetic.length} views of ${synth.count} synthetic scenes (weight ${synth.weight})`
+            : '') +
+          (extraViews.length > 0 ? `; ${extraViews.length} more views train only` : '') +
+          '\n',
+      );
+      const result = trainHead(rows, version, {
+        model: opts.model as 'logistic' | 'mlp',
+        l2: numberList('--l2', String(opts.l2)),
+        hidden: Math.floor(numberList('--hidden', String(opts.hidden))[0]!),
+        folds,
+        seed: emb.seed,
+        tta: emb.tta && opts.evalTta !== false,
+        trainOnFlips: emb.tta,
+        ...(columns === undefined ? {} : { columns }),
+        targetAccuracy: emb.targetAccuracy,
+        maxIter: Math.floor(numberList('--max-iter', String(opts.maxIter))[0]!),
+        log: (line) => stderr.write(`${line}\n`),
+        splitGroups: split,
+        ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),
+        ...(extraViews.length > 0 ? { extraViews } : {}),
+        proxy: { rows: embedded.rows, extraViews: embedded.extra },
+        selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
+      });
+      await writeHead(String(opts.out), result.head);
+      if (typeof opts.report === 'string')
+        await writeFileAtomic(
+          opts.report,
+          `${JSON.stringify({ ...result.report, proxy: result.proxy, skipped_images: emb.skips.list() }, null, 2)}\n`,
+        );
+      const used = result.report.synthetic;
+      stdout.write(
+        `\nHeld-out metrics (grouped CV, l2=${result.l2}, threshold 0.5 after the shift):\n${reportTable(result.report)}\n` +
+          (used !== undefined && used.images > 0
+            ? `Synthetic scenes in training: ${used.images} (${used.views} views, weight ${used.weight}); none scored\n`
+            : ''),
+      );
+      if (result.proxy) {
+        const h = result.proxy.headline;
+        stdout.write(
+          `\nSame-camera proxy (l2=${result.proxy.l2}; whole cameras held out, scored inside one kind of camera):\n${proxyTable(result.proxy)}\n` +
+            (h
+              ? `headline: ${h.kind} cameras MCC ${h.mcc.value.toFixed(3)} [${h.mcc.lo.toFixed(2)}, ${h.mcc.hi.toFixed(2)}], AUC ${h.auc?.value.toFixed(3) ?? '–'} (${h.n} views, ${h.positives} roadwork)\n`
+              : 'headline: none (no camera kind holds both labels)\n'),
+        );
+      }
+      stdout.write(`\nAccuracy vs coverage of exit thresholds:\n${sweepTable(result.report.sweep)}\n`);
+      const e = result.exits;
+      stdout.write(
+        `\ntemperature ${result.head.temperature.toFixed(3)}, shift ${result.head.shift.toFixed(3)}; ` +
+          (e
+            ? `exits for accuracy ≥ ${emb.targetAccuracy}: high ${e.high.toFixed(2)}, low ${e.low.toFixed(2)} (coverage ${e.coverage.toFixed(3)})\n`
+            : `no exit band reaches accuracy ${emb.targetAccuracy}\n`) +
+          `Wrote ${String(opts.out)}\n`,
+      );
+      if (bundle === undefined || settings === undefined) return;
+      const evalTta = emb.tta && opts.evalTta !== false;
+      const bundled = await bundleTrainedModel(
+        bundle,
+        {
+          head: result.head,
+          headFile: String(opts.out),
+          data: String(emb.data),
+          skipped: embedded.skipped,
+          embedders: emb.embedders,
+          tta: evalTta,
+          ...(e ? { exits: { high: e.high, low: e.low } } : {}),
+        },
+        { settings, register: opts.register === true },
+      );
+      const m = bundled.manifest;
+      stdout.write(
+        `Bundle ${m.id} in ${bundle} (data ${m.data_version}${bundled.ingested ? '' : ', not ingested'}, parent ${m.parent ?? '-'})\n` +
+          (bundled.registeredAt ? `Registered ${m.id} at ${bundled.registeredAt}\n` : ''),
+      );
+    });
+  return command;
+}

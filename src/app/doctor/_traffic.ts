@@ -1,0 +1,123 @@
+/**
+ * Check 5: validators reach the miner. Reads the running miner's Prometheus text:
+ * `roadwork_axon_validator_requests_total{version,generation}` counts verified requests since it
+ * started (`roadwork_process_start_time_seconds`).
+ */
+import type { Clock } from '../../core/clock/index.js';
+import { durationWords, result, type CheckResult } from './_types.js';
+
+const COUNTER = 'roadwork_axon_validator_requests_total';
+const STARTED = 'roadwork_process_start_time_seconds';
+/** Under this uptime, no traffic yet is not a fault: one validator asks each miner about once a cycle. */
+const QUIET_START_S = 15 * 60;
+
+/** One sample of the exposition text. */
+export interface Sample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Parses Prometheus text format samples (comments skipped; label values unescaped). */
+export function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/** What the traffic check needs. */
+export interface TrafficDeps {
+  readonly metricsUrl: string;
+  readonly fetch: typeof fetch;
+  readonly clock: Clock;
+  /** True when the subnet-state check found the subnet halted: no traffic is then expected. */
+  readonly halted?: boolean;
+  /** `metrics.token`, sent as a bearer token for a miner that serves /metrics only to its own networks. */
+  readonly token?: string;
+  readonly timeoutMs?: number;
+}
+
+/** Scrapes `/metrics` and reports verified validator requests by version and generation. */
+export async function checkTraffic(deps: TrafficDeps): Promise<CheckResult> {
+  let text: string;
+  try {
+    const res = await deps.fetch(deps.metricsUrl, {
+      headers: deps.token ? { authorization: `Bearer ${deps.token}` } : {},
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+    });
+    if (res.status === 403) {
+      return result('traffic', 'fail', `${deps.metricsUrl} refuses this address: ${res.status}.`, {
+        fix:
+          "Run the doctor where metrics.allow_from lets it in (the miner's host, by default), " +
+          "or give the miner's metrics.token (ROADWORK_METRICS_TOKEN).",
+        data: { url: deps.metricsUrl, status: res.status },
+      });
+    }
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    text = await res.text();
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    return result('traffic', 'fail', `Cannot read ${deps.metricsUrl}: ${cause ?? (err as Error).message}.`, {
+      fix: 'Start the miner (roadwork serve), or point --metrics-url at its /metrics.',
+      data: { url: deps.metricsUrl },
+    });
+  }
+  if (!text.includes(`# TYPE ${COUNTER} counter`)) {
+    return result('traffic', 'warn', `${deps.metricsUrl} has no ${COUNTER}: not a roadwork miner?`, {
+      fix: 'Point --metrics-url at the miner: http://HOST:PORT/metrics on the axon port.',
+      data: { url: deps.metricsUrl },
+    });
+  }
+  const samples = parseMetrics(text);
+  const byVersion = samples
+    .filter((s) => s.name === COUNTER && s.value > 0)
+    .map((s) => ({
+      version: s.labels.version ?? '',
+      generation: s.labels.generation ?? '',
+      requests: s.value,
+    }))
+    .sort((a, b) => b.requests - a.requests);
+  const total = byVersion.reduce((n, v) => n + v.requests, 0);
+  const started = samples.find((s) => s.name === STARTED)?.value;
+  const uptimeS = started === undefined ? undefined : Math.max(0, deps.clock.nowMs() / 1000 - started);
+  const since =
+    uptimeS === undefined
+      ? 'since the miner started'
+      : `since the miner started ${durationWords(uptimeS)} ago`;
+  const data = { url: deps.metricsUrl, total, uptimeS, byVersion };
+  if (total > 0) {
+    const list = byVersion.map((v) => `${v.generation} (version ${v.version}) ${v.requests}`).join(', ');
+    return result('traffic', 'ok', `${total} verified validator requests ${since}: ${list}.`, { data });
+  }
+  if (deps.halted) {
+    return result(
+      'traffic',
+      'warn',
+      `No verified validator requests ${since}; expected while the subnet is halted.`,
+      {
+        fix: 'Nothing to fix on the miner: validators send no challenges during the halt.',
+        data,
+      },
+    );
+  }
+  if (uptimeS !== undefined && uptimeS < QUIET_START_S) {
+    return result('traffic', 'warn', `No verified validator requests yet ${since}.`, {
+      fix: 'Each validator asks a miner about once per cycle; run the doctor again in a quarter of an hour.',
+      data,
+    });
+  }
+  return result('traffic', 'fail', `No verified validator requests ${since}.`, {
+    fix:
+      'Check the axon on chain (above), that the public port reaches this machine (firewall, NAT), ' +
+      'and the blacklist settings; roadwork_axon_requests_total shows what was refused and why.',
+    data,
+  });
+}

@@ -1,0 +1,299 @@
+/** The composition root: turns settings into a running miner. The only place real parts are chosen. */
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { announceAtStart } from './_announce.js';
+import {
+  createAxon,
+  scrapePolicy,
+  type AnsweredHook,
+  type Axon,
+  type ScrapePolicy,
+} from '../../wire/axon/index.js';
+import { RoadworkError } from '../../core/errors/index.js';
+import {
+  liveMetagraph,
+  resolveEndpoint,
+  staticMetagraph,
+  type ProviderFactory,
+} from '../../wire/chain/index.js';
+import type { MetagraphSource } from '../../wire/chain/types.js';
+import { systemClock, type Clock } from '../../core/clock/index.js';
+import type { Settings } from '../../core/config/index.js';
+import { createImageDecoder, type ImageDecoder } from '../../inference/image/index.js';
+import {
+  createCache,
+  perceptualHash,
+  type CacheKind,
+  type PredictionCache,
+} from '../../inference/cache/index.js';
+import {
+  createCascadePredictor,
+  defaultCascadeConfig,
+  loadCascadeConfig,
+  type CascadeConfig,
+} from '../../inference/cascade/index.js';
+import { createMetrics, type Metrics } from '../../core/metrics/index.js';
+import type { Predictor } from '../../inference/predictor/types.js';
+import type { RuntimeContext } from '../../inference/runtimes/types.js';
+import { autoWorkers } from '../../inference/runtimes/index.js';
+import { MANIFEST_FILE, verifyBundle } from '../../lifecycle/registry/index.js';
+import { hotkeyFromSecret, loadHotkey, type Signer } from '../../wire/wallet/index.js';
+import { PoolHealth } from '../../inference/workers/index.js';
+import { expandHome } from './_paths.js';
+import { checkPortFree, listenError } from './_port.js';
+
+/** The bundled baseline model (resolves from `src/app/miner` and from `dist/app` alike). */
+export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/baseline/model.onnx', import.meta.url));
+
+/** A miner: its parts and its lifecycle. */
+export interface Miner {
+  readonly signer: Signer;
+  readonly axon: Axon;
+  readonly metagraph: MetagraphSource;
+  readonly predictor: Predictor;
+  readonly metrics: Metrics;
+  /** Loads the metagraph and models, then listens; resolves with the bound address. */
+  start(): Promise<AddressInfo>;
+  /** Graceful shutdown: stop accepting, finish in-flight requests, close models and chain. */
+  stop(): Promise<void>;
+}
+
+/** Parts a caller may supply instead of the defaults (tests, local mode). */
+export interface MinerOverrides {
+  readonly signer?: Signer;
+  readonly clock?: Clock;
+  readonly metagraph?: MetagraphSource;
+  readonly predictor?: Predictor;
+  readonly metrics?: Metrics;
+  /** The chain connection for publishing the axon at start (tests replay recordings). */
+  readonly providerFactory?: ProviderFactory;
+  /** Receives each answered request after its answer is written (the query log); see `AxonDeps.onAnswered`. */
+  readonly onAnswered?: AnsweredHook;
+}
+
+/** Loads the hotkey the settings name: the secret from the environment if set, else the wallet file. */
+export function loadSigner(settings: Settings): Promise<Signer> | Signer {
+  if (settings['wallet.secret'] !== '') return hotkeyFromSecret(settings['wallet.secret']);
+  return loadHotkey({
+    path: expandHome(settings['wallet.path']),
+    name: settings['wallet.name'],
+    hotkey: settings['wallet.hotkey'],
+  });
+}
+
+/** Builds a miner from settings. Nothing starts until `start()`. */
+export async function buildMiner(
+  settings: Settings,
+  logger: Logger,
+  overrides: MinerOverrides = {},
+): Promise<Miner> {
+  const clock = overrides.clock ?? systemClock();
+  const signer = overrides.signer ?? (await loadSigner(settings));
+  const metrics = overrides.metrics ?? createMetrics();
+  const metagraph = overrides.metagraph ?? buildMetagraphSource(settings, logger, clock);
+  metrics.watchMetagraph(() => metagraph.status());
+  const cache = overrides.predictor ? undefined : buildCache(settings, logger, metrics, clock);
+  const predictor = overrides.predictor ?? (await buildCascade(settings, logger, metrics, clock, cache));
+  const axon = createAxon(
+    {
+      hotkey: signer.ss58,
+      metagraph,
+      predictor,
+      decode: imageDecoderFor(settings),
+      clock,
+      logger,
+      metrics,
+      ...(overrides.onAnswered && { onAnswered: overrides.onAnswered }),
+    },
+    {
+      blacklist: {
+        forceValidatorPermit: settings['blacklist.force_validator_permit'],
+        allowNonRegistered: settings['blacklist.allow_non_registered'],
+        minStake: settings['blacklist.min_stake'],
+        allow: new Set(settings['blacklist.allow']),
+        deny: new Set(settings['blacklist.deny']),
+      },
+      maxBodyBytes: settings['limits.max_body_bytes'],
+      maxHeaderBytes: settings['limits.max_header_bytes'],
+      deadlineMarginMs: settings['limits.deadline_margin_ms'],
+      maxInFlight: settings['limits.max_in_flight'],
+      maxQueue: settings['limits.max_queue'],
+      maxNonces: settings['nonces.max_entries'],
+      maxPerCaller: settings['limits.max_per_caller'],
+      maxBodyBytesInFlight: settings['limits.max_body_bytes_in_flight'],
+      modelUrl: settings['model.url'],
+      externalIp: settings['axon.external_ip'] || undefined,
+      externalPort: settings['axon.external_port'] || undefined,
+      scrape: scrapePolicyFor(settings),
+      netuid: settings.netuid,
+    },
+  );
+  warnOpenDoors(settings, logger);
+  let started = false;
+  let stopping = false;
+  let loading: Promise<unknown> = Promise.resolve();
+  let announcing: Promise<void> = Promise.resolve();
+  return {
+    signer,
+    axon,
+    metagraph,
+    predictor,
+    metrics,
+    async start() {
+      // A taken port fails now, not after minutes of model loading.
+      await checkPortFree(settings['axon.port'], settings['axon.host']);
+      // Both settle before a failure is thrown, so `stop()` never closes a model that is still loading.
+      const settled = Promise.allSettled([metagraph.start(), predictor.start()]);
+      loading = settled;
+      const results = await settled;
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
+      // Stopped (Ctrl-C) while the models loaded: never start listening afterwards.
+      if (stopping) throw new RoadworkError('ERR_SHUTTING_DOWN', 'The miner was stopped while it started');
+      started = true;
+      const address = await axon
+        .listen(settings['axon.port'], settings['axon.host'])
+        .catch((err: unknown) =>
+          Promise.reject(listenError(err, settings['axon.port'], settings['axon.host'])),
+        );
+      logger.info(
+        {
+          hotkey: signer.ss58,
+          address: `${address.address}:${address.port}`,
+          model: predictor.status().modelVersion,
+        },
+        'Axon listening',
+      );
+      // In the background: the chain can take seconds, and serving must not wait for it.
+      announcing = announceAtStart(settings, signer, address.port, logger, {
+        providerFactory: overrides.providerFactory,
+      });
+      return address;
+    },
+    async stop() {
+      stopping = true;
+      // A start still loading finishes first (it then refuses to listen), so nothing is closed mid-load.
+      await loading;
+      if (started) await axon.close();
+      await announcing;
+      await Promise.allSettled([predictor.close(), metagraph.close(), cache?.close()]);
+      logger.info('Miner stopped');
+    },
+  };
+}
+
+/** The image decoder the settings describe (the axon's; `eval --offline` decodes the same way). */
+export function imageDecoderFor(settings: Settings): ImageDecoder {
+  return createImageDecoder({
+    maxBase64Chars: settings['limits.max_body_bytes'],
+    maxPixels: settings['limits.max_pixels'],
+    timeoutMs: settings['limits.decode_timeout_ms'],
+    maxScans: settings['limits.max_jpeg_scans'],
+    maxLargeDecodes: settings['limits.max_large_decodes'],
+  });
+}
+
+/** The cascade config the settings name: `cascade.config`, else the default (on `model.path` when set). */
+export async function cascadeConfigFor(settings: Settings): Promise<CascadeConfig> {
+  const file = settings['cascade.config'];
+  if (file === '') return defaultCascadeConfig({ modelPath: settings['model.path'] });
+  const path = expandHome(file);
+  // A config inside a model bundle is served only when every file of the bundle matches its checksum.
+  if (existsSync(join(dirname(path), MANIFEST_FILE))) await verifyBundle(dirname(path));
+  return loadCascadeConfig(path);
+}
+
+/** What model runtimes get from the settings (cache folder, offline mode, device, workers, hub). */
+export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeContext {
+  return {
+    cacheDir: expandHome(settings['models.cache_dir'] || join(settings.data_dir, 'models')),
+    offline: settings['models.offline'],
+    device: settings['model.device'] as 'cpu' | 'cuda',
+    workers: autoWorkers(settings['model.workers'], { device: settings['model.device'] as 'cpu' | 'cuda' }),
+    intraOpThreads: settings['model.intra_op_threads'],
+    logger,
+    hubUrl: settings['models.hub_url'],
+    hubToken: settings['models.hub_token'] || undefined,
+    pools: new PoolHealth(),
+  };
+}
+
+async function buildCascade(
+  settings: Settings,
+  logger: Logger,
+  metrics: Metrics,
+  clock: Clock,
+  cache: PredictionCache | undefined,
+): Promise<Predictor> {
+  return createCascadePredictor(await cascadeConfigFor(settings), {
+    runtime: runtimeContextFor(settings, logger),
+    logger,
+    clock,
+    metrics,
+    ...(cache === undefined ? {} : { cache, hash: perceptualHash }),
+  });
+}
+
+function buildCache(
+  settings: Settings,
+  logger: Logger,
+  metrics: Metrics,
+  clock: Clock,
+): PredictionCache | undefined {
+  if (settings['cache.kind'] === 'none') return undefined;
+  return createCache(
+    {
+      kind: settings['cache.kind'] as CacheKind,
+      size: settings['cache.size'],
+      ttlS: settings['cache.ttl_s'],
+      redisUrl: settings['cache.redis_url'],
+      commandTimeoutMs: settings['cache.redis_timeout_ms'],
+      // The cascade version is in every key, so miners on one Redis never mix models.
+      namespace: 'roadwork',
+    },
+    { logger, metrics, clock },
+  );
+}
+
+function buildMetagraphSource(settings: Settings, logger: Logger, clock: Clock): MetagraphSource {
+  if (settings['metagraph.file'] !== '') return staticMetagraph(settings['metagraph.file'], { clock });
+  return liveMetagraph({
+    endpoint: resolveEndpoint(settings['subtensor.chain_endpoint'] || settings['subtensor.network']),
+    netuid: settings.netuid,
+    refreshMs: settings['metagraph.refresh_s'] * 1000,
+    staleAfterMs: settings['metagraph.stale_after_s'] * 1000,
+    cacheFile: join(
+      expandHome(settings.data_dir),
+      `metagraph-${settings['subtensor.network']}-${settings.netuid}.json`,
+    ),
+    clock,
+    logger,
+  });
+}
+
+/** Who may read `/metrics`, from `metrics.allow_from` and `metrics.token`. */
+function scrapePolicyFor(settings: Settings): ScrapePolicy {
+  try {
+    return scrapePolicy(settings['metrics.allow_from'], settings['metrics.token']);
+  } catch (err) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Setting metrics.allow_from is invalid: ${(err as Error).message}. Give IP addresses or CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8.`,
+      { cause: err },
+    );
+  }
+}
+
+/** The reference miner warns when its blacklist lets non-validators in; so does this one. */
+function warnOpenDoors(settings: Settings, logger: Logger): void {
+  if (settings['blacklist.allow_non_registered'])
+    logger.warn(
+      'blacklist.allow_non_registered is on: hotkeys outside the metagraph are answered, so anyone can make this miner work. Turn it off on mainnet.',
+    );
+  if (!settings['blacklist.force_validator_permit'])
+    logger.warn(
+      'blacklist.force_validator_permit is off: registered neurons without a validator permit are answered. Turn it on on mainnet.',
+    );
+}

@@ -1,0 +1,143 @@
+// The cascade config: one YAML/JSON file, validated once; errors name the path, file paths resolve against it.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { RoadworkError } from '../../core/errors/index.js';
+import { parseImagePolicy, type ImagePolicy } from '../image/index.js';
+import { FUSIONS } from './fusion.js';
+import { STAGE_KINDS } from './_kinds.js';
+import { configReader } from './_reader.js';
+import { isViewName } from './_tta.js';
+import type { ConfigReader, StageCommon, StageKind } from './types.js';
+
+/** One validated stage: its common fields, its kind, and the kind's own config. */
+export interface StageSpec {
+  readonly common: StageCommon;
+  readonly kind: StageKind<never>;
+  readonly config: unknown;
+}
+
+/** A validated cascade config. */
+export interface CascadeConfig {
+  /** The file it came from, or `(default)`. */
+  readonly source: string;
+  /** How every request image becomes the square the stages see (`preprocess:`; trained the same way). */
+  readonly preprocess: ImagePolicy;
+  /** TTA views, `identity` first. */
+  readonly tta: readonly string[];
+  readonly fusion: { readonly method: string; readonly options: Readonly<Record<string, unknown>> };
+  /** Kept free before the request deadline for answering. */
+  readonly marginMs: number;
+  readonly stages: readonly StageSpec[];
+  /** Hash of the config as written; part of the cascade version. */
+  readonly fingerprint: string;
+}
+
+/** Options for parsing. */
+export interface ParseOptions {
+  /** Names the file in errors. Default `(inline)`. */
+  readonly source?: string;
+  /** Relative model paths resolve against it. Default the working directory. */
+  readonly baseDir?: string;
+  /** Default `STAGE_KINDS`. */
+  readonly kinds?: Readonly<Record<string, StageKind<never>>>;
+}
+
+const COMMON_KEYS = ['name', 'kind', 'weight', 'expected_ms', 'timeout_ms', 'tta'];
+
+/** Validates a parsed config object. */
+export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): CascadeConfig {
+  const source = options.source ?? '(inline)';
+  const kinds = options.kinds ?? STAGE_KINDS;
+  const r = configReader(raw, { source, baseDir: options.baseDir ?? process.cwd() });
+  r.only(['version', 'preprocess', 'tta', 'fusion', 'deadline', 'stages']);
+  const preprocess = readPreprocess(r);
+  const tta = r.has('tta')
+    ? r.list('tta').map((v) => {
+        if (typeof v.value !== 'string' || !isViewName(v.value)) {
+          v.fail(
+            `is not a view: ${JSON.stringify(v.value)}; valid views are identity, hflip, vflip, crop:<fraction>`,
+          );
+        }
+        return v.value as string;
+      })
+    : ['identity'];
+  // views[0] is always the image itself: stages that ignore TTA read it.
+  if (tta[0] !== 'identity') tta.unshift('identity');
+  const fusion = r.has('fusion') ? r.at('fusion') : undefined;
+  const method = fusion?.string('method', 'log-odds') ?? 'log-odds';
+  if (!Object.hasOwn(FUSIONS, method)) {
+    fusion!
+      .at('method')
+      .fail(`is not a fusion method: "${method}"; valid methods are ${Object.keys(FUSIONS).join(', ')}`);
+  }
+  fusion?.only(['method', 'bias']);
+  if (fusion?.has('bias')) fusion.number('bias');
+  const deadline = r.has('deadline') ? r.at('deadline') : undefined;
+  deadline?.only(['margin_ms']);
+  const marginMs = deadline?.number('margin_ms', 50, { min: 0 }) ?? 50;
+  const list = r.list('stages');
+  if (list.length === 0) r.at('stages').fail('must list at least one stage');
+  const names = new Set<string>();
+  const stages = list.map((s, i): StageSpec => {
+    const kindName = s.string('kind');
+    const kind = Object.hasOwn(kinds, kindName) ? kinds[kindName] : undefined;
+    if (kind === undefined) {
+      return s
+        .at('kind')
+        .fail(`is not a stage kind: "${kindName}"; valid kinds are ${Object.keys(kinds).join(', ')}`);
+    }
+    s.only([...COMMON_KEYS, ...kind.keys]);
+    const name = s.string('name', `${kindName}-${i}`);
+    if (names.has(name)) s.at('name').fail(`repeats an earlier stage name: "${name}"; names must be unique`);
+    names.add(name);
+    const common: StageCommon = Object.freeze({
+      name,
+      kind: kindName,
+      weight: s.number('weight', 1),
+      expectedMs: s.number('expected_ms', 50, { min: 0 }),
+      timeoutMs: s.number('timeout_ms', 0, { min: 0 }),
+      tta: s.boolean('tta', true),
+    });
+    return Object.freeze({ common, kind, config: kind.parse(s) });
+  });
+  return Object.freeze({
+    source,
+    preprocess,
+    tta: Object.freeze(tta),
+    fusion: Object.freeze({ method, options: Object.freeze({ ...((fusion?.value as object) ?? {}) }) }),
+    marginMs,
+    stages: Object.freeze(stages),
+    fingerprint: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12),
+  });
+}
+
+function readPreprocess(r: ConfigReader): ImagePolicy {
+  try {
+    return parseImagePolicy(r.has('preprocess') ? r.at('preprocess').value : undefined);
+  } catch (err) {
+    return r.at('preprocess').fail((err as Error).message);
+  }
+}
+
+/** Reads and validates a YAML or JSON cascade file. */
+export async function loadCascadeConfig(
+  file: string,
+  options: Omit<ParseOptions, 'source' | 'baseDir'> = {},
+): Promise<CascadeConfig> {
+  const path = resolve(file);
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new RoadworkError(
+      'ERR_CONFIG_FILE',
+      `Cascade config cannot be read or parsed: ${path}; check the file.`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return parseCascadeConfig(raw, { ...options, source: path, baseDir: dirname(path) });
+}

@@ -1,0 +1,142 @@
+// Cascade config validation: errors name the path in the file and list the valid names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoadworkError } from '../../core/errors/index.js';
+import { defaultCascadeConfig, loadCascadeConfig, parseCascadeConfig } from './index.js';
+
+const invalid = (pattern: RegExp) => (err: unknown) =>
+  isRoadworkError(err, 'ERR_CONFIG_INVALID') && pattern.test(err.message);
+
+test('parseCascadeConfig() rejects an unknown stage kind, listing the valid kinds', () => {
+  assert.throws(
+    () => parseCascadeConfig({ stages: [{ kind: 'magic' }] }),
+    invalid(
+      /stages\[0\]\.kind is not a stage kind: "magic"; valid kinds are classifier, backbone-head, detector, vlm, ocr/,
+    ),
+  );
+});
+
+test('parseCascadeConfig() names the nested path of a missing detector model', () => {
+  const raw = {
+    stages: [
+      { kind: 'classifier', model: 'a.onnx' },
+      { kind: 'detector', detectors: [{ runtime: 'onnx' }] },
+    ],
+  };
+  assert.throws(() => parseCascadeConfig(raw), invalid(/stages\[1\]\.detectors\[0\]\.model is required/));
+});
+
+test('parseCascadeConfig() reads a backbone-head embedder as one mapping or a list, naming a bad entry', () => {
+  const stage = (embedder: unknown) => ({
+    stages: [{ kind: 'backbone-head', embedder, head: '/m/head.json' }],
+  });
+  const one = parseCascadeConfig(stage({ runtime: 'tfjs', model: 'builtin:mobilenetv2' }));
+  assert.deepEqual((one.stages[0]!.config as { embedders: unknown[] }).embedders, [
+    { runtime: 'tfjs', model: 'builtin:mobilenetv2' },
+  ]);
+  const two = parseCascadeConfig(
+    stage([
+      { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+      { runtime: 'tfjs', model: 'builtin:inceptionv3' },
+    ]),
+  );
+  assert.deepEqual(
+    (two.stages[0]!.config as { embedders: { model: string }[] }).embedders.map((e) => e.model),
+    ['builtin:mobilenetv2', 'builtin:inceptionv3'],
+  );
+  // `roadwork models pull` fetches each backbone of the list.
+  const [listed] = two.stages;
+  assert.deepEqual(
+    listed!.kind.models(listed!.config as never).map((m) => [m.role, m.model]),
+    [
+      ['embedder', 'builtin:mobilenetv2'],
+      ['embedder.1', 'builtin:inceptionv3'],
+      ['head', '/m/head.json'],
+    ],
+  );
+  assert.throws(
+    () => parseCascadeConfig(stage([{ runtime: 'tfjs', model: 'builtin:mobilenetv2' }, { runtime: 'tfjs' }])),
+    invalid(/stages\[0\]\.embedder\[1\]\.model is required/),
+  );
+});
+
+test('parseCascadeConfig() rejects unknown keys, bad views, bad thresholds, bad fusion and duplicate names', () => {
+  const one = (extra: object) => ({ stages: [{ kind: 'classifier', model: 'a.onnx', ...extra }] });
+  assert.throws(
+    () => parseCascadeConfig(one({ modle: 1 })),
+    invalid(/stages\[0\]\.modle is not a known key; valid keys are name, kind/),
+  );
+  assert.throws(
+    () => parseCascadeConfig({ ...one({}), tta: ['identity', 'rotate'] }),
+    invalid(/tta\[1\] is not a view: "rotate"/),
+  );
+  assert.throws(
+    () => parseCascadeConfig(one({ exit: { high: 0.2, low: 0.8 } })),
+    invalid(/stages\[0\]\.exit low must be below high/),
+  );
+  assert.throws(
+    () => parseCascadeConfig({ ...one({}), fusion: { method: 'vote' } }),
+    invalid(/fusion\.method .*valid methods are log-odds/),
+  );
+  assert.throws(
+    () =>
+      parseCascadeConfig({
+        stages: [
+          { kind: 'classifier', model: 'a.onnx', name: 'x' },
+          { kind: 'classifier', model: 'b.onnx', name: 'x' },
+        ],
+      }),
+    invalid(/stages\[1\]\.name repeats/),
+  );
+  assert.throws(() => parseCascadeConfig({ stages: [] }), invalid(/stages must list at least one stage/));
+});
+
+test('loadCascadeConfig() reads YAML and resolves model paths against the file, keeping hub ids as they are', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cascade-config-'));
+  try {
+    const file = join(dir, 'cascade.yaml');
+    await writeFile(
+      file,
+      [
+        'tta: [hflip, vflip, "crop:0.9"]',
+        'fusion: { method: log-odds, bias: -0.25 }',
+        'stages:',
+        '  - name: backbone',
+        '    kind: backbone-head',
+        '    embedder: { runtime: transformers, model: onnx-community/dinov2-small }',
+        '    head: heads/head.json',
+        '  - kind: classifier',
+        '    model: ./models/c.onnx',
+        '    weight: 0.5',
+      ].join('\n'),
+    );
+    const config = await loadCascadeConfig(file);
+    assert.deepEqual(config.tta, ['identity', 'hflip', 'vflip', 'crop:0.9']);
+    assert.equal(config.fusion.options.bias, -0.25);
+    const [backbone, classifier] = config.stages;
+    assert.deepEqual((backbone!.config as { embedders: unknown }).embedders, [
+      { runtime: 'transformers', model: 'onnx-community/dinov2-small' },
+    ]);
+    assert.equal((backbone!.config as { head: string }).head, join(dir, 'heads/head.json'));
+    assert.deepEqual((backbone!.config as { exit: unknown }).exit, { high: 0.88, low: 0.12 });
+    assert.equal((classifier!.config as { model: string }).model, join(dir, 'models/c.onnx'));
+    assert.equal(classifier!.common.name, 'classifier-1');
+    assert.equal(classifier!.common.weight, 0.5);
+    await writeFile(file, 'stages: [\n');
+    await assert.rejects(loadCascadeConfig(file), (e) => isRoadworkError(e, 'ERR_CONFIG_FILE'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('defaultCascadeConfig() is the starter cascade, or one classifier stage on model.path', async () => {
+  const config = await defaultCascadeConfig();
+  assert.equal(config.stages.length, 1);
+  assert.equal(config.stages[0]!.common.kind, 'backbone-head');
+  assert.match((config.stages[0]!.config as { head: string }).head, /models\/starter\/head\.json$/);
+  const custom = await defaultCascadeConfig({ modelPath: '/x/y.onnx' });
+  assert.equal((custom.stages[0]!.config as { model: string }).model, '/x/y.onnx');
+});

@@ -1,0 +1,209 @@
+// Each stage kind through real ONNX models in real workers: exits, TTA, micro-batching, detector agreement.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createOnnxPredictor } from '../predictor/index.js';
+import { solidImage, splitImage } from '../../../test/fixtures/onnx-models.js';
+import { createCascadePredictor, parseCascadeConfig, type CascadeStageResult } from './index.js';
+import { modelFolder, RAW16, runtimeContext, silent } from './_test-support.js';
+
+const BASELINE = fileURLToPath(new URL('../../../models/baseline/model.onnx', import.meta.url));
+const soon = () => ({ deadlineMs: Date.now() + 10_000 });
+const stagesOf = (p: { stages?: readonly unknown[] }) => (p.stages ?? []) as CascadeStageResult[];
+
+async function cascadeOf(raw: object, dir: string) {
+  const cascade = createCascadePredictor(parseCascadeConfig(raw, { baseDir: dir }), {
+    runtime: runtimeContext,
+    logger: silent,
+  });
+  await cascade.start();
+  return cascade;
+}
+
+test(
+  'a classifier stage on the bundled baseline answers exactly what the ONNX predictor answers',
+  { timeout: 60_000 },
+  async () => {
+    const image = splitImage(224, [230, 120, 20], [90, 90, 90]);
+    const cascade = await cascadeOf({ stages: [{ kind: 'classifier', model: BASELINE }] }, '.');
+    const direct = createOnnxPredictor({ modelPath: BASELINE });
+    await direct.start();
+    try {
+      const [a, b] = await Promise.all([cascade.predict(image, soon()), direct.predict(image, soon())]);
+      assert.ok(Math.abs(a.probability - b.probability) < 1e-9, `${a.probability} vs ${b.probability}`);
+      assert.match(a.modelVersion, /^cascade:[0-9a-f]{12}$/);
+      assert.deepEqual(
+        stagesOf(a).map((s) => [s.stage, s.kind]),
+        [['classifier-0', 'classifier']],
+      );
+      assert.equal(cascade.status().ready, true);
+    } finally {
+      await Promise.all([cascade.close(), direct.close()]);
+    }
+  },
+);
+
+test(
+  'a backbone-head stage exits on confident answers and hands uncertain ones to the next stage',
+  { timeout: 60_000 },
+  async () => {
+    const { dir, remove } = await modelFolder();
+    const cascade = await cascadeOf(
+      {
+        stages: [
+          {
+            name: 'backbone',
+            kind: 'backbone-head',
+            embedder: { model: 'mean.onnx', options: RAW16 },
+            head: 'red.json',
+          },
+          { name: 'objects', kind: 'detector', detectors: [{ model: 'four.onnx', options: { size: 16 } }] },
+        ],
+      },
+      dir,
+    );
+    try {
+      const red = await cascade.predict(solidImage(16, [255, 0, 0]), soon());
+      // logit 8·1 − 4 = 4 → σ(4) = 0.98201 ≥ 0.88: the detector never runs.
+      assert.ok(Math.abs(red.probability - 0.9820138) < 1e-5, String(red.probability));
+      assert.deepEqual(
+        stagesOf(red).map((s) => [s.stage, s.exit]),
+        [['backbone', 'positive']],
+      );
+      const blue = await cascade.predict(solidImage(16, [0, 0, 255]), soon());
+      assert.deepEqual(
+        stagesOf(blue).map((s) => [s.stage, s.exit]),
+        [['backbone', 'negative']],
+      );
+      assert.ok(Math.abs(blue.probability - 0.0179862) < 1e-5);
+      // R = 128/255: logit ≈ 0.016, no exit; the detector sees no red cones (score −0.5 + 0.5 < 0.25), only a person.
+      const mid = await cascade.predict(solidImage(16, [128, 0, 0]), soon());
+      const [b, d] = stagesOf(mid);
+      assert.equal(b!.exit, undefined);
+      assert.equal(d!.stage, 'objects');
+      assert.equal(d!.exit, 'negative');
+      assert.deepEqual(d!.detail!.totals, [0]);
+      // Fusion of both: σ(logit(p_b) + logit(σ(−2))).
+      const expected = 1 / (1 + Math.exp(-(8 * (128 / 255) - 4 - 2)));
+      assert.ok(Math.abs(mid.probability - expected) < 1e-5, `${mid.probability} vs ${expected}`);
+    } finally {
+      await cascade.close();
+      await remove();
+    }
+  },
+);
+
+test(
+  'TTA embeds every view and averages the logits (a flip-sensitive head shows the mean)',
+  { timeout: 60_000 },
+  async () => {
+    const { dir, remove } = await modelFolder();
+    const stage = {
+      kind: 'backbone-head',
+      embedder: { model: 'halves.onnx', options: RAW16 },
+      head: 'left-red.json',
+      exit: false,
+    };
+    const withTta = await cascadeOf({ tta: ['identity', 'hflip', 'vflip'], stages: [stage] }, dir);
+    const without = await cascadeOf({ stages: [stage] }, dir);
+    try {
+      const image = splitImage(16, [255, 0, 0], [0, 0, 255]);
+      // identity 4·1 − 1 = 3, hflip 4·0 − 1 = −1, vflip 3: mean 5/3.
+      const a = await withTta.predict(image, soon());
+      const b = await without.predict(image, soon());
+      assert.ok(Math.abs(a.probability - 1 / (1 + Math.exp(-5 / 3))) < 1e-5, String(a.probability));
+      assert.ok(Math.abs(b.probability - 1 / (1 + Math.exp(-3))) < 1e-5, String(b.probability));
+      assert.equal(stagesOf(a)[0]!.detail!.views, 3);
+    } finally {
+      await Promise.all([withTta.close(), without.close()]);
+      await remove();
+    }
+  },
+);
+
+test(
+  'concurrent requests land in one backbone batch; with batching off each runs alone',
+  { timeout: 60_000 },
+  async () => {
+    const { dir, remove } = await modelFolder();
+    const stage = (batch: unknown) => ({
+      kind: 'backbone-head',
+      embedder: { model: 'mean.onnx', options: RAW16 },
+      head: 'red.json',
+      batch,
+    });
+    const on = await cascadeOf({ stages: [stage({ max: 16, wait_ms: 100 })] }, dir);
+    const off = await cascadeOf({ stages: [stage(false)] }, dir);
+    try {
+      const images = Array.from({ length: 6 }, (_, i) => solidImage(16, [i * 40, 0, 0]));
+      const batched = await Promise.all(images.map((im) => on.predict(im, soon())));
+      assert.deepEqual(
+        batched.map((p) => stagesOf(p)[0]!.detail!.batch),
+        [6, 6, 6, 6, 6, 6],
+      );
+      const single = await Promise.all(images.map((im) => off.predict(im, soon())));
+      assert.deepEqual(
+        single.map((p) => stagesOf(p)[0]!.detail!.batch),
+        [1, 1, 1, 1, 1, 1],
+      );
+      // Same answers either way, each its own image's.
+      batched.forEach((p, i) => assert.ok(Math.abs(p.probability - single[i]!.probability) < 1e-6));
+      assert.ok(batched[5]!.probability > batched[0]!.probability);
+    } finally {
+      await Promise.all([on.close(), off.close()]);
+      await remove();
+    }
+  },
+);
+
+test(
+  'two detectors follow the agreement rule: both none → negative, both ≥3 → positive, else go on',
+  { timeout: 60_000 },
+  async () => {
+    const { dir, remove } = await modelFolder();
+    const det = (files: string[]) => ({
+      kind: 'detector',
+      detectors: files.map((model) => ({ model, options: { size: 16 } })),
+      map: { bias: -2, slope: 1 },
+    });
+    const both = await cascadeOf({ stages: [det(['four.onnx', 'four.onnx'])] }, dir);
+    const split = await cascadeOf({ stages: [det(['four.onnx', 'two.onnx'])] }, dir);
+    try {
+      const red = solidImage(16, [255, 0, 0]);
+      const positive = stagesOf(await both.predict(red, soon()))[0]!;
+      assert.deepEqual([positive.exit, positive.detail!.totals], ['positive', [4, 4]]);
+      assert.ok(Math.abs(positive.probability! - 1 / (1 + Math.exp(-2))) < 1e-9, 'σ(−2 + 4)');
+      const negative = stagesOf(await both.predict(solidImage(16, [0, 0, 0]), soon()))[0]!;
+      assert.deepEqual([negative.exit, negative.detail!.totals], ['negative', [0, 0]]);
+      const unsure = stagesOf(await split.predict(red, soon()))[0]!;
+      assert.deepEqual([unsure.exit, unsure.detail!.totals], [undefined, [4, 2]]);
+      assert.deepEqual(unsure.detail!.counts, [{ cone: 4 }, { cone: 2 }], 'the person is no roadwork object');
+    } finally {
+      await Promise.all([both.close(), split.close()]);
+      await remove();
+    }
+  },
+);
+
+test('a head trained on another embedder refuses to start', { timeout: 60_000 }, async () => {
+  const { dir, remove } = await modelFolder();
+  try {
+    const config = parseCascadeConfig(
+      {
+        stages: [
+          {
+            kind: 'backbone-head',
+            embedder: { model: 'halves.onnx', options: RAW16 },
+            head: join(dir, 'red.json'),
+          },
+        ],
+      },
+      { baseDir: dir },
+    );
+    const cascade = createCascadePredictor(config, { runtime: runtimeContext, logger: silent });
+    await assert.rejects(cascade.start(), /expects 3 dims, any, got 6 dims/);
+  } finally {
+    await remove();
+  }
+});

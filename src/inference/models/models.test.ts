@@ -1,0 +1,190 @@
+// ONNX tests: graphs built here run through the real onnxruntime-node and give the numbers their weights imply.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isRoadworkError } from '../../core/errors/index.js';
+import {
+  BASELINE_FEATURE_COUNT,
+  buildBaselineFeatureModel,
+  buildBaselineModel,
+  buildLinearImageModel,
+  ONNXRUNTIME_SPINNING_DEFAULT,
+  createOnnxSession,
+  ortSessionOptions,
+  readModelMetadata,
+} from './index.js';
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** A deterministic pseudo-random image in [0,1], NCHW. */
+function noiseImage(size: number, seed: number): Float32Array {
+  const out = new Float32Array(3 * size * size);
+  let s = seed;
+  for (let i = 0; i < out.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out[i] = s / 2147483648;
+  }
+  return out;
+}
+
+test('buildLinearImageModel() runs in onnxruntime-node and matches the hand-computed logistic output', async () => {
+  // Channel planes filled with constants: pooled values are the constants themselves.
+  const size = 8;
+  const input = new Float32Array(3 * size * size);
+  input.fill(0.2, 0, 64);
+  input.fill(0.5, 64, 128);
+  input.fill(-1, 128, 192);
+  const model = buildLinearImageModel({
+    inputSize: size,
+    weights: [2, -1, 0.5],
+    bias: 0.25,
+    metadata: { k: 'v' },
+  });
+  const session = await createOnnxSession(model, { warmupShape: [1, 3, size, size] });
+  try {
+    const [p] = await session.run(input, [1, 3, size, size]);
+    // 2·0.2 − 1·0.5 + 0.5·(−1) + 0.25 = −0.35
+    assert.ok(Math.abs(p! - sigmoid(-0.35)) < 1e-6, `got ${p}`);
+    assert.deepEqual(readModelMetadata(model), { k: 'v' });
+    assert.deepEqual(
+      [session.inputName, session.outputName, session.device],
+      ['input', 'probability', 'cpu'],
+    );
+  } finally {
+    await session.release();
+  }
+});
+
+test('a grid-pooled linear model weighs each cell and runs a batch of two', async () => {
+  const size = 4;
+  const weights = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (i + 1) * 0.1);
+  const model = buildLinearImageModel({ inputSize: size, grid: 2, weights, bias: -0.1, activation: 'none' });
+  const session = await createOnnxSession(model);
+  try {
+    const a = noiseImage(size, 1);
+    const b = noiseImage(size, 2);
+    const batch = new Float32Array([...a, ...b]);
+    const out = await session.run(batch, [2, 3, size, size]);
+    const expected = [a, b].map((img) => {
+      let score = -0.1;
+      for (let c = 0; c < 3; c++) {
+        for (let gy = 0; gy < 2; gy++) {
+          for (let gx = 0; gx < 2; gx++) {
+            let sum = 0;
+            for (let y = 0; y < 2; y++) {
+              for (let x = 0; x < 2; x++) sum += img[c * 16 + (gy * 2 + y) * 4 + gx * 2 + x]!;
+            }
+            score += weights[c * 4 + gy * 2 + gx]! * (sum / 4);
+          }
+        }
+      }
+      return score;
+    });
+    assert.equal(out.length, 2);
+    for (let i = 0; i < 2; i++)
+      assert.ok(Math.abs(out[i]! - expected[i]!) < 1e-5, `item ${i}: ${out[i]} vs ${expected[i]}`);
+  } finally {
+    await session.release();
+  }
+});
+
+test('the baseline feature graph computes the colour features it documents', async () => {
+  const size = 8;
+  const input = noiseImage(size, 7);
+  // Paint a cone-orange pixel and a sign-yellow pixel into the top-left 2×2 mask cell.
+  const px = (y: number, x: number, rgb: readonly number[]): void =>
+    rgb.forEach((v, c) => (input[c * 64 + y * 8 + x] = v));
+  px(0, 0, [0.95, 0.4, 0.1]);
+  px(0, 1, [0.9, 0.8, 0.2]);
+  px(1, 0, [0.1, 0.1, 0.1]);
+  px(1, 1, [0.5, 0.5, 0.5]);
+  const session = await createOnnxSession(buildBaselineFeatureModel({ inputSize: size }));
+  try {
+    const f = await session.run(input, [1, 3, size, size]);
+    assert.equal(f.length, BASELINE_FEATURE_COUNT);
+    assert.ok(Math.abs(f[0]! - 0.95) < 1e-6, 'the first pooled cell (1×1 at size 8) is the red value');
+    // Mask features start after 192 pooled RGB values; cell 0 of orange and of yellow hold 1 of 4 pixels.
+    assert.ok(Math.abs(f[192]! - Math.sqrt(0.25)) < 1e-6, `orange ${f[192]}`);
+    assert.ok(Math.abs(f[192 + 16]! - Math.sqrt(0.25)) < 1e-6, `yellow ${f[208]}`);
+    // Chroma (max − min) of cell 0: (0.85 + 0.7 + 0 + 0) / 4.
+    assert.ok(Math.abs(f[224]! - 0.3875) < 1e-6, `chroma ${f[224]}`);
+    const red = input.subarray(0, 64);
+    const mean = red.reduce((a, b) => a + b, 0) / 64;
+    const std = Math.sqrt(red.reduce((a, b) => a + (b - mean) ** 2, 0) / 64);
+    assert.ok(
+      Math.abs(f[BASELINE_FEATURE_COUNT - 3]! - std) < 1e-4,
+      `spread ${f[BASELINE_FEATURE_COUNT - 3]} vs ${std}`,
+    );
+  } finally {
+    await session.release();
+  }
+});
+
+test('buildBaselineModel() folds standardisation into the logistic layer', async () => {
+  const size = 8;
+  const input = noiseImage(size, 3);
+  const featureSession = await createOnnxSession(buildBaselineFeatureModel({ inputSize: size }));
+  const weights = Array.from({ length: BASELINE_FEATURE_COUNT }, (_, j) => Math.sin(j) * 0.3);
+  const featureMean = Array.from({ length: BASELINE_FEATURE_COUNT }, (_, j) => 0.1 + (j % 5) * 0.05);
+  const featureStd = Array.from({ length: BASELINE_FEATURE_COUNT }, (_, j) => 0.2 + (j % 3) * 0.1);
+  const full = await createOnnxSession(
+    buildBaselineModel({ weights, bias: 0.3, featureMean, featureStd }, { inputSize: size }),
+  );
+  try {
+    const f = await featureSession.run(input, [1, 3, size, size]);
+    let score = 0.3;
+    for (let j = 0; j < BASELINE_FEATURE_COUNT; j++)
+      score += (weights[j]! * (f[j]! - featureMean[j]!)) / featureStd[j]!;
+    const [p] = await full.run(input, [1, 3, size, size]);
+    assert.ok(Math.abs(p! - sigmoid(score)) < 1e-4, `${p} vs ${sigmoid(score)}`);
+  } finally {
+    await Promise.all([featureSession.release(), full.release()]);
+  }
+});
+
+test('createOnnxSession() fails with ERR_MODEL_LOAD on a missing or corrupt model', async () => {
+  await assert.rejects(createOnnxSession('/nonexistent/model.onnx'), (err: unknown) =>
+    isRoadworkError(err, 'ERR_MODEL_LOAD'),
+  );
+  await assert.rejects(createOnnxSession(new Uint8Array([1, 2, 3, 4])), (err: unknown) =>
+    isRoadworkError(err, 'ERR_MODEL_LOAD'),
+  );
+});
+
+test('device cuda either runs on CUDA or falls back to the CPU with a stated reason', async () => {
+  const model = buildLinearImageModel({ inputSize: 8, weights: [1, 1, 1], bias: 0 });
+  const session = await createOnnxSession(model, { device: 'cuda' });
+  try {
+    if (session.device === 'cuda') assert.equal(session.fallbackReason, undefined);
+    else assert.match(session.fallbackReason ?? '', /CUDA unavailable/);
+    const [p] = await session.run(new Float32Array(3 * 64), [1, 3, 8, 8]);
+    assert.ok(Math.abs(p! - 0.5) < 1e-6);
+  } finally {
+    await session.release();
+  }
+  if (session.device === 'cpu') {
+    await assert.rejects(createOnnxSession(model, { device: 'cuda', fallbackToCpu: false }), (err: unknown) =>
+      isRoadworkError(err, 'ERR_MODEL_LOAD'),
+    );
+  }
+});
+
+test('createOnnxSession() turns intra-op spinning off unless asked, and runs the same either way', async () => {
+  const spin = (o: Parameters<typeof ortSessionOptions>[1]) =>
+    (ortSessionOptions('cpu', o).extra as { session: { intra_op: { allow_spinning: string } } }).session
+      .intra_op.allow_spinning;
+  assert.equal(spin({ intraOpThreads: 2 }), ONNXRUNTIME_SPINNING_DEFAULT ? '1' : '0');
+  assert.equal(spin({ intraOpThreads: 2, allowSpinning: true }), '1');
+  assert.equal(spin({ intraOpThreads: 2, allowSpinning: false }), '0');
+  const model = buildLinearImageModel({ inputSize: 8, weights: [2, -1, 0.5], bias: 0.25 });
+  const input = noiseImage(8, 3);
+  const outputs: number[] = [];
+  for (const allowSpinning of [true, false]) {
+    const session = await createOnnxSession(model, { intraOpThreads: 2, allowSpinning });
+    try {
+      outputs.push((await session.run(input, [1, 3, 8, 8]))[0]!);
+    } finally {
+      await session.release();
+    }
+  }
+  assert.equal(outputs[0], outputs[1]);
+});

@@ -1,0 +1,77 @@
+// tfjs embedder worker on the ONNX engine: the converted graph on onnxruntime, tfjs's input preparation.
+import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './features/index.js';
+import { createOnnxSession, type Device } from '../../models/index.js';
+import { RoadworkError } from '../../../core/errors/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
+import { tfjsInput } from './_pixels.js';
+import type { TfjsAnswer, TfjsJob } from './_worker.js';
+
+/** What each worker starts with; the version is computed once in the main thread. */
+export interface TfjsOnnxWorkerData {
+  readonly source: string | Uint8Array;
+  readonly inputSize: number;
+  readonly inputRange: readonly [number, number];
+  /** Backbone width, before extras. */
+  readonly dims: number;
+  readonly extras: boolean;
+  readonly version: string;
+  readonly threads: number;
+  /** onnxruntime's intra-op spinning; unset = the session default. */
+  readonly allowSpinning?: boolean;
+  readonly device: Device;
+}
+
+serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
+  async (data) => {
+    const size = data.inputSize;
+    const plane = 3 * size * size;
+    const session = await createOnnxSession(data.source, {
+      device: data.device,
+      intraOpThreads: data.threads,
+      ...(data.allowSpinning === undefined ? {} : { allowSpinning: data.allowSpinning }),
+      warmupShape: [1, 3, size, size],
+    });
+    const dims = data.dims + (data.extras ? COLOUR_SHAPE_DIMS : 0);
+    // One input buffer, grown to the largest batch and reused: jobs run one at a time (sequential).
+    let input = new Float32Array(0);
+    return async (job) => {
+      if (job.kind === 'info') {
+        return {
+          dims,
+          inputSize: size,
+          version: data.version,
+          ...(session.fallbackReason === undefined ? {} : { note: session.fallbackReason }),
+        };
+      }
+      refuseLate(job.deadlineMs, 'Embedding');
+      const n = job.images.length;
+      if (input.length < n * plane) input = new Float32Array(n * plane);
+      const images = job.images.map((i) => ({
+        data: new Uint8Array(i.data),
+        width: i.width,
+        height: i.height,
+      }));
+      images.forEach((img, i) =>
+        tfjsInput(img, size, data.inputRange, input.subarray(i * plane, (i + 1) * plane)),
+      );
+      const out = await session.run(input.subarray(0, n * plane), [n, 3, size, size]);
+      if (out.length !== n * data.dims) {
+        throw new RoadworkError(
+          'ERR_MODEL_OUTPUT',
+          `The converted tfjs graph gave ${out.length} values for ${n} images of ${data.dims}; delete its cached graph`,
+        );
+      }
+      return images.map((_, i) => {
+        const e = new Float32Array(dims);
+        e.set(out.subarray(i * data.dims, (i + 1) * data.dims));
+        if (data.extras) e.set(colourShapeFeatures(images[i]!), data.dims);
+        return e;
+      });
+    };
+  },
+  {
+    transferResult: (r) => (Array.isArray(r) ? r.map((a) => a.buffer as ArrayBuffer) : []),
+    // With the pool's concurrency of 2 the next job waits here while one runs (see src/inference/workers).
+    sequential: true,
+  },
+);

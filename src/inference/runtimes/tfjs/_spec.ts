@@ -1,0 +1,36 @@
+// The options of one tfjs embedder, as checked from a `ModelRef` (see `tfjsModelSpec`).
+
+/** What the worker needs to rebuild the same feature extractor. */
+export interface TfjsModelSpec {
+  /** `builtin:mobilenetv2` or a folder holding `model.json` and its weight shards. */
+  readonly model: string;
+  /**
+   * Layer(s) (layers model) or node (graph model) whose output is the embedding, concatenated in
+   * order; default: the model output (`flatten_1` for the builtin).
+   */
+  readonly layer?: string | readonly string[];
+  /** How a spatial [N,H,W,C] output becomes a vector: average, max, or both side by side. Default avg. */
+  readonly pooling?: 'avg' | 'max' | 'avgmax';
+  /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */
+  readonly inputRange: readonly [number, number];
+  /**
+   * Input resolution to run the network at (layers models only), instead of the size it was trained
+   * at: a fully convolutional backbone sees small objects (a distant cone) at twice the scale at
+   * 448 for four times the compute. Layers after the embedding layer(s) are cut off.
+   */
+  readonly inputSize?: number;
+  /** Hand-made features appended to the embedding (src/inference/runtimes/tfjs/features). */
+  readonly extras?: readonly 'colour-shape'[];
+  /**
+   * What runs it: `onnx` converts a layers model to an ONNX graph for onnxruntime (about 14× faster
+   * than wasm on MobileNetV2), `wasm` is TensorFlow.js itself, `auto` (default) is onnx when every
+   * layer converts and wasm otherwise.
+   */
+  readonly engine?: 'auto' | 'onnx' | 'wasm';
+  /**
+   * ONNX engine only: let onnxruntime's intra-op threads spin between operators (faster on an idle
+   * machine with several threads per worker, worse on a shared one). Default: the session default,
+   * off (see `createOnnxSession`).
+   */
+  readonly allowSpinning?: boolean;
+}

@@ -1,0 +1,44 @@
+// tfjs embedder worker on the wasm engine: one wasm backend (single-threaded) and one model per worker thread.
+import { COLOUR_SHAPE_DIMS, COLOUR_SHAPE_VERSION, colourShapeFeatures } from './features/index.js';
+import { refuseLate, serveJobs } from '../../workers/index.js';
+import { loadTfjsFeatures } from './_model.js';
+import type { TfjsModelSpec } from './_spec.js';
+
+/** A job: a batch of packed-RGB images (buffers transferred), or a question about the model. */
+export type TfjsJob =
+  | {
+      readonly kind: 'embed';
+      readonly images: readonly { data: ArrayBuffer; width: number; height: number }[];
+      readonly deadlineMs: number;
+    }
+  | { readonly kind: 'info' };
+
+/** Answers: embeddings in order, or the model's shape and version (and a note for the log). */
+export type TfjsAnswer = Float32Array[] | { dims: number; inputSize: number; version: string; note?: string };
+
+serveJobs<TfjsModelSpec, TfjsJob, TfjsAnswer>(
+  async (spec) => {
+    const features = await loadTfjsFeatures(spec);
+    const extras = spec.extras?.includes('colour-shape') === true;
+    const dims = features.dims + (extras ? COLOUR_SHAPE_DIMS : 0);
+    const version = extras ? `${features.version}+${COLOUR_SHAPE_VERSION}` : features.version;
+    return (job) => {
+      if (job.kind === 'info') return { dims, inputSize: features.inputSize, version };
+      refuseLate(job.deadlineMs, 'Embedding');
+      const images = job.images.map((i) => ({
+        data: new Uint8Array(i.data),
+        width: i.width,
+        height: i.height,
+      }));
+      const embeddings = features.embed(images);
+      if (!extras) return embeddings;
+      return embeddings.map((e, i) => {
+        const out = new Float32Array(dims);
+        out.set(e);
+        out.set(colourShapeFeatures(images[i]!), e.length);
+        return out;
+      });
+    };
+  },
+  { transferResult: (r) => (Array.isArray(r) ? r.map((a) => a.buffer as ArrayBuffer) : []) },
+);

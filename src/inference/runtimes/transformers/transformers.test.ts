@@ -1,0 +1,247 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { isRoadworkError } from '../../../core/errors/index.js';
+import { startHubServer } from '../../hub/_test-hub-server.js';
+import type { RgbImage } from '../../predictor/types.js';
+import { loadModel } from '../index.js';
+import type { ImageEmbedder, ObjectDetector, RuntimeContext } from '../types.js';
+import { DETECTOR, EMBEDDER, tinyDetector, tinyEmbedder, writeModel } from './_test-models.js';
+import { transformersRuntime } from './index.js';
+
+const registry = { transformers: transformersRuntime };
+const soon = (): { deadlineMs: number } => ({ deadlineMs: Date.now() + 20_000 });
+
+function image(width: number, height: number, seed: number): RgbImage {
+  return {
+    width,
+    height,
+    data: new Uint8Array(width * height * 3).map((_, i) => (i * 37 + seed * 101) % 256),
+  };
+}
+
+/** What the tiny embedder's weights give for an 8×8 image: the patch tokens. */
+function patchTokens(img: RgbImage): number[][] {
+  const { size, patch, dims, weights, bias, mean, std } = EMBEDDER;
+  const x = (c: number, y: number, xx: number): number =>
+    (img.data[(y * size + xx) * 3 + c]! / 255 - mean[c]!) / std[c]!;
+  const tokens: number[][] = [];
+  for (let py = 0; py < size / patch; py++) {
+    for (let px = 0; px < size / patch; px++) {
+      tokens.push(
+        Array.from({ length: dims }, (_, d) => {
+          let sum = bias[d]!;
+          for (let c = 0; c < 3; c++)
+            for (let i = 0; i < patch; i++)
+              for (let j = 0; j < patch; j++)
+                sum += weights[((d * 3 + c) * patch + i) * patch + j]! * x(c, py * patch + i, px * patch + j);
+          return sum;
+        }),
+      );
+    }
+  }
+  return tokens;
+}
+
+const max = (t: number[][]): number[] => t[0]!.map((_, d) => Math.max(...t.map((r) => r[d]!)));
+const avg = (t: number[][]): number[] => t[0]!.map((_, d) => t.reduce((s, r) => s + r[d]!, 0) / t.length);
+
+function close(actual: Float32Array | undefined, expected: number[], what: string): void {
+  assert.ok(actual !== undefined, what);
+  assert.equal(actual.length, expected.length, what);
+  expected.forEach((e, i) =>
+    assert.ok(Math.abs(actual[i]! - e) < 1e-4, `${what}[${i}]: ${actual[i]} vs ${e}`),
+  );
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'tjs-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function context(cacheDir: string, extra: Partial<RuntimeContext> = {}): RuntimeContext {
+  return { cacheDir, offline: true, device: 'cpu', workers: 1, logger: pino({ level: 'silent' }), ...extra };
+}
+
+/** Loads a model through the runtime, runs `fn` with it, and always closes it. */
+async function withModel<C extends 'embedder' | 'detector', T>(
+  capability: C,
+  ref: { model: string; options?: Record<string, unknown> },
+  ctx: RuntimeContext,
+  fn: (model: { embedder: ImageEmbedder; detector: ObjectDetector }[C]) => Promise<T>,
+): Promise<T> {
+  const model = await loadModel(capability, { runtime: 'transformers', ...ref }, ctx, registry);
+  try {
+    return await fn(model);
+  } finally {
+    await model.close();
+  }
+}
+
+test(
+  'the transformers embedder runs a tiny DINOv2 folder and returns the pooled output its weights imply',
+  { timeout: 60_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const folder = join(dir, 'tiny');
+      await writeModel(folder, tinyEmbedder());
+      await withModel('embedder', { model: folder }, context(dir), async (embedder) => {
+        assert.equal(embedder.dims, EMBEDDER.dims);
+        assert.match(embedder.version, /^transformers:[0-9a-f]{12}$/);
+        const images = [image(8, 8, 1), image(8, 8, 2), image(8, 8, 3)];
+        const out = await embedder.embed(images, soon());
+        assert.equal(out.length, 3);
+        images.forEach((img, i) =>
+          close(
+            out[i],
+            max(patchTokens(img)).map((v) => 2 * v),
+            `pooler ${i}`,
+          ),
+        );
+      });
+    });
+  },
+);
+
+test('the transformers embedder pools CLS or the patch mean as configured', { timeout: 60_000 }, async () => {
+  await withDir(async (dir) => {
+    const folder = join(dir, 'tiny');
+    await writeModel(folder, tinyEmbedder());
+    const img = image(8, 8, 7);
+    for (const [pooling, expected] of [
+      ['cls', max(patchTokens(img))],
+      ['mean', avg(patchTokens(img))],
+    ] as const) {
+      await withModel(
+        'embedder',
+        { model: folder, options: { pooling, batchSize: 2 } },
+        context(dir),
+        async (e) => close((await e.embed([img], soon()))[0], expected, pooling),
+      );
+    }
+  });
+});
+
+test(
+  'the transformers embedder loads a repo through the local hub server download path, then offline from the cache',
+  { timeout: 60_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const hub = await startHubServer({
+        'acme/tiny-dinov2': { ...tinyEmbedder(), 'README.md': new Uint8Array(3) },
+      });
+      const online = context(dir, { offline: false, hubUrl: hub.url });
+      const img = image(8, 8, 4);
+      const expected = max(patchTokens(img)).map((v) => 2 * v);
+      try {
+        await withModel('embedder', { model: 'acme/tiny-dinov2' }, online, async (e) =>
+          close((await e.embed([img], soon()))[0], expected, 'downloaded'),
+        );
+        assert.ok(hub.requests.some((r) => r.path === '/acme/tiny-dinov2/resolve/main/onnx/model.onnx'));
+        assert.ok(
+          !hub.requests.some((r) => r.path.endsWith('README.md')),
+          'only the needed files were fetched',
+        );
+      } finally {
+        await hub.close();
+      }
+      await withModel('embedder', { model: 'acme/tiny-dinov2' }, context(dir), async (e) =>
+        close((await e.embed([img], soon()))[0], expected, 'cached'),
+      );
+    });
+  },
+);
+
+test(
+  'the transformers detector returns DETR boxes in input-image pixels with the config labels',
+  { timeout: 60_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const folder = join(dir, 'detr');
+      await writeModel(folder, tinyDetector());
+      await withModel(
+        'detector',
+        { model: folder, options: { threshold: 0.5 } },
+        context(dir),
+        async (detector) => {
+          assert.deepEqual(detector.labels, DETECTOR.labels);
+          const img: RgbImage = { width: 20, height: 10, data: new Uint8Array(20 * 10 * 3).fill(128) };
+          const m = (128 / 255 - 0.5) / 0.5;
+          const expected = [0, 1, 2].flatMap((q) => {
+            const logits = [0, 1, 2].map((c) => DETECTOR.a[q * 3 + c]! * m + DETECTOR.l[q * 3 + c]!);
+            const best = logits.indexOf(Math.max(...logits));
+            const score = Math.exp(logits[best]!) / logits.reduce((s, v) => s + Math.exp(v), 0);
+            if (best === 2 || score < 0.5) return [];
+            const [cx, cy, w, h] = DETECTOR.boxes.slice(q * 4, q * 4 + 4) as [number, number, number, number];
+            return [
+              {
+                label: DETECTOR.labels[best]!,
+                score,
+                box: [(cx - w / 2) * 20, (cy - h / 2) * 10, (cx + w / 2) * 20, (cy + h / 2) * 10],
+              },
+            ];
+          });
+          assert.equal(expected.length, 2, 'the fixture has two confident queries');
+          const found = [...(await detector.detect(img, soon()))].sort((a, b) => b.score - a.score);
+          assert.equal(found.length, expected.length);
+          found.forEach((f, i) => {
+            const e = expected[i]!;
+            assert.equal(f.label, e.label);
+            assert.ok(Math.abs(f.score - e.score) < 1e-5, `score ${f.score} vs ${e.score}`);
+            f.box.forEach((v, k) => assert.ok(Math.abs(v - e.box[k]!) < 1e-3, `box ${f.box} vs ${e.box}`));
+          });
+        },
+      );
+    });
+  },
+);
+
+test(
+  'the transformers runtime rejects unknown options and names a folder without the ONNX file',
+  { timeout: 60_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const folder = join(dir, 'tiny');
+      await writeModel(folder, tinyEmbedder());
+      await assert.rejects(
+        loadModel(
+          'embedder',
+          { runtime: 'transformers', model: folder, options: { pool: 'cls' } },
+          context(dir),
+          registry,
+        ),
+        (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID') && /pool/.test(e.message),
+      );
+      await assert.rejects(
+        loadModel(
+          'embedder',
+          { runtime: 'transformers', model: folder, options: { dtype: 'q8' } },
+          context(dir),
+          registry,
+        ),
+        (e) =>
+          isRoadworkError(e, 'ERR_MODEL_LOAD') &&
+          e.message.includes(join(folder, 'onnx/model_quantized.onnx')),
+      );
+    });
+  },
+);
+
+test('the transformers embedder refuses a call whose deadline has passed', { timeout: 60_000 }, async () => {
+  await withDir(async (dir) => {
+    const folder = join(dir, 'tiny');
+    await writeModel(folder, tinyEmbedder());
+    await withModel('embedder', { model: folder }, context(dir), (embedder) =>
+      assert.rejects(embedder.embed([image(8, 8, 1)], { deadlineMs: Date.now() - 1 }), (e) =>
+        isRoadworkError(e, 'ERR_STAGE_TIMEOUT'),
+      ),
+    );
+  });
+});

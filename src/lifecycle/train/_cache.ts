@@ -1,0 +1,135 @@
+// An append-only embedding cache: Float32 rows in one file plus a JSON index of keys; resumable.
+import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RoadworkError } from '../../core/errors/index.js';
+
+/** Embeddings of one embedder version, by key (image, view). */
+export interface EmbeddingCache {
+  readonly version: string;
+  readonly dims: number;
+  readonly size: number;
+  /** The folder holding `index.json` and `vectors.f32`. */
+  readonly dir: string;
+  has(key: string): boolean;
+  get(key: string): Float32Array | undefined;
+  /** Appends rows and rewrites the index; keys already present are ignored. */
+  put(entries: readonly { key: string; vector: Float32Array }[]): Promise<void>;
+}
+
+interface IndexFile {
+  readonly format: 'roadwork-embeddings';
+  readonly version: string;
+  readonly dims: number;
+  readonly keys: string[];
+}
+
+/** A folder name for a version string (versions hold colons and plus signs). */
+function folderName(version: string): string {
+  return version.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/**
+ * Opens (or creates) the cache for `version` under `root`. Rows written after the last index update
+ * (a crash between the two writes) are cut off, so a killed run resumes cleanly.
+ */
+export async function openEmbeddingCache(
+  root: string,
+  options: { version: string; dims: number; readOnly?: boolean },
+): Promise<EmbeddingCache> {
+  const dir = join(root, folderName(options.version));
+  if (options.readOnly !== true) await mkdir(dir, { recursive: true });
+  const indexPath = join(dir, 'index.json');
+  const dataPath = join(dir, 'vectors.f32');
+  let keys: string[] = [];
+  try {
+    const index = JSON.parse(await readFile(indexPath, 'utf8')) as IndexFile;
+    if (
+      index.format !== 'roadwork-embeddings' ||
+      index.version !== options.version ||
+      index.dims !== options.dims
+    ) {
+      throw new RoadworkError(
+        'ERR_DATASET_INVALID',
+        `Embedding cache belongs to another embedder: ${dir} (${index.version}, ${index.dims} dims); delete the folder`,
+      );
+    }
+    keys = index.keys;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const rowBytes = options.dims * 4;
+  let bytes = 0;
+  try {
+    bytes = (await stat(dataPath)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const rows = Math.floor(bytes / rowBytes);
+  if (rows < keys.length) keys = keys.slice(0, rows);
+  // Read-only openers (reports beside a running embed) must not cut rows another process is writing.
+  if (bytes !== keys.length * rowBytes && options.readOnly !== true)
+    await truncateOrCreate(dataPath, keys.length * rowBytes);
+  const data = keys.length === 0 ? Buffer.alloc(0) : await readFile(dataPath);
+  const vectors = new Map<string, Float32Array>();
+  keys.forEach((key, i) => {
+    const row = new Float32Array(options.dims);
+    Buffer.from(row.buffer).set(data.subarray(i * rowBytes, (i + 1) * rowBytes));
+    vectors.set(key, row);
+  });
+  return {
+    version: options.version,
+    dims: options.dims,
+    dir,
+    get size() {
+      return vectors.size;
+    },
+    has: (key) => vectors.has(key),
+    get: (key) => vectors.get(key),
+    async put(entries) {
+      if (options.readOnly === true)
+        throw new RoadworkError('ERR_INTERNAL', `Embedding cache opened read-only: ${dir}`);
+      const fresh = entries.filter((e) => !vectors.has(e.key));
+      if (fresh.length === 0) return;
+      for (const e of fresh) {
+        if (e.vector.length !== options.dims) {
+          throw new RoadworkError(
+            'ERR_MODEL_OUTPUT',
+            `Embedding has ${e.vector.length} dims, the cache holds ${options.dims}: ${e.key}`,
+          );
+        }
+      }
+      const block = Buffer.alloc(fresh.length * rowBytes);
+      fresh.forEach((e, i) =>
+        block.set(new Uint8Array(e.vector.buffer, e.vector.byteOffset, rowBytes), i * rowBytes),
+      );
+      const handle = await open(dataPath, 'a');
+      try {
+        await handle.write(block);
+      } finally {
+        await handle.close();
+      }
+      for (const e of fresh) {
+        vectors.set(e.key, Float32Array.from(e.vector));
+        keys.push(e.key);
+      }
+      // Index last, through a rename: a crash leaves extra rows (cut on open), never missing ones.
+      const index: IndexFile = {
+        format: 'roadwork-embeddings',
+        version: options.version,
+        dims: options.dims,
+        keys,
+      };
+      await writeFile(`${indexPath}.tmp`, JSON.stringify(index));
+      await rename(`${indexPath}.tmp`, indexPath);
+    },
+  };
+}
+
+async function truncateOrCreate(path: string, length: number): Promise<void> {
+  try {
+    await truncate(path, length);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await writeFile(path, Buffer.alloc(0));
+  }
+}

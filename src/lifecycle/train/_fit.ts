@@ -1,0 +1,323 @@
+// Fits classifier heads (logistic regression, one-hidden-layer MLP) on embedding rows, into the src/inference/heads format.
+import type { DenseLayer, Head } from '../../inference/heads/index.js';
+import { createRng } from '../../validation/validator/index.js';
+import { lbfgs } from './_optim.js';
+
+/** Rows of features, row-major. */
+export interface Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float32Array;
+}
+
+/** Training rows with 0/1 labels and, optionally, a relative weight per row (default 1). */
+export interface Labelled {
+  readonly x: Matrix;
+  readonly y: Uint8Array;
+  readonly weight?: Float64Array;
+}
+
+/** Options shared by both fitters. */
+export interface FitOptions {
+  /** L2 strength per unit of sample weight. Default 1e-3. */
+  readonly l2?: number;
+  /** Weight classes so both contribute equally. Default true. */
+  readonly balance?: boolean;
+  /** Standardise features (stored in the head). Default true. */
+  readonly standardize?: boolean;
+  readonly maxIter?: number;
+  /** Validation rows for early stopping (best validation loss wins; patience in iterations). */
+  readonly validation?: Labelled;
+  readonly patience?: number;
+}
+
+/** Options of `fitMlp`. */
+export interface MlpOptions extends FitOptions {
+  /** Hidden units. Default 32. */
+  readonly hidden?: number;
+  /** Seeds the weight initialisation. */
+  readonly seed?: string;
+}
+
+/** Stacks rows into a matrix. */
+export function matrixOf(rows: readonly ArrayLike<number>[], cols: number): Matrix {
+  const data = new Float32Array(rows.length * cols);
+  rows.forEach((r, i) => data.set(r as ArrayLike<number>, i * cols));
+  return { rows: rows.length, cols, data };
+}
+
+/** Feature means and standard deviations, each row counted with its relative weight (default 1). */
+function standardizer(
+  x: Matrix,
+  on: boolean,
+  weight?: Float64Array,
+): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(x.cols);
+  const std = new Float64Array(x.cols).fill(1);
+  if (!on) return { mean, std };
+  let total = 0;
+  for (let r = 0; r < x.rows; r++) total += weight?.[r] ?? 1;
+  const n = total > 0 ? total : 1;
+  for (let r = 0; r < x.rows; r++) {
+    const w = weight?.[r] ?? 1;
+    for (let c = 0; c < x.cols; c++) mean[c]! += w * x.data[r * x.cols + c]!;
+  }
+  for (let c = 0; c < x.cols; c++) mean[c]! /= n;
+  const v = new Float64Array(x.cols);
+  for (let r = 0; r < x.rows; r++) {
+    const w = weight?.[r] ?? 1;
+    for (let c = 0; c < x.cols; c++) {
+      const d = x.data[r * x.cols + c]! - mean[c]!;
+      v[c]! += w * d * d;
+    }
+  }
+  // A constant feature gets std 1 rather than 0: the head format requires std > 0.
+  for (let c = 0; c < x.cols; c++) std[c] = Math.sqrt(v[c]! / n) || 1;
+  return { mean, std };
+}
+
+function standardized(x: Matrix, s: { mean: Float64Array; std: Float64Array }): Float64Array {
+  const out = new Float64Array(x.rows * x.cols);
+  for (let r = 0; r < x.rows; r++) {
+    for (let c = 0; c < x.cols; c++) out[r * x.cols + c] = (x.data[r * x.cols + c]! - s.mean[c]!) / s.std[c]!;
+  }
+  return out;
+}
+
+/**
+ * Per-row loss weights summing to 1: each row's relative weight, times its class's share when
+ * balancing (classes weighed by their total row weight, so with unit weights by their counts).
+ */
+function sampleWeights(y: Uint8Array, balance: boolean, weight?: Float64Array): Float64Array {
+  const base = (i: number) => weight?.[i] ?? 1;
+  let all = 0;
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) {
+    all += base(i);
+    if (y[i]) pos += base(i);
+  }
+  const neg = all - pos;
+  const w = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    const share = y[i] ? pos : neg;
+    w[i] = base(i) * (balance ? all / (2 * (share > 0 ? share : 1)) : 1);
+  }
+  const total = w.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < y.length; i++) w[i]! /= total;
+  return w;
+}
+
+/** Binary cross-entropy of a logit, and its derivative by the logit; stable for large |z|. */
+function bce(z: number, y: number): { loss: number; dz: number } {
+  const loss = Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+  return { loss, dz: p - y };
+}
+
+function head(
+  type: Head['type'],
+  cols: number,
+  s: { mean: Float64Array; std: Float64Array },
+  layers: DenseLayer[],
+  on: boolean,
+): Head {
+  return {
+    format: 'roadwork-head',
+    version: 1,
+    type,
+    inputDims: cols,
+    ...(on ? { normalize: { mean: Array.from(s.mean), std: Array.from(s.std) } } : {}),
+    layers,
+    temperature: 1,
+    shift: 0,
+  };
+}
+
+/** Class-balanced, L2-regularised logistic regression by L-BFGS; returns an uncalibrated head. */
+export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
+  const { x, y } = data;
+  const d = x.cols;
+  const on = options.standardize ?? true;
+  const s = standardizer(x, on, data.weight);
+  const xs = standardized(x, s);
+  const sw = sampleWeights(y, options.balance ?? true, data.weight);
+  const l2 = options.l2 ?? 1e-3;
+  const f = (w: Float64Array, g: Float64Array) => {
+    g.fill(0);
+    let loss = 0;
+    for (let r = 0; r < x.rows; r++) {
+      let z = w[d]!;
+      const o = r * d;
+      for (let c = 0; c < d; c++) z += w[c]! * xs[o + c]!;
+      const e = bce(z, y[r]!);
+      loss += sw[r]! * e.loss;
+      const k = sw[r]! * e.dz;
+      for (let c = 0; c < d; c++) g[c]! += k * xs[o + c]!;
+      g[d]! += k;
+    }
+    for (let c = 0; c < d; c++) {
+      loss += 0.5 * l2 * w[c]! * w[c]!;
+      g[c]! += l2 * w[c]!;
+    }
+    return loss;
+  };
+  const headOf = (w: Float64Array) => head('logistic', d, s, logisticLayers(w, d), on);
+  const stop = earlyStop(options, headOf);
+  const { w } = lbfgs(f, new Float64Array(d + 1), { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
+  return headOf(stop.best() ?? w);
+}
+
+function logisticLayers(w: Float64Array, d: number): DenseLayer[] {
+  return [{ weights: [Array.from(w.subarray(0, d))], bias: [w[d]!], activation: 'none' }];
+}
+
+/**
+ * Early stopping by validation loss: remembers the best point and stops after `patience` steps
+ * without improvement; without validation rows it never stops early and `best()` is undefined.
+ */
+function earlyStop(
+  options: FitOptions,
+  headOf: (w: Float64Array) => Head,
+): { onStep: (w: Float64Array) => boolean; best: () => Float64Array | undefined } {
+  const val = options.validation;
+  const patience = options.patience ?? 20;
+  let bestLoss = Infinity;
+  let bestW: Float64Array | undefined;
+  let since = 0;
+  return {
+    onStep: (w) => {
+      if (val === undefined) return false;
+      const loss = validationLoss(headOf(w), val);
+      if (loss < bestLoss - 1e-6) {
+        bestLoss = loss;
+        bestW = Float64Array.from(w);
+        since = 0;
+      } else since++;
+      return since >= patience;
+    },
+    best: () => bestW,
+  };
+}
+
+/** Mean class-balanced cross-entropy of a head's raw logits on labelled rows. */
+export function validationLoss(h: Head, data: Labelled): number {
+  const z = logits(h, data.x);
+  const sw = sampleWeights(data.y, true);
+  let loss = 0;
+  for (let r = 0; r < z.length; r++) loss += sw[r]! * bce(z[r]!, data.y[r]!).loss;
+  return loss;
+}
+
+/** Raw logits (no temperature or shift) of a head for every row. */
+export function logits(h: Head, x: Matrix): Float64Array {
+  const out = new Float64Array(x.rows);
+  const mean = h.normalize?.mean;
+  const std = h.normalize?.std;
+  let cur = new Float64Array(x.cols);
+  for (let r = 0; r < x.rows; r++) {
+    for (let c = 0; c < x.cols; c++) {
+      const v = x.data[r * x.cols + c]!;
+      cur[c] = mean && std ? (v - mean[c]!) / std[c]! : v;
+    }
+    let input: Float64Array = cur;
+    for (const layer of h.layers) {
+      const next = new Float64Array(layer.bias.length);
+      for (let j = 0; j < next.length; j++) {
+        const row = layer.weights[j]!;
+        let s = layer.bias[j]!;
+        for (let i = 0; i < row.length; i++) s += row[i]! * input[i]!;
+        next[j] = layer.activation === 'relu' && s < 0 ? 0 : s;
+      }
+      input = next;
+    }
+    out[r] = input[0]!;
+    cur = cur.length === x.cols ? cur : new Float64Array(x.cols);
+  }
+  return out;
+}
+
+/** A one-hidden-layer ReLU MLP (class-balanced, L2) by full-batch L-BFGS, with optional early stopping. */
+export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
+  const { x, y } = data;
+  const d = x.cols;
+  const hdn = options.hidden ?? 32;
+  const on = options.standardize ?? true;
+  const s = standardizer(x, on, data.weight);
+  const xs = standardized(x, s);
+  const sw = sampleWeights(y, options.balance ?? true, data.weight);
+  const l2 = options.l2 ?? 1e-3;
+  // Layout: W1 (hdn×d), b1 (hdn), w2 (hdn), b2.
+  const nW1 = hdn * d;
+  const size = nW1 + hdn + hdn + 1;
+  const rng = createRng(options.seed ?? 'mlp');
+  const w0 = new Float64Array(size);
+  const scale1 = Math.sqrt(2 / d);
+  for (let i = 0; i < nW1; i++) w0[i] = rng.normal() * scale1;
+  for (let j = 0; j < hdn; j++) w0[nW1 + hdn + j] = rng.normal() * Math.sqrt(1 / hdn);
+  const a = new Float64Array(hdn);
+  const f = (w: Float64Array, g: Float64Array) => {
+    g.fill(0);
+    let loss = 0;
+    for (let r = 0; r < x.rows; r++) {
+      const o = r * d;
+      let z = w[size - 1]!;
+      for (let j = 0; j < hdn; j++) {
+        let t = w[nW1 + j]!;
+        const wo = j * d;
+        for (let c = 0; c < d; c++) t += w[wo + c]! * xs[o + c]!;
+        a[j] = t > 0 ? t : 0;
+        z += w[nW1 + hdn + j]! * a[j]!;
+      }
+      const e = bce(z, y[r]!);
+      loss += sw[r]! * e.loss;
+      const k = sw[r]! * e.dz;
+      g[size - 1]! += k;
+      for (let j = 0; j < hdn; j++) {
+        g[nW1 + hdn + j]! += k * a[j]!;
+        if (a[j]! <= 0) continue;
+        const kj = k * w[nW1 + hdn + j]!;
+        g[nW1 + j]! += kj;
+        const wo = j * d;
+        for (let c = 0; c < d; c++) g[wo + c]! += kj * xs[o + c]!;
+      }
+    }
+    for (let i = 0; i < nW1; i++) {
+      loss += 0.5 * l2 * w[i]! * w[i]!;
+      g[i]! += l2 * w[i]!;
+    }
+    for (let j = 0; j < hdn; j++) {
+      const i = nW1 + hdn + j;
+      loss += 0.5 * l2 * w[i]! * w[i]!;
+      g[i]! += l2 * w[i]!;
+    }
+    return loss;
+  };
+  const layersOf = (w: Float64Array): DenseLayer[] => [
+    {
+      weights: Array.from({ length: hdn }, (_, j) => Array.from(w.subarray(j * d, (j + 1) * d))),
+      bias: Array.from(w.subarray(nW1, nW1 + hdn)),
+      activation: 'relu',
+    },
+    { weights: [Array.from(w.subarray(nW1 + hdn, nW1 + 2 * hdn))], bias: [w[size - 1]!], activation: 'none' },
+  ];
+  const headOf = (w: Float64Array) => head('mlp', d, s, layersOf(w), on);
+  const stop = earlyStop(options, headOf);
+  const { w } = lbfgs(f, w0, { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
+  return headOf(stop.best() ?? w);
+}
+
+/**
+ * Folds the standardisation into the first layer (`w/σ`, `b − Σ w·μ/σ`): the same function with a
+ * third of the numbers, so the head file stays small.
+ */
+export function foldNormalization(h: Head): Head {
+  if (h.normalize === undefined) return h;
+  const { mean, std } = h.normalize;
+  const [first, ...rest] = h.layers;
+  const weights = first!.weights.map((row) => row.map((w, i) => w / std[i]!));
+  const bias = first!.bias.map(
+    (b, j) => b - first!.weights[j]!.reduce((s, w, i) => s + (w * mean[i]!) / std[i]!, 0),
+  );
+  const { normalize: _dropped, ...plain } = h;
+  return { ...plain, layers: [{ ...first!, weights, bias }, ...rest] };
+}

@@ -1,0 +1,254 @@
+// Grouped cross-validation, cross-fitted calibration, the final fit and its report.
+import type { Head } from '../../inference/heads/index.js';
+import { sigmoid } from '../../inference/heads/index.js';
+import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
+import { groupFamily, type ViewRow } from './_dataset.js';
+import { fitLogistic, fitMlp, logits, matrixOf, type Labelled, type Matrix } from './_fit.js';
+import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
+import { groupFolds, groupHoldout } from './_split.js';
+
+/** How to fit and evaluate a head. */
+export interface TrainConfig {
+  readonly model: 'logistic' | 'mlp';
+  readonly l2: number;
+  /** MLP hidden units. */
+  readonly hidden: number;
+  readonly folds: number;
+  readonly seed: string;
+  /** Average the logits of each view and its horizontal flip at evaluation. */
+  readonly tta: boolean;
+  /** Add the flipped twins to the training rows. */
+  readonly trainOnFlips: boolean;
+  /** Feature columns used, `[start, end)`; default all (ablations pick the backbone or the extras). */
+  readonly columns?: readonly [number, number];
+  /** Accuracy wanted on early exits when choosing thresholds. */
+  readonly targetAccuracy: number;
+  readonly maxIter?: number;
+  /**
+   * Rows that only ever train (synthetic scenes): added to every fit, never held out for early
+   * stopping, scored, bootstrapped or used for calibration. `weight` is their sample weight
+   * relative to a real row's 1.
+   */
+  readonly synthetic?: SyntheticRows;
+  /**
+   * More augmented views of the same real images, for fitting only: a fit on some rows also trains
+   * on the extra views of those rows' groups (so never in the fold that scores their image, nor in
+   * the MLP's early-stopping split), and they are never scored or used for calibration or exits.
+   */
+  readonly extraViews?: readonly ViewRow[];
+}
+
+/** Training-only rows and their relative sample weight. */
+export interface SyntheticRows {
+  readonly rows: readonly ViewRow[];
+  readonly weight: number;
+}
+
+function cols(v: Float32Array, c: readonly [number, number] | undefined): Float32Array {
+  return c === undefined ? v : v.subarray(c[0], c[1]);
+}
+
+function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: SyntheticRows): Labelled {
+  const xs: Float32Array[] = [];
+  const ys: number[] = [];
+  const ws: number[] = [];
+  const add = (r: ViewRow, weight: number) => {
+    xs.push(cols(r.x, config.columns));
+    ys.push(r.label);
+    ws.push(weight);
+    if (config.trainOnFlips && r.xh) {
+      xs.push(cols(r.xh, config.columns));
+      ys.push(r.label);
+      ws.push(weight);
+    }
+  };
+  for (const r of rows) add(r, 1);
+  for (const r of extra?.rows ?? []) add(r, extra!.weight);
+  const x = matrixOf(xs, xs[0]?.length ?? 0);
+  // Without extra rows every weight is 1: leave them out so the fit is the unweighted one, bit for bit.
+  return extra?.rows.length
+    ? { x, y: Uint8Array.from(ys), weight: Float64Array.from(ws) }
+    : { x, y: Uint8Array.from(ys) };
+}
+
+/** `rows` plus the configured extra views of their groups. */
+function withExtraViews(rows: readonly ViewRow[], config: TrainConfig): readonly ViewRow[] {
+  if (!config.extraViews?.length) return rows;
+  const groups = new Set(rows.map((r) => r.group));
+  return [...rows, ...config.extraViews.filter((r) => groups.has(r.group))];
+}
+
+/**
+ * Fits one head on rows, the extra views of their groups and the configured synthetic rows (MLP:
+ * early stopping on a held-out 15 % of the real groups).
+ */
+export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
+  if (config.model === 'logistic') {
+    return fitLogistic(trainingSet(withExtraViews(rows, config), config, config.synthetic), {
+      l2: config.l2,
+      ...(config.maxIter ? { maxIter: config.maxIter } : {}),
+    });
+  }
+  const held = groupHoldout(
+    rows.map((r) => r.group),
+    0.15,
+    config.seed,
+  );
+  const train = rows.filter((_, i) => !held[i]);
+  const val = rows.filter((_, i) => held[i]);
+  return fitMlp(trainingSet(withExtraViews(train, config), config, config.synthetic), {
+    l2: config.l2,
+    hidden: config.hidden,
+    seed: config.seed,
+    validation: trainingSet(val, config),
+    ...(config.maxIter ? { maxIter: config.maxIter } : {}),
+  });
+}
+
+/** Raw logits of rows, TTA-averaged with the flipped twin when configured. */
+export function rowLogits(head: Head, rows: readonly ViewRow[], config: TrainConfig): Float64Array {
+  const m = (vs: Float32Array[]): Matrix => matrixOf(vs, vs[0]?.length ?? 0);
+  const z = logits(head, m(rows.map((r) => cols(r.x, config.columns))));
+  if (!config.tta) return z;
+  const twins = rows.map((r) => cols(r.xh ?? r.x, config.columns));
+  const zh = logits(head, m(twins));
+  return z.map((v, i) => (v + zh[i]!) / 2);
+}
+
+/**
+ * Out-of-fold raw logits of every row under grouped k-fold cross-validation, and each row's fold.
+ * Synthetic rows (config) join every fold's training part and are never in a test part; `onFold`
+ * sees each fold's test rows.
+ */
+export function crossValidate(
+  rows: readonly ViewRow[],
+  config: TrainConfig,
+  onFold?: (fold: number, test: readonly ViewRow[]) => void,
+): { logits: Float64Array; fold: Int32Array } {
+  const fold = groupFolds(
+    rows.map((r) => r.group),
+    config.folds,
+    config.seed,
+  );
+  const out = new Float64Array(rows.length);
+  for (let f = 0; f < config.folds; f++) {
+    const test = rows.map((_, i) => i).filter((i) => fold[i] === f);
+    if (test.length === 0) continue;
+    const head = fitHead(
+      rows.filter((_, i) => fold[i] !== f),
+      config,
+    );
+    const testRows = test.map((i) => rows[i]!);
+    const z = rowLogits(head, testRows, config);
+    test.forEach((i, k) => (out[i] = z[k]!));
+    onFold?.(f, testRows);
+  }
+  return { logits: out, fold };
+}
+
+/**
+ * Calibrated probabilities for out-of-fold logits, cross-fitted: each fold's temperature and shift
+ * come from the other folds only, so the reported metrics do not see their own calibration.
+ */
+export function crossCalibrate(
+  z: Float64Array,
+  y: Uint8Array,
+  fold: Int32Array,
+  folds: number,
+): Float64Array {
+  const p = new Float64Array(z.length);
+  for (let f = 0; f < folds; f++) {
+    const other = [...z.keys()].filter((i) => fold[i] !== f);
+    if (other.length === z.length) continue;
+    const { temperature, shift } = calibration(
+      other.map((i) => z[i]!),
+      other.map((i) => y[i]!),
+    );
+    for (let i = 0; i < z.length; i++) if (fold[i] === f) p[i] = sigmoid(z[i]! / temperature + shift);
+  }
+  return p;
+}
+
+/** Temperature (min NLL) then the shift mapping the balanced-MCC-optimal threshold to 0.5. */
+export function calibration(
+  z: ArrayLike<number>,
+  y: ArrayLike<number>,
+): { temperature: number; shift: number } {
+  const temperature = fitTemperature(z, y);
+  const scaled = Array.from(z, (v) => v / temperature);
+  return { temperature, shift: decisionShift(scaled, y).shift };
+}
+
+/** Metrics of one slice of rows. */
+export interface SliceReport {
+  readonly n: number;
+  readonly positives: number;
+  readonly mcc?: Estimate;
+  readonly accuracy: Estimate;
+  readonly auc?: Estimate;
+  readonly reward?: number;
+}
+
+/** MCC, accuracy, AUC with group-bootstrap CIs (MCC and AUC only where both classes occur). */
+export function sliceReport(p: ArrayLike<number>, rows: readonly ViewRow[], seed: string): SliceReport {
+  const y = rows.map((r) => r.label);
+  const groups = rows.map((r) => r.group);
+  const both = y.some((v) => v === 1) && y.some((v) => v === 0);
+  const input = { p, y, groups };
+  const opts = { seed, rounds: 300 };
+  return {
+    n: rows.length,
+    positives: y.filter((v) => v === 1).length,
+    ...(both ? { mcc: bootstrapByGroup(input, (pp, yy) => scores(pp, yy).mcc, opts) } : {}),
+    accuracy: bootstrapByGroup(input, (pp, yy) => scores(pp, yy).accuracy, opts),
+    ...(both ? { auc: bootstrapByGroup(input, (pp, yy) => scores(pp, yy).auc, opts) } : {}),
+    ...(both ? { reward: expectedReward(p, y) } : {}),
+  };
+}
+
+/** The full evaluation report: overall, per augmentation level, per group family, and the sweep. */
+export interface EvalReport {
+  readonly overall: SliceReport;
+  readonly levels: Readonly<Record<string, SliceReport>>;
+  readonly families: Readonly<Record<string, SliceReport>>;
+  readonly sweep: readonly SweepRow[];
+  /** Synthetic images the heads trained on (never scored); set by `trainHead`. */
+  readonly synthetic?: SyntheticSummary;
+}
+
+/** How much synthetic data went into training. */
+export interface SyntheticSummary {
+  readonly images: number;
+  readonly views: number;
+  readonly weight: number;
+}
+
+/** Builds the report from calibrated out-of-fold probabilities. */
+export function evaluate(p: Float64Array, rows: readonly ViewRow[], seed: string): EvalReport {
+  const slice = (keep: (r: ViewRow) => boolean) => {
+    const idx = rows.map((_, i) => i).filter((i) => keep(rows[i]!));
+    return sliceReport(
+      idx.map((i) => p[i]!),
+      idx.map((i) => rows[i]!),
+      seed,
+    );
+  };
+  const levels: Record<string, SliceReport> = {};
+  for (const l of [...new Set(rows.map((r) => r.level))].sort())
+    levels[l === 'source' ? 'source size (0.4)' : `level ${l}`] = slice((r) => r.level === l);
+  const families: Record<string, SliceReport> = {};
+  for (const f of [...new Set(rows.map((r) => groupFamily(r.group)))].sort()) {
+    families[f] = slice((r) => groupFamily(r.group) === f);
+  }
+  return {
+    overall: slice(() => true),
+    levels,
+    families,
+    sweep: thresholdSweep(
+      p,
+      rows.map((r) => r.label),
+    ),
+  };
+}
+
+export { chooseExits };

@@ -1,0 +1,160 @@
+// The same-camera proxy: cross-validation that holds out whole cameras and scores only inside one
+// kind of camera, where the photo style cannot tell the labels apart.
+import { RoadworkError } from '../../core/errors/index.js';
+import type { ViewRow } from './_dataset.js';
+import { familyRule, type CameraKind } from './_families.js';
+import type { Estimate } from './_metrics.js';
+import {
+  crossCalibrate,
+  crossValidate,
+  sliceReport,
+  type SliceReport,
+  type TrainConfig,
+} from './_pipeline.js';
+
+/** What the proxy's folds hold out whole, for one row: its camera (see `FAMILY_RULES`). */
+export function cameraUnit(row: Pick<ViewRow, 'group' | 'image'>): string {
+  const rule = familyRule(row.group);
+  if (rule.unit === 'family') return `camera:${rule.family}`;
+  if (rule.unit === 'image') return `${row.group}/${row.image}`;
+  return row.group;
+}
+
+/** What the proxy's intervals resample: drives (manifest groups), web photos one by one. */
+export function bootstrapUnit(row: Pick<ViewRow, 'group' | 'image'>): string {
+  return familyRule(row.group).unit === 'image' ? `${row.group}/${row.image}` : row.group;
+}
+
+/** The proxy's headline: MCC and AUC inside the in-car cameras (or the first kind holding both labels). */
+export interface ProxyHeadline {
+  readonly kind: CameraKind;
+  readonly n: number;
+  readonly positives: number;
+  readonly mcc: Estimate;
+  readonly auc?: Estimate;
+}
+
+/** The proxy's report. */
+export interface ProxyReport {
+  readonly protocol: string;
+  readonly l2: number;
+  /** Absent when no camera kind holds both labels (nothing can be scored without style). */
+  readonly headline?: ProxyHeadline;
+  /** Per camera kind, each scored alone (MCC and AUC only where it holds both labels). */
+  readonly kinds: Readonly<Record<string, SliceReport>>;
+  /** Per source family, each scored alone (accuracy only on a family of one label). */
+  readonly families: Readonly<Record<string, SliceReport>>;
+  /**
+   * Inside each kind holding both labels, its positives against each family of negatives only
+   * (`in-car: roadwork vs KITTI`): the same slice in runs with and without another family's data.
+   */
+  readonly pairs: Readonly<Record<string, SliceReport>>;
+}
+
+/** The protocol line of the proxy, as reports and head metrics write it. */
+export function proxyProtocol(folds: number): string {
+  return `same-camera proxy: ${folds}-fold CV holding out whole cameras (KITTI, CamVid, highway as one camera each; each dashcam city or clip; web photos one by one), cross-fitted temperature and shift, scored only inside one camera kind; 95 % bootstrap over drives`;
+}
+
+/**
+ * Calibrated out-of-fold probabilities of `rows` (groups as in the manifest, not split) under the
+ * proxy's folds: `config.extraViews` follow their image's camera, so they never train the fold that
+ * scores it.
+ */
+export function proxyCrossValidate(
+  rows: readonly ViewRow[],
+  config: TrainConfig,
+): { logits: Float64Array; fold: Int32Array; p: Float64Array } {
+  const byCamera = (r: ViewRow): ViewRow => ({ ...r, group: cameraUnit(r) });
+  const extra = config.extraViews?.map(byCamera);
+  const { logits, fold } = crossValidate(rows.map(byCamera), {
+    ...config,
+    ...(extra ? { extraViews: extra } : {}),
+  });
+  const y = Uint8Array.from(rows, (r) => r.label);
+  return { logits, fold, p: crossCalibrate(logits, y, fold, config.folds) };
+}
+
+/** Scores the proxy's probabilities inside each camera kind and each family. */
+export function proxyReport(
+  p: ArrayLike<number>,
+  rows: readonly ViewRow[],
+  options: { seed: string; l2: number; folds: number },
+): ProxyReport {
+  const slice = (keep: (r: ViewRow) => boolean) => {
+    const idx = rows.map((_, i) => i).filter((i) => keep(rows[i]!));
+    return sliceReport(
+      idx.map((i) => p[i]!),
+      idx.map((i) => ({ ...rows[i]!, group: bootstrapUnit(rows[i]!) })),
+      options.seed,
+    );
+  };
+  const kindOf = (r: ViewRow) => familyRule(r.group).camera;
+  const familyOf = (r: ViewRow) => familyRule(r.group).family;
+  const kinds: Record<string, SliceReport> = {};
+  for (const k of [...new Set(rows.map(kindOf))].sort()) kinds[k] = slice((r) => kindOf(r) === k);
+  const families: Record<string, SliceReport> = {};
+  for (const f of [...new Set(rows.map(familyOf))].sort()) families[f] = slice((r) => familyOf(r) === f);
+  const pairs: Record<string, SliceReport> = {};
+  for (const k of Object.keys(kinds)) {
+    if (kinds[k]!.mcc === undefined) continue;
+    const inKind = rows.filter((r) => kindOf(r) === k);
+    const negativeOnly = [...new Set(inKind.map(familyOf))]
+      .sort()
+      .filter((f) => inKind.every((r) => familyOf(r) !== f || r.label === 0));
+    for (const f of negativeOnly)
+      pairs[`${k}: roadwork vs ${f}`] = slice((r) => kindOf(r) === k && (r.label === 1 || familyOf(r) === f));
+  }
+  const order: CameraKind[] = ['in-car', 'web', 'other'];
+  const kind = order.find((k) => kinds[k]?.mcc !== undefined);
+  const s = kind === undefined ? undefined : kinds[kind]!;
+  return {
+    protocol: proxyProtocol(options.folds),
+    l2: options.l2,
+    ...(kind !== undefined && s?.mcc !== undefined
+      ? {
+          headline: {
+            kind,
+            n: s.n,
+            positives: s.positives,
+            mcc: s.mcc,
+            ...(s.auc === undefined ? {} : { auc: s.auc }),
+          },
+        }
+      : {}),
+    kinds,
+    families,
+    pairs,
+  };
+}
+
+/** Fails with ERR_CONFIG_INVALID unless some camera kind holds both labels (the proxy scores inside one). */
+export function requireProxyKind(rows: readonly ViewRow[] | undefined): void {
+  const labels = new Map<string, Set<number>>();
+  for (const r of rows ?? []) {
+    const kind = familyRule(r.group).camera;
+    labels.set(kind, (labels.get(kind) ?? new Set()).add(r.label));
+  }
+  if ([...labels.values()].some((l) => l.size === 2)) return;
+  throw new RoadworkError(
+    'ERR_CONFIG_INVALID',
+    `Invalid --select-by family: no camera kind holds both labels (${[...labels.keys()].join(', ') || 'no rows'}), so the same-camera proxy scores nothing; add images of the other label from the same kind of camera, or select by cv`,
+  );
+}
+
+/** The proxy's numbers as the head's metrics record them. */
+export function proxySummary(r: ProxyReport): Record<string, unknown> {
+  const pick = (s: SliceReport) => ({
+    n: s.n,
+    positives: s.positives,
+    ...(s.mcc ? { mcc: s.mcc } : {}),
+    accuracy: s.accuracy,
+    ...(s.auc ? { auc: s.auc } : {}),
+  });
+  return {
+    protocol: r.protocol,
+    l2: r.l2,
+    ...(r.headline ? { headline: r.headline } : {}),
+    kinds: Object.fromEntries(Object.entries(r.kinds).map(([k, s]) => [k, pick(s)])),
+  };
+}

@@ -1,0 +1,419 @@
+/**
+ * Training and calibration of classifier heads on frozen-backbone embeddings of validator-style
+ * augmented views: embedding cache, grouped cross-validation, temperature, decision shift, exits.
+ */
+import type { Logger } from 'pino';
+import { RoadworkError } from '../../core/errors/index.js';
+import type { Head } from '../../inference/heads/index.js';
+import { writeFileAtomic } from '../../core/files/index.js';
+import {
+  concatVersion,
+  loadModel,
+  modelLoader,
+  type ModelRef,
+  type RuntimeContext,
+} from '../../inference/runtimes/index.js';
+import {
+  DEFAULT_PROTOCOL,
+  SkippedImages,
+  type LabelledImageSource,
+  type ValidatorProtocol,
+} from '../../validation/validator/index.js';
+import { atTemperatureBound, chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
+import { openEmbeddingCache } from './_cache.js';
+import { assembleRows, concatRows, requireBothLabels, type ViewRow } from './_dataset.js';
+import { embedSource } from './_embed.js';
+import { foldNormalization } from './_fit.js';
+import { scores } from './_metrics.js';
+import {
+  calibration,
+  crossCalibrate,
+  crossValidate,
+  evaluate,
+  fitHead,
+  type EvalReport,
+  type SyntheticSummary,
+  type TrainConfig,
+} from './_pipeline.js';
+import type { ProgressStream } from './_progress.js';
+import { proxyTable, reportTable, sweepTable, table } from './_report.js';
+import {
+  proxyCrossValidate,
+  proxyReport,
+  proxySummary,
+  requireProxyKind,
+  type ProxyReport,
+} from './_proxy.js';
+import { openTrainingFolders } from './_sources.js';
+import { syntheticSource } from './_synthetic.js';
+import { planExtraViews, planScoredViews, planStyleViews } from './_views.js';
+import type { StyleKind } from './_style.js';
+
+export { openEmbeddingCache, type EmbeddingCache } from './_cache.js';
+export {
+  planExtraViews,
+  planScoredViews,
+  planStyleViews,
+  planViews,
+  renderView,
+  viewKey,
+  type ViewLevel,
+  type ViewSpec,
+} from './_views.js';
+export { groupFolds, groupHoldout } from './_split.js';
+export {
+  fitLogistic,
+  fitMlp,
+  foldNormalization,
+  logits,
+  matrixOf,
+  type Matrix,
+  type Labelled,
+} from './_fit.js';
+export {
+  TEMPERATURE_RANGE,
+  atTemperatureBound,
+  fitTemperature,
+  decisionShift,
+  thresholdSweep,
+  chooseExits,
+  nll,
+  type SweepRow,
+} from './_calibrate.js';
+export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
+export { groupFamily, requireBothLabels, splitGroups, type ViewRow } from './_dataset.js';
+export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
+export { crossCalibrate, fitHead } from './_pipeline.js';
+export { syntheticSource } from './_synthetic.js';
+export { STYLE_KINDS, parseStyleKinds, styleTransform, type StyleKind } from './_style.js';
+export { GROUP_NAMESPACE_SEPARATOR, folderNamespaces, openTrainingFolders } from './_sources.js';
+export { FAMILY_RULES, familyRule, type CameraKind, type CameraUnit, type FamilyRule } from './_families.js';
+export {
+  bootstrapUnit,
+  cameraUnit,
+  proxyCrossValidate,
+  proxyProtocol,
+  proxyReport,
+  type ProxyHeadline,
+  type ProxyReport,
+} from './_proxy.js';
+export {
+  calibrateHead,
+  type CalibrateOptions,
+  type CalibrateResult,
+  type RiskOptions,
+} from './_recalibrate.js';
+export {
+  RISK_HIGHS,
+  binomialCdf,
+  clopperPearsonUpper,
+  logGamma,
+  riskControlledExits,
+  type RiskControlOptions,
+  type RiskControlledExits,
+  type RiskRow,
+} from './_conformal.js';
+export {
+  BUNDLE_HEAD_FILE,
+  bundleMetrics,
+  dataFingerprint,
+  trainedCascadeConfig,
+  writeTrainedBundle,
+  type DataFingerprint,
+  type TrainedBundleOptions,
+  type TrainedCascadeOptions,
+} from './_bundle.js';
+
+/** Where a dataset's embeddings come from. */
+export interface EmbeddingOptions {
+  /** One labelled folder, or several (groups namespaced by folder, see `openTrainingFolders`). */
+  readonly data: string | readonly string[];
+  /**
+   * The backbone(s): with several, each view's embeddings are concatenated in this order, as a
+   * `backbone-head` stage with the same list serves them; each keeps its own cache.
+   */
+  readonly embedders: readonly ModelRef[];
+  readonly runtime: RuntimeContext;
+  /** Embedding cache root. */
+  readonly cacheDir: string;
+  /**
+   * The validator generation the scored views imitate; default `DEFAULT_PROTOCOL` (0.4: one view,
+   * the image at its own size; 2.0.4: `perLevel` augmented views per level).
+   */
+  readonly protocol?: ValidatorProtocol;
+  /** Scored views per augmentation level 0..3 (2.0.4). */
+  readonly perLevel: readonly number[];
+  /** Also embed each view's horizontal flip (TTA). */
+  readonly tta: boolean;
+  readonly seed: string;
+  /** Procedural scenes embedded beside the data as training-only rows (default 0). */
+  readonly synthetic?: number;
+  /** More views per level 0..3 of every image, for fitting only (`extra` rows); default none. */
+  readonly trainViews?: readonly number[];
+  /** Style-destroyed copies of every scored view, for fitting only (`extra` rows); default none. */
+  readonly styleViews?: readonly StyleKind[];
+  readonly progress?: ProgressStream;
+  readonly signal?: AbortSignal;
+  /**
+   * Where unreadable images are recorded as the embedding step skips them (their rows are left
+   * out); default a new `SkippedImages` warning on stderr. With `strict`, the first one fails.
+   */
+  readonly skips?: SkippedImages;
+}
+
+/** What `embeddedRows` returns: the real rows, the training-only synthetic rows, the embedder. */
+export interface EmbeddedRows {
+  readonly rows: ViewRow[];
+  /** Views of the synthetic scenes (`image` indexes the synthetic set); empty without `synthetic`. */
+  readonly synthetic: ViewRow[];
+  /** The `trainViews` of the real images (same `image` and `group` as their scored rows). */
+  readonly extra: ViewRow[];
+  /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
+  readonly version: string;
+  readonly dims: number;
+  /** Ids of the images left out as unreadable. */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Embeds (what the caches lack) and assembles the rows of a labelled folder and of the synthetic
+ * scenes asked for, through the same views; one embedder at a time, each into its own cache, so a
+ * second backbone reuses the first one's cache and never shares the CPU with it.
+ */
+export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedRows> {
+  if (options.embedders.length === 0) throw new Error('embeddedRows() needs at least one embedder');
+  // The backbones embed one after the other: a bad runtime name in the last must fail now, not
+  // after the first has embedded for an hour.
+  for (const ref of options.embedders) modelLoader('embedder', ref);
+  const source = await openTrainingFolders(options.data);
+  // Checked before the embedding, not after it: one class cannot be trained or scored.
+  requireBothLabels(source);
+  const skips = options.skips ?? new SkippedImages();
+  const count = options.synthetic ?? 0;
+  const synthetic = count > 0 ? syntheticSource(count, options.seed, source) : undefined;
+  const views = planScoredViews(options.protocol ?? DEFAULT_PROTOCOL, options.perLevel, options.tta);
+  const extraViews = [
+    ...planExtraViews(options.perLevel, options.trainViews ?? [], options.tta),
+    ...planStyleViews(views, options.styleViews ?? []),
+  ];
+  const parts: EmbeddedRows[] = [];
+  for (const ref of options.embedders) {
+    const embedder = await loadModel('embedder', ref, options.runtime);
+    try {
+      const cache = await openEmbeddingCache(options.cacheDir, {
+        version: embedder.version,
+        dims: embedder.dims,
+      });
+      const embedOptions = {
+        seed: options.seed,
+        views,
+        ...(options.progress ? { progress: options.progress } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        skips,
+      };
+      await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
+      if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
+      const usable = readable(source, skips);
+      parts.push({
+        rows: assembleRows(usable, cache, { seed: options.seed, views }),
+        synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
+        extra: assembleRows(usable, cache, { seed: options.seed, views: extraViews }),
+        version: embedder.version,
+        dims: embedder.dims,
+        skipped: [],
+      });
+    } finally {
+      await embedder.close();
+    }
+  }
+  return {
+    rows: concatRows(parts.map((p) => p.rows)),
+    synthetic: concatRows(parts.map((p) => p.synthetic)),
+    extra: concatRows(parts.map((p) => p.extra)),
+    version: concatVersion(parts.map((p) => p.version)),
+    dims: parts.reduce((n, p) => n + p.dims, 0),
+    skipped: skips.list().map((s) => s.id),
+  };
+}
+
+/** `source` less its unreadable images; fails when that leaves no image, or only one label. */
+function readable(source: LabelledImageSource, skips: SkippedImages): LabelledImageSource {
+  if (skips.count === 0) return source;
+  const images = source.images.filter((i) => !skips.has(i));
+  const usable = { name: source.name, images };
+  requireBothLabels(usable, `after skipping ${skips.summary()}`);
+  return usable;
+}
+
+/** Options of `trainHead`. */
+export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
+  /** L2 strengths tried; the best cross-validated balanced MCC wins. */
+  readonly l2: readonly number[];
+  readonly log: (line: string) => void;
+  readonly logger?: Logger;
+  /** Groups the caller split by image (recorded in the head's metrics). */
+  readonly splitGroups?: readonly string[];
+  /**
+   * Also run the same-camera proxy (`_proxy.ts`) on these rows: the same rows in the same order
+   * with their manifest groups (not split by `splitGroups`), and their training-only views.
+   */
+  readonly proxy?: { readonly rows: readonly ViewRow[]; readonly extraViews?: readonly ViewRow[] };
+  /**
+   * Which protocol's MCC chooses the L2: `cv` (default, the grouped CV of `rows`) or `family` (the
+   * same-camera proxy's headline; needs `proxy`). The other protocol is run once, at the chosen L2.
+   */
+  readonly selectBy?: 'cv' | 'family';
+}
+
+/** What `trainHead` produced. */
+export interface TrainResult {
+  readonly head: Head;
+  readonly report: EvalReport;
+  readonly l2: number;
+  readonly exits?: SweepRow;
+  /** The same-camera proxy at the chosen L2, when `options.proxy` was given. */
+  readonly proxy?: ProxyReport;
+}
+
+/**
+ * Grouped CV over the L2 grid, cross-fitted calibration for honest metrics, then the final head on
+ * every row with temperature, shift and exits from all out-of-fold logits. Synthetic rows
+ * (`options.synthetic`) join every fit; everything scored, calibrated or swept is real rows only.
+ * Fails with ERR_DATASET_INVALID on rows of one label; warns (through `log`) when there are fewer
+ * groups than folds or the temperature ends at its bound.
+ */
+export function trainHead(
+  rows: readonly ViewRow[],
+  embedderVersion: string,
+  options: TrainHeadOptions,
+): TrainResult {
+  const positives = rows.filter((r) => r.label === 1).length;
+  if (positives === 0 || positives === rows.length) {
+    throw new RoadworkError(
+      'ERR_DATASET_INVALID',
+      `Training needs rows of both labels: ${positives} of ${rows.length} are roadwork. Add images of the other label.`,
+    );
+  }
+  const groups = new Set(rows.map((r) => r.group)).size;
+  if (groups < options.folds) {
+    options.log(
+      `warning: ${options.folds} folds but only ${groups} group${groups === 1 ? '' : 's'}: ${options.folds - groups} fold${options.folds - groups === 1 ? ' is' : 's are'} empty and each held-out fold is a whole group; give groups in manifest.csv, --split-group, or fewer --folds`,
+    );
+  }
+  const y = Uint8Array.from(rows, (r) => r.label);
+  const byFamily = options.selectBy === 'family';
+  if (byFamily) requireProxyKind(options.proxy?.rows);
+  const grouped = (l2: number) => {
+    const t0 = Date.now();
+    const { logits: z, fold } = crossValidate(rows, { ...options, l2 });
+    const p = crossCalibrate(z, y, fold, options.folds);
+    const s = scores(p, y);
+    options.log(
+      `${options.model} l2=${l2}: grouped ${options.folds}-fold CV MCC ${s.mcc.toFixed(3)}, accuracy ${s.accuracy.toFixed(3)}, AUC ${s.auc.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    return { l2, mcc: s.mcc, z, fold, p };
+  };
+  const proxied = (l2: number) => {
+    const t0 = Date.now();
+    const proxy = options.proxy!;
+    const { extraViews: _, ...rest } = options;
+    const run = proxyCrossValidate(proxy.rows, {
+      ...rest,
+      l2,
+      ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}),
+    });
+    const report = proxyReport(run.p, proxy.rows, { seed: options.seed, l2, folds: options.folds });
+    const h = report.headline;
+    options.log(
+      `${options.model} l2=${l2}: same-camera proxy ${h ? `MCC ${h.mcc.value.toFixed(3)}, AUC ${h.auc?.value.toFixed(3) ?? '–'} (${h.kind})` : 'not scored (no camera kind holds both labels)'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    return { l2, mcc: h?.mcc.value ?? Number.NEGATIVE_INFINITY, report };
+  };
+  let best: ReturnType<typeof grouped> | undefined;
+  let proxy: ProxyReport | undefined;
+  if (byFamily) {
+    let chosen: ReturnType<typeof proxied> | undefined;
+    for (const l2 of options.l2) {
+      const run = proxied(l2);
+      if (chosen === undefined || run.mcc > chosen.mcc) chosen = run;
+    }
+    if (chosen === undefined) throw new Error('trainHead() needs at least one l2 value');
+    proxy = chosen.report;
+    best = grouped(chosen.l2);
+  } else {
+    for (const l2 of options.l2) {
+      const run = grouped(l2);
+      if (best === undefined || run.mcc > best.mcc) best = run;
+    }
+    if (best === undefined) throw new Error('trainHead() needs at least one l2 value');
+    if (options.proxy) proxy = proxied(best.l2).report;
+  }
+  const config: TrainConfig = { ...options, l2: best.l2 };
+  const syn = options.synthetic;
+  const synthetic: SyntheticSummary = {
+    images: new Set(syn?.rows.map((r) => r.image)).size,
+    views: syn?.rows.length ?? 0,
+    weight: syn?.weight ?? 1,
+  };
+  const report: EvalReport = { ...evaluate(best.p, rows, options.seed), synthetic };
+  const { temperature, shift } = calibration(best.z, y);
+  if (atTemperatureBound(temperature)) {
+    options.log(
+      `warning: the temperature ran to its bound (${temperature.toFixed(3)}; the search covers ${TEMPERATURE_RANGE_TEXT}): the held-out logits carry almost no signal, so the probabilities are not calibrated; check the labels and the data`,
+    );
+  }
+  const final = foldNormalization(fitHead(rows, config));
+  const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
+  const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
+  const summary = (s: (typeof report)['overall']) => ({
+    n: s.n,
+    mcc: s.mcc,
+    accuracy: s.accuracy,
+    auc: s.auc,
+    ...(s.reward === undefined ? {} : { reward: s.reward }),
+  });
+  const head: Head = {
+    ...final,
+    temperature,
+    shift,
+    embedder: embedderVersion,
+    metrics: {
+      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}`,
+      l2: best.l2,
+      ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
+      ...(proxy ? { proxy: proxySummary(proxy) } : {}),
+      ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
+      ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
+      seed: options.seed,
+      overall: summary(report.overall),
+      levels: Object.fromEntries(Object.entries(report.levels).map(([k, s]) => [k, summary(s)])),
+      families: Object.fromEntries(Object.entries(report.families).map(([k, s]) => [k, summary(s)])),
+      ...(exits
+        ? {
+            exits: {
+              high: exits.high,
+              low: exits.low,
+              coverage: exits.coverage,
+              accuracy: exits.accuracy,
+              target: options.targetAccuracy,
+            },
+          }
+        : {}),
+    },
+  };
+  return { head, report, l2: best.l2, ...(exits ? { exits } : {}), ...(proxy ? { proxy } : {}) };
+}
+
+const TEMPERATURE_RANGE_TEXT = '0.05 to 20';
+
+/**
+ * Writes a head file (pretty enough to diff, numbers rounded to float32 precision), through a
+ * temporary file and a rename: a crash never leaves a torn head where a good one was.
+ */
+export async function writeHead(file: string, head: Head): Promise<void> {
+  const round = (_k: string, v: unknown) =>
+    typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v;
+  await writeFileAtomic(file, `${JSON.stringify(head, round)}\n`);
+}
+
+export { proxyTable, reportTable, sweepTable, table };

@@ -1,0 +1,196 @@
+// Several --data folders as one source, the family rule, and the same-camera proxy on data whose
+// style gives the labels away (known answers).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoadworkError } from '../../core/errors/index.js';
+import { createRng } from '../../validation/validator/index.js';
+import { splitGroups, type ViewRow } from './_dataset.js';
+import { familyRule, groupFamily } from './_families.js';
+import { crossValidate, crossCalibrate, evaluate, type TrainConfig } from './_pipeline.js';
+import { cameraUnit, proxyCrossValidate, proxyReport } from './_proxy.js';
+import { openTrainingFolders } from './_sources.js';
+import { trainHead } from './index.js';
+
+async function folder(root: string, name: string, rows: [string, 0 | 1, string][]): Promise<string> {
+  const dir = join(root, name);
+  await mkdir(join(dir, 'pos'), { recursive: true });
+  await mkdir(join(dir, 'neg'), { recursive: true });
+  for (const [file] of rows) await writeFile(join(dir, file), `bytes of ${name}/${file}`);
+  const lines = ['file,label,group', ...rows.map(([f, l, g]) => `${f},${l},${g}`)];
+  await writeFile(join(dir, 'manifest.csv'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+test('openTrainingFolders() namespaces groups by folder and keeps image ids and bytes', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'rw-folders-'));
+  try {
+    const a = await folder(root, 'a', [
+      ['pos/1.jpg', 1, 'neg'],
+      ['neg/2.jpg', 0, 'g'],
+    ]);
+    const b = await folder(join(root, 'x'), 'b', [['neg/3.jpg', 0, 'neg']]);
+    const one = await openTrainingFolders(a);
+    assert.deepEqual(
+      one.images.map((i) => [i.id, i.group]),
+      [
+        ['pos/1.jpg', 'neg'],
+        ['neg/2.jpg', 'g'],
+      ],
+    );
+    const both = await openTrainingFolders([a, b]);
+    // The group "neg" of a and of b are two groups; ids are the paths in their folder.
+    assert.deepEqual(
+      both.images.map((i) => [i.id, i.group, i.label]),
+      [
+        ['pos/1.jpg', 'a/neg', 1],
+        ['neg/2.jpg', 'a/g', 0],
+        ['neg/3.jpg', 'b/neg', 0],
+      ],
+    );
+    assert.equal((await both.images[2]!.load()).toString(), 'bytes of b/neg/3.jpg');
+    // Two folders of one name stay apart; one folder twice and one path in two folders are refused.
+    const a2 = await folder(join(root, 'y'), 'a', [['neg/4.jpg', 0, 'g']]);
+    const twin = await openTrainingFolders([a, a2]);
+    assert.deepEqual([...new Set(twin.images.map((i) => i.group))], ['a/neg', 'a/g', 'a~2/g']);
+    await assert.rejects(openTrainingFolders([a, `${a}/`]), (err) =>
+      isRoadworkError(err, 'ERR_CONFIG_INVALID'),
+    );
+    const clash = await folder(join(root, 'z'), 'c', [['neg/2.jpg', 0, 'g']]);
+    await assert.rejects(
+      openTrainingFolders([a, clash]),
+      (err) => isRoadworkError(err, 'ERR_DATASET_INVALID') && /neg\/2\.jpg/.test(err.message),
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('the family rule reads groups namespaced by folder and split by image', () => {
+  assert.equal(groupFamily('mi3-chicago'), 'dashcam work zones');
+  assert.equal(groupFamily('roadwork-real-train/tracon-web/17'), 'web photos');
+  assert.equal(groupFamily('street-negatives-camvid/camvid-0001TP'), 'dashcam streets (CamVid)');
+  // The folder name never decides: only the group does.
+  assert.equal(groupFamily('kitti-extra/neg'), 'folder');
+  assert.equal(groupFamily('somewhere/drive-7'), 'other');
+  assert.deepEqual(familyRule('x/kitti-road-um'), { family: 'KITTI', camera: 'in-car', unit: 'family' });
+  // One camera for every KITTI drive; each dashcam city its own; web photos one by one.
+  assert.equal(
+    cameraUnit({ group: 'kitti-road-um', image: 3 }),
+    cameraUnit({ group: 'a/kitti-road-uu', image: 9 }),
+  );
+  assert.equal(cameraUnit({ group: 'mi3-chicago', image: 3 }), 'mi3-chicago');
+  assert.equal(cameraUnit({ group: 'tracon-web', image: 3 }), 'tracon-web/3');
+  // --split-group names the group without its folder.
+  const row = {
+    image: 5,
+    group: 'roadwork-real-train/tracon-web',
+    label: 0,
+    level: 0,
+    x: new Float32Array(1),
+  } as const;
+  assert.equal(splitGroups([row], ['tracon-web'])[0]!.group, 'roadwork-real-train/tracon-web/5');
+});
+
+/**
+ * Rows whose feature 0 is the photo style (1 = in-car camera, 0 = web photo) and feature 1 the
+ * roadwork signal (`signal` × label plus noise). In-car positives are dashcam work zones, in-car
+ * negatives KITTI and CamVid (two cameras, so a fold holding one out still trains on the other); web photos are mostly negatives: style alone predicts the label well overall.
+ */
+function styledRows(signal: number, seed: string): ViewRow[] {
+  const rng = createRng(seed);
+  const rows: ViewRow[] = [];
+  const add = (group: string, label: 0 | 1, style: number, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const x = Float32Array.from([style + 0.1 * rng.normal(), signal * label + rng.normal(), rng.normal()]);
+      rows.push({ image: rows.length, group, label, level: 0, x });
+    }
+  };
+  for (const city of ['a', 'b', 'c', 'd', 'e', 'f']) add(`mi3-${city}`, 1, 1, 12);
+  for (const seq of ['um', 'umm', 'uu']) add(`kitti-road-${seq}`, 0, 1, 10);
+  for (const drive of ['0001TP', '0006R0']) add(`camvid-${drive}`, 0, 1, 12);
+  add('tracon-web', 0, 0, 120);
+  add('tracon-web', 1, 0, 10);
+  return rows;
+}
+
+const CONFIG: TrainConfig = {
+  model: 'logistic',
+  l2: 0.1,
+  hidden: 8,
+  folds: 5,
+  seed: 'proxy',
+  tta: false,
+  trainOnFlips: false,
+  targetAccuracy: 0.9,
+};
+
+test('the same-camera proxy scores nothing that style alone can give, and sees a real signal', () => {
+  const noise = styledRows(0, 'style-only');
+  const split = splitGroups(noise, ['tracon-web']);
+  const { logits, fold } = crossValidate(split, CONFIG);
+  const y = Uint8Array.from(split, (r) => r.label);
+  const pooled = evaluate(crossCalibrate(logits, y, fold, CONFIG.folds), split, 'proxy').overall;
+  // Pooled grouped CV rewards the style: high MCC without any roadwork signal.
+  assert.ok(pooled.mcc!.value > 0.4, `pooled MCC ${pooled.mcc!.value}`);
+  const style = proxyReport(proxyCrossValidate(noise, CONFIG).p, noise, { seed: 'proxy', l2: 0.1, folds: 5 });
+  assert.equal(style.headline?.kind, 'in-car');
+  assert.equal(style.headline?.n, 72 + 30 + 24);
+  assert.ok(
+    Math.abs(style.headline!.mcc.value) < 0.3,
+    `proxy MCC on style only ${style.headline!.mcc.value}`,
+  );
+  assert.ok(style.headline!.auc!.value < 0.75, `proxy AUC on style only ${style.headline!.auc!.value}`);
+  assert.ok(style.kinds.web!.mcc !== undefined, 'web photos hold both labels and are scored');
+  assert.equal(style.families.KITTI!.mcc, undefined, 'a family of one label has accuracy only');
+  // Each negative-only family against its kind's positives (web photos hold both labels: no pair).
+  assert.deepEqual(Object.keys(style.pairs), [
+    'in-car: roadwork vs KITTI',
+    'in-car: roadwork vs dashcam streets (CamVid)',
+  ]);
+  assert.equal(style.pairs['in-car: roadwork vs KITTI']!.n, 72 + 30);
+
+  const real = styledRows(3, 'signal');
+  const seen = proxyReport(proxyCrossValidate(real, CONFIG).p, real, { seed: 'proxy', l2: 0.1, folds: 5 });
+  assert.ok(seen.headline!.mcc.value > 0.45, `proxy MCC with a signal ${seen.headline!.mcc.value}`);
+  assert.ok(seen.headline!.auc!.value > 0.85, `proxy AUC with a signal ${seen.headline!.auc!.value}`);
+  assert.ok(
+    seen.headline!.mcc.lo < seen.headline!.mcc.value && seen.headline!.mcc.value <= seen.headline!.mcc.hi,
+  );
+});
+
+test('the proxy holds whole cameras out: every KITTI drive in one fold, extra views with their camera', () => {
+  const rows = styledRows(3, 'folds');
+  const extra = rows.map((r) => ({ ...r, x: r.x.map((v) => v + 0.01) }));
+  const { fold } = proxyCrossValidate(rows, { ...CONFIG, extraViews: extra });
+  const kitti = new Set(rows.flatMap((r, i) => (r.group.startsWith('kitti') ? [fold[i]] : [])));
+  assert.equal(kitti.size, 1);
+  const web = new Set(rows.flatMap((r, i) => (r.group === 'tracon-web' ? [fold[i]] : [])));
+  assert.ok(web.size > 1, 'web photos are split by image');
+});
+
+test('trainHead --select-by family chooses the L2 by the proxy and records it; refuses data it cannot score', () => {
+  const rows = styledRows(1.5, 'select');
+  const lines: string[] = [];
+  const options = { ...CONFIG, l2: [0.01, 100], log: (l: string) => lines.push(l), proxy: { rows } };
+  const byFamily = trainHead(rows, 'test-embedder', { ...options, selectBy: 'family' });
+  assert.equal(lines.filter((l) => /same-camera proxy MCC/.test(l)).length, 2, lines.join('\n'));
+  assert.equal(lines.filter((l) => /grouped 5-fold CV MCC/.test(l)).length, 1, lines.join('\n'));
+  assert.equal(byFamily.proxy?.l2, byFamily.l2);
+  assert.equal(byFamily.head.metrics?.selected_by, 'same-camera proxy');
+  const recorded = byFamily.head.metrics?.proxy as { headline: { mcc: { value: number } } };
+  assert.equal(recorded.headline.mcc.value, byFamily.proxy!.headline!.mcc.value);
+  // The choice is the proxy's best: no L2 tried scores higher on it.
+  const scoresOf = lines.flatMap((l) => /same-camera proxy MCC (-?[\d.]+)/.exec(l)?.[1] ?? []).map(Number);
+  assert.equal(byFamily.proxy!.headline!.mcc.value.toFixed(3), Math.max(...scoresOf).toFixed(3));
+
+  const onlyInCarPositives = rows.filter((r) => r.group.startsWith('mi3') || r.group === 'tracon-web');
+  const web = onlyInCarPositives.map((r) => (r.group === 'tracon-web' ? { ...r, label: 0 as const } : r));
+  assert.throws(
+    () => trainHead(web, 'test-embedder', { ...options, proxy: { rows: web }, selectBy: 'family' }),
+    (err) =>
+      isRoadworkError(err, 'ERR_CONFIG_INVALID') && /no camera kind holds both labels/.test(err.message),
+  );
+});

@@ -1,0 +1,211 @@
+// Training maths on synthetic data with known answers, grouped splits, calibration and the embedding cache.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRng } from '../../validation/validator/index.js';
+import { openEmbeddingCache } from './_cache.js';
+import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate.js';
+import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
+import { auc, mcc } from './_metrics.js';
+import { groupFolds, groupHoldout } from './_split.js';
+
+test('fitLogistic() recovers known weights from data drawn from a logistic model', () => {
+  const rng = createRng('logistic');
+  const truth = [1.5, -2, 0.5, 0];
+  const bias = -0.5;
+  const rows: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 6000; i++) {
+    const x = truth.map(() => rng.normal());
+    const z = bias + x.reduce((s, v, j) => s + v * truth[j]!, 0);
+    rows.push(x);
+    y.push(rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
+  }
+  const head = fitLogistic(
+    { x: matrixOf(rows, 4), y: Uint8Array.from(y) },
+    { l2: 1e-6, balance: false, standardize: false },
+  );
+  const w = head.layers[0]!.weights[0]!;
+  truth.forEach((t, j) => assert.ok(Math.abs(w[j]! - t) < 0.15, `weight ${j}: ${w[j]} vs ${t}`));
+  assert.ok(Math.abs(head.layers[0]!.bias[0]! - bias) < 0.15);
+});
+
+test('fitLogistic() separates linearly separable data perfectly', () => {
+  const rng = createRng('separable');
+  const rows: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const x = [rng.uniform(-1, 1), rng.uniform(-1, 1)];
+    if (Math.abs(x[0]! + 2 * x[1]!) < 0.1) continue;
+    rows.push(x);
+    y.push(x[0]! + 2 * x[1]! > 0 ? 1 : 0);
+  }
+  const data = { x: matrixOf(rows, 2), y: Uint8Array.from(y) };
+  const head = fitLogistic(data, { l2: 1e-4 });
+  const z = logits(head, data.x);
+  assert.equal(
+    mcc(
+      Array.from(z, (v) => (v > 0 ? 1 : 0)),
+      y,
+    ),
+    1,
+  );
+  // The direction found is the true one, whatever the scale.
+  const [a, b] = head.layers[0]!.weights[0]!.map((v, j) => v / head.normalize!.std[j]!);
+  assert.ok(Math.abs(b! / a! - 2) < 0.2, `ratio ${b! / a!}`);
+});
+
+test('fitMlp() fits XOR, which no linear head can', () => {
+  const rows: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    for (const [a, b] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ] as const) {
+      rows.push([a, b]);
+      y.push(a ^ b);
+    }
+  }
+  const data = { x: matrixOf(rows, 2), y: Uint8Array.from(y) };
+  const mlp = fitMlp(data, { hidden: 8, l2: 1e-5, seed: 'xor', maxIter: 500 });
+  const z = logits(mlp, data.x);
+  assert.equal(
+    mcc(
+      Array.from(z, (v) => (v > 0 ? 1 : 0)),
+      y,
+    ),
+    1,
+  );
+  const linear = logits(fitLogistic(data, { l2: 1e-5 }), data.x);
+  assert.ok(auc(linear, y) <= 0.75, `a linear head should not solve XOR: AUC ${auc(linear, y)}`);
+});
+
+test('fitMlp() with a validation set stops early and keeps the best validation point', () => {
+  const rng = createRng('noise');
+  const mk = (n: number) => {
+    const rows = Array.from({ length: n }, () => Array.from({ length: 20 }, () => rng.normal()));
+    return { x: matrixOf(rows, 20), y: Uint8Array.from(rows, (r) => (r[0]! + rng.normal() > 0 ? 1 : 0)) };
+  };
+  const train = mk(150);
+  const val = mk(300);
+  const stopped = fitMlp(train, {
+    hidden: 16,
+    l2: 1e-6,
+    seed: 's',
+    validation: val,
+    patience: 5,
+    maxIter: 400,
+  });
+  const overfit = fitMlp(train, { hidden: 16, l2: 1e-6, seed: 's', maxIter: 400 });
+  assert.equal(stopped.layers[0]!.bias.length, 16);
+  assert.ok(
+    validationLoss(stopped, val) < validationLoss(overfit, val),
+    `${validationLoss(stopped, val)} vs ${validationLoss(overfit, val)}`,
+  );
+});
+
+test('fitTemperature() lowers the NLL of a deliberately over-confident model', () => {
+  const rng = createRng('temperature');
+  const z: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const t = rng.normal(0, 1.5);
+    y.push(rng.next() < 1 / (1 + Math.exp(-t)) ? 1 : 0);
+    z.push(4 * t); // four times too confident
+  }
+  const T = fitTemperature(z, y);
+  assert.ok(Math.abs(T - 4) < 0.6, `temperature ${T}`);
+  assert.ok(nll(z, y, T) < nll(z, y, 1) - 0.1);
+});
+
+test('decisionShift() maps the MCC-optimal cut to zero', () => {
+  // Positives have logits above 2, negatives below 2: the best cut is 2, so the shift is about −2.
+  const z = [0, 0.5, 1, 1.5, 1.9, 2.1, 2.5, 3, 4];
+  const y = [0, 0, 0, 0, 0, 1, 1, 1, 1];
+  const { shift, mcc: best } = decisionShift(z, y);
+  assert.ok(Math.abs(shift + 2) < 1e-9, `shift ${shift}`);
+  assert.equal(best, 1);
+});
+
+test('thresholdSweep() coverage never falls as the exit band narrows, and exits are scored', () => {
+  const rng = createRng('sweep');
+  const p = Array.from({ length: 500 }, () => rng.next());
+  const y = p.map((v) => (rng.next() < v ? 1 : 0));
+  const rows = thresholdSweep(p, y);
+  for (let i = 1; i < rows.length; i++) {
+    assert.ok(rows[i]!.high < rows[i - 1]!.high);
+    assert.ok(rows[i]!.coverage >= rows[i - 1]!.coverage);
+  }
+  assert.equal(rows.at(-1)!.coverage, 1);
+  // The most confident exits are the most accurate on well-calibrated scores.
+  assert.ok(rows[0]!.accuracy > rows.at(-1)!.accuracy);
+});
+
+test('groupFolds() and groupHoldout() never put one group on both sides, and are seeded', () => {
+  const rng = createRng('groups');
+  const groups = Array.from({ length: 300 }, () => `g${rng.int(0, 29)}`);
+  const folds = groupFolds(groups, 5, 'a');
+  const seen = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (seen.has(g)) assert.equal(seen.get(g), folds[i]);
+    seen.set(g, folds[i]!);
+  });
+  assert.equal(new Set(folds).size, 5);
+  assert.deepEqual(groupFolds(groups, 5, 'a'), folds);
+  assert.notDeepEqual(groupFolds(groups, 5, 'b'), folds);
+  const held = groupHoldout(groups, 0.2, 'a');
+  const side = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (side.has(g)) assert.equal(side.get(g), held[i]);
+    side.set(g, held[i]!);
+  });
+  const fraction = held.reduce((a, b) => a + b, 0) / groups.length;
+  assert.ok(fraction > 0.05 && fraction <= 0.2, `held out ${fraction}`);
+});
+
+test('the embedding cache round-trips rows and resumes after a torn write', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'emb-'));
+  try {
+    const a = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
+    await a.put([
+      { key: 'x', vector: Float32Array.of(1, 2, 3) },
+      { key: 'y', vector: Float32Array.of(4, 5, 6) },
+    ]);
+    await a.put([{ key: 'x', vector: Float32Array.of(9, 9, 9) }]); // already there: ignored
+    // A crash after the rows were appended but before the index was rewritten.
+    await appendFile(join(a.dir, 'vectors.f32'), Buffer.alloc(12 + 5));
+    const b = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
+    assert.equal(b.size, 2);
+    assert.deepEqual(Array.from(b.get('x')!), [1, 2, 3]);
+    assert.deepEqual(Array.from(b.get('y')!), [4, 5, 6]);
+    assert.equal((await stat(join(a.dir, 'vectors.f32'))).size, 24);
+    await b.put([{ key: 'z', vector: Float32Array.of(7, 8, 9) }]);
+    const c = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
+    assert.deepEqual(Array.from(c.get('z')!), [7, 8, 9]);
+    await assert.rejects(openEmbeddingCache(root, { version: 'v:1', dims: 4 }), /another embedder/);
+    await assert.rejects(b.put([{ key: 'w', vector: Float32Array.of(1) }]), /1 dims, the cache holds 3/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('foldNormalization() gives the same logits without the normalisation block', () => {
+  const rng = createRng('fold');
+  const rows = Array.from({ length: 200 }, () => [rng.normal(5, 3), rng.normal(-2, 0.1), rng.normal()]);
+  const data = {
+    x: matrixOf(rows, 3),
+    y: Uint8Array.from(rows, (r) => (r[0]! - 5 + 10 * (r[1]! + 2) > 0 ? 1 : 0)),
+  };
+  for (const head of [fitLogistic(data, { l2: 1e-3 }), fitMlp(data, { hidden: 4, seed: 'f', maxIter: 50 })]) {
+    const folded = foldNormalization(head);
+    assert.equal(folded.normalize, undefined);
+    const a = logits(head, data.x);
+    const b = logits(folded, data.x);
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9));
+  }
+});

@@ -1,0 +1,84 @@
+// Shared by the axon tests: a real cascade whose one stage reads the image's red mean (no model files),
+// real JPEGs, and a metagraph of real keys.
+import sharp from 'sharp';
+import { buildMetagraph, type Metagraph, type MetagraphSource } from '../chain/types.js';
+import {
+  createCascadePredictor,
+  defineStage,
+  parseCascadeConfig,
+  STAGE_KINDS,
+  type CascadePredictor,
+  type StageKind,
+} from '../../inference/cascade/index.js';
+import { silentLogger } from '../../core/log/index.js';
+import { hotkeyFromSecret } from '../wallet/index.js';
+
+/** Dev keys derived for real (sr25519). */
+export const MINER = hotkeyFromSecret(
+  'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner',
+);
+export const VALIDATOR = hotkeyFromSecret(
+  'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
+);
+
+/** A stage kind answering p = mean red / 255 of the image it is given, with its pixel count as detail. */
+const redKind: StageKind<null> = {
+  description: 'mean red',
+  keys: [],
+  parse: () => null,
+  models: () => [],
+  create: (common) =>
+    defineStage(common, {
+      start: async () => 'red-v1',
+      close: async () => undefined,
+      run: async ({ image }) => {
+        let sum = 0;
+        for (let i = 0; i < image.data.length; i += 3) sum += image.data[i]!;
+        const pixels = image.width * image.height;
+        return { probability: sum / pixels / 255, detail: { pixels } };
+      },
+    }),
+};
+
+/** A started cascade of one `red` stage on `size`² images; close it after use. */
+export async function redCascade(size = 32): Promise<CascadePredictor> {
+  const config = parseCascadeConfig(
+    { preprocess: { size }, stages: [{ name: 'red', kind: 'red', expected_ms: 1 }] },
+    { kinds: { ...STAGE_KINDS, red: redKind as StageKind<never> } },
+  );
+  const cascade = createCascadePredictor(config, {
+    runtime: { cacheDir: '.', offline: true, device: 'cpu', workers: 1, logger: silentLogger() },
+    logger: silentLogger(),
+  });
+  await cascade.start();
+  return cascade;
+}
+
+/** A JPEG of one colour, base64, as a validator sends it. */
+export async function solidJpeg(rgb: readonly [number, number, number], size = 64): Promise<string> {
+  const jpeg = await sharp({
+    create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  return jpeg.toString('base64');
+}
+
+/** A loaded metagraph source where VALIDATOR holds a permit and 50 000 stake and MINER is listed. */
+export function metagraphOf(): MetagraphSource {
+  const graph: Metagraph = buildMetagraph(
+    72,
+    100,
+    [
+      { uid: 0, hotkey: VALIDATOR.ss58, stake: 50_000, validatorPermit: true, axon: null },
+      { uid: 1, hotkey: MINER.ss58, stake: 0, validatorPermit: false, axon: { ip: '127.0.0.1', port: 8091 } },
+    ],
+    Date.now(),
+  );
+  return {
+    start: async () => undefined,
+    current: () => graph,
+    status: () => ({ kind: 'static', loaded: true, fresh: true, block: graph.block, neurons: 2, ageMs: 0 }),
+    close: async () => undefined,
+  };
+}

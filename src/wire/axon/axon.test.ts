@@ -1,0 +1,115 @@
+// The pipeline assembled: createAxon on a loopback socket, a real cascade, and the onAnswered hook.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { setImmediate as turn } from 'node:timers/promises';
+import { pino } from 'pino';
+import { systemClock } from '../../core/clock/index.js';
+import { createImageDecoder } from '../../inference/image/index.js';
+import { createMetrics } from '../../core/metrics/index.js';
+import { postSigned, send, signedRequest } from '../../../test/_harness.js';
+import { createAxon, type AnsweredHook, type AnsweredRequest } from './index.js';
+import { MINER, VALIDATOR, metagraphOf, redCascade, solidJpeg } from './_test-support.js';
+
+async function startAxon(onAnswered: AnsweredHook | undefined) {
+  const predictor = await redCascade(32);
+  const metrics = createMetrics({ processMetrics: false });
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const axon = createAxon(
+    {
+      hotkey: MINER.ss58,
+      metagraph: metagraphOf(),
+      predictor,
+      decode: createImageDecoder(),
+      clock: systemClock(),
+      logger,
+      metrics,
+      ...(onAnswered && { onAnswered }),
+    },
+    {
+      blacklist: {
+        forceValidatorPermit: true,
+        allowNonRegistered: false,
+        minStake: 0,
+        allow: new Set(),
+        deny: new Set(),
+      },
+      maxBodyBytes: 1 << 20,
+      maxHeaderBytes: 16 << 10,
+      deadlineMarginMs: 500,
+      maxInFlight: 4,
+      maxQueue: 16,
+      maxNonces: 1000,
+    },
+  );
+  const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
+  return {
+    port,
+    predictor,
+    metrics,
+    lines,
+    stop: async () => {
+      await axon.close(1000);
+      await predictor.close();
+    },
+  };
+}
+
+test('onAnswered receives each answered request with its prediction, stages, version, validator and timings', async (t) => {
+  const answered: AnsweredRequest[] = [];
+  const a = await startAxon((r) => void answered.push(r));
+  t.after(() => a.stop());
+  const image = await solidJpeg([255, 0, 0]);
+  const res = await postSigned(a.port, signedRequest(a.port, { image, version: 2004 }));
+  assert.equal(res.status, 200, res.text);
+  await turn();
+  assert.equal(answered.length, 1);
+  const r = answered[0]!;
+  assert.equal(r.prediction, res.json().prediction);
+  assert.equal(r.modelVersion, a.predictor.version());
+  assert.equal(r.synapse, 'ImageSynapse');
+  assert.equal(r.image, image);
+  assert.deepEqual(r.validator, { hotkey: VALIDATOR.ss58, version: 2004, generation: '2.x', stake: 50_000 });
+  assert.deepEqual(
+    r.stages.map((s) => [s.stage, (s as { detail?: unknown }).detail]),
+    [['red', { pixels: 32 * 32 }]],
+  );
+  const { receiveMs, verifyMs, queueMs, decodeMs, predictMs, totalMs } = r.timings;
+  for (const ms of [receiveMs, verifyMs, queueMs, decodeMs, predictMs]) assert.ok(ms >= 0 && ms <= totalMs);
+  assert.ok(verifyMs > 0 && decodeMs > 0, 'sr25519 and a JPEG decode take measurable time');
+  assert.ok(Math.abs(r.receivedAtMs - Date.now()) < 10_000);
+  // The request's log line carries its id and caller, as the record does.
+  const line = a.lines.find((l) => l.msg === 'Answered');
+  assert.equal(line?.reqId, r.id);
+  assert.equal(line?.caller, VALIDATOR.ss58);
+});
+
+test('a failing onAnswered hook leaves the answers intact and is counted in /metrics', async (t) => {
+  let calls = 0;
+  const a = await startAxon(() => {
+    calls++;
+    throw new Error('the query log is full');
+  });
+  t.after(() => a.stop());
+  const image = await solidJpeg([0, 0, 255]);
+  for (let i = 0; i < 2; i++) {
+    const res = await postSigned(a.port, signedRequest(a.port, { image }));
+    assert.equal(res.status, 200, res.text);
+  }
+  // A refused request is not an answer: the hook never hears of it.
+  const refused = await postSigned(a.port, signedRequest(a.port, { image, axonHotkey: VALIDATOR.ss58 }));
+  assert.equal(refused.status, 401);
+  await turn();
+  assert.equal(calls, 2);
+  const metrics = await send(a.port, '/metrics', { method: 'GET' });
+  assert.match(metrics.text, /^roadwork_axon_answered_hook_errors_total 2$/m);
+  const model = a.predictor.version()!;
+  assert.match(
+    metrics.text,
+    new RegExp(`^roadwork_predict_duration_seconds_count\\{model="${model}"\\} 2$`, 'm'),
+  );
+  const warned = a.lines.filter((l) => l.msg === 'The onAnswered hook failed; the answer was not affected');
+  assert.equal(warned.length, 1);
+  assert.equal(typeof warned[0]?.reqId, 'string');
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Intake } from './_intake.js';
+import { Admission } from './_admission.js';
+import { isRoadworkError } from '../../core/errors/index.js';
+
+test('Intake caps open requests per caller, leaving other callers their share', () => {
+  const intake = new Intake({ maxPerCaller: 2, maxBytes: 1e9 });
+  const a1 = intake.enter('a', 10);
+  intake.enter('a', 10);
+  assert.throws(
+    () => intake.enter('a', 10),
+    (e) => isRoadworkError(e, 'ERR_OVERLOADED'),
+  );
+  // Another validator is not affected by the first one's slow or numerous requests.
+  const b = intake.enter('b', 10);
+  a1.release();
+  a1.release();
+  intake.enter('a', 10).release();
+  assert.equal(intake.open('a'), 1);
+  b.release();
+  assert.equal(intake.open('b'), 0);
+});
+
+test('Intake refuses a body that would exceed the bytes budget, and frees bytes on release', () => {
+  const intake = new Intake({ maxPerCaller: 100, maxBytes: 100 });
+  const t = intake.enter('a', 80);
+  assert.throws(
+    () => intake.enter('b', 30),
+    (e) => isRoadworkError(e, 'ERR_OVERLOADED'),
+  );
+  t.release();
+  assert.equal(intake.bytes, 0);
+  intake.enter('b', 30).release();
+});
+
+test('Admission refuses at once a request the measured service time cannot answer before its deadline', async () => {
+  const a = new Admission({ maxInFlight: 1, maxQueue: 100 });
+  // Teach it a service time of about 200 ms.
+  const first = await a.acquire(1);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  first.release();
+  assert.ok(a.serviceMs! >= 190, `service ${a.serviceMs}`);
+  const held = await a.acquire(1);
+  // Position 0 needs ~400 ms (the running one, then itself): 1 s left is enough, 100 ms is not.
+  const hopeful = a.acquire(1, { remainingMs: 1000 });
+  const t = performance.now();
+  await assert.rejects(a.acquire(1, { remainingMs: 100 }), (e: unknown) => {
+    assert.ok(isRoadworkError(e, 'ERR_OVERLOADED'));
+    assert.match(e.message, /before the deadline/);
+    return true;
+  });
+  assert.ok(performance.now() - t < 50, 'refused fast');
+  // A higher stake jumps the queue, so its expected wait is shorter than a late low stake's.
+  assert.ok(a.expectedMs(0) < a.expectedMs(5));
+  held.release();
+  (await hopeful).release();
+  assert.equal(a.inFlight, 0);
+});

@@ -1,0 +1,122 @@
+/** Connecting polkadot-js to subtensor and the runtime-API call that lists a subnet's neurons. */
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import type { ApiOptions } from '@polkadot/api/types';
+import { RoadworkError } from '../../core/errors/index.js';
+import { decodeNeurons } from './_decode.js';
+import type { Neuron } from './types.js';
+
+/** A polkadot-js transport (`WsProvider`, or a replay in tests). */
+export type ChainProvider = NonNullable<ApiOptions['provider']>;
+
+/** Builds the transport for an endpoint; tests inject a replay. */
+export type ProviderFactory = (endpoint: string) => ChainProvider;
+
+/** An `ApiPromise` plus the last transport error, for messages when it never becomes ready. */
+export interface ChainConnection {
+  readonly api: ApiPromise;
+  /** The last provider or initialisation error, if any. */
+  lastError(): string | undefined;
+  /** Resolves with the api once it is ready; rejects with `ERR_CHAIN_UNREACHABLE` after `timeoutMs`. */
+  ready(timeoutMs: number, signal?: AbortSignal): Promise<ApiPromise>;
+}
+
+/** The default transport: a websocket that reconnects by itself. */
+export function wsProvider(endpoint: string): ChainProvider {
+  return new WsProvider(endpoint);
+}
+
+/**
+ * Races `promise` against a timer that is always cleared, so no handle outlives the race; an abort
+ * (the owner closing) settles it at once with the signal's reason.
+ */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  signal?: AbortSignal,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    onAbort = () => reject(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
+}
+
+/** Opens an api over `endpoint` without waiting for it; the transport keeps retrying in the background. */
+export function openChain(endpoint: string, providerFactory: ProviderFactory = wsProvider): ChainConnection {
+  const api = new ApiPromise({ provider: providerFactory(endpoint), noInitWarn: true });
+  let lastError: string | undefined;
+  // Connection failures arrive here while the websocket retries; keep the last one for the message.
+  // The websocket reports them as an ErrorEvent, not an Error, with the reason in its `message` getter.
+  api.on('error', (err: unknown) => {
+    const message = (err as { message?: unknown } | null)?.message;
+    lastError = typeof message === 'string' && message !== '' ? message : String(err);
+  });
+  api.isReadyOrError.catch(() => undefined);
+  return {
+    api,
+    lastError: () => lastError,
+    ready: (timeoutMs, signal) =>
+      withTimeout(
+        api.isReady,
+        timeoutMs,
+        () => {
+          const why = lastError ? ` (last error: ${lastError})` : '';
+          return new RoadworkError(
+            'ERR_CHAIN_UNREACHABLE',
+            `The subtensor endpoint did not become ready within ${timeoutMs} ms: ${endpoint}${why}. ` +
+              'Check the network, or set subtensor.chain_endpoint.',
+          );
+        },
+        signal,
+      ),
+  };
+}
+
+/** Connects and waits until ready; on timeout disconnects and throws `ERR_CHAIN_UNREACHABLE`. */
+export async function connectChain(
+  endpoint: string,
+  options: { timeoutMs?: number; providerFactory?: ProviderFactory } = {},
+): Promise<ApiPromise> {
+  const connection = openChain(endpoint, options.providerFactory);
+  try {
+    return await connection.ready(options.timeoutMs ?? 30_000);
+  } catch (err) {
+    await connection.api.disconnect().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A runtime-API method by its polkadot-js names, or `ERR_CHAIN_DECODE` when the runtime lacks it. */
+export function runtimeCall(
+  api: Pick<ApiPromise, 'call'>,
+  section: string,
+  method: string,
+): (...args: unknown[]) => Promise<unknown> {
+  const fn = api.call[section]?.[method];
+  if (typeof fn !== 'function') {
+    throw new RoadworkError(
+      'ERR_CHAIN_DECODE',
+      `The chain's runtime has no API method: ${section}.${method}. Check the endpoint is a subtensor node.`,
+    );
+  }
+  return fn as (...args: unknown[]) => Promise<unknown>;
+}
+
+/** The subnet's neurons at the best block, with that block's number (both read at the same hash). */
+export async function fetchNeurons(
+  api: ApiPromise,
+  netuid: number,
+): Promise<{ block: number; neurons: Neuron[] }> {
+  const header = await api.rpc.chain.getHeader();
+  const at = await api.at(header.hash);
+  const raw = await runtimeCall(at, 'neuronInfoRuntimeApi', 'getNeuronsLite')(netuid);
+  return { block: header.number.toNumber(), neurons: decodeNeurons(raw) };
+}
