@@ -11,7 +11,7 @@ import {
   type Signer,
 } from '../src/wire/protocol/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 
 /** One measured cell: a server, a concurrency and a request count. */
 export interface CellSpec {

@@ -1,7 +1,7 @@
 // Image-byte mutations for the fault battery's fuzz scenario, built once: flipped and truncated bytes,
 // frame headers that lie, broken tables, foreign formats, scan bombs, and odd but valid images.
 import sharp from 'sharp';
-import type { Rng } from '../src/validation/validator/index.js';
+import type { Rng } from '../src/core/random/index.js';
 import { randomBytes } from './_fuzz.js';
 import { noiseRgb, scanBomb } from './_images.js';
 

@@ -1,7 +1,7 @@
 // Mutations of signed ImageSynapse requests for the fault battery's fuzz scenario: headers, routes,
 // bodies, JSON, base64, image bytes and raw HTTP framing, each case built from a freshly signed request
 // (the signature covers no body field, so a mutated body still reaches the body and image code).
-import type { Rng } from '../src/validation/validator/index.js';
+import type { Rng } from '../src/core/random/index.js';
 import type { Wire } from './_traffic.js';
 import { SYNAPSE_HEADERS } from '../src/wire/protocol/index.js';
 

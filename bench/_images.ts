@@ -1,7 +1,7 @@
 // Images for the fault battery: validator-like 224² scenes, large noisy photos-to-be, and JPEG scan bombs.
 import sharp from 'sharp';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 
 /** A 224×224 quality-75 JPEG of a synthetic street scene, as 2.0.4 validators send. */
 export async function sceneJpeg(seed: string, roadwork = true): Promise<Buffer> {

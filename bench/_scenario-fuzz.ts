@@ -3,7 +3,7 @@
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import sharp from 'sharp';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 import { cpuSeconds } from './_child-miner.js';
 import {
   absorb,

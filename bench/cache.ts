@@ -3,7 +3,7 @@ import { createCache, perceptualHash, type PredictionCache } from '../src/infere
 import { startTestRedis } from '../src/inference/cache/_test-redis.js';
 import { silentLogger } from '../src/core/log/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

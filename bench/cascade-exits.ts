@@ -25,13 +25,12 @@ import {
 import { silentLogger } from '../src/core/log/index.js';
 import {
   ChallengeSequence,
-  DEFAULT_PROTOCOL,
-  createRng,
-  parseProtocol,
   planChallenges,
   runChallenges,
   type Lane,
 } from '../src/validation/validator/index.js';
+import { DEFAULT_PROTOCOL, parseProtocol } from '../src/wire/protocol/index.js';
+import { createRng } from '../src/core/random/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -11,7 +11,7 @@ import { silentLogger } from '../src/core/log/index.js';
 import { createDendrite, hotkeyFromSecret, imageSynapse } from '../src/wire/protocol/index.js';
 import { loadModel } from '../src/inference/runtimes/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 import { convEmbedderModel } from '../test/fixtures/onnx-models.js';
 import { startBenchMiner } from './_miner.js';
 

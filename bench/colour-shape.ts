@@ -4,9 +4,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { colourShapeFeatures } from '../src/inference/runtimes/tfjs/features/index.js';
-import type { RgbImage } from '../src/inference/predictor/types.js';
+import { type RgbImage, decodeRgb } from '../src/inference/image/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { augmentImage, createRng, decodeRgb, openImageFolder } from '../src/validation/validator/index.js';
+import { augmentImage } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
+import { openImageFolder } from '../src/data/sources/index.js';
 import { colourShapeFeaturesCs1 } from '../test/fixtures/colour-shape-cs1.js';
 
 const VIEWS = Number(process.argv[process.argv.indexOf('--views') + 1]) || 600;

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createCascadePredictor, loadCascadeConfig } from '../src/inference/cascade/index.js';
-import { decodeImage } from '../src/inference/image/index.js';
-import type { RgbImage } from '../src/inference/predictor/types.js';
+import { decodeImage, type RgbImage, encodeJpeg } from '../src/inference/image/index.js';
 import {
   RUNTIMES,
   type ImageEmbedder,
@@ -19,7 +18,7 @@ import {
 } from '../src/inference/runtimes/index.js';
 import { loadTfjsEmbedder, tfjsRuntime } from '../src/inference/runtimes/tfjs/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng, encodeJpeg } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 
 const VIEWS = Number(process.argv[process.argv.indexOf('--views') + 1]) || 40;
 const ONLY = process.argv.includes('--only')

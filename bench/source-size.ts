@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createDendrite, hotkeyFromSecret, imageSynapse, type Dendrite } from '../src/wire/protocol/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 import { startBenchMiner } from './_miner.js';
 
 const { values } = parseArgs({

@@ -2,8 +2,8 @@
 import { pino } from 'pino';
 import { loadTfjsEmbedder } from '../src/inference/runtimes/tfjs/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
-import type { RgbImage } from '../src/inference/predictor/types.js';
+import { createRng } from '../src/core/random/index.js';
+import type { RgbImage } from '../src/inference/image/index.js';
 
 const images: RgbImage[] = Array.from({ length: 32 }, (_, i) => {
   const s = generateScene(createRng(`bench-${i}`), { roadwork: i % 2 === 0, width: 224, height: 224 });

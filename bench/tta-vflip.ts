@@ -23,7 +23,8 @@ import {
   splitGroups,
   viewKey,
 } from '../src/lifecycle/train/index.js';
-import { flipVertical, openImageFolder } from '../src/validation/validator/index.js';
+import { flipVertical } from '../src/validation/validator/index.js';
+import { openImageFolder } from '../src/data/sources/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../src/core/log/index.js';
 import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/wire/protocol/index.js';
 import { hotkeyFromSecret, type Signer } from '../src/wire/wallet/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 
 /** Well-known dev keys derived for real (sr25519, ss58 prefix 42). */
 export const KEYS = {

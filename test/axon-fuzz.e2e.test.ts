@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { JUNK } from '../bench/_fuzz.js';
-import { createRng } from '../src/validation/validator/index.js';
+import { createRng } from '../src/core/random/index.js';
 import { send, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
 
 let m: TestMiner;

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { RoadworkError } from '../../core/errors/index.js';
 import { createSdxlClient, generateImages } from '../../data/sdxl/index.js';
-import { DEFAULT_PROTOCOL, openImageFolder, parseProtocol } from '../../validation/validator/index.js';
+import { DEFAULT_PROTOCOL, parseProtocol } from '../../wire/protocol/index.js';
+import { openImageFolder } from '../../data/sources/index.js';
 
 function positiveInt(name: string, value: unknown): number {
   const n = Number(value);

@@ -8,13 +8,8 @@ import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ModelRef } from '../../inference/runtimes/index.js';
 import type { EmbeddingOptions } from '../../lifecycle/train/index.js';
-import {
-  DEFAULT_PROTOCOL,
-  PROTOCOLS,
-  SkippedImages,
-  describeSkip,
-  parseProtocol,
-} from '../../validation/validator/index.js';
+import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../../wire/protocol/index.js';
+import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */

@@ -5,9 +5,9 @@ import {
   DEFAULT_PROTOCOL,
   PROTOCOLS,
   parseProtocol,
-  type LabelledImageSource,
   type ValidatorProtocol,
-} from '../../validation/validator/index.js';
+} from '../../wire/protocol/index.js';
+import { type LabelledImageSource } from '../../data/sources/index.js';
 
 /** What the two flags resolve to. */
 export interface ProtocolChoice {

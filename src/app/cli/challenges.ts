@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { RoadworkError } from '../../core/errors/index.js';
 import { evalPlan, openImageData, type OutputStream } from '../../validation/eval/index.js';
-import { SkippedImages, describeSkip, writeChallengeSet } from '../../validation/validator/index.js';
+import { SkippedImages, describeSkip } from '../../data/sources/index.js';
+import { writeChallengeSet } from '../../validation/validator/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 
 const HELP = `

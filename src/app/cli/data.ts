@@ -11,7 +11,7 @@ import {
 import { RoadworkError } from '../../core/errors/index.js';
 import { writeDirAtomic, writeFileAtomic } from '../../core/files/index.js';
 import { resolveId, type Store } from '../../core/store/index.js';
-import { folderLayout, noLabelledData } from '../../validation/validator/index.js';
+import { folderLayout, noLabelledData } from '../../data/sources/index.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 import { withStore } from './_store.js';
 import { generateCommand } from './_data-generate.js';

@@ -8,7 +8,7 @@ import { systemClock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { silentLogger } from '../../core/log/index.js';
-import { SkippedImages, describeSkip } from '../../validation/validator/index.js';
+import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 import {

@@ -9,7 +9,7 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { createLogger } from '../../core/log/index.js';
 import { RUNTIMES } from '../../inference/runtimes/index.js';
 import { generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { addRegistryCommands } from './_models-registry.js';
 import { MODEL_SETTINGS, addSettingOptions, settingsFrom } from './_settings.js';
 

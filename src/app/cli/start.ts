@@ -14,13 +14,9 @@ import {
 import { evalPlan } from '../../validation/eval/index.js';
 import { createDendrite } from '../../wire/protocol/index.js';
 import { synthSource } from '../../data/procedural/index.js';
-import {
-  SkippedImages,
-  createRng,
-  describeSkip,
-  openImageFolder,
-  planName,
-} from '../../validation/validator/index.js';
+import { SkippedImages, describeSkip, openImageFolder } from '../../data/sources/index.js';
+import { createRng } from '../../core/random/index.js';
+import { planName } from '../../validation/validator/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
 import { addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { trainCommand } from './train.js';

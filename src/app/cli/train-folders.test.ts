@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { loadHead } from '../../inference/heads/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';

@@ -16,7 +16,7 @@ import {
 } from '../../lifecycle/registry/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';

@@ -2,11 +2,7 @@
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
-import {
-  openImageFolder,
-  openParquetSource,
-  type LabelledImageSource,
-} from '../../validation/validator/index.js';
+import { openImageFolder, openParquetSource, type LabelledImageSource } from '../sources/index.js';
 
 /** Opens `path` with the validator's readers (one reader per layout in the project, not a second one). */
 export async function openDataSource(path: string): Promise<LabelledImageSource> {

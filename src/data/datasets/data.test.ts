@@ -8,7 +8,8 @@ import { fakeClock } from '../../core/clock/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { openStore, storeFile, type Store } from '../../core/store/index.js';
 import { encodeScene, generateScene } from '../procedural/index.js';
-import { createRng, openImageFolder } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
+import { openImageFolder } from '../sources/index.js';
 import {
   addDataset,
   checkCandidates,

@@ -1,5 +1,5 @@
 /** Street furniture as shapes in a billboard plane: roadwork objects and the distractors that resemble them. */
-import type { Rng } from '../../validation/validator/index.js';
+import type { Rng } from '../../core/random/index.js';
 import type { Camera } from './_camera.js';
 import type { Colour, Point } from './_raster.js';
 

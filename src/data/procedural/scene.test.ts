@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { ROADWORK_KINDS, encodeScene, generateScene, synthSource } from './index.js';
 
 test('generateScene() returns a full RGB frame that encodes to a decodable JPEG', async () => {

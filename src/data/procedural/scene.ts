@@ -1,5 +1,5 @@
 /** Procedural street scenes with and without roadwork, drawn in pure TypeScript for the local validator. */
-import type { Rng } from '../../validation/validator/index.js';
+import type { Rng } from '../../core/random/index.js';
 import { Camera } from './_camera.js';
 import { Raster, type Colour } from './_raster.js';
 import {

@@ -1,6 +1,7 @@
 /** Synthetic scenes as a `LabelledImageSource`: N images, generated and JPEG-encoded only when loaded. */
 import sharp from 'sharp';
-import { createRng, type LabelledImage, type LabelledImageSource } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
+import { type LabelledImage, type LabelledImageSource } from '../sources/index.js';
 import { generateScene } from './scene.js';
 
 /** Options of `synthSource`. */

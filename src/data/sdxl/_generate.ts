@@ -1,12 +1,9 @@
 // Writes a labelled folder of generated images: balanced labels, validator prompts, a manifest with the prompts.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  DEFAULT_PROTOCOL,
-  createRng,
-  type LabelledImageSource,
-  type ValidatorProtocol,
-} from '../../validation/validator/index.js';
+import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
+import { createRng } from '../../core/random/index.js';
+import { type LabelledImageSource } from '../sources/index.js';
 import type { SdxlClient } from './_client.js';
 import { randomCaption, roadworkPrompt } from './_prompts.js';
 

@@ -1,5 +1,6 @@
 // Prompts in the validators' style: a caption of a real street image rewritten to add or remove roadwork.
-import type { Rng, ValidatorProtocol } from '../../validation/validator/index.js';
+import type { Rng } from '../../core/random/index.js';
+import type { ValidatorProtocol } from '../../wire/protocol/index.js';
 
 /**
  * Protocol 0.4's subtle positives (`prompt_generator.py` since 2026-04-10): exactly one small

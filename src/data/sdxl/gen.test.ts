@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { createRng, openImageFolder } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
+import { openImageFolder } from '../sources/index.js';
 import { createSdxlClient, generateImages, roadworkPrompt } from './index.js';
 
 interface FakeServer {

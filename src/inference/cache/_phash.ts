@@ -1,5 +1,5 @@
 /** A 64-bit DCT perceptual hash of an RGB image: the cache key of a prediction. */
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from '../image/index.js';
 
 const SIDE = 32;
 const BAND = 8;

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from '../image/index.js';
 import { generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { hammingDistance, perceptualHash } from './index.js';
 
 const SIZE = 224;

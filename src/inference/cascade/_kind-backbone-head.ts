@@ -2,7 +2,7 @@
 import { createBatcher, type MicroBatcher } from '../batching/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { calibratedLogit, headLogit, loadHead, sigmoid, type Head } from '../heads/index.js';
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from '../image/index.js';
 import { loadEmbedders } from '../runtimes/index.js';
 import type { ImageEmbedder, ModelRef } from '../runtimes/types.js';
 import { defineStage, exitFor, readExit, readModelRef, type ExitRule } from './_common.js';

@@ -3,14 +3,13 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../core/clock/index.js';
 import { RoadworkError, toRoadworkError } from '../../core/errors/index.js';
-import { policyKey, type ImagePolicy } from '../image/index.js';
+import { policyKey, type ImagePolicy, type RgbImage } from '../image/index.js';
 import type { Metrics } from '../../core/metrics/index.js';
 import type {
   PredictOptions,
   Prediction,
   Predictor,
   PredictorStatus,
-  RgbImage,
   StageResult,
 } from '../predictor/types.js';
 import type { Runtime, RuntimeContext } from '../runtimes/types.js';

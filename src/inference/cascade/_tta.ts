@@ -1,5 +1,5 @@
 // Test-time-augmentation views built on packed RGB buffers: flips (validators flip vertically too) and centre crops.
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from '../image/index.js';
 
 /** A view name: `identity`, `hflip`, `vflip` or `crop:<fraction>` (centre crop, 0 < fraction ≤ 1). */
 export type ViewName = string;

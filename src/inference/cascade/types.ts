@@ -1,7 +1,7 @@
 /** The cascade's contracts: stages, what they see, what they answer, and how kinds build them. */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock/index.js';
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from '../image/index.js';
 import type { Capability, Runtime, RuntimeContext } from '../runtimes/types.js';
 
 /** Where a stage exited the cascade, if it did. */

@@ -2,7 +2,7 @@
 // (libjpeg-turbo via @napi-rs/image for plain JPEGs, sharp for everything else).
 import sharp, { type ResizeOptions } from 'sharp';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from './_rgb.js';
 import { decodeStrictBase64 } from './_base64.js';
 import { readImageHeader, type ImageHeader } from './_sniff.js';
 import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';

@@ -1,7 +1,7 @@
 // The decoder the axon uses: limits bound once from the settings, and large images gated so that a
 // burst of source-size challenges never takes every libuv thread from the small ones.
 import { RoadworkError } from '../../core/errors/index.js';
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from './_rgb.js';
 import { Semaphore } from '../workers/index.js';
 import { decodeBase64Image, type DecodeOptions } from './_decode.js';
 import type { ImagePolicy } from './_policy.js';

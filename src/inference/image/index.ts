@@ -3,6 +3,9 @@ export { decodeBase64Image, decodeImage, type DecodeOptions } from './_decode.js
 export { createImageDecoder, type ImageDecoder, type ImageDecoderOptions } from './_decoder.js';
 export { readImageHeader, type ImageFormat, type ImageHeader } from './_sniff.js';
 export { countJpegScans } from './_scans.js';
+export type { Box, RgbImage } from './_rgb.js';
+export { sampleRegion, type Region, type TensorTarget } from './_tensor.js';
+export { JPEG_OPTIONS, cropResize, decodeRgb, encodeJpeg } from './_codec.js';
 export {
   DEFAULT_IMAGE_POLICY,
   inputPolicy,

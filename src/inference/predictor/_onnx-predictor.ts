@@ -8,7 +8,8 @@ import { createWorkerPool, resolveWorkerFile, type PoolEvent, type WorkerPool } 
 import { IMAGENET_NORMALIZATION, type Normalization } from './_preprocess.js';
 import { readModelSettings } from './_settings.js';
 import type { PredictorAnswer, PredictorJob, PredictorWorkerData } from './_worker.js';
-import type { PredictOptions, Prediction, Predictor, PredictorStatus, RgbImage } from './types.js';
+import type { PredictOptions, Prediction, Predictor, PredictorStatus } from './types.js';
+import type { RgbImage } from '../image/index.js';
 
 /** Options for `createOnnxPredictor`. */
 export interface OnnxPredictorOptions {

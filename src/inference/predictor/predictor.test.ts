@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fakeClock } from '../../core/clock/index.js';
 import { isRoadworkError, type ErrorCode } from '../../core/errors/index.js';
 import { BASELINE_NORMALIZATION, buildLinearImageModel, createOnnxSession } from '../models/index.js';
-import { createOnnxPredictor, toModelInput, type RgbImage } from './index.js';
+import { createOnnxPredictor, toModelInput } from './index.js';
+import { type RgbImage } from '../image/index.js';
 
 const baseline = new URL('../../../models/baseline/model.onnx', import.meta.url).pathname;
 const soon = (): { deadlineMs: number } => ({ deadlineMs: Date.now() + 5000 });

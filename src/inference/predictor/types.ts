@@ -1,12 +1,5 @@
 /** The prediction core's contract: plain data in, plain data out, no transport. */
-import type { ImagePolicy } from '../image/index.js';
-
-/** A decoded image: packed RGB bytes, row-major (HWC). */
-export interface RgbImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
+import type { ImagePolicy, RgbImage } from '../image/index.js';
 
 /** Per-request options the caller passes down. */
 export interface PredictOptions {

@@ -1,7 +1,7 @@
 /** What a model runtime can load: image embedders, object detectors, text readers (OCR), yes/no VLMs. */
 import type { Logger } from 'pino';
 import type { PoolHealth } from '../workers/index.js';
-import type { RgbImage } from '../predictor/types.js';
+import type { RgbImage } from '../image/index.js';
 
 /** The kinds of model a runtime can provide. */
 export type Capability = 'embedder' | 'detector' | 'reader' | 'vlm';

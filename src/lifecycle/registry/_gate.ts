@@ -13,7 +13,8 @@ import {
 } from '../../validation/eval/index.js';
 import { isChallengeSet } from '../../validation/validator/index.js';
 import type { RuntimeContext } from '../../inference/runtimes/types.js';
-import type { LabelledImageSource, ValidatorProtocol } from '../../validation/validator/index.js';
+import type { LabelledImageSource } from '../../data/sources/index.js';
+import type { ValidatorProtocol } from '../../wire/protocol/index.js';
 import { verifyBundle } from './_bundle.js';
 import {
   getVersion,

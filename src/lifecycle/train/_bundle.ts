@@ -6,7 +6,7 @@ import { datasetVersionId } from '../../data/datasets/index.js';
 import type { Head } from '../../inference/heads/index.js';
 import { createBundle, type BundleManifest } from '../registry/index.js';
 import type { ModelRef } from '../../inference/runtimes/index.js';
-import { openImageFolder } from '../../validation/validator/index.js';
+import { openImageFolder } from '../../data/sources/index.js';
 
 /** What a training folder held, by content. */
 export interface DataFingerprint {

@@ -1,7 +1,7 @@
 // Assembles cached embeddings into training rows: one per (image, view), with its TTA twin.
 import { RoadworkError } from '../../core/errors/index.js';
 import { concatVectors } from '../../inference/runtimes/index.js';
-import type { LabelledImageSource } from '../../validation/validator/index.js';
+import type { LabelledImageSource } from '../../data/sources/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { viewKey, type ViewLevel, type ViewSpec } from './_views.js';
 

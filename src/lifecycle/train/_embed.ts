@@ -1,7 +1,7 @@
 // Fills the embedding cache for every (image, view) of a labelled source that it lacks.
-import type { RgbImage } from '../../inference/predictor/types.js';
+import type { RgbImage } from '../../inference/image/index.js';
 import type { ImageEmbedder } from '../../inference/runtimes/index.js';
-import { SkippedImages, decodeLabelled, type LabelledImageSource } from '../../validation/validator/index.js';
+import { SkippedImages, decodeLabelled, type LabelledImageSource } from '../../data/sources/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { progressBar, type ProgressStream } from './_progress.js';
 import { renderView, viewKey, type ViewSpec } from './_views.js';

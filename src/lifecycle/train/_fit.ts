@@ -1,6 +1,6 @@
 // Fits classifier heads (logistic regression, one-hidden-layer MLP) on embedding rows, into the src/inference/heads format.
 import type { DenseLayer, Head } from '../../inference/heads/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { lbfgs } from './_optim.js';
 
 /** Rows of features, row-major. */

@@ -1,6 +1,6 @@
 // Classification metrics (MCC, accuracy, AUC), the validators' expected reward, bootstrap CIs over groups.
 import { rewardFor } from '../../validation/validator/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 
 /** Scores of probabilities against 0/1 labels at a threshold. */
 export interface Scores {

@@ -1,7 +1,7 @@
 // Recalibrating a trained head on images it has not seen: temperature, shift, and the exit thresholds.
 import { RoadworkError } from '../../core/errors/index.js';
 import type { Head } from '../../inference/heads/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { chooseExits, type SweepRow } from './_calibrate.js';
 import { riskControlledExits, type RiskControlledExits } from './_conformal.js';
 import type { ViewRow } from './_dataset.js';

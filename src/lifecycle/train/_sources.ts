@@ -1,11 +1,7 @@
 // Several labelled folders as one training source: groups namespaced by folder, image ids kept.
 import { basename, resolve } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
-import {
-  openImageFolder,
-  type LabelledImage,
-  type LabelledImageSource,
-} from '../../validation/validator/index.js';
+import { openImageFolder, type LabelledImage, type LabelledImageSource } from '../../data/sources/index.js';
 
 /** The separator between a folder's namespace and its manifest group (`roadwork-real-train/tracon-web`). */
 export const GROUP_NAMESPACE_SEPARATOR = '/';

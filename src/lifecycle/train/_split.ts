@@ -1,5 +1,5 @@
 // Splits and cross-validation folds by group (the manifest's source clip or collection), seeded.
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 
 /**
  * Assigns every group to one of `k` folds: groups in a seeded random order, then largest first, each

@@ -1,8 +1,8 @@
 // Training-only views that destroy photo-style cues (white balance, colour cast, saturation), so a
 // head cannot tell a camera by its colours: grey-world balance, random colour jitter, grayscale.
-import type { RgbImage } from '../../inference/predictor/types.js';
+import type { RgbImage } from '../../inference/image/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 
 /** The style-destroying transforms `--style-views` may name. */
 export const STYLE_KINDS = ['greyworld', 'jitter', 'grey'] as const;

@@ -1,7 +1,7 @@
 // Procedural street scenes (src/data/procedural) as a training-only source beside a real labelled folder.
 import { RoadworkError } from '../../core/errors/index.js';
 import { synthSource } from '../../data/procedural/index.js';
-import type { LabelledImageSource } from '../../validation/validator/index.js';
+import type { LabelledImageSource } from '../../data/sources/index.js';
 
 /**
  * `count` synthetic scenes (even index: roadwork, so half and half) at the generator's 640×480,

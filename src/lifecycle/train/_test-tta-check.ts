@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createCascadePredictor, type CascadeConfig } from '../../inference/cascade/index.js';
 import { calibratedLogit, headLogit, sigmoid, type Head } from '../../inference/heads/index.js';
-import type { RgbImage } from '../../inference/predictor/types.js';
+import type { RgbImage } from '../../inference/image/index.js';
 import { loadEmbedders, type ModelRef, type RuntimeContext } from '../../inference/runtimes/index.js';
 import { generateScene } from '../../data/procedural/index.js';
-import { createRng, flipHorizontal } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
+import { flipHorizontal } from '../../validation/validator/index.js';
 
 /** An offline runtime context for tests (nothing is downloaded). */
 export const OFFLINE_RUNTIME: RuntimeContext = Object.freeze({

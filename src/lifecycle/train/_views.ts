@@ -1,15 +1,15 @@
 // Validator-style views of a training image (either generation, seeded) and their cache keys.
-import type { RgbImage } from '../../inference/predictor/types.js';
-import { DEFAULT_IMAGE_POLICY, decodeImage, type ImagePolicy } from '../../inference/image/index.js';
 import {
-  augmentImage,
-  createRng,
+  type RgbImage,
+  DEFAULT_IMAGE_POLICY,
+  decodeImage,
+  type ImagePolicy,
   decodeRgb,
   encodeJpeg,
-  flipHorizontal,
-  type AugmentLevel,
-  type ValidatorProtocol,
-} from '../../validation/validator/index.js';
+} from '../../inference/image/index.js';
+import { augmentImage, flipHorizontal, type AugmentLevel } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
+import { type ValidatorProtocol } from '../../wire/protocol/index.js';
 import { styleTransform, type StyleKind } from './_style.js';
 
 /** A 2.0.4 augmentation level, or `source`: protocol 0.4's image as it is, JPEG q75 at its own size. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Head } from '../../inference/heads/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { binomialCdf, clopperPearsonUpper, logGamma, riskControlledExits } from './_conformal.js';
 import type { ViewRow } from './_dataset.js';
 import { calibrateHead } from './_recalibrate.js';

@@ -13,12 +13,8 @@ import {
   type ModelRef,
   type RuntimeContext,
 } from '../../inference/runtimes/index.js';
-import {
-  DEFAULT_PROTOCOL,
-  SkippedImages,
-  type LabelledImageSource,
-  type ValidatorProtocol,
-} from '../../validation/validator/index.js';
+import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
+import { SkippedImages, type LabelledImageSource } from '../../data/sources/index.js';
 import { atTemperatureBound, chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { openEmbeddingCache } from './_cache.js';
 import { assembleRows, concatRows, requireBothLabels, type ViewRow } from './_dataset.js';

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { splitGroups, type ViewRow } from './_dataset.js';
 import { familyRule, groupFamily } from './_families.js';
 import { crossValidate, crossCalibrate, evaluate, type TrainConfig } from './_pipeline.js';

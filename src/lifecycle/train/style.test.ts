@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { parseStyleKinds, styleTransform } from './_style.js';
 import { planScoredViews, planStyleViews, renderView, viewKey } from './_views.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate.js';
 import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { DEFAULT_IMAGE_POLICY, decodeImage } from '../../inference/image/index.js';
+import { DEFAULT_IMAGE_POLICY, decodeImage, encodeJpeg, decodeRgb } from '../../inference/image/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
-import { createRng, encodeJpeg, decodeRgb } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { planScoredViews, renderView, viewKey } from './_views.js';
 
 test('planScoredViews(): 0.4 scores one source-size view (and its twin); 2.0.4 the views per level', () => {

@@ -1,7 +1,7 @@
 // trainHead() refuses one-label rows and says when its numbers cannot be trusted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { trainHead, type ViewRow } from './index.js';
 import { atTemperatureBound, fitTemperature, TEMPERATURE_RANGE } from './_calibrate.js';
 

@@ -4,14 +4,12 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { synthSource } from '../../data/procedural/index.js';
 import {
   folderLayout,
-  isChallengeSet,
   noLabelledData,
-  openChallengeSet,
   openImageFolder,
   openParquetSource,
-  type ChallengeSet,
   type LabelledImageSource,
-} from '../validator/index.js';
+} from '../../data/sources/index.js';
+import { isChallengeSet, openChallengeSet, type ChallengeSet } from '../validator/index.js';
 
 /** Size of the synthetic pool when `synth` has no `:N`. */
 export const DEFAULT_SYNTH_IMAGES = 200;

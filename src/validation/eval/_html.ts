@@ -1,5 +1,6 @@
 /** The self-contained HTML report: one file, inline CSS and SVG, readable offline and attachable to an issue. */
-import type { ImageSkip, ValidatorProtocol } from '../validator/index.js';
+import type { ImageSkip } from '../../data/sources/index.js';
+import type { ValidatorProtocol } from '../../wire/protocol/index.js';
 import { sliceRows, type EvalRecord, type EvalSummary, type MetricBlock } from './_summary.js';
 import { esc, funnelSvg, groupedBarsSvg, histogramSvg, reliabilitySvg } from './_svg.js';
 

@@ -6,8 +6,6 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { writeFileAtomic } from '../../core/files/index.js';
 import {
   ChallengeSequence,
-  DEFAULT_PROTOCOL,
-  createRng,
   planChallenges,
   planName,
   runChallenges,
@@ -16,10 +14,10 @@ import {
   type ChallengeResult,
   type ChallengeStream,
   type Lane,
-  type LabelledImageSource,
-  type SkippedImages,
-  type ValidatorProtocol,
 } from '../validator/index.js';
+import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
+import { createRng } from '../../core/random/index.js';
+import { type LabelledImageSource, type SkippedImages } from '../../data/sources/index.js';
 import { defaultSyntheticPool, isChallengeSetSource, type EvalSource } from './_data.js';
 import { renderHtmlReport, type EvalMeta, type EvalReport } from './_html.js';
 import { summariseRecords, type EvalRecord } from './_summary.js';

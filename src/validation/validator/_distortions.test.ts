@@ -8,8 +8,8 @@ import {
   jpegStyle,
   blur,
 } from './_distortions.js';
-import { createRng } from './_rng.js';
-import type { RgbImage } from '../../inference/predictor/types.js';
+import { createRng } from '../../core/random/index.js';
+import type { RgbImage } from '../../inference/image/index.js';
 
 function randomImage(seed: string, width = 32, height = 32): RgbImage {
   const rng = createRng(seed);

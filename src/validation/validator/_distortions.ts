@@ -1,7 +1,7 @@
 /** The DeeperForensics distortions the validators apply (natix `image_transforms.py`), on packed RGB. */
-import type { RgbImage } from '../../inference/predictor/types.js';
+import type { RgbImage } from '../../inference/image/index.js';
 import { gaussianBlur, resizeLinearNoAntialias } from './_pixels.js';
-import type { Rng } from './_rng.js';
+import type { Rng } from '../../core/random/index.js';
 
 /** Distortion names as the validators spell them, in the order they are applied. */
 export type DistortionName = 'CS' | 'CC' | 'JPEG' | 'GNC' | 'GB';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flipHorizontal, flipVertical, gaussianBlur, resizeLinearNoAntialias, rotate } from './_pixels.js';
-import type { RgbImage } from '../../inference/predictor/types.js';
+import type { RgbImage } from '../../inference/image/index.js';
 
 // A w×h image whose pixel (x, y) is (x, y, 10·y + x): every pixel tells where it came from.
 function coords(width: number, height: number): RgbImage {

@@ -1,13 +1,5 @@
 /** Geometric pixel operations on packed RGB buffers, with the sampling rules of torchvision and OpenCV. */
-import type { RgbImage } from '../../inference/predictor/types.js';
-
-/** A rectangle in pixels: torchvision's `(i, j, h, w)` as named fields. */
-export interface Box {
-  readonly top: number;
-  readonly left: number;
-  readonly height: number;
-  readonly width: number;
-}
+import type { Box, RgbImage } from '../../inference/image/index.js';
 
 /** How `rotate` samples between pixels. */
 export type RotateInterpolation = 'nearest' | 'bilinear';

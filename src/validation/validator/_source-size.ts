@@ -3,9 +3,14 @@
  * and `api`, and the chosen image JPEG-encoded at quality 75 at the size it has — no augmentation.
  */
 import { RoadworkError } from '../../core/errors/index.js';
-import { encodeJpeg } from './_codec.js';
-import { SkippedImages, drawReadable, type LabelledImage, type LabelledImageSource } from './sources.js';
-import { createRng, type Rng } from './_rng.js';
+import { encodeJpeg } from '../../inference/image/index.js';
+import {
+  SkippedImages,
+  drawReadable,
+  type LabelledImage,
+  type LabelledImageSource,
+} from '../../data/sources/index.js';
+import { createRng, type Rng } from '../../core/random/index.js';
 
 /** Where a 0.4 challenge's image comes from (`challenge/selector.py`). */
 export type ChallengeOrigin = 'real' | 'synthetic' | 'api';

@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { augmentImage, centreSquare, drawLevel, randomSquareCrop } from './augment.js';
-import { cropResize } from './_codec.js';
+import { cropResize, type RgbImage } from '../../inference/image/index.js';
 import { rotate } from './_pixels.js';
-import { createRng } from './_rng.js';
-import type { RgbImage } from '../../inference/predictor/types.js';
+import { createRng } from '../../core/random/index.js';
 
 // A smooth 640×480 test card: gradients plus a few blocks, so resampling differences stay small.
 function testCard(width = 640, height = 480): RgbImage {

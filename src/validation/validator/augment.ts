@@ -1,10 +1,9 @@
 /** The validators' four augmentation levels (natix `apply_augmentation_by_level`), seeded and reported. */
-import type { RgbImage } from '../../inference/predictor/types.js';
-import { cropResize, decodeRgb, encodeJpeg } from './_codec.js';
+import { type RgbImage, cropResize, decodeRgb, encodeJpeg, type Box } from '../../inference/image/index.js';
 import { applyDistortion, type DistortionName } from './_distortions.js';
-import { flipHorizontal, flipVertical, rotate, type Box, type RotateInterpolation } from './_pixels.js';
+import { flipHorizontal, flipVertical, rotate, type RotateInterpolation } from './_pixels.js';
 import { roundHalfEven } from './score.js';
-import type { Rng } from './_rng.js';
+import type { Rng } from '../../core/random/index.js';
 
 /** 0: crop and resize; 1: rotate, random crop, flips; 2: 1 + mild distortions; 3: 1 + hard distortions. */
 export type AugmentLevel = 0 | 1 | 2 | 3;

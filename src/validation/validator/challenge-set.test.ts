@@ -8,12 +8,12 @@ import { synthSource } from '../../data/procedural/index.js';
 import {
   CHALLENGE_MANIFEST,
   ChallengeSequence,
-  createRng,
   isChallengeSet,
   openChallengeSet,
   planChallenges,
   writeChallengeSet,
 } from './index.js';
+import { createRng } from '../../core/random/index.js';
 
 async function filesOf(dir: string): Promise<Map<string, Buffer>> {
   const names = (await readdir(dir)).sort();

@@ -5,9 +5,9 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { writeDirAtomic } from '../../core/files/index.js';
 import type { AugmentLevel, AugmentParams } from './augment.js';
 import { planName, type Challenge, type ChallengePlan } from './challenge.js';
-import type { ValidatorProtocol } from './_protocol.js';
+import type { ValidatorProtocol } from '../../wire/protocol/index.js';
 import { ChallengeSequence, type ChallengeStream } from './run.js';
-import { createRng } from './_rng.js';
+import { createRng } from '../../core/random/index.js';
 import type { ChallengeOrigin } from './_source-size.js';
 
 /** The manifest's file name; a folder holding it is a challenge set. */

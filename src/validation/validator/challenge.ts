@@ -1,10 +1,10 @@
 /** Builds one challenge the way a validator's `forward` does, in either generation (PROTOCOL §5, §9). */
 import { RoadworkError } from '../../core/errors/index.js';
 import { augmentImage, type AugmentLevel, type AugmentOptions, type AugmentParams } from './augment.js';
-import { DEFAULT_PROTOCOL, type ValidatorProtocol } from './_protocol.js';
-import type { Rng } from './_rng.js';
+import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
+import type { Rng } from '../../core/random/index.js';
 import { challengePools, drawSourceSize, type ChallengeOrigin, type ChallengePools } from './_source-size.js';
-import { SkippedImages, drawReadable, type LabelledImageSource } from './sources.js';
+import { SkippedImages, drawReadable, type LabelledImageSource } from '../../data/sources/index.js';
 
 /** A ready-to-send challenge and its ground truth. */
 export interface Challenge {

@@ -1,5 +1,4 @@
-/** The local validator's core: seeded randomness, the validators' augmentations, challenges and scoring. */
-export { createRng, type Rng } from './_rng.js';
+/** The subnet's rules as the local validator applies them: the validators' augmentations, challenges, scoring and the run loop. */
 export {
   augmentImage,
   centreSquare,
@@ -20,8 +19,7 @@ export {
   jpegStyle,
   type DistortionName,
 } from './_distortions.js';
-export { flipHorizontal, flipVertical, rotate, type Box, type RotateInterpolation } from './_pixels.js';
-export { JPEG_OPTIONS, decodeRgb, encodeJpeg } from './_codec.js';
+export { flipHorizontal, flipVertical, rotate, type RotateInterpolation } from './_pixels.js';
 export {
   createChallenge,
   drawChallenge,
@@ -31,32 +29,12 @@ export {
   type ChallengePlan,
   type PlanOptions,
 } from './challenge.js';
-export { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol, type ValidatorProtocol } from './_protocol.js';
 export {
   CHALLENGE_ORIGINS,
   challengePools,
   type ChallengeOrigin,
   type ChallengePools,
 } from './_source-size.js';
-export { folderLayout, noLabelledData, type FolderLayout } from './_layout.js';
-export {
-  SkippedImages,
-  decodeLabelled,
-  describeSkip,
-  drawReadable,
-  openImageFolder,
-  type ImageSkip,
-  type LabelledImage,
-  type LabelledImageSource,
-  type SkippedImagesOptions,
-} from './sources.js';
-export {
-  findParquetFiles,
-  isConsistentRow,
-  openParquetSource,
-  type ParquetImageSource,
-  type ParquetSourceOptions,
-} from './parquet.js';
 export {
   CHALLENGE_MANIFEST,
   isChallengeSet,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { synthSource } from '../../data/procedural/index.js';
-import { createRng } from './_rng.js';
+import { createRng } from '../../core/random/index.js';
 import { planChallenges } from './challenge.js';
 import { ChallengeSequence, runChallenges, type ChallengeResult, type Lane } from './run.js';
 

@@ -1,7 +1,7 @@
 /** The validator's request loop without transport: challenges drawn in sequence, answered by lanes, delivered in order. */
 import type { StageResult } from '../../inference/predictor/types.js';
 import { drawChallenge, type Challenge, type ChallengePlan } from './challenge.js';
-import type { Rng } from './_rng.js';
+import type { Rng } from '../../core/random/index.js';
 
 /** What a lane made of one challenge. */
 export interface LaneAnswer {

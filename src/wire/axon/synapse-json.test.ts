@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
 import { SPLIT_ABOVE_BYTES, parseJsonBody } from './_synapse-json.js';
 
 const IMAGE = 'QUJD'.repeat(SPLIT_ABOVE_BYTES / 2);

@@ -20,6 +20,7 @@ export type { VerifyDeps, VerifyFailure, VerifyResult } from './_verify.js';
 export { buildWireRequest, readWireAnswer } from './_wire.js';
 export type { SynapseCall, WireContext, WireTarget, WireRequest, WireAnswer } from './_wire.js';
 export { createDendrite, DEFAULT_DENDRITE_VERSION } from './_dendrite.js';
+export { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol, type ValidatorProtocol } from './_generations.js';
 export type { AxonTarget, Dendrite, DendriteOptions, DendriteResult } from './_dendrite.js';
 export { loadHotkey, hotkeyFromSecret, createWallet, hotkeyPath } from '../wallet/index.js';
 export type { Signer, WalletLocation } from '../wallet/index.js';

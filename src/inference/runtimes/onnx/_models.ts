@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveModelFolder } from '../../hub/index.js';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
 import { poolMonitor } from '../_monitor.js';
 import type {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import { RoadworkError } from '../../../core/errors/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import type { RunOptions, YesNoVlm } from '../types.js';
 import { postJson } from './_client.js';
 import { classifyToken, pYesFromLogprobs, type TokenLogprob } from './_logprobs.js';

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { isRoadworkError } from '../../../core/errors/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import { DEFAULT_QUESTION, loadOpenAiVlm, type VlmAnswer } from './index.js';
 import { testContext } from '../_test-context.js';
 import type { ModelRef } from '../types.js';

@@ -1,6 +1,6 @@
 // A TextReader over PP-OCR workers: the event loop only copies the image in and the lines out.
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { RunOptions, TextLine, TextReader } from '../types.js';
 import type { OcrJob } from './_worker.js';

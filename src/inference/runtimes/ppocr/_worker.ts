@@ -5,7 +5,7 @@ import { refuseLate, serveJobs } from '../../workers/index.js';
 import type { TextLine } from '../types.js';
 import { ctcGreedy } from './_ctc.js';
 import { findTextBoxes, type DetectSettings } from './_detect.js';
-import { sampleRegion } from '../../image/_tensor.js';
+import { sampleRegion } from '../../image/index.js';
 
 /** What every OCR worker is started with. */
 export interface OcrWorkerData {

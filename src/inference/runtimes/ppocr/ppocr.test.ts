@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { isRoadworkError } from '../../../core/errors/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import { editDistance, matchKeywords, normalizeText } from '../../cascade/text/index.js';
 import type { TextReader } from '../types.js';
 import { ctcGreedy } from './_ctc.js';

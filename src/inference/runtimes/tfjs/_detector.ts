@@ -1,6 +1,6 @@
 // The main-thread side of tfjs detectors: options, a worker pool per model, decoding raw rows to detections.
 import { RoadworkError } from '../../../core/errors/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import { nms, scaledBox, type Candidate } from '../_nms.js';
 import type { Detection, ModelRef, ObjectDetector, RunOptions, RuntimeContext } from '../types.js';

@@ -9,7 +9,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import { COLOUR_SHAPE_VERSION } from './features/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
 import { autoIntraOpThreads } from '../_threads.js';

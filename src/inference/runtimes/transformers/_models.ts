@@ -6,7 +6,7 @@ import {
   type WorkerPool,
   type WorkerPoolOptions,
 } from '../../workers/index.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import type { Detection, ImageEmbedder, ObjectDetector, RunOptions, TextLine, TextReader } from '../types.js';
 import type { Answer, Info, Job, WireImage, WorkerData } from './_worker.js';
 

@@ -7,7 +7,7 @@ import { env, RawImage } from '@huggingface/transformers';
 import pino from 'pino';
 import { isRoadworkError } from '../../../core/errors/index.js';
 import { startHubServer } from '../../hub/_test-hub-server.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import { loadModel } from '../index.js';
 import type { RuntimeContext, TextLine, TextReader } from '../types.js';
 import { linesOf, loadReader, readText } from './_florence.js';

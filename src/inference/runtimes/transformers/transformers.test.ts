@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { isRoadworkError } from '../../../core/errors/index.js';
 import { startHubServer } from '../../hub/_test-hub-server.js';
-import type { RgbImage } from '../../predictor/types.js';
+import type { RgbImage } from '../../image/index.js';
 import { loadModel } from '../index.js';
 import type { ImageEmbedder, ObjectDetector, RuntimeContext } from '../types.js';
 import { DETECTOR, EMBEDDER, tinyDetector, tinyEmbedder, writeModel } from './_test-models.js';

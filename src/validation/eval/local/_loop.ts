@@ -1,8 +1,15 @@
 /** The local validator loop: challenges → signed requests → the subnet's scoring, bounded and stoppable. */
 import { dendriteLane } from '../index.js';
 import type { AxonTarget, Dendrite } from '../../../wire/protocol/index.js';
-import type { Challenge, ChallengePlan, Rng, ScoreUpdate } from '../../validator/index.js';
-import { ChallengeSequence, ScoreBoard, runChallenges } from '../../validator/index.js';
+import {
+  type Challenge,
+  type ChallengePlan,
+  type ScoreUpdate,
+  ChallengeSequence,
+  ScoreBoard,
+  runChallenges,
+} from '../../validator/index.js';
+import type { Rng } from '../../../core/random/index.js';
 
 /** One scored answer. */
 export interface LocalAnswer {

@@ -7,12 +7,10 @@ import { join } from 'node:path';
 import { colourShapeFeaturesCs1 } from '../../../../../test/fixtures/colour-shape-cs1.js';
 import { photosMissing, requirement } from '../../../../../test/fixtures/requirements.js';
 import { generateScene } from '../../../../data/procedural/index.js';
-import {
-  augmentImage,
-  createRng,
-  decodeRgb,
-  openImageFolder,
-} from '../../../../validation/validator/index.js';
+import { augmentImage } from '../../../../validation/validator/index.js';
+import { createRng } from '../../../../core/random/index.js';
+import { decodeRgb } from '../../../image/index.js';
+import { openImageFolder } from '../../../../data/sources/index.js';
 import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './index.js';
 
 const REAL = join(

@@ -1,8 +1,7 @@
 /** The only places sharp is used here: decode to RGB, antialiased resize, and JPEG encode. */
 import sharp from 'sharp';
-import type { RgbImage } from '../../inference/predictor/types.js';
 import { RoadworkError } from '../../core/errors/index.js';
-import type { Box } from './_pixels.js';
+import type { Box, RgbImage } from './_rgb.js';
 
 /** PIL's `Image.save(format="JPEG")` defaults, which the validators' `prepare_image_synapse` uses. */
 export const JPEG_OPTIONS = Object.freeze({

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
-import type { RgbImage } from '../../inference/predictor/types.js';
-import { decodeRgb } from './_codec.js';
-import type { Rng } from './_rng.js';
+import type { RgbImage } from '../../inference/image/index.js';
+import { decodeRgb } from '../../inference/image/_codec.js';
+import type { Rng } from '../../core/random/index.js';
 
 /** One image with its ground truth; bytes are read only when a challenge needs them. */
 export interface LabelledImage {

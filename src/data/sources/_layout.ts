@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
-import { findParquetFiles } from './parquet.js';
+import { findParquetFiles } from './_parquet.js';
 
 /** `images`: `manifest.csv`, `pos/` or `neg/`; `parquet`: NATIX .parquet files below it; `none`. */
 export type FolderLayout = 'images' | 'parquet' | 'none';

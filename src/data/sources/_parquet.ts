@@ -4,7 +4,7 @@ import { basename, join, relative } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { RoadworkError } from '../../core/errors/index.js';
-import type { LabelledImage, LabelledImageSource } from './sources.js';
+import type { LabelledImage, LabelledImageSource } from './_folder.js';
 import { imageBytes, isConsistentRow, pythonTruthy } from './_parquet-row.js';
 
 export { isConsistentRow };

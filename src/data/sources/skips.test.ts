@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import {
   ChallengeSequence,
-  SkippedImages,
-  createRng,
   openChallengeSet,
-  openImageFolder,
   planChallenges,
   writeChallengeSet,
-  type ImageSkip,
-} from './index.js';
-import { synthSource } from '../../data/procedural/index.js';
+} from '../../validation/validator/index.js';
+import { SkippedImages, openImageFolder, type ImageSkip } from './index.js';
+import { createRng } from '../../core/random/index.js';
+import { synthSource } from '../procedural/index.js';
 
 async function jpeg(r: number, g: number, b: number): Promise<Buffer> {
   return sharp({ create: { width: 96, height: 64, channels: 3, background: { r, g, b } } })
