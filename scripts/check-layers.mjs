@@ -29,7 +29,8 @@ const bandOf = (file) => {
 const problems = [];
 for (const file of files) {
   const from = bandOf(file);
-  if (from !== undefined && !BANDS.includes(from)) problems.push(`${rel(file)}: band '${from}' is not in BANDS`);
+  if (from !== undefined && !BANDS.includes(from))
+    problems.push(`${rel(file)}: band '${from}' is not in BANDS`);
   if (from === undefined || isTest(file)) continue;
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(SPEC)) {
