@@ -8,8 +8,9 @@ import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 
 const HELP = `
 Draws N challenges exactly as roadwork eval does with the same --data, --seed and --protocol
-(balanced labels; 0.4: each image JPEG q75 at its own size from the real, synthetic or held-out api
-third; 2.0.4: the four augmentation levels, 224×224 JPEG q75) and writes them to --out: 000000.jpg, …
+(each label with probability ½, as validators draw it, so a short set is seldom exactly balanced;
+0.4: each image JPEG q75 at its own size from the real, synthetic or held-out api third; 2.0.4: the
+four augmentation levels, 224×224 JPEG q75) and writes them to --out: 000000.jpg, …
 and challenges.jsonl (a header line with the protocol, then one line per challenge: i, file, label,
 group, source, and origin and size (0.4) or level and params (2.0.4)). roadwork eval --data OUT
 replays the set as is, without drawing again. The set is written into a temporary folder beside

@@ -70,6 +70,13 @@ test('--help shows each command only the settings it uses', async () => {
     evalFlags.join(),
   );
   assert.deepEqual(settingFlags(await commandAt('challenges')), [], 'challenges reads no setting');
+  // Labels are drawn with probability ½ per challenge, as validators do: a set is not 'balanced'.
+  const challenges = await commandAt('challenges');
+  let challengesHelp = '';
+  challenges.configureOutput({ writeOut: (text) => (challengesHelp += text) });
+  challenges.outputHelp();
+  assert.match(challengesHelp, /each label with probability ½/);
+  assert.doesNotMatch(challengesHelp, /balanced labels/);
 });
 
 test('serve and config take every setting as a flag', async () => {
