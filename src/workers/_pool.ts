@@ -1,7 +1,7 @@
 // A worker-thread pool that owns its workers' lifecycle: ready, dispatch, timeouts, crashes, drain.
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { PoolStats, RunOptions, WorkerPool, WorkerPoolOptions } from './_types.js';
-import { RoadworkError } from '../errors/index.js';
+import { RoadworkError, toRoadworkError } from '../errors/index.js';
 import { fromWireError, type FromWorker, type ToWorker } from './_messages.js';
 import { spawnWorker } from './_spawn.js';
 
@@ -74,7 +74,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   }
 
   async start(): Promise<void> {
-    if (this.#started) throw new Error('Worker pool already started: call start() once.');
+    if (this.#started)
+      throw new RoadworkError('ERR_INTERNAL', 'Worker pool already started: call start() once.');
     this.#started = true;
     for (let index = 0; index < this.#o.size; index++) {
       this.#slots.push({
@@ -294,7 +295,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
         best.worker!.postMessage(message, [...job.transfer]);
       } catch (err) {
         best.inFlight.delete(job.id);
-        this.#settle(job, err instanceof Error ? err : new Error(String(err)));
+        // A job that cannot be posted (a value that does not clone) is the caller's bug, not the worker's.
+        this.#settle(job, toRoadworkError(err));
         this.#afterSettle(best);
       }
     }
