@@ -25,7 +25,8 @@ export const MODEL_SETTINGS: SettingsUsed = Object.freeze([
 export function settingKeys(uses: SettingsUsed): SettingKey[] {
   for (const sel of uses) {
     if (sel !== '*' && !KEYS.some((k) => matches(k, sel))) {
-      throw new Error(
+      throw new RoadworkError(
+        'ERR_INTERNAL',
         `No setting matches ${JSON.stringify(sel)}; settings are the keys of src/core/config/schema.ts`,
       );
     }

@@ -45,6 +45,13 @@ export interface TrafficDeps {
   readonly timeoutMs?: number;
 }
 
+function cannotRead(url: string, why: string): CheckResult {
+  return result('traffic', 'fail', `Cannot read ${url}: ${why}.`, {
+    fix: 'Start the miner (roadwork serve), or point --metrics-url at its /metrics.',
+    data: { url },
+  });
+}
+
 /** Scrapes `/metrics` and reports verified validator requests by version and generation. */
 export async function checkTraffic(deps: TrafficDeps): Promise<CheckResult> {
   let text: string;
@@ -61,14 +68,11 @@ export async function checkTraffic(deps: TrafficDeps): Promise<CheckResult> {
         data: { url: deps.metricsUrl, status: res.status },
       });
     }
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) return cannotRead(deps.metricsUrl, `HTTP ${res.status}`);
     text = await res.text();
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message;
-    return result('traffic', 'fail', `Cannot read ${deps.metricsUrl}: ${cause ?? (err as Error).message}.`, {
-      fix: 'Start the miner (roadwork serve), or point --metrics-url at its /metrics.',
-      data: { url: deps.metricsUrl },
-    });
+    return cannotRead(deps.metricsUrl, cause ?? (err as Error).message);
   }
   if (!text.includes(`# TYPE ${COUNTER} counter`)) {
     return result('traffic', 'warn', `${deps.metricsUrl} has no ${COUNTER}: not a roadwork miner?`, {

@@ -2,6 +2,7 @@
  * Reads the reference miner's `miner.env` as `set -a; source miner.env` would: the shell's words, quotes,
  * comments and `$NAME` expansion, and nothing that would run a command.
  */
+import { RoadworkError } from '../errors/index.js';
 
 /** What `parseEnvFile()` may take besides the text. */
 export interface EnvFileOptions {
@@ -15,8 +16,8 @@ const BLANK = new Set([' ', '\t', '\r']);
 
 /**
  * Parses env-file text into a map; later keys win, as with `source`. An unquoted `#` starts a comment
- * only at the start of a word, so `MODEL_URL= # a note` is empty while `KEY=a#b` keeps `a#b`. Throws a
- * plain `Error` naming the line for text the shell would run as a command or cannot parse.
+ * only at the start of a word, so `MODEL_URL= # a note` is empty while `KEY=a#b` keeps `a#b`. Throws
+ * `ERR_CONFIG_FILE` naming the line for text the shell would run as a command or cannot parse.
  */
 export function parseEnvFile(text: string, options: EnvFileOptions = {}): Record<string, string> {
   const src = text.replace(/^\uFEFF/, '');
@@ -26,7 +27,7 @@ export function parseEnvFile(text: string, options: EnvFileOptions = {}): Record
 
   const fail = (why: string): never => {
     const shown = (src.split('\n')[line - 1] ?? '').trim().slice(0, 80);
-    throw new Error(`line ${line}: ${why}: ${shown}`);
+    throw new RoadworkError('ERR_CONFIG_FILE', `line ${line}: ${why}: ${shown}`);
   };
   const skipBlanks = () => {
     while (i < src.length && BLANK.has(src[i] as string)) i++;

@@ -1,6 +1,10 @@
 /** Value parsers for settings: each turns a raw string/JSON value into a typed one or says why not. */
+import { RoadworkError } from '../errors/index.js';
 
-/** A parser returns the typed value or throws a plain `Error` whose message says what is expected. */
+/**
+ * A parser returns the typed value or throws `ERR_CONFIG_INVALID` whose message says what is expected
+ * (`loadConfig` puts the key, the source and the value in front of it).
+ */
 export type Parse<T> = (raw: unknown) => T;
 
 /** One setting: its parser, default, environment names, doc line, and whether it is secret. */
@@ -15,6 +19,10 @@ export interface SettingSpec<T> {
   readonly path?: boolean;
 }
 
+function expected(what: string): never {
+  throw new RoadworkError('ERR_CONFIG_INVALID', what);
+}
+
 /** Defines a setting (a helper so the schema infers each value's type). */
 export function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
   return Object.freeze(spec);
@@ -25,7 +33,7 @@ export function int(min: number, max: number): Parse<number> {
   return (raw) => {
     const n =
       typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) expected(`an integer from ${min} to ${max}`);
     return n;
   };
 }
@@ -35,7 +43,7 @@ export function num(min: number, max: number): Parse<number> {
   return (raw) => {
     const n =
       typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`a number from ${min} to ${max}`);
+    if (!Number.isFinite(n) || n < min || n > max) expected(`a number from ${min} to ${max}`);
     return n;
   };
 }
@@ -49,15 +57,15 @@ export const bool: Parse<boolean> = (raw) => {
   const s = String(raw).trim().toLowerCase();
   if (TRUE.has(s)) return true;
   if (FALSE.has(s)) return false;
-  throw new Error('true or false');
+  return expected('true or false');
 };
 
 /** A string, optionally limited to a set of values. */
 export function str(values?: readonly string[]): Parse<string> {
   return (raw) => {
-    if (typeof raw !== 'string' && typeof raw !== 'number') throw new Error('a string');
+    if (typeof raw !== 'string' && typeof raw !== 'number') expected('a string');
     const s = String(raw).trim();
-    if (values && !values.includes(s)) throw new Error(`one of: ${values.join(', ')}`);
+    if (values && !values.includes(s)) expected(`one of: ${values.join(', ')}`);
     return s;
   };
 }
@@ -65,6 +73,6 @@ export function str(values?: readonly string[]): Parse<string> {
 /** A list of strings: a JSON array, or a comma-separated string. */
 export const list: Parse<readonly string[]> = (raw) => {
   const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
-  if (!items || items.some((x) => typeof x !== 'string')) throw new Error('a comma-separated list');
+  if (!items || items.some((x) => typeof x !== 'string')) expected('a comma-separated list');
   return Object.freeze(items.map((x: string) => x.trim()).filter((x: string) => x !== ''));
 };

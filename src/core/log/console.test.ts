@@ -1,28 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { WsProvider } from '@polkadot/api';
-import { createLogger, routeConsole } from './index.js';
-
-function memoryLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  let text = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug' }, sink);
-  return {
-    logger,
-    lines: () =>
-      text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+import { routeConsole } from './index.js';
+import { memoryLogger } from './_test-sink.js';
 
 test("routeConsole() turns polkadot's `API-WS: disconnected` console lines into JSON log lines", async () => {
   // A node that accepts the connection and drops it at once: the websocket reports 1006 and retries.

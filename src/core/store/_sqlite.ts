@@ -12,7 +12,10 @@ function storeError(what: string, file: string, fix: string, cause: unknown): Ro
 function checkMigrations(migrations: readonly Migration[]): number {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1)
-      throw new Error(`Migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+      throw new RoadworkError(
+        'ERR_INTERNAL',
+        `Migration ${m.name} has version ${m.version}, expected ${i + 1}; number migrations 1, 2, 3… in order.`,
+      );
   });
   return migrations.length;
 }

@@ -84,7 +84,7 @@ export class RedisCache implements PredictionCache {
     });
     this.#client.on('ready', () => this.#markUp());
     this.#client.on('error', (err: Error) => this.#markDown(err));
-    this.#client.on('close', () => this.#markDown(new Error('connection closed')));
+    this.#client.on('close', () => this.#markDown('connection closed'));
   }
 
   async get(key: string): Promise<number | undefined> {

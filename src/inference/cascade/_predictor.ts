@@ -64,7 +64,8 @@ export function createCascadePredictor(config: CascadeConfig, deps: CascadeDeps)
     deps.stages ??
     config.stages.map((s) =>
       s.kind.create(s.common, s.config as never, {
-        runtime: deps.runtime,
+        // One clock for the cascade and the runtimes under it: a deadline means the same to both.
+        runtime: { ...deps.runtime, clock },
         clock,
         logger: deps.logger.child({ stage: s.common.name }),
         ...(deps.runtimes === undefined ? {} : { runtimes: deps.runtimes }),

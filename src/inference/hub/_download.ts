@@ -64,7 +64,12 @@ async function attempt(
   const handle = await open(part, resumed > 0 ? 'a' : 'w');
   let loaded = resumed;
   try {
-    if (response.body === null) throw new Error('empty body');
+    if (response.body === null) {
+      throw new RoadworkError(
+        'ERR_MODEL_LOAD',
+        `The hub answered ${what} with no body: ${url}; run it again.`,
+      );
+    }
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       touch();
       await handle.write(chunk);

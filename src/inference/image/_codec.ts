@@ -21,7 +21,8 @@ export async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    if (info.channels !== 3)
+      throw new RoadworkError('ERR_IMAGE_FORMAT', `expected 3 channels, got ${info.channels}`);
     return {
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
       width: info.width,

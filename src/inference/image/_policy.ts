@@ -1,4 +1,5 @@
 // How a source-size image becomes the square the model sees: one policy, recorded with the model.
+import { RoadworkError } from '../../core/errors/index.js';
 
 /** How a non-square (or differently sized) image is fitted into the model's square. */
 export type ResizeMode = 'center-crop' | 'letterbox' | 'squash';
@@ -56,29 +57,33 @@ export function samePolicy(a: ImagePolicy, b: ImagePolicy): boolean {
   return a.size === b.size && a.resize === b.resize && a.kernel === b.kernel;
 }
 
-/** Checks a raw `{ size, resize, kernel }` (any may be absent: defaults fill it); throws `Error` naming the bad key. */
+function invalid(message: string): RoadworkError {
+  return new RoadworkError('ERR_CONFIG_INVALID', message);
+}
+
+/** Checks a raw `{ size, resize, kernel }` (any may be absent: defaults fill it); throws `ERR_CONFIG_INVALID` naming the bad key. */
 export function parseImagePolicy(raw: unknown, defaults: ImagePolicy = DEFAULT_IMAGE_POLICY): ImagePolicy {
   if (raw === undefined || raw === null) return defaults;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new Error(`must be a mapping of size, resize and kernel: ${JSON.stringify(raw)}`);
+    throw invalid(`must be a mapping of size, resize and kernel: ${JSON.stringify(raw)}`);
   }
   const r = raw as Record<string, unknown>;
   const unknown = Object.keys(r).filter((k) => !['size', 'resize', 'kernel'].includes(k));
   if (unknown.length > 0)
-    throw new Error(`has unknown keys: ${unknown.join(', ')}; valid keys are size, resize, kernel`);
+    throw invalid(`has unknown keys: ${unknown.join(', ')}; valid keys are size, resize, kernel`);
   const size = r.size ?? defaults.size;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 16 || size > 4096) {
-    throw new Error(`size must be an integer from 16 to 4096: ${JSON.stringify(size)}`);
+    throw invalid(`size must be an integer from 16 to 4096: ${JSON.stringify(size)}`);
   }
   const resize = r.resize ?? defaults.resize;
   if (typeof resize !== 'string' || !(RESIZE_MODES as readonly string[]).includes(resize)) {
-    throw new Error(
+    throw invalid(
       `resize is not a mode: ${JSON.stringify(resize)}; valid modes are ${RESIZE_MODES.join(', ')}`,
     );
   }
   const kernel = r.kernel ?? defaults.kernel;
   if (typeof kernel !== 'string' || !(RESIZE_KERNELS as readonly string[]).includes(kernel)) {
-    throw new Error(
+    throw invalid(
       `kernel is not a resize kernel: ${JSON.stringify(kernel)}; valid kernels are ${RESIZE_KERNELS.join(', ')}`,
     );
   }

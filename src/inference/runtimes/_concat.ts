@@ -1,4 +1,5 @@
 // Several backbones as one embedder: each image's embeddings side by side, in the configured order.
+import { RoadworkError } from '../../core/errors/index.js';
 import type { ImageEmbedder, RunOptions } from './types.js';
 
 /** The version of the concatenation of embedders with these versions (a lone part keeps its own). */
@@ -23,7 +24,10 @@ export function concatVectors(parts: readonly Float32Array[]): Float32Array {
  * one backbone matches it unchanged. Closing closes every part.
  */
 export function concatEmbedders(parts: readonly ImageEmbedder[]): ImageEmbedder {
-  if (parts.length === 0) throw new Error('concatEmbedders() needs at least one embedder');
+  if (parts.length === 0) {
+    // loadEmbedders() refuses an empty list with ERR_CONFIG_INVALID first; this is the invariant behind it.
+    throw new RoadworkError('ERR_INTERNAL', 'concatEmbedders() got no embedder: pass at least one.');
+  }
   if (parts.length === 1) return parts[0]!;
   const dims = parts.reduce((sum, p) => sum + p.dims, 0);
   return Object.freeze({

@@ -1,5 +1,6 @@
 /** What a model runtime can load: image embedders, object detectors, text readers (OCR), yes/no VLMs. */
 import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock/index.js';
 import type { PoolHealth } from '../workers/index.js';
 import type { RgbImage } from '../image/index.js';
 
@@ -36,6 +37,8 @@ export interface RuntimeContext {
    */
   readonly intraOpThreads?: number;
   readonly logger: Logger;
+  /** What deadlines are compared against (the cascade passes its own); default the system clock. */
+  readonly clock?: Clock;
   /** Base URL of the model hub (tests point it at a local server). Default https://huggingface.co */
   readonly hubUrl?: string;
   /** Bearer token for gated or private hub repos; sent to the hub's origin only. */

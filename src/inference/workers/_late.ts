@@ -10,6 +10,8 @@ export function refuseLate(
   what: string,
   code: ErrorCode = 'ERR_DEADLINE_EXCEEDED',
 ): void {
+  // Runs inside a worker thread, where no injected Clock can follow (it does not clone); the main
+  // thread's runtime checks the same deadline on its Clock before it posts the job.
   const lateMs = Date.now() - deadlineMs;
   if (lateMs >= 0) {
     throw new RoadworkError(code, `${what} started after its deadline: ${lateMs} ms late; dropped.`);

@@ -1,7 +1,8 @@
 // A worker-thread pool that owns its workers' lifecycle: ready, dispatch, timeouts, crashes, drain.
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { PoolStats, RunOptions, WorkerPool, WorkerPoolOptions } from './_types.js';
-import { RoadworkError } from '../../core/errors/index.js';
+import { RoadworkError, toRoadworkError } from '../../core/errors/index.js';
+import { systemClock } from '../../core/clock/index.js';
 import { fromWireError, type FromWorker, type ToWorker } from './_messages.js';
 import { spawnWorker } from './_spawn.js';
 
@@ -63,6 +64,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       restartWindowMs: 60_000,
       restartBackoffMs: 100,
       coolDownMs: 30_000,
+      clock: systemClock(),
       ...options,
     };
     if (!Number.isInteger(this.#o.size) || this.#o.size < 1) {
@@ -74,7 +76,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   }
 
   async start(): Promise<void> {
-    if (this.#started) throw new Error('Worker pool already started: call start() once.');
+    if (this.#started)
+      throw new RoadworkError('ERR_INTERNAL', 'Worker pool already started: call start() once.');
     this.#started = true;
     for (let index = 0; index < this.#o.size; index++) {
       this.#slots.push({
@@ -107,7 +110,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       );
     }
     // Every worker is waiting out a crash back-off: refuse now rather than let callers queue to their deadline.
-    if (this.#started && this.#noneCanServe(Date.now())) return Promise.reject(this.#deadPoolError());
+    if (this.#started && this.#noneCanServe(this.#o.clock.nowMs()))
+      return Promise.reject(this.#deadPoolError());
     return new Promise<TResult>((resolve, reject) => {
       const entry: Job = {
         id: this.#nextId++,
@@ -247,7 +251,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   // long back-off (`coolDownMs`) and tries again, so a burst of bad luck cannot leave the miner dead.
   #scheduleRestart(slot: Slot, error: Error, failedJobs: number): void {
     this.#o.onEvent?.({ type: 'crash', slot: slot.index, error, failedJobs });
-    const now = Date.now();
+    const now = this.#o.clock.nowMs();
     slot.restartsAt = slot.restartsAt.filter((t) => now - t < this.#o.restartWindowMs);
     let delayMs: number;
     if (slot.restartsAt.length >= this.#o.maxRestarts) {
@@ -294,7 +298,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
         best.worker!.postMessage(message, [...job.transfer]);
       } catch (err) {
         best.inFlight.delete(job.id);
-        this.#settle(job, err instanceof Error ? err : new Error(String(err)));
+        // A job that cannot be posted (a value that does not clone) is the caller's bug, not the worker's.
+        this.#settle(job, toRoadworkError(err));
         this.#afterSettle(best);
       }
     }
@@ -404,7 +409,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   }
 
   #deadPoolError(): RoadworkError {
-    const next = Math.min(...this.#slots.map((s) => s.coolingUntil)) - Date.now();
+    const next = Math.min(...this.#slots.map((s) => s.coolingUntil)) - this.#o.clock.nowMs();
     return new RoadworkError(
       'ERR_WORKER_CRASHED',
       `No worker can serve now: each crashed ${this.#o.maxRestarts} times within ${this.#o.restartWindowMs} ms; the next restart is in ${Math.max(0, Math.round(next))} ms (see the log for why).`,

@@ -1,5 +1,6 @@
 // The worker-thread side of the pool: set up once, announce readiness, then answer jobs.
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { RoadworkError } from '../../core/errors/index.js';
 import { toWireError, type FromWorker, type ToWorker } from './_messages.js';
 
 /** Handles one job inside a worker thread. */
@@ -28,7 +29,10 @@ export function serveJobs<TData, TJob, TResult>(
 ): void {
   const port = parentPort;
   if (port === null)
-    throw new Error('serveJobs() must run inside a worker thread: start it through createWorkerPool().');
+    throw new RoadworkError(
+      'ERR_INTERNAL',
+      'serveJobs() must run inside a worker thread: start it through createWorkerPool().',
+    );
   const post = (message: FromWorker, transfer?: readonly TransferListItem[]): void =>
     port.postMessage(message, transfer);
   const sequential = options.sequential === true;

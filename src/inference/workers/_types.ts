@@ -1,5 +1,6 @@
 // Public types of the worker pool: options, per-job options, events and counters.
 import type { TransferListItem } from 'node:worker_threads';
+import type { Clock } from '../../core/clock/index.js';
 import type { PoolHealth } from './_health.js';
 
 /** Options for `createWorkerPool`. */
@@ -36,6 +37,8 @@ export interface WorkerPoolOptions {
   readonly health?: PoolHealth;
   /** Names the pool in health reports and logs. Default the worker file. */
   readonly name?: string;
+  /** Time for restart windows and cool-downs (a runtime passes its own). Default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** Lifecycle events a pool reports. */

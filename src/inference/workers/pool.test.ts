@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError, type ErrorCode } from '../../core/errors/index.js';
+import { fakeClock } from '../../core/clock/index.js';
 import {
   PoolHealth,
   createWorkerPool,
@@ -126,6 +127,32 @@ test(
     });
     // A drained pool leaves the board.
     assert.deepEqual(health.down(), []);
+  },
+);
+
+test(
+  'crashes count toward a cool-down only within restartWindowMs on the pool clock',
+  { timeout: 20_000 },
+  async () => {
+    const clock = fakeClock();
+    const events: PoolEvent[] = [];
+    const p = pool({ maxRestarts: 1, restartWindowMs: 1000, clock, onEvent: (e) => events.push(e) });
+    await withPool(p, async (p) => {
+      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
+      await p.run({ kind: 'echo', value: 'restarted' });
+      // Milliseconds apart on the wall clock, but past the window on the pool's: no cool-down.
+      clock.advance(5000);
+      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['crash', 'restart', 'crash', 'restart'],
+      );
+      // Within the window, the next crash cools the slot down and a job is refused at once.
+      await p.run({ kind: 'echo', value: 'restarted' });
+      await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
+      assert.equal(events.at(-1)?.type, 'cool-down');
+      await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_CRASHED'));
+    });
   },
 );
 

@@ -84,7 +84,10 @@ export function concatRows(lists: readonly (readonly ViewRow[])[]): ViewRow[] {
   return first.map((row, i) => {
     const parts = lists.map((l) => l[i]);
     if (parts.some((p) => p === undefined || p.image !== row.image || p.level !== row.level)) {
-      throw new Error(`concatRows(): the embedders' rows differ at row ${i}`);
+      throw new RoadworkError(
+        'ERR_INTERNAL',
+        `concatRows(): the embedders' rows differ at row ${i}; embed the same views in the same order.`,
+      );
     }
     const views = parts as ViewRow[];
     const xh = views.every((v) => v.xh !== undefined) ? concatVectors(views.map((v) => v.xh!)) : undefined;

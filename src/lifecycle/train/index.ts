@@ -177,7 +177,8 @@ export interface EmbeddedRows {
  * second backbone reuses the first one's cache and never shares the CPU with it.
  */
 export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedRows> {
-  if (options.embedders.length === 0) throw new Error('embeddedRows() needs at least one embedder');
+  if (options.embedders.length === 0)
+    throw new RoadworkError('ERR_CONFIG_INVALID', 'No embedder given; name at least one with --embedder.');
   // The backbones embed one after the other: a bad runtime name in the last must fail now, not
   // after the first has embedded for an hour.
   for (const ref of options.embedders) modelLoader('embedder', ref);
@@ -271,6 +272,13 @@ export interface TrainResult {
   readonly proxy?: ProxyReport;
 }
 
+function noL2(): RoadworkError {
+  return new RoadworkError(
+    'ERR_CONFIG_INVALID',
+    'No L2 value given: the grid is empty; give one or more, e.g. --l2 0.1,1,10.',
+  );
+}
+
 /**
  * Grouped CV over the L2 grid, cross-fitted calibration for honest metrics, then the final head on
  * every row with temperature, shift and exits from all out-of-fold logits. Synthetic rows
@@ -333,7 +341,7 @@ export function trainHead(
       const run = proxied(l2);
       if (chosen === undefined || run.mcc > chosen.mcc) chosen = run;
     }
-    if (chosen === undefined) throw new Error('trainHead() needs at least one l2 value');
+    if (chosen === undefined) throw noL2();
     proxy = chosen.report;
     best = grouped(chosen.l2);
   } else {
@@ -341,7 +349,7 @@ export function trainHead(
       const run = grouped(l2);
       if (best === undefined || run.mcc > best.mcc) best = run;
     }
-    if (best === undefined) throw new Error('trainHead() needs at least one l2 value');
+    if (best === undefined) throw noL2();
     if (options.proxy) proxy = proxied(best.l2).report;
   }
   const config: TrainConfig = { ...options, l2: best.l2 };

@@ -6,6 +6,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { RoadworkError } from '../../core/errors/index.js';
 
 /** Loopback and the private ranges (RFC 1918, RFC 4193 unique-local). */
 export const PRIVATE_NETWORKS: readonly string[] = Object.freeze([
@@ -32,7 +33,7 @@ function compile(entries: readonly string[]): BlockList {
     const max = family === 4 ? 32 : 128;
     const prefix = bits === undefined ? max : Number(bits);
     if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
-      throw new Error(`not an IP address or CIDR range: ${entry}`);
+      throw new RoadworkError('ERR_CONFIG_INVALID', `not an IP address or CIDR range: ${entry}`);
     }
     list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   }

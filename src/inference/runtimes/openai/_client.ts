@@ -2,12 +2,15 @@
 // network errors only (a 4xx will not change on retry), every attempt aborted when the deadline hits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 
 /** Options for `postJson`. */
 export interface PostOptions {
   readonly apiKey: string | undefined;
   /** Absolute deadline, ms since epoch; retries and their waits stay inside it. */
   readonly deadlineMs: number;
+  /** What `deadlineMs` is compared against. */
+  readonly clock: Clock;
   readonly signal?: AbortSignal;
   readonly maxRetries: number;
   readonly retryBaseMs: number;
@@ -26,7 +29,7 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
     } catch (err) {
       if (!(err instanceof Retryable)) throw err;
       const delayMs = Math.round(Math.random() * options.retryBaseMs * 2 ** attempt);
-      if (attempt >= options.maxRetries || Date.now() + delayMs >= options.deadlineMs) {
+      if (attempt >= options.maxRetries || options.clock.nowMs() + delayMs >= options.deadlineMs) {
         throw new RoadworkError(
           'ERR_MODEL_SERVER',
           `Model server failed after ${attempt + 1} attempt(s): ${url} (${err.message}); check that it is running.`,
@@ -44,7 +47,7 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
 }
 
 async function attemptOnce(url: string, payload: string, options: PostOptions): Promise<unknown> {
-  const remainingMs = options.deadlineMs - Date.now();
+  const remainingMs = options.deadlineMs - options.clock.nowMs();
   if (remainingMs <= 0) {
     throw new RoadworkError(
       'ERR_STAGE_TIMEOUT',

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import sharp from 'sharp';
 import { RoadworkError } from '../../../core/errors/index.js';
 import type { RgbImage } from '../../image/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 import type { RunOptions, YesNoVlm } from '../types.js';
 import { postJson } from './_client.js';
 import { classifyToken, pYesFromLogprobs, type TokenLogprob } from './_logprobs.js';
@@ -36,13 +37,15 @@ export class OpenAiVlm implements YesNoVlm {
   readonly #o: VlmOptions;
   readonly #gate: Semaphore;
   readonly #log: Logger;
+  readonly #clock: Clock;
   #closed = false;
 
-  constructor(model: string, options: VlmOptions, logger: Logger) {
+  constructor(model: string, options: VlmOptions, deps: { readonly logger: Logger; readonly clock: Clock }) {
     this.#model = model;
     this.#o = options;
     this.#gate = new Semaphore(options.maxConcurrency);
-    this.#log = logger;
+    this.#log = deps.logger;
+    this.#clock = deps.clock;
     const hash = createHash('sha256').update(options.question).digest('hex').slice(0, 8);
     this.version = `${model}@q${hash}`;
   }
@@ -51,7 +54,7 @@ export class OpenAiVlm implements YesNoVlm {
     if (this.#closed) {
       throw new RoadworkError('ERR_NOT_READY', `VLM is closed: ${this.#model}; load it again to use it.`);
     }
-    const remainingMs = options.deadlineMs - Date.now();
+    const remainingMs = options.deadlineMs - this.#clock.nowMs();
     // Waiting for a slot spends the same budget as the request itself.
     const expiry = AbortSignal.timeout(Math.max(remainingMs, 0));
     const waitSignal = options.signal === undefined ? expiry : AbortSignal.any([options.signal, expiry]);
@@ -88,6 +91,7 @@ export class OpenAiVlm implements YesNoVlm {
       const answer = await postJson(`${this.#o.baseUrl}/chat/completions`, body, {
         apiKey: this.#o.apiKey,
         deadlineMs: options.deadlineMs,
+        clock: this.#clock,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         maxRetries: this.#o.maxRetries,
         retryBaseMs: this.#o.retryBaseMs,

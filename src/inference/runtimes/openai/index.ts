@@ -5,6 +5,7 @@
  * typed client; one endpoint with deadline-bounded retries is shorter written out.
  */
 import { RoadworkError } from '../../../core/errors/index.js';
+import { systemClock } from '../../../core/clock/index.js';
 import type { ModelRef, Runtime, RuntimeContext, YesNoVlm } from '../types.js';
 import { parseVlmOptions } from './_options.js';
 import { OpenAiVlm } from './_vlm.js';
@@ -27,7 +28,10 @@ export async function loadOpenAiVlm(ref: ModelRef, ctx: RuntimeContext): Promise
     );
   }
   const resolved = baseUrl === undefined ? options : { ...options, baseUrl };
-  return new OpenAiVlm(name, resolved, ctx.logger.child({ runtime: 'openai', model: name }));
+  return new OpenAiVlm(name, resolved, {
+    logger: ctx.logger.child({ runtime: 'openai', model: name }),
+    clock: ctx.clock ?? systemClock(),
+  });
 }
 
 /** `http://host:8000/v1#Qwen2-VL-7B` → the server and the name; a plain name stays a name. */

@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { isRoadworkError } from '../../../core/errors/index.js';
 import type { RgbImage } from '../../image/index.js';
+import { fakeClock } from '../../../core/clock/index.js';
 import { DEFAULT_QUESTION, loadOpenAiVlm, type VlmAnswer } from './index.js';
 import { testContext } from '../_test-context.js';
 import type { ModelRef } from '../types.js';
-import { parseCascadeConfig } from '../../cascade/index.js';
+import { createCascadePredictor, parseCascadeConfig, type CascadeStageResult } from '../../cascade/index.js';
 
 const ctx = testContext();
 
@@ -332,6 +333,69 @@ test('a vlm stage sends a bare model name as the name, and model: http://host/v1
       (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID'),
     );
   } finally {
+    await server.close();
+  }
+});
+
+/** A local server giving every request the same answer, and how many it has had. */
+async function counting(content: string, top: Array<[string, number]>) {
+  let n = 0;
+  const server = await serve((_body, _req, res) => {
+    n++;
+    json(res, 200, completion(content, top));
+  });
+  return { ...server, requests: () => n };
+}
+
+test('askYesNo() reads its deadline on the runtime clock, not the wall clock', async () => {
+  const server = await counting('No', [
+    ['No', 0.9],
+    ['Yes', 0.1],
+  ]);
+  try {
+    const ref: ModelRef = { runtime: 'openai', model: 'm', options: { base_url: server.baseUrl } };
+    // An hour behind the wall clock: by Date.now() this deadline passed long ago.
+    const behind = fakeClock(Date.now() - 3_600_000);
+    const vlm = await loadOpenAiVlm(ref, { ...ctx, clock: behind });
+    const answer = (await vlm.askYesNo(image, '', { deadlineMs: behind.nowMs() + 5000 })) as VlmAnswer;
+    assert.equal(answer.answer, 'No');
+    assert.equal(server.requests(), 1);
+    // Moved past a deadline that is still ahead of the wall clock: refused without asking the server.
+    const ahead = fakeClock(Date.now());
+    const late = await loadOpenAiVlm(ref, { ...ctx, clock: ahead });
+    const deadlineMs = ahead.nowMs() + 5000;
+    ahead.advance(6000);
+    await assert.rejects(late.askYesNo(image, '', { deadlineMs }), (err) =>
+      isRoadworkError(err, 'ERR_STAGE_TIMEOUT'),
+    );
+    assert.equal(server.requests(), 1);
+    await vlm.close();
+    await late.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a cascade gives its clock to the runtimes under it, so a vlm stage reads the request deadline on it', async () => {
+  const server = await counting('Yes', [
+    ['Yes', 0.8],
+    ['No', 0.2],
+  ]);
+  // The runtime context has no clock of its own: the cascade's (an hour behind the wall clock) must reach it.
+  const clock = fakeClock(Date.now() - 3_600_000);
+  const config = parseCascadeConfig({
+    stages: [{ kind: 'vlm', vlm: { runtime: 'openai', model: 'm', options: { base_url: server.baseUrl } } }],
+  });
+  const cascade = createCascadePredictor(config, { runtime: ctx, logger: ctx.logger, clock });
+  try {
+    await cascade.start();
+    const answer = await cascade.predict(image, { deadlineMs: clock.nowMs() + 5000 });
+    const [stage] = (answer.stages ?? []) as CascadeStageResult[];
+    assert.equal(stage?.error, undefined);
+    assert.ok(Math.abs((stage?.probability ?? 0) - 0.8) < 1e-9, String(stage?.probability));
+    assert.equal(server.requests(), 1);
+  } finally {
+    await cascade.close();
     await server.close();
   }
 });

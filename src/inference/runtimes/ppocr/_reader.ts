@@ -1,6 +1,7 @@
 // A TextReader over PP-OCR workers: the event loop only copies the image in and the lines out.
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import type { RgbImage } from '../../image/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { RunOptions, TextLine, TextReader } from '../types.js';
 import type { OcrJob } from './_worker.js';
@@ -9,11 +10,13 @@ import type { OcrJob } from './_worker.js';
 export class PpOcrReader implements TextReader {
   readonly version: string;
   readonly #pool: WorkerPool<OcrJob, TextLine[]>;
+  readonly #clock: Clock;
   #closed = false;
 
-  constructor(pool: WorkerPool<OcrJob, TextLine[]>, version: string) {
+  constructor(pool: WorkerPool<OcrJob, TextLine[]>, version: string, clock: Clock) {
     this.#pool = pool;
     this.version = version;
+    this.#clock = clock;
   }
 
   async read(image: RgbImage, options: RunOptions): Promise<TextLine[]> {
@@ -29,7 +32,7 @@ export class PpOcrReader implements TextReader {
         `Image data length does not match its size: ${image.data.length} for ${image.width}×${image.height}×3; pass packed RGB.`,
       );
     }
-    const remainingMs = options.deadlineMs - Date.now();
+    const remainingMs = options.deadlineMs - this.#clock.nowMs();
     if (remainingMs <= 0) {
       throw new RoadworkError(
         'ERR_STAGE_TIMEOUT',

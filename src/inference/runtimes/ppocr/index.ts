@@ -47,11 +47,12 @@ export async function loadPpOcrReader(ref: ModelRef, ctx: RuntimeContext): Promi
     maxRecWidth: options.maxRecWidth,
   };
   const log = ctx.logger.child({ runtime: 'ppocr', model: ref.model });
+  const monitor = poolMonitor(ctx, `ppocr:${ref.model}`, log);
   const pool = createWorkerPool<OcrJob, TextLine[]>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
     workerData,
-    ...poolMonitor(ctx, `ppocr:${ref.model}`, log),
+    ...monitor,
   });
   try {
     await pool.start();
@@ -59,7 +60,7 @@ export async function loadPpOcrReader(ref: ModelRef, ctx: RuntimeContext): Promi
     await pool.drain().catch(() => undefined);
     throw err;
   }
-  return new PpOcrReader(pool, `${ref.model}@${hash.digest('hex').slice(0, 12)}`);
+  return new PpOcrReader(pool, `${ref.model}@${hash.digest('hex').slice(0, 12)}`, monitor.clock);
 }
 
 /** The `ppocr` runtime. */

@@ -1,6 +1,7 @@
 // The main-thread side of tfjs detectors: options, a worker pool per model, decoding raw rows to detections.
 import { RoadworkError } from '../../../core/errors/index.js';
 import type { RgbImage } from '../../image/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import { nms, scaledBox, type Candidate } from '../_nms.js';
 import type { Detection, ModelRef, ObjectDetector, RunOptions, RuntimeContext } from '../types.js';
@@ -67,13 +68,13 @@ export function tfjsDetectorSpec(ref: ModelRef): TfjsDetectorSpec {
 /** Loads a tfjs detector: `ctx.workers` worker threads, each with its own wasm backend and model copy. */
 export async function loadTfjsDetector(ref: ModelRef, ctx: RuntimeContext): Promise<ObjectDetector> {
   const spec = tfjsDetectorSpec(ref);
-  const { pool, info } = await startTfjsPool<
+  const { pool, info, clock } = await startTfjsPool<
     TfjsDetectJob,
     TfjsDetectAnswer,
     Exclude<TfjsDetectAnswer, Float32Array>
   >('./_detect-worker', { model: ref.model, isInfo: (a) => !(a instanceof Float32Array) }, ctx);
   ctx.logger.info({ model: ref.model, version: info.version, workers: ctx.workers }, 'tfjs detector ready');
-  return new TfjsDetector(pool, spec, info.inputSize, info.version);
+  return new TfjsDetector(pool, spec, info.inputSize, info.version, clock);
 }
 
 class TfjsDetector implements ObjectDetector {
@@ -82,13 +83,16 @@ class TfjsDetector implements ObjectDetector {
   readonly #pool: WorkerPool<TfjsDetectJob, TfjsDetectAnswer>;
   readonly #spec: TfjsDetectorSpec;
   readonly #inputSize: number;
+  readonly #clock: Clock;
 
   constructor(
     pool: WorkerPool<TfjsDetectJob, TfjsDetectAnswer>,
     spec: TfjsDetectorSpec,
     inputSize: number,
     version: string,
+    clock: Clock,
   ) {
+    this.#clock = clock;
     this.#pool = pool;
     this.#spec = spec;
     this.#inputSize = inputSize;
@@ -97,7 +101,7 @@ class TfjsDetector implements ObjectDetector {
   }
 
   async detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
-    const timeoutMs = options.deadlineMs - Date.now();
+    const timeoutMs = options.deadlineMs - this.#clock.nowMs();
     if (timeoutMs <= 0) {
       throw new RoadworkError(
         'ERR_DEADLINE_EXCEEDED',

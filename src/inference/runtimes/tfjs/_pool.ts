@@ -1,24 +1,27 @@
 // Starts a pool of tfjs worker threads and asks one for the loaded model's info.
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
 import { poolMonitor } from '../_monitor.js';
 import type { RuntimeContext } from '../types.js';
 
 /**
  * Creates `ctx.workers` workers from `file` (relative to this folder), starts them, and returns the
- * pool with the answer to an `{ kind: 'info' }` job; a load failure is `ERR_MODEL_LOAD` naming `model`.
+ * pool with the answer to an `{ kind: 'info' }` job and the clock deadlines are read on; a load failure
+ * is `ERR_MODEL_LOAD` naming `model`.
  */
 export async function startTfjsPool<J extends { kind: string }, A, I extends A>(
   file: string,
   options: { model: string; workerData?: unknown; isInfo: (a: A) => boolean; concurrency?: number },
   ctx: RuntimeContext,
-): Promise<{ pool: WorkerPool<J, A>; info: I }> {
+): Promise<{ pool: WorkerPool<J, A>; info: I; clock: Clock }> {
+  const monitor = poolMonitor(ctx, `tfjs:${options.model}`);
   const pool = createWorkerPool<J, A>({
     file: resolveWorkerFile(import.meta.url, file),
     size: Math.max(1, ctx.workers),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
-    ...poolMonitor(ctx, `tfjs:${options.model}`),
+    ...monitor,
   });
   try {
     await pool.start();
@@ -34,5 +37,5 @@ export async function startTfjsPool<J extends { kind: string }, A, I extends A>(
     await pool.drain();
     throw new RoadworkError('ERR_MODEL_OUTPUT', 'tfjs worker answered info with data');
   }
-  return { pool, info: info as I };
+  return { pool, info: info as I, clock: monitor.clock };
 }

@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import { COLOUR_SHAPE_VERSION } from './features/index.js';
 import type { RgbImage } from '../../image/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
 import { autoIntraOpThreads } from '../_threads.js';
@@ -172,7 +173,7 @@ async function startEmbedder(
   ctx: RuntimeContext,
   o: { workerData: unknown; engine: 'onnx' | 'wasm'; log?: Record<string, unknown> },
 ): Promise<ImageEmbedder> {
-  const { pool, info } = await startTfjsPool<TfjsJob, TfjsAnswer, Exclude<TfjsAnswer, Float32Array[]>>(
+  const { pool, info, clock } = await startTfjsPool<TfjsJob, TfjsAnswer, Exclude<TfjsAnswer, Float32Array[]>>(
     file,
     {
       model: ref.model,
@@ -188,7 +189,7 @@ async function startEmbedder(
     { model: ref.model, version: info.version, workers: ctx.workers, engine: o.engine, ...o.log },
     'tfjs embedder ready',
   );
-  return new TfjsEmbedder(pool, info.dims, info.version, Math.max(1, ctx.workers));
+  return new TfjsEmbedder(pool, info.dims, info.version, Math.max(1, ctx.workers), clock);
 }
 
 class TfjsEmbedder implements ImageEmbedder {
@@ -196,17 +197,25 @@ class TfjsEmbedder implements ImageEmbedder {
   readonly version: string;
   readonly #pool: WorkerPool<TfjsJob, TfjsAnswer>;
   readonly #workers: number;
+  readonly #clock: Clock;
 
-  constructor(pool: WorkerPool<TfjsJob, TfjsAnswer>, dims: number, version: string, workers: number) {
+  constructor(
+    pool: WorkerPool<TfjsJob, TfjsAnswer>,
+    dims: number,
+    version: string,
+    workers: number,
+    clock: Clock,
+  ) {
     this.#pool = pool;
     this.dims = dims;
     this.version = version;
     this.#workers = workers;
+    this.#clock = clock;
   }
 
   async embed(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]> {
     if (images.length === 0) return [];
-    const timeoutMs = options.deadlineMs - Date.now();
+    const timeoutMs = options.deadlineMs - this.#clock.nowMs();
     if (timeoutMs <= 0) {
       throw new RoadworkError(
         'ERR_DEADLINE_EXCEEDED',

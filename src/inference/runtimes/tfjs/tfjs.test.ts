@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateScene } from '../../../data/procedural/index.js';
 import { createRng } from '../../../core/random/index.js';
+import { fakeClock } from '../../../core/clock/index.js';
+import { isRoadworkError } from '../../../core/errors/index.js';
 import { testContext } from '../_test-context.js';
 import type { RgbImage } from '../../image/index.js';
 import { loadTfjsEmbedder, tfjsModelSpec } from './index.js';
@@ -178,3 +180,27 @@ test('builtin:inceptionv3 embeds at 299² into 2048 finite ReLU features', { tim
     await inception.close();
   }
 });
+
+test(
+  'the tfjs embedder checks its deadline on the runtime clock before it posts a job',
+  { timeout: 120_000 },
+  async () => {
+    const clock = fakeClock(Date.now());
+    const embedder = await loadTfjsEmbedder(
+      { runtime: 'tfjs', model: 'builtin:mobilenetv2' },
+      testContext(1, { clock }),
+    );
+    try {
+      const deadlineMs = clock.nowMs() + 60_000;
+      const [first] = await embedder.embed([scene('c1', true)], { deadlineMs });
+      assert.equal(first?.length, 1280);
+      // Past the deadline on the runtime's clock, still a minute ahead on the wall clock: refused.
+      clock.advance(61_000);
+      await assert.rejects(embedder.embed([scene('c1', true)], { deadlineMs }), (err) =>
+        isRoadworkError(err, 'ERR_DEADLINE_EXCEEDED'),
+      );
+    } finally {
+      await embedder.close();
+    }
+  },
+);

@@ -1,5 +1,6 @@
 // Main-thread handles for transformers.js models: route jobs to the worker pool under each deadline.
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
+import type { Clock } from '../../../core/clock/index.js';
 import {
   createWorkerPool,
   resolveWorkerFile,
@@ -10,17 +11,18 @@ import type { RgbImage } from '../../image/index.js';
 import type { Detection, ImageEmbedder, ObjectDetector, RunOptions, TextLine, TextReader } from '../types.js';
 import type { Answer, Info, Job, WireImage, WorkerData } from './_worker.js';
 
-/** A started pool and what its workers learned at warm-up. */
+/** A started pool, what its workers learned at warm-up, and the clock its deadlines are read on. */
 export interface Loaded {
   readonly pool: WorkerPool<Job, Answer>;
   readonly info: Info;
+  readonly clock: Clock;
 }
 
 /** Starts `size` workers for `data`; each loads and warms its pipeline. */
 export async function startPool(
   data: WorkerData,
   size: number,
-  monitor: Pick<WorkerPoolOptions, 'name' | 'onEvent' | 'health'>,
+  monitor: Pick<WorkerPoolOptions, 'name' | 'onEvent' | 'health'> & { readonly clock: Clock },
 ): Promise<Loaded> {
   const pool = createWorkerPool<Job, Answer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
@@ -35,7 +37,7 @@ export async function startPool(
     await pool.drain({ timeoutMs: 1000 }).catch(() => undefined);
     throw err;
   }
-  return { pool, info: (await pool.run({ kind: 'info' })) as Info };
+  return { pool, info: (await pool.run({ kind: 'info' })) as Info, clock: monitor.clock };
 }
 
 function wire(image: RgbImage): WireImage {
@@ -50,13 +52,13 @@ function wire(image: RgbImage): WireImage {
 }
 
 async function call<T>(
-  pool: WorkerPool<Job, Answer>,
+  { pool, clock }: Loaded,
   job: Job,
   transfer: ArrayBuffer[],
   options: RunOptions,
   what: string,
 ): Promise<T> {
-  const remainingMs = options.deadlineMs - Date.now();
+  const remainingMs = options.deadlineMs - clock.nowMs();
   if (remainingMs <= 0) {
     throw new RoadworkError(
       'ERR_STAGE_TIMEOUT',
@@ -82,10 +84,10 @@ async function call<T>(
 export class Embedder implements ImageEmbedder {
   readonly dims: number;
   readonly version: string;
-  readonly #pool: WorkerPool<Job, Answer>;
+  readonly #loaded: Loaded;
 
   constructor(loaded: Loaded, version: string) {
-    this.#pool = loaded.pool;
+    this.#loaded = loaded;
     this.dims = loaded.info.dims ?? 0;
     this.version = version;
   }
@@ -95,7 +97,7 @@ export class Embedder implements ImageEmbedder {
     const wired = images.map(wire);
     const job: Job = { kind: 'embed', images: wired, deadlineMs: options.deadlineMs };
     return call<Float32Array[]>(
-      this.#pool,
+      this.#loaded,
       job,
       wired.map((w) => w.data),
       options,
@@ -104,7 +106,7 @@ export class Embedder implements ImageEmbedder {
   }
 
   close(): Promise<void> {
-    return this.#pool.drain();
+    return this.#loaded.pool.drain();
   }
 }
 
@@ -112,10 +114,10 @@ export class Embedder implements ImageEmbedder {
 export class Detector implements ObjectDetector {
   readonly version: string;
   readonly labels: readonly string[];
-  readonly #pool: WorkerPool<Job, Answer>;
+  readonly #loaded: Loaded;
 
   constructor(loaded: Loaded, version: string) {
-    this.#pool = loaded.pool;
+    this.#loaded = loaded;
     this.labels = loaded.info.labels ?? [];
     this.version = version;
   }
@@ -124,7 +126,7 @@ export class Detector implements ObjectDetector {
   async detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
     const w = wire(image);
     return call<Detection[]>(
-      this.#pool,
+      this.#loaded,
       { kind: 'detect', image: w, deadlineMs: options.deadlineMs },
       [w.data],
       options,
@@ -133,24 +135,24 @@ export class Detector implements ObjectDetector {
   }
 
   close(): Promise<void> {
-    return this.#pool.drain();
+    return this.#loaded.pool.drain();
   }
 }
 
 /** A `TextReader` over a started pool. */
 export class Reader implements TextReader {
   readonly version: string;
-  readonly #pool: WorkerPool<Job, Answer>;
+  readonly #loaded: Loaded;
 
   constructor(loaded: Loaded, version: string) {
-    this.#pool = loaded.pool;
+    this.#loaded = loaded;
     this.version = version;
   }
 
   async read(image: RgbImage, options: RunOptions): Promise<TextLine[]> {
     const w = wire(image);
     return call<TextLine[]>(
-      this.#pool,
+      this.#loaded,
       { kind: 'read', image: w, deadlineMs: options.deadlineMs },
       [w.data],
       options,
@@ -159,6 +161,6 @@ export class Reader implements TextReader {
   }
 
   close(): Promise<void> {
-    return this.#pool.drain();
+    return this.#loaded.pool.drain();
   }
 }

@@ -111,7 +111,7 @@ serveJobs<WorkerData, Job, Answer>(
         const dims = (await run([blank]))[0]!.length;
         return async (job) => {
           if (job.kind === 'info') return { ...info, dims };
-          if (job.kind !== 'embed') throw new Error(`Embedder worker got a ${job.kind} job.`);
+          if (job.kind !== 'embed') throw wrongJob('Embedder', job.kind);
           refuseLate(job.deadlineMs, 'Model job');
           return run(job.images);
         };
@@ -146,7 +146,7 @@ serveJobs<WorkerData, Job, Answer>(
         await run(blank);
         return async (job) => {
           if (job.kind === 'info') return { ...info, labels };
-          if (job.kind !== 'detect') throw new Error(`Detector worker got a ${job.kind} job.`);
+          if (job.kind !== 'detect') throw wrongJob('Detector', job.kind);
           refuseLate(job.deadlineMs, 'Model job');
           return run(job.image);
         };
@@ -157,7 +157,7 @@ serveJobs<WorkerData, Job, Answer>(
       await readText(reader, toRaw(blank), { ...options, maxNewTokens: 2 });
       return async (job) => {
         if (job.kind === 'info') return info;
-        if (job.kind !== 'read') throw new Error(`Reader worker got a ${job.kind} job.`);
+        if (job.kind !== 'read') throw wrongJob('Reader', job.kind);
         refuseLate(job.deadlineMs, 'Model job');
         return readText(reader, toRaw(job.image), { ...options, deadlineMs: job.deadlineMs });
       };
@@ -177,3 +177,11 @@ serveJobs<WorkerData, Job, Answer>(
         : [],
   },
 );
+
+// The pool sends each worker only its own kind of job; another kind is a bug in the main thread.
+function wrongJob(worker: string, kind: string): RoadworkError {
+  return new RoadworkError(
+    'ERR_INTERNAL',
+    `${worker} worker got a ${kind} job; send it ${worker.toLowerCase()} jobs only.`,
+  );
+}
