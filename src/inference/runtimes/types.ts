@@ -1,10 +1,14 @@
-/** What a model runtime can load: image embedders, object detectors, text readers (OCR), yes/no VLMs. */
+/**
+ * What a model runtime can load: image embedders, object detectors, image classifiers, text readers
+ * (OCR), yes/no VLMs.
+ */
 import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock/index.js';
 import type { PoolHealth } from '../workers/index.js';
 import type { RgbImage } from '../image/index.js';
 
 /** The kinds of model a runtime can provide. */
-export type Capability = 'embedder' | 'detector' | 'reader' | 'vlm';
+export type Capability = 'embedder' | 'detector' | 'classifier' | 'reader' | 'vlm';
 
 /** Per-call limits every model call honours. */
 export interface RunOptions {
@@ -42,6 +46,8 @@ export interface RuntimeContext {
   readonly hubToken?: string;
   /** Where worker pools register, so readiness sees a model with no live worker. */
   readonly pools?: PoolHealth;
+  /** The clock deadlines are checked on before a job is sent (the onnx runtime). Default: `Date.now()`. */
+  readonly clock?: Clock;
 }
 
 /** Turns images into fixed-size embeddings (a backbone). */
@@ -67,6 +73,14 @@ export interface ObjectDetector {
   /** Class names the model knows. */
   readonly labels: readonly string[];
   detect(image: RgbImage, options: RunOptions): Promise<Detection[]>;
+  close(): Promise<void>;
+}
+
+/** Turns an image into p(roadwork) directly: a model whose one output is that probability. */
+export interface ImageClassifier {
+  /** Identifies the weights, for caches and the cascade version. */
+  readonly version: string;
+  classify(image: RgbImage, options: RunOptions): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -97,6 +111,7 @@ export interface Runtime {
   readonly description: string;
   readonly embedder?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ImageEmbedder>;
   readonly detector?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ObjectDetector>;
+  readonly classifier?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ImageClassifier>;
   readonly reader?: (ref: ModelRef, ctx: RuntimeContext) => Promise<TextReader>;
   readonly vlm?: (ref: ModelRef, ctx: RuntimeContext) => Promise<YesNoVlm>;
   /** `model` is a name a server resolves (a VLM behind vLLM), never a file: configs keep it as written. */

@@ -1,5 +1,5 @@
-// Turns packed RGB into the float NCHW tensor a model expects (runs inside predictor workers).
-import { sampleRegion } from '../image/index.js';
+// Turns packed RGB into the float NCHW tensor a model expects (runs inside ONNX workers).
+import { sampleRegion } from '../../image/index.js';
 
 /** Per-channel normalisation: value = (pixel / 255 − mean[c]) / std[c]. */
 export interface Normalization {
