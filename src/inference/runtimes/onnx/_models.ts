@@ -142,14 +142,7 @@ export async function loadOnnxDetector(ref: ModelRef, ctx: RuntimeContext): Prom
     version: loaded.version,
     labels: loaded.data.labels,
     async detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
-      const wire = toWire(image);
-      const answer = await run(
-        loaded.pool,
-        { kind: 'detect', image: wire, deadlineMs: options.deadlineMs },
-        [wire],
-        options,
-        ctx,
-      );
+      const answer = await runOne(loaded.pool, 'detect', image, options, ctx);
       if (answer.kind !== 'detections') {
         throw new RoadworkError('ERR_MODEL_OUTPUT', `Detector answered an unexpected result: ${ref.model}.`);
       }
@@ -168,14 +161,7 @@ export async function loadOnnxClassifier(ref: ModelRef, ctx: RuntimeContext): Pr
   return Object.freeze({
     version: loaded.version,
     async classify(image: RgbImage, options: RunOptions): Promise<number> {
-      const wire = toWire(image);
-      const answer = await run(
-        loaded.pool,
-        { kind: 'classify', image: wire, deadlineMs: options.deadlineMs },
-        [wire],
-        options,
-        ctx,
-      );
+      const answer = await runOne(loaded.pool, 'classify', image, options, ctx);
       if (answer.kind !== 'probability') {
         throw new RoadworkError(
           'ERR_MODEL_OUTPUT',
@@ -207,6 +193,18 @@ async function modelFile(ref: ModelRef, ctx: RuntimeContext): Promise<string> {
 function toWire(image: RgbImage): WireImage {
   // Own copy: the buffer moves to the worker and the caller's image must stay intact.
   return { data: image.data.slice().buffer, width: image.width, height: image.height };
+}
+
+/** One image's job (its own copy transferred) under the call's deadline. */
+function runOne(
+  pool: Pool,
+  kind: 'detect' | 'classify',
+  image: RgbImage,
+  options: RunOptions,
+  ctx: RuntimeContext,
+): Promise<OnnxAnswer> {
+  const wire = toWire(image);
+  return run(pool, { kind, image: wire, deadlineMs: options.deadlineMs }, [wire], options, ctx);
 }
 
 async function run(

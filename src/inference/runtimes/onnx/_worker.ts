@@ -92,7 +92,8 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
       return detect(job.image);
     };
 
-    async function classify(image: WireImage): Promise<OnnxAnswer> {
+    /** Preprocesses one image and runs the model on it, a batch of one. */
+    async function runOne(image: WireImage): Promise<Float32Array> {
       const input = toModelInput(
         new Uint8Array(image.data),
         image.width,
@@ -100,7 +101,11 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
         size,
         data.normalization,
       );
-      const output = await session.run(input, [1, 3, size, size]);
+      return session.run(input, [1, 3, size, size]);
+    }
+
+    async function classify(image: WireImage): Promise<OnnxAnswer> {
+      const output = await runOne(image);
       const p = output[0];
       if (output.length !== 1 || p === undefined || !Number.isFinite(p) || p < 0 || p > 1) {
         throw new RoadworkError(
@@ -151,14 +156,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
     }
 
     async function detect(image: WireImage): Promise<OnnxAnswer> {
-      const input = toModelInput(
-        new Uint8Array(image.data),
-        image.width,
-        image.height,
-        size,
-        data.normalization,
-      );
-      const out = await session.run(input, [1, 3, size, size]);
+      const out = await runOne(image);
       const detections = decodeYolo(out, {
         layout: layout!,
         labels: data.labels,

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fakeClock } from '../../../core/clock/index.js';
 import { isRoadworkError, type ErrorCode } from '../../../core/errors/index.js';
@@ -12,7 +11,7 @@ import { linearImageModel } from '../../../../test/fixtures/onnx-models.js';
 import type { RgbImage } from '../../image/index.js';
 import { PoolHealth } from '../../workers/index.js';
 import { loadModel } from '../index.js';
-import { testContext } from '../_test-context.js';
+import { testContext, withDir } from '../_test-context.js';
 import { createOnnxSession, toModelInput } from './index.js';
 
 const baseline = new URL('../../../../models/baseline/model.onnx', import.meta.url).pathname;
@@ -44,15 +43,6 @@ function hasCode(code: ErrorCode) {
     assert.ok(isRoadworkError(err, code), `expected ${code}, got ${String(err)}`);
     return true;
   };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'roadwork-classifier-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 test(
