@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Histogram } from 'prom-client';
 import type { AnsweredRequest } from '../src/wire/axon/index.js';
 import { createMetrics, type Metrics } from '../src/core/metrics/index.js';
-import type { Predictor } from '../src/inference/predictor/types.js';
+import type { Predictor } from '../src/inference/cascade/types.js';
 import { hotkeyFromSecret } from '../src/wire/protocol/index.js';
 import type { CellResult, CellSpec, FromClient, ToClient } from './_axon-client.js';
 import { startBenchMiner } from './_miner.js';

@@ -5,14 +5,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { createOnnxSession, toModelInput } from '../src/inference/runtimes/onnx/index.js';
 import {
   BASELINE_FEATURE_COUNT,
   BASELINE_NORMALIZATION,
   buildBaselineFeatureModel,
   buildBaselineModel,
-  createOnnxSession,
-} from '../src/inference/models/index.js';
-import { toModelInput } from '../src/inference/predictor/index.js';
+} from './_baseline-model.js';
 
 const SIZE = 224;
 const FOLDS = 5;

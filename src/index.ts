@@ -29,6 +29,6 @@ export {
   type ImageDecoder,
   type ImagePolicy,
 } from './inference/image/index.js';
-export type { Prediction, Predictor } from './inference/predictor/types.js';
+export type { Prediction, Predictor } from './inference/cascade/types.js';
 export type { RgbImage } from './inference/image/index.js';
 export { ERRORS, RoadworkError, isRoadworkError, type ErrorCode } from './core/errors/index.js';

@@ -24,8 +24,7 @@ test('npm start builds only when dist/ is older than a source', (t) => {
   mkdirSync(join(dir, 'src', 'cli'), { recursive: true });
   writeFileSync(join(dir, 'src', 'cli', 'main.ts'), '');
   writeFileSync(join(dir, 'tsconfig.json'), '{}');
-  for (const path of ['src/cli/main.ts', 'src/cli', 'src', 'tsconfig.json'])
-    setTime(join(dir, path), 1000);
+  for (const path of ['src/cli/main.ts', 'src/cli', 'src', 'tsconfig.json']) setTime(join(dir, path), 1000);
   assert.deepEqual(check(dir), { code: 1, out: 'stale: no successful build recorded' });
 
   mkdirSync(join(dir, 'dist'));

@@ -36,7 +36,7 @@ import {
   type CascadeConfig,
 } from '../../inference/cascade/index.js';
 import { createMetrics, type Metrics } from '../../core/metrics/index.js';
-import type { Predictor } from '../../inference/predictor/types.js';
+import type { Predictor } from '../../inference/cascade/types.js';
 import type { RuntimeContext } from '../../inference/runtimes/types.js';
 import { autoWorkers } from '../../inference/runtimes/index.js';
 import { MANIFEST_FILE, verifyBundle } from '../../lifecycle/registry/index.js';

@@ -5,7 +5,7 @@ import { loadConfig } from '../../core/config/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { silentLogger } from '../../core/log/index.js';
 import type { MetagraphSource } from '../../wire/chain/types.js';
-import type { Predictor } from '../../inference/predictor/types.js';
+import type { Predictor } from '../../inference/cascade/types.js';
 import { hotkeyFromSecret } from '../../wire/wallet/index.js';
 import { buildMiner } from './index.js';
 import { checkPortFree } from './_port.js';

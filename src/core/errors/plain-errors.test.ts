@@ -20,11 +20,6 @@ const ALLOWED: Readonly<Record<string, { readonly max: number; readonly why: str
   // Rebuilds an error a worker threw without a code, as it was (name and message), so the caller that
   // awaited the job can code it in its own terms (the runtimes wrap it as ERR_MODEL_OUTPUT).
   'workers/_messages.ts': { max: 1, why: 'rebuilds a worker error that had no code' },
-  // The next four are moved by the ONNX unification, which codes them.
-  'predictor/_preprocess.ts': { max: 2, why: 'moved by the ONNX unification' },
-  'models/_baseline.ts': { max: 1, why: 'moved by the ONNX unification' },
-  'models/_onnx.ts': { max: 1, why: 'moved by the ONNX unification' },
-  'models/_linear.ts': { max: 1, why: 'moved by the ONNX unification' },
 };
 
 // Unit tests (`*.test.ts`) and their helpers (`_test-*.ts`, imported only by tests: checked below) may

@@ -1,6 +1,5 @@
 // Stage kind `classifier`: an ONNX model that outputs p(roadwork) directly (the bundled baseline).
-import { createOnnxPredictor } from '../predictor/index.js';
-import type { Predictor } from '../predictor/types.js';
+import { loadModel, type ImageClassifier, type ModelRef } from '../runtimes/index.js';
 import { defineStage, exitFor, meanInLogOdds, readExit, type ExitRule } from './_common.js';
 import type { StageKind } from './types.js';
 
@@ -11,7 +10,16 @@ export interface ClassifierConfig {
   readonly exit?: ExitRule;
 }
 
-/** A one-output ONNX classifier run by the ONNX predictor's worker pool; TTA averages in log-odds. */
+/** The model as the `onnx` runtime loads it; `input_size` overrides the sidecar's and metadata's size. */
+function classifierRef(config: ClassifierConfig): ModelRef {
+  return {
+    runtime: 'onnx',
+    model: config.model,
+    ...(config.inputSize === undefined ? {} : { options: { size: config.inputSize } }),
+  };
+}
+
+/** A one-output ONNX classifier run by the onnx runtime's worker pool; TTA averages in log-odds. */
 export const classifierKind: StageKind<ClassifierConfig> = Object.freeze<StageKind<ClassifierConfig>>({
   description: 'an ONNX model whose output is p(roadwork) (sidecar JSON sets size and normalisation)',
   keys: ['model', 'input_size', 'exit'],
@@ -24,36 +32,24 @@ export const classifierKind: StageKind<ClassifierConfig> = Object.freeze<StageKi
     };
   },
   create(common, config, deps) {
-    let predictor: Predictor | undefined;
+    let classifier: ImageClassifier | undefined;
     return defineStage(common, {
       async start() {
-        predictor = createOnnxPredictor({
-          modelPath: config.model,
-          workers: deps.runtime.workers,
-          device: deps.runtime.device,
-          clock: deps.clock,
-          ...(config.inputSize === undefined ? {} : { inputSize: config.inputSize }),
-          onEvent: (event) =>
-            deps.logger.warn({ event: event.type, model: config.model }, 'Classifier worker event'),
-        });
-        await predictor.start();
-        const status = predictor.status();
-        if (status.detail?.startsWith('CUDA'))
-          deps.logger.warn({ reason: status.detail }, 'Classifier on CPU');
-        return `classifier:${status.modelVersion ?? 'unknown'}`;
+        // The stage's clock checks deadlines, as for every other part of the cascade.
+        const ctx = { ...deps.runtime, clock: deps.clock };
+        classifier = await loadModel('classifier', classifierRef(config), ctx, deps.runtimes);
+        return `classifier:${classifier.version}`;
       },
       async run(ctx) {
         const views = common.tta ? ctx.views : [ctx.image];
         const options = { deadlineMs: ctx.deadlineMs, signal: ctx.signal };
-        const ps = await Promise.all(
-          views.map(async (v) => (await predictor!.predict(v, options)).probability),
-        );
+        const ps = await Promise.all(views.map((v) => classifier!.classify(v, options)));
         const p = meanInLogOdds(ps);
         const exit = exitFor(p, config.exit);
         return { probability: p, ...(exit ? { exit } : {}), detail: { views: ps.length } };
       },
-      close: async () => predictor?.close(),
+      close: async () => classifier?.close(),
     });
   },
-  models: (config) => [{ role: 'classifier', runtime: 'onnx', model: config.model }],
+  models: (config) => [{ role: 'classifier', ...classifierRef(config), capability: 'classifier' }],
 });

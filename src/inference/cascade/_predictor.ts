@@ -5,13 +5,7 @@ import { systemClock, type Clock } from '../../core/clock/index.js';
 import { RoadworkError, toRoadworkError } from '../../core/errors/index.js';
 import { policyKey, type ImagePolicy, type RgbImage } from '../image/index.js';
 import type { Metrics } from '../../core/metrics/index.js';
-import type {
-  PredictOptions,
-  Prediction,
-  Predictor,
-  PredictorStatus,
-  StageResult,
-} from '../predictor/types.js';
+import type { PredictOptions, Prediction, Predictor, PredictorStatus, StageResult } from './types.js';
 import type { Runtime, RuntimeContext } from '../runtimes/types.js';
 import type { CascadeConfig } from './_config.js';
 import { FUSIONS, type Fusion } from './fusion.js';

@@ -1,7 +1,10 @@
-/** The cascade's contracts: stages, what they see, what they answer, and how kinds build them. */
+/**
+ * The cascade's contracts: the `Predictor` it is (plain data in, plain data out, no transport), its
+ * stages, what they see, what they answer, and how kinds build them.
+ */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock/index.js';
-import type { RgbImage } from '../image/index.js';
+import type { ImagePolicy, RgbImage } from '../image/index.js';
 import type { Capability, Runtime, RuntimeContext } from '../runtimes/types.js';
 
 /** Where a stage exited the cascade, if it did. */
@@ -120,4 +123,54 @@ export interface StageKind<C = unknown> {
   create(common: StageCommon, config: C, deps: StageDeps): Stage;
   /** Model references, for `roadwork models list/pull`. */
   models(config: C): readonly StageModel[];
+}
+
+/** Per-request options the caller passes down. */
+export interface PredictOptions {
+  /** Absolute deadline, ms since epoch; work that cannot finish by then is skipped or aborted. */
+  readonly deadlineMs: number;
+  /** Aborted when the caller goes away or the deadline passes. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a predictor answers. */
+export interface Prediction {
+  /** p(roadwork) in [0, 1]. */
+  readonly probability: number;
+  /** The model version that produced it (for caches, logs and the query store). */
+  readonly modelVersion: string;
+  /** Optional per-stage details (the cascade fills these). */
+  readonly stages?: readonly StageResult[];
+}
+
+/** One stage's contribution to a prediction. */
+export interface StageResult {
+  readonly stage: string;
+  readonly probability?: number;
+  readonly skipped?: string;
+  readonly ms: number;
+}
+
+/** Anything that turns an image into p(roadwork). Implementations run models off the event loop. */
+export interface Predictor {
+  /**
+   * How images must be prepared before `predict` (decode with `decodeImage(bytes, { policy })`): the
+   * policy the models were trained with. Absent: the default policy.
+   */
+  readonly input?: ImagePolicy;
+  /** Loads and warms up models; resolves when `predict` is ready to serve. */
+  start(): Promise<void>;
+  predict(image: RgbImage, options: PredictOptions): Promise<Prediction>;
+  /** Readiness details for `/health/ready`. */
+  status(): PredictorStatus;
+  /** Finishes in-flight work, then releases models and workers. */
+  close(): Promise<void>;
+}
+
+/** What `/health/ready` reports about the predictor. */
+export interface PredictorStatus {
+  readonly ready: boolean;
+  readonly modelVersion?: string;
+  readonly workers?: number;
+  readonly detail?: string;
 }

@@ -11,6 +11,7 @@ import { tfjsRuntime } from './tfjs/index.js';
 import { transformersRuntime } from './transformers/index.js';
 import type {
   Capability,
+  ImageClassifier,
   ImageEmbedder,
   ModelRef,
   ObjectDetector,
@@ -45,7 +46,13 @@ export function getRuntime(name: string, registry: Readonly<Record<string, Runti
   return runtime;
 }
 
-type Loaded = { embedder: ImageEmbedder; detector: ObjectDetector; reader: TextReader; vlm: YesNoVlm };
+type Loaded = {
+  embedder: ImageEmbedder;
+  detector: ObjectDetector;
+  classifier: ImageClassifier;
+  reader: TextReader;
+  vlm: YesNoVlm;
+};
 
 /**
  * The loader of `ref` for the capability, or ERR_CONFIG_INVALID naming the runtimes that have it;

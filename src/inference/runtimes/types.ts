@@ -1,11 +1,14 @@
-/** What a model runtime can load: image embedders, object detectors, text readers (OCR), yes/no VLMs. */
+/**
+ * What a model runtime can load: image embedders, object detectors, image classifiers, text readers
+ * (OCR), yes/no VLMs.
+ */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock/index.js';
 import type { PoolHealth } from '../workers/index.js';
 import type { RgbImage } from '../image/index.js';
 
 /** The kinds of model a runtime can provide. */
-export type Capability = 'embedder' | 'detector' | 'reader' | 'vlm';
+export type Capability = 'embedder' | 'detector' | 'classifier' | 'reader' | 'vlm';
 
 /** Per-call limits every model call honours. */
 export interface RunOptions {
@@ -73,6 +76,14 @@ export interface ObjectDetector {
   close(): Promise<void>;
 }
 
+/** Turns an image into p(roadwork) directly: a model whose one output is that probability. */
+export interface ImageClassifier {
+  /** Identifies the weights, for caches and the cascade version. */
+  readonly version: string;
+  classify(image: RgbImage, options: RunOptions): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** One line of recognised text. */
 export interface TextLine {
   readonly text: string;
@@ -100,6 +111,7 @@ export interface Runtime {
   readonly description: string;
   readonly embedder?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ImageEmbedder>;
   readonly detector?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ObjectDetector>;
+  readonly classifier?: (ref: ModelRef, ctx: RuntimeContext) => Promise<ImageClassifier>;
   readonly reader?: (ref: ModelRef, ctx: RuntimeContext) => Promise<TextReader>;
   readonly vlm?: (ref: ModelRef, ctx: RuntimeContext) => Promise<YesNoVlm>;
   /** `model` is a name a server resolves (a VLM behind vLLM), never a file: configs keep it as written. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { fakeClock } from '../../core/clock/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { createLogger } from '../../core/log/index.js';
-import { buildLinearImageModel } from '../../inference/models/index.js';
+import { linearImageModel } from '../../../test/fixtures/onnx-models.js';
 import { openStore, storeFile } from '../../core/store/index.js';
 import { synthSource } from '../../data/procedural/index.js';
 import {
@@ -42,17 +42,14 @@ const RAW_PIXELS = { normalization: JSON.stringify({ mean: [0, 0, 0], std: [1, 1
 // A colour rule fitted once on synthetic scenes (redder, less blue: cones and barriers): MCC ≈ 0.46 here.
 function colourModel(dir: string): string {
   const file = join(dir, 'colour.onnx');
-  writeFileSync(
-    file,
-    buildLinearImageModel({ weights: [0.16, -0.2, -0.35], bias: 0.135, metadata: RAW_PIXELS }),
-  );
+  writeFileSync(file, linearImageModel({ weights: [0.16, -0.2, -0.35], bias: 0.135, metadata: RAW_PIXELS }));
   return file;
 }
 
 // A model that answers 0.5 to everything: rounded to 0 by validators, so its MCC is 0.
 function constantModel(dir: string): string {
   const file = join(dir, 'constant.onnx');
-  writeFileSync(file, buildLinearImageModel({ weights: [0, 0, 0], bias: 0, metadata: RAW_PIXELS }));
+  writeFileSync(file, linearImageModel({ weights: [0, 0, 0], bias: 0, metadata: RAW_PIXELS }));
   return file;
 }
 

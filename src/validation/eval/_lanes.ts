@@ -1,7 +1,7 @@
 /** The two ways to answer a challenge: a signed request to an axon, or the predictor called directly. */
 import { isRoadworkError } from '../../core/errors/index.js';
 import { decodeBase64Image, inputPolicy } from '../../inference/image/index.js';
-import type { Predictor } from '../../inference/predictor/types.js';
+import type { Predictor } from '../../inference/cascade/types.js';
 import { imageSynapse, type AxonTarget, type Dendrite } from '../../wire/protocol/index.js';
 import type { Lane } from '../validator/index.js';
 

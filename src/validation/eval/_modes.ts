@@ -1,6 +1,8 @@
 /** The two eval modes: signed requests to an axon (online), or the predictor called in-process (offline). */
-import { createOnnxPredictor } from '../../inference/predictor/index.js';
-import type { Predictor } from '../../inference/predictor/types.js';
+import { tmpdir } from 'node:os';
+import { silentLogger } from '../../core/log/index.js';
+import { createCascadePredictor, defaultCascadeConfig } from '../../inference/cascade/index.js';
+import type { Predictor } from '../../inference/cascade/types.js';
 import { createDendrite } from '../../wire/protocol/index.js';
 import type { Signer } from '../../wire/wallet/index.js';
 import { VALIDATOR_TIMEOUT_S, dendriteLane, predictorLane } from './_lanes.js';
@@ -56,7 +58,10 @@ export async function evaluateAxon(options: OnlineEvalOptions): Promise<EvalResu
 export interface OfflineEvalOptions extends EvalRunOptions {
   /** What is scored, as the report shows it: a cascade config, a model file (loaded when `predictor` is absent). */
   readonly model: string;
-  /** The predictor to score, e.g. a cascade (it is started and closed here either way); default `model` as ONNX. */
+  /**
+   * The predictor to score, e.g. a cascade (it is started and closed here either way); default `model`
+   * as one ONNX `classifier` stage, the cascade `serve` builds for `model.path`.
+   */
   readonly predictor?: Predictor;
   /** Lanes, and worker threads of the loaded model; default 1. */
   readonly concurrency?: number;
@@ -66,8 +71,7 @@ export interface OfflineEvalOptions extends EvalRunOptions {
 /** Evaluates a model without HTTP: the same challenges and decoding as online mode, the same scoring. */
 export async function evaluateOffline(options: OfflineEvalOptions): Promise<EvalResult> {
   const concurrency = options.concurrency ?? 1;
-  const predictor =
-    options.predictor ?? createOnnxPredictor({ modelPath: options.model, workers: concurrency });
+  const predictor = options.predictor ?? (await classifierCascade(options.model, concurrency));
   await predictor.start();
   try {
     const lane = predictorLane(predictor, { timeoutS: options.timeoutS ?? VALIDATOR_TIMEOUT_S });
@@ -87,6 +91,13 @@ export async function evaluateOffline(options: OfflineEvalOptions): Promise<Eval
   } finally {
     await predictor.close();
   }
+}
+
+async function classifierCascade(model: string, workers: number): Promise<Predictor> {
+  const logger = silentLogger();
+  // A local file on the CPU: the hub cache is never read, so any folder will do.
+  const runtime = { cacheDir: tmpdir(), offline: true, device: 'cpu' as const, workers, logger };
+  return createCascadePredictor(await defaultCascadeConfig({ modelPath: model }), { runtime, logger });
 }
 
 function bounds(options: EvalRunOptions): { rate_per_s?: number; duration_s?: number } {

@@ -1,5 +1,5 @@
 /** Scores a run's records as the subnet does: overall, per level (2.0.4) or origin (0.4), per image group. */
-import type { StageResult } from '../../inference/predictor/types.js';
+import type { StageResult } from '../../inference/cascade/types.js';
 import {
   CHALLENGE_ORIGINS,
   ScoreBoard,

@@ -1,5 +1,5 @@
 /** The validator's request loop without transport: challenges drawn in sequence, answered by lanes, delivered in order. */
-import type { StageResult } from '../../inference/predictor/types.js';
+import type { StageResult } from '../../inference/cascade/types.js';
 import { drawChallenge, type Challenge, type ChallengePlan } from './challenge.js';
 import type { Rng } from '../../core/random/index.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics/index.js';
-import type { StageResult } from '../../inference/predictor/types.js';
+import type { StageResult } from '../../inference/cascade/types.js';
 import type { SynapseName } from './_route.js';
 import type { Generation } from './_verify.js';
 

@@ -2,7 +2,7 @@
 import { RoadworkError } from '../../core/errors/index.js';
 import { inputPolicy, type ImageDecoder } from '../../inference/image/index.js';
 import type { Metrics } from '../../core/metrics/index.js';
-import type { Prediction, Predictor } from '../../inference/predictor/types.js';
+import type { Prediction, Predictor } from '../../inference/cascade/types.js';
 
 /** What the forward step uses. */
 export interface ForwardDeps {

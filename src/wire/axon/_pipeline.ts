@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoadworkError, toRoadworkError, type ErrorCode } from '../../core/errors/index.js';
 import { HotkeyCache, NonceStore } from '../protocol/index.js';
-import type { Prediction } from '../../inference/predictor/types.js';
+import type { Prediction } from '../../inference/cascade/types.js';
 import { Admission, type Slot } from './_admission.js';
 import { admit } from './_admit.js';
 import { AnsweredFeed } from './_answered.js';

@@ -6,7 +6,7 @@ import type { MetagraphSource } from '../chain/types.js';
 import type { Clock } from '../../core/clock/index.js';
 import type { ImageDecoder } from '../../inference/image/index.js';
 import type { Metrics } from '../../core/metrics/index.js';
-import type { Predictor } from '../../inference/predictor/types.js';
+import type { Predictor } from '../../inference/cascade/types.js';
 import type { AnsweredHook } from './_answered.js';
 import type { BlacklistPolicy } from './_blacklist.js';
 import type { ScrapePolicy } from './_scrape.js';

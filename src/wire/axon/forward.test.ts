@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { createImageDecoder, DEFAULT_IMAGE_POLICY, type ImagePolicy } from '../../inference/image/index.js';
 import { createMetrics } from '../../core/metrics/index.js';
-import type { Predictor } from '../../inference/predictor/types.js';
+import type { Predictor } from '../../inference/cascade/types.js';
 import { forward, type ForwardDeps } from './_forward.js';
 import { redCascade, solidJpeg } from './_test-support.js';
 

@@ -1,4 +1,4 @@
-// Reads what an ONNX file declares about itself: its first output's shape and its class names.
+// Reads what an ONNX file declares about itself: its first output's shape, its metadata, its class names.
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -6,6 +6,8 @@ const { onnx } = onnxProto;
 /** What the graph says; dynamic dimensions are `undefined`. */
 export interface GraphFacts {
   readonly outputShape: readonly (number | undefined)[];
+  /** The model's `metadata_props`, e.g. `input_size` and `normalization` (see `_options.ts`). */
+  readonly metadata: Readonly<Record<string, string>>;
   /** Ultralytics exports store `names` as `{0: 'person', 1: 'bicycle'}` in the metadata. */
   readonly labels?: readonly string[];
 }
@@ -20,9 +22,10 @@ export function readGraphFacts(bytes: Uint8Array): GraphFacts {
     const n = typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
     return n > 0 ? n : undefined;
   });
-  const names = model.metadataProps.find((p) => p.key === 'names')?.value;
-  const labels = names ? parseNames(names) : undefined;
-  return Object.freeze({ outputShape, ...(labels === undefined ? {} : { labels }) });
+  const metadata: Record<string, string> = {};
+  for (const prop of model.metadataProps) if (prop.key) metadata[prop.key] = prop.value ?? '';
+  const labels = metadata.names ? parseNames(metadata.names) : undefined;
+  return Object.freeze({ outputShape, metadata, ...(labels === undefined ? {} : { labels }) });
 }
 
 function parseNames(text: string): string[] | undefined {

@@ -1,4 +1,4 @@
-// The main-thread side of ONNX embedders and detectors: settings, version, and a worker pool per model.
+// The main-thread side of ONNX embedders, detectors and classifiers: settings, version, a worker pool per model.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../work
 import { poolMonitor } from '../_monitor.js';
 import type {
   Detection,
+  ImageClassifier,
   ImageEmbedder,
   ModelRef,
   ObjectDetector,
@@ -16,10 +17,17 @@ import type {
   RuntimeContext,
 } from '../types.js';
 import { readGraphFacts } from './_graph.js';
-import { DETECTOR_DEFAULTS, EMBEDDER_DEFAULTS, resolveSettings } from './_options.js';
+import { CLASSIFIER_DEFAULTS, DETECTOR_DEFAULTS, EMBEDDER_DEFAULTS, resolveSettings } from './_options.js';
 import type { OnnxAnswer, OnnxJob, OnnxWorkerData, WireImage } from './_worker.js';
 
 type Pool = WorkerPool<OnnxJob, OnnxAnswer>;
+type OnnxCapability = OnnxWorkerData['capability'];
+
+const DEFAULTS = {
+  embedder: EMBEDDER_DEFAULTS,
+  detector: DETECTOR_DEFAULTS,
+  classifier: CLASSIFIER_DEFAULTS,
+} as const;
 
 interface Loaded {
   readonly pool: Pool;
@@ -28,12 +36,10 @@ interface Loaded {
   readonly perImage: number;
 }
 
-async function load(
-  capability: 'embedder' | 'detector',
-  ref: ModelRef,
-  ctx: RuntimeContext,
-): Promise<Loaded> {
-  const path = await modelFile(ref, ctx);
+async function load(capability: OnnxCapability, ref: ModelRef, ctx: RuntimeContext): Promise<Loaded> {
+  // A classifier stage names its file directly (a path in the cascade config, any extension), as it
+  // always has; embedders and detectors also take hub repos and folders.
+  const path = capability === 'classifier' ? ref.model : await modelFile(ref, ctx);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -44,12 +50,6 @@ async function load(
       { cause: err },
     );
   }
-  const { file: _file, ...options } = ref.options ?? {};
-  const settings = await resolveSettings(
-    path,
-    options,
-    capability === 'embedder' ? EMBEDDER_DEFAULTS : DETECTOR_DEFAULTS,
-  );
   let facts;
   try {
     facts = readGraphFacts(bytes);
@@ -58,6 +58,8 @@ async function load(
       cause: err,
     });
   }
+  const { file: _file, ...options } = ref.options ?? {};
+  const settings = await resolveSettings(path, options, DEFAULTS[capability], facts.metadata);
   const labels = settings.labels ?? facts.labels ?? [];
   if (capability === 'detector' && labels.length === 0) {
     throw new RoadworkError(
@@ -82,8 +84,11 @@ async function load(
     outputShape: facts.outputShape,
   };
   const digest = createHash('sha256').update(bytes);
-  digest.update(JSON.stringify({ ...data, modelPath: undefined, device: undefined, threads: undefined }));
-  const version = `onnx:${digest.digest('hex').slice(0, 12)}`;
+  // A classifier's version is its file's hash alone, as the classifier stage has always reported it.
+  if (capability !== 'classifier')
+    digest.update(JSON.stringify({ ...data, modelPath: undefined, device: undefined, threads: undefined }));
+  const hash = digest.digest('hex').slice(0, 12);
+  const version = capability === 'classifier' ? hash : `onnx:${hash}`;
   const pool = createWorkerPool<OnnxJob, OnnxAnswer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
@@ -119,6 +124,7 @@ export async function loadOnnxEmbedder(ref: ModelRef, ctx: RuntimeContext): Prom
         { kind: 'embed', images: wire, deadlineMs: options.deadlineMs },
         wire,
         options,
+        ctx,
       );
       if (answer.kind !== 'embeddings' || answer.dims !== dims) {
         throw new RoadworkError('ERR_MODEL_OUTPUT', `Embedder answered an unexpected shape: ${ref.model}.`);
@@ -136,17 +142,33 @@ export async function loadOnnxDetector(ref: ModelRef, ctx: RuntimeContext): Prom
     version: loaded.version,
     labels: loaded.data.labels,
     async detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
-      const wire = toWire(image);
-      const answer = await run(
-        loaded.pool,
-        { kind: 'detect', image: wire, deadlineMs: options.deadlineMs },
-        [wire],
-        options,
-      );
+      const answer = await runOne(loaded.pool, 'detect', image, options, ctx);
       if (answer.kind !== 'detections') {
         throw new RoadworkError('ERR_MODEL_OUTPUT', `Detector answered an unexpected result: ${ref.model}.`);
       }
       return answer.detections;
+    },
+    close: () => loaded.pool.drain(),
+  });
+}
+
+/**
+ * Loads an ONNX model whose one output is p(roadwork) (the bundled baseline) as an `ImageClassifier`:
+ * one image per run, so models exported with a fixed batch of one work too.
+ */
+export async function loadOnnxClassifier(ref: ModelRef, ctx: RuntimeContext): Promise<ImageClassifier> {
+  const loaded = await load('classifier', ref, ctx);
+  return Object.freeze({
+    version: loaded.version,
+    async classify(image: RgbImage, options: RunOptions): Promise<number> {
+      const answer = await runOne(loaded.pool, 'classify', image, options, ctx);
+      if (answer.kind !== 'probability') {
+        throw new RoadworkError(
+          'ERR_MODEL_OUTPUT',
+          `Classifier answered an unexpected result: ${ref.model}.`,
+        );
+      }
+      return answer.probability;
     },
     close: () => loaded.pool.drain(),
   });
@@ -173,13 +195,26 @@ function toWire(image: RgbImage): WireImage {
   return { data: image.data.slice().buffer, width: image.width, height: image.height };
 }
 
+/** One image's job (its own copy transferred) under the call's deadline. */
+function runOne(
+  pool: Pool,
+  kind: 'detect' | 'classify',
+  image: RgbImage,
+  options: RunOptions,
+  ctx: RuntimeContext,
+): Promise<OnnxAnswer> {
+  const wire = toWire(image);
+  return run(pool, { kind, image: wire, deadlineMs: options.deadlineMs }, [wire], options, ctx);
+}
+
 async function run(
   pool: Pool,
   job: OnnxJob,
   images: readonly WireImage[],
   options: RunOptions,
+  ctx: RuntimeContext,
 ): Promise<OnnxAnswer> {
-  const remainingMs = options.deadlineMs - Date.now();
+  const remainingMs = options.deadlineMs - (ctx.clock?.nowMs() ?? Date.now());
   if (remainingMs <= 0) {
     throw new RoadworkError(
       'ERR_DEADLINE_EXCEEDED',

@@ -1,9 +1,12 @@
 // What an ONNX model needs besides its weights: input size, normalisation, pooling, labels, thresholds.
 import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../../core/errors/index.js';
-import type { Normalization } from '../../predictor/index.js';
+import type { Normalization } from './_preprocess.js';
 
-/** Resolved settings of one ONNX model; `ModelRef.options` win over the sidecar `<model>.json`. */
+/**
+ * Resolved settings of one ONNX model: `ModelRef.options` win over the sidecar `<model>.json`, which
+ * wins over the model's own metadata (`input_size`, `normalization`; read only without a sidecar).
+ */
 export interface OnnxModelSettings {
   readonly size: number;
   readonly normalization: Normalization;
@@ -40,19 +43,25 @@ const KEYS = [
 export const EMBEDDER_DEFAULTS = { size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** See `EMBEDDER_DEFAULTS`. */
 export const DETECTOR_DEFAULTS = { size: 640, mean: [0, 0, 0], std: [1, 1, 1] };
+/** Classifiers (one output, p(roadwork)) default as backbones do: ImageNet statistics at 224. */
+export const CLASSIFIER_DEFAULTS = EMBEDDER_DEFAULTS;
 
-/** Merges options over the sidecar over the defaults, and validates every value. */
+/**
+ * Merges options over the sidecar (else the model's `metadata`) over the defaults, and validates every
+ * value: a bad option is ERR_CONFIG_INVALID, a bad value from the model's files ERR_MODEL_LOAD.
+ */
 export async function resolveSettings(
   modelPath: string,
   options: Readonly<Record<string, unknown>> = {},
   defaults: { size: number; mean: number[]; std: number[] },
+  metadata: Readonly<Record<string, string>> = {},
 ): Promise<OnnxModelSettings> {
   for (const key of Object.keys(options)) {
     if (!(KEYS as readonly string[]).includes(key)) {
       throw invalid(modelPath, key, options[key], `valid options are ${KEYS.join(', ')}`);
     }
   }
-  const sidecar = await readSidecar(modelPath);
+  const sidecar = (await readSidecar(modelPath)) ?? fromMetadata(metadata);
   const pick = (key: string, sidecarKey = key): unknown => options[key] ?? sidecar[sidecarKey];
   const norm = (sidecar.normalization ?? {}) as { mean?: unknown; std?: unknown };
   const size = pick('size', 'inputSize') ?? defaults.size;
@@ -67,8 +76,16 @@ export async function resolveSettings(
   const maxDetections = pick('max_detections', 'maxDetections') ?? 300;
   const threads = pick('threads') ?? 1;
   const check = (ok: boolean, key: string, value: unknown, fix: string): void => {
-    if (!ok) throw invalid(modelPath, key, value, fix);
+    if (!ok)
+      throw invalid(modelPath, key, value, fix, options[key] === undefined ? 'ERR_MODEL_LOAD' : undefined);
   };
+  const declared = sidecar.normalization;
+  check(
+    declared === undefined || (typeof declared === 'object' && declared !== null),
+    'normalization',
+    declared,
+    'use {"mean": [r, g, b], "std": [r, g, b]}',
+  );
   check(isInt(size, 8), 'size', size, 'use an integer ≥ 8');
   check(isTriple(mean), 'mean', mean, 'use three numbers');
   check(isTriple(std) && std.every((s) => s > 0), 'std', std, 'use three numbers > 0');
@@ -100,13 +117,14 @@ export async function resolveSettings(
   });
 }
 
-async function readSidecar(modelPath: string): Promise<Record<string, unknown>> {
+/** The sidecar's keys, or undefined when there is none. */
+async function readSidecar(modelPath: string): Promise<Record<string, unknown> | undefined> {
   const path = modelPath.replace(/\.onnx$/i, '') + '.json';
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RoadworkError('ERR_MODEL_LOAD', `Model sidecar cannot be read: ${path}; check it.`, {
       cause: err,
     });
@@ -118,6 +136,22 @@ async function readSidecar(modelPath: string): Promise<Record<string, unknown>> 
     throw new RoadworkError('ERR_MODEL_LOAD', `Model sidecar is not valid JSON: ${path}; fix or delete it.`, {
       cause: err,
     });
+  }
+}
+
+/** The sidecar's keys from ONNX metadata: `input_size` (a number) and `normalization` (JSON). */
+function fromMetadata(meta: Readonly<Record<string, string>>): Record<string, unknown> {
+  return {
+    inputSize: meta.input_size === undefined ? undefined : Number(meta.input_size),
+    normalization: meta.normalization === undefined ? undefined : jsonOrText(meta.normalization),
+  };
+}
+
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
@@ -133,9 +167,16 @@ function isTriple(v: unknown): v is [number, number, number] {
   return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }
 
-function invalid(modelPath: string, key: string, value: unknown, fix: string): RoadworkError {
+function invalid(
+  modelPath: string,
+  key: string,
+  value: unknown,
+  fix: string,
+  code: 'ERR_CONFIG_INVALID' | 'ERR_MODEL_LOAD' = 'ERR_CONFIG_INVALID',
+): RoadworkError {
+  const what = code === 'ERR_MODEL_LOAD' ? 'setting (sidecar or metadata)' : 'option';
   return new RoadworkError(
-    'ERR_CONFIG_INVALID',
-    `ONNX model option ${key} is invalid for ${modelPath}: ${JSON.stringify(value)}; ${fix}.`,
+    code,
+    `ONNX model ${what} ${key} is invalid for ${modelPath}: ${JSON.stringify(value)}; ${fix}.`,
   );
 }

@@ -1,14 +1,15 @@
-// ONNX runtime worker: owns one session; embeds batches of images or detects objects in one image.
+// ONNX runtime worker: owns one session; embeds batches of images, detects objects in one image, or
+// classifies one image (a model whose one output is p(roadwork)).
 import { RoadworkError } from '../../../core/errors/index.js';
-import { createOnnxSession, type Device } from '../../models/index.js';
-import { toModelInput, type Normalization } from '../../predictor/index.js';
 import { refuseLate, serveJobs } from '../../workers/index.js';
 import type { Detection } from '../types.js';
+import { toModelInput, type Normalization } from './_preprocess.js';
+import { createOnnxSession, type Device } from './_session.js';
 import { decodeYolo, inferLayout } from './_yolo.js';
 
 /** What each worker starts with. */
 export interface OnnxWorkerData {
-  readonly capability: 'embedder' | 'detector';
+  readonly capability: 'embedder' | 'detector' | 'classifier';
   readonly modelPath: string;
   readonly device: Device;
   readonly threads: number;
@@ -37,12 +38,14 @@ export interface WireImage {
 export type OnnxJob =
   | { readonly kind: 'embed'; readonly images: readonly WireImage[]; readonly deadlineMs: number }
   | { readonly kind: 'detect'; readonly image: WireImage; readonly deadlineMs: number }
+  | { readonly kind: 'classify'; readonly image: WireImage; readonly deadlineMs: number }
   | { readonly kind: 'probe' };
 
-/** Answers: embeddings (N×D, flat), detections, or the probe's facts. */
+/** Answers: embeddings (N×D, flat), detections, a probability, or the probe's facts. */
 export type OnnxAnswer =
   | { readonly kind: 'embeddings'; readonly dims: number; readonly data: Float32Array }
   | { readonly kind: 'detections'; readonly detections: Detection[] }
+  | { readonly kind: 'probability'; readonly probability: number }
   | {
       readonly kind: 'probe';
       readonly device: Device;
@@ -85,8 +88,33 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
       }
       refuseLate(job.deadlineMs, 'Model run');
       if (job.kind === 'embed') return embed(job.images);
+      if (job.kind === 'classify') return classify(job.image);
       return detect(job.image);
     };
+
+    /** Preprocesses one image and runs the model on it, a batch of one. */
+    async function runOne(image: WireImage): Promise<Float32Array> {
+      const input = toModelInput(
+        new Uint8Array(image.data),
+        image.width,
+        image.height,
+        size,
+        data.normalization,
+      );
+      return session.run(input, [1, 3, size, size]);
+    }
+
+    async function classify(image: WireImage): Promise<OnnxAnswer> {
+      const output = await runOne(image);
+      const p = output[0];
+      if (output.length !== 1 || p === undefined || !Number.isFinite(p) || p < 0 || p > 1) {
+        throw new RoadworkError(
+          'ERR_MODEL_OUTPUT',
+          `Model output is not one probability in [0, 1]: ${output.length === 1 ? String(p) : `${output.length} values`}; check the model's final sigmoid.`,
+        );
+      }
+      return { kind: 'probability', probability: p };
+    }
 
     async function embed(images: readonly WireImage[]): Promise<OnnxAnswer> {
       const n = images.length;
@@ -128,14 +156,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
     }
 
     async function detect(image: WireImage): Promise<OnnxAnswer> {
-      const input = toModelInput(
-        new Uint8Array(image.data),
-        image.width,
-        image.height,
-        size,
-        data.normalization,
-      );
-      const out = await session.run(input, [1, 3, size, size]);
+      const out = await runOne(image);
       const detections = decodeYolo(out, {
         layout: layout!,
         labels: data.labels,

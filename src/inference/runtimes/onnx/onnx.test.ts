@@ -1,7 +1,7 @@
 // The onnx runtime through real onnxruntime-node workers: embeddings, pooling, YOLO decoding and NMS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoadworkError } from '../../../core/errors/index.js';
@@ -13,19 +13,10 @@ import {
   yoloFixtureModel,
 } from '../../../../test/fixtures/onnx-models.js';
 import { decodeYolo } from './index.js';
-import { testContext } from '../_test-context.js';
+import { testContext, withDir } from '../_test-context.js';
 
 const ctx = testContext(1, { cacheDir: tmpdir() });
 const soon = () => ({ deadlineMs: Date.now() + 10_000 });
-
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'onnx-rt-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** The 2×1-cell channel-mean embedder on 16² inputs, raw pixels (mean 0, std 1). */
 async function gridEmbedder(dir: string) {

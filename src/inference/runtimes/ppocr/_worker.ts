@@ -1,6 +1,6 @@
 // PP-OCR worker: owns the detection and recognition sessions; one image in, its text lines out.
 import { RoadworkError } from '../../../core/errors/index.js';
-import { createOnnxSession, type Device } from '../../models/index.js';
+import { createOnnxSession, type Device } from '../onnx/index.js';
 import { refuseLate, serveJobs } from '../../workers/index.js';
 import type { TextLine } from '../types.js';
 import { ctcGreedy } from './_ctc.js';

@@ -1,6 +1,6 @@
 // tfjs embedder worker on the ONNX engine: the converted graph on onnxruntime, tfjs's input preparation.
 import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './features/index.js';
-import { createOnnxSession, type Device } from '../../models/index.js';
+import { createOnnxSession, type Device } from '../onnx/index.js';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { refuseLate, serveJobs } from '../../workers/index.js';
 import { tfjsInput } from './_pixels.js';

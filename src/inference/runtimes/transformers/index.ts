@@ -88,5 +88,5 @@ export const transformersRuntime: Runtime = Object.freeze({
     return new Reader(loaded, version);
   },
   hubFiles: (capability: Capability, options?: Readonly<Record<string, unknown>>) =>
-    capability === 'vlm' ? undefined : transformersFiles(capability, options),
+    capability === 'vlm' || capability === 'classifier' ? undefined : transformersFiles(capability, options),
 });

@@ -1,5 +1,6 @@
-// Turns packed RGB into the float NCHW tensor a model expects (runs inside predictor workers).
-import { sampleRegion } from '../image/index.js';
+// Turns packed RGB into the float NCHW tensor a model expects (runs inside ONNX workers).
+import { RoadworkError } from '../../../core/errors/index.js';
+import { sampleRegion } from '../../image/index.js';
 
 /** Per-channel normalisation: value = (pixel / 255 − mean[c]) / std[c]. */
 export interface Normalization {
@@ -28,11 +29,17 @@ export function toModelInput(
   out?: Float32Array,
 ): Float32Array {
   if (rgb.length !== width * height * 3) {
-    throw new Error(`Image data length does not match its size: ${rgb.length} for ${width}×${height}×3.`);
+    throw new RoadworkError(
+      'ERR_INTERNAL',
+      `Image data length does not match its size: ${rgb.length} for ${width}×${height}×3.`,
+    );
   }
   const plane = size * size;
   if (out !== undefined && out.length !== 3 * plane) {
-    throw new Error(`Model input buffer has the wrong length: ${out.length} for 3×${size}×${size}.`);
+    throw new RoadworkError(
+      'ERR_INTERNAL',
+      `Model input buffer has the wrong length: ${out.length} for 3×${size}×${size}.`,
+    );
   }
   const target = out ?? new Float32Array(3 * plane);
   if (width === size && height === size) {

@@ -1,5 +1,13 @@
-// The baseline roadwork graph: hand-picked colour and layout features, then a logistic regression.
-import { encodeModel, floatTensor, int64Tensor, node, type NodeProto, type TensorProto } from './_onnx.js';
+// The baseline roadwork graph (models/baseline/, trained by train-baseline.ts): hand-picked colour and
+// layout features, then a logistic regression.
+import {
+  encodeModel,
+  floatTensor,
+  int64Tensor,
+  node,
+  type NodeProto,
+  type TensorProto,
+} from './_onnx-graph.js';
 
 // Inequalities a·(R,G,B) + b > 0 over pixels in [0,1]; a pixel is in a mask when all three hold.
 // Orange: traffic cones, barrels, work-zone signs. Yellow: warning signs, machinery, vests.

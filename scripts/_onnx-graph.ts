@@ -1,4 +1,5 @@
-// Small helpers for writing ONNX graphs in code with onnx-proto (protobuf messages, opset 13).
+// Small helpers for writing ONNX graphs in code with onnx-proto (protobuf messages, opset 13); the
+// baseline model (_baseline-model.ts) is written with them.
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -91,12 +92,4 @@ export function encodeModel(spec: GraphSpec): Uint8Array {
     },
   });
   return onnx.ModelProto.encode(model).finish();
-}
-
-/** Reads `metadata_props` from model bytes (decodes the whole protobuf: fine for small models). */
-export function readModelMetadata(bytes: Uint8Array): Record<string, string> {
-  const model = onnx.ModelProto.decode(bytes);
-  const out: Record<string, string> = {};
-  for (const prop of model.metadataProps) if (prop.key) out[prop.key] = prop.value ?? '';
-  return out;
 }

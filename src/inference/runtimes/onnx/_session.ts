@@ -1,7 +1,7 @@
 // One ONNX Runtime session per model per thread: created once, warmed up, reused for every run.
 import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { RoadworkError } from '../../core/errors/index.js';
+import { RoadworkError } from '../../../core/errors/index.js';
 
 /** Execution devices a session may ask for. */
 export type Device = 'cpu' | 'cuda';
