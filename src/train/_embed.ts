@@ -1,4 +1,5 @@
 // Fills the embedding cache for every (image, view) of a labelled source that it lacks.
+import { createHash } from 'node:crypto';
 import type { RgbImage } from '../predictor/types.js';
 import type { ImageEmbedder } from '../runtimes/index.js';
 import { SkippedImages, decodeLabelled, type LabelledImageSource } from '../validator/index.js';
@@ -23,7 +24,9 @@ export interface EmbedSourceOptions {
 
 /**
  * Embeds what the cache lacks, writing after every batch so an interrupted run resumes; returns rows
- * added. An unreadable image is skipped (recorded in `options.skips`), not fatal.
+ * added. An unreadable image is skipped (recorded in `options.skips`), not fatal. Every image is read
+ * and hashed first: one whose bytes changed since its views were cached (same id, new content) is
+ * embedded again (`EmbeddingCache.restamp`).
  */
 export async function embedSource(
   source: LabelledImageSource,
@@ -34,6 +37,7 @@ export async function embedSource(
   const todo: { image: (typeof source.images)[number]; views: ViewSpec[] }[] = [];
   let total = 0;
   const skips = options.skips ?? new SkippedImages();
+  await cache.restamp(await contentStamps(source, skips, options.signal));
   for (const image of source.images) {
     if (skips.has(image)) continue;
     const views = options.views.filter((v) => !cache.has(viewKey(image.id, options.seed, v)));
@@ -94,4 +98,29 @@ export async function embedSource(
   await inflight;
   bar?.done();
   return added;
+}
+
+/** A short hash of each readable image's bytes, by id; unreadable ones are recorded in `skips`. */
+async function contentStamps(
+  source: LabelledImageSource,
+  skips: SkippedImages,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  const stamps = new Map<string, string>();
+  for (const image of source.images) {
+    if (skips.has(image)) continue;
+    signal?.throwIfAborted();
+    try {
+      stamps.set(
+        image.id,
+        createHash('sha256')
+          .update(await image.load())
+          .digest('hex')
+          .slice(0, 16),
+      );
+    } catch (err) {
+      skips.record(image, source.name, err);
+    }
+  }
+  return stamps;
 }
