@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataPath } from '../app/_paths.js';
+import type { ImagePolicy } from '../image/index.js';
 import { systemClock } from '../clock/index.js';
 import type { Settings } from '../config/index.js';
 import type { Head } from '../heads/index.js';
@@ -24,6 +25,8 @@ export interface TrainedModel {
   readonly skipped?: readonly string[];
   readonly embedders: readonly ModelRef[];
   readonly tta: boolean;
+  /** The decode policy the views were embedded with (the bundle's cascade serves with it). */
+  readonly preprocess?: ImagePolicy;
   readonly exits?: { readonly high: number; readonly low: number };
 }
 
@@ -66,6 +69,7 @@ export async function bundleTrainedModel(
       headFile: model.headFile,
       embedders: model.embedders,
       tta: model.tta,
+      ...(model.preprocess ? { preprocess: model.preprocess } : {}),
       ...(model.exits ? { exits: model.exits } : {}),
       metrics: bundleMetrics(model.head, { data: { ...data, ingested } }),
       dataVersion: ingested ? data.version : `folder:${data.folder}@${data.version}`,

@@ -267,6 +267,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           skipped: embedded.skipped,
           embedders: emb.embedders,
           tta: evalTta,
+          ...(emb.preprocess ? { preprocess: emb.preprocess } : {}),
           ...(e ? { exits: { high: e.high, low: e.low } } : {}),
         },
         { settings, register: opts.register === true },

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { RgbImage } from '../predictor/types.js';
 import type { ImageEmbedder } from '../runtimes/index.js';
 import { SkippedImages, decodeLabelled, type LabelledImageSource } from '../validator/index.js';
+import type { ImagePolicy } from '../image/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { progressBar, type ProgressStream } from './_progress.js';
 import { renderView, viewKey, type ViewSpec } from './_views.js';
@@ -11,6 +12,8 @@ import { renderView, viewKey, type ViewSpec } from './_views.js';
 export interface EmbedSourceOptions {
   readonly seed: string;
   readonly views: readonly ViewSpec[];
+  /** How each view is decoded, as the served model's `preprocess` (default `DEFAULT_IMAGE_POLICY`). */
+  readonly policy?: ImagePolicy;
   /** Images per embed call (default 16). */
   readonly batch?: number;
   readonly progress?: ProgressStream;
@@ -40,7 +43,7 @@ export async function embedSource(
   await cache.restamp(await contentStamps(source, skips, options.signal));
   for (const image of source.images) {
     if (skips.has(image)) continue;
-    const views = options.views.filter((v) => !cache.has(viewKey(image.id, options.seed, v)));
+    const views = options.views.filter((v) => !cache.has(viewKey(image.id, options.seed, v, options.policy)));
     if (views.length > 0) todo.push({ image, views });
     total += views.length;
   }
@@ -84,8 +87,8 @@ export async function embedSource(
       }
       for (const view of views) {
         pending.push({
-          key: viewKey(image.id, options.seed, view),
-          rgb: await renderView(decoded, image.id, options.seed, view),
+          key: viewKey(image.id, options.seed, view, options.policy),
+          rgb: await renderView(decoded, image.id, options.seed, view, options.policy),
         });
         if (pending.length >= batchSize) await flush();
       }

@@ -1,4 +1,5 @@
 // Embeds a labelled folder (what the caches lack) through every backbone and assembles its rows.
+import type { ImagePolicy } from '../image/index.js';
 import {
   loadModel,
   modelLoader,
@@ -40,6 +41,11 @@ export interface EmbeddingOptions {
   readonly protocol?: ValidatorProtocol;
   /** Scored views per augmentation level 0..3 (2.0.4). */
   readonly perLevel: readonly number[];
+  /**
+   * How every view is decoded before the backbone, as the served cascade's `preprocess` will (default
+   * `DEFAULT_IMAGE_POLICY`, 224 px centre crop); a larger size keeps 0.4's source-size detail.
+   */
+  readonly preprocess?: ImagePolicy;
   /** Also embed each view's horizontal flip (TTA). */
   readonly tta: boolean;
   readonly seed: string;
@@ -101,9 +107,11 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
         version: embedder.version,
         dims: embedder.dims,
       });
+      const policy = options.preprocess;
       const embedOptions = {
         seed: options.seed,
         views,
+        ...(policy ? { policy } : {}),
         ...(options.progress ? { progress: options.progress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         skips,
@@ -112,9 +120,15 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
       if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
       const usable = readable(source, skips);
       parts.push({
-        rows: assembleRows(usable, cache, { seed: options.seed, views }),
-        synthetic: synthetic ? assembleRows(synthetic, cache, { seed: options.seed, views }) : [],
-        extra: assembleRows(usable, cache, { seed: options.seed, views: extraViews }),
+        rows: assembleRows(usable, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) }),
+        synthetic: synthetic
+          ? assembleRows(synthetic, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) })
+          : [],
+        extra: assembleRows(usable, cache, {
+          seed: options.seed,
+          views: extraViews,
+          ...(policy ? { policy } : {}),
+        }),
         version: embedder.version,
         dims: embedder.dims,
         skipped: [],
