@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { poolEmbedderModel } from '../../test/fixtures/onnx-models.js';
 import { encodeScene, generateScene } from '../synth/index.js';
 import { createRng } from '../validator/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { embeddedRows, type EmbeddingOptions } from './index.js';
+import { gridEmbeddingOptions } from './_test-grid-embedder.js';
 
 async function scene(file: string, seed: string, roadwork: boolean): Promise<void> {
   const s = generateScene(createRng(seed), { roadwork, width: 200, height: 160 });
@@ -82,24 +81,8 @@ test(
         lines.push(`img${i}.jpg,${i % 2 === 0 ? 1 : 0},g${i}`);
       }
       await writeFile(join(data, 'manifest.csv'), `${lines.join('\n')}\n`);
-      const model = join(root, 'grid.onnx');
-      await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
-      const options = (cacheDir: string): EmbeddingOptions => ({
-        data,
-        embedders: [{ runtime: 'onnx', model, options: { size: 32, mean: [0, 0, 0], std: [1, 1, 1] } }],
-        runtime: {
-          cacheDir: root,
-          offline: true,
-          device: 'cpu',
-          workers: 1,
-          logger: pino({ level: 'silent' }),
-        },
-        cacheDir,
-        protocol: '0.4',
-        perLevel: [1, 0, 0, 0],
-        tta: true,
-        seed: 's',
-      });
+      const base = await gridEmbeddingOptions(root, data, { protocol: '0.4', perLevel: [1, 0, 0, 0] });
+      const options = (cacheDir: string): EmbeddingOptions => ({ ...base, cacheDir });
       const before = await embeddedRows(options(join(root, 'cache')));
       // The same name, other pixels.
       await scene(join(data, 'img1.jpg'), 'stale-other', true);

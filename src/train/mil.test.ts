@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parseHead, type MilSpec } from '../heads/index.js';
 import { createRng } from '../validator/index.js';
 import { auc } from './_metrics.js';
-import { fitLogistic, logits, matrixOf } from './_fit.js';
+import { fitLogistic, logits, matrixOf, type Matrix } from './_fit.js';
 import { fitMil } from './_mil.js';
 
 const CELLS = 16;
@@ -28,6 +28,18 @@ function bags(n: number, seed: string, signal = 4) {
   return { x: matrixOf(rows, CELLS * DIMS + 1), y: Uint8Array.from(y) };
 }
 
+/** The cells of each row averaged, the tail kept: what a logistic head on average pooling sees. */
+function averagePooled(x: Matrix): Matrix {
+  const rows = Array.from({ length: x.rows }, (_, r) => {
+    const out = new Float32Array(DIMS + 1);
+    for (let k = 0; k < CELLS; k++)
+      for (let c = 0; c < DIMS; c++) out[c]! += x.data[r * x.cols + k * DIMS + c]! / CELLS;
+    out[DIMS] = x.data[r * x.cols + CELLS * DIMS]!;
+    return out;
+  });
+  return matrixOf(rows, DIMS + 1);
+}
+
 test('a MIL head finds the one hot cell that average pooling dilutes', () => {
   const spec: MilSpec = { cells: CELLS, cellDims: DIMS, pooling: 'lse', sharpness: 4 };
   const train = bags(400, 'mil-train');
@@ -35,20 +47,10 @@ test('a MIL head finds the one hot cell that average pooling dilutes', () => {
   const head = parseHead(JSON.parse(JSON.stringify(fitMil(train, spec, { l2: 1e-3 }))));
   const milAuc = auc(logits(head, test_.x), test_.y);
   // The average-pooled logistic head on the same bags: cells averaged, tail kept.
-  const pooled = (m: typeof train) => ({
-    x: matrixOf(
-      Array.from({ length: m.x.rows }, (_, r) => {
-        const out = new Float32Array(DIMS + 1);
-        for (let k = 0; k < CELLS; k++)
-          for (let c = 0; c < DIMS; c++) out[c]! += m.x.data[r * m.x.cols + k * DIMS + c]! / CELLS;
-        out[DIMS] = m.x.data[r * m.x.cols + CELLS * DIMS]!;
-        return out;
-      }),
-      DIMS + 1,
-    ),
-    y: m.y,
-  });
-  const avgAuc = auc(logits(fitLogistic(pooled(train), { l2: 1e-3 }), pooled(test_).x), test_.y);
+  const avgAuc = auc(
+    logits(fitLogistic({ x: averagePooled(train.x), y: train.y }, { l2: 1e-3 }), averagePooled(test_.x)),
+    test_.y,
+  );
   assert.ok(milAuc > 0.9, `MIL AUC ${milAuc} vs average-pooled ${avgAuc}`);
   assert.ok(milAuc > avgAuc + 0.1, `MIL AUC ${milAuc} vs average-pooled ${avgAuc}`);
 });
@@ -56,16 +58,7 @@ test('a MIL head finds the one hot cell that average pooling dilutes', () => {
 test('with a tiny sharpness the MIL head is the logistic head on average-pooled cells', () => {
   const data = bags(200, 'mil-small', 1);
   const tiny = fitMil(data, { cells: CELLS, cellDims: DIMS, pooling: 'lse', sharpness: 1e-4 }, { l2: 0 });
-  const pooled = matrixOf(
-    Array.from({ length: data.x.rows }, (_, r) => {
-      const out = new Float32Array(DIMS + 1);
-      for (let k = 0; k < CELLS; k++)
-        for (let c = 0; c < DIMS; c++) out[c]! += data.x.data[r * data.x.cols + k * DIMS + c]! / CELLS;
-      out[DIMS] = data.x.data[r * data.x.cols + CELLS * DIMS]!;
-      return out;
-    }),
-    DIMS + 1,
-  );
+  const pooled = averagePooled(data.x);
   const flat = fitLogistic({ x: pooled, y: data.y }, { l2: 0 });
   const a = logits(tiny, data.x);
   const b = logits(flat, pooled);
