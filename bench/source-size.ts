@@ -1,6 +1,7 @@
 // Benchmark (not a test): served latency for protocol-0.4 source-size challenges with the starter
 // cascade, and whether 12 MP challenges slow 224² ones down. Loopback only; stops itself.
 // Usage: node --max-semi-space-size=32 --import tsx bench/source-size.ts [--n 20] [--photo path.jpg]
+//        [--cascade path/to/cascade.yaml]  (default: the starter cascade; e.g. a candidate from `train --bundle`)
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { createRng } from '../src/core/random/index.js';
 import { startBenchMiner } from './_miner.js';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '20' }, photo: { type: 'string' } },
+  options: { n: { type: 'string', default: '20' }, photo: { type: 'string' }, cascade: { type: 'string' } },
 });
 const N = Number(values.n);
 const SIZES = [
@@ -55,7 +56,7 @@ const { miner: m, target } = await startBenchMiner({
   dir,
   miner,
   validators,
-  settings: { 'cache.kind': 'none' },
+  settings: { 'cache.kind': 'none', ...(values.cascade ? { 'cascade.config': values.cascade } : {}) },
 });
 const photo = await sourcePhoto();
 const images = new Map<string, string>();
@@ -81,7 +82,7 @@ try {
   const d224 = createDendrite({ signer: validators[0]! });
   await series(d224, '224x224', 3);
   console.log(
-    `source image: ${photo.what}; ${N} requests per size, one at a time, starter cascade, cache off`,
+    `source image: ${photo.what}; ${N} requests per size, one at a time, ${values.cascade ?? 'starter cascade'}, cache off`,
   );
   console.log('size         body KB   p50 ms   p99 ms');
   for (const [w, h] of SIZES) {

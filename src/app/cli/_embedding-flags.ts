@@ -10,6 +10,7 @@ import type { ModelRef } from '../../inference/runtimes/index.js';
 import type { EmbeddingOptions } from '../../lifecycle/train/index.js';
 import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../../wire/protocol/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
+import { DEFAULT_IMAGE_POLICY } from '../../inference/image/index.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
@@ -87,6 +88,11 @@ export function addEmbeddingFlags(command: Command): Command {
       DEFAULT_PROTOCOL,
     )
     .option('--views <n0,n1,n2,n3>', '2.0.4: scored augmented views per image at levels 0..3', DEFAULT_VIEWS)
+    .option(
+      '--preprocess-size <px>',
+      "side of the square every view is decoded to (centre crop, bilinear), as the served cascade's preprocess.size; larger keeps 0.4's source-size detail for an embedder with a larger inputSize",
+      String(DEFAULT_IMAGE_POLICY.size),
+    )
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))
     .option('--seed <seed>', 'seed of the views, folds, initialisation and bootstrap', 'train')
     .option('--strict', 'fail at the first unreadable image instead of skipping it with a warning')
@@ -199,6 +205,12 @@ export function embeddingOptions(
       'ERR_CONFIG_INVALID',
       `Invalid --views under --protocol 0.4: ${String(opts.views)}. Protocol 0.4 scores one view per image (no augmentation); add augmented training-only views with --train-views, or give --protocol 2.0.4`,
     );
+  const size = Number(opts.preprocessSize ?? DEFAULT_IMAGE_POLICY.size);
+  if (!(Number.isInteger(size) && size >= 32 && size <= 2048))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --preprocess-size: ${String(opts.preprocessSize)}; give a whole number of pixels from 32 to 2048`,
+    );
   const runtime = runtimeContextFor(settings, pino({ level: 'warn' }, pino.destination(2)));
   const target = Number(opts.targetAccuracy);
   if (!(target > 0.5 && target <= 1))
@@ -220,6 +232,7 @@ export function embeddingOptions(
     skips,
     protocol,
     perLevel,
+    ...(size === DEFAULT_IMAGE_POLICY.size ? {} : { preprocess: { ...DEFAULT_IMAGE_POLICY, size } }),
     tta: opts.tta !== false,
     seed: String(opts.seed),
     progress: stderr,

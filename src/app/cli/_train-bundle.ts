@@ -5,6 +5,7 @@ import { dataPath } from '../miner/_paths.js';
 import { systemClock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import type { Head } from '../../inference/heads/index.js';
+import type { ImagePolicy } from '../../inference/image/index.js';
 import {
   ensureProduction,
   productionVersion,
@@ -24,6 +25,8 @@ export interface TrainedModel {
   readonly skipped?: readonly string[];
   readonly embedders: readonly ModelRef[];
   readonly tta: boolean;
+  /** The decode policy the views were embedded with (the bundle's cascade serves with it). */
+  readonly preprocess?: ImagePolicy;
   readonly exits?: { readonly high: number; readonly low: number };
 }
 
@@ -66,6 +69,7 @@ export async function bundleTrainedModel(
       headFile: model.headFile,
       embedders: model.embedders,
       tta: model.tta,
+      ...(model.preprocess ? { preprocess: model.preprocess } : {}),
       ...(model.exits ? { exits: model.exits } : {}),
       metrics: bundleMetrics(model.head, { data: { ...data, ingested } }),
       dataVersion: ingested ? data.version : `folder:${data.folder}@${data.version}`,

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { RoadworkError } from '../../core/errors/index.js';
 import { writeFileAtomic } from '../../core/files/index.js';
+import type { MilSpec } from '../../inference/heads/index.js';
 import {
   embeddedRows,
   parseStyleKinds,
@@ -106,9 +107,15 @@ export function trainCommand(io: TrainIo = {}): Command {
   );
   addEmbeddingFlags(command)
     .requiredOption('--out <file>', 'the head file to write (src/inference/heads format)')
-    .addOption(new Option('--model <type>', 'head type').choices(['logistic', 'mlp']).default('logistic'))
+    .addOption(
+      new Option('--model <type>', 'head type').choices(['logistic', 'mlp', 'mil']).default('logistic'),
+    )
     .option('--l2 <list>', 'L2 strengths to try; the best grouped-CV MCC wins', '0.003,0.01,0.03,0.1')
     .option('--hidden <n>', 'MLP hidden units', '32')
+    .option(
+      '--mil <cells,dims,pool>',
+      'mil heads: cells per embedding (H·W of a tfjs `pooling: cells` embedder), values per cell, and the pooling: max, or a number r for log-sum-exp of sharpness r (e.g. 49,1280,4)',
+    )
     .option('--folds <k>', 'grouped cross-validation folds', '5')
     .option('--max-iter <n>', 'optimiser iterations per fit', '300')
     .option('--columns <start:end>', 'ablations: use only feature columns [start, end) of the embedding')
@@ -177,6 +184,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           `Invalid --train-views: ${String(opts.trainViews)}; give four whole counts, levels 0..3`,
         );
       const styleViews = parseStyleKinds(String(opts.styleViews ?? ''));
+      const mil = parseMil(opts.model, opts.mil);
       const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews, styleViews });
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
@@ -193,8 +201,14 @@ export function trainCommand(io: TrainIo = {}): Command {
           (extraViews.length > 0 ? `; ${extraViews.length} more views train only` : '') +
           '\n',
       );
+      if (mil !== undefined && mil.cells * mil.cellDims > embedded.dims)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${embedded.dims} dims (is the embedder's pooling "cells"?)`,
+        );
       const result = trainHead(rows, version, {
-        model: opts.model as 'logistic' | 'mlp',
+        model: opts.model as 'logistic' | 'mlp' | 'mil',
+        ...(mil === undefined ? {} : { mil }),
         l2: numberList('--l2', String(opts.l2)),
         hidden: Math.floor(numberList('--hidden', String(opts.hidden))[0]!),
         folds,
@@ -253,6 +267,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           skipped: embedded.skipped,
           embedders: emb.embedders,
           tta: evalTta,
+          ...(emb.preprocess ? { preprocess: emb.preprocess } : {}),
           ...(e ? { exits: { high: e.high, low: e.low } } : {}),
         },
         { settings, register: opts.register === true },
@@ -264,4 +279,30 @@ export function trainCommand(io: TrainIo = {}): Command {
       );
     });
   return command;
+}
+
+/** `--mil cells,dims,pool` for `--model mil` (required there, refused elsewhere). */
+function parseMil(model: unknown, raw: unknown): MilSpec | undefined {
+  if (model !== 'mil') {
+    if (raw !== undefined)
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        `Invalid --mil with --model ${String(model)}; it is for --model mil`,
+      );
+    return undefined;
+  }
+  const bad = (): never => {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --mil: ${String(raw)}; --model mil needs --mil CELLS,DIMS,POOL (POOL: max or a positive number, e.g. 49,1280,4)`,
+    );
+  };
+  const parts = typeof raw === 'string' ? raw.split(',') : [];
+  if (parts.length !== 3) return bad();
+  const [cells, cellDims] = parts.slice(0, 2).map(Number) as [number, number];
+  if (!Number.isInteger(cells) || cells < 1 || !Number.isInteger(cellDims) || cellDims < 1) return bad();
+  if (parts[2] === 'max') return { cells, cellDims, pooling: 'max' };
+  const sharpness = Number(parts[2]);
+  if (!(sharpness > 0 && Number.isFinite(sharpness))) return bad();
+  return { cells, cellDims, pooling: 'lse', sharpness };
 }

@@ -4,6 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../core/errors/index.js';
+import { milLayerWidth, milLogit, milProblem, type MilSpec } from './_mil.js';
+
+export { poolCells, type MilSpec } from './_mil.js';
 
 /** One dense layer: `out[j] = act(bias[j] + Σ_i weights[j][i] · in[i])`. */
 export interface DenseLayer {
@@ -12,12 +15,22 @@ export interface DenseLayer {
   readonly activation: 'relu' | 'none';
 }
 
-/** A head file's content. The last layer has one output: the logit of p(roadwork). */
+/**
+ * A head file's content. The last layer has one output: the logit of p(roadwork). Version 1 holds
+ * `logistic` and `mlp` heads; version 2 adds `mil` (older readers refuse it by its version).
+ */
 export interface Head {
   readonly format: 'roadwork-head';
-  readonly version: 1;
-  readonly type: 'logistic' | 'mlp';
+  readonly version: 1 | 2;
+  readonly type: 'logistic' | 'mlp' | 'mil';
   readonly inputDims: number;
+  /**
+   * `mil` only: the input is a grid of cells (`cells` × `cellDims`, as a tfjs embedder with
+   * `pooling: cells` gives it) plus a global tail (e.g. colour/shape features). The one layer's
+   * weights are `cellDims` per-cell weights then one per tail value; each cell's score (bias
+   * included) is pooled over the cells and the tail's dot product added.
+   */
+  readonly mil?: MilSpec;
   /** Per-feature standardisation applied before the first layer (optional). */
   readonly normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
   readonly layers: readonly DenseLayer[];
@@ -40,13 +53,20 @@ export function parseHead(data: unknown, source = 'head'): Head {
   };
   if (data === null || typeof data !== 'object') fail('not a JSON object');
   const h = data as Record<string, unknown>;
-  if (h.format !== 'roadwork-head' || h.version !== 1)
+  if (h.format !== 'roadwork-head' || (h.version !== 1 && h.version !== 2))
     fail(`format/version: ${String(h.format)}/${String(h.version)}`);
-  if (h.type !== 'logistic' && h.type !== 'mlp') fail(`type: ${String(h.type)}`);
+  if (h.type !== 'logistic' && h.type !== 'mlp' && h.type !== 'mil') fail(`type: ${String(h.type)}`);
+  if (h.type === 'mil' && h.version !== 2) fail('a mil head is version 2');
   const inputDims = h.inputDims;
   if (!Number.isInteger(inputDims) || (inputDims as number) < 1) fail(`inputDims: ${String(inputDims)}`);
   if (!Array.isArray(h.layers) || h.layers.length === 0) fail('layers: empty');
   let width = inputDims as number;
+  if (h.type === 'mil') {
+    const problem = milProblem(h.mil, width);
+    if (problem !== undefined) fail(problem);
+    if (h.normalize !== undefined) fail('a mil head has its standardisation folded into its weights');
+    width = milLayerWidth(h.mil as MilSpec, width);
+  } else if (h.mil !== undefined) fail(`mil: only for a mil head, not ${String(h.type)}`);
   (h.layers as unknown[]).forEach((raw, li) => {
     const l = raw as Record<string, unknown>;
     if (!Array.isArray(l.weights) || !Array.isArray(l.bias) || l.weights.length !== l.bias.length) {
@@ -62,8 +82,10 @@ export function parseHead(data: unknown, source = 'head'): Head {
     width = (l.bias as unknown[]).length;
   });
   if (width !== 1) fail(`the last layer must have 1 output: ${width}`);
-  if (h.type === 'logistic' && (h.layers as unknown[]).length !== 1)
-    fail('a logistic head has exactly one layer');
+  if ((h.type === 'logistic' || h.type === 'mil') && (h.layers as unknown[]).length !== 1)
+    fail(`a ${String(h.type)} head has exactly one layer`);
+  if (h.type === 'mil' && (h.layers as { activation: string }[])[0]!.activation !== 'none')
+    fail("a mil head's layer has no activation");
   if (h.normalize !== undefined) {
     const n = h.normalize as Record<string, unknown>;
     const ok = (v: unknown) => Array.isArray(v) && v.length === inputDims && v.every(Number.isFinite);
@@ -101,6 +123,10 @@ export function headLogit(head: Head, embedding: ArrayLike<number>): number {
       'ERR_MODEL_OUTPUT',
       `Embedding has ${embedding.length} dims; the head expects ${head.inputDims}`,
     );
+  }
+  if (head.mil !== undefined) {
+    const layer = head.layers[0] as DenseLayer;
+    return milLogit(head.mil, layer.weights[0] as readonly number[], layer.bias[0] as number, embedding);
   }
   let x: ArrayLike<number> = embedding;
   if (head.normalize) {

@@ -14,13 +14,23 @@ export interface EmbeddingCache {
   get(key: string): Float32Array | undefined;
   /** Appends rows and rewrites the index; keys already present are ignored. */
   put(entries: readonly { key: string; vector: Float32Array }[]): Promise<void>;
+  /**
+   * Records each image's content stamp (a hash of its bytes; keys are `<image id>#…`). An image
+   * whose recorded stamp differs (the file changed under the same path) loses its keys, so its views
+   * are embedded again; an image with keys but no stamp (a cache written before stamps) is trusted
+   * and stamped. Returns the ids of the images whose keys were dropped.
+   */
+  restamp(stamps: ReadonlyMap<string, string>): Promise<string[]>;
 }
 
 interface IndexFile {
   readonly format: 'roadwork-embeddings';
   readonly version: string;
   readonly dims: number;
+  /** Row keys in file order; '' marks a dropped row (its bytes stay until the folder is deleted). */
   readonly keys: string[];
+  /** Content stamp of each image id (see `EmbeddingCache.restamp`). */
+  readonly stamps?: Record<string, string>;
 }
 
 /** A folder name for a version string (versions hold colons and plus signs). */
@@ -41,6 +51,7 @@ export async function openEmbeddingCache(
   const indexPath = join(dir, 'index.json');
   const dataPath = join(dir, 'vectors.f32');
   let keys: string[] = [];
+  let stamps: Record<string, string> = {};
   try {
     const index = JSON.parse(await readFile(indexPath, 'utf8')) as IndexFile;
     if (
@@ -54,6 +65,7 @@ export async function openEmbeddingCache(
       );
     }
     keys = index.keys;
+    stamps = { ...index.stamps };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -72,6 +84,7 @@ export async function openEmbeddingCache(
   const data = keys.length === 0 ? Buffer.alloc(0) : await readFile(dataPath);
   const vectors = new Map<string, Float32Array>();
   keys.forEach((key, i) => {
+    if (key === '') return;
     const row = new Float32Array(options.dims);
     Buffer.from(row.buffer).set(data.subarray(i * rowBytes, (i + 1) * rowBytes));
     vectors.set(key, row);
@@ -113,16 +126,46 @@ export async function openEmbeddingCache(
         keys.push(e.key);
       }
       // Index last, through a rename: a crash leaves extra rows (cut on open), never missing ones.
-      const index: IndexFile = {
-        format: 'roadwork-embeddings',
-        version: options.version,
-        dims: options.dims,
-        keys,
-      };
-      await writeFile(`${indexPath}.tmp`, JSON.stringify(index));
-      await rename(`${indexPath}.tmp`, indexPath);
+      await writeIndex();
+    },
+    async restamp(next) {
+      const changed = new Set<string>();
+      let dirty = false;
+      for (const [id, stamp] of next) {
+        const old = stamps[id];
+        if (old === stamp) continue;
+        if (old !== undefined) changed.add(id);
+        stamps[id] = stamp;
+        dirty = true;
+      }
+      if (!dirty) return [];
+      if (options.readOnly === true)
+        throw new RoadworkError('ERR_INTERNAL', `Embedding cache opened read-only: ${dir}`);
+      if (changed.size > 0) {
+        keys.forEach((key, i) => {
+          const hash = key.indexOf('#');
+          if (hash > 0 && changed.has(key.slice(0, hash))) {
+            vectors.delete(key);
+            keys[i] = '';
+          }
+        });
+      }
+      await writeIndex();
+      return [...changed];
     },
   };
+
+  async function writeIndex(): Promise<void> {
+    const index: IndexFile = {
+      format: 'roadwork-embeddings',
+      version: options.version,
+      dims: options.dims,
+      keys,
+      stamps,
+    };
+    await writeFile(`${indexPath}.tmp`, JSON.stringify(index));
+    await rename(`${indexPath}.tmp`, indexPath);
+  }
 }
 
 async function truncateOrCreate(path: string, length: number): Promise<void> {

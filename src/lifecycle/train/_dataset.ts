@@ -2,6 +2,7 @@
 import { RoadworkError } from '../../core/errors/index.js';
 import { concatVectors } from '../../inference/runtimes/index.js';
 import type { LabelledImageSource } from '../../data/sources/index.js';
+import type { ImagePolicy } from '../../inference/image/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { viewKey, type ViewLevel, type ViewSpec } from './_views.js';
 
@@ -36,12 +37,12 @@ export function requireBothLabels(source: LabelledImageSource, when = ''): void 
 export function assembleRows(
   source: LabelledImageSource,
   cache: EmbeddingCache,
-  options: { seed: string; views: readonly ViewSpec[] },
+  options: { seed: string; views: readonly ViewSpec[]; policy?: ImagePolicy },
 ): ViewRow[] {
   const rows: ViewRow[] = [];
   source.images.forEach((img, image) => {
     for (const view of options.views.filter((v) => !v.hflip)) {
-      const key = viewKey(img.id, options.seed, view);
+      const key = viewKey(img.id, options.seed, view, options.policy);
       const x = cache.get(key);
       if (x === undefined) {
         throw new RoadworkError(
@@ -52,7 +53,7 @@ export function assembleRows(
       const xh = options.views.some(
         (v) => v.hflip && v.level === view.level && v.k === view.k && v.style === view.style,
       )
-        ? cache.get(viewKey(img.id, options.seed, { ...view, hflip: true }))
+        ? cache.get(viewKey(img.id, options.seed, { ...view, hflip: true }, options.policy))
         : undefined;
       rows.push({ image, group: img.group, label: img.label, level: view.level, x, ...(xh ? { xh } : {}) });
     }

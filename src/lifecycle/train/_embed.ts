@@ -1,5 +1,6 @@
 // Fills the embedding cache for every (image, view) of a labelled source that it lacks.
-import type { RgbImage } from '../../inference/image/index.js';
+import { createHash } from 'node:crypto';
+import type { RgbImage, ImagePolicy } from '../../inference/image/index.js';
 import type { ImageEmbedder } from '../../inference/runtimes/index.js';
 import { SkippedImages, decodeLabelled, type LabelledImageSource } from '../../data/sources/index.js';
 import type { EmbeddingCache } from './_cache.js';
@@ -10,6 +11,8 @@ import { renderView, viewKey, type ViewSpec } from './_views.js';
 export interface EmbedSourceOptions {
   readonly seed: string;
   readonly views: readonly ViewSpec[];
+  /** How each view is decoded, as the served model's `preprocess` (default `DEFAULT_IMAGE_POLICY`). */
+  readonly policy?: ImagePolicy;
   /** Images per embed call (default 16). */
   readonly batch?: number;
   readonly progress?: ProgressStream;
@@ -23,7 +26,9 @@ export interface EmbedSourceOptions {
 
 /**
  * Embeds what the cache lacks, writing after every batch so an interrupted run resumes; returns rows
- * added. An unreadable image is skipped (recorded in `options.skips`), not fatal.
+ * added. An unreadable image is skipped (recorded in `options.skips`), not fatal. Every image is read
+ * and hashed first: one whose bytes changed since its views were cached (same id, new content) is
+ * embedded again (`EmbeddingCache.restamp`).
  */
 export async function embedSource(
   source: LabelledImageSource,
@@ -34,9 +39,10 @@ export async function embedSource(
   const todo: { image: (typeof source.images)[number]; views: ViewSpec[] }[] = [];
   let total = 0;
   const skips = options.skips ?? new SkippedImages();
+  await cache.restamp(await contentStamps(source, skips, options.signal));
   for (const image of source.images) {
     if (skips.has(image)) continue;
-    const views = options.views.filter((v) => !cache.has(viewKey(image.id, options.seed, v)));
+    const views = options.views.filter((v) => !cache.has(viewKey(image.id, options.seed, v, options.policy)));
     if (views.length > 0) todo.push({ image, views });
     total += views.length;
   }
@@ -80,8 +86,8 @@ export async function embedSource(
       }
       for (const view of views) {
         pending.push({
-          key: viewKey(image.id, options.seed, view),
-          rgb: await renderView(decoded, image.id, options.seed, view),
+          key: viewKey(image.id, options.seed, view, options.policy),
+          rgb: await renderView(decoded, image.id, options.seed, view, options.policy),
         });
         if (pending.length >= batchSize) await flush();
       }
@@ -94,4 +100,29 @@ export async function embedSource(
   await inflight;
   bar?.done();
   return added;
+}
+
+/** A short hash of each readable image's bytes, by id; unreadable ones are recorded in `skips`. */
+async function contentStamps(
+  source: LabelledImageSource,
+  skips: SkippedImages,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  const stamps = new Map<string, string>();
+  for (const image of source.images) {
+    if (skips.has(image)) continue;
+    signal?.throwIfAborted();
+    try {
+      stamps.set(
+        image.id,
+        createHash('sha256')
+          .update(await image.load())
+          .digest('hex')
+          .slice(0, 16),
+      );
+    } catch (err) {
+      skips.record(image, source.name, err);
+    }
+  }
+  return stamps;
 }

@@ -1,5 +1,5 @@
 // Fits classifier heads (logistic regression, one-hidden-layer MLP) on embedding rows, into the src/inference/heads format.
-import type { DenseLayer, Head } from '../../inference/heads/index.js';
+import { headLogit, type DenseLayer, type Head } from '../../inference/heads/index.js';
 import { createRng } from '../../core/random/index.js';
 import { lbfgs } from './_optim.js';
 
@@ -88,7 +88,7 @@ function standardized(x: Matrix, s: { mean: Float64Array; std: Float64Array }): 
  * Per-row loss weights summing to 1: each row's relative weight, times its class's share when
  * balancing (classes weighed by their total row weight, so with unit weights by their counts).
  */
-function sampleWeights(y: Uint8Array, balance: boolean, weight?: Float64Array): Float64Array {
+export function sampleWeights(y: Uint8Array, balance: boolean, weight?: Float64Array): Float64Array {
   const base = (i: number) => weight?.[i] ?? 1;
   let all = 0;
   let pos = 0;
@@ -108,7 +108,7 @@ function sampleWeights(y: Uint8Array, balance: boolean, weight?: Float64Array): 
 }
 
 /** Binary cross-entropy of a logit, and its derivative by the logit; stable for large |z|. */
-function bce(z: number, y: number): { loss: number; dz: number } {
+export function bce(z: number, y: number): { loss: number; dz: number } {
   const loss = Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
   const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
   return { loss, dz: p - y };
@@ -211,6 +211,10 @@ export function validationLoss(h: Head, data: Labelled): number {
 /** Raw logits (no temperature or shift) of a head for every row. */
 export function logits(h: Head, x: Matrix): Float64Array {
   const out = new Float64Array(x.rows);
+  if (h.mil !== undefined) {
+    for (let r = 0; r < x.rows; r++) out[r] = headLogit(h, x.data.subarray(r * x.cols, (r + 1) * x.cols));
+    return out;
+  }
   const mean = h.normalize?.mean;
   const std = h.normalize?.std;
   let cur = new Float64Array(x.cols);

@@ -1,15 +1,19 @@
 // Grouped cross-validation, cross-fitted calibration, the final fit and its report.
-import type { Head } from '../../inference/heads/index.js';
+import { RoadworkError } from '../../core/errors/index.js';
+import type { Head, MilSpec } from '../../inference/heads/index.js';
 import { sigmoid } from '../../inference/heads/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { fitLogistic, fitMlp, logits, matrixOf, type Labelled, type Matrix } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
+import { fitMil } from './_mil.js';
 import { groupFolds, groupHoldout } from './_split.js';
 
 /** How to fit and evaluate a head. */
 export interface TrainConfig {
-  readonly model: 'logistic' | 'mlp';
+  readonly model: 'logistic' | 'mlp' | 'mil';
+  /** `mil` only: the layout of the cells in each row and how their scores pool. */
+  readonly mil?: MilSpec;
   readonly l2: number;
   /** MLP hidden units. */
   readonly hidden: number;
@@ -83,6 +87,17 @@ function withExtraViews(rows: readonly ViewRow[], config: TrainConfig): readonly
  * early stopping on a held-out 15 % of the real groups).
  */
 export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
+  if (config.model === 'mil') {
+    if (config.mil === undefined)
+      throw new RoadworkError(
+        'ERR_INTERNAL',
+        'fitHead(): a mil head needs config.mil; pass --mil with --model mil.',
+      );
+    return fitMil(trainingSet(withExtraViews(rows, config), config, config.synthetic), config.mil, {
+      l2: config.l2,
+      ...(config.maxIter ? { maxIter: config.maxIter } : {}),
+    });
+  }
   if (config.model === 'logistic') {
     return fitLogistic(trainingSet(withExtraViews(rows, config), config, config.synthetic), {
       l2: config.l2,

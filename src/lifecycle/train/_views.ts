@@ -3,6 +3,8 @@ import {
   type RgbImage,
   DEFAULT_IMAGE_POLICY,
   decodeImage,
+  policyKey,
+  samePolicy,
   type ImagePolicy,
   decodeRgb,
   encodeJpeg,
@@ -71,9 +73,14 @@ export function planStyleViews(views: readonly ViewSpec[], styles: readonly Styl
   return styles.flatMap((style) => views.filter((v) => v.style === undefined).map((v) => ({ ...v, style })));
 }
 
-/** The cache key of a view: the image id, the seed and the view. */
-export function viewKey(imageId: string, seed: string, view: ViewSpec): string {
-  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}`;
+/**
+ * The cache key of a view: the image id, the seed and the view, and the decode policy when it is not
+ * the default one (a 448 px decode of a source-size image is other pixels than a 224 px one).
+ */
+export function viewKey(imageId: string, seed: string, view: ViewSpec, policy?: ImagePolicy): string {
+  const decoded =
+    policy === undefined || samePolicy(policy, DEFAULT_IMAGE_POLICY) ? '' : `:p${policyKey(policy)}`;
+  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${decoded}`;
 }
 
 /**

@@ -5,8 +5,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
 import { createRng } from '../../core/random/index.js';
@@ -14,7 +12,8 @@ import { type AugmentLevel } from '../../validation/validator/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { crossValidate, type TrainConfig } from './_pipeline.js';
-import { embeddedRows, trainHead, type EmbeddingOptions } from './index.js';
+import { embeddedRows, trainHead } from './index.js';
+import { gridEmbeddingOptions } from './_test-grid-embedder.js';
 
 const CONFIG: TrainConfig = {
   model: 'logistic',
@@ -176,24 +175,7 @@ test(
       const data = join(root, 'data');
       await mkdir(data);
       await sceneFolder(data);
-      const model = join(root, 'grid.onnx');
-      await writeFile(model, poolEmbedderModel({ size: 32, rows: 4, cols: 4 }));
-      const options: EmbeddingOptions = {
-        data,
-        embedders: [{ runtime: 'onnx', model, options: { size: 32, mean: [0, 0, 0], std: [1, 1, 1] } }],
-        runtime: {
-          cacheDir: root,
-          offline: true,
-          device: 'cpu',
-          workers: 1,
-          logger: pino({ level: 'silent' }),
-        },
-        cacheDir: join(root, 'cache'),
-        protocol: '2.0.4',
-        perLevel: [1, 0, 1, 0],
-        tta: true,
-        seed: 's',
-      };
+      const options = await gridEmbeddingOptions(root, data, { protocol: '2.0.4', perLevel: [1, 0, 1, 0] });
       const withSyn = await embeddedRows({ ...options, synthetic: 6 });
       assert.equal(withSyn.rows.length, 8 * 2);
       assert.equal(withSyn.synthetic.length, 6 * 2);

@@ -34,3 +34,15 @@ test('renderView() of a 0.4 view is the whole image JPEG q75 at its size, decode
   const level0 = await renderView(bytes, 'img', 's', { level: 0, k: 0, hflip: false });
   assert.notDeepEqual(Buffer.from(level0.data), Buffer.from(view.data));
 });
+
+test('a larger preprocess decodes a 0.4 view at that size, under its own cache key', async () => {
+  const scene = generateScene(createRng('view-448'), { roadwork: true, width: 900, height: 500 });
+  const bytes = await encodeScene(scene.rgb, scene.width, scene.height, 95);
+  const view = { level: 'source', k: 0, hflip: false } as const;
+  const policy = { ...DEFAULT_IMAGE_POLICY, size: 448 };
+  const big = await renderView(bytes, 'img', 's', view, policy);
+  assert.equal(big.width, 448);
+  assert.equal(big.height, 448);
+  assert.equal(viewKey('img', 's', view, DEFAULT_IMAGE_POLICY), 'img#s:Lsource:0');
+  assert.equal(viewKey('img', 's', view, policy), 'img#s:Lsource:0:pcenter-crop/linear@448');
+});

@@ -35,8 +35,8 @@ export interface KerasArtifacts {
 export interface ConvertOptions {
   /** Layers whose outputs, side by side, are the embedding. Default: the model's outputs. */
   readonly outputs?: readonly string[];
-  /** How an `[H, W, C]` output becomes a vector. Default `avg`. */
-  readonly pooling?: 'avg' | 'max' | 'avgmax';
+  /** How an `[H, W, C]` output becomes a vector (`cells`: every cell, `[H, W, C]` flattened). Default `avg`. */
+  readonly pooling?: 'avg' | 'max' | 'avgmax' | 'cells';
   /** Square input size; default the model's own. */
   readonly inputSize?: number;
 }
@@ -140,11 +140,17 @@ export function kerasToOnnx(artifacts: KerasArtifacts, options: ConvertOptions =
   return { bytes, inputSize: size, channels, dims };
 }
 
-/** Mirrors the tfjs runtime: images are pooled (avg, max, or both), vectors kept. */
-function pool(graph: GraphBuilder, v: Value, pooling: 'avg' | 'max' | 'avgmax'): Value[] {
+/** Mirrors the tfjs runtime: images are pooled (avg, max, or both) or kept cell by cell, vectors kept. */
+function pool(graph: GraphBuilder, v: Value, pooling: NonNullable<ConvertOptions['pooling']>): Value[] {
   if (v.shape.length === 1) return [v];
   if (v.shape.length !== 3)
     throw new RoadworkError('ERR_MODEL_LOAD', `Cannot pool an output of shape [${v.shape.join(', ')}]`);
+  if (pooling === 'cells') {
+    // Our tensors are [C, H, W]; cells are read as tfjs lays them out: [H, W, C], row-major.
+    const nhwc = graph.node('Transpose', [v.name], { perm: [0, 2, 3, 1] });
+    const size = v.shape.reduce((a, b) => a * b, 1);
+    return [{ name: graph.node('Flatten', [nhwc], { axis: 1 }, 'pool_cells'), shape: [size] }];
+  }
   const avg = () => globalPool(graph, v, 'ReduceMean', 'pool_avg');
   const max = () => globalPool(graph, v, 'ReduceMax', 'pool_max');
   return pooling === 'avg' ? [avg()] : pooling === 'max' ? [max()] : [avg(), max()];

@@ -5,7 +5,7 @@ import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { embeddingVersion, resolveModel } from './_artifacts.js';
-import type { TfjsModelSpec } from './_spec.js';
+import type { EmbedderPooling, TfjsModelSpec } from './_spec.js';
 import { missingLayer } from '../convert/index.js';
 
 export type { TfjsModelSpec } from './_spec.js';
@@ -153,7 +153,7 @@ async function layersRunner(
   tf: typeof Tf,
   handler: Tf.io.IOHandler,
   names: readonly string[] | undefined,
-  pooling: 'avg' | 'max' | 'avgmax',
+  pooling: EmbedderPooling,
   strict: boolean,
 ): Promise<Runner> {
   const model = await tf.loadLayersModel(handler, { strict });
@@ -172,7 +172,7 @@ async function layersRunner(
   }
   // Max pooling keeps small objects (a cone is a few cells of the 7×7 grid) that averaging dilutes.
   const pool = (t: Tf.Tensor): Tf.Tensor => {
-    if (t.rank !== 4) return t.reshape([t.shape[0]!, -1]);
+    if (t.rank !== 4 || pooling === 'cells') return t.reshape([t.shape[0]!, -1]);
     if (pooling === 'avg') return t.mean([1, 2]);
     if (pooling === 'max') return t.max([1, 2]);
     return tf.concat([t.mean([1, 2]), t.max([1, 2])], 1);

@@ -1,5 +1,8 @@
 // The options of one tfjs embedder, as checked from a `ModelRef` (see `tfjsModelSpec`).
 
+/** How a spatial output becomes the embedding (see `TfjsModelSpec.pooling`). */
+export type EmbedderPooling = 'avg' | 'max' | 'avgmax' | 'cells';
+
 /** What the worker needs to rebuild the same feature extractor. */
 export interface TfjsModelSpec {
   /** `builtin:mobilenetv2` or a folder holding `model.json` and its weight shards. */
@@ -9,8 +12,12 @@ export interface TfjsModelSpec {
    * order; default: the model output (`flatten_1` for the builtin).
    */
   readonly layer?: string | readonly string[];
-  /** How a spatial [N,H,W,C] output becomes a vector: average, max, or both side by side. Default avg. */
-  readonly pooling?: 'avg' | 'max' | 'avgmax';
+  /**
+   * How a spatial [N,H,W,C] output becomes a vector: average, max, or both side by side (default
+   * avg); `cells` keeps every cell, flattened cell by cell (row-major, C values each: H·W·C dims), for
+   * a head that scores cells (a `mil` head). Type in `EmbedderPooling`.
+   */
+  readonly pooling?: EmbedderPooling;
   /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */
   readonly inputRange: readonly [number, number];
   /**

@@ -22,7 +22,7 @@ import type { TfjsModelSpec } from './_spec.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 import { loadTfjsDetector } from './_detector.js';
 
-export type { TfjsModelSpec } from './_spec.js';
+export type { EmbedderPooling, TfjsModelSpec } from './_spec.js';
 export { GRAPH_FOLDER } from './_onnx-graph.js';
 export { COCO_LABELS } from './_coco.js';
 export { DETECTOR_BUILTINS, loadTfjsDetector, tfjsDetectorSpec, type TfjsDetectorSpec } from './_detector.js';
@@ -36,7 +36,7 @@ const OPTION_KEYS = [
   'engine',
   'allowSpinning',
 ] as const;
-const POOLINGS = ['avg', 'max', 'avgmax'] as const;
+const POOLINGS = ['avg', 'max', 'avgmax', 'cells'] as const;
 const EXTRAS = ['colour-shape'] as const;
 const ENGINES = ['auto', 'onnx', 'wasm'] as const;
 

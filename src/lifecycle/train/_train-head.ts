@@ -1,0 +1,210 @@
+// Trains one head: grouped CV over the L2 grid (or the same-camera proxy), calibration, exits.
+import type { Logger } from 'pino';
+import { RoadworkError } from '../../core/errors/index.js';
+import { writeFileAtomic } from '../../core/files/index.js';
+import type { Head } from '../../inference/heads/index.js';
+import {
+  TEMPERATURE_RANGE,
+  atTemperatureBound,
+  chooseExits,
+  thresholdSweep,
+  type SweepRow,
+} from './_calibrate.js';
+import type { ViewRow } from './_dataset.js';
+import { foldNormalization } from './_fit.js';
+import { scores } from './_metrics.js';
+import {
+  calibration,
+  crossCalibrate,
+  crossValidate,
+  evaluate,
+  fitHead,
+  type EvalReport,
+  type SyntheticSummary,
+  type TrainConfig,
+} from './_pipeline.js';
+import {
+  proxyCrossValidate,
+  proxyReport,
+  proxySummary,
+  requireProxyKind,
+  type ProxyReport,
+} from './_proxy.js';
+
+/** Options of `trainHead`. */
+export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
+  /** L2 strengths tried; the best cross-validated balanced MCC wins. */
+  readonly l2: readonly number[];
+  readonly log: (line: string) => void;
+  readonly logger?: Logger;
+  /** Groups the caller split by image (recorded in the head's metrics). */
+  readonly splitGroups?: readonly string[];
+  /**
+   * Also run the same-camera proxy (`_proxy.ts`) on these rows: the same rows in the same order
+   * with their manifest groups (not split by `splitGroups`), and their training-only views.
+   */
+  readonly proxy?: { readonly rows: readonly ViewRow[]; readonly extraViews?: readonly ViewRow[] };
+  /**
+   * Which protocol's MCC chooses the L2: `cv` (default, the grouped CV of `rows`) or `family` (the
+   * same-camera proxy's headline; needs `proxy`). The other protocol is run once, at the chosen L2.
+   */
+  readonly selectBy?: 'cv' | 'family';
+}
+
+/** What `trainHead` produced. */
+export interface TrainResult {
+  readonly head: Head;
+  readonly report: EvalReport;
+  readonly l2: number;
+  readonly exits?: SweepRow;
+  /** The same-camera proxy at the chosen L2, when `options.proxy` was given. */
+  readonly proxy?: ProxyReport;
+}
+
+function noL2(): RoadworkError {
+  return new RoadworkError(
+    'ERR_CONFIG_INVALID',
+    'No L2 value given: the grid is empty; give one or more, e.g. --l2 0.1,1,10.',
+  );
+}
+
+/**
+ * Grouped CV over the L2 grid, cross-fitted calibration for honest metrics, then the final head on
+ * every row with temperature, shift and exits from all out-of-fold logits. Synthetic rows
+ * (`options.synthetic`) join every fit; everything scored, calibrated or swept is real rows only.
+ * Fails with ERR_DATASET_INVALID on rows of one label; warns (through `log`) when there are fewer
+ * groups than folds or the temperature ends at its bound.
+ */
+export function trainHead(
+  rows: readonly ViewRow[],
+  embedderVersion: string,
+  options: TrainHeadOptions,
+): TrainResult {
+  const positives = rows.filter((r) => r.label === 1).length;
+  if (positives === 0 || positives === rows.length) {
+    throw new RoadworkError(
+      'ERR_DATASET_INVALID',
+      `Training needs rows of both labels: ${positives} of ${rows.length} are roadwork. Add images of the other label.`,
+    );
+  }
+  const groups = new Set(rows.map((r) => r.group)).size;
+  if (groups < options.folds) {
+    options.log(
+      `warning: ${options.folds} folds but only ${groups} group${groups === 1 ? '' : 's'}: ${options.folds - groups} fold${options.folds - groups === 1 ? ' is' : 's are'} empty and each held-out fold is a whole group; give groups in manifest.csv, --split-group, or fewer --folds`,
+    );
+  }
+  const y = Uint8Array.from(rows, (r) => r.label);
+  const byFamily = options.selectBy === 'family';
+  if (byFamily) requireProxyKind(options.proxy?.rows);
+  const grouped = (l2: number) => {
+    const t0 = Date.now();
+    const { logits: z, fold } = crossValidate(rows, { ...options, l2 });
+    const p = crossCalibrate(z, y, fold, options.folds);
+    const s = scores(p, y);
+    options.log(
+      `${options.model} l2=${l2}: grouped ${options.folds}-fold CV MCC ${s.mcc.toFixed(3)}, accuracy ${s.accuracy.toFixed(3)}, AUC ${s.auc.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    return { l2, mcc: s.mcc, z, fold, p };
+  };
+  const proxied = (l2: number) => {
+    const t0 = Date.now();
+    const proxy = options.proxy!;
+    const { extraViews: _, ...rest } = options;
+    const run = proxyCrossValidate(proxy.rows, {
+      ...rest,
+      l2,
+      ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}),
+    });
+    const report = proxyReport(run.p, proxy.rows, { seed: options.seed, l2, folds: options.folds });
+    const h = report.headline;
+    options.log(
+      `${options.model} l2=${l2}: same-camera proxy ${h ? `MCC ${h.mcc.value.toFixed(3)}, AUC ${h.auc?.value.toFixed(3) ?? '–'} (${h.kind})` : 'not scored (no camera kind holds both labels)'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    return { l2, mcc: h?.mcc.value ?? Number.NEGATIVE_INFINITY, report };
+  };
+  let best: ReturnType<typeof grouped> | undefined;
+  let proxy: ProxyReport | undefined;
+  if (byFamily) {
+    let chosen: ReturnType<typeof proxied> | undefined;
+    for (const l2 of options.l2) {
+      const run = proxied(l2);
+      if (chosen === undefined || run.mcc > chosen.mcc) chosen = run;
+    }
+    if (chosen === undefined) throw noL2();
+    proxy = chosen.report;
+    best = grouped(chosen.l2);
+  } else {
+    for (const l2 of options.l2) {
+      const run = grouped(l2);
+      if (best === undefined || run.mcc > best.mcc) best = run;
+    }
+    if (best === undefined) throw noL2();
+    if (options.proxy) proxy = proxied(best.l2).report;
+  }
+  const config: TrainConfig = { ...options, l2: best.l2 };
+  const syn = options.synthetic;
+  const synthetic: SyntheticSummary = {
+    images: new Set(syn?.rows.map((r) => r.image)).size,
+    views: syn?.rows.length ?? 0,
+    weight: syn?.weight ?? 1,
+  };
+  const report: EvalReport = { ...evaluate(best.p, rows, options.seed), synthetic };
+  const { temperature, shift } = calibration(best.z, y);
+  if (atTemperatureBound(temperature)) {
+    options.log(
+      `warning: the temperature ran to its bound (${temperature.toFixed(3)}; the search covers ${TEMPERATURE_RANGE_TEXT}): the held-out logits carry almost no signal, so the probabilities are not calibrated; check the labels and the data`,
+    );
+  }
+  const final = foldNormalization(fitHead(rows, config));
+  const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
+  const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
+  const summary = (s: (typeof report)['overall']) => ({
+    n: s.n,
+    mcc: s.mcc,
+    accuracy: s.accuracy,
+    auc: s.auc,
+    ...(s.reward === undefined ? {} : { reward: s.reward }),
+  });
+  const head: Head = {
+    ...final,
+    temperature,
+    shift,
+    embedder: embedderVersion,
+    metrics: {
+      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}`,
+      l2: best.l2,
+      ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
+      ...(proxy ? { proxy: proxySummary(proxy) } : {}),
+      ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
+      ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
+      seed: options.seed,
+      overall: summary(report.overall),
+      levels: Object.fromEntries(Object.entries(report.levels).map(([k, s]) => [k, summary(s)])),
+      families: Object.fromEntries(Object.entries(report.families).map(([k, s]) => [k, summary(s)])),
+      ...(exits
+        ? {
+            exits: {
+              high: exits.high,
+              low: exits.low,
+              coverage: exits.coverage,
+              accuracy: exits.accuracy,
+              target: options.targetAccuracy,
+            },
+          }
+        : {}),
+    },
+  };
+  return { head, report, l2: best.l2, ...(exits ? { exits } : {}), ...(proxy ? { proxy } : {}) };
+}
+
+const TEMPERATURE_RANGE_TEXT = `${TEMPERATURE_RANGE[0]} to ${TEMPERATURE_RANGE[1]}`;
+
+/**
+ * Writes a head file (pretty enough to diff, numbers rounded to float32 precision), through a
+ * temporary file and a rename: a crash never leaves a torn head where a good one was.
+ */
+export async function writeHead(file: string, head: Head): Promise<void> {
+  const round = (_k: string, v: unknown) =>
+    typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v;
+  await writeFileAtomic(file, `${JSON.stringify(head, round)}\n`);
+}

@@ -1,0 +1,98 @@
+// The embedding cache is keyed by image id and checked against each image's content stamp.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeScene, generateScene } from '../../data/procedural/index.js';
+import { createRng } from '../../core/random/index.js';
+import { openEmbeddingCache } from './_cache.js';
+import { embeddedRows, type EmbeddingOptions } from './index.js';
+import { gridEmbeddingOptions } from './_test-grid-embedder.js';
+
+async function scene(file: string, seed: string, roadwork: boolean): Promise<void> {
+  const s = generateScene(createRng(seed), { roadwork, width: 200, height: 160 });
+  await writeFile(file, await encodeScene(s.rgb, s.width, s.height));
+}
+
+test('restamp() drops the keys of an image whose stamp changed, and only those; stamps persist', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'emb-stamp-'));
+  try {
+    const a = await openEmbeddingCache(root, { version: 'v:1', dims: 2 });
+    await a.put([
+      { key: 'a.jpg#s:L0:0', vector: Float32Array.of(1, 2) },
+      { key: 'a.jpg#s:L0:0:h', vector: Float32Array.of(3, 4) },
+      { key: 'b.jpg#s:L0:0', vector: Float32Array.of(5, 6) },
+    ]);
+    // Keys without a stamp (a cache from before stamps) are trusted and stamped.
+    assert.deepEqual(
+      await a.restamp(
+        new Map([
+          ['a.jpg', 'h1'],
+          ['b.jpg', 'h2'],
+        ]),
+      ),
+      [],
+    );
+    assert.equal(a.size, 3);
+    const b = await openEmbeddingCache(root, { version: 'v:1', dims: 2 });
+    assert.deepEqual(
+      await b.restamp(
+        new Map([
+          ['a.jpg', 'h1'],
+          ['b.jpg', 'h2'],
+        ]),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await b.restamp(
+        new Map([
+          ['a.jpg', 'h9'],
+          ['b.jpg', 'h2'],
+        ]),
+      ),
+      ['a.jpg'],
+    );
+    assert.equal(b.has('a.jpg#s:L0:0') || b.has('a.jpg#s:L0:0:h'), false);
+    assert.deepEqual(Array.from(b.get('b.jpg#s:L0:0')!), [5, 6]);
+    await b.put([{ key: 'a.jpg#s:L0:0', vector: Float32Array.of(7, 8) }]);
+    const c = await openEmbeddingCache(root, { version: 'v:1', dims: 2 });
+    assert.equal(c.size, 2);
+    assert.deepEqual(Array.from(c.get('a.jpg#s:L0:0')!), [7, 8]);
+    assert.deepEqual(Array.from(c.get('b.jpg#s:L0:0')!), [5, 6]);
+    assert.deepEqual(await c.restamp(new Map([['a.jpg', 'h9']])), []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test(
+  'a file replaced under the same name is embedded again, not served from the cache',
+  { timeout: 120_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'emb-stale-'));
+    try {
+      const data = join(root, 'data');
+      await mkdir(data);
+      const lines = ['file,label,group'];
+      for (let i = 0; i < 4; i++) {
+        await scene(join(data, `img${i}.jpg`), `stale-${i}`, i % 2 === 0);
+        lines.push(`img${i}.jpg,${i % 2 === 0 ? 1 : 0},g${i}`);
+      }
+      await writeFile(join(data, 'manifest.csv'), `${lines.join('\n')}\n`);
+      const base = await gridEmbeddingOptions(root, data, { protocol: '0.4', perLevel: [1, 0, 0, 0] });
+      const options = (cacheDir: string): EmbeddingOptions => ({ ...base, cacheDir });
+      const before = await embeddedRows(options(join(root, 'cache')));
+      // The same name, other pixels.
+      await scene(join(data, 'img1.jpg'), 'stale-other', true);
+      const after = await embeddedRows(options(join(root, 'cache')));
+      const fresh = await embeddedRows(options(join(root, 'fresh')));
+      assert.deepEqual(after.rows, fresh.rows);
+      assert.notDeepEqual(after.rows[1]!.x, before.rows[1]!.x);
+      assert.deepEqual(after.rows[0], before.rows[0]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
