@@ -1,16 +1,10 @@
 // Fails when relative imports under src/ form a cycle (the lint rule of STYLE.md, without native deps).
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { sourceFiles } from './_source-files.mjs';
 
 const root = resolve(process.argv[2] ?? 'src');
-const files = [];
-(function walk(dir) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) files.push(path);
-  }
-})(root);
+const files = sourceFiles(root);
 
 // Value imports only: `import type` and `export type` vanish at run time and cannot form a cycle.
 const IMPORT = /^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]/gm;

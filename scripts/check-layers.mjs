@@ -2,21 +2,15 @@
 // its own band and the bands below it, never one above. Type-only and dynamic imports count too (a
 // dependency is a dependency, whether or not it survives compilation). Tests and test helpers
 // (`*.test.ts`, `_test-*.ts`) may reach upward to set up real parts; production code may not.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { sourceFiles } from './_source-files.mjs';
 
 /** Lowest first. Keep in step with docs/architecture.md. */
 export const BANDS = ['core', 'inference', 'wire', 'data', 'validation', 'lifecycle', 'app'];
 
 const root = resolve(process.argv[2] ?? 'src');
-const files = [];
-(function walk(dir) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) files.push(path);
-  }
-})(root);
+const files = sourceFiles(root);
 
 const SPEC = /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
 const isTest = (file) => /\.test\.ts$|(^|[\\/])_test-[^\\/]*\.ts$/.test(file);
