@@ -2,7 +2,7 @@
 // they read (data_dir, embedding and model caches, device, workers) from the one schema, as serve does.
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { dataPath } from '../miner/_paths.js';
+import { dataPath } from '../../core/files/index.js';
 import { runtimeContextFor } from '../miner/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';

@@ -1,6 +1,6 @@
 // Opens the embedded store and the folders beside it for a CLI command, and closes it after.
 import { join } from 'node:path';
-import { dataPath } from '../miner/_paths.js';
+import { dataPath } from '../../core/files/index.js';
 import { systemClock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { openStore, storeFile, type Store } from '../../core/store/index.js';

@@ -1,7 +1,7 @@
 // `roadwork train --bundle DIR [--register]`: the trained head as a bundle, its lineage from the store.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataPath } from '../miner/_paths.js';
+import { dataPath } from '../../core/files/index.js';
 import { systemClock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import type { Head } from '../../inference/heads/index.js';

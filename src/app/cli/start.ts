@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { buildMiner } from '../miner/index.js';
-import { expandHome } from '../miner/_paths.js';
+import { expandHome } from '../../core/files/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { createLogger } from '../../core/log/index.js';
 import {

@@ -311,6 +311,26 @@ test(
     }),
 );
 
+test('roadwork train says --mil is missing, invalid, or for --model mil only, before embedding anything', async () => {
+  for (const [args, message] of [
+    [['--model', 'mil'], /^Missing --mil; --model mil needs --mil CELLS,DIMS,POOL/],
+    [['--model', 'mil', '--mil', '49,1280'], /^Invalid --mil: 49,1280; --model mil needs/],
+    [['--model', 'mil', '--mil', '49,1280,-2'], /^Invalid --mil: 49,1280,-2;/],
+    [
+      ['--model', 'logistic', '--mil', '49,1280,max'],
+      /^Invalid --mil with --model logistic; it is for --model mil/,
+    ],
+  ] as const) {
+    await assert.rejects(
+      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', ...args],
+        { from: 'user' },
+      ),
+      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
+    );
+  }
+});
+
 test('roadwork train refuses a bad --synthetic, --synthetic-weight or --train-views before embedding anything', async () => {
   for (const [flag, value] of [
     ['--synthetic', '-1'],

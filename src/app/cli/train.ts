@@ -294,7 +294,7 @@ function parseMil(model: unknown, raw: unknown): MilSpec | undefined {
   const bad = (): never => {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `Invalid --mil: ${String(raw)}; --model mil needs --mil CELLS,DIMS,POOL (POOL: max or a positive number, e.g. 49,1280,4)`,
+      `${raw === undefined ? 'Missing --mil' : `Invalid --mil: ${String(raw)}`}; --model mil needs --mil CELLS,DIMS,POOL (POOL: max or a positive number, e.g. 49,1280,4)`,
     );
   };
   const parts = typeof raw === 'string' ? raw.split(',') : [];

@@ -1,6 +1,6 @@
 /** `roadwork wallet`: create or inspect a hotkey in Bittensor's wallet format (never the coldkey). */
 import { Command } from 'commander';
-import { expandHome } from '../miner/_paths.js';
+import { expandHome } from '../../core/files/index.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 
 // A new hotkey file needs only its place; the secret setting would be ignored, so it is not offered.

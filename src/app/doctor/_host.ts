@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { expandHome } from './_paths.js';
+import { expandHome } from '../../core/files/index.js';
 import { result, type CheckResult } from './_types.js';
 
 const GIB = 1024 ** 3;

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { MANIFEST_FILE, productionVersion, type BundleManifest } from '../../lifecycle/registry/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
-import { expandHome } from './_paths.js';
+import { expandHome } from '../../core/files/index.js';
 import { result, type CheckResult } from './_types.js';
 
 /** Days after which the model's age warns (NATIX's docs: valid 90 days). */

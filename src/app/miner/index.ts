@@ -42,7 +42,7 @@ import { autoWorkers } from '../../inference/runtimes/index.js';
 import { MANIFEST_FILE, verifyBundle } from '../../lifecycle/registry/index.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../../wire/wallet/index.js';
 import { PoolHealth } from '../../inference/workers/index.js';
-import { expandHome } from './_paths.js';
+import { expandHome } from '../../core/files/index.js';
 import { checkPortFree, listenError } from './_port.js';
 
 /** The bundled baseline model (resolves from `src/app/miner` and from `dist/app` alike). */

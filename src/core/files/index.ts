@@ -1,8 +1,13 @@
-/** Writing outputs so that an interrupted run never leaves a half-written file or folder under its name. */
+/**
+ * Files and folders: writing outputs so that an interrupted run never leaves a half-written file or
+ * folder under its name, and the paths settings name (`~`, `data_dir`).
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
+
+export { dataPath, expandHome } from './_paths.js';
 
 function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);

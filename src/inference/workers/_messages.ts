@@ -1,8 +1,17 @@
 // The messages the pool and its workers exchange, and how coded errors survive the thread boundary.
 import { ERRORS, RoadworkError, type ErrorCode } from '../../core/errors/index.js';
 
-/** Main thread → worker. */
-export type ToWorker = { readonly type: 'job'; readonly id: number; readonly job: unknown };
+/**
+ * Main thread → worker. `budgetMs` is how long the caller will still wait, measured at posting: a
+ * relative budget, because the worker cannot see the caller's injected Clock (it does not clone) and
+ * two threads' epoch readings need not agree with it.
+ */
+export type ToWorker = {
+  readonly type: 'job';
+  readonly id: number;
+  readonly job: unknown;
+  readonly budgetMs: number;
+};
 
 /** Worker → main thread. */
 export type FromWorker =

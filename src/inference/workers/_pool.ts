@@ -16,6 +16,8 @@ interface Job {
   cleanup: () => void;
   /** `performance.now()` when it was posted to a worker. */
   postedAt: number;
+  /** `performance.now()` when its caller stops waiting (its timeout); the worker gets what is left. */
+  expiresAt: number;
 }
 
 interface Slot {
@@ -122,6 +124,7 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
         settled: false,
         cleanup: () => undefined,
         postedAt: 0,
+        expiresAt: Number.POSITIVE_INFINITY,
       };
       this.#arm(entry, options);
       if (!entry.settled) {
@@ -294,7 +297,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
       best.inFlight.set(job.id, job);
       this.#updateRef(best);
       try {
-        const message: ToWorker = { type: 'job', id: job.id, job: job.job };
+        const budgetMs = Math.max(0, job.expiresAt - job.postedAt);
+        const message: ToWorker = { type: 'job', id: job.id, job: job.job, budgetMs };
         best.worker!.postMessage(message, [...job.transfer]);
       } catch (err) {
         best.inFlight.delete(job.id);
@@ -308,6 +312,8 @@ class Pool<TJob, TResult> implements WorkerPool<TJob, TResult> {
   // Timeout and abort settle the caller at once; the worker keeps the slot until it answers or is replaced.
   #arm(job: Job, options: RunOptions): void {
     const timeoutMs = options.timeoutMs ?? this.#o.jobTimeoutMs;
+    // No timeout (0): the worker gets an unbounded budget.
+    if (timeoutMs > 0) job.expiresAt = performance.now() + timeoutMs;
     const signal = options.signal;
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {

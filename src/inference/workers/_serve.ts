@@ -1,10 +1,11 @@
 // The worker-thread side of the pool: set up once, announce readiness, then answer jobs.
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { RoadworkError } from '../../core/errors/index.js';
+import { jobTime, type JobTime } from './_late.js';
 import { toWireError, type FromWorker, type ToWorker } from './_messages.js';
 
-/** Handles one job inside a worker thread. */
-export type JobHandler<TJob, TResult> = (job: TJob) => TResult | Promise<TResult>;
+/** Handles one job inside a worker thread; `time` is its budget (call `time.refuseLate` before heavy work). */
+export type JobHandler<TJob, TResult> = (job: TJob, time: JobTime) => TResult | Promise<TResult>;
 
 /** Options for `serveJobs`. */
 export interface ServeOptions<TResult> {
@@ -42,9 +43,9 @@ export function serveJobs<TData, TJob, TResult>(
     .then(
       (handler) => {
         // Never rejects: a result that cannot be posted (say, not cloneable) fails its job instead.
-        const answer = async (message: ToWorker): Promise<void> => {
+        const answer = async (message: ToWorker, time: JobTime): Promise<void> => {
           try {
-            const value = await handler(message.job as TJob);
+            const value = await handler(message.job as TJob, time);
             post({ type: 'result', id: message.id, value }, options.transferResult?.(value));
           } catch (err) {
             post({ type: 'error', id: message.id, error: toWireError(err) });
@@ -52,8 +53,10 @@ export function serveJobs<TData, TJob, TResult>(
         };
         let tail = Promise.resolve();
         port.on('message', (message: ToWorker) => {
-          if (sequential) tail = tail.then(() => answer(message));
-          else void answer(message);
+          // The budget counts from arrival, so time spent waiting behind a sequential job is spent.
+          const time = jobTime(message.budgetMs);
+          if (sequential) tail = tail.then(() => answer(message, time));
+          else void answer(message, time);
         });
         post({ type: 'ready', sequential });
       },

@@ -12,7 +12,13 @@ export type FixtureJob =
   | { kind: 'sum'; bytes: ArrayBuffer }
   | { kind: 'fail' }
   | { kind: 'exit'; code: number }
-  | { kind: 'throw-async' };
+  | { kind: 'throw-async' }
+  /** Answers the job's remaining budget, ms, as the worker sees it. */
+  | { kind: 'budget' }
+  /** Refuses itself when its budget is spent, else counts a run. */
+  | { kind: 'guarded' }
+  /** How many `guarded` jobs ran. */
+  | { kind: 'ran' };
 
 /** Setup switches for the fixture. */
 export interface FixtureData {
@@ -25,7 +31,8 @@ serveJobs<FixtureData, FixtureJob, unknown>(
   (data) => {
     if (data?.failSetup === true)
       throw new RoadworkError('ERR_MODEL_LOAD', 'Fixture setup failed: as asked.');
-    return async (job) => {
+    let ran = 0;
+    return async (job, time) => {
       switch (job.kind) {
         case 'echo':
           return { value: job.value, threadId };
@@ -43,6 +50,13 @@ serveJobs<FixtureData, FixtureJob, unknown>(
         case 'exit':
           process.exit(job.code);
           break;
+        case 'budget':
+          return time.remainingMs();
+        case 'guarded':
+          time.refuseLate('Fixture job');
+          return ++ran;
+        case 'ran':
+          return ran;
         case 'throw-async':
           setTimeout(() => {
             throw new Error('fixture uncaught error');

@@ -3,6 +3,6 @@ export { createWorkerPool } from './_pool.js';
 export type { PoolEvent, PoolStats, RunOptions, WorkerPool, WorkerPoolOptions } from './_types.js';
 export { serveJobs, type JobHandler, type ServeOptions } from './_serve.js';
 export { resolveWorkerFile } from './_spawn.js';
-export { refuseLate } from './_late.js';
+export { jobTime, type JobTime } from './_late.js';
 export { Semaphore } from './_semaphore.js';
 export { PoolHealth, logPoolEvents } from './_health.js';

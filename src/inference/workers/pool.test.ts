@@ -6,6 +6,7 @@ import { fakeClock } from '../../core/clock/index.js';
 import {
   PoolHealth,
   createWorkerPool,
+  jobTime,
   resolveWorkerFile,
   type PoolEvent,
   type WorkerPool,
@@ -309,4 +310,52 @@ test('drain() on pipelined workers finishes the jobs waiting inside them', { tim
   await p.drain();
   assert.equal((await Promise.all(jobs)).length, 5);
   await assert.rejects(p.run({ kind: 'echo', value: 1 }), hasCode('ERR_WORKER_POOL_CLOSED'));
+});
+
+test(
+  'a job carries its caller’s remaining time to the worker, as a budget on the worker’s clock',
+  { timeout: 20_000 },
+  async () => {
+    await withPool(pool({ clock: fakeClock(0) }), async (p) => {
+      // The pool's clock is frozen at 0: an epoch deadline would mean nothing to the worker; a budget does.
+      const left = (await p.run({ kind: 'budget' }, { timeoutMs: 5_000 })) as number;
+      assert.ok(left > 4_000 && left <= 5_000, `budget ${left}`);
+      assert.equal(await p.run({ kind: 'budget' }, { timeoutMs: 0 }), Number.POSITIVE_INFINITY);
+    });
+  },
+);
+
+test(
+  'a job whose budget runs out while it waits in a sequential worker is not run there',
+  { timeout: 20_000 },
+  async () => {
+    await withPool(pool({ size: 1, concurrency: 2, workerData: { sequential: true } }), async (p) => {
+      const busy = p.run({ kind: 'sleep', ms: 400 });
+      // Posted at once (concurrency 2), it waits behind the sleep inside the worker, past its 100 ms.
+      await assert.rejects(p.run({ kind: 'guarded' }, { timeoutMs: 100 }), hasCode('ERR_STAGE_TIMEOUT'));
+      const patient = p.run({ kind: 'guarded' }, { timeoutMs: 5_000 });
+      await busy;
+      assert.equal(await patient, 1, 'only the job with time left ran');
+      assert.equal(await p.run({ kind: 'ran' }), 1);
+    });
+  },
+);
+
+test('jobTime() counts down from arrival and refuses late work with a coded error', () => {
+  const now = performance.now();
+  const fresh = jobTime(1_000, now);
+  assert.ok(fresh.remainingMs() > 900 && fresh.remainingMs() <= 1_000);
+  fresh.refuseLate('Fresh job');
+  const spent = jobTime(50, now - 80);
+  assert.ok(spent.remainingMs() < 0);
+  assert.throws(
+    () => spent.refuseLate('Old job'),
+    (err) => {
+      assert.ok(isRoadworkError(err, 'ERR_DEADLINE_EXCEEDED'));
+      assert.match(err.message, /^Old job started after its deadline: \d+ ms late; dropped\.$/);
+      return true;
+    },
+  );
+  assert.throws(() => jobTime(0).refuseLate('OCR', 'ERR_STAGE_TIMEOUT'), hasCode('ERR_STAGE_TIMEOUT'));
+  assert.equal(jobTime(Number.POSITIVE_INFINITY).remainingMs(), Number.POSITIVE_INFINITY);
 });

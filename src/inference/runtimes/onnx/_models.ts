@@ -119,13 +119,7 @@ export async function loadOnnxEmbedder(ref: ModelRef, ctx: RuntimeContext): Prom
     async embed(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]> {
       if (images.length === 0) return [];
       const wire = images.map(toWire);
-      const answer = await run(
-        loaded.pool,
-        { kind: 'embed', images: wire, deadlineMs: options.deadlineMs },
-        wire,
-        options,
-        ctx,
-      );
+      const answer = await run(loaded.pool, { kind: 'embed', images: wire }, wire, options, ctx);
       if (answer.kind !== 'embeddings' || answer.dims !== dims) {
         throw new RoadworkError('ERR_MODEL_OUTPUT', `Embedder answered an unexpected shape: ${ref.model}.`);
       }
@@ -204,7 +198,7 @@ function runOne(
   ctx: RuntimeContext,
 ): Promise<OnnxAnswer> {
   const wire = toWire(image);
-  return run(pool, { kind, image: wire, deadlineMs: options.deadlineMs }, [wire], options, ctx);
+  return run(pool, { kind, image: wire }, [wire], options, ctx);
 }
 
 async function run(

@@ -1,7 +1,7 @@
 // ONNX runtime worker: owns one session; embeds batches of images, detects objects in one image, or
 // classifies one image (a model whose one output is p(roadwork)).
 import { RoadworkError } from '../../../core/errors/index.js';
-import { refuseLate, serveJobs } from '../../workers/index.js';
+import { serveJobs } from '../../workers/index.js';
 import type { Detection } from '../types.js';
 import { toModelInput, type Normalization } from './_preprocess.js';
 import { createOnnxSession, type Device } from './_session.js';
@@ -36,9 +36,9 @@ export interface WireImage {
 
 /** Jobs a worker answers. */
 export type OnnxJob =
-  | { readonly kind: 'embed'; readonly images: readonly WireImage[]; readonly deadlineMs: number }
-  | { readonly kind: 'detect'; readonly image: WireImage; readonly deadlineMs: number }
-  | { readonly kind: 'classify'; readonly image: WireImage; readonly deadlineMs: number }
+  | { readonly kind: 'embed'; readonly images: readonly WireImage[] }
+  | { readonly kind: 'detect'; readonly image: WireImage }
+  | { readonly kind: 'classify'; readonly image: WireImage }
   | { readonly kind: 'probe' };
 
 /** Answers: embeddings (N×D, flat), detections, a probability, or the probe's facts. */
@@ -77,7 +77,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
     // faults and garbage-collector work on every image.
     let batchInput = new Float32Array(0);
 
-    return async (job) => {
+    return async (job, time) => {
       if (job.kind === 'probe') {
         return {
           kind: 'probe',
@@ -86,7 +86,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
           perImage,
         };
       }
-      refuseLate(job.deadlineMs, 'Model run');
+      time.refuseLate('Model run');
       if (job.kind === 'embed') return embed(job.images);
       if (job.kind === 'classify') return classify(job.image);
       return detect(job.image);

@@ -51,7 +51,7 @@ export class PpOcrReader implements TextReader {
     const data = image.data.slice().buffer;
     try {
       return await this.#pool.run(
-        { data, width: image.width, height: image.height, deadlineMs: options.deadlineMs },
+        { data, width: image.width, height: image.height },
         { transfer: [data], signal },
       );
     } catch (err) {

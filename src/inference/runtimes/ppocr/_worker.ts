@@ -1,7 +1,7 @@
 // PP-OCR worker: owns the detection and recognition sessions; one image in, its text lines out.
 import { RoadworkError } from '../../../core/errors/index.js';
 import { createOnnxSession, type Device } from '../onnx/index.js';
-import { refuseLate, serveJobs } from '../../workers/index.js';
+import { serveJobs } from '../../workers/index.js';
 import type { TextLine } from '../types.js';
 import { ctcGreedy } from './_ctc.js';
 import { findTextBoxes, type DetectSettings } from './_detect.js';
@@ -28,7 +28,6 @@ export interface OcrJob {
   readonly data: ArrayBuffer;
   readonly width: number;
   readonly height: number;
-  readonly deadlineMs: number;
 }
 
 const REC_HEIGHT = 48;
@@ -52,8 +51,8 @@ serveJobs<OcrWorkerData, OcrJob, TextLine[]>(async (data) => {
     );
   }
 
-  return async (job) => {
-    refuseLate(job.deadlineMs, 'OCR', 'ERR_STAGE_TIMEOUT');
+  return async (job, time) => {
+    time.refuseLate('OCR', 'ERR_STAGE_TIMEOUT');
     const rgb = new Uint8Array(job.data);
     const { width, height } = job;
     const ratio = data.detSize / Math.max(width, height);

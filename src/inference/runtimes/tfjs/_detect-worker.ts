@@ -1,5 +1,5 @@
 // tfjs detector worker: one wasm backend (single-threaded) and one CenterNet per worker thread.
-import { refuseLate, serveJobs } from '../../workers/index.js';
+import { serveJobs } from '../../workers/index.js';
 import { loadCenterNet } from './_centernet.js';
 
 /** A job: one packed-RGB image (buffer transferred), or a question about the model. */
@@ -7,7 +7,6 @@ export type TfjsDetectJob =
   | {
       readonly kind: 'detect';
       readonly image: { data: ArrayBuffer; width: number; height: number };
-      readonly deadlineMs: number;
     }
   | { readonly kind: 'info' };
 
@@ -17,9 +16,9 @@ export type TfjsDetectAnswer = Float32Array | { inputSize: number; version: stri
 serveJobs<unknown, TfjsDetectJob, TfjsDetectAnswer>(
   async () => {
     const net = await loadCenterNet();
-    return (job) => {
+    return (job, time) => {
       if (job.kind === 'info') return { inputSize: net.inputSize, version: net.version };
-      refuseLate(job.deadlineMs, 'Detection');
+      time.refuseLate('Detection');
       const { data, width, height } = job.image;
       return net.run({ data: new Uint8Array(data), width, height });
     };

@@ -114,7 +114,6 @@ class TfjsDetector implements ObjectDetector {
       {
         kind: 'detect',
         image: { data, width: image.width, height: image.height },
-        deadlineMs: options.deadlineMs,
       },
       { transfer: [data], timeoutMs, ...(options.signal === undefined ? {} : { signal: options.signal }) },
     );

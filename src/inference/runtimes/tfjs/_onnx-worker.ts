@@ -2,7 +2,7 @@
 import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './features/index.js';
 import { createOnnxSession, type Device } from '../onnx/index.js';
 import { RoadworkError } from '../../../core/errors/index.js';
-import { refuseLate, serveJobs } from '../../workers/index.js';
+import { serveJobs } from '../../workers/index.js';
 import { tfjsInput } from './_pixels.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 
@@ -34,7 +34,7 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
     const dims = data.dims + (data.extras ? COLOUR_SHAPE_DIMS : 0);
     // One input buffer, grown to the largest batch and reused: jobs run one at a time (sequential).
     let input = new Float32Array(0);
-    return async (job) => {
+    return async (job, time) => {
       if (job.kind === 'info') {
         return {
           dims,
@@ -43,7 +43,7 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
           ...(session.fallbackReason === undefined ? {} : { note: session.fallbackReason }),
         };
       }
-      refuseLate(job.deadlineMs, 'Embedding');
+      time.refuseLate('Embedding');
       const n = job.images.length;
       if (input.length < n * plane) input = new Float32Array(n * plane);
       const images = job.images.map((i) => ({

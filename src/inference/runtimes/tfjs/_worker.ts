@@ -1,6 +1,6 @@
 // tfjs embedder worker on the wasm engine: one wasm backend (single-threaded) and one model per worker thread.
 import { COLOUR_SHAPE_DIMS, COLOUR_SHAPE_VERSION, colourShapeFeatures } from './features/index.js';
-import { refuseLate, serveJobs } from '../../workers/index.js';
+import { serveJobs } from '../../workers/index.js';
 import { loadTfjsFeatures } from './_model.js';
 import type { TfjsModelSpec } from './_spec.js';
 
@@ -9,7 +9,6 @@ export type TfjsJob =
   | {
       readonly kind: 'embed';
       readonly images: readonly { data: ArrayBuffer; width: number; height: number }[];
-      readonly deadlineMs: number;
     }
   | { readonly kind: 'info' };
 
@@ -22,9 +21,9 @@ serveJobs<TfjsModelSpec, TfjsJob, TfjsAnswer>(
     const extras = spec.extras?.includes('colour-shape') === true;
     const dims = features.dims + (extras ? COLOUR_SHAPE_DIMS : 0);
     const version = extras ? `${features.version}+${COLOUR_SHAPE_VERSION}` : features.version;
-    return (job) => {
+    return (job, time) => {
       if (job.kind === 'info') return { dims, inputSize: features.inputSize, version };
-      refuseLate(job.deadlineMs, 'Embedding');
+      time.refuseLate('Embedding');
       const images = job.images.map((i) => ({
         data: new Uint8Array(i.data),
         width: i.width,

@@ -236,7 +236,7 @@ class TfjsEmbedder implements ImageEmbedder {
           height: img.height,
         }));
         return this.#pool.run(
-          { kind: 'embed', images: batch, deadlineMs: options.deadlineMs },
+          { kind: 'embed', images: batch },
           {
             transfer: batch.map((b) => b.data),
             timeoutMs,

@@ -47,15 +47,15 @@ export async function loadReader(
 /** Ends generation once the deadline has passed: a late answer earns nothing, and the worker is needed. */
 class DeadlineCriteria extends StoppingCriteria {
   hit = false;
-  readonly #deadlineMs: number;
+  readonly #remainingMs: () => number;
 
-  constructor(deadlineMs: number) {
+  constructor(remainingMs: () => number) {
     super();
-    this.#deadlineMs = deadlineMs;
+    this.#remainingMs = remainingMs;
   }
 
   override _call(input_ids: number[][]): boolean[] {
-    this.hit ||= Date.now() >= this.#deadlineMs;
+    this.hit ||= this.#remainingMs() <= 0;
     return input_ids.map(() => this.hit);
   }
 }
@@ -94,15 +94,16 @@ export function linesOf(parsed: unknown): TextLine[] {
 /**
  * Runs the OCR task; Florence-2 gives no per-line confidence, so every line scores 1. Decoding is
  * greedy whatever the folder's generation config says, so a reading is repeatable. Generation stops
- * at `deadlineMs` (epoch ms) with ERR_DEADLINE_EXCEEDED.
+ * once `remainingMs()` reaches 0 (the job's budget) with ERR_DEADLINE_EXCEEDED.
  */
 export async function readText(
   reader: Reader,
   image: RawImage,
-  options: ReaderOptions & { readonly deadlineMs?: number },
+  options: ReaderOptions & { readonly remainingMs?: () => number },
 ): Promise<TextLine[]> {
   const { model, processor } = reader;
-  const deadline = new DeadlineCriteria(options.deadlineMs ?? Number.POSITIVE_INFINITY);
+  const remainingMs = options.remainingMs ?? ((): number => Number.POSITIVE_INFINITY);
+  const deadline = new DeadlineCriteria(remainingMs);
   // The processor expands the task token into its prompt (`<OCR>` → "What is the text in the image?").
   const inputs = await processor(image, options.task);
   const ids = await model.generate({
@@ -115,7 +116,7 @@ export async function readText(
   if (deadline.hit) {
     throw new RoadworkError(
       'ERR_DEADLINE_EXCEEDED',
-      `Florence-2 reading ran past its deadline: ${Date.now() - (options.deadlineMs ?? 0)} ms late; generation stopped and the lines dropped.`,
+      `Florence-2 reading ran past its deadline: ${Math.round(-remainingMs())} ms late; generation stopped and the lines dropped.`,
     );
   }
   const text = processor.batch_decode(ids, { skip_special_tokens: false })[0] ?? '';

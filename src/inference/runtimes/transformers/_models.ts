@@ -95,7 +95,7 @@ export class Embedder implements ImageEmbedder {
   async embed(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]> {
     if (images.length === 0) return [];
     const wired = images.map(wire);
-    const job: Job = { kind: 'embed', images: wired, deadlineMs: options.deadlineMs };
+    const job: Job = { kind: 'embed', images: wired };
     return call<Float32Array[]>(
       this.#loaded,
       job,
@@ -125,13 +125,7 @@ export class Detector implements ObjectDetector {
   // async: a malformed image must reject the promise, not throw before one exists.
   async detect(image: RgbImage, options: RunOptions): Promise<Detection[]> {
     const w = wire(image);
-    return call<Detection[]>(
-      this.#loaded,
-      { kind: 'detect', image: w, deadlineMs: options.deadlineMs },
-      [w.data],
-      options,
-      'Detection',
-    );
+    return call<Detection[]>(this.#loaded, { kind: 'detect', image: w }, [w.data], options, 'Detection');
   }
 
   close(): Promise<void> {
@@ -151,13 +145,7 @@ export class Reader implements TextReader {
 
   async read(image: RgbImage, options: RunOptions): Promise<TextLine[]> {
     const w = wire(image);
-    return call<TextLine[]>(
-      this.#loaded,
-      { kind: 'read', image: w, deadlineMs: options.deadlineMs },
-      [w.data],
-      options,
-      'Reading',
-    );
+    return call<TextLine[]>(this.#loaded, { kind: 'read', image: w }, [w.data], options, 'Reading');
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Transformers worker: one transformers.js pipeline per thread, loaded from a local folder only.
 import { env, LogLevel, pipeline, RawImage, type Tensor } from '@huggingface/transformers';
 import { RoadworkError } from '../../../core/errors/index.js';
-import { refuseLate, serveJobs } from '../../workers/index.js';
+import { serveJobs } from '../../workers/index.js';
 import type { Detection, TextLine } from '../types.js';
 import { embeddings } from './_pooling.js';
 import type { OptionsOf } from './_options.js';
@@ -27,9 +27,9 @@ export interface WireImage {
 /** Jobs a worker answers. */
 export type Job =
   | { readonly kind: 'info' }
-  | { readonly kind: 'embed'; readonly images: readonly WireImage[]; readonly deadlineMs: number }
-  | { readonly kind: 'detect'; readonly image: WireImage; readonly deadlineMs: number }
-  | { readonly kind: 'read'; readonly image: WireImage; readonly deadlineMs: number };
+  | { readonly kind: 'embed'; readonly images: readonly WireImage[] }
+  | { readonly kind: 'detect'; readonly image: WireImage }
+  | { readonly kind: 'read'; readonly image: WireImage };
 
 /** What the model turned out to be, learned at warm-up. */
 export interface Info {
@@ -109,10 +109,10 @@ serveJobs<WorkerData, Job, Answer>(
           return out;
         };
         const dims = (await run([blank]))[0]!.length;
-        return async (job) => {
+        return async (job, time) => {
           if (job.kind === 'info') return { ...info, dims };
           if (job.kind !== 'embed') throw wrongJob('Embedder', job.kind);
-          refuseLate(job.deadlineMs, 'Model job');
+          time.refuseLate('Model job');
           return run(job.images);
         };
       }
@@ -144,10 +144,10 @@ serveJobs<WorkerData, Job, Answer>(
           }));
         };
         await run(blank);
-        return async (job) => {
+        return async (job, time) => {
           if (job.kind === 'info') return { ...info, labels };
           if (job.kind !== 'detect') throw wrongJob('Detector', job.kind);
-          refuseLate(job.deadlineMs, 'Model job');
+          time.refuseLate('Model job');
           return run(job.image);
         };
       }
@@ -155,11 +155,11 @@ serveJobs<WorkerData, Job, Answer>(
       const { value: reader, info } = await loadOnDevice(data, (d) => loadReader(data.folder, options, d));
       // Two new tokens run every session, the decoder with and without its cache: a broken folder fails here.
       await readText(reader, toRaw(blank), { ...options, maxNewTokens: 2 });
-      return async (job) => {
+      return async (job, time) => {
         if (job.kind === 'info') return info;
         if (job.kind !== 'read') throw wrongJob('Reader', job.kind);
-        refuseLate(job.deadlineMs, 'Model job');
-        return readText(reader, toRaw(job.image), { ...options, deadlineMs: job.deadlineMs });
+        time.refuseLate('Model job');
+        return readText(reader, toRaw(job.image), { ...options, remainingMs: time.remainingMs });
       };
     } catch (err) {
       if (err instanceof RoadworkError) throw err;

@@ -1,4 +1,4 @@
-/** Path helpers for settings that name files. */
+/** Path helpers for settings that name files and folders (`~` as Bittensor expands it, `data_dir` parts). */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 

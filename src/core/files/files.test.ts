@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dataPath, expandHome, writeDirAtomic, writeFileAtomic } from './index.js';
+
+async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'roadwork-files-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('writeFileAtomic replaces a file whole, creates its folder, and leaves no temporary sibling', async (t) => {
+  const dir = await scratch(t);
+  const file = join(dir, 'deep', 'out.json');
+  await writeFileAtomic(file, 'first');
+  await writeFileAtomic(file, new TextEncoder().encode('second'));
+  assert.equal(await readFile(file, 'utf8'), 'second');
+  assert.deepEqual(await readdir(join(dir, 'deep')), ['out.json']);
+});
+
+test('writeFileAtomic keeps the old file and cleans up when the write fails', async (t) => {
+  const dir = await scratch(t);
+  const file = join(dir, 'out.txt');
+  await writeFile(file, 'old');
+  // A folder where the file should go cannot be replaced by a rename: the write fails after the temp file exists.
+  const blocked = join(dir, 'blocked');
+  await mkdir(join(blocked, 'child'), { recursive: true });
+  await assert.rejects(writeFileAtomic(blocked, 'new'));
+  assert.equal(await readFile(file, 'utf8'), 'old');
+  assert.deepEqual((await readdir(dir)).sort(), ['blocked', 'out.txt']);
+});
+
+test('writeDirAtomic fills a temporary sibling and renames it into place, replacing an empty folder', async (t) => {
+  const dir = await scratch(t);
+  const out = join(dir, 'set');
+  await mkdir(out);
+  const seen: string[] = [];
+  const result = await writeDirAtomic(
+    out,
+    async (tmp) => {
+      seen.push(tmp);
+      await writeFile(join(tmp, 'a.txt'), 'a');
+      // While filling, nothing is visible under the final name.
+      assert.deepEqual(await readdir(out), []);
+      return 42;
+    },
+    { what: 'test' },
+  );
+  assert.equal(result, 42);
+  assert.notEqual(seen[0], out);
+  assert.deepEqual(await readdir(out), ['a.txt']);
+  assert.deepEqual(await readdir(dir), ['set']);
+});
+
+test('writeDirAtomic refuses a non-empty folder before any work and removes its temporary folder on failure', async (t) => {
+  const dir = await scratch(t);
+  const full = join(dir, 'full');
+  await mkdir(full);
+  await writeFile(join(full, 'keep.txt'), 'keep');
+  let called = false;
+  await assert.rejects(
+    writeDirAtomic(
+      full,
+      async () => {
+        called = true;
+      },
+      { what: 'export', flag: '--out' },
+    ),
+    (err: Error & { code?: string }) =>
+      err.code === 'ERR_CONFIG_INVALID' &&
+      /export folder is not empty/.test(err.message) &&
+      /--out/.test(err.message),
+  );
+  assert.equal(called, false);
+  assert.equal(await readFile(join(full, 'keep.txt'), 'utf8'), 'keep');
+
+  const fresh = join(dir, 'fresh');
+  await assert.rejects(
+    writeDirAtomic(
+      fresh,
+      async (tmp) => {
+        await writeFile(join(tmp, 'half.txt'), 'half');
+        throw new Error('interrupted');
+      },
+      { what: 'test' },
+    ),
+    /interrupted/,
+  );
+  assert.deepEqual((await readdir(dir)).sort(), ['full']);
+});
+
+test('expandHome expands only a leading ~ and dataPath joins parts under the expanded folder', () => {
+  assert.equal(expandHome('~'), homedir());
+  assert.equal(expandHome('~/wallets'), join(homedir(), 'wallets'));
+  assert.equal(expandHome('/srv/~/x'), '/srv/~/x');
+  assert.equal(expandHome('~user/x'), '~user/x');
+  assert.equal(dataPath('~/.roadwork', 'cache', 'a.bin'), join(homedir(), '.roadwork', 'cache', 'a.bin'));
+  assert.equal(dataPath('/var/lib/roadwork'), '/var/lib/roadwork');
+});
