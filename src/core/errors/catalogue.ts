@@ -141,6 +141,15 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'The candidate model did not beat production on the challenge set by the required margin.',
   },
+  // Publishing and registration (commands only; never answered to a validator).
+  ERR_PUBLISH: {
+    status: undefined,
+    doc: 'The model hub refused or failed an upload (repository creation, LFS upload or commit).',
+  },
+  ERR_REGISTRATION: {
+    status: undefined,
+    doc: "NATIX's registration server was unreachable, refused the registration, reported it failed, or did not finish in time.",
+  },
 } satisfies Record<string, { status: number | undefined; doc: string }>);
 
 /** Every error code the project uses. */

@@ -62,4 +62,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 3,
+    name: 'model publications',
+    sql: `
+      CREATE TABLE model_publications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        version TEXT NOT NULL REFERENCES model_versions(id),
+        repo TEXT NOT NULL,
+        hub_url TEXT NOT NULL,
+        commit_oid TEXT NOT NULL,
+        submitted_by TEXT NOT NULL,
+        submission_time INTEGER NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX model_publications_version ON model_publications (version, submission_time);
+    `,
+  },
 ]);
