@@ -73,14 +73,20 @@ export async function onnxGraphFor(
 }
 
 /**
- * Makes `<cacheDir>/tfjs-onnx`, and `cacheDir` itself inside an existing folder (`<data_dir>/models`
- * before any download), never a chain of folders: a made-up path such as the tests' `/nonexistent`
- * must stay absent, as other tests count on it.
+ * Makes `<cacheDir>/tfjs-onnx`, `cacheDir` itself (`<data_dir>/models` before any download) and its
+ * parent when that is missing (a fresh `data_dir`), never a longer chain nor a folder at the root: a
+ * made-up path such as the tests' `/nonexistent/models` must stay absent, as other tests count on it.
  */
 async function makeCacheFolder(cacheDir: string, dir: string): Promise<void> {
   const parent = dirname(cacheDir);
-  if (parent === parse(parent).root) await access(cacheDir);
-  else await mkdir(cacheDir).catch(existsOk);
+  const root = parse(parent).root;
+  if (parent === root) await access(cacheDir);
+  else {
+    // `data_dir` itself may not exist yet (a first `train` before any `serve`): it is made when its own
+    // parent exists and is not the root.
+    if (dirname(parent) !== root) await mkdir(parent).catch(existsOk);
+    await mkdir(cacheDir).catch(existsOk);
+  }
   await mkdir(dir).catch(existsOk);
 }
 

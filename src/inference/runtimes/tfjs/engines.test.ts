@@ -142,8 +142,16 @@ test('the converted graph is cached on disk by content, rebuilt when incomplete,
     // A cache folder inside an existing one is made; a made-up path at the root is left absent.
     const nested = join(cacheDir, 'models');
     assert.equal((await onnxGraphFor(model, spec, { cacheDir: nested, logger })).cache, 'built');
+    // A fresh data_dir (`<data_dir>/models` where data_dir does not exist yet) is made too.
+    const fresh = join(cacheDir, 'fresh-data-dir', 'models');
+    assert.equal((await onnxGraphFor(model, spec, { cacheDir: fresh, logger })).cache, 'built');
     const absent = `/roadwork-absent-${process.pid}`;
     assert.equal((await onnxGraphFor(model, spec, { cacheDir: absent, logger })).cache, 'memory');
+    assert.equal(existsSync(absent), false);
+    assert.equal(
+      (await onnxGraphFor(model, spec, { cacheDir: join(absent, 'models'), logger })).cache,
+      'memory',
+    );
     assert.equal(existsSync(absent), false);
     const blocked = join(cacheDir, 'a-file');
     await writeFile(blocked, '');
