@@ -30,7 +30,8 @@ function walletFlags(s: Settings): string {
   return `--wallet.name ${s['wallet.name']} --wallet.hotkey ${s['wallet.hotkey']}`;
 }
 
-async function withChain<T>(
+/** Connects to the configured node, runs `work`, and disconnects; unreachable is ERR_CHAIN_UNREACHABLE with the fix. */
+export async function withChain<T>(
   settings: Settings,
   deps: ChainCommandDeps,
   timeoutMs: number,

@@ -69,6 +69,17 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
     load: async (env) => (await import('./models.js')).modelsCommand(env),
   },
   {
+    name: 'publish',
+    summary:
+      'Publish a registry version to Hugging Face (model_card.json, a README card, the bundle with checksums)',
+    load: async (env) => (await import('./publish.js')).publishCommand(env),
+  },
+  {
+    name: 'register',
+    summary: "Optional: register the published model with NATIX's server (validators no longer check it)",
+    load: async (env) => (await import('./publish.js')).registerCommand(env),
+  },
+  {
     name: 'data',
     summary: 'Datasets: add and check labelled images, list, show, export',
     load: async (env) => (await import('./data.js')).dataCommand(env),

@@ -1,23 +1,20 @@
 /**
- * Check 7: which model the settings serve, its version and age, and whether it is the registry's
- * production version. NATIX's docs give a submitted model 90 days before its reward decays; no validator
- * enforces it today (PROTOCOL §7, §9), so age only ever warns.
+ * Check 7: which model the settings serve, its version, its age since it was published (`roadwork
+ * publish` records the submission time), and whether it is the registry's production version. NATIX's
+ * README gives a submission 90 days; no validator enforces it (PROTOCOL §7, §9), so age only ever warns,
+ * at 75, 80 and 85 days as the miner's log does.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cascadeConfigFor } from '../miner/index.js';
+import { cascadeConfigFor, servedAge, servedModel, type ServedModel } from '../miner/index.js';
 import type { Clock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { MANIFEST_FILE, productionVersion, type BundleManifest } from '../../lifecycle/registry/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
 import { expandHome } from '../../core/files/index.js';
 import { result, type CheckResult } from './_types.js';
-
-/** Days after which the model's age warns (NATIX's docs: valid 90 days). */
-export const MODEL_AGE_WARN_DAYS = 80;
-const DAY_MS = 86_400_000;
 
 // The `version:` label a cascade file may carry (the loader validates but does not keep it).
 async function versionLabel(source: string): Promise<string | undefined> {
@@ -59,6 +56,7 @@ export async function checkModel(settings: Settings, clock: Clock): Promise<Chec
   let version: string | undefined;
   let manifest: BundleManifest | undefined;
   let production: { id: string; createdAt: string } | undefined;
+  let registered: ServedModel | undefined;
   try {
     // The miner's own loader: a bundle whose files do not match its checksums fails here as at start.
     const config = await cascadeConfigFor(settings);
@@ -66,25 +64,31 @@ export async function checkModel(settings: Settings, clock: Clock): Promise<Chec
     version = `${label ?? 'unlabelled'} (config ${config.fingerprint})`;
     if (settings['cascade.config'] !== '') manifest = await bundleManifest(settings['cascade.config']);
     production = registryProduction(settings.data_dir);
+    registered = servedModel(settings);
   } catch (err) {
     return result('model', 'fail', `The ${served} does not load: ${(err as Error).message}`, {
       fix: "Fix or replace it; roadwork models production --path prints the registry's production config.",
     });
   }
-  const id = manifest?.id ?? version ?? '(no version)';
-  const createdMs = manifest ? Date.parse(manifest.created_at) : Number.NaN;
-  const ageDays = Number.isFinite(createdMs) ? (clock.nowMs() - createdMs) / DAY_MS : undefined;
+  const id = manifest?.id ?? registered?.version ?? version ?? '(no version)';
+  const published = registered?.publication;
+  const verdict = servedAge(registered, clock.nowMs());
   const data = {
     served,
     version: id,
     createdAt: manifest?.created_at ?? null,
-    ageDays: ageDays ?? null,
+    published: published
+      ? { repo: published.repo, submissionTime: published.submissionTime, commit: published.commit }
+      : null,
+    ageDays: verdict?.days ?? null,
     production: production ?? null,
   };
   const age =
-    ageDays === undefined
-      ? 'no creation date (not a registered bundle), so no age'
-      : `created ${manifest?.created_at}, ${ageDays.toFixed(1)} days old`;
+    published === undefined
+      ? registered === undefined
+        ? 'not in the registry, so no age'
+        : `never published (roadwork publish ${registered.version}), so no age`
+      : `published as ${published.repo} on ${new Date(published.submissionTime * 1000).toISOString()}, ${verdict!.days.toFixed(1)} days old`;
   const message = `Serving ${served}, version ${id}: ${age}.`;
   if (production && manifest && production.id !== manifest.id) {
     return result('model', 'warn', `${message} The registry's production version is ${production.id}.`, {
@@ -92,13 +96,8 @@ export async function checkModel(settings: Settings, clock: Clock): Promise<Chec
       data,
     });
   }
-  if (ageDays !== undefined && ageDays >= MODEL_AGE_WARN_DAYS) {
-    return result('model', 'warn', message, {
-      fix:
-        `NATIX's docs give a submitted model 90 days before its reward decays (validators do not enforce it ` +
-        'today): train and register a new version (roadwork train), then promote it.',
-      data,
-    });
+  if (verdict?.threshold !== undefined) {
+    return result('model', 'warn', message, { fix: verdict.message, data });
   }
   return result('model', 'ok', message, { data });
 }

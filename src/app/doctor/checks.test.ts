@@ -19,7 +19,8 @@ import { openStore, storeFile } from '../../core/store/index.js';
 import { hotkeyFromSecret } from '../../wire/wallet/index.js';
 import { checkChainAxon } from './_axon-chain.js';
 import { checkHost, HOST_LIMITS, realHost } from './_host.js';
-import { checkModel, MODEL_AGE_WARN_DAYS } from './_model.js';
+import { checkModel } from './_model.js';
+import { recordPublication } from '../../lifecycle/publish/index.js';
 import { checkRegistration } from './_registration.js';
 import { checkTraffic, parseMetrics } from './_traffic.js';
 import { checkWallet } from './_wallet.js';
@@ -126,25 +127,60 @@ function classifier(model: string) {
   return { stages: [{ name: 'classifier', kind: 'classifier', model, expected_ms: 5 }] };
 }
 
-test('checkModel() reports the bundle id and age, and warns from 80 days on', async (t) => {
+test('checkModel() reports the bundle id and its age since publication, and warns from 75 days on', async (t) => {
   const dir = await tmp(t);
+  const data = join(dir, 'data');
   const made = fakeClock(1_750_000_000_000);
   const bundle = await createBundle(join(dir, 'b'), {
     files: { 'model.onnx': DEFAULT_MODEL },
     config: classifier('model.onnx'),
     clock: made,
   });
-  const s = settings({ 'cascade.config': join(dir, 'b', CASCADE_FILE), data_dir: join(dir, 'data') });
+  const s = settings({ 'cascade.config': join(dir, 'b', CASCADE_FILE), data_dir: data });
+  // Not registered: no store, no age.
+  const loose = await checkModel(s, made);
+  assert.equal(loose.status, 'ok');
+  assert.match(loose.message, new RegExp(`version ${bundle.id}: not in the registry, so no age\\.$`));
+
+  const store = openStore(storeFile(data));
+  try {
+    await registerBundle(join(dir, 'b'), { store, bundlesDir: join(data, 'bundles'), clock: made });
+  } finally {
+    store.close();
+  }
+  const unpublished = await checkModel(s, made);
+  assert.equal(unpublished.status, 'ok');
+  assert.match(unpublished.message, new RegExp(`never published \\(roadwork publish ${bundle.id}\\)`));
+
+  const submitted = made.nowMs() / 1000;
+  const writable = openStore(storeFile(data));
+  try {
+    recordPublication(writable, {
+      version: bundle.id,
+      repo: 'alice/roadwork',
+      hubUrl: 'https://huggingface.co',
+      commit: 'c0ffee',
+      submittedBy: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
+      submissionTime: submitted,
+      at: made.nowMs(),
+    });
+  } finally {
+    writable.close();
+  }
   const young = await checkModel(s, fakeClock(made.nowMs() + 10 * DAY));
   assert.equal(young.status, 'ok');
-  assert.match(
-    young.message,
-    new RegExp(`version ${bundle.id}: created ${bundle.created_at}, 10\\.0 days old\\.$`),
-  );
-  const old = await checkModel(s, fakeClock(made.nowMs() + MODEL_AGE_WARN_DAYS * DAY));
-  assert.equal(old.status, 'warn');
-  assert.match(old.message, /80\.0 days old/);
-  assert.match(old.fix ?? '', /90 days/);
+  assert.match(young.message, /published as alice\/roadwork on 2025-06-15T15:06:40\.000Z, 10\.0 days old\.$/);
+  assert.equal(young.data?.ageDays, 10);
+  for (const [days, threshold] of [
+    [74.9, undefined],
+    [75, 75],
+    [80, 80],
+    [86, 85],
+  ] as const) {
+    const check = await checkModel(s, fakeClock(made.nowMs() + days * DAY));
+    assert.equal(check.status, threshold === undefined ? 'ok' : 'warn', `${days} days`);
+    if (threshold !== undefined) assert.match(check.fix ?? '', new RegExp(`past ${threshold} days.*90`));
+  }
 });
 
 test("checkModel() warns when the settings serve another version than the registry's production", async (t) => {
@@ -184,7 +220,7 @@ test('checkModel() reports the starter cascade by its label, and fails naming a 
   assert.equal(starter.status, 'ok');
   assert.match(
     starter.message,
-    /^Serving the bundled starter cascade, version starter-1 \(config [0-9a-f]{12}\): no creation date/,
+    /^Serving the bundled starter cascade, version starter-1 \(config [0-9a-f]{12}\): not in the registry, so no age/,
   );
   const broken = await checkModel(
     settings({ 'cascade.config': join(dir, 'nope.yaml'), data_dir: dir }),

@@ -13,5 +13,5 @@ export { checkChainAxon, configuredAxon } from './_axon-chain.js';
 export { checkLocalAxon, type LocalAxonDeps } from './_axon-local.js';
 export { checkTraffic, parseMetrics, type TrafficDeps } from './_traffic.js';
 export { checkSubnetState, subnetState, BURN_SHARE, type SubnetState } from './_subnet-state.js';
-export { checkModel, MODEL_AGE_WARN_DAYS } from './_model.js';
+export { checkModel } from './_model.js';
 export { checkHost, realHost, HOST_LIMITS, type HostProbe } from './_host.js';

@@ -44,6 +44,9 @@ import { hotkeyFromSecret, loadHotkey, type Signer } from '../../wire/wallet/ind
 import { PoolHealth } from '../../inference/workers/index.js';
 import { expandHome } from '../../core/files/index.js';
 import { checkPortFree, listenError } from './_port.js';
+import { watchModelAge } from './_model-age.js';
+
+export { servedAge, servedModel, type ServedModel } from './_model-age.js';
 
 /** The bundled baseline model (resolves from `src/app/miner` and from `dist/app` alike). */
 export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/baseline/model.onnx', import.meta.url));
@@ -132,6 +135,7 @@ export async function buildMiner(
     },
   );
   warnOpenDoors(settings, logger);
+  let stopAgeWatch: (() => void) | undefined;
   let started = false;
   let stopping = false;
   let loading: Promise<unknown> = Promise.resolve();
@@ -166,6 +170,7 @@ export async function buildMiner(
         },
         'Axon listening',
       );
+      stopAgeWatch = watchModelAge(settings, metrics, logger, clock);
       // In the background: the chain can take seconds, and serving must not wait for it.
       announcing = announceAtStart(settings, signer, address.port, logger, {
         providerFactory: overrides.providerFactory,
@@ -176,6 +181,7 @@ export async function buildMiner(
       stopping = true;
       // A start still loading finishes first (it then refuses to listen), so nothing is closed mid-load.
       await loading;
+      stopAgeWatch?.();
       if (started) await axon.close();
       await announcing;
       await Promise.allSettled([predictor.close(), metagraph.close(), cache?.close()]);

@@ -152,7 +152,13 @@ export const SCHEMA = Object.freeze({
     parse: str(),
     default: '',
     env: ['MODEL_URL'],
-    doc: 'Published model repository URL (model card, registration).',
+    doc: 'Published model repository URL, answered in the synapse; `publish` and `register` take the repository from it.',
+  }),
+  'natix.url': setting({
+    parse: str(),
+    default: 'https://hydra.natix.network',
+    env: ['NATIX_URL'],
+    doc: "NATIX's registration server (`roadwork register`; optional: validators no longer check it).",
   }),
   'cascade.config': setting({
     parse: str(),

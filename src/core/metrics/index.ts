@@ -20,11 +20,25 @@ export interface Metrics {
   readonly cacheLookups: Counter<'backend' | 'result'>;
   readonly cacheErrors: Counter<'backend' | 'op'>;
   readonly answeredHookErrors: Counter;
+  readonly modelAgeDays: Gauge<'version'>;
   /**
    * Reports a metagraph on every scrape as `metagraph_block` and `metagraph_age_seconds` (the age grows
    * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
    */
   watchMetagraph(read: () => MetagraphReading): void;
+  /**
+   * Reports the served model's age on every scrape as `model_age_days{version}`, absent while `read`
+   * answers undefined (never published, or not a registry version). The last call wins.
+   */
+  watchModelAge(read: () => ModelAgeReading | undefined): void;
+}
+
+/** What `watchModelAge` reads. */
+export interface ModelAgeReading {
+  /** The registry version served. */
+  readonly version: string;
+  /** Days since its latest publication's submission time. */
+  readonly days: number;
 }
 
 /** What `watchMetagraph` reads: a `MetagraphSource.status()` fits. */
@@ -44,6 +58,7 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
   let readMetagraph: (() => MetagraphReading) | undefined;
+  let readModelAge: (() => ModelAgeReading | undefined) | undefined;
   return Object.freeze({
     registry,
     requests: new Counter({
@@ -143,8 +158,22 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       help: 'Errors thrown by the onAnswered hook (e.g. the query log); the answers were not affected.',
       registers,
     }),
+    modelAgeDays: new Gauge({
+      name: `${prefix}model_age_days`,
+      help: 'Days since the served model version was published (roadwork publish); absent when never published.',
+      labelNames: ['version'] as const,
+      registers,
+      collect() {
+        this.reset();
+        const age = readModelAge?.();
+        if (age !== undefined) this.set({ version: age.version }, age.days);
+      },
+    }),
     watchMetagraph(read: () => MetagraphReading) {
       readMetagraph = read;
+    },
+    watchModelAge(read: () => ModelAgeReading | undefined) {
+      readModelAge = read;
     },
   });
 }

@@ -8,8 +8,10 @@ import { decodeHotkey, verifySr25519 } from '../../wire/protocol/index.js';
 /** The running server. */
 export interface TestNatix {
   readonly url: string;
-  /** Registrations received (the parsed JSON bodies). */
+  /** Registrations accepted (the parsed JSON bodies). */
   readonly registrations: Record<string, unknown>[];
+  /** Every registration body received, refused ones too. */
+  readonly received: Record<string, unknown>[];
   /** Status polls received, by uid. */
   readonly polls: string[];
   close(): Promise<void>;
@@ -50,6 +52,7 @@ function problem(b: Record<string, unknown>): string | undefined {
 /** Starts the server on 127.0.0.1 and a free port. */
 export async function startTestNatix(options: TestNatixOptions): Promise<TestNatix> {
   const registrations: Record<string, unknown>[] = [];
+  const received: Record<string, unknown>[] = [];
   const polls: string[] = [];
   let asked = 0;
   const server = createServer((req, res) => {
@@ -57,6 +60,7 @@ export async function startTestNatix(options: TestNatixOptions): Promise<TestNat
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (req.method === 'POST' && path === '/participants/register') {
         const body = JSON.parse(await text(req)) as Record<string, unknown>;
+        received.push(body);
         const why = problem(body);
         if (why !== undefined) return json(res, 422, { detail: why });
         registrations.push(body);
@@ -78,6 +82,7 @@ export async function startTestNatix(options: TestNatixOptions): Promise<TestNat
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     registrations,
+    received,
     polls,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -18,7 +18,8 @@ import {
   stageRepo,
   uploadRepo,
 } from './index.js';
-import { startTestHub } from './_test-hub.js';
+import { startHubServer } from '../../inference/hub/_test-hub-server.js';
+import { pullModel } from '../../inference/hub/index.js';
 
 const TOKEN = 'hf_test_write_token';
 const signer = hotkeyFromSecret('//Alice');
@@ -147,9 +148,9 @@ test('a bundle changed on disk since it was registered is never staged', async (
   );
 });
 
-test('uploading through the Hub commit API lands every file byte for byte, LFS or not, and creates the repository once', async (t) => {
+test('uploading through the Hub commit API lands every file byte for byte, LFS or not, and pulls back whole', async (t) => {
   const { dir, store, version } = await registered(t);
-  const hub = await startTestHub({ token: TOKEN, lfsFromBytes: 100_000 });
+  const hub = await startHubServer({}, { token: TOKEN, lfsFromBytes: 100_000 });
   t.after(() => hub.close());
   const staged = await stageRepo(join(dir, 'repo'), {
     version,
@@ -164,31 +165,44 @@ test('uploading through the Hub commit API lands every file byte for byte, LFS o
     private: true,
   });
   assert.equal(first.created, true);
-  const repo = hub.repos.get('alice/roadwork');
-  assert.ok(repo);
-  assert.equal(repo.private, true);
+  assert.deepEqual(hub.uploads.created.get('alice/roadwork'), { private: true });
+  const files = hub.repos['alice/roadwork'];
+  assert.ok(files);
   assert.deepEqual(
-    [...repo.files.keys()].sort(),
+    Object.keys(files).sort(),
     staged.files.map((f) => f.path),
   );
   for (const f of staged.files) {
-    assert.ok(readFileSync(join(staged.dir, ...f.path.split('/'))).equals(repo.files.get(f.path)!), f.path);
+    assert.ok(readFileSync(join(staged.dir, ...f.path.split('/'))).equals(files[f.path]!), f.path);
   }
   assert.deepEqual(
-    [...repo.lfs].sort(),
-    ['big.onnx', 'weights/small.bin'],
+    [...hub.uploads.lfs].sort(),
+    ['alice/roadwork:big.onnx', 'alice/roadwork:weights/small.bin'],
     'binary and large files went through LFS',
   );
-  assert.equal(repo.commits.at(-1)?.oid, first.commit);
-  assert.match(repo.commits.at(-1)!.summary, new RegExp(version.id));
+  assert.equal(hub.uploads.commits.at(-1)?.oid, first.commit);
+  assert.match(hub.uploads.commits.at(-1)!.summary, new RegExp(version.id));
 
   // Again: the repository exists, the LFS objects are known (not uploaded twice), a second commit lands.
-  const uploadsBefore = hub.requests.filter((r) => r.startsWith('PUT /lfs-upload/')).length;
+  const lfsPuts = (): number => hub.requests.filter((r) => r.method === 'PUT').length;
+  const putsBefore = lfsPuts();
   const second = await uploadRepo(staged, { repo: 'alice/roadwork', hubUrl: hub.url, token: TOKEN });
   assert.equal(second.created, false);
   assert.notEqual(second.commit, first.commit);
-  assert.equal(hub.requests.filter((r) => r.startsWith('PUT /lfs-upload/')).length, uploadsBefore);
-  assert.equal(hub.requests.filter((r) => r === 'POST /api/repos/create').length, 1);
+  assert.equal(lfsPuts(), putsBefore);
+  assert.equal(hub.requests.filter((r) => r.path === '/api/repos/create').length, 1);
+
+  // What was published downloads whole, as an operator pulls it on another machine.
+  const cacheDir = join(dir, 'models');
+  const pulled = await pullModel('alice/roadwork', {
+    cacheDir,
+    offline: false,
+    hubUrl: hub.url,
+    hubToken: TOKEN,
+  });
+  for (const f of staged.files) {
+    assert.equal(sha(readFileSync(join(pulled.folder, ...f.path.split('/')))), f.sha256, f.path);
+  }
 
   recordPublication(store, {
     version: version.id,
@@ -207,7 +221,7 @@ test('uploading through the Hub commit API lands every file byte for byte, LFS o
 
 test('a bad token, a refusing hub and a missing token fail with coded errors that say what to do', async (t) => {
   const { dir, version } = await registered(t);
-  const hub = await startTestHub({ token: TOKEN, failCommitWith: 500 });
+  const hub = await startHubServer({}, { token: TOKEN, failCommitWith: 500 });
   t.after(() => hub.close());
   const staged = await stageRepo(join(dir, 'repo'), {
     version,

@@ -1,0 +1,226 @@
+/** `roadwork publish` and `roadwork register`: a registry version on the model hub, and NATIX's optional registration. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { systemClock } from '../../core/clock/index.js';
+import type { Settings } from '../../core/config/index.js';
+import { RoadworkError } from '../../core/errors/index.js';
+import { dataPath } from '../../core/files/index.js';
+import {
+  recordPublication,
+  registerWithNatix,
+  repoFrom,
+  stageRepo,
+  uploadRepo,
+  type GateRecord,
+} from '../../lifecycle/publish/index.js';
+import { getVersion, productionHistory } from '../../lifecycle/registry/index.js';
+import type { Signer } from '../../wire/wallet/index.js';
+import { withChain, type ChainCommandDeps } from './chain.js';
+import { withStore } from './_store.js';
+import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
+
+type Env = Record<string, string | undefined>;
+type Opts = Record<string, unknown>;
+
+/** What the commands take from outside (tests: a replayed chain, a fixed hotkey, captured output). */
+export interface PublishDeps extends Pick<ChainCommandDeps, 'providerFactory'> {
+  readonly loadSigner?: (settings: Settings) => Promise<Signer> | Signer;
+  readonly stdout?: { write(text: string): unknown };
+  readonly stderr?: { write(text: string): unknown };
+  /** Waits between NATIX status polls; default a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const PUBLISH: SettingsUsed = [
+  'data_dir',
+  'wallet.',
+  'model.url',
+  'models.hub_url',
+  'models.hub_token',
+  'log.level',
+];
+const REGISTER: SettingsUsed = ['netuid', 'subtensor.', 'wallet.', 'model.url', 'natix.url', 'log.level'];
+
+async function defaultSigner(settings: Settings): Promise<Signer> {
+  return (await import('../miner/index.js')).loadSigner(settings);
+}
+
+function repoOf(opts: Opts, settings: Settings): string {
+  const given = typeof opts.repo === 'string' ? opts.repo : settings['model.url'];
+  const repo = repoFrom(given);
+  if (repo === undefined) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      given === ''
+        ? 'No model repository: give --repo owner/name, or set model.url (MODEL_URL) to https://huggingface.co/owner/name.'
+        : `Not a model repository: "${given}". Give owner/name or https://huggingface.co/owner/name.`,
+    );
+  }
+  return repo;
+}
+
+/** The promotion of `version` through the gate, as the production history recorded it. */
+function gateOf(history: ReturnType<typeof productionHistory>, version: string): GateRecord | undefined {
+  const event = history.find((e) => e.action === 'promote' && e.version === version);
+  return event === undefined ? undefined : { at: event.at, ...(event.detail as Omit<GateRecord, 'at'>) };
+}
+
+function positive(value: unknown, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new RoadworkError('ERR_CONFIG_INVALID', `${flag} is not a positive number: "${String(value)}".`);
+  return n;
+}
+
+/** Builds `roadwork publish`. */
+export function publishCommand(env: Env, deps: PublishDeps = {}): Command {
+  const out = deps.stdout ?? process.stdout;
+  const err = deps.stderr ?? process.stderr;
+  const command = new Command('publish')
+    .description(
+      'Publish a registry version to Hugging Face: model_card.json (the subnet keys), a README card with its numbers, the bundle with checksums',
+    )
+    .argument('<version>', 'registry version id or a unique prefix (roadwork models versions)')
+    .option('--repo <owner/name>', 'the model repository (default: from model.url)')
+    .option('--description <text>', "model_card.json's description")
+    .option('--dry-run', 'write the repository folder only; upload nothing')
+    .option('--out <dir>', 'where --dry-run writes (default: <data_dir>/publish/<version>-<time>)')
+    .option('--private', 'create the repository private when it does not exist')
+    .addHelpText(
+      'after',
+      '\nThe token comes from HF_TOKEN (models.hub_token) and must be a write token. Validators have not checked\n' +
+        'model_card.json since 2025-11-30; publishing still records the submission time, which the model-age\n' +
+        'warnings (75, 80, 85 days) count from.\n\nExamples:\n' +
+        '  roadwork publish m-1a2b --repo alice/roadwork --dry-run\n' +
+        '  HF_TOKEN=hf_… roadwork publish m-1a2b --repo alice/roadwork',
+    );
+  addSettingOptions(command, PUBLISH).action(async (id: string, opts: Opts) => {
+    const settings = settingsFrom(opts, env);
+    const repo = repoOf(opts, settings);
+    const signer = await (deps.loadSigner ?? defaultSigner)(settings);
+    const clock = systemClock();
+    await withStore(settings, async (ctx) => {
+      const version = getVersion(ctx.store, id);
+      const submissionTime = Math.floor(clock.nowMs() / 1000);
+      const input = {
+        version,
+        repo,
+        submittedBy: signer.ss58,
+        submissionTime,
+        ...(typeof opts.description === 'string' ? { description: opts.description } : {}),
+        ...(() => {
+          const gate = gateOf(productionHistory(ctx.store), version.id);
+          return gate === undefined ? {} : { gate };
+        })(),
+      };
+      if (opts.dryRun === true) {
+        const dir =
+          typeof opts.out === 'string'
+            ? opts.out
+            : dataPath(settings.data_dir, 'publish', `${version.id}-${submissionTime}`);
+        const staged = await stageRepo(dir, input);
+        out.write(`${staged.dir}\n`);
+        for (const f of staged.files) err.write(`  ${f.path}  ${f.bytes} B  ${f.sha256.slice(0, 12)}\n`);
+        err.write(`Dry run: nothing uploaded. Upload with: roadwork publish ${version.id} --repo ${repo}\n`);
+        return;
+      }
+      const tmp = await mkdtemp(join(tmpdir(), 'roadwork-publish-'));
+      try {
+        const staged = await stageRepo(join(tmp, 'repo'), input);
+        err.write(
+          `Uploading ${staged.files.length} files of ${version.id} to ${settings['models.hub_url']}/${repo}…\n`,
+        );
+        const done = await uploadRepo(staged, {
+          repo,
+          hubUrl: settings['models.hub_url'],
+          token: settings['models.hub_token'],
+          private: opts.private === true,
+        });
+        recordPublication(ctx.store, {
+          version: version.id,
+          repo,
+          hubUrl: settings['models.hub_url'],
+          commit: done.commit,
+          submittedBy: signer.ss58,
+          submissionTime,
+          at: clock.nowMs(),
+        });
+        out.write(`${done.commitUrl}\n`);
+        err.write(
+          `Published ${version.id} as ${repo} (commit ${done.commit.slice(0, 12)}${done.created ? ', repository created' : ''}); ` +
+            `model age counts from ${new Date(submissionTime * 1000).toISOString()}.\n`,
+        );
+        if (repoFrom(settings['model.url']) !== repo)
+          err.write(
+            `Set model.url (MODEL_URL) to ${settings['models.hub_url']}/${repo} so the axon answers it.\n`,
+          );
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    });
+  });
+  return command;
+}
+
+/** Builds `roadwork register`. */
+export function registerCommand(env: Env, deps: PublishDeps = {}): Command {
+  const out = deps.stdout ?? process.stdout;
+  const err = deps.stderr ?? process.stderr;
+  const command = new Command('register')
+    .description(
+      "Optional: register the published model with NATIX's server (validators stopped checking it on 2025-11-30)",
+    )
+    .option('--uid <n>', "the hotkey's uid on the subnet (default: read from the chain)")
+    .option('--repo <owner/name>', 'the published model repository (default: from model.url)')
+    .option('--wait <seconds>', 'how long to poll the registration status (default: 180)')
+    .option('--poll <seconds>', 'between status polls (default: 3)')
+    .option(
+      '--timeout <seconds>',
+      'seconds to wait for the node when the uid is read from the chain (default: 30)',
+    )
+    .addHelpText(
+      'after',
+      '\nSigns the current Unix time with the hotkey and posts it with the uid and repository to\n' +
+        '<natix.url>/participants/register, then polls the status. NATIX removed this step from its docs;\n' +
+        'validators do not check it. Use it only if NATIX asks you to.',
+    );
+  addSettingOptions(command, REGISTER).action(async (opts: Opts) => {
+    const settings = settingsFrom(opts, env);
+    const repo = repoOf(opts, settings);
+    const signer = await (deps.loadSigner ?? defaultSigner)(settings);
+    let uid: number;
+    if (opts.uid !== undefined) {
+      uid = Number(opts.uid);
+      if (!Number.isInteger(uid) || uid < 0)
+        throw new RoadworkError('ERR_CONFIG_INVALID', `--uid is not a uid: "${String(opts.uid)}".`);
+    } else {
+      const { uidForHotkey } = await import('../../wire/chain/index.js');
+      const found = await withChain(settings, deps, positive(opts.timeout, '--timeout', 30) * 1000, (api) =>
+        uidForHotkey(api, settings.netuid, signer.ss58),
+      );
+      if (found === undefined)
+        throw new RoadworkError(
+          'ERR_HOTKEY_NOT_REGISTERED',
+          `Hotkey ${signer.ss58} is not registered on subnet ${settings.netuid}: nothing to register with NATIX. See roadwork chain status.`,
+        );
+      uid = found;
+    }
+    err.write(`Registering uid ${uid} (${signer.ss58}) with ${settings['natix.url']} for ${repo}…\n`);
+    const done = await registerWithNatix({
+      baseUrl: settings['natix.url'],
+      uid,
+      signer,
+      repo,
+      clock: systemClock(),
+      pollMs: positive(opts.poll, '--poll', 3) * 1000,
+      timeoutMs: positive(opts.wait, '--wait', 180) * 1000,
+      onStatus: (s) => err.write(`  status: ${s}\n`),
+      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    });
+    out.write(`${done.status}\n`);
+  });
+  return command;
+}
