@@ -14,6 +14,7 @@ import { startTestNatix } from '../../lifecycle/publish/_test-natix.js';
 import { createBundle, registerBundle } from '../../lifecycle/registry/index.js';
 import { ReplayProvider } from '../../wire/chain/_test-replay-provider.js';
 import { hotkeyFromSecret, type Signer } from '../../wire/wallet/index.js';
+import type { Command } from 'commander';
 import { publishCommand, registerCommand, type PublishDeps } from './publish.js';
 
 const TOKEN = 'hf_cli_test_token';
@@ -43,7 +44,7 @@ async function dataDir(t: { after(fn: () => void): void }): Promise<{ dir: strin
 }
 
 async function run(
-  build: (env: Record<string, string>, deps: PublishDeps) => import('commander').Command,
+  build: (env: Record<string, string>, deps: PublishDeps) => Command,
   args: string[],
   env: Record<string, string> = {},
   signer: Signer = alice,
