@@ -8,7 +8,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cascadeConfigFor, servedAge, servedModel, type ServedModel } from '../miner/index.js';
+import {
+  cascadeConfigFor,
+  currentProduction,
+  servedAge,
+  servedModel,
+  type ServedModel,
+} from '../miner/index.js';
 import type { Clock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { MANIFEST_FILE, productionVersion, type BundleManifest } from '../../lifecycle/registry/index.js';
@@ -45,6 +51,7 @@ function registryProduction(dataDir: string): { id: string; createdAt: string } 
 }
 
 function what(settings: Settings): string {
+  if (settings['registry.follow']) return "the registry's production version (registry.follow)";
   if (settings['cascade.config'] !== '') return `cascade ${settings['cascade.config']}`;
   if (settings['model.path'] !== '') return `model ${settings['model.path']}`;
   return 'the bundled starter cascade';
@@ -59,7 +66,8 @@ export async function checkModel(settings: Settings, clock: Clock): Promise<Chec
   let registered: ServedModel | undefined;
   try {
     // The miner's own loader: a bundle whose files do not match its checksums fails here as at start.
-    const config = await cascadeConfigFor(settings);
+    const followed = settings['registry.follow'] ? await currentProduction(settings) : undefined;
+    const config = followed?.config ?? (await cascadeConfigFor(settings));
     const label = await versionLabel(config.source);
     version = `${label ?? 'unlabelled'} (config ${config.fingerprint})`;
     if (settings['cascade.config'] !== '') manifest = await bundleManifest(settings['cascade.config']);

@@ -15,7 +15,7 @@ import {
   type AgeVerdict,
   type Publication,
 } from '../../lifecycle/publish/index.js';
-import { MANIFEST_FILE, productionHistory } from '../../lifecycle/registry/index.js';
+import { MANIFEST_FILE, productionHistory, productionVersion } from '../../lifecycle/registry/index.js';
 
 /** What the settings serve, as a registry version, and its latest publication. */
 export interface ServedModel {
@@ -33,6 +33,7 @@ function bundleId(cascadeFile: string): string | undefined {
 }
 
 function servedVersion(settings: Settings, store: Store): string | undefined {
+  if (settings['registry.follow']) return productionVersion(store)?.id;
   if (settings['cascade.config'] !== '') return bundleId(settings['cascade.config']);
   if (settings['model.path'] !== '') return undefined;
   // The bundled starter: the registry holds it as the first production version, marked `starter`.

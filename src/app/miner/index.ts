@@ -33,6 +33,7 @@ import {
   createCascadePredictor,
   defaultCascadeConfig,
   loadCascadeConfig,
+  switchingPredictor,
   type CascadeConfig,
 } from '../../inference/cascade/index.js';
 import { createMetrics, type Metrics } from '../../core/metrics/index.js';
@@ -45,8 +46,10 @@ import { PoolHealth } from '../../inference/workers/index.js';
 import { expandHome } from '../../core/files/index.js';
 import { checkPortFree, listenError } from './_port.js';
 import { watchModelAge } from './_model-age.js';
+import { checkFollowSettings, followProduction, productionCascade } from './_follow.js';
 
 export { servedAge, servedModel, type ServedModel } from './_model-age.js';
+export { currentProduction, type ProductionCascade } from './_follow.js';
 
 /** The bundled baseline model (resolves from `src/app/miner` and from `dist/app` alike). */
 export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/baseline/model.onnx', import.meta.url));
@@ -98,8 +101,17 @@ export async function buildMiner(
   const metrics = overrides.metrics ?? createMetrics();
   const metagraph = overrides.metagraph ?? buildMetagraphSource(settings, logger, clock);
   metrics.watchMetagraph(() => metagraph.status());
+  checkFollowSettings(settings);
   const cache = overrides.predictor ? undefined : buildCache(settings, logger, metrics, clock);
-  const predictor = overrides.predictor ?? (await buildCascade(settings, logger, metrics, clock, cache));
+  const build = async (config: CascadeConfig): Promise<Predictor> =>
+    buildCascade(config, settings, logger, metrics, clock, cache);
+  // registry.follow: the production version, in a predictor that can switch to the next one.
+  const production =
+    overrides.predictor === undefined && settings['registry.follow']
+      ? await productionCascade(settings, clock)
+      : undefined;
+  const switching = production && switchingPredictor(await build(production.config));
+  const predictor = overrides.predictor ?? switching ?? (await build(await cascadeConfigFor(settings)));
   const axon = createAxon(
     {
       hotkey: signer.ss58,
@@ -136,6 +148,7 @@ export async function buildMiner(
   );
   warnOpenDoors(settings, logger);
   let stopAgeWatch: (() => void) | undefined;
+  let stopFollowing: (() => Promise<void>) | undefined;
   let started = false;
   let stopping = false;
   let loading: Promise<unknown> = Promise.resolve();
@@ -171,6 +184,15 @@ export async function buildMiner(
         'Axon listening',
       );
       stopAgeWatch = watchModelAge(settings, metrics, logger, clock);
+      if (switching && production)
+        stopFollowing = followProduction({
+          settings,
+          predictor: switching,
+          build,
+          logger,
+          clock,
+          serving: production.id,
+        });
       // In the background: the chain can take seconds, and serving must not wait for it.
       announcing = announceAtStart(settings, signer, address.port, logger, {
         providerFactory: overrides.providerFactory,
@@ -182,6 +204,7 @@ export async function buildMiner(
       // A start still loading finishes first (it then refuses to listen), so nothing is closed mid-load.
       await loading;
       stopAgeWatch?.();
+      await stopFollowing?.();
       if (started) await axon.close();
       await announcing;
       await Promise.allSettled([predictor.close(), metagraph.close(), cache?.close()]);
@@ -227,13 +250,14 @@ export function runtimeContextFor(settings: Settings, logger: Logger): RuntimeCo
 }
 
 async function buildCascade(
+  config: CascadeConfig,
   settings: Settings,
   logger: Logger,
   metrics: Metrics,
   clock: Clock,
   cache: PredictionCache | undefined,
 ): Promise<Predictor> {
-  return createCascadePredictor(await cascadeConfigFor(settings), {
+  return createCascadePredictor(config, {
     runtime: runtimeContextFor(settings, logger),
     logger,
     clock,

@@ -192,6 +192,18 @@ export const SCHEMA = Object.freeze({
     doc: 'Hugging Face token for private or gated repos.',
     secret: true,
   }),
+  'registry.follow': setting({
+    parse: bool,
+    default: false,
+    env: ['ROADWORK_FOLLOW_PRODUCTION'],
+    doc: "Serve the registry's production version and switch to each newly promoted (or rolled back) one without a restart; excludes cascade.config.",
+  }),
+  'registry.poll_s': setting({
+    parse: int(1, 86_400),
+    default: 30,
+    env: ['ROADWORK_REGISTRY_POLL_S'],
+    doc: 'With registry.follow: seconds between checks of the production version.',
+  }),
   'cache.kind': setting({
     parse: str(['none', 'memory', 'redis']),
     default: 'memory',

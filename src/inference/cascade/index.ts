@@ -23,4 +23,5 @@ export { DEFAULT_OBJECT_CLASSES, ROADWORK_OBJECTS } from './_kind-detector.js';
 export { DEFAULT_QUESTION } from './_kind-vlm.js';
 export { buildViews, isViewName } from './_tta.js';
 export { defineStage, type StageBody } from './_common.js';
+export { switchingPredictor, type SwitchingPredictor } from './_switch.js';
 export type * from './types.js';
