@@ -1,4 +1,4 @@
-// `roadwork models register|versions|production|promote|rollback|diff`: the model registry from the CLI.
+// `roadwork models register|versions|production|promote|rollback|canary|diff`: the model registry from the CLI.
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import type { Command } from 'commander';
 import { runtimeContextFor } from '../miner/index.js';
@@ -19,6 +19,9 @@ import {
   promoteVersion,
   registerBundle,
   rollbackProduction,
+  currentCanary,
+  startCanary,
+  stopCanary,
   type DiffEntry,
 } from '../../lifecycle/registry/index.js';
 import { MODEL_SETTINGS, addSettingOptions, settingsFrom } from './_settings.js';
@@ -190,6 +193,39 @@ export function addRegistryCommands(command: Command, env: Record<string, string
       });
     },
   );
+  sub(
+    'canary',
+    'serve a candidate version beside production for a share of images (a miner with registry.follow picks it up)',
+  )
+    .argument('[version]', 'the candidate (a version or unique prefix); none: show the canary')
+    .option('--share <fraction>', 'share of images the candidate answers, in (0, 1]', '0.1')
+    .option('--stop', 'stop the canary (production answers everything again)')
+    .action(async (id: string | undefined, opts: Record<string, unknown>) => {
+      await withRegistry(settingsFrom(opts, env), ({ store, clock }) => {
+        if (opts.stop === true) {
+          const stopped = stopCanary(store, clock);
+          out(stopped ? `Canary ${stopped.version} stopped` : 'No canary was running');
+          return;
+        }
+        if (id === undefined) {
+          const c = currentCanary(store);
+          out(
+            c
+              ? `Canary ${c.version} answers ${c.share * 100} % of images since ${new Date(c.since).toISOString()}`
+              : 'No canary',
+          );
+          return;
+        }
+        const share = Number(opts.share);
+        const c = startCanary(store, clock, id, share);
+        out(
+          `Canary ${c.version} answers ${c.share * 100} % of images (by perceptual hash) beside production ${productionVersion(store)?.id ?? '-'}.`,
+        );
+        err(
+          `A miner serving with registry.follow switches within registry.poll_s; compare on roadwork_canary_answers_total{version}. Promote it (roadwork models promote ${c.version}) or stop it (--stop).`,
+        );
+      });
+    });
   sub('diff', 'compare two versions: metrics, cascade config, files, lineage')
     .argument('<a>')
     .argument('<b>')

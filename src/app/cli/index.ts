@@ -65,7 +65,7 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
   {
     name: 'models',
     summary:
-      "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, diff)",
+      "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, canary, diff)",
     load: async (env) => (await import('./models.js')).modelsCommand(env),
   },
   {

@@ -19,7 +19,7 @@ import { MODEL_SETTINGS, addSettingOptions, settingsFrom } from './_settings.js'
  */
 export function modelsCommand(env: Record<string, string | undefined>): Command {
   const command = new Command('models').description(
-    "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, diff)",
+    "The cascade's models (list, pull, check) and the model registry (register, promote, rollback, canary, diff)",
   );
   const sub = (name: string, description: string) =>
     addSettingOptions(command.command(name).description(description), MODEL_SETTINGS);

@@ -46,7 +46,7 @@ import { PoolHealth } from '../../inference/workers/index.js';
 import { expandHome } from '../../core/files/index.js';
 import { checkPortFree, listenError } from './_port.js';
 import { watchModelAge } from './_model-age.js';
-import { checkFollowSettings, followProduction, productionCascade } from './_follow.js';
+import { buildServing, checkFollowSettings, followProduction, servingState } from './_follow.js';
 
 export { servedAge, servedModel, type ServedModel } from './_model-age.js';
 export { currentProduction, type ProductionCascade } from './_follow.js';
@@ -106,11 +106,11 @@ export async function buildMiner(
   const build = async (config: CascadeConfig): Promise<Predictor> =>
     buildCascade(config, settings, logger, metrics, clock, cache);
   // registry.follow: the production version, in a predictor that can switch to the next one.
-  const production =
+  const following =
     overrides.predictor === undefined && settings['registry.follow']
-      ? await productionCascade(settings, clock)
+      ? await servingState(settings, clock)
       : undefined;
-  const switching = production && switchingPredictor(await build(production.config));
+  const switching = following && switchingPredictor(await buildServing(following, build, metrics));
   const predictor = overrides.predictor ?? switching ?? (await build(await cascadeConfigFor(settings)));
   const axon = createAxon(
     {
@@ -184,14 +184,15 @@ export async function buildMiner(
         'Axon listening',
       );
       stopAgeWatch = watchModelAge(settings, metrics, logger, clock);
-      if (switching && production)
+      if (switching && following)
         stopFollowing = followProduction({
           settings,
           predictor: switching,
           build,
+          metrics,
           logger,
           clock,
-          serving: production.id,
+          serving: following,
         });
       // In the background: the chain can take seconds, and serving must not wait for it.
       announcing = announceAtStart(settings, signer, address.port, logger, {

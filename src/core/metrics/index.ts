@@ -21,6 +21,7 @@ export interface Metrics {
   readonly cacheErrors: Counter<'backend' | 'op'>;
   readonly answeredHookErrors: Counter;
   readonly modelAgeDays: Gauge<'version'>;
+  readonly canaryAnswers: Counter<'version' | 'arm' | 'class' | 'exit'>;
   /**
    * Reports a metagraph on every scrape as `metagraph_block` and `metagraph_age_seconds` (the age grows
    * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
@@ -168,6 +169,12 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
         const age = readModelAge?.();
         if (age !== undefined) this.set({ version: age.version }, age.days);
       },
+    }),
+    canaryAnswers: new Counter({
+      name: `${prefix}canary_answers_total`,
+      help: 'Answers while a canary runs, by registry version, arm (primary or candidate), class (p >= 0.5) and the stage that exited early (none when fused).',
+      labelNames: ['version', 'arm', 'class', 'exit'] as const,
+      registers,
     }),
     watchMetagraph(read: () => MetagraphReading) {
       readMetagraph = read;

@@ -79,4 +79,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX model_publications_version ON model_publications (version, submission_time);
     `,
   },
+  {
+    version: 4,
+    name: 'canary',
+    sql: `
+      CREATE TABLE canary_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('start', 'stop')),
+        version TEXT REFERENCES model_versions(id),
+        share REAL
+      );
+    `,
+  },
 ]);

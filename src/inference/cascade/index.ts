@@ -24,4 +24,5 @@ export { DEFAULT_QUESTION } from './_kind-vlm.js';
 export { buildViews, isViewName } from './_tta.js';
 export { defineStage, type StageBody } from './_common.js';
 export { switchingPredictor, type SwitchingPredictor } from './_switch.js';
+export { canaryPredictor, hashShare, type CanaryArm, type CanaryOptions } from './_canary.js';
 export type * from './types.js';

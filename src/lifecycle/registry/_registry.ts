@@ -123,6 +123,13 @@ export function recordPromotion(store: Store, id: string, at: number, detail: un
     id,
     JSON.stringify(detail ?? {}),
   ]);
+  // A promoted canary is production now: its canary ends (a later rollback does not bring it back).
+  store.run(
+    `INSERT INTO canary_events (at, action)
+     SELECT ?, 'stop' FROM (SELECT action, version FROM canary_events ORDER BY seq DESC LIMIT 1) AS last
+     WHERE last.action = 'start' AND last.version = ?`,
+    [at, id],
+  );
 }
 
 /** Makes the production before the current one production again; fails when there is none. */

@@ -37,3 +37,4 @@ export {
 } from './_gate.js';
 export { diffVersions, type DiffEntry, type VersionDiff } from './_diff.js';
 export { ensureProduction, type EnsureProductionOptions } from './_starter.js';
+export { currentCanary, startCanary, stopCanary, type Canary } from './_canary.js';

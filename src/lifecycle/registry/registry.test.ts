@@ -13,6 +13,9 @@ import { synthSource } from '../../data/procedural/index.js';
 import {
   challengeEvaluator,
   createBundle,
+  currentCanary,
+  startCanary,
+  stopCanary,
   diffVersions,
   getVersion,
   productionVersion,
@@ -193,4 +196,38 @@ test('diffVersions() lists changed metrics, config and files', async (t) => {
   assert.deepEqual(diff.metrics, [{ key: 'mcc', a: 0.5, b: 0 }]);
   assert.deepEqual(diff.files, [{ path: 'model.onnx', change: 'changed' }]);
   assert.deepEqual(diff.config, []);
+});
+
+test('a canary starts, re-shares and stops in the store; production cannot be its own canary; promoting it ends it', async (t) => {
+  const { dir, deps } = setup(t);
+  const { good, bad } = await bundles(dir);
+  await registerBundle(join(dir, 'good'), deps);
+  await registerBundle(join(dir, 'bad'), deps);
+  await promoteVersion(bad.id, deps);
+  assert.equal(currentCanary(deps.store), undefined);
+  assert.equal(stopCanary(deps.store, deps.clock), undefined);
+  assert.throws(
+    () => startCanary(deps.store, deps.clock, bad.id, 0.1),
+    (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID') && /production already/.test(e.message),
+  );
+  for (const share of [0, 1.5, Number.NaN])
+    assert.throws(
+      () => startCanary(deps.store, deps.clock, good.id, share),
+      (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID'),
+    );
+  assert.throws(
+    () => startCanary(deps.store, deps.clock, 'm-nope', 0.1),
+    (e) => isRoadworkError(e, 'ERR_VERSION_UNKNOWN'),
+  );
+  assert.deepEqual(startCanary(deps.store, deps.clock, good.id.slice(0, 8), 0.1).version, good.id);
+  startCanary(deps.store, deps.clock, good.id, 0.3);
+  assert.equal(currentCanary(deps.store)?.share, 0.3);
+  assert.equal(stopCanary(deps.store, deps.clock)?.version, good.id);
+  assert.equal(currentCanary(deps.store), undefined);
+
+  startCanary(deps.store, deps.clock, good.id, 0.2);
+  await promoteVersion(good.id, deps, { force: true });
+  assert.equal(currentCanary(deps.store), undefined, 'the promoted canary is production: no canary');
+  rollbackProduction(deps);
+  assert.equal(currentCanary(deps.store), undefined, 'a rollback does not bring the canary back');
 });
