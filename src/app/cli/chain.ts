@@ -30,7 +30,8 @@ function walletFlags(s: Settings): string {
   return `--wallet.name ${s['wallet.name']} --wallet.hotkey ${s['wallet.hotkey']}`;
 }
 
-async function withChain<T>(
+/** Connects to the settings' node (a clear `ERR_CHAIN_UNREACHABLE` when it does not answer), runs `work`, disconnects. */
+export async function withChain<T>(
   settings: Settings,
   deps: ChainCommandDeps,
   timeoutMs: number,
