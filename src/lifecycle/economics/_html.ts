@@ -1,6 +1,6 @@
 /** `roadwork roi --html`: one self-contained page, the chart inline SVG, no scripts or outside assets. */
 import { esc, rankedBarsSvg } from '../../validation/eval/index.js';
-import { chainLine, sig, usd } from './_table.js';
+import { HEAD, cells, chainLine, sig, usd } from './_table.js';
 import type { RoiReport, RoiRow } from './types.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
@@ -11,23 +11,8 @@ table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{padding:4
 th:first-child,td:first-child{text-align:left}svg .tick{font-size:10px;fill:#555}svg .axis{font-size:11px;fill:#333}`;
 
 function rowHtml(r: RoiRow): string {
-  const cell = (v: string) => `<td>${esc(v)}</td>`;
-  const even = r.breakEvenGpuUsdPerHour;
-  return `<tr>${[
-    r.name,
-    r.uid === null ? '—' : String(r.uid),
-    r.rank === null ? '—' : String(r.rank),
-    `${(r.share * 100).toFixed(2)} %`,
-    sig(r.perDay.alpha),
-    sig(r.perDay.tao),
-    usd(r.perDay.usd),
-    sig(r.per30Days.alpha),
-    sig(r.per30Days.tao),
-    usd(r.per30Days.usd),
-    usd(r.profitUsdPerDay),
-    even === null ? '—' : even <= 0 ? 'none' : usd(even),
-  ]
-    .map(cell)
+  return `<tr>${cells(r)
+    .map((c) => `<td>${esc(c)}</td>`)
     .join('')}</tr>`;
 }
 
@@ -70,7 +55,7 @@ export function renderRoiHtml(report: RoiReport): string {
 <div class="verdict ${esc(report.verdict.state)}">${esc(report.verdict.text)}</div>
 <p class="meta">${esc(sig(s.minerAlphaPerBlock))} α per block reach miners, ${esc(sig(report.blocksPerDay))} blocks per day; alpha ${esc(sig(s.alphaPriceTao))} TAO; TAO ${esc(c.taoUsd === null ? 'unknown' : `${usd(c.taoUsd)} (${c.taoUsdSource})`)}; registration burn ${esc(s.burnTao === null ? 'unknown' : `${sig(s.burnTao)} TAO`)}; costs ${esc(usd(c.usdPerDay))} per day (GPU ${esc(usd(c.gpuUsdPerHour))}/h, other ${esc(usd(c.otherUsdPerMonth))}/30 days).${s.chain ? `<br>${esc(chainLine(s.chain).trim())}` : ''}</p>
 <h2>Earnings</h2>
-<table><tr><th>position</th><th>uid</th><th>rank</th><th>share</th><th>α/day</th><th>TAO/day</th><th>USD/day</th><th>α/30 d</th><th>TAO/30 d</th><th>USD/30 d</th><th>profit/day</th><th>break-even GPU $/h</th></tr>
+<table><tr>${HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>
 ${report.rows.map(rowHtml).join('\n')}</table>
 <h2>Incentive distribution</h2>
 <figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>

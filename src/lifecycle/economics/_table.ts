@@ -23,7 +23,8 @@ function amountsCells(a: Amounts): string[] {
   return [sig(a.alpha), sig(a.tao), usd(a.usd)];
 }
 
-const HEAD = [
+/** The column heads of the rows, in the terminal and the HTML page. */
+export const HEAD = [
   'position',
   'uid',
   'rank',
@@ -38,7 +39,8 @@ const HEAD = [
   'break-even GPU $/h',
 ];
 
-function cells(r: RoiRow): string[] {
+/** One row's cells, formatted. */
+export function cells(r: RoiRow): string[] {
   return [
     r.name,
     r.uid === null ? '—' : String(r.uid),
