@@ -10,6 +10,7 @@ import {
   economicsRecordingText,
   hotkeyOf,
 } from '../../../test/fixtures/chain/economics.js';
+import { isRoadworkError } from '../../core/errors/index.js';
 import { fetchNeuronsAndOwnerShare } from './_economics.js';
 import { CHAIN_FIXTURES_DIR, ReplayProvider } from './_test-replay-provider.js';
 import { connectChain, readSubnetEconomics } from './index.js';
@@ -93,4 +94,12 @@ test('on a runtime without the owner storage the metagraph still loads and the s
   const old = await withReplay('metagraph', (api) => fetchNeuronsAndOwnerShare(api, 1));
   assert.equal(old.neurons.length, 1024);
   assert.equal(old.ownerIncentiveShare, undefined);
+});
+
+test('readSubnetEconomics() refuses a netuid the chain does not hold, naming it', async () => {
+  await assert.rejects(
+    withReplay('economics-no-subnet', (api) => readSubnetEconomics(api, 72)),
+    (err: unknown) =>
+      isRoadworkError(err, 'ERR_CONFIG_INVALID') && /netuid on the chain: 72/.test(err.message),
+  );
 });
