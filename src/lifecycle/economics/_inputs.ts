@@ -20,18 +20,7 @@ function rankPosition(miners: readonly MinerShare[], rank: number): Position {
   return { kind: 'rank', rank, share: at.share };
 }
 
-/**
- * Turns the chain's economics into calculator inputs. Miner UIDs are every UID the owner does not
- * hold, less active validators (a permit and dividends); shares are incentive over all UIDs' incentive.
- */
-export function fromChain(economics: SubnetEconomics, query: PositionQuery = {}): SubnetInputs {
-  const owned = ownerUids(economics.neurons, economics.owner);
-  const total = economics.neurons.reduce((sum, n) => sum + n.incentive, 0);
-  const shareOf = (incentive: number): number => (total > 0 ? incentive / total : 0);
-  const miners = economics.neurons
-    .filter((n) => !owned.has(n.uid) && !(n.validatorPermit && n.dividends > 0))
-    .map((n) => ({ uid: n.uid, hotkey: n.hotkey, share: shareOf(n.incentive) }))
-    .sort((a, b) => b.share - a.share || a.uid - b.uid);
+function chainNotes(economics: SubnetEconomics): string[] {
   const notes: string[] = [];
   if (economics.minerAlphaPerBlock === null)
     notes.push('The chain holds no accumulated miner emission for this subnet (it emits nothing now).');
@@ -41,26 +30,57 @@ export function fromChain(economics: SubnetEconomics, query: PositionQuery = {})
       `This subnet splits its miners' alpha over ${economics.mechanisms} incentive mechanisms; the figures use mechanism 0's incentive against the whole miner emission, so they overstate.`,
     );
   }
+  return notes;
+}
+
+/** The hotkey's position; the owner's own UIDs are priced at 0 (the chain burns or recycles their incentive). */
+function hotkeyPosition(
+  economics: SubnetEconomics,
+  miners: readonly MinerShare[],
+  hotkey: string,
+): { position: Position; note?: string } {
+  const mine = economics.neurons.find((n) => n.hotkey === hotkey);
+  if (!mine) return { position: { kind: 'unregistered', hotkey } };
+  const owned = ownerUids(economics.neurons, economics.owner).has(mine.uid);
+  const total = economics.neurons.reduce((sum, n) => sum + n.incentive, 0);
+  const index = miners.findIndex((m) => m.uid === mine.uid);
+  const position: Position = {
+    kind: 'hotkey',
+    hotkey,
+    uid: mine.uid,
+    share: owned || total === 0 ? 0 : mine.incentive / total,
+    rank: index < 0 ? null : index + 1,
+  };
+  if (!owned) return { position };
+  const fate = economics.ownerIncentiveFate === 'recycle' ? 'recycled' : 'burned';
+  return {
+    position,
+    note: `The hotkey holds one of the owner's UIDs (${mine.uid}); its incentive is ${fate}.`,
+  };
+}
+
+/** Miner UIDs, highest share first: every UID but the owner's and active validators (a permit and dividends). */
+function minerShares(economics: SubnetEconomics): MinerShare[] {
+  const owned = ownerUids(economics.neurons, economics.owner);
+  const total = economics.neurons.reduce((sum, n) => sum + n.incentive, 0);
+  return economics.neurons
+    .filter((n) => !owned.has(n.uid) && !(n.validatorPermit && n.dividends > 0))
+    .map((n) => ({ uid: n.uid, hotkey: n.hotkey, share: total > 0 ? n.incentive / total : 0 }))
+    .sort((a, b) => b.share - a.share || (a.uid ?? 0) - (b.uid ?? 0));
+}
+
+/**
+ * Turns the chain's economics into calculator inputs; shares are a UID's incentive over all UIDs'
+ * incentive (the owner's included).
+ */
+export function fromChain(economics: SubnetEconomics, query: PositionQuery = {}): SubnetInputs {
+  const miners = minerShares(economics);
+  const notes = chainNotes(economics);
   let position: Position | undefined;
   if (query.hotkey !== undefined) {
-    const mine = economics.neurons.find((n) => n.hotkey === query.hotkey);
-    if (!mine) position = { kind: 'unregistered', hotkey: query.hotkey };
-    else {
-      const index = miners.findIndex((m) => m.uid === mine.uid);
-      // The owner's own UIDs are paid nothing: the chain burns (or recycles) their incentive.
-      const share = owned.has(mine.uid) ? 0 : shareOf(mine.incentive);
-      position = {
-        kind: 'hotkey',
-        hotkey: query.hotkey,
-        uid: mine.uid,
-        share,
-        rank: index < 0 ? null : index + 1,
-      };
-      if (owned.has(mine.uid))
-        notes.push(
-          `The hotkey holds one of the owner's UIDs (${mine.uid}); its incentive is ${economics.ownerIncentiveFate === 'recycle' ? 'recycled' : 'burned'}.`,
-        );
-    }
+    const found = hotkeyPosition(economics, miners, query.hotkey);
+    position = found.position;
+    if (found.note) notes.push(found.note);
   } else if (query.rank !== undefined) position = rankPosition(miners, query.rank);
   const { neurons: _rows, ...chain } = economics;
   return {
