@@ -30,7 +30,7 @@ function walletFlags(s: Settings): string {
   return `--wallet.name ${s['wallet.name']} --wallet.hotkey ${s['wallet.hotkey']}`;
 }
 
-/** Connects to the configured node, runs `work`, and disconnects; unreachable is ERR_CHAIN_UNREACHABLE with the fix. */
+/** Connects to the settings' node (a clear `ERR_CHAIN_UNREACHABLE` when it does not answer), runs `work`, disconnects. */
 export async function withChain<T>(
   settings: Settings,
   deps: ChainCommandDeps,

@@ -58,6 +58,11 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
     load: async (env) => (await import('./chain.js')).chainCommand(env),
   },
   {
+    name: 'roi',
+    summary: 'What mining pays: chain emission, alpha price and incentive against your GPU costs',
+    load: async (env) => (await import('./roi.js')).roiCommand(env),
+  },
+  {
     name: 'doctor',
     summary: 'Check wallet, registration, axon, validator traffic, subnet state, model and host',
     load: async (env) => (await import('./doctor.js')).doctorCommand(env),

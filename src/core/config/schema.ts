@@ -333,6 +333,36 @@ export const SCHEMA = Object.freeze({
     doc: 'Bearer token that lets any address read /metrics (Prometheus `authorization: {credentials: …}`); empty accepts none.',
     secret: true,
   }),
+  'roi.gpu_usd_per_hour': setting({
+    parse: num(0, 1_000_000),
+    default: 0,
+    env: ['ROADWORK_GPU_USD_PER_HOUR'],
+    doc: 'What the GPU the miner runs on costs, USD per hour (roadwork roi).',
+  }),
+  'roi.other_usd_per_month': setting({
+    parse: num(0, 100_000_000),
+    default: 0,
+    env: ['ROADWORK_OTHER_USD_PER_MONTH'],
+    doc: 'Other running costs (host, bandwidth, storage), USD per 30 days (roadwork roi).',
+  }),
+  'roi.tao_usd': setting({
+    parse: num(0, 100_000_000),
+    default: 0,
+    env: ['ROADWORK_TAO_USD'],
+    doc: 'TAO price in USD for roadwork roi; 0 = ask roi.price_feed_url, or leave USD unknown when that is empty.',
+  }),
+  'roi.price_feed_url': setting({
+    parse: str(),
+    default: '',
+    env: ['ROADWORK_PRICE_FEED_URL'],
+    doc: 'JSON price feed roadwork roi asks for the TAO price when roi.tao_usd is 0, e.g. https://api.coingecko.com/api/v3/simple/price?ids=bittensor&vs_currencies=usd; empty = none.',
+  }),
+  'roi.price_feed_path': setting({
+    parse: str(),
+    default: 'bittensor.usd',
+    env: ['ROADWORK_PRICE_FEED_PATH'],
+    doc: "Dotted path to the price in the feed's JSON.",
+  }),
   'log.level': setting({
     parse: str(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',

@@ -100,6 +100,10 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'The chain refused an extrinsic, or did not include it in time; the message has its reason.',
   },
+  ERR_PRICE_FEED: {
+    status: undefined,
+    doc: 'The TAO price feed (`roi.price_feed_url`) did not answer with a positive price at `roi.price_feed_path`.',
+  },
   ERR_HOTKEY_NOT_REGISTERED: {
     status: undefined,
     doc: 'The hotkey holds no uid on the subnet; register it with btcli (the coldkey pays).',

@@ -13,6 +13,7 @@ export interface Metrics {
   readonly queueDepth: Gauge;
   readonly metagraphBlock: Gauge;
   readonly metagraphAgeSeconds: Gauge;
+  readonly subnetOwnerIncentiveShare: Gauge;
   readonly stageRuns: Counter<'stage' | 'kind'>;
   readonly stageExits: Counter<'stage' | 'exit'>;
   readonly stageSkips: Counter<'stage' | 'reason'>;
@@ -23,7 +24,8 @@ export interface Metrics {
   readonly modelAgeDays: Gauge<'version'>;
   readonly canaryAnswers: Counter<'version' | 'arm' | 'class' | 'exit'>;
   /**
-   * Reports a metagraph on every scrape as `metagraph_block` and `metagraph_age_seconds` (the age grows
+   * Reports a metagraph on every scrape as `metagraph_block`, `metagraph_age_seconds` and
+   * `subnet_owner_incentive_share` (the age grows
    * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
    */
   watchMetagraph(read: () => MetagraphReading): void;
@@ -48,6 +50,8 @@ export interface MetagraphReading {
   readonly block?: number;
   /** Age of the snapshot, ms. */
   readonly ageMs?: number;
+  /** Share (0..1) of the miner incentive on the subnet owner's UIDs; absent when not known. */
+  readonly ownerIncentiveShare?: number;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
@@ -115,6 +119,14 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       registers,
       collect() {
         this.set((readMetagraph?.().ageMs ?? 0) / 1000);
+      },
+    }),
+    subnetOwnerIncentiveShare: new Gauge({
+      name: `${prefix}subnet_owner_incentive_share`,
+      help: "Share (0..1) of the subnet's miner incentive on the owner's UIDs at the last metagraph refresh; ~1 means halted or burning (mining earns nothing). NaN when not known.",
+      registers,
+      collect() {
+        this.set(readMetagraph?.().ownerIncentiveShare ?? Number.NaN);
       },
     }),
     stageRuns: new Counter({

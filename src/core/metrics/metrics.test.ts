@@ -30,3 +30,20 @@ test('watchMetagraph() reports the block and age at each scrape, 0 before the fi
   reading = { block: 4_321_000, ageMs: 61_000 };
   assert.equal(await value('roadwork_metagraph_age_seconds'), 61);
 });
+
+test('watchMetagraph() reports the owner incentive share at each scrape, NaN while it is not known', async () => {
+  const metrics = createMetrics({ processMetrics: false });
+  // prom-client writes NaN as `Nan`; Prometheus parses it case-insensitively.
+  const value = async () =>
+    /^roadwork_subnet_owner_incentive_share (\S+)$/m
+      .exec(await metrics.registry.metrics())?.[1]
+      ?.replace(/^nan$/i, 'NaN');
+  assert.equal(await value(), 'NaN');
+  let reading: { block?: number; ownerIncentiveShare?: number } = { block: 1 };
+  metrics.watchMetagraph(() => reading);
+  assert.equal(await value(), 'NaN');
+  reading = { block: 2, ownerIncentiveShare: 1 };
+  assert.equal(await value(), '1');
+  reading = { block: 3, ownerIncentiveShare: 0.025 };
+  assert.equal(await value(), '0.025');
+});

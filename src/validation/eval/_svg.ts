@@ -132,3 +132,36 @@ export function funnelSvg(stages: readonly { name: string; reached: number; exit
   });
   return frame(body, 'Stage exit funnel', 'challenges', 'stage');
 }
+
+/**
+ * Bars of `values` in the given order (e.g. each miner's earnings, highest first) with an optional
+ * horizontal line across them (e.g. the break-even cost) drawn and labelled in red.
+ */
+export function rankedBarsSvg(
+  values: readonly number[],
+  options: {
+    xLabel: string;
+    yLabel: string;
+    line?: { value: number; label: string };
+    format?: (v: number) => string;
+  },
+): string {
+  const format = options.format ?? ((v: number) => v.toPrecision(3));
+  const top = Math.max(1e-12, ...values, options.line?.value ?? 0) * 1.05;
+  const bw = PLOT_W / Math.max(1, values.length);
+  const y = (v: number) => M.top + PLOT_H - (Math.max(0, v) / top) * PLOT_H;
+  let body = yTicks(top, format);
+  values.forEach((v, k) => {
+    body += `<rect x="${M.left + k * bw + bw * 0.1}" y="${y(v)}" width="${bw * 0.8}" height="${M.top + PLOT_H - y(v)}" fill="#4e79a7"><title>${k + 1}: ${esc(format(v))}</title></rect>`;
+  });
+  for (const k of [1, Math.ceil(values.length / 2), values.length]) {
+    if (values.length === 0) break;
+    body += `<text x="${M.left + (k - 0.5) * bw}" y="${M.top + PLOT_H + 14}" text-anchor="middle" class="tick">${k}</text>`;
+  }
+  if (options.line) {
+    const ly = y(options.line.value);
+    body += `<line x1="${M.left}" x2="${M.left + PLOT_W}" y1="${ly}" y2="${ly}" stroke="#e15759" stroke-width="2" class="break-even"/>`;
+    body += `<text x="${M.left + PLOT_W - 4}" y="${ly - 5}" text-anchor="end" class="tick" fill="#e15759">${esc(options.line.label)}</text>`;
+  }
+  return frame(body, options.yLabel, options.xLabel, options.yLabel);
+}

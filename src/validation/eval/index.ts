@@ -25,6 +25,7 @@ export {
   type StageSummary,
 } from './_summary.js';
 export { renderHtmlReport, type EvalMeta, type EvalReport } from './_html.js';
+export { esc, rankedBarsSvg } from './_svg.js';
 export { Progress, liveLine, summaryTable, type OutputStream, type ProgressOptions } from './_terminal.js';
 export {
   DEFAULT_SYNTH_IMAGES,

@@ -1,6 +1,6 @@
 /** Connecting polkadot-js to subtensor and the runtime-API call that lists a subnet's neurons. */
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import type { ApiOptions } from '@polkadot/api/types';
+import type { ApiDecoration, ApiOptions } from '@polkadot/api/types';
 import { RoadworkError } from '../../core/errors/index.js';
 import { decodeNeurons } from './_decode.js';
 import type { Neuron } from './types.js';
@@ -110,13 +110,22 @@ export function runtimeCall(
   return fn as (...args: unknown[]) => Promise<unknown>;
 }
 
+/** The undecoded `get_neurons_lite` answer at the best block, with the block and a view pinned to it. */
+export async function fetchNeuronsLite(
+  api: ApiPromise,
+  netuid: number,
+): Promise<{ block: number; at: ApiDecoration<'promise'>; raw: unknown }> {
+  const header = await api.rpc.chain.getHeader();
+  const at = await api.at(header.hash);
+  const raw = await runtimeCall(at, 'neuronInfoRuntimeApi', 'getNeuronsLite')(netuid);
+  return { block: header.number.toNumber(), at, raw };
+}
+
 /** The subnet's neurons at the best block, with that block's number (both read at the same hash). */
 export async function fetchNeurons(
   api: ApiPromise,
   netuid: number,
 ): Promise<{ block: number; neurons: Neuron[] }> {
-  const header = await api.rpc.chain.getHeader();
-  const at = await api.at(header.hash);
-  const raw = await runtimeCall(at, 'neuronInfoRuntimeApi', 'getNeuronsLite')(netuid);
-  return { block: header.number.toNumber(), neurons: decodeNeurons(raw) };
+  const { block, raw } = await fetchNeuronsLite(api, netuid);
+  return { block, neurons: decodeNeurons(raw) };
 }

@@ -31,14 +31,16 @@ function decodeError(what: string): RoadworkError {
   );
 }
 
-function field(struct: unknown, name: string): unknown {
+/** A struct's field by its polkadot-js name, or `ERR_CHAIN_DECODE` naming it. */
+export function field(struct: unknown, name: string): unknown {
   const get = (struct as { get?: unknown } | null)?.get;
   const value: unknown = typeof get === 'function' ? get.call(struct, name) : undefined;
   if (value === undefined) throw decodeError(`no field ${name}`);
   return value;
 }
 
-function big(value: unknown, name: string): bigint {
+/** An integer codec as a bigint. */
+export function big(value: unknown, name: string): bigint {
   const toBigInt = (value as { toBigInt?: unknown } | null)?.toBigInt;
   if (typeof toBigInt !== 'function') throw decodeError(`${name} is not an integer`);
   return toBigInt.call(value) as bigint;
@@ -48,13 +50,15 @@ function int(struct: unknown, name: string): number {
   return Number(big(field(struct, name), name));
 }
 
-function flag(struct: unknown, name: string): boolean {
+/** A bool field. */
+export function flag(struct: unknown, name: string): boolean {
   const value = field(struct, name) as { isTrue?: unknown };
   if (typeof value.isTrue !== 'boolean') throw decodeError(`${name} is not a bool`);
   return value.isTrue;
 }
 
-function account(value: unknown, name: string): string {
+/** A 32-byte account codec as an ss58 address (prefix 42). */
+export function account(value: unknown, name: string): string {
   const toU8a = (value as { toU8a?: unknown } | null)?.toU8a;
   const bytes: unknown = typeof toU8a === 'function' ? toU8a.call(value) : undefined;
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32)
@@ -62,7 +66,8 @@ function account(value: unknown, name: string): string {
   return encodeAddress(bytes, 42);
 }
 
-function ratio(struct: unknown, name: string): number {
+/** A u16 score field as a fraction of 1. */
+export function ratio(struct: unknown, name: string): number {
   return int(struct, name) / U16_MAX;
 }
 

@@ -4,7 +4,8 @@ import type { ApiPromise } from '@polkadot/api';
 import { systemClock, type Clock } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { silentLogger, type Logger } from '../../core/log/index.js';
-import { fetchNeurons, openChain, withTimeout, type ChainConnection, type ProviderFactory } from './_api.js';
+import { openChain, withTimeout, type ChainConnection, type ProviderFactory } from './_api.js';
+import { fetchNeuronsAndOwnerShare } from './_economics.js';
 import { readMetagraphFile, writeMetagraphFile } from './_file.js';
 import { buildMetagraph, type Metagraph, type MetagraphSource, type MetagraphStatus } from './types.js';
 
@@ -41,6 +42,8 @@ class LiveSource implements LiveMetagraphSource {
   #o: Required<Omit<LiveMetagraphOptions, 'cacheFile' | 'providerFactory'>> & LiveMetagraphOptions;
   #connection: ChainConnection | undefined;
   #snapshot: Metagraph | undefined;
+  // The owner's share of the miner incentive at the snapshot; unknown for a cached one.
+  #ownerShare: number | undefined;
   #fromChain = false;
   #lastError: string | undefined;
   #inFlight: Promise<boolean> | undefined;
@@ -88,6 +91,7 @@ class LiveSource implements LiveMetagraphSource {
       block: s.block,
       neurons: s.neurons.length,
       ageMs,
+      ...(this.#ownerShare !== undefined && { ownerIncentiveShare: this.#ownerShare }),
       ...lastError,
     };
   }
@@ -121,14 +125,17 @@ class LiveSource implements LiveMetagraphSource {
     const started = clock.nowMs();
     try {
       const signal = this.#abort.signal;
-      const job = connection.ready(timeoutMs, signal).then((api: ApiPromise) => fetchNeurons(api, netuid));
+      const job = connection
+        .ready(timeoutMs, signal)
+        .then((api: ApiPromise) => fetchNeuronsAndOwnerShare(api, netuid));
       const tooSlow = (): Error =>
         new RoadworkError(
           'ERR_CHAIN_UNREACHABLE',
           `Fetching the metagraph took longer than ${timeoutMs} ms: ${endpoint}. Check the endpoint's health.`,
         );
-      const { block, neurons } = await withTimeout(job, timeoutMs, tooSlow, signal);
+      const { block, neurons, ownerIncentiveShare } = await withTimeout(job, timeoutMs, tooSlow, signal);
       if (this.#closed) return false;
+      this.#ownerShare = ownerIncentiveShare;
       if (neurons.length === 0) logger.warn({ netuid, block }, 'chain reports no neurons on this subnet');
       this.#snapshot = buildMetagraph(netuid, block, neurons, clock.nowMs());
       this.#fromChain = true;
@@ -178,6 +185,7 @@ class LiveSource implements LiveMetagraphSource {
       const fetchedAtMs = data.fetchedAtMs ?? clock.nowMs();
       this.#snapshot = buildMetagraph(data.netuid, data.block, data.neurons, fetchedAtMs);
       this.#fromChain = false;
+      this.#ownerShare = undefined;
       logger.warn(
         { file, block: data.block, ageMs: clock.nowMs() - fetchedAtMs },
         'chain unreachable; metagraph from cache',

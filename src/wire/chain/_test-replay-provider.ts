@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiOptions } from '@polkadot/api/types';
+import { compactToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 
 type ProviderInterface = NonNullable<ApiOptions['provider']>;
 
@@ -16,7 +17,7 @@ interface RecordedCall {
 
 interface Recording {
   readonly calls: readonly RecordedCall[];
-  readonly metadata?: { readonly v14?: string; readonly v15?: string } | null;
+  readonly metadata?: { readonly v14?: string; readonly v15?: string; readonly v16?: string } | null;
 }
 
 /** Options of {@link ReplayProvider}. */
@@ -58,6 +59,8 @@ const PROPERTIES = { ss58Format: 42, tokenDecimals: 9, tokenSymbol: 'TAO' };
 const FINNEY_GENESIS = '0x2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03';
 // Vec<u32> [14, 15]: makes polkadot-js ask for V15, which carries the runtime-API definitions.
 const METADATA_VERSIONS = '0x080e0000000f000000';
+// Vec<u32> [14, 15, 16], for a recording made against V16 metadata (polkadot-js asks for the newest).
+const METADATA_VERSIONS_V16 = '0x0c0e0000000f00000010000000';
 
 function normaliseParams(method: string, params: readonly unknown[]): unknown[] {
   const out = [...params];
@@ -76,6 +79,12 @@ function keysOf(method: string, params: readonly unknown[]): [exact: string, atl
 
 function readHex(relative: string): string {
   return readFileSync(new URL(relative, `file://${CHAIN_FIXTURES_DIR}`), 'utf8').trim();
+}
+
+// The answer of Metadata_metadata_at_version: Option<OpaqueMetadata>, i.e. 01, compact length, the bytes.
+function opaqueMetadata(relative: string): string {
+  const bytes = readFileSync(new URL(relative, `file://${CHAIN_FIXTURES_DIR}`));
+  return u8aToHex(u8aConcat([1], compactToU8a(bytes.length), bytes));
 }
 
 /** Replays one recording of `test/fixtures/chain/recordings`; an unrecorded call rejects, naming it. */
@@ -99,8 +108,13 @@ export class ReplayProvider implements ProviderInterface {
       if (!this.#atless.has(atless)) this.#atless.set(atless, call.result);
     }
     const v15 = options.metadataV15 ?? 'metadata/finney-spec343-v15.metadata_at_version.hex';
-    this.#exact.set('state_call["Metadata_metadata_versions","0x"]', METADATA_VERSIONS);
+    const v16 = data.metadata?.v16;
+    this.#exact.set(
+      'state_call["Metadata_metadata_versions","0x"]',
+      v16 ? METADATA_VERSIONS_V16 : METADATA_VERSIONS,
+    );
     this.#atless.set('state_call["Metadata_metadata_at_version","0x0f000000"]', readHex(v15));
+    if (v16) this.#atless.set('state_call["Metadata_metadata_at_version","0x10000000"]', opaqueMetadata(v16));
     this.#atless.set('system_properties[]', PROPERTIES);
     this.#atless.set('chain_getBlockHash[0]', FINNEY_GENESIS);
     this.#atless.set('system_chain[]', 'Bittensor');

@@ -18,6 +18,16 @@ export {
   type ChainReader,
 } from './_queries.js';
 export type { NeuronRow } from './_decode.js';
+export {
+  readSubnetEconomics,
+  readSubnetOwner,
+  decodeIncentiveRows,
+  ownerUids,
+  ownerIncentiveShare,
+  type IncentiveRow,
+  type SubnetEconomics,
+  type SubnetOwnerKeys,
+} from './_economics.js';
 export { ipFromU128, ipToU128 } from './_ip.js';
 export { serveAxonCall, type AxonEndpoint } from './_serve.js';
 export { hotkeyStatus, subnetSize, subnetExists, type HotkeyStatus } from './_status.js';

@@ -246,3 +246,19 @@ test('an unreachable websocket on 127.0.0.1 falls back without a snapshot and cl
     await source.close();
   }
 });
+
+test("status() carries the owner's share of the miner incentive from the last refresh (1 when burning)", async () => {
+  const source = liveMetagraph({
+    endpoint: 'wss://replay.invalid',
+    netuid: 72,
+    clock: fakeClock(),
+    providerFactory: () => new ReplayProvider('economics-burning'),
+  });
+  try {
+    await source.start();
+    assert.equal(source.current()?.neurons.length, 32, `no snapshot: ${source.status().lastError}`);
+    assert.equal(source.status().ownerIncentiveShare, 1);
+  } finally {
+    await source.close();
+  }
+});

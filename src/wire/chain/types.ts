@@ -44,6 +44,8 @@ export interface MetagraphStatus {
   readonly block?: number;
   readonly neurons?: number;
   readonly ageMs?: number;
+  /** Share (0..1) of the miner incentive on the subnet owner's UIDs at the snapshot (live only; NaN: no incentive). */
+  readonly ownerIncentiveShare?: number;
   readonly lastError?: string;
 }
 
