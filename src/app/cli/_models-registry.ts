@@ -19,6 +19,7 @@ import {
   promoteVersion,
   registerBundle,
   rollbackProduction,
+  type PromotionResult,
   currentCanary,
   startCanary,
   stopCanary,
@@ -47,6 +48,80 @@ export async function withRegistry<T>(
         `Registered the bundled starter as ${seeded.id} and made it production: it is what serve runs when nothing was promoted.`,
       );
     return fn(ctx);
+  });
+}
+
+/** What a gated promotion takes besides the version: `opts` holds the promote flags (challenges, seed, protocol, force). */
+export interface GateNumbers {
+  readonly margin: number;
+  readonly count: number;
+}
+
+/** `--margin` and `--n` checked. */
+export function gateNumbers(opts: Record<string, unknown>): GateNumbers {
+  const margin = Number(opts.margin);
+  const count = Number(opts.n);
+  if (!Number.isFinite(margin) || !Number.isInteger(count) || count < 2) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --margin or --n: ${String(opts.margin)}, ${String(opts.n)}; give a number and a whole number ≥ 2.`,
+    );
+  }
+  return { margin, count };
+}
+
+/** The gate's flags, as `models promote` and `retrain` offer them. */
+export function addGateOptions(command: Command): Command {
+  return addProtocolOptions(command)
+    .option('--margin <mcc>', 'required MCC gain over production', '0.02')
+    .option(
+      '--challenges <spec>',
+      `challenge set folder, image folder, parquet, or synth:N (default: the challenge set in <data_dir>/${GATE_SET_DIR} when one was written there, else synth:200 procedural scenes, with a warning: every model scores near chance on them)`,
+    )
+    .option('--n <count>', 'challenges drawn when --challenges holds images', '400')
+    .option('--seed <seed>', 'seed of the drawn challenges', GATE_SEED);
+}
+
+/**
+ * Promotes `id` through the gate, as `roadwork models promote` does: the challenge set (`--challenges`,
+ * else the data folder's gate set, else procedural scenes with a warning) scores the candidate and
+ * production; `--force` skips it (recorded). Throws ERR_PROMOTION_REFUSED when the candidate does not win.
+ */
+export async function promoteThroughGate(
+  settings: Settings,
+  ctx: StoreContext,
+  id: string,
+  opts: Record<string, unknown>,
+  numbers: GateNumbers,
+  log: (line: string) => void,
+): Promise<PromotionResult> {
+  const logger = createLogger({ level: 'warn' });
+  const force = opts.force === true;
+  // Promoting production again changes nothing: no gate set to open, no warning to give.
+  const current = productionVersion(ctx.store)?.id === getVersion(ctx.store, id).id;
+  const gate =
+    force || current
+      ? undefined
+      : await openGateSet(typeof opts.challenges === 'string' ? opts.challenges : undefined, ctx.dataDir);
+  if (gate?.warning) log(`\nWARNING: ${gate.warning}\n`);
+  if (force) log('WARNING: --force skips the promotion gate; the history records it as forced.');
+  const evaluate = gate
+    ? challengeEvaluator({
+        source: gate.source,
+        seed: String(opts.seed ?? GATE_SEED),
+        count: numbers.count,
+        ...(await protocolFrom(opts)),
+        runtime: runtimeContextFor(settings, logger),
+        logger,
+        progress: process.stderr,
+      })
+    : undefined;
+  return promoteVersion(id, ctx, {
+    ...(evaluate && { evaluate }),
+    margin: numbers.margin,
+    force,
+    ...(gate && { gate: gate.spec }),
+    log,
   });
 }
 
@@ -118,60 +193,15 @@ export function addRegistryCommands(command: Command, env: Record<string, string
         out(opts.path ? cascadeFileOf(v) : `${v.id} ${cascadeFileOf(v)}`);
       });
     });
-  addProtocolOptions(
-    sub('promote', 'make a version production if it beats production on a fixed challenge set'),
-  )
+  addGateOptions(sub('promote', 'make a version production if it beats production on a fixed challenge set'))
     .argument('<version>')
-    .option('--margin <mcc>', 'required MCC gain over production', '0.02')
-    .option(
-      '--challenges <spec>',
-      `challenge set folder, image folder, parquet, or synth:N (default: the challenge set in <data_dir>/${GATE_SET_DIR} when one was written there, else synth:200 procedural scenes, with a warning: every model scores near chance on them)`,
-    )
-    .option('--n <count>', 'challenges drawn when --challenges holds images', '400')
-    .option('--seed <seed>', 'seed of the drawn challenges', GATE_SEED)
     .option('--force', 'skip the gate (recorded in the history)')
     .action(async (id: string, opts: Record<string, unknown>) => {
       const settings = settingsFrom(opts, env);
-      const margin = Number(opts.margin);
-      const count = Number(opts.n);
-      if (!Number.isFinite(margin) || !Number.isInteger(count) || count < 2) {
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `Invalid --margin or --n: ${String(opts.margin)}, ${String(opts.n)}; give a number and a whole number ≥ 2.`,
-        );
-      }
-      const logger = createLogger({ level: 'warn' });
-      const force = opts.force === true;
+      const numbers = gateNumbers(opts);
+      const margin = numbers.margin;
       await withRegistry(settings, async (ctx) => {
-        // Promoting production again changes nothing: no gate set to open, no warning to give.
-        const current = productionVersion(ctx.store)?.id === getVersion(ctx.store, id).id;
-        const gate =
-          force || current
-            ? undefined
-            : await openGateSet(
-                typeof opts.challenges === 'string' ? opts.challenges : undefined,
-                ctx.dataDir,
-              );
-        if (gate?.warning) err(`\nWARNING: ${gate.warning}\n`);
-        if (force) err('WARNING: --force skips the promotion gate; the history records it as forced.');
-        const evaluate = gate
-          ? challengeEvaluator({
-              source: gate.source,
-              seed: String(opts.seed),
-              count,
-              ...(await protocolFrom(opts)),
-              runtime: runtimeContextFor(settings, logger),
-              logger,
-              progress: process.stderr,
-            })
-          : undefined;
-        const r = await promoteVersion(id, ctx, {
-          ...(evaluate && { evaluate }),
-          margin,
-          force,
-          ...(gate && { gate: gate.spec }),
-          log: err,
-        });
+        const r = await promoteThroughGate(settings, ctx, id, opts, numbers, err);
         if (r.candidate && r.production) {
           out(
             `Gate passed: MCC ${r.candidate.mcc.toFixed(4)} vs production ${r.production.mcc.toFixed(4)} (margin ${margin}) on ${r.candidate.n} challenges`,

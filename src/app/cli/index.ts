@@ -74,6 +74,11 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
     load: async (env) => (await import('./models.js')).modelsCommand(env),
   },
   {
+    name: 'retrain',
+    summary: 'Train again, promote only through the gate, optionally publish; once or --every interval',
+    load: async (env) => (await import('./retrain.js')).retrainCommand(env),
+  },
+  {
     name: 'publish',
     summary:
       'Publish a registry version to Hugging Face (model_card.json, a README card, the bundle with checksums)',

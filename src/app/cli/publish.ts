@@ -13,8 +13,11 @@ import {
   repoFrom,
   stageRepo,
   uploadRepo,
+  type CardInput,
   type GateRecord,
+  type UploadResult,
 } from '../../lifecycle/publish/index.js';
+import type { Store } from '../../core/store/index.js';
 import { getVersion, productionHistory } from '../../lifecycle/registry/index.js';
 import type { Signer } from '../../wire/wallet/index.js';
 import { withChain, type ChainCommandDeps } from './chain.js';
@@ -47,7 +50,8 @@ async function defaultSigner(settings: Settings): Promise<Signer> {
   return (await import('../miner/index.js')).loadSigner(settings);
 }
 
-function repoOf(opts: Opts, settings: Settings): string {
+/** The model repository from `--repo`, else `model.url`; ERR_CONFIG_INVALID saying where to give one. */
+export function repoOf(opts: Opts, settings: Settings): string {
   const given = typeof opts.repo === 'string' ? opts.repo : settings['model.url'];
   const repo = repoFrom(given);
   if (repo === undefined) {
@@ -73,6 +77,73 @@ function positive(value: unknown, flag: string, fallback: number): number {
   if (!(Number.isFinite(n) && n > 0))
     throw new RoadworkError('ERR_CONFIG_INVALID', `${flag} is not a positive number: "${String(value)}".`);
   return n;
+}
+
+/**
+ * Stages `input` in a temporary folder, uploads it to `models.hub_url` with `models.hub_token`, and
+ * records the publication (the model's age counts from it). Progress lines go to `err`.
+ */
+export async function uploadVersion(
+  settings: Settings,
+  store: Store,
+  input: CardInput,
+  createPrivate: boolean,
+  err: { write(text: string): unknown },
+): Promise<UploadResult> {
+  const tmp = await mkdtemp(join(tmpdir(), 'roadwork-publish-'));
+  try {
+    const staged = await stageRepo(join(tmp, 'repo'), input);
+    err.write(
+      `Uploading ${staged.files.length} files of ${input.version.id} to ${settings['models.hub_url']}/${input.repo}…\n`,
+    );
+    const done = await uploadRepo(staged, {
+      repo: input.repo,
+      hubUrl: settings['models.hub_url'],
+      token: settings['models.hub_token'],
+      private: createPrivate,
+    });
+    recordPublication(store, {
+      version: input.version.id,
+      repo: input.repo,
+      hubUrl: settings['models.hub_url'],
+      commit: done.commit,
+      submittedBy: input.submittedBy,
+      submissionTime: input.submissionTime,
+      at: Date.now(),
+    });
+    err.write(
+      `Published ${input.version.id} as ${input.repo} (commit ${done.commit.slice(0, 12)}${done.created ? ', repository created' : ''}); ` +
+        `model age counts from ${new Date(input.submissionTime * 1000).toISOString()}.\n`,
+    );
+    if (repoFrom(settings['model.url']) !== input.repo)
+      err.write(
+        `Set model.url (MODEL_URL) to ${settings['models.hub_url']}/${input.repo} so the axon answers it.\n`,
+      );
+    return done;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** What a card for `id` says: the version, the gate's record, the hotkey and now. */
+export function cardInput(
+  store: Store,
+  id: string,
+  repo: string,
+  signer: Signer,
+  nowMs: number,
+  description?: string,
+): CardInput {
+  const version = getVersion(store, id);
+  const gate = gateOf(productionHistory(store), version.id);
+  return {
+    version,
+    repo,
+    submittedBy: signer.ss58,
+    submissionTime: Math.floor(nowMs / 1000),
+    ...(description === undefined ? {} : { description }),
+    ...(gate === undefined ? {} : { gate }),
+  };
 }
 
 /** Builds `roadwork publish`. */
@@ -103,19 +174,16 @@ export function publishCommand(env: Env, deps: PublishDeps = {}): Command {
     const signer = await (deps.loadSigner ?? defaultSigner)(settings);
     const clock = systemClock();
     await withStore(settings, async (ctx) => {
-      const version = getVersion(ctx.store, id);
-      const submissionTime = Math.floor(clock.nowMs() / 1000);
-      const input = {
-        version,
+      const input = cardInput(
+        ctx.store,
+        id,
         repo,
-        submittedBy: signer.ss58,
-        submissionTime,
-        ...(typeof opts.description === 'string' ? { description: opts.description } : {}),
-        ...(() => {
-          const gate = gateOf(productionHistory(ctx.store), version.id);
-          return gate === undefined ? {} : { gate };
-        })(),
-      };
+        signer,
+        clock.nowMs(),
+        typeof opts.description === 'string' ? opts.description : undefined,
+      );
+      const version = input.version;
+      const submissionTime = input.submissionTime;
       if (opts.dryRun === true) {
         const dir =
           typeof opts.out === 'string'
@@ -127,39 +195,8 @@ export function publishCommand(env: Env, deps: PublishDeps = {}): Command {
         err.write(`Dry run: nothing uploaded. Upload with: roadwork publish ${version.id} --repo ${repo}\n`);
         return;
       }
-      const tmp = await mkdtemp(join(tmpdir(), 'roadwork-publish-'));
-      try {
-        const staged = await stageRepo(join(tmp, 'repo'), input);
-        err.write(
-          `Uploading ${staged.files.length} files of ${version.id} to ${settings['models.hub_url']}/${repo}…\n`,
-        );
-        const done = await uploadRepo(staged, {
-          repo,
-          hubUrl: settings['models.hub_url'],
-          token: settings['models.hub_token'],
-          private: opts.private === true,
-        });
-        recordPublication(ctx.store, {
-          version: version.id,
-          repo,
-          hubUrl: settings['models.hub_url'],
-          commit: done.commit,
-          submittedBy: signer.ss58,
-          submissionTime,
-          at: clock.nowMs(),
-        });
-        out.write(`${done.commitUrl}\n`);
-        err.write(
-          `Published ${version.id} as ${repo} (commit ${done.commit.slice(0, 12)}${done.created ? ', repository created' : ''}); ` +
-            `model age counts from ${new Date(submissionTime * 1000).toISOString()}.\n`,
-        );
-        if (repoFrom(settings['model.url']) !== repo)
-          err.write(
-            `Set model.url (MODEL_URL) to ${settings['models.hub_url']}/${repo} so the axon answers it.\n`,
-          );
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
-      }
+      const done = await uploadVersion(settings, ctx.store, input, opts.private === true, err);
+      out.write(`${done.commitUrl}\n`);
     });
   });
   return command;

@@ -1,8 +1,7 @@
 // `roadwork train` and `roadwork calibrate` end to end on a small folder of synthetic scenes (real tfjs model).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCascadeConfig } from '../../inference/cascade/index.js';
 import { systemClock } from '../../core/clock/index.js';
@@ -15,46 +14,15 @@ import {
   verifyBundle,
 } from '../../lifecycle/registry/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
-import { encodeScene, generateScene } from '../../data/procedural/index.js';
-import { createRng } from '../../core/random/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
 import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
 import { textSink } from '../../../test/fixtures/streams.js';
+import { inSceneFolder } from './_test-scenes.js';
 
 const sink = textSink;
-
-async function sceneFolder(dir: string): Promise<void> {
-  const lines = ['file,label,group'];
-  for (const label of [0, 1] as const) {
-    await mkdir(join(dir, label ? 'pos' : 'neg'), { recursive: true });
-    for (let i = 0; i < 8; i++) {
-      const s = generateScene(createRng(`scene-${label}-${i}`), {
-        roadwork: label === 1,
-        width: 256,
-        height: 192,
-      });
-      const file = `${label ? 'pos' : 'neg'}/s${i}.jpg`;
-      await writeFile(join(dir, file), await encodeScene(s.rgb, s.width, s.height));
-      lines.push(`${file},${label},g${i % 4}`);
-    }
-  }
-  await writeFile(join(dir, 'manifest.csv'), `${lines.join('\n')}\n`);
-}
-
-/** Runs `fn` with a fresh folder holding `data/` (the scene folder); removes it afterwards. */
-async function inSceneFolder(prefix: string, fn: (root: string, data: string) => Promise<void>) {
-  const root = await mkdtemp(join(tmpdir(), prefix));
-  try {
-    const data = join(root, 'data');
-    await sceneFolder(data);
-    await fn(root, data);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-}
 
 /** Training on 2.0.4 views (levels 0 and 2), with a per-test cache and one worker. */
 function views2004(root: string, data: string): string[] {

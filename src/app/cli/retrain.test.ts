@@ -1,0 +1,159 @@
+// `roadwork retrain` end to end: real training on procedural scenes, the real gate, a local hub.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { textSink } from '../../../test/fixtures/streams.js';
+import { isRoadworkError } from '../../core/errors/index.js';
+import { openStore, storeFile } from '../../core/store/index.js';
+import { startHubServer } from '../../inference/hub/_test-hub-server.js';
+import { listPublications } from '../../lifecycle/publish/index.js';
+import { listVersions, productionHistory, productionVersion } from '../../lifecycle/registry/index.js';
+import { hotkeyFromSecret } from '../../wire/wallet/index.js';
+import { parseInterval, retrainCommand, type RetrainDeps, type RetrainResult } from './retrain.js';
+import { inSceneFolder } from './_test-scenes.js';
+
+const TOKEN = 'hf_retrain_test';
+
+async function retrain(args: string[], env: Record<string, string> = {}, deps: RetrainDeps = {}) {
+  const out = textSink();
+  const err = textSink();
+  const command = retrainCommand(env, {
+    loadSigner: () => hotkeyFromSecret('//Alice'),
+    stdout: out.stream,
+    stderr: err.stream,
+    ...deps,
+  });
+  command.exitOverride();
+  await command.parseAsync(args, { from: 'user' });
+  return {
+    results: out
+      .text()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RetrainResult),
+    err: err.text(),
+  };
+}
+
+test(
+  'retrain trains and registers a version, promotes it only through the gate, and publishes a promoted one',
+  { timeout: 600_000 },
+  () =>
+    inSceneFolder('retrain-', async (root, data) => {
+      const state = join(root, 'state');
+      const trainArgs = [
+        '--',
+        '--data',
+        data,
+        '--embeddings.cache_dir',
+        join(root, 'cache'),
+        '--protocol',
+        '2.0.4',
+        '--views',
+        '1,0,1,0',
+        '--model.workers',
+        '1',
+        '--l2',
+        '1',
+      ];
+      const gate = [
+        '--challenges',
+        'synth:16',
+        '--n',
+        '16',
+        '--data_dir',
+        state,
+        '--model.workers',
+        '1',
+        '--json',
+      ];
+
+      // A margin no model can reach: registered, not promoted, production unchanged (the starter).
+      const refused = await retrain([...gate, '--margin', '2', ...trainArgs]);
+      assert.equal(refused.results.length, 1);
+      const first = refused.results[0]!;
+      assert.equal(first.promoted, false);
+      assert.match(first.reason ?? '', /Promotion refused/);
+      const store = openStore(storeFile(state), { readonly: true });
+      try {
+        assert.ok(listVersions(store).some((v) => v.id === first.version));
+        assert.notEqual(productionVersion(store)?.id, first.version);
+        assert.equal(productionHistory(store).length, 1, 'only the starter was ever production');
+      } finally {
+        store.close();
+      }
+
+      // Any model passes a margin of -2: promoted, then published to the hub.
+      const hub = await startHubServer({}, { token: TOKEN });
+      try {
+        const passed = await retrain(
+          [
+            ...gate,
+            '--margin',
+            '-2',
+            '--publish',
+            '--repo',
+            'alice/roadwork',
+            '--models.hub_url',
+            hub.url,
+            ...trainArgs,
+          ],
+          { HF_TOKEN: TOKEN },
+        );
+        const second = passed.results[0]!;
+        assert.equal(second.promoted, true);
+        assert.match(second.published ?? '', new RegExp(`^${hub.url}/alice/roadwork/commit/`));
+        assert.ok(hub.repos['alice/roadwork']?.['model_card.json']);
+        const after = openStore(storeFile(state), { readonly: true });
+        try {
+          assert.equal(productionVersion(after)?.id, second.version);
+          assert.equal(listPublications(after)[0]?.version, second.version);
+        } finally {
+          after.close();
+        }
+      } finally {
+        await hub.close();
+      }
+
+      // --every runs until stopped; a stop during a cycle ends the loop after it, without waiting.
+      const stop = new AbortController();
+      const lines: string[] = [];
+      const stopping = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          stop.abort();
+          done();
+        },
+      });
+      const looped = await retrain(
+        [...gate, '--margin', '2', '--every', '1h', ...trainArgs],
+        {},
+        {
+          signal: stop.signal,
+          stdout: stopping,
+        },
+      );
+      assert.equal(lines.length, 1);
+      assert.equal((JSON.parse(lines[0]!) as RetrainResult).promoted, false);
+      assert.doesNotMatch(looped.err, /next cycle at/);
+    }),
+);
+
+test('retrain checks its flags before training', async () => {
+  for (const [args, message] of [
+    [['--every', '5x', '--', '--data', '/nonexistent'], /Invalid --every: "5x"/],
+    [['--margin', 'x', '--', '--data', '/nonexistent'], /Invalid --margin or --n/],
+    [['--publish', '--', '--data', '/nonexistent'], /No model repository/],
+  ] as const) {
+    await assert.rejects(
+      retrain([...args]),
+      (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID') && message.test(e.message),
+    );
+  }
+  assert.equal(parseInterval('90s'), 90_000);
+  assert.equal(parseInterval('1.5h'), 5_400_000);
+  assert.equal(parseInterval('1d'), 86_400_000);
+  assert.throws(() => parseInterval('0.5s'), /at least a second/);
+});
