@@ -20,6 +20,9 @@ export interface Metrics {
   readonly cacheLookups: Counter<'backend' | 'result'>;
   readonly cacheErrors: Counter<'backend' | 'op'>;
   readonly answeredHookErrors: Counter;
+  readonly querylogLogged: Counter;
+  readonly querylogDropped: Counter<'reason'>;
+  readonly querylogQueue: Gauge;
   /**
    * Reports a metagraph on every scrape as `metagraph_block` and `metagraph_age_seconds` (the age grows
    * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
@@ -141,6 +144,22 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     answeredHookErrors: new Counter({
       name: `${prefix}axon_answered_hook_errors_total`,
       help: 'Errors thrown by the onAnswered hook (e.g. the query log); the answers were not affected.',
+      registers,
+    }),
+    querylogLogged: new Counter({
+      name: `${prefix}querylog_logged_total`,
+      help: 'Answered requests written to the query log.',
+      registers,
+    }),
+    querylogDropped: new Counter({
+      name: `${prefix}querylog_dropped_total`,
+      help: 'Answered requests the query log did not keep, by reason (full: the queue was full; error: the write failed). Their answers were not affected.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    querylogQueue: new Gauge({
+      name: `${prefix}querylog_queue_depth`,
+      help: 'Answered requests waiting to be written to the query log.',
       registers,
     }),
     watchMetagraph(read: () => MetagraphReading) {

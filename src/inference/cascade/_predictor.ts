@@ -177,7 +177,13 @@ class Cascade implements CascadePredictor {
     const p = this.#fusion.fuse(records, this.#weights);
     if (p === undefined) throw this.#noAnswer(records);
     if (key !== undefined) void cache!.set(key, p).catch(() => undefined);
-    return { probability: p, modelVersion: version, stages: records.map(toResult) };
+    const embedding = records.find((r) => r.outcome?.embedding !== undefined)?.outcome?.embedding;
+    return {
+      probability: p,
+      modelVersion: version,
+      stages: records.map(toResult),
+      ...(embedding === undefined ? {} : { embedding }),
+    };
   }
 
   async #run(

@@ -112,6 +112,8 @@ export class SynapsePipeline {
             stake,
           },
           image: received.synapse.image as string,
+          decoded: forwarded.decoded,
+          ...(forwarded.prediction.embedding && { embedding: forwarded.prediction.embedding }),
           prediction: forwarded.prediction.probability,
           modelVersion: forwarded.prediction.modelVersion,
           stages: forwarded.prediction.stages ?? [],
