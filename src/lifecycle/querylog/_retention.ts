@@ -3,7 +3,7 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsyncQueries, AsyncStore } from '../../core/store/index.js';
-import { imagePath } from './_images.js';
+import { emptyTrash, moveToTrash, recoverTrash } from './_trash.js';
 import { WRITE_LOCK } from './_schema.js';
 
 /** The limits; 0 turns one off. */
@@ -18,12 +18,12 @@ export interface PruneResult {
   readonly queries: number;
   readonly images: number;
   readonly bytes: number;
-  /** Files under the images folder that no row named (left by a kill), removed by `sweep`. */
+  /** With `sweep`: files under the images folder that no row named (left by a kill), removed. */
   readonly orphans: number;
 }
 
 // Rows deleted per transaction: short enough that the miner's writer never waits long for the lock.
-const CHUNK = 1000;
+const CHUNK = 500;
 
 /**
  * Applies `limits` at `nowMs`. With `sweep`, also removes files no row names that are older than an
@@ -34,20 +34,32 @@ export async function pruneQueries(
   imagesDir: string,
   options: RetentionLimits & { readonly nowMs: number; readonly sweep?: boolean },
 ): Promise<PruneResult> {
+  // What a killed prune left half done comes first.
+  await recoverTrash(store, imagesDir);
   let queries = 0;
   let images = 0;
   let bytes = 0;
-  const chunk = async (select: (q: AsyncQueries) => Promise<number[]>): Promise<number> => {
-    const removed = await store.transaction(
-      async (tx) => {
-        const ids = await select(tx);
-        if (ids.length === 0) return { n: 0, gone: [] as Gone[] };
-        await tx.run(`DELETE FROM queries WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
-        const gone = await dropUnreferenced(tx, imagesDir);
-        return { n: ids.length, gone };
-      },
-      { lock: WRITE_LOCK },
-    );
+  const chunk = async (select: (q: AsyncQueries) => Promise<Doomed[]>): Promise<number> => {
+    const removed = await store
+      .transaction(
+        async (tx) => {
+          const doomed = await select(tx);
+          if (doomed.length === 0) return { n: 0, gone: [] as Gone[], trash: [] as string[] };
+          const ids = doomed.map((d) => Number(d.id));
+          await tx.run(`DELETE FROM queries WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+          const dropped = await dropUnreferenced(tx, imagesDir, [
+            ...new Set(doomed.map((d) => d.image_sha256)),
+          ]);
+          return { n: ids.length, ...dropped };
+        },
+        { lock: WRITE_LOCK },
+      )
+      .catch(async (err: unknown) => {
+        // Rolled back: files moved to the trash belong to rows that are back.
+        await recoverTrash(store, imagesDir).catch(() => undefined);
+        throw err;
+      });
+    await emptyTrash(removed.trash);
     queries += removed.n;
     images += removed.gone.length;
     bytes += removed.gone.reduce((s, g) => s + Number(g.bytes), 0);
@@ -55,8 +67,11 @@ export async function pruneQueries(
   };
   if (options.maxAgeMs > 0) {
     const before = options.nowMs - options.maxAgeMs;
-    const old = (q: AsyncQueries): Promise<number[]> =>
-      ids(q, 'SELECT id FROM queries WHERE received_at < ? ORDER BY id LIMIT ?', [before, CHUNK]);
+    const old = (q: AsyncQueries): Promise<Doomed[]> =>
+      q.all<Doomed>('SELECT id, image_sha256 FROM queries WHERE received_at < ? ORDER BY id LIMIT ?', [
+        before,
+        CHUNK,
+      ]);
     while ((await chunk(old)) === CHUNK);
   }
   if (options.maxEntries > 0) {
@@ -64,7 +79,9 @@ export async function pruneQueries(
       const n = (await store.get<{ n: number }>('SELECT count(*) AS n FROM queries'))?.n ?? 0;
       const excess = Number(n) - options.maxEntries;
       if (excess <= 0) break;
-      await chunk((q) => ids(q, 'SELECT id FROM queries ORDER BY id LIMIT ?', [Math.min(excess, CHUNK)]));
+      await chunk((q) =>
+        q.all<Doomed>('SELECT id, image_sha256 FROM queries ORDER BY id LIMIT ?', [Math.min(excess, CHUNK)]),
+      );
     }
   }
   if (options.maxBytes > 0) {
@@ -74,16 +91,21 @@ export async function pruneQueries(
       if (Number(total) <= options.maxBytes) break;
       // The oldest requests until their images free enough: a request shares its image with others,
       // so a chunk may free nothing, and the next one goes on. Images no request names go below.
-      const oldest = (q: AsyncQueries): Promise<number[]> =>
-        ids(q, 'SELECT id FROM queries ORDER BY id LIMIT ?', [CHUNK / 10]);
+      const oldest = (q: AsyncQueries): Promise<Doomed[]> =>
+        q.all<Doomed>('SELECT id, image_sha256 FROM queries ORDER BY id LIMIT ?', [CHUNK / 10]);
       if ((await chunk(oldest)) === 0) break;
     }
   }
-  // Images no request refers to any more (e.g. rows removed by hand): their rows, then their files.
-  const stray = await store.transaction((tx) => dropUnreferenced(tx, imagesDir), { lock: WRITE_LOCK });
-  images += stray.length;
-  bytes += stray.reduce((s, g) => s + Number(g.bytes), 0);
-  const orphans = options.sweep ? await sweepOrphans(store, imagesDir, options.nowMs) : 0;
+  let orphans = 0;
+  if (options.sweep) {
+    // Images no request names (rows removed by hand, a kill mid-prune): a whole-table scan, so only
+    // on demand (`roadwork queries prune`), never on the miner's timer.
+    const stray = await store.transaction((tx) => dropUnreferenced(tx, imagesDir), { lock: WRITE_LOCK });
+    await emptyTrash(stray.trash);
+    images += stray.gone.length;
+    bytes += stray.gone.reduce((s, g) => s + Number(g.bytes), 0);
+    orphans = await sweepOrphans(store, imagesDir, options.nowMs);
+  }
   return { queries, images, bytes, orphans };
 }
 
@@ -93,19 +115,27 @@ interface Gone {
   bytes: number;
 }
 
-async function ids(q: AsyncQueries, sql: string, params: readonly unknown[]): Promise<number[]> {
-  return (await q.all<{ id: number }>(sql, params)).map((r) => Number(r.id));
+interface Doomed {
+  id: number;
+  image_sha256: string;
 }
 
-// Deletes image rows no request names, then their files, still under the lock: the writer checks
-// each file under the same lock before a row names it, so no row ever names a missing file.
-async function dropUnreferenced(tx: AsyncQueries, imagesDir: string): Promise<Gone[]> {
+// Deletes image rows no request names (among `shas`, or all) and moves their files to the trash,
+// under the lock: the writer checks each file under the same lock before a row names it, and the
+// trash is emptied only after the commit, so no request row ever names a missing file (`_trash.ts`).
+async function dropUnreferenced(
+  tx: AsyncQueries,
+  imagesDir: string,
+  shas?: readonly string[],
+): Promise<{ gone: Gone[]; trash: string[] }> {
+  if (shas !== undefined && shas.length === 0) return { gone: [], trash: [] };
+  const among = shas === undefined ? '' : `sha256 IN (${shas.map(() => '?').join(', ')}) AND `;
   const gone = await tx.all<Gone>(
-    `DELETE FROM query_images WHERE NOT EXISTS (SELECT 1 FROM queries q WHERE q.image_sha256 = query_images.sha256)
+    `DELETE FROM query_images WHERE ${among}NOT EXISTS (SELECT 1 FROM queries q WHERE q.image_sha256 = query_images.sha256)
      RETURNING sha256, ext, bytes`,
+    shas ?? [],
   );
-  await Promise.all(gone.map((g) => unlink(imagePath(imagesDir, g.sha256, g.ext)).catch(() => undefined)));
-  return gone;
+  return { gone, trash: await moveToTrash(imagesDir, gone) };
 }
 
 const HOUR_MS = 3_600_000;

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { openAsyncStore, type AsyncStore } from '../../core/store/index.js';
 import { NAMESPACE, QUERYLOG_MIGRATIONS } from './_schema.js';
+import { recoverTrash } from './_trash.js';
 
 export { QueryLogWriter, type QueryLogCounts, type QueryLogWriterOptions } from './_writer.js';
 export { pruneQueries, type PruneResult, type RetentionLimits } from './_retention.js';
@@ -44,7 +45,17 @@ export function queryImagesDir(place: QueryLogPlace): string {
   return join(place.dataDir, 'queries');
 }
 
-/** Opens (creating and migrating) the query log's store. */
-export function openQueryStore(place: QueryLogPlace): Promise<AsyncStore> {
-  return openAsyncStore(queryStoreLocation(place), { migrations: QUERYLOG_MIGRATIONS, namespace: NAMESPACE });
+/** Opens (creating and migrating) the query log's store, and settles what a killed prune left behind. */
+export async function openQueryStore(place: QueryLogPlace): Promise<AsyncStore> {
+  const store = await openAsyncStore(queryStoreLocation(place), {
+    migrations: QUERYLOG_MIGRATIONS,
+    namespace: NAMESPACE,
+  });
+  try {
+    await recoverTrash(store, queryImagesDir(place));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
 }

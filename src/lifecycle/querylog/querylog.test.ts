@@ -18,11 +18,13 @@ import {
   imageKey,
   imagePath,
   labelOf,
+  openQueryStore,
   pruneQueries,
   queryStats,
   recordLabels,
 } from './index.js';
 import { answered, assertConsistent, backends } from './_test-querylog.js';
+import { moveToTrash } from './_trash.js';
 
 function writer(store: AsyncStore, imagesDir: string, queueSize = 100) {
   const metrics = createMetrics({ processMetrics: false });
@@ -193,6 +195,33 @@ for (const backend of backends()) {
         await assertConsistent(store, imagesDir);
       } finally {
         await store.close();
+      }
+    });
+
+    test('a prune killed before its commit is settled at the next open: trashed files of rows still there go back', async () => {
+      const { store, imagesDir, place } = await backend.open();
+      const { w } = writer(store, imagesDir);
+      const [kept, gone] = [await answered([33, 66, 99]), await answered([99, 66, 33])];
+      w.hook(kept);
+      w.hook(gone);
+      await w.close();
+      // What a killed prune leaves: a file of a row that rolled back, and one whose row committed away.
+      await store.run('DELETE FROM queries WHERE image_sha256 = ?', [imageKey(gone.image)]);
+      await store.run('DELETE FROM query_images WHERE sha256 = ?', [imageKey(gone.image)]);
+      const trash = await moveToTrash(imagesDir, [
+        { sha256: imageKey(kept.image), ext: 'jpg' },
+        { sha256: imageKey(gone.image), ext: 'jpg' },
+      ]);
+      assert.equal(trash.length, 2);
+      assert.equal(existsSync(imagePath(imagesDir, imageKey(kept.image), 'jpg')), false);
+      await store.close();
+      const again = await openQueryStore(place);
+      try {
+        await assertConsistent(again, imagesDir);
+        assert.equal(existsSync(imagePath(imagesDir, imageKey(kept.image), 'jpg')), true);
+        assert.deepEqual(readdirSync(join(imagesDir, '.trash')), []);
+      } finally {
+        await again.close();
       }
     });
 
