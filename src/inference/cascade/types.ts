@@ -145,6 +145,8 @@ export interface Prediction {
   readonly stages?: readonly StageResult[];
   /** The first backbone embedding a stage computed for this image (a reference, for the query log). */
   readonly embedding?: Float32Array;
+  /** The image's perceptual hash when the cascade computed one (its answer cache's key). */
+  readonly imageHash?: string;
 }
 
 /** One stage's contribution to a prediction. */

@@ -50,6 +50,8 @@ export class QueryLogWriter {
   #unsaved = { full: 0, error: 0 };
   #failures = 0;
   #closed = false;
+  // sha256 → pHash of recent images (see `prepareEntry`).
+  readonly #known = new Map<string, string>();
 
   constructor(store: AsyncStore, options: QueryLogWriterOptions) {
     this.#store = store;
@@ -157,7 +159,7 @@ export class QueryLogWriter {
     const entries: PreparedEntry[] = [];
     for (const a of batch) {
       try {
-        entries.push(prepareEntry(a, now));
+        entries.push(prepareEntry(a, now, this.#known));
       } catch (err) {
         this.#drop('error', 1);
         this.#options.logger.debug({ err, reqId: a.id }, 'The query log could not read an answered request');

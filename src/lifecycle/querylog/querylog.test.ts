@@ -93,6 +93,25 @@ for (const backend of backends()) {
       }
     });
 
+    test("the cascade's pHash is taken as is; without one the writer hashes the decoded image", async () => {
+      const { store, imagesDir } = await backend.open();
+      try {
+        const { w } = writer(store, imagesDir);
+        const a = await answered([7, 140, 7], { phash: 'cafe0000cafe0000' });
+        const b = await answered([140, 7, 7]);
+        w.hook(a);
+        w.hook(b);
+        await w.close();
+        const rows = await store.all<{ phash: string }>(
+          'SELECT phash FROM query_images ORDER BY first_seen, sha256',
+        );
+        const phashes = new Set(rows.map((r) => r.phash));
+        assert.deepEqual(phashes, new Set(['cafe0000cafe0000', perceptualHash(b.decoded!)]));
+      } finally {
+        await store.close();
+      }
+    });
+
     test('a full queue drops and counts, in the metric and in the store, and the hook never throws', async () => {
       const { store, imagesDir } = await backend.open();
       try {

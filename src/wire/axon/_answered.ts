@@ -52,6 +52,8 @@ export interface AnsweredRequest {
   readonly decoded?: RgbImage;
   /** The first backbone embedding a cascade stage computed (the same array), when one did. */
   readonly embedding?: Float32Array;
+  /** The decoded image's perceptual hash, when the predictor computed one (its cache key). */
+  readonly phash?: string;
   /** The p(roadwork) answered. */
   readonly prediction: number;
   /** The model (cascade) version that produced it. */

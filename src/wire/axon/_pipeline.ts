@@ -114,6 +114,7 @@ export class SynapsePipeline {
           image: received.synapse.image as string,
           decoded: forwarded.decoded,
           ...(forwarded.prediction.embedding && { embedding: forwarded.prediction.embedding }),
+          ...(forwarded.prediction.imageHash && { phash: forwarded.prediction.imageHash }),
           prediction: forwarded.prediction.probability,
           modelVersion: forwarded.prediction.modelVersion,
           stages: forwarded.prediction.stages ?? [],
