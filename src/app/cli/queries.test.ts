@@ -47,10 +47,7 @@ test('queries stats, export and prune work on the data_dir the miner logged to',
     const text = await run(['stats', '--data_dir', dir]);
     assert.match(text, /^Logged 2 requests from .* 2 distinct images/m);
     assert.match(text, /^Labelled 1 of them; dropped 0 \(queue full\) and 0 \(write failed\)/m);
-    assert.match(
-      text,
-      /By label:\n +1 +roadwork\n +1 +unlabelled\n/,
-    );
+    assert.match(text, /By label:\n +1 +roadwork\n +1 +unlabelled\n/);
     const json = JSON.parse(await run(['stats', '--json', '--data_dir', dir]));
     assert.equal(json.logged, 2);
     assert.deepEqual(json.byLabel, { roadwork: 1, unlabelled: 1 });
