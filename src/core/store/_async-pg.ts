@@ -2,16 +2,12 @@
 // and numeric columns read as JavaScript numbers (counts, ms timestamps: all far below 2^53).
 import pg from 'pg';
 import { RoadworkError } from '../errors/index.js';
+import { statementError, storeError } from './_errors.js';
 import { redactUrl, type AsyncQueries, type AsyncStore, type OpenAsyncStoreOptions } from './_async.js';
 import { migrateAsync } from './_migrate-async.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
-
-function storeError(what: string, where: string, fix: string, cause: unknown): RoadworkError {
-  const detail = cause instanceof Error ? ` (${cause.message})` : '';
-  return new RoadworkError('ERR_STORE', `${what}: ${where}${detail}; ${fix}`, { cause });
-}
 
 /** `?` → `$1, $2, …`, leaving quoted literals and identifiers alone. */
 export function numberPlaceholders(sql: string): string {
@@ -87,12 +83,7 @@ class PgStore implements AsyncStore {
     try {
       return await on.query(numberPlaceholders(sql), params as unknown[]);
     } catch (err) {
-      throw storeError(
-        `A store statement failed (${sql.trim().split(/\s+/, 3).join(' ')})`,
-        this.where,
-        'see the cause',
-        err,
-      );
+      throw statementError(sql, this.where, err);
     }
   }
 

@@ -3,13 +3,9 @@
 // loses no committed transaction and never leaves a corrupt file.
 import Database from 'better-sqlite3';
 import { RoadworkError } from '../errors/index.js';
+import { statementError, storeError } from './_errors.js';
 import type { AsyncQueries, AsyncStore, OpenAsyncStoreOptions } from './_async.js';
 import { migrateAsync } from './_migrate-async.js';
-
-function storeError(what: string, file: string, fix: string, cause: unknown): RoadworkError {
-  const detail = cause instanceof Error ? ` (${cause.message})` : '';
-  return new RoadworkError('ERR_STORE', `${what}: ${file}${detail}; ${fix}`, { cause });
-}
 
 /** Opens (creating and migrating) the SQLite file; fails with ERR_STORE. */
 export async function openAsyncSqlite(file: string, options: OpenAsyncStoreOptions): Promise<AsyncStore> {
@@ -64,13 +60,7 @@ class AsyncSqliteStore implements AsyncStore {
     try {
       return fn(db);
     } catch (err) {
-      if (err instanceof RoadworkError) throw err;
-      throw storeError(
-        `A store statement failed (${sql.trim().split(/\s+/, 3).join(' ')})`,
-        this.where,
-        'see the cause',
-        err,
-      );
+      throw statementError(sql, this.where, err);
     }
   }
 

@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../../test/fixtures/ports.js';
 
 /** A running cluster. */
 export interface TestPostgres {
@@ -35,19 +35,6 @@ export function postgresMissing(): string | undefined {
   return postgresBinDir() === undefined
     ? 'no PostgreSQL under /usr/lib/postgresql/*/bin (apt-get install -y postgresql)'
     : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
 }
 
 // Runs a PostgreSQL program as the current user, or as `postgres` when this process is root.
