@@ -15,7 +15,7 @@ import { createRng } from '../src/core/random/index.js';
 
 /** One measured cell: a server, a concurrency and a request count. */
 export interface CellSpec {
-  readonly target: 'bare' | 'axon';
+  readonly target: 'bare' | 'axon' | 'axon+querylog';
   readonly port: number;
   readonly concurrency: number;
   readonly requests: number;

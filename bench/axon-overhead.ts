@@ -1,6 +1,8 @@
 // Benchmark: the axon's own cost per request (model excluded) against a bare node:http server (not a test).
 // Usage: node --import tsx bench/axon-overhead.ts [--n 3000] [--warmup 500] [--cell-seconds 60] [--max-seconds 300]
 //        [--answered-hook]  (an onAnswered hook keeping the last 1000 records, as a query log's queue would)
+//        [--querylog [--rounds 2]]  (a second miner with the real query log on, SQLite in a temporary data_dir;
+//        its cells alternate with the plain axon's, round after round, and the two are compared)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +33,8 @@ interface Options {
   readonly cellSeconds: number;
   readonly maxSeconds: number;
   readonly answeredHook: boolean;
+  readonly querylog: boolean;
+  readonly rounds: number;
 }
 
 interface Phase {
@@ -64,6 +68,8 @@ function readOptions(): Options {
       'cell-seconds': { type: 'string', default: '60' },
       'max-seconds': { type: 'string', default: '300' },
       'answered-hook': { type: 'boolean', default: false },
+      querylog: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -77,6 +83,8 @@ function readOptions(): Options {
     cellSeconds: int('cell-seconds', values['cell-seconds'], 1),
     maxSeconds: int('max-seconds', values['max-seconds'], 10),
     answeredHook: values['answered-hook'],
+    querylog: values.querylog,
+    rounds: int('rounds', values.rounds ?? (values.querylog ? '2' : '1'), 1),
   };
 }
 
@@ -326,11 +334,36 @@ function report(cells: readonly Cell[], context: Record<string, unknown>): void 
       );
     }
   }
+  if (cells.some((c) => c.target === 'axon+querylog')) querylogReport(cells);
   const c1 = overhead[0]!;
   console.log(
     `\ngoal: overhead p50 < ${GOAL_P50_MS} ms at c=1: ${c1.p50Ms < GOAL_P50_MS ? 'met' : 'NOT met'} (${f(c1.p50Ms)} ms)`,
   );
   console.log(JSON.stringify({ bench: 'axon-overhead', ...context, cells, overhead }));
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** The query log's cost: the same axon with it on against off, medians over the alternating rounds. */
+function querylogReport(cells: readonly Cell[]): void {
+  const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  console.log('\nquery log on vs off (medians over rounds; ratio = on ÷ off; goal: within 5 %)');
+  for (const concurrency of CONCURRENCY) {
+    const of = (target: Cell['target']) =>
+      cells.filter((c) => c.target === target && c.concurrency === concurrency);
+    const [off, on] = [of('axon'), of('axon+querylog')];
+    const line = (name: string, pick: (c: Cell) => number, d = 3) => {
+      const [a, b] = [median(off.map(pick)), median(on.map(pick))];
+      return `${name} ${f(a, d)} → ${f(b, d)} (×${f(b / a)})`;
+    };
+    console.log(
+      `  c=${String(concurrency).padEnd(3)} ${line('p50 ms', (c) => c.p50Ms)}   ${line('p99 ms', (c) => c.p99Ms)}   ` +
+        `${line('req/s', (c) => c.reqPerS, 0)}   ${line('CPU ms/req', (c) => c.serverCpuMsPerReq)}`,
+    );
+  }
 }
 
 async function main(): Promise<number> {
@@ -344,13 +377,23 @@ async function main(): Promise<number> {
     miner: minerKey,
     validators: [validatorKey],
     // Every lane signs with the one validator hotkey: its share must hold the widest cell.
-    settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY) },
+    settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY), 'querylog.enabled': false },
     overrides: {
       predictor: meanPredictor(),
       metrics,
       ...(options.answeredHook && { onAnswered: ringHook(1000) }),
     },
   });
+  // The same miner with the real query log (its defaults: queue 256, SQLite under its own data_dir).
+  const logged = options.querylog
+    ? await startBenchMiner({
+        dir: mkdtempSync(join(dir, 'querylog-')),
+        miner: minerKey,
+        validators: [validatorKey],
+        settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY), 'querylog.enabled': true },
+        overrides: { predictor: meanPredictor(), metrics: benchMetrics() },
+      })
+    : undefined;
   const bare = bareServer();
   const barePort = await listen(bare);
 
@@ -371,17 +414,30 @@ async function main(): Promise<number> {
       'ready',
     );
     const cells: Cell[] = [];
-    for (const concurrency of CONCURRENCY) {
-      for (const target of ['bare', 'axon'] as const) {
-        const spec: CellSpec = {
-          target,
-          port: target === 'bare' ? barePort : axonPort,
-          concurrency,
-          requests: options.n,
-          warmup: options.warmup,
-          maxSeconds: options.cellSeconds,
-        };
-        cells.push(await measure(child, spec, target === 'axon' ? metrics : undefined));
+    for (let round = 0; round < options.rounds; round++) {
+      for (const concurrency of CONCURRENCY) {
+        // Alternating which of the two axons goes first, so neither always inherits the other's warm state.
+        const axons: CellSpec['target'][] = logged ? ['axon', 'axon+querylog'] : ['axon'];
+        if (round % 2 === 1) axons.reverse();
+        for (const target of ['bare', ...axons] as const) {
+          const spec: CellSpec = {
+            target,
+            port: target === 'bare' ? barePort : target === 'axon' ? axonPort : logged!.port,
+            concurrency,
+            requests: options.n,
+            warmup: options.warmup,
+            maxSeconds: options.cellSeconds,
+          };
+          cells.push(
+            await measure(
+              child,
+              spec,
+              target === 'axon' ? metrics : target === 'bare' ? undefined : logged!.miner.metrics,
+            ),
+          );
+          // The log's backlog is written before the next cell, so it is charged to its own cell only.
+          if (target === 'axon+querylog') await logged!.miner.queryLog?.writer()?.flush();
+        }
       }
     }
     const context = {
@@ -392,11 +448,14 @@ async function main(): Promise<number> {
       node: process.version,
       cpus: availableParallelism(),
       answeredHook: options.answeredHook,
+      rounds: options.rounds,
+      ...(logged && { querylog: logged.miner.queryLog?.writer()?.counts() }),
     };
     console.log(
       `axon overhead, model excluded: ${options.n} timed requests per cell after ${options.warmup} warm-up; ` +
         `JPEG ${ready.jpegBytes} B, body ${ready.bodyBytes} B; node ${process.version}, ${context.cpus} CPUs ` +
-        `shared by client and server processes${options.answeredHook ? '; with an onAnswered hook' : ''}\n`,
+        `shared by client and server processes${options.answeredHook ? '; with an onAnswered hook' : ''}` +
+        `${logged ? `; ${options.rounds} rounds, the query log logged ${JSON.stringify(context.querylog)}` : ''}\n`,
     );
     report(cells, context);
     const failed = cells.filter((c) => c.failed > 0);
@@ -409,6 +468,7 @@ async function main(): Promise<number> {
     await Promise.all([
       child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined,
       miner.stop(),
+      logged?.miner.stop(),
       new Promise((resolve) => {
         bare.close(resolve);
         bare.closeAllConnections();

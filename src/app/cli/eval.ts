@@ -10,6 +10,7 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { silentLogger } from '../../core/log/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
+import { labelRecorder } from './_eval-labels.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 import {
   evaluateAxon,
@@ -182,14 +183,26 @@ async function run(
     },
     number(opts.validators, '--validators', { integer: true, min: 1 }),
   );
-  return evaluateAxon({
-    ...common,
-    axon: opts.axon,
-    axonHotkey: opts.axonHotkey,
-    signers,
-    concurrency,
-    timeoutS,
-  });
+  const settings = offlineSettings(opts, concurrency, env, stderr);
+  const labels = settings['eval.record_labels'] ? labelRecorder(settings, signers[0]!.ss58) : undefined;
+  try {
+    return await evaluateAxon({
+      ...common,
+      ...(labels && { onChallenge: labels.onChallenge }),
+      axon: opts.axon,
+      axonHotkey: opts.axonHotkey,
+      signers,
+      concurrency,
+      timeoutS,
+    });
+  } finally {
+    // Saved even when the run stops early: every label sent is true whatever the miner answered.
+    const saved = await labels?.save().catch((err: unknown) => {
+      stderr.write(`warning: the challenges' labels were not recorded: ${(err as Error).message}\n`);
+      return 0;
+    });
+    if (saved) stderr.write(`Recorded ${saved} labels in the query log (eval.record_labels)\n`);
+  }
 }
 
 /** What offline mode reads, as serve does: the model, where models live and how they run. */
@@ -204,11 +217,13 @@ const EVAL_SETTINGS: SettingsUsed = Object.freeze([
   'models.offline',
   'models.hub_url',
   'models.hub_token',
+  'store.url',
+  'eval.record_labels',
 ]);
 
 /**
  * The settings serve would use (flags, environment, `--config` file); the lanes get as many model
- * workers unless `model.workers` is set.
+ * workers unless `model.workers` is set. Online mode reads where the query log is from them.
  */
 function offlineSettings(
   opts: Record<string, unknown>,

@@ -95,6 +95,11 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
     load: async (env) => (await import('./data.js')).dataCommand(env),
   },
   {
+    name: 'queries',
+    summary: "The miner's query log: stats, export (folders, csv, coco, fiftyone) and prune",
+    load: async (env) => (await import('./queries.js')).queriesCommand(env),
+  },
+  {
     name: 'config',
     summary: 'Validate and print the resolved settings (flags > environment > config file > defaults)',
     load: async (env) => (await import('./config.js')).configCommand(env),

@@ -50,6 +50,9 @@ import { buildServing, checkFollowSettings, followProduction, servingState } fro
 
 export { servedAge, servedModel, type ServedModel } from './_model-age.js';
 export { currentProduction, type ProductionCascade } from './_follow.js';
+import { queryLogFor, type MinerQueryLog } from './_querylog.js';
+
+export { queryLogPlace, retentionFor } from './_querylog.js';
 
 /** The bundled baseline model (resolves from `src/app/miner` and from `dist/app` alike). */
 export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/baseline/model.onnx', import.meta.url));
@@ -61,6 +64,8 @@ export interface Miner {
   readonly metagraph: MetagraphSource;
   readonly predictor: Predictor;
   readonly metrics: Metrics;
+  /** The query log (`querylog.enabled`), unless a caller's own `onAnswered` replaced it. */
+  readonly queryLog?: MinerQueryLog;
   /** Loads the metagraph and models, then listens; resolves with the bound address. */
   start(): Promise<AddressInfo>;
   /** Graceful shutdown: stop accepting, finish in-flight requests, close models and chain. */
@@ -112,6 +117,8 @@ export async function buildMiner(
       : undefined;
   const switching = following && switchingPredictor(await buildServing(following, build, metrics));
   const predictor = overrides.predictor ?? switching ?? (await build(await cascadeConfigFor(settings)));
+  const queryLog = overrides.onAnswered ? undefined : queryLogFor(settings, { logger, metrics, clock });
+  const onAnswered = overrides.onAnswered ?? queryLog?.hook;
   const axon = createAxon(
     {
       hotkey: signer.ss58,
@@ -121,7 +128,7 @@ export async function buildMiner(
       clock,
       logger,
       metrics,
-      ...(overrides.onAnswered && { onAnswered: overrides.onAnswered }),
+      ...(onAnswered && { onAnswered }),
     },
     {
       blacklist: {
@@ -159,11 +166,12 @@ export async function buildMiner(
     metagraph,
     predictor,
     metrics,
+    ...(queryLog && { queryLog }),
     async start() {
       // A taken port fails now, not after minutes of model loading.
       await checkPortFree(settings['axon.port'], settings['axon.host']);
       // Both settle before a failure is thrown, so `stop()` never closes a model that is still loading.
-      const settled = Promise.allSettled([metagraph.start(), predictor.start()]);
+      const settled = Promise.allSettled([metagraph.start(), predictor.start(), queryLog?.start()]);
       loading = settled;
       const results = await settled;
       for (const r of results) if (r.status === 'rejected') throw r.reason;
@@ -208,6 +216,9 @@ export async function buildMiner(
       await stopFollowing?.();
       if (started) await axon.close();
       await announcing;
+      // The last answers' hooks run on the turn after their response: let them queue before the flush.
+      await new Promise((resolve) => setImmediate(resolve));
+      await queryLog?.stop();
       await Promise.allSettled([predictor.close(), metagraph.close(), cache?.close()]);
       logger.info('Miner stopped');
     },

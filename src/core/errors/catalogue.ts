@@ -135,7 +135,7 @@ export const ERRORS = Object.freeze({
   // Store, datasets and the model registry (CLI and start-up; never sent to callers).
   ERR_STORE: {
     status: undefined,
-    doc: 'The embedded store (SQLite) cannot be opened, migrated or written; nothing stored was changed.',
+    doc: 'A store (the embedded SQLite file, or the query log on SQLite or PostgreSQL at `store.url`) cannot be opened, migrated or written; nothing stored was changed.',
   },
   ERR_VERSION_UNKNOWN: {
     status: undefined,

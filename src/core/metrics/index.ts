@@ -23,6 +23,9 @@ export interface Metrics {
   readonly answeredHookErrors: Counter;
   readonly modelAgeDays: Gauge<'version'>;
   readonly canaryAnswers: Counter<'version' | 'arm' | 'class' | 'exit'>;
+  readonly querylogLogged: Counter;
+  readonly querylogDropped: Counter<'reason'>;
+  readonly querylogQueue: Gauge;
   /**
    * Reports a metagraph on every scrape as `metagraph_block`, `metagraph_age_seconds` and
    * `subnet_owner_incentive_share` (the age grows
@@ -186,6 +189,22 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       name: `${prefix}canary_answers_total`,
       help: 'Answers while a canary runs, by registry version, arm (primary or candidate), class (p >= 0.5) and the stage that exited early (none when fused).',
       labelNames: ['version', 'arm', 'class', 'exit'] as const,
+      registers,
+    }),
+    querylogLogged: new Counter({
+      name: `${prefix}querylog_logged_total`,
+      help: 'Answered requests written to the query log.',
+      registers,
+    }),
+    querylogDropped: new Counter({
+      name: `${prefix}querylog_dropped_total`,
+      help: 'Answered requests the query log did not keep, by reason (full: the queue was full; error: the write failed). Their answers were not affected.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    querylogQueue: new Gauge({
+      name: `${prefix}querylog_queue_depth`,
+      help: 'Answered requests waiting to be written to the query log.',
       registers,
     }),
     watchMetagraph(read: () => MetagraphReading) {

@@ -1,13 +1,9 @@
 // The SQLite store: better-sqlite3, WAL, foreign keys on, migrations each in their own transaction.
 import Database from 'better-sqlite3';
 import { RoadworkError } from '../errors/index.js';
+import { statementError, storeError } from './_errors.js';
 import { MIGRATIONS, type Migration } from './_migrations.js';
 import type { OpenStoreOptions, Params, Store } from './index.js';
-
-function storeError(what: string, file: string, fix: string, cause: unknown): RoadworkError {
-  const detail = cause instanceof Error ? ` (${cause.message})` : '';
-  return new RoadworkError('ERR_STORE', `${what}: ${file}${detail}; ${fix}`, { cause });
-}
 
 function checkMigrations(migrations: readonly Migration[]): number {
   migrations.forEach((m, i) => {
@@ -93,13 +89,7 @@ class SqliteStore implements Store {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof RoadworkError) throw err;
-      throw storeError(
-        `A store statement failed (${sql.trim().split(/\s+/, 3).join(' ')})`,
-        this.file,
-        'see the cause',
-        err,
-      );
+      throw statementError(sql, this.file, err);
     }
   }
 

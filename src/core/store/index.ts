@@ -1,15 +1,26 @@
 /**
- * The embedded store: one SQLite file (`<data_dir>/roadwork.sqlite`, WAL mode) behind a small `Store`
- * interface, its schema migrated in code at open. Datasets, the model registry and later the query
- * log keep their tables here.
+ * The stores. `Store`: the embedded, synchronous SQLite file (`<data_dir>/roadwork.sqlite`, WAL mode),
+ * its schema migrated in code at open; datasets and the model registry keep their tables there.
+ * `AsyncStore`: the same idea over SQLite or PostgreSQL (`postgres://` URL) for writers that must not
+ * block, with migrations in both dialects; the query log keeps its tables there.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Migration } from './_migrations.js';
 import { openSqliteStore } from './_sqlite.js';
+import { isPostgresUrl, type AsyncStore, type OpenAsyncStoreOptions } from './_async.js';
 
 export { MIGRATIONS, type Migration } from './_migrations.js';
 export { resolveId, type IdLookup } from './_ids.js';
+export {
+  isPostgresUrl,
+  redactUrl,
+  type AsyncMigration,
+  type AsyncQueries,
+  type AsyncStore,
+  type Dialect,
+  type OpenAsyncStoreOptions,
+} from './_async.js';
 
 /** A bound parameter: positional values, or named ones (`@name` in the SQL, `name` in the object). */
 export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
@@ -52,4 +63,15 @@ export function storeFile(dataDir: string): string {
 export function openStore(file: string, options: OpenStoreOptions = {}): Store {
   if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
   return openSqliteStore(file, options);
+}
+
+/**
+ * Opens an asynchronous store: PostgreSQL when `location` is a `postgres://` URL, else the SQLite file
+ * it names (its folder created). Migrates to the last step; fails with ERR_STORE.
+ */
+export async function openAsyncStore(location: string, options: OpenAsyncStoreOptions): Promise<AsyncStore> {
+  // Each driver loads only when used: `pg` stays out of processes that never reach PostgreSQL.
+  if (isPostgresUrl(location)) return (await import('./_async-pg.js')).openAsyncPostgres(location, options);
+  mkdirSync(dirname(location), { recursive: true });
+  return (await import('./_async-sqlite.js')).openAsyncSqlite(location, options);
 }

@@ -1,7 +1,8 @@
 /** For tests and benchmarks: a real redis-server on a free loopback port, stopped by its owner. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../../test/fixtures/ports.js';
 
 /** A running redis-server child process. */
 export interface TestRedis {
@@ -12,19 +13,6 @@ export interface TestRedis {
   resume(): void;
   /** Kills the server and waits for it to exit. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
 }
 
 function ping(port: number): Promise<boolean> {

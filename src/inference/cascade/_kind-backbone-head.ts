@@ -115,6 +115,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
           probability: p,
           ...(exit ? { exit } : {}),
           detail: { views: views.length, batch: Math.max(...results.map((r) => r.batch)), logits },
+          embedding: results[0]!.embedding,
         };
       },
       async close() {

@@ -136,7 +136,10 @@ class Cascade implements CascadePredictor {
       );
     }
     const { cache, hash } = this.#deps;
-    const key = cache !== undefined && hash !== undefined ? `${hash(image)}:${version}` : undefined;
+    const imageHash = cache !== undefined && hash !== undefined ? hash(image) : undefined;
+    const key = imageHash === undefined ? undefined : `${imageHash}:${version}`;
+    // Handed on with the answer, so the query log need not hash the image a second time.
+    const hashed = imageHash === undefined ? {} : { imageHash };
     if (key !== undefined) {
       const t = performance.now();
       const hit = await cache!.get(key).catch(() => undefined);
@@ -147,7 +150,7 @@ class Cascade implements CascadePredictor {
           probability: hit,
           ms: performance.now() - t,
         };
-        return { probability: hit, modelVersion: version, stages: [cached] };
+        return { probability: hit, modelVersion: version, stages: [cached], ...hashed };
       }
     }
     const views = this.#needsViews ? buildViews(image, this.#config.tta) : [image];
@@ -177,7 +180,14 @@ class Cascade implements CascadePredictor {
     const p = this.#fusion.fuse(records, this.#weights);
     if (p === undefined) throw this.#noAnswer(records);
     if (key !== undefined) void cache!.set(key, p).catch(() => undefined);
-    return { probability: p, modelVersion: version, stages: records.map(toResult) };
+    const embedding = records.find((r) => r.outcome?.embedding !== undefined)?.outcome?.embedding;
+    return {
+      probability: p,
+      modelVersion: version,
+      stages: records.map(toResult),
+      ...(embedding === undefined ? {} : { embedding }),
+      ...hashed,
+    };
   }
 
   async #run(

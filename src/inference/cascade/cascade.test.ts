@@ -186,6 +186,9 @@ test('a cache hit answers without running any stage', { timeout: 30_000 }, async
       ['cache'],
     );
     assert.equal((await metrics.stageRuns.get()).values[0]!.value, 1);
+    // The cache key's pHash goes out with both answers, for the query log.
+    assert.equal(first.imageHash, perceptualHash(image));
+    assert.equal(second.imageHash, perceptualHash(image));
   } finally {
     await cascade.close();
     await cache.close();

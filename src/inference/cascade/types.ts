@@ -16,6 +16,8 @@ export interface StageOutcome {
   readonly exit?: Exit;
   /** Numbers and labels for logs, eval reports and the query store (counts, matches, batch size). */
   readonly detail?: Readonly<Record<string, unknown>>;
+  /** The backbone embedding of the image (not its TTA views) when the stage computed one; kept by reference. */
+  readonly embedding?: Float32Array;
 }
 
 /** One stage that ran, or was skipped, in this request. */
@@ -141,6 +143,10 @@ export interface Prediction {
   readonly modelVersion: string;
   /** Optional per-stage details (the cascade fills these). */
   readonly stages?: readonly StageResult[];
+  /** The first backbone embedding a stage computed for this image (a reference, for the query log). */
+  readonly embedding?: Float32Array;
+  /** The image's perceptual hash when the cascade computed one (its answer cache's key). */
+  readonly imageHash?: string;
 }
 
 /** One stage's contribution to a prediction. */

@@ -14,6 +14,7 @@ import {
   type ChallengeResult,
   type ChallengeStream,
   type Lane,
+  type RunChallengesOptions,
 } from '../validator/index.js';
 import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
 import { createRng } from '../../core/random/index.js';
@@ -53,6 +54,8 @@ export interface EvalRunOptions {
   readonly maxUnreachable?: number;
   /** Called with each record, in `i` order, as it is written. */
   readonly onRecord?: (record: EvalRecord) => void;
+  /** Called with each challenge, its image and label included, as it is sent. */
+  readonly onChallenge?: RunChallengesOptions['onChallenge'];
   /** Where the progress line goes (stderr in the CLI); none when absent. */
   readonly progress?: OutputStream;
 }
@@ -95,6 +98,7 @@ export async function runEval(
       count: options.count,
       durationMs: options.durationMs,
       ratePerS: options.ratePerS,
+      ...(options.onChallenge && { onChallenge: options.onChallenge }),
       signal: options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal,
       onResult: (result) => {
         unreachableRun = result.answer.unreachable ? unreachableRun + 1 : 0;

@@ -83,6 +83,8 @@ export interface RunChallengesOptions {
   readonly signal?: AbortSignal;
   /** Called once per challenge, in index order (a slow answer holds back later ones). */
   readonly onResult?: (result: ChallengeResult) => void;
+  /** Called with each challenge, image included, as it is sent (any order; e.g. to record its label). */
+  readonly onChallenge?: (challenge: Challenge, i: number) => void;
 }
 
 /** Runs `lanes` over `sequence` until a limit or the end of a finite stream; resolves with the count answered. */
@@ -133,6 +135,7 @@ export async function runChallenges(
       refill();
       try {
         const challenge = await job.challenge;
+        options.onChallenge?.(challenge, job.i);
         const result = await answer(challenge, job.i);
         const { imageB64: _image, ...meta } = challenge;
         deliver({ i: job.i, challenge: meta, answer: result });

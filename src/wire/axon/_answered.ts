@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics/index.js';
 import type { StageResult } from '../../inference/cascade/types.js';
+import type { RgbImage } from '../../inference/image/index.js';
 import type { SynapseName } from './_route.js';
 import type { Generation } from './_verify.js';
 
@@ -47,6 +48,12 @@ export interface AnsweredRequest {
   readonly validator: AnsweredValidator;
   /** The base64 image as sent (the request's own string, not a copy). */
   readonly image: string;
+  /** The image decoded as the predictor saw it (the same object; a perceptual hash is taken from it). */
+  readonly decoded?: RgbImage;
+  /** The first backbone embedding a cascade stage computed (the same array), when one did. */
+  readonly embedding?: Float32Array;
+  /** The decoded image's perceptual hash, when the predictor computed one (its cache key). */
+  readonly phash?: string;
   /** The p(roadwork) answered. */
   readonly prediction: number;
   /** The model (cascade) version that produced it. */

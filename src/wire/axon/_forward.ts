@@ -1,6 +1,6 @@
 /** Step 7, forward: the synapse's image decoded to the model's square, predicted, and the answer's fields. */
 import { RoadworkError } from '../../core/errors/index.js';
-import { inputPolicy, type ImageDecoder } from '../../inference/image/index.js';
+import { inputPolicy, type ImageDecoder, type RgbImage } from '../../inference/image/index.js';
 import type { Metrics } from '../../core/metrics/index.js';
 import type { Prediction, Predictor } from '../../inference/cascade/types.js';
 
@@ -16,6 +16,8 @@ export interface Forwarded {
   readonly fields: Record<string, unknown>;
   /** As the predictor answered it: probability, model version and (from the cascade) its stages. */
   readonly prediction: Prediction;
+  /** The image as the predictor saw it (fitted to its policy). */
+  readonly decoded: RgbImage;
   readonly decodeMs: number;
   readonly predictMs: number;
 }
@@ -55,7 +57,13 @@ export async function forward(
   if (!Number.isFinite(p) || p < 0 || p > 1) {
     throw new RoadworkError('ERR_MODEL_OUTPUT', `Predictor answered a value outside [0, 1]: ${p}`);
   }
-  return { fields: { ...answerFields(synapse), image: '', prediction: p }, prediction, decodeMs, predictMs };
+  return {
+    fields: { ...answerFields(synapse), image: '', prediction: p },
+    prediction,
+    decoded: rgb,
+    decodeMs,
+    predictMs,
+  };
 }
 
 // The fields a Python dendrite reads back (`Synapse` and the image synapses); `dendrite` and `axon` are

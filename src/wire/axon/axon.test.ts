@@ -70,6 +70,9 @@ test('onAnswered receives each answered request with its prediction, stages, ver
   assert.equal(r.modelVersion, a.predictor.version());
   assert.equal(r.synapse, 'ImageSynapse');
   assert.equal(r.image, image);
+  // The decoded image is handed over as the predictor saw it (the cascade's 32² square), for the pHash.
+  assert.deepEqual([r.decoded?.width, r.decoded?.height], [32, 32]);
+  assert.ok(r.decoded!.data[0]! > 240, 'the decoded image is the red one sent');
   assert.deepEqual(r.validator, { hotkey: VALIDATOR.ss58, version: 2004, generation: '2.x', stake: 50_000 });
   assert.deepEqual(
     r.stages.map((s) => [s.stage, (s as { detail?: unknown }).detail]),
