@@ -227,8 +227,11 @@ async function buildCascade(
   clock: Clock,
   cache: PredictionCache | undefined,
 ): Promise<Predictor> {
+  const runtime = runtimeContextFor(settings, logger);
+  const pools = runtime.pools;
+  if (pools !== undefined) metrics.watchPools(() => pools.list());
   return createCascadePredictor(await cascadeConfigFor(settings), {
-    runtime: runtimeContextFor(settings, logger),
+    runtime,
     logger,
     clock,
     metrics,

@@ -20,11 +20,30 @@ export interface Metrics {
   readonly cacheLookups: Counter<'backend' | 'result'>;
   readonly cacheErrors: Counter<'backend' | 'op'>;
   readonly answeredHookErrors: Counter;
+  /** Answers by the class validators round them to: `positive` when p > 0.5, else `negative`. */
+  readonly answers: Counter<'class'>;
+  /** Worker pools' ready workers and restarts, read at each scrape (see `watchPools`). */
+  readonly workersReady: Gauge<'pool'>;
+  readonly workerRestarts: Counter<'pool'>;
   /**
    * Reports a metagraph on every scrape as `metagraph_block` and `metagraph_age_seconds` (the age grows
    * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
    */
   watchMetagraph(read: () => MetagraphReading): void;
+  /**
+   * Reports worker pools on every scrape as `worker_pool_ready{pool}` and `worker_restarts_total{pool}`
+   * (a `PoolHealth.list()` fits). The last call wins.
+   */
+  watchPools(read: () => readonly PoolReading[]): void;
+}
+
+/** What `watchPools` reads per pool. */
+export interface PoolReading {
+  readonly name: string;
+  /** Workers ready to take a job now (0 while every worker is crashing or cooling down). */
+  readonly ready: number;
+  /** Workers replaced since the pool started. */
+  readonly restarts: number;
 }
 
 /** What `watchMetagraph` reads: a `MetagraphSource.status()` fits. */
@@ -44,6 +63,16 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix });
   const registers = [registry];
   let readMetagraph: (() => MetagraphReading) | undefined;
+  let readPools: () => readonly PoolReading[] = () => [];
+  const answers = new Counter({
+    name: `${prefix}axon_answers_total`,
+    help: 'Answers sent, by the class validators round them to (positive when p > 0.5): all in one class means MCC 0.',
+    labelNames: ['class'] as const,
+    registers,
+  });
+  // Both series exist from the start, so "no positive answer in two hours" reads 0, not an absent series.
+  answers.inc({ class: 'positive' }, 0);
+  answers.inc({ class: 'negative' }, 0);
   return Object.freeze({
     registry,
     requests: new Counter({
@@ -143,8 +172,33 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       help: 'Errors thrown by the onAnswered hook (e.g. the query log); the answers were not affected.',
       registers,
     }),
+    answers,
+    workersReady: new Gauge({
+      name: `${prefix}worker_pool_ready`,
+      help: 'Workers of each model pool ready to take a job (0: the model is down, crashing or cooling down).',
+      labelNames: ['pool'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of readPools()) this.set({ pool: pool.name }, pool.ready);
+      },
+    }),
+    workerRestarts: new Counter({
+      name: `${prefix}worker_restarts_total`,
+      help: 'Workers replaced after a crash or a wedged job, by model pool, since the pool started.',
+      labelNames: ['pool'] as const,
+      registers,
+      collect() {
+        // Read, not counted: the pool keeps the count, and a pool rebuilt at promotion starts at 0 again.
+        this.reset();
+        for (const pool of readPools()) this.inc({ pool: pool.name }, pool.restarts);
+      },
+    }),
     watchMetagraph(read: () => MetagraphReading) {
       readMetagraph = read;
+    },
+    watchPools(read: () => readonly PoolReading[]) {
+      readPools = read;
     },
   });
 }

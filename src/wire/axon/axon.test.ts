@@ -65,6 +65,8 @@ test('onAnswered receives each answered request with its prediction, stages, ver
   assert.equal(res.status, 200, res.text);
   await turn();
   assert.equal(answered.length, 1);
+  const scraped = await send(a.port, '/metrics', { method: 'GET' });
+  assert.match(scraped.text, /^roadwork_axon_answers_total\{class="positive"\} 1$/m, 'a red image: p = 1');
   const r = answered[0]!;
   assert.equal(r.prediction, res.json().prediction);
   assert.equal(r.modelVersion, a.predictor.version());
@@ -104,6 +106,9 @@ test('a failing onAnswered hook leaves the answers intact and is counted in /met
   assert.equal(calls, 2);
   const metrics = await send(a.port, '/metrics', { method: 'GET' });
   assert.match(metrics.text, /^roadwork_axon_answered_hook_errors_total 2$/m);
+  // Two blue images (p ≈ 0): two negative answers, and the positive series present at 0.
+  assert.match(metrics.text, /^roadwork_axon_answers_total\{class="negative"\} 2$/m);
+  assert.match(metrics.text, /^roadwork_axon_answers_total\{class="positive"\} 0$/m);
   const model = a.predictor.version()!;
   assert.match(
     metrics.text,
