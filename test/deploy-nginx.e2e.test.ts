@@ -259,14 +259,14 @@ test(
   'a body trickled past the nonce window reaches the miner stale and is refused',
   { skip, timeout: 30_000 },
   async () => {
-    // The window is 4 s + the 9 s timeout: a nonce 11 s old is still fresh when sent at once...
-    const nonce = () => BigInt(Date.now() - 11_000) * 1_000_000n;
+    // The window is 4 s + the 9 s timeout: a nonce 10 s old is still fresh when sent at once...
+    const nonce = () => BigInt(Date.now() - 10_000) * 1_000_000n;
     const prompt = signedRequest(port, { image: jpeg, nonce: nonce() });
     assert.match((await rawExchange(head(prompt), { body: prompt.body })).text, /^HTTP\/1\.1 200 /);
-    // ...but not once its body has taken 4 s to arrive, a piece a second (each under client_body_timeout).
+    // ...but not once its body has taken 5 s to arrive, a piece a second (each under client_body_timeout).
     const slow = signedRequest(port, { image: jpeg, nonce: nonce() });
-    const { text, ms } = await rawExchange(head(slow), { body: slow.body, chunks: 5, gapMs: 1000 });
-    assert.ok(ms >= 4000, String(ms));
+    const { text, ms } = await rawExchange(head(slow), { body: slow.body, chunks: 6, gapMs: 1000 });
+    assert.ok(ms >= 5000, String(ms));
     assert.match(text, /^HTTP\/1\.1 401 /);
     assert.match(text, /ERR_NONCE_STALE/);
   },
