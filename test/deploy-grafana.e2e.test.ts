@@ -4,14 +4,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MODEL } from '../src/app/miner/index.js';
 import { evaluateAxon, openEvalData } from '../src/validation/eval/index.js';
 import { KEYS, postSigned, sceneJpeg, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
+import { stopChild } from './fixtures/processes.js';
 import { programMissing, requirement } from './fixtures/requirements.js';
+import { freePort } from '../src/validation/eval/local/index.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const skip = requirement(programMissing(PROMETHEUS, 'prometheus'));
@@ -38,14 +39,6 @@ let miner: TestMiner | undefined;
 let prometheus: ChildProcess | undefined;
 let promPort = 0;
 let dir = '';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function promql(expr: string): Promise<unknown[]> {
   const url = `http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(expr)}`;
@@ -95,11 +88,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (prometheus !== undefined && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000).then(() => prometheus!.kill('SIGKILL'))]);
-  }
+  await stopChild(prometheus, 'SIGTERM');
   await miner?.stop();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,20 +20,13 @@ import {
   startTestMiner,
   type TestMiner,
 } from './_harness.js';
+import { stopChild } from './fixtures/processes.js';
 import { programMissing, requirement } from './fixtures/requirements.js';
+import { freePort } from '../src/validation/eval/local/index.js';
 
 const NGINX = '/usr/sbin/nginx';
 const RECIPE = readFileSync(new URL('../deploy/nginx/roadwork-miner.conf', import.meta.url), 'utf8');
 const skip = requirement(programMissing(NGINX, 'nginx'));
-
-/** A port free on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Replaces `from` by `to` in `text`, failing if it is not there exactly once (the recipe changed). */
 function once(text: string, from: string, to: string): string {
@@ -104,11 +97,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (nginx !== undefined && nginx.exitCode === null) {
-    const exited = new Promise((resolve) => nginx!.once('exit', resolve));
-    nginx.kill('SIGQUIT');
-    await Promise.race([exited, sleep(5000).then(() => nginx!.kill('SIGKILL'))]);
-  }
+  await stopChild(nginx, 'SIGQUIT'); // nginx finishes its requests on SIGQUIT
   await miner?.stop();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
