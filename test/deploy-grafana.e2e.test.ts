@@ -51,6 +51,23 @@ async function promql(expr: string): Promise<unknown[]> {
   return body.data?.result ?? [];
 }
 
+/**
+ * Waits until Prometheus has scraped the miner successfully `n` times since `sinceMs` (a loaded
+ * machine can make scrapes time out), so every series it will be asked about has two samples.
+ */
+async function scrapedSince(sinceMs: number, n: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const seconds = Math.max(1, Math.floor((Date.now() - sinceMs) / 1000));
+    const [r] = (await promql(`sum_over_time(up{job="roadwork-miner"}[${seconds}s])`)) as {
+      value: [number, string];
+    }[];
+    if (Number(r?.value[1] ?? 0) >= n) return;
+    assert.ok(Date.now() < until, `Prometheus scraped the miner fewer than ${n} times in 60 s`);
+    await sleep(500);
+  }
+}
+
 before(async () => {
   if (skip !== false) return;
   miner = await startTestMiner({ 'model.path': DEFAULT_MODEL });
@@ -129,7 +146,7 @@ test(
       const res = await postSigned(port, signedRequest(port, { image, signer: KEYS.stranger }));
       assert.equal(res.status, 403);
     }
-    await sleep(3000); // three more scrapes
+    await scrapedSince(Date.now(), 2);
     // Grafana's $__rate_interval, stretched over the whole run, however long a loaded machine made it.
     const window = `${Math.ceil((Date.now() - t0) / 1000) + 5}s`;
     const empty: string[] = [];
