@@ -133,7 +133,7 @@ export async function buildServing(
       metrics.canaryAnswers.inc({
         version: ids[arm],
         arm,
-        class: prediction.probability >= 0.5 ? 'roadwork' : 'none',
+        class: prediction.probability > 0.5 ? 'positive' : 'negative',
         exit: exit?.stage ?? 'none',
       });
     },

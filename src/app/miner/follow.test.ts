@@ -168,14 +168,14 @@ test(
     assert.match(
       metrics,
       new RegExp(
-        `^roadwork_canary_answers_total\\{version="${high}",arm="candidate",class="roadwork",exit="none"\\} [1-9]`,
+        `^roadwork_canary_answers_total\\{version="${high}",arm="candidate",class="positive",exit="none"\\} [1-9]`,
         'm',
       ),
     );
     assert.match(
       metrics,
       new RegExp(
-        `^roadwork_canary_answers_total\\{version="${low}",arm="primary",class="none",exit="none"\\} [1-9]`,
+        `^roadwork_canary_answers_total\\{version="${low}",arm="primary",class="negative",exit="none"\\} [1-9]`,
         'm',
       ),
     );

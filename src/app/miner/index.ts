@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { announceAtStart } from './_announce.js';
 import {
+  clientAddresses,
   createAxon,
   scrapePolicy,
   type AnsweredHook,
   type Axon,
-  type ScrapePolicy,
 } from '../../wire/axon/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import {
@@ -149,7 +149,10 @@ export async function buildMiner(
       modelUrl: settings['model.url'],
       externalIp: settings['axon.external_ip'] || undefined,
       externalPort: settings['axon.external_port'] || undefined,
-      scrape: scrapePolicyFor(settings),
+      scrape: addressSetting('metrics.allow_from', () =>
+        scrapePolicy(settings['metrics.allow_from'], settings['metrics.token']),
+      ),
+      clients: addressSetting('axon.trust_proxy', () => clientAddresses(settings['axon.trust_proxy'])),
       netuid: settings.netuid,
     },
   );
@@ -269,8 +272,11 @@ async function buildCascade(
   clock: Clock,
   cache: PredictionCache | undefined,
 ): Promise<Predictor> {
+  const runtime = runtimeContextFor(settings, logger);
+  const pools = runtime.pools;
+  if (pools !== undefined) metrics.watchPools(() => pools.list());
   return createCascadePredictor(config, {
-    runtime: runtimeContextFor(settings, logger),
+    runtime,
     logger,
     clock,
     metrics,
@@ -315,14 +321,14 @@ function buildMetagraphSource(settings: Settings, logger: Logger, clock: Clock):
   });
 }
 
-/** Who may read `/metrics`, from `metrics.allow_from` and `metrics.token`. */
-function scrapePolicyFor(settings: Settings): ScrapePolicy {
+/** Builds what an address-list setting (`metrics.allow_from`, `axon.trust_proxy`) configures, naming it when an entry is not an address. */
+function addressSetting<T>(key: 'metrics.allow_from' | 'axon.trust_proxy', build: () => T): T {
   try {
-    return scrapePolicy(settings['metrics.allow_from'], settings['metrics.token']);
+    return build();
   } catch (err) {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `Setting metrics.allow_from is invalid: ${(err as Error).message}. Give IP addresses or CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8.`,
+      `Setting ${key} is invalid: ${(err as Error).message}. Give IP addresses or CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8.`,
       { cause: err },
     );
   }

@@ -70,6 +70,12 @@ export const SCHEMA = Object.freeze({
     env: ['AXON_EXTERNAL_PORT'],
     doc: 'Port published on chain; 0 = axon.port.',
   }),
+  'axon.trust_proxy': setting({
+    parse: list,
+    default: [],
+    env: ['ROADWORK_AXON_TRUST_PROXY'],
+    doc: 'Reverse proxies (IPs, CIDR ranges or "loopback") whose X-Forwarded-For / X-Real-IP name the client for the logs and /metrics (metrics.allow_from); empty believes no such header.',
+  }),
   'axon.publish': setting({
     parse: bool,
     default: true,

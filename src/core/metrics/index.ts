@@ -26,6 +26,11 @@ export interface Metrics {
   readonly querylogLogged: Counter;
   readonly querylogDropped: Counter<'reason'>;
   readonly querylogQueue: Gauge;
+  /** Answers by the class validators round them to: `positive` when p > 0.5, else `negative`. */
+  readonly answers: Counter<'class'>;
+  /** Worker pools' ready workers and restarts, read at each scrape (see `watchPools`). */
+  readonly workersReady: Gauge<'pool'>;
+  readonly workerRestarts: Counter<'pool'>;
   /**
    * Reports a metagraph on every scrape as `metagraph_block`, `metagraph_age_seconds` and
    * `subnet_owner_incentive_share` (the age grows
@@ -37,6 +42,11 @@ export interface Metrics {
    * answers undefined (never published, or not a registry version). The last call wins.
    */
   watchModelAge(read: () => ModelAgeReading | undefined): void;
+  /**
+   * Reports worker pools on every scrape as `worker_pool_ready{pool}` and `worker_restarts_total{pool}`
+   * (a `PoolHealth.list()` fits). The last call wins.
+   */
+  watchPools(read: () => readonly PoolReading[]): void;
 }
 
 /** What `watchModelAge` reads. */
@@ -45,6 +55,15 @@ export interface ModelAgeReading {
   readonly version: string;
   /** Days since its latest publication's submission time. */
   readonly days: number;
+}
+
+/** What `watchPools` reads per pool. */
+export interface PoolReading {
+  readonly name: string;
+  /** Workers ready to take a job now (0 while every worker is crashing or cooling down). */
+  readonly ready: number;
+  /** Workers replaced since the pool started. */
+  readonly restarts: number;
 }
 
 /** What `watchMetagraph` reads: a `MetagraphSource.status()` fits. */
@@ -67,6 +86,16 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
   const registers = [registry];
   let readMetagraph: (() => MetagraphReading) | undefined;
   let readModelAge: (() => ModelAgeReading | undefined) | undefined;
+  let readPools: () => readonly PoolReading[] = () => [];
+  const answers = new Counter({
+    name: `${prefix}axon_answers_total`,
+    help: 'Answers sent, by the class validators round them to (positive when p > 0.5): all in one class means MCC 0.',
+    labelNames: ['class'] as const,
+    registers,
+  });
+  // Both series exist from the start, so "no positive answer in two hours" reads 0, not an absent series.
+  answers.inc({ class: 'positive' }, 0);
+  answers.inc({ class: 'negative' }, 0);
   return Object.freeze({
     registry,
     requests: new Counter({
@@ -187,7 +216,7 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     }),
     canaryAnswers: new Counter({
       name: `${prefix}canary_answers_total`,
-      help: 'Answers while a canary runs, by registry version, arm (primary or candidate), class (p >= 0.5) and the stage that exited early (none when fused).',
+      help: 'Answers while a canary runs, by registry version, arm (primary or candidate), class (positive when p > 0.5, as validators round) and the stage that exited early (none when fused).',
       labelNames: ['version', 'arm', 'class', 'exit'] as const,
       registers,
     }),
@@ -207,11 +236,36 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       help: 'Answered requests waiting to be written to the query log.',
       registers,
     }),
+    answers,
+    workersReady: new Gauge({
+      name: `${prefix}worker_pool_ready`,
+      help: 'Workers of each model pool ready to take a job (0: the model is down, crashing or cooling down).',
+      labelNames: ['pool'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of readPools()) this.set({ pool: pool.name }, pool.ready);
+      },
+    }),
+    workerRestarts: new Counter({
+      name: `${prefix}worker_restarts_total`,
+      help: 'Workers replaced after a crash or a wedged job, by model pool, since the pool started.',
+      labelNames: ['pool'] as const,
+      registers,
+      collect() {
+        // Read, not counted: the pool keeps the count, and a pool rebuilt at promotion starts at 0 again.
+        this.reset();
+        for (const pool of readPools()) this.inc({ pool: pool.name }, pool.restarts);
+      },
+    }),
     watchMetagraph(read: () => MetagraphReading) {
       readMetagraph = read;
     },
     watchModelAge(read: () => ModelAgeReading | undefined) {
       readModelAge = read;
+    },
+    watchPools(read: () => readonly PoolReading[]) {
+      readPools = read;
     },
   });
 }

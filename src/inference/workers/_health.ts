@@ -23,6 +23,16 @@ export class PoolHealth {
     }
     return out;
   }
+
+  /** Started, open pools with their ready workers and restarts, for `/metrics` (`Metrics.watchPools`). */
+  list(): { readonly name: string; readonly ready: number; readonly restarts: number }[] {
+    const out: { name: string; ready: number; restarts: number }[] = [];
+    for (const { name, stats } of this.#pools.values()) {
+      const s = stats();
+      if (s.started && !s.closed) out.push({ name, ready: s.ready, restarts: s.restarts });
+    }
+    return out;
+  }
 }
 
 /** An `onEvent` that logs crashes with their cause, restarts and cool-downs under `name`. */

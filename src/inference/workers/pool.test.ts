@@ -12,6 +12,7 @@ import {
   type WorkerPool,
   type WorkerPoolOptions,
 } from './index.js';
+import { createMetrics } from '../../core/metrics/index.js';
 import type { FixtureJob } from './_test-worker.js';
 
 const file = resolveWorkerFile(import.meta.url, './_test-worker');
@@ -106,8 +107,17 @@ test(
       health,
       name: 'fixture',
     });
+    const metrics = createMetrics({ processMetrics: false });
+    metrics.watchPools(() => health.list());
+    const scraped = async () => {
+      const text = await metrics.registry.metrics();
+      const value = (name: string) =>
+        Number(new RegExp(`^${name}\\{pool="fixture"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      return [value('roadwork_worker_pool_ready'), value('roadwork_worker_restarts_total')];
+    };
     await withPool(p, async (p) => {
       assert.deepEqual(health.down(), []);
+      assert.deepEqual(await scraped(), [1, 0]);
       await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
       await assert.rejects(p.run({ kind: 'exit', code: 1 }), hasCode('ERR_WORKER_CRASHED'));
       assert.equal(events.at(-1)?.type, 'cool-down');
@@ -121,6 +131,9 @@ test(
       assert.ok(Date.now() - t < 100);
       assert.equal(p.stats().ready, 0);
       assert.deepEqual(health.down(), ['fixture']);
+      // What the stage-down and worker-restart alerts read (deploy/prometheus/roadwork-miner.rules.yml).
+      assert.deepEqual(await scraped(), [0, p.stats().restarts]);
+      assert.ok(p.stats().restarts >= 1);
       // After the cool-down the slot is restarted and serves again: the pool never stays dead.
       await new Promise((resolve) => setTimeout(resolve, 700));
       assert.equal(((await p.run({ kind: 'echo', value: 'back' })) as { value: unknown }).value, 'back');
@@ -128,6 +141,7 @@ test(
     });
     // A drained pool leaves the board.
     assert.deepEqual(health.down(), []);
+    assert.deepEqual(health.list(), []);
   },
 );
 

@@ -16,25 +16,29 @@ export class Exchange {
   readonly atMs: number;
   /** The `bt_header_dendrite_hotkey` header as sent ('' when absent); proven only once verified. */
   readonly caller: string;
+  /** The client's address (behind a trusted proxy, the one it forwarded); '' when unknown. */
+  readonly ip: string;
   readonly #root: Logger;
   #log: Logger | undefined;
 
-  constructor(req: IncomingMessage, root: Logger, t0: number, atMs: number) {
+  constructor(req: IncomingMessage, root: Logger, t0: number, atMs: number, ip = '') {
     const hotkey = req.headers.bt_header_dendrite_hotkey;
     this.caller = typeof hotkey === 'string' ? hotkey : '';
     this.t0 = t0;
     this.atMs = atMs;
+    this.ip = ip;
     this.#root = root;
   }
 
   /**
-   * The request's child logger (`reqId`, `caller`). Made on first use: most refused requests never
+   * The request's child logger (`reqId`, `caller`, `ip`). Made on first use: most refused requests never
    * log a line of their own, and a flood of them should not pay for one.
    */
   get log(): Logger {
     this.#log ??= this.#root.child({
       reqId: this.id,
       ...(this.caller === '' ? {} : { caller: this.caller.slice(0, MAX_CALLER_CHARS) }),
+      ...(this.ip === '' ? {} : { ip: this.ip }),
     });
     return this.#log;
   }

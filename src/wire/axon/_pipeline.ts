@@ -186,6 +186,9 @@ export class SynapsePipeline {
     metrics.requests.inc({ synapse, status: String(status), code, caller: known ? x.caller : 'unknown' });
     const ms = performance.now() - t0;
     metrics.requestSeconds.observe({ synapse, status: String(status) }, ms / 1000);
+    // The class the validator rounds the answer to (0.5 rounds to 0): a miner stuck in one class scores MCC 0.
+    if (prediction !== undefined)
+      metrics.answers.inc({ class: prediction.probability > 0.5 ? 'positive' : 'negative' });
     // Answers to validators at info; rejections at debug, so a flood of junk cannot flood the log.
     if (status === 200) {
       // The check first: a silenced logger should not cost each answer a child logger.

@@ -1,6 +1,7 @@
 /** The GET side of the axon: `/health`, `/health/ready` (with why the miner is not listed) and `/metrics`. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, sendJson } from './_respond.js';
+import type { ClientAddresses } from './_client-ip.js';
 import type { ScrapePolicy } from './_scrape.js';
 import type { AxonDeps, AxonOptions } from './_types.js';
 
@@ -9,12 +10,18 @@ export class Probes {
   readonly #deps: AxonDeps;
   readonly #options: AxonOptions;
   readonly #scrape: ScrapePolicy;
+  readonly #clients: ClientAddresses;
   #listedProblem: string | undefined;
 
-  constructor(deps: AxonDeps, options: AxonOptions, scrape: ScrapePolicy) {
+  constructor(
+    deps: AxonDeps,
+    options: AxonOptions,
+    access: { readonly scrape: ScrapePolicy; readonly clients: ClientAddresses },
+  ) {
     this.#deps = deps;
     this.#options = options;
-    this.#scrape = scrape;
+    this.#scrape = access.scrape;
+    this.#clients = access.clients;
   }
 
   /** Answers a GET or HEAD to `path` (404 for anything but a probe). */
@@ -37,7 +44,7 @@ export class Probes {
       });
     }
     if (path === '/metrics') {
-      if (!this.#scrape.allows(req)) {
+      if (!this.#scrape.allows(req, this.#clients.of(req))) {
         return sendJson(
           res,
           403,

@@ -9,6 +9,7 @@ import type { Metrics } from '../../core/metrics/index.js';
 import type { Predictor } from '../../inference/cascade/types.js';
 import type { AnsweredHook } from './_answered.js';
 import type { BlacklistPolicy } from './_blacklist.js';
+import type { ClientAddresses } from './_client-ip.js';
 import type { ScrapePolicy } from './_scrape.js';
 
 /** What the axon needs, built by the composition root. */
@@ -50,6 +51,11 @@ export interface AxonOptions {
   readonly netuid?: number;
   /** Who may read `/metrics`; default loopback and private networks only. */
   readonly scrape?: ScrapePolicy;
+  /**
+   * Whose client address the logs and `/metrics` see (`clientAddresses(axon.trust_proxy)`); default
+   * the socket's peer, whatever the headers say.
+   */
+  readonly clients?: ClientAddresses;
 }
 
 /** A running axon. */

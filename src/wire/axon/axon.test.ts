@@ -1,6 +1,7 @@
 // The pipeline assembled: createAxon on a loopback socket, a real cascade, and the onAnswered hook.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -8,10 +9,17 @@ import { systemClock } from '../../core/clock/index.js';
 import { createImageDecoder } from '../../inference/image/index.js';
 import { createMetrics } from '../../core/metrics/index.js';
 import { postSigned, send, signedRequest } from '../../../test/_harness.js';
-import { createAxon, type AnsweredHook, type AnsweredRequest } from './index.js';
+import {
+  clientAddresses,
+  createAxon,
+  scrapePolicy,
+  type AnsweredHook,
+  type AnsweredRequest,
+  type AxonOptions,
+} from './index.js';
 import { MINER, VALIDATOR, metagraphOf, redCascade, solidJpeg } from './_test-support.js';
 
-async function startAxon(onAnswered: AnsweredHook | undefined) {
+async function startAxon(onAnswered: AnsweredHook | undefined, extra: Partial<AxonOptions> = {}) {
   const predictor = await redCascade(32);
   const metrics = createMetrics({ processMetrics: false });
   const lines: Record<string, unknown>[] = [];
@@ -41,6 +49,7 @@ async function startAxon(onAnswered: AnsweredHook | undefined) {
       maxInFlight: 4,
       maxQueue: 16,
       maxNonces: 1000,
+      ...extra,
     },
   );
   const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
@@ -65,6 +74,8 @@ test('onAnswered receives each answered request with its prediction, stages, ver
   assert.equal(res.status, 200, res.text);
   await turn();
   assert.equal(answered.length, 1);
+  const scraped = await send(a.port, '/metrics', { method: 'GET' });
+  assert.match(scraped.text, /^roadwork_axon_answers_total\{class="positive"\} 1$/m, 'a red image: p = 1');
   const r = answered[0]!;
   assert.equal(r.prediction, res.json().prediction);
   assert.equal(r.modelVersion, a.predictor.version());
@@ -107,6 +118,9 @@ test('a failing onAnswered hook leaves the answers intact and is counted in /met
   assert.equal(calls, 2);
   const metrics = await send(a.port, '/metrics', { method: 'GET' });
   assert.match(metrics.text, /^roadwork_axon_answered_hook_errors_total 2$/m);
+  // Two blue images (p ≈ 0): two negative answers, and the positive series present at 0.
+  assert.match(metrics.text, /^roadwork_axon_answers_total\{class="negative"\} 2$/m);
+  assert.match(metrics.text, /^roadwork_axon_answers_total\{class="positive"\} 0$/m);
   const model = a.predictor.version()!;
   assert.match(
     metrics.text,
@@ -115,4 +129,52 @@ test('a failing onAnswered hook leaves the answers intact and is counted in /met
   const warned = a.lines.filter((l) => l.msg === 'The onAnswered hook failed; the answer was not affected');
   assert.equal(warned.length, 1);
   assert.equal(typeof warned[0]?.reqId, 'string');
+});
+
+/** A GET from `localAddress` (any 127.x address is this host's), with `headers`. */
+function getFrom(port: number, path: string, localAddress: string, headers: Record<string, string> = {}) {
+  return new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, localAddress, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('axon.trust_proxy: X-Forwarded-For names the client for /metrics and the log only from a trusted proxy', async (t) => {
+  // /metrics for 127.0.0.1 alone; 127.0.0.1 plays the proxy, 127.0.0.3 a client.
+  const scrape = scrapePolicy(['127.0.0.1/32']);
+  const trusting = await startAxon(undefined, { scrape, clients: clientAddresses(['127.0.0.1/32']) });
+  t.after(() => trusting.stop());
+  const proxied = { 'x-forwarded-for': '127.0.0.3' };
+  assert.equal(await getFrom(trusting.port, '/metrics', '127.0.0.1'), 200);
+  assert.equal(
+    await getFrom(trusting.port, '/metrics', '127.0.0.1', proxied),
+    403,
+    'the proxy forwards 127.0.0.3',
+  );
+  assert.equal(await getFrom(trusting.port, '/metrics', '127.0.0.3'), 403);
+  assert.equal(
+    await getFrom(trusting.port, '/metrics', '127.0.0.3', { 'x-forwarded-for': '127.0.0.1' }),
+    403,
+    'an untrusted peer cannot claim an allowed address',
+  );
+  const image = await solidJpeg([255, 0, 0]);
+  const signed = signedRequest(trusting.port, { image });
+  const res = await postSigned(trusting.port, signed, { 'x-forwarded-for': '203.0.113.9' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(trusting.lines.find((l) => l.msg === 'Answered')?.ip, '203.0.113.9');
+
+  // Off (the default): the socket's peer, whatever the headers say.
+  const plain = await startAxon(undefined, { scrape });
+  t.after(() => plain.stop());
+  assert.equal(await getFrom(plain.port, '/metrics', '127.0.0.1', proxied), 200);
+  assert.equal(await getFrom(plain.port, '/metrics', '127.0.0.3', { 'x-forwarded-for': '127.0.0.1' }), 403);
+  const again = await postSigned(plain.port, signedRequest(plain.port, { image }), {
+    'x-forwarded-for': '203.0.113.9',
+  });
+  assert.equal(again.status, 200, again.text);
+  assert.equal(plain.lines.find((l) => l.msg === 'Answered')?.ip, '127.0.0.1');
 });

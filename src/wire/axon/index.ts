@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { clientAddresses } from './_client-ip.js';
 import { Exchange } from './_exchange.js';
 import { SynapsePipeline } from './_pipeline.js';
 import { Probes } from './_probes.js';
@@ -16,13 +17,18 @@ export { checkBlacklist, screenCaller, type BlacklistPolicy } from './_blacklist
 export { Admission } from './_admission.js';
 export { Intake } from './_intake.js';
 export { PRIVATE_NETWORKS, scrapePolicy, type ScrapePolicy } from './_scrape.js';
+export { clientAddresses, type ClientAddresses } from './_client-ip.js';
 export type { Axon, AxonDeps, AxonOptions } from './_types.js';
 export type { AnsweredHook, AnsweredRequest, AnsweredValidator, AnswerTimings } from './_answered.js';
 
 /** Builds the axon server (not yet listening). */
 export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
   const pipeline = new SynapsePipeline(deps, options);
-  const probes = new Probes(deps, options, options.scrape ?? scrapePolicy(PRIVATE_NETWORKS));
+  const clients = options.clients ?? clientAddresses([]);
+  const probes = new Probes(deps, options, {
+    scrape: options.scrape ?? scrapePolicy(PRIVATE_NETWORKS),
+    clients,
+  });
   let draining = false;
   let active = 0;
   let onIdle: (() => void) | undefined;
@@ -53,7 +59,13 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
         active--;
         if (active === 0) onIdle?.();
       });
-      const x = new Exchange(req, deps.logger, performance.now(), deps.clock.nowMs());
+      const x = new Exchange(
+        req,
+        deps.logger,
+        performance.now(),
+        deps.clock.nowMs(),
+        clients.of(req)?.address,
+      );
       handle(req, res, x).catch((err: unknown) => {
         deps.logger.error({ err }, 'Unhandled axon error');
         pipeline.refuse(req, res, x, 'ERR_INTERNAL', 'Internal error', { t0: performance.now() });

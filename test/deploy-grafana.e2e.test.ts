@@ -1,0 +1,162 @@
+// deploy/grafana/roadwork-miner.json: every query of every panel, run by Debian's Prometheus scraping a
+// real miner while `roadwork eval` (evaluateAxon) sends it signed traffic, returns data.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_MODEL } from '../src/app/miner/index.js';
+import { evaluateAxon, openEvalData } from '../src/validation/eval/index.js';
+import { KEYS, postSigned, sceneJpeg, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
+import { stopChild } from './fixtures/processes.js';
+import { programMissing, requirement } from './fixtures/requirements.js';
+import { freePort } from '../src/validation/eval/local/index.js';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+const skip = requirement(programMissing(PROMETHEUS, 'prometheus'));
+
+interface Target {
+  readonly refId: string;
+  readonly expr: string;
+  readonly datasource?: { readonly uid?: string };
+}
+interface Panel {
+  readonly id: number;
+  readonly type: string;
+  readonly title: string;
+  readonly gridPos: { readonly x: number; readonly w: number };
+  readonly datasource?: { readonly uid?: string };
+  readonly targets?: readonly Target[];
+}
+const DASHBOARD = JSON.parse(
+  readFileSync(new URL('../deploy/grafana/roadwork-miner.json', import.meta.url), 'utf8'),
+) as { readonly uid: string; readonly panels: readonly Panel[] };
+const QUERIES = DASHBOARD.panels.filter((p) => p.type !== 'row');
+
+let miner: TestMiner | undefined;
+let prometheus: ChildProcess | undefined;
+let promPort = 0;
+let dir = '';
+
+async function promql(expr: string): Promise<unknown[]> {
+  const url = `http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const body = (await (await fetch(url)).json()) as {
+    status: string;
+    error?: string;
+    data?: { result: unknown[] };
+  };
+  assert.equal(body.status, 'success', `${expr}: ${body.error}`);
+  return body.data?.result ?? [];
+}
+
+/**
+ * Waits until Prometheus has scraped the miner successfully `n` times since `sinceMs` (a loaded
+ * machine can make scrapes time out), so every series it will be asked about has two samples.
+ */
+async function scrapedSince(sinceMs: number, n: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const seconds = Math.max(1, Math.floor((Date.now() - sinceMs) / 1000));
+    const [r] = (await promql(`sum_over_time(up{job="roadwork-miner"}[${seconds}s])`)) as {
+      value: [number, string];
+    }[];
+    if (Number(r?.value[1] ?? 0) >= n) return;
+    assert.ok(Date.now() < until, `Prometheus scraped the miner fewer than ${n} times in 60 s`);
+    await sleep(500);
+  }
+}
+
+before(async () => {
+  if (skip !== false) return;
+  miner = await startTestMiner({ 'model.path': DEFAULT_MODEL });
+  dir = mkdtempSync(join(tmpdir(), 'roadwork-prometheus-'));
+  promPort = await freePort();
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      'scrape_configs:',
+      '  - job_name: roadwork-miner',
+      `    static_configs: [{ targets: ['127.0.0.1:${miner.port}'] }]`,
+    ].join('\n'),
+  );
+  prometheus = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
+    { stdio: 'ignore' },
+  );
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${promPort}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    assert.ok(Date.now() < until && prometheus.exitCode === null, 'Prometheus did not become ready');
+    await sleep(200);
+  }
+});
+
+after(async () => {
+  await stopChild(prometheus, 'SIGTERM');
+  await miner?.stop();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+test('the dashboard is well formed: unique ids, one Prometheus datasource variable, panels on the grid', () => {
+  assert.equal(DASHBOARD.uid, 'roadwork-miner');
+  const ids = DASHBOARD.panels.map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.ok(QUERIES.length >= 15, String(QUERIES.length));
+  for (const p of QUERIES) {
+    assert.ok(p.gridPos.x + p.gridPos.w <= 24, p.title);
+    assert.equal(p.datasource?.uid, '${datasource}', p.title);
+    assert.ok((p.targets ?? []).length > 0, p.title);
+    for (const t of p.targets ?? [])
+      assert.equal(t.datasource?.uid, '${datasource}', `${p.title} ${t.refId}`);
+  }
+});
+
+test(
+  'every panel query returns data from a real Prometheus scraping a miner under eval traffic',
+  { skip, timeout: 180_000 },
+  async () => {
+    const port = miner!.port;
+    const t0 = Date.now();
+    const result = await evaluateAxon({
+      axon: `http://127.0.0.1:${port}`,
+      axonHotkey: KEYS.miner.ss58,
+      signers: [KEYS.validator],
+      // Eight scenes drawn 24 times: repeats reach the prediction cache.
+      source: await openEvalData('synth:8'),
+      seed: 'grafana',
+      count: 24,
+    });
+    assert.ok(result.records.length >= 24);
+    // Refusals too, so the refusal panels have something to show.
+    const image = (await sceneJpeg()).toString('base64');
+    for (let i = 0; i < 3; i++) {
+      const res = await postSigned(port, signedRequest(port, { image, signer: KEYS.stranger }));
+      assert.equal(res.status, 403);
+    }
+    await scrapedSince(Date.now(), 2);
+    // Grafana's $__rate_interval, stretched over the whole run, however long a loaded machine made it.
+    const window = `${Math.ceil((Date.now() - t0) / 1000) + 5}s`;
+    const empty: string[] = [];
+    for (const panel of QUERIES) {
+      for (const target of panel.targets ?? []) {
+        // What Grafana substitutes: every miner, and a rate window.
+        const expr = target.expr.replaceAll('$instance', '.*').replaceAll('$__rate_interval', window);
+        if ((await promql(expr)).length === 0) empty.push(`${panel.title} (${target.refId}): ${expr}`);
+      }
+    }
+    assert.deepEqual(empty, [], 'panels without data');
+  },
+);
