@@ -36,3 +36,19 @@ export async function inSceneFolder(prefix: string, fn: (root: string, data: str
     await rm(root, { recursive: true, force: true });
   }
 }
+
+/** Training on 2.0.4 views (levels 0 and 2), with a per-test cache and one worker. */
+export function views2004(root: string, data: string): string[] {
+  return [
+    '--data',
+    data,
+    '--embeddings.cache_dir',
+    join(root, 'cache'),
+    '--protocol',
+    '2.0.4',
+    '--views',
+    '1,0,1,0',
+    '--model.workers',
+    '1',
+  ];
+}

@@ -11,7 +11,7 @@ import { listPublications } from '../../lifecycle/publish/index.js';
 import { listVersions, productionHistory, productionVersion } from '../../lifecycle/registry/index.js';
 import { hotkeyFromSecret } from '../../wire/wallet/index.js';
 import { parseInterval, retrainCommand, type RetrainDeps, type RetrainResult } from './retrain.js';
-import { inSceneFolder } from './_test-scenes.js';
+import { inSceneFolder, views2004 } from './_test-scenes.js';
 
 const TOKEN = 'hf_retrain_test';
 
@@ -43,21 +43,7 @@ test(
   () =>
     inSceneFolder('retrain-', async (root, data) => {
       const state = join(root, 'state');
-      const trainArgs = [
-        '--',
-        '--data',
-        data,
-        '--embeddings.cache_dir',
-        join(root, 'cache'),
-        '--protocol',
-        '2.0.4',
-        '--views',
-        '1,0,1,0',
-        '--model.workers',
-        '1',
-        '--l2',
-        '1',
-      ];
+      const trainArgs = ['--', ...views2004(root, data), '--l2', '1'];
       const gate = [
         '--challenges',
         'synth:16',

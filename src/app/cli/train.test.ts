@@ -20,25 +20,9 @@ import { trainCommand } from './train.js';
 import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
 import { textSink } from '../../../test/fixtures/streams.js';
-import { inSceneFolder } from './_test-scenes.js';
+import { inSceneFolder, views2004 } from './_test-scenes.js';
 
 const sink = textSink;
-
-/** Training on 2.0.4 views (levels 0 and 2), with a per-test cache and one worker. */
-function views2004(root: string, data: string): string[] {
-  return [
-    '--data',
-    data,
-    '--embeddings.cache_dir',
-    join(root, 'cache'),
-    '--protocol',
-    '2.0.4',
-    '--views',
-    '1,0,1,0',
-    '--model.workers',
-    '1',
-  ];
-}
 
 test(
   'roadwork train writes a calibrated head from cached embeddings; calibrate refits it',

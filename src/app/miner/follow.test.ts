@@ -37,6 +37,25 @@ async function constantVersion(dir: string, name: string, bias: number, deps: Re
   return (await registerBundle(join(dir, name), deps)).version.id;
 }
 
+/**
+ * A registry with two constant versions, `low` production, and a miner serving it with
+ * registry.follow polling every second; everything is released after the test.
+ */
+async function followingMiner(t: { after(fn: () => unknown): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'roadwork-follow-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, 'data');
+  const store = openStore(storeFile(data));
+  t.after(() => store.close());
+  const deps = { store, bundlesDir: join(data, 'bundles'), clock: systemClock() };
+  const low = await constantVersion(dir, 'low', -2, deps);
+  const high = await constantVersion(dir, 'high', 2, deps);
+  await promoteVersion(low, deps);
+  const m = await startTestMiner({ 'registry.follow': true, 'registry.poll_s': 1, data_dir: data });
+  t.after(() => m.stop());
+  return { store, deps, low, high, m };
+}
+
 const LOW = 1 / (1 + Math.exp(2));
 const HIGH = 1 / (1 + Math.exp(-2));
 
@@ -44,18 +63,7 @@ test(
   'with registry.follow a serving miner switches to a promoted version and back on rollback, failing no request',
   { timeout: 120_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'roadwork-follow-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const data = join(dir, 'data');
-    const store = openStore(storeFile(data));
-    t.after(() => store.close());
-    const deps = { store, bundlesDir: join(data, 'bundles'), clock: systemClock() };
-    const low = await constantVersion(dir, 'low', -2, deps);
-    const high = await constantVersion(dir, 'high', 2, deps);
-    await promoteVersion(low, deps);
-
-    const m = await startTestMiner({ 'registry.follow': true, 'registry.poll_s': 1, data_dir: data });
-    t.after(() => m.stop());
+    const { deps, high, m } = await followingMiner(t);
     const image = (await sceneJpeg('follow')).toString('base64');
     let nonce = BigInt(Date.now()) * 1_000_000n;
     const answers: number[] = [];
@@ -110,18 +118,7 @@ test(
   'a canary started in the registry answers its share of images beside production, by image, until stopped or promoted',
   { timeout: 180_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'roadwork-canary-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const data = join(dir, 'data');
-    const store = openStore(storeFile(data));
-    t.after(() => store.close());
-    const deps = { store, bundlesDir: join(data, 'bundles'), clock: systemClock() };
-    const low = await constantVersion(dir, 'low', -2, deps);
-    const high = await constantVersion(dir, 'high', 2, deps);
-    await promoteVersion(low, deps);
-
-    const m = await startTestMiner({ 'registry.follow': true, 'registry.poll_s': 1, data_dir: data });
-    t.after(() => m.stop());
+    const { store, deps, low, high, m } = await followingMiner(t);
     const images = await Promise.all(
       Array.from({ length: 12 }, async (_, i) =>
         (await sceneJpeg(`canary-${i}`, i % 2 === 0)).toString('base64'),
