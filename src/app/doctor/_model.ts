@@ -6,9 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
+  bundleManifestBeside,
   cascadeConfigFor,
   currentProduction,
   servedAge,
@@ -17,7 +17,7 @@ import {
 } from '../miner/index.js';
 import type { Clock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
-import { MANIFEST_FILE, productionVersion, type BundleManifest } from '../../lifecycle/registry/index.js';
+import { productionVersion, type BundleManifest } from '../../lifecycle/registry/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
 import { expandHome } from '../../core/files/index.js';
 import { result, type CheckResult } from './_types.js';
@@ -29,12 +29,6 @@ async function versionLabel(source: string): Promise<string | undefined> {
   return typeof raw?.version === 'string' || typeof raw?.version === 'number'
     ? String(raw.version)
     : undefined;
-}
-
-async function bundleManifest(cascadeFile: string): Promise<BundleManifest | undefined> {
-  const file = join(dirname(expandHome(cascadeFile)), MANIFEST_FILE);
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(await readFile(file, 'utf8')) as BundleManifest;
 }
 
 // Read-only, and only when the store exists: the doctor must not create a data folder.
@@ -70,7 +64,7 @@ export async function checkModel(settings: Settings, clock: Clock): Promise<Chec
     const config = followed?.config ?? (await cascadeConfigFor(settings));
     const label = await versionLabel(config.source);
     version = `${label ?? 'unlabelled'} (config ${config.fingerprint})`;
-    if (settings['cascade.config'] !== '') manifest = await bundleManifest(settings['cascade.config']);
+    if (settings['cascade.config'] !== '') manifest = bundleManifestBeside(settings['cascade.config']);
     production = registryProduction(settings.data_dir);
     registered = servedModel(settings);
   } catch (err) {

@@ -55,14 +55,19 @@ async function cascadeOf(store: Store, id: string): Promise<ProductionCascade> {
   return { id: version.id, config: await loadCascadeConfig(cascadeFileOf(version)) };
 }
 
-/** The ids that decide what is served: production, and the canary unless it is production already. */
+/** The key of what is served: production, and the canary (with its share) unless it is production already. */
+function servingKey(production: string, canary?: { readonly id: string; readonly share: number }): string {
+  return canary === undefined || canary.id === production
+    ? production
+    : `${production}+${canary.id}@${canary.share}`;
+}
+
+/** The key of what the store names, or undefined before any production. */
 function stateKey(store: Store): string | undefined {
   const production = productionVersion(store)?.id;
   if (production === undefined) return undefined;
   const canary = currentCanary(store);
-  return canary === undefined || canary.version === production
-    ? production
-    : `${production}+${canary.version}@${canary.share}`;
+  return servingKey(production, canary && { id: canary.version, share: canary.share });
 }
 
 async function stateOf(store: Store): Promise<ServingState> {
@@ -74,9 +79,7 @@ async function stateOf(store: Store): Promise<ServingState> {
 
 /** A state's key, as `stateKey` computes it from the store. */
 function keyOf(state: ServingState): string {
-  return state.canary === undefined
-    ? state.production.id
-    : `${state.production.id}+${state.canary.id}@${state.canary.share}`;
+  return servingKey(state.production.id, state.canary);
 }
 
 /**

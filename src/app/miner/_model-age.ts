@@ -15,7 +15,12 @@ import {
   type AgeVerdict,
   type Publication,
 } from '../../lifecycle/publish/index.js';
-import { MANIFEST_FILE, productionHistory, productionVersion } from '../../lifecycle/registry/index.js';
+import {
+  MANIFEST_FILE,
+  productionHistory,
+  productionVersion,
+  type BundleManifest,
+} from '../../lifecycle/registry/index.js';
 
 /** What the settings serve, as a registry version, and its latest publication. */
 export interface ServedModel {
@@ -24,17 +29,16 @@ export interface ServedModel {
   readonly publication?: Publication;
 }
 
-/** The id of the bundle a cascade file sits in, or undefined outside a bundle. */
-function bundleId(cascadeFile: string): string | undefined {
+/** The manifest of the bundle a cascade file sits in, or undefined outside a bundle. */
+export function bundleManifestBeside(cascadeFile: string): BundleManifest | undefined {
   const manifest = join(dirname(expandHome(cascadeFile)), MANIFEST_FILE);
   if (!existsSync(manifest)) return undefined;
-  const id = (JSON.parse(readFileSync(manifest, 'utf8')) as { id?: unknown }).id;
-  return typeof id === 'string' ? id : undefined;
+  return JSON.parse(readFileSync(manifest, 'utf8')) as BundleManifest;
 }
 
 function servedVersion(settings: Settings, store: Store): string | undefined {
   if (settings['registry.follow']) return productionVersion(store)?.id;
-  if (settings['cascade.config'] !== '') return bundleId(settings['cascade.config']);
+  if (settings['cascade.config'] !== '') return bundleManifestBeside(settings['cascade.config'])?.id;
   if (settings['model.path'] !== '') return undefined;
   // The bundled starter: the registry holds it as the first production version, marked `starter`.
   return productionHistory(store).find(

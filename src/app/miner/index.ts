@@ -48,7 +48,7 @@ import { checkPortFree, listenError } from './_port.js';
 import { watchModelAge } from './_model-age.js';
 import { buildServing, checkFollowSettings, followProduction, servingState } from './_follow.js';
 
-export { servedAge, servedModel, type ServedModel } from './_model-age.js';
+export { bundleManifestBeside, servedAge, servedModel, type ServedModel } from './_model-age.js';
 export { currentProduction, type ProductionCascade } from './_follow.js';
 import { queryLogFor, type MinerQueryLog } from './_querylog.js';
 
