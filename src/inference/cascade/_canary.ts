@@ -1,6 +1,6 @@
 // A canary: a candidate model answers a fixed share of requests beside the primary one, chosen by a hash
 // of the image, so a validator's repeated image always gets the same model's answer.
-import type { ImagePolicy, RgbImage } from '../image/index.js';
+import type { InputPolicy, RgbImage } from '../image/index.js';
 import type { PredictOptions, Prediction, Predictor, PredictorStatus } from './types.js';
 
 /** Which side answered. */
@@ -27,7 +27,7 @@ class Canary implements Predictor {
 
   // The primary's policy decodes every request: the candidate must take the same input (a canary
   // compares models, not decoders), and the cascade fits any image to its own stages anyway.
-  get input(): ImagePolicy | undefined {
+  get input(): InputPolicy | undefined {
     return this.#o.primary.input;
   }
 

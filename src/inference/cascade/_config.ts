@@ -32,6 +32,19 @@ export interface CascadeConfig {
   readonly stages: readonly StageSpec[];
   /** Hash of the config as written; part of the cascade version. */
   readonly fingerprint: string;
+  /**
+   * A routed config (`routes:`): one whole cascade per source-image size, the first whose `maxSide`
+   * is at least the image's longer side answering (the last has `maxSide: Infinity`). Its own
+   * `stages` are every route's, for listing and checks; `preprocess`, `tta` and `fusion` are the last route's.
+   */
+  readonly routes?: readonly CascadeRoute[];
+}
+
+/** One route of a routed cascade. */
+export interface CascadeRoute {
+  /** Longest side of the source image this route takes, pixels; `Infinity` for the last. */
+  readonly maxSide: number;
+  readonly config: CascadeConfig;
 }
 
 /** Options for parsing. */
@@ -51,6 +64,7 @@ export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): Ca
   const source = options.source ?? '(inline)';
   const kinds = options.kinds ?? STAGE_KINDS;
   const r = configReader(raw, { source, baseDir: options.baseDir ?? process.cwd() });
+  if (r.has('routes')) return parseRoutes(r, raw, options);
   r.only(['version', 'preprocess', 'tta', 'fusion', 'deadline', 'stages']);
   const preprocess = readPreprocess(r);
   const tta = r.has('tta')
@@ -109,6 +123,47 @@ export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): Ca
     fusion: Object.freeze({ method, options: Object.freeze({ ...((fusion?.value as object) ?? {}) }) }),
     marginMs,
     stages: Object.freeze(stages),
+    fingerprint: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12),
+  });
+}
+
+// `routes:` — each entry a whole cascade plus `max_side` (every entry but the last); sides ascend.
+function parseRoutes(r: ConfigReader, raw: unknown, options: ParseOptions): CascadeConfig {
+  r.only(['version', 'routes']);
+  const list = r.list('routes');
+  if (list.length < 2) r.at('routes').fail('must list at least two routes (one cascade needs no routes)');
+  let below = 0;
+  const routes = list.map((v, i): CascadeRoute => {
+    const last = i === list.length - 1;
+    if (typeof v.value !== 'object' || v.value === null || Array.isArray(v.value)) {
+      v.fail('must be a mapping: a cascade (preprocess, tta, fusion, deadline, stages) and max_side');
+    }
+    if (last && v.has('max_side')) {
+      v.at('max_side').fail('must be left out on the last route, which takes every larger image');
+    }
+    const maxSide = last ? Infinity : v.number('max_side', undefined, { min: below + 1, max: 100_000 });
+    below = maxSide;
+    const { max_side: _side, ...cascade } = v.value as Record<string, unknown>;
+    const config = parseCascadeConfig(cascade, {
+      ...options,
+      source: `${options.source ?? '(inline)'}#routes[${i}]`,
+    });
+    return Object.freeze({ maxSide, config });
+  });
+  const stages = routes.flatMap((route) => route.config.stages);
+  const names = new Set<string>();
+  for (const s of stages) {
+    if (names.has(s.common.name)) {
+      r.at('routes').fail(`repeat a stage name across routes: "${s.common.name}"; names must be unique`);
+    }
+    names.add(s.common.name);
+  }
+  const last = routes[routes.length - 1]!.config;
+  return Object.freeze({
+    ...last,
+    source: options.source ?? '(inline)',
+    stages: Object.freeze(stages),
+    routes: Object.freeze(routes),
     fingerprint: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12),
   });
 }

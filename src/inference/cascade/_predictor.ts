@@ -10,6 +10,7 @@ import type { Runtime, RuntimeContext } from '../runtimes/types.js';
 import type { CascadeConfig } from './_config.js';
 import { FUSIONS, type Fusion } from './fusion.js';
 import { buildViews } from './_tta.js';
+import { RoutedPredictor } from './_route.js';
 import type { Stage, StageOutcome, StageRecord } from './types.js';
 
 /** A prediction cache (see src/inference/cache): a failure is a miss, never an error. */
@@ -53,6 +54,13 @@ export interface CascadePredictor extends Predictor {
 
 /** Builds the cascade's stages from the config; nothing loads until `start()`. */
 export function createCascadePredictor(config: CascadeConfig, deps: CascadeDeps): CascadePredictor {
+  if (config.routes !== undefined) {
+    const { stages: _given, ...shared } = deps;
+    return new RoutedPredictor(
+      config.routes,
+      config.routes.map((route) => createCascadePredictor(route.config, shared)),
+    );
+  }
   const clock = deps.clock ?? systemClock();
   const stages =
     deps.stages ??

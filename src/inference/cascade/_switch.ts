@@ -1,7 +1,7 @@
 // A predictor whose model can be replaced while it serves: new requests go to the new one at once, and
 // the old one is closed only after the predictions it already took have answered.
 import { RoadworkError } from '../../core/errors/index.js';
-import type { ImagePolicy, RgbImage } from '../image/index.js';
+import type { InputPolicy, RgbImage } from '../image/index.js';
 import type { PredictOptions, Prediction, Predictor, PredictorStatus } from './types.js';
 
 /** A predictor that can hand over to another without a failed request. */
@@ -33,7 +33,7 @@ class Switching implements SwitchingPredictor {
     return this.#active;
   }
 
-  get input(): ImagePolicy | undefined {
+  get input(): InputPolicy | undefined {
     return this.#active.input;
   }
 

@@ -13,6 +13,7 @@ export {
   loadCascadeConfig,
   parseCascadeConfig,
   type CascadeConfig,
+  type CascadeRoute,
   type ParseOptions,
   type StageSpec,
 } from './_config.js';

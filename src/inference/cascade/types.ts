@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock/index.js';
-import type { ImagePolicy, RgbImage } from '../image/index.js';
+import type { InputPolicy, RgbImage } from '../image/index.js';
 import type { Capability, Runtime, RuntimeContext } from '../runtimes/types.js';
 
 /** Where a stage exited the cascade, if it did. */
@@ -161,9 +161,9 @@ export interface StageResult {
 export interface Predictor {
   /**
    * How images must be prepared before `predict` (decode with `decodeImage(bytes, { policy })`): the
-   * policy the models were trained with. Absent: the default policy.
+   * policy the models were trained with, or one per source size (a routed cascade). Absent: the default policy.
    */
-  readonly input?: ImagePolicy;
+  readonly input?: InputPolicy;
   /** Loads and warms up models; resolves when `predict` is ready to serve. */
   start(): Promise<void>;
   predict(image: RgbImage, options: PredictOptions): Promise<Prediction>;

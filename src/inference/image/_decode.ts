@@ -6,7 +6,7 @@ import type { RgbImage } from './_rgb.js';
 import { decodeStrictBase64 } from './_base64.js';
 import { readImageHeader, type ImageHeader } from './_sniff.js';
 import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';
-import type { ImagePolicy } from './_policy.js';
+import { policyFor, type ImagePolicy, type InputPolicy } from './_policy.js';
 import { countJpegScans } from './_scans.js';
 
 /** Limits for decoding untrusted images. */
@@ -25,9 +25,10 @@ export interface DecodeOptions {
   /**
    * Fit the image into the model's square while decoding (shrink-on-load: libjpeg's DCT scaling reads a
    * 12 MP JPEG at 1/8 size), so no full-resolution pixels are ever held. Without it, the image is
-   * decoded at its own size (tools that need every pixel).
+   * decoded at its own size (tools that need every pixel). A size-routed policy is resolved on the
+   * header's size; the image keeps that size as `source`.
    */
-  readonly policy?: ImagePolicy;
+  readonly policy?: InputPolicy;
   /**
    * Waits for a turn to decode, called once the header has passed every check (so an image that is
    * refused never waits); resolves with the function that ends the turn. The axon gates large images.
@@ -112,7 +113,9 @@ async function decodeChecked(
 ): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const policy = options.policy;
+  const policy =
+    options.policy === undefined ? undefined : policyFor(options.policy, header.width, header.height);
+  const source = { width: header.width, height: header.height };
   const exact = policy === undefined || (header.width === policy.size && header.height === policy.size);
   if (header.format === 'jpeg' && exact && isPlainJpeg(bytes)) {
     // Any failure of the fast path falls through to sharp, whose error messages are the reference.
@@ -122,7 +125,7 @@ async function decodeChecked(
       if (isRoadworkError(err, 'ERR_IMAGE_DECODE_TIMEOUT')) throw err;
       return undefined;
     });
-    if (data !== undefined) return { data, width: header.width, height: header.height };
+    if (data !== undefined) return { data, width: header.width, height: header.height, source };
   }
   let pipeline = sharp(bytes, {
     failOn: options.failOn ?? DEFAULTS.failOn,
@@ -147,6 +150,7 @@ async function decodeChecked(
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     width: info.width,
     height: info.height,
+    source,
   };
 }
 

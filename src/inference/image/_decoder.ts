@@ -4,12 +4,12 @@ import { RoadworkError } from '../../core/errors/index.js';
 import type { RgbImage } from './_rgb.js';
 import { Semaphore } from '../workers/index.js';
 import { decodeBase64Image, type DecodeOptions } from './_decode.js';
-import type { ImagePolicy } from './_policy.js';
+import type { InputPolicy } from './_policy.js';
 
 /** Decodes base64 image text, fitted to `policy`; rejects with a coded error. */
 export type ImageDecoder = (
   base64: string,
-  options: { readonly policy: ImagePolicy; readonly signal?: AbortSignal },
+  options: { readonly policy: InputPolicy; readonly signal?: AbortSignal },
 ) => Promise<RgbImage>;
 
 /** Limits of `createImageDecoder`. */

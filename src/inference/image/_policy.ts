@@ -19,6 +19,37 @@ export interface ImagePolicy {
   readonly kernel: ResizeKernel;
 }
 
+/**
+ * Policies chosen by the source image's size, so one model can serve both validator generations with
+ * the preprocessing each was trained on (2.0.4's 224² challenges and 0.4's source-size photos): the
+ * first route whose `maxSide` is at least the image's longer side decides.
+ */
+export interface SizeRoutedPolicy {
+  readonly routes: readonly { readonly maxSide: number; readonly policy: ImagePolicy }[];
+}
+
+/** What a consumer asks images to be decoded with: one policy, or one by source size. */
+export type InputPolicy = ImagePolicy | SizeRoutedPolicy;
+
+/** The route index of a source image of `width × height` (the last route catches the rest). */
+export function routeIndex(input: SizeRoutedPolicy, width: number, height: number): number {
+  const side = Math.max(width, height);
+  const i = input.routes.findIndex((r) => side <= r.maxSide);
+  return i < 0 ? input.routes.length - 1 : i;
+}
+
+/** The one policy an image of `width × height` is decoded with. */
+export function policyFor(input: InputPolicy, width: number, height: number): ImagePolicy {
+  return 'routes' in input ? input.routes[routeIndex(input, width, height)]!.policy : input;
+}
+
+/** A short stable name of an input policy (one policy's `policyKey`, or each route's). */
+export function inputKey(input: InputPolicy): string {
+  return 'routes' in input
+    ? input.routes.map((r) => `≤${r.maxSide}:${policyKey(r.policy)}`).join(',')
+    : policyKey(input);
+}
+
 /** Valid `resize` values, for errors and `--help`. */
 export const RESIZE_MODES: readonly ResizeMode[] = Object.freeze(['center-crop', 'letterbox', 'squash']);
 /** Valid `kernel` values. */
@@ -43,7 +74,7 @@ export const DEFAULT_IMAGE_POLICY: ImagePolicy = Object.freeze({
  * The policy to decode for a consumer such as a `Predictor`: its `input`, or the default when it
  * names none. The axon and `eval --offline` both decode through this, so they see the same pixels.
  */
-export function inputPolicy(consumer: { readonly input?: ImagePolicy }): ImagePolicy {
+export function inputPolicy(consumer: { readonly input?: InputPolicy }): InputPolicy {
   return consumer.input ?? DEFAULT_IMAGE_POLICY;
 }
 

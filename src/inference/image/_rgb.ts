@@ -5,6 +5,8 @@ export interface RgbImage {
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
+  /** The size the image arrived at, before it was fitted to a policy (set by the decoder). */
+  readonly source?: { readonly width: number; readonly height: number };
 }
 
 /** A rectangle in pixels: torchvision's `(i, j, h, w)` as named fields. */

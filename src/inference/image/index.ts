@@ -8,13 +8,18 @@ export { sampleRegion, type Region, type TensorTarget } from './_tensor.js';
 export { JPEG_OPTIONS, cropResize, decodeRgb, encodeJpeg } from './_codec.js';
 export {
   DEFAULT_IMAGE_POLICY,
+  inputKey,
   inputPolicy,
+  policyFor,
+  routeIndex,
   RESIZE_KERNELS,
   RESIZE_MODES,
   parseImagePolicy,
   policyKey,
   samePolicy,
   type ImagePolicy,
+  type InputPolicy,
+  type SizeRoutedPolicy,
   type ResizeKernel,
   type ResizeMode,
 } from './_policy.js';

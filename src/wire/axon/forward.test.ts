@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { createImageDecoder, DEFAULT_IMAGE_POLICY, type ImagePolicy } from '../../inference/image/index.js';
+import { createImageDecoder, DEFAULT_IMAGE_POLICY, type InputPolicy } from '../../inference/image/index.js';
 import { createMetrics } from '../../core/metrics/index.js';
 import type { Predictor } from '../../inference/cascade/types.js';
 import { forward, type ForwardDeps } from './_forward.js';
@@ -41,7 +41,7 @@ test('forward() answers the prediction with the cascade stages and version, and 
 });
 
 test('forward() decodes to the default policy for a predictor that names none', async () => {
-  const seen: ImagePolicy[] = [];
+  const seen: InputPolicy[] = [];
   const predictor: Predictor = {
     start: async () => undefined,
     predict: async (image) => ({ probability: image.width / 1000, modelVersion: 'plain' }),
