@@ -53,7 +53,14 @@ for (const backend of backends()) {
             ],
           },
           { image: 3, prediction: 0.45 },
-          { image: 4, prediction: 0.97 }, // confident, stages agree: no reason
+          {
+            image: 4,
+            prediction: 0.97,
+            stages: [
+              { stage: 'edges', probability: 0.99, ms: 1 },
+              { stage: 'vlm', probability: 0.6, ms: 9 },
+            ],
+          }, // confident, and its stages differ without crossing the threshold: no reason
           { image: 5, prediction: 0.5, label: 1 }, // labelled: never a case
           {
             image: 6,
