@@ -52,3 +52,50 @@ export function seededSample(n: number, max: number, seed: string): number[] {
   }
   return all.slice(0, max).sort((a, b) => a - b);
 }
+
+/** Width of the sketch clusters and the projection are computed in. */
+export const SKETCH_DIMS = 64;
+
+/**
+ * The matrix reduced to `SKETCH_DIMS` by a seeded very sparse random projection (Li, Hastie and Church
+ * 2006: each output sums about √d inputs with random signs), rows normalised again. Distances are kept
+ * to within ~1/√64 (Johnson–Lindenstrauss), plenty to find clusters and draw a map, and it costs n·64·√d
+ * instead of the n·k·d per step that k-means and PCA would pay at full width (1280 for MobileNetV2).
+ * A matrix already that narrow is returned as it is.
+ */
+export function sketch(m: UnitMatrix, seed = 'sketch'): UnitMatrix {
+  const { dims, data, rowOf } = m;
+  if (dims <= SKETCH_DIMS) return m;
+  const rng = createRng(`${seed}:${dims}`);
+  const density = 1 / Math.sqrt(dims);
+  const taps = Array.from({ length: SKETCH_DIMS }, () => {
+    const idx: number[] = [];
+    const sign: number[] = [];
+    for (let j = 0; j < dims; j++) {
+      if (rng.next() < density) {
+        idx.push(j);
+        sign.push(rng.chance(0.5) ? 1 : -1);
+      }
+    }
+    return { idx, sign };
+  });
+  const n = rowOf.length;
+  const out = new Float32Array(n * SKETCH_DIMS);
+  for (let i = 0; i < n; i++) {
+    const base = i * dims;
+    let norm = 0;
+    for (let o = 0; o < SKETCH_DIMS; o++) {
+      const { idx, sign } = taps[o]!;
+      let s = 0;
+      for (let t = 0; t < idx.length; t++) s += sign[t]! * data[base + idx[t]!]!;
+      out[i * SKETCH_DIMS + o] = s;
+      norm += s * s;
+    }
+    // A row the projection maps to zero keeps zeros: it sits at the centre of the map.
+    if (norm > 0) {
+      const inv = 1 / Math.sqrt(norm);
+      for (let o = 0; o < SKETCH_DIMS; o++) out[i * SKETCH_DIMS + o]! *= inv;
+    }
+  }
+  return { data: out, dims: SKETCH_DIMS, rowOf };
+}
