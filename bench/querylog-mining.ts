@@ -147,15 +147,12 @@ async function main(): Promise<void> {
     line('rankHardCases({ limit: 50 })', await median(() => rankHardCases(store, { limit: 50 })));
     line('similarQueries(id, { k: 12 })', await median(() => similarQueries(store, rows[0]!.id, { k: 12 })));
     line('projectQueries({ limit: 5000 })', await median(() => projectQueries(store)));
-    const hashes = rows.map((r) => r.phash);
-    start = performance.now();
-    leadersOf(hashes);
-    const indexed = performance.now() - start;
-    start = performance.now();
-    bruteLeaders(hashes);
-    const brute = performance.now() - start;
+    // Comparing every pair is quadratic: it gets the first 3000 images, and the index the same ones.
+    const hashes = rows.map((r) => r.phash).slice(0, 3000);
+    const indexed = await median(() => leadersOf(hashes));
+    const brute = await median(() => bruteLeaders(hashes));
     console.log(
-      `pHash near-duplicates: indexed ${indexed.toFixed(1)} ms, every pair ${brute.toFixed(0)} ms (×${(brute / indexed).toFixed(0)})`,
+      `pHash near-duplicates of ${hashes.length} images: indexed ${indexed.toFixed(1)} ms, every pair ${brute.toFixed(0)} ms (×${(brute / indexed).toFixed(0)})`,
     );
   } finally {
     await store.close();
