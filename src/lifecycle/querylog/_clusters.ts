@@ -1,7 +1,7 @@
 // Embedding clusters of the logged images, and how often the model is wrong on each one's labelled members.
 import { kmeans } from './_kmeans.js';
 import type { ImageRow } from './_latest.js';
-import { sketch, unitMatrix, type UnitMatrix } from './_vectors.js';
+import { sketchRows, type UnitMatrix } from './_vectors.js';
 
 /** The seed of the clusters: fixed, so the same log gives the same clusters in the CLI and the app. */
 export const CLUSTER_SEED = 'querylog-clusters';
@@ -15,7 +15,7 @@ export interface Clustering {
 
 /** Clusters every row with an embedding of the common width. */
 export function clusterRows(rows: readonly ImageRow[]): Clustering {
-  const small = sketch(unitMatrix(rows), CLUSTER_SEED);
+  const small = sketchRows(rows, CLUSTER_SEED);
   const assign = kmeans(small, { seed: CLUSTER_SEED });
   const clusterOf: (number | null)[] = rows.map(() => null);
   small.rowOf.forEach((row, i) => (clusterOf[row] = assign[i]!));
