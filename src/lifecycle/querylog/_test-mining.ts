@@ -6,7 +6,7 @@ import { systemClock } from '../../core/clock/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
 import type { StageResult } from '../../inference/cascade/types.js';
 import { QueryLogWriter, imageKey, recordLabels } from './index.js';
-import { answered } from './_test-querylog.js';
+import { answered, type Backend } from './_test-querylog.js';
 
 /** One crafted request: `image` picks the picture (the same number, the same bytes). */
 export interface Crafted {
@@ -79,4 +79,17 @@ export async function logCrafted(
   );
   const byRequest = new Map(rows.map((r) => [r.request_id, Number(r.id)]));
   return ids.map((id) => byRequest.get(id)!);
+}
+
+/** Runs `fn` on a fresh, empty query log of `backend`, closing its store after. */
+export async function onFreshLog(
+  backend: Backend,
+  fn: (store: AsyncStore, imagesDir: string) => Promise<void>,
+): Promise<void> {
+  const { store, imagesDir } = await backend.open();
+  try {
+    await fn(store, imagesDir);
+  } finally {
+    await store.close();
+  }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { projectQueries, rankHardCases, similarQueries } from './index.js';
 import { backends } from './_test-querylog.js';
-import { farHash, flipBits, logCrafted, type Crafted } from './_test-mining.js';
+import { farHash, flipBits, logCrafted, onFreshLog, type Crafted } from './_test-mining.js';
 import { hammingDistance } from '../../inference/cache/index.js';
 import { createRng } from '../../core/random/index.js';
 import { leadersOf } from './_near-duplicates.js';
@@ -39,8 +39,7 @@ const unit = (i: number, dims = 8, jitter = 0): number[] =>
 for (const backend of backends()) {
   describe(`hard-case mining on ${backend.name}`, { skip: backend.skip }, () => {
     test('rankHardCases() ranks unlabelled images by nearness to the threshold and stage disagreement, saying why', async () => {
-      const { store, imagesDir } = await backend.open();
-      try {
+      await onFreshLog(backend, async (store, imagesDir) => {
         const ids = await logCrafted(store, imagesDir, [
           { image: 1, prediction: 0.95 }, // 0: image 1, earlier and confident
           { image: 1, prediction: 0.5 }, // 1: image 1's latest request decides
@@ -104,14 +103,11 @@ for (const backend of backends()) {
           high.map((c) => c.id),
           [ids[6], ids[4]],
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test('rankHardCases() ranks the log as it was at `now`', async () => {
-      const { store, imagesDir } = await backend.open();
-      try {
+      await onFreshLog(backend, async (store, imagesDir) => {
         const ids = await logCrafted(store, imagesDir, [
           { image: 1, prediction: 0.5, receivedAtMs: 1000 },
           { image: 2, prediction: 0.5, receivedAtMs: 3000 },
@@ -125,14 +121,11 @@ for (const backend of backends()) {
           (await rankHardCases(store, { now: 5000 })).map((c) => c.id),
           [ids[1]],
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test('near-duplicates by pHash collapse into the best of them, counting only unlabelled ones', async () => {
-      const { store, imagesDir } = await backend.open();
-      try {
+      await onFreshLog(backend, async (store, imagesDir) => {
         const base = farHash(100);
         const ids = await logCrafted(store, imagesDir, [
           { image: 1, prediction: 0.52, phash: flipBits(base, 3) }, // 1 bit from image 2
@@ -151,14 +144,11 @@ for (const backend of backends()) {
             [ids[5], 0],
           ],
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test('the cluster-errors reason appears only where labelled members of an embedding cluster are wrong', async () => {
-      const { store, imagesDir } = await backend.open();
-      try {
+      await onFreshLog(backend, async (store, imagesDir) => {
         const crafted: Crafted[] = [];
         let image = 0;
         const rng = createRng('clusters');
@@ -202,14 +192,11 @@ for (const backend of backends()) {
             },
           ]);
         }
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test('similarQueries() gives the nearest images by cosine distance, not the image itself, and coded errors', async () => {
-      const { store, imagesDir } = await backend.open();
-      try {
+      await onFreshLog(backend, async (store, imagesDir) => {
         const ids = await logCrafted(store, imagesDir, [
           { image: 1, prediction: 0.1, embedding: [1, 0, 0] },
           { image: 2, prediction: 0.2, embedding: [0, 1, 0], label: 1 },
@@ -241,14 +228,11 @@ for (const backend of backends()) {
         await assert.rejects(similarQueries(store, ids[6]!), (err) =>
           isRoadworkError(err, 'ERR_QUERY_NO_EMBEDDING'),
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test('projectQueries() places each embedded image on a plane, deterministically, with label, error and cluster', async () => {
-      const { store, imagesDir } = await backend.open();
-      try {
+      await onFreshLog(backend, async (store, imagesDir) => {
         const crafted: Crafted[] = [];
         for (let i = 0; i < 8; i++) {
           crafted.push({
@@ -289,9 +273,7 @@ for (const backend of backends()) {
         const inA = new Set(a.map((p) => p.cluster));
         assert.ok(b.every((p) => p.cluster !== null && !inA.has(p.cluster)));
         assert.equal((await projectQueries(store, { limit: 3 })).length, 3);
-      } finally {
-        await store.close();
-      }
+      });
     });
   });
 }
