@@ -71,7 +71,7 @@ test('a routed config parses each route as a whole cascade, and refuses ambiguou
       () => parseCascadeConfig(raw),
       (e: unknown) => isRoadworkError(e, 'ERR_CONFIG_INVALID') && message.test(e.message),
     );
-  const [small, large] = ROUTED.routes;
+  const [small, large] = ROUTED.routes as [(typeof ROUTED.routes)[0], (typeof ROUTED.routes)[1]];
   refused({ routes: [small] }, /at least two routes/);
   refused({ routes: [{ ...small, max_side: undefined }, large] }, /routes\[0\]\.max_side/);
   refused({ routes: [small, { ...large, max_side: 4000 }] }, /last route/);
