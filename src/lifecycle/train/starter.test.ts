@@ -6,7 +6,8 @@ import { createCascadePredictor, loadCascadeConfig } from '../../inference/casca
 import { loadHead } from '../../inference/heads/index.js';
 import { augmentImage } from '../../validation/validator/index.js';
 import { createRng } from '../../core/random/index.js';
-import { decodeRgb } from '../../inference/image/index.js';
+import { decodeImage, decodeRgb, inputPolicy } from '../../inference/image/index.js';
+import { generateScene } from '../../data/procedural/index.js';
 import { openImageFolder } from '../../data/sources/index.js';
 import { auc } from './_metrics.js';
 import { assertServesHeadWithFlipTta, OFFLINE_RUNTIME, testScene } from './_test-tta-check.js';
@@ -21,6 +22,34 @@ test(
     const head = await loadHead(`${STARTER}head.json`);
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     await assertServesHeadWithFlipTta(config, head, testScene('starter'));
+  },
+);
+
+test(
+  'the starter routes source-size images to head-448.json on max-pooled MobileNetV2 at 448 px, with hflip TTA',
+  { timeout: 180_000 },
+  async () => {
+    const head = await loadHead(`${STARTER}head-448.json`);
+    const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
+    assert.deepEqual(
+      config.routes?.map((r) => [r.maxSide, r.config.preprocess.size]),
+      [
+        [256, 224],
+        [Infinity, 448],
+      ],
+    );
+    const s = generateScene(createRng('starter-448'), { roadwork: true, width: 448, height: 448 });
+    // As the decoder hands over a 1920×1080 protocol-0.4 photo fitted to the route's 448² policy.
+    const image = { width: 448, height: 448, data: s.rgb, source: { width: 1920, height: 1080 } };
+    await assertServesHeadWithFlipTta(config, head, image, {
+      embedders: [
+        {
+          runtime: 'tfjs',
+          model: 'builtin:mobilenetv2',
+          options: { layer: 'out_relu', pooling: 'max', inputSize: 448, extras: ['colour-shape'] },
+        },
+      ],
+    });
   },
 );
 
@@ -57,6 +86,46 @@ test(
       const accuracy = p.filter((v, i) => (v > 0.5 ? 1 : 0) === y[i]).length / p.length;
       assert.ok(accuracy >= 0.8, `accuracy ${accuracy} on ${p.length} training photos`);
       assert.ok(auc(p, y) >= 0.9, `AUC ${auc(p, y)}`);
+    } finally {
+      await predictor.close();
+    }
+  },
+);
+
+test(
+  'the starter tells the real roadwork photos it was trained on from the others at source size (protocol 0.4)',
+  { timeout: 300_000, skip: requirement(photosMissing(REAL)) },
+  async () => {
+    // Protocol 0.4 sends the photo itself: decoded the way the axon does, it takes the 448 px route.
+    const source = await openImageFolder(REAL);
+    const pick = (label: 0 | 1) => source.images.filter((i) => i.label === label).slice(0, 16);
+    const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
+    const predictor = createCascadePredictor(config, {
+      runtime: OFFLINE_RUNTIME,
+      logger: OFFLINE_RUNTIME.logger,
+    });
+    await predictor.start();
+    try {
+      const p: number[] = [];
+      const y: number[] = [];
+      let routed = 0;
+      for (const img of [...pick(1), ...pick(0)]) {
+        const image = await decodeImage(await img.load(), { policy: inputPolicy(predictor) });
+        const answer = await predictor.predict(image, { deadlineMs: Date.now() + 60_000 });
+        const side = Math.max(image.source!.width, image.source!.height);
+        assert.deepEqual(
+          answer.stages?.map((st) => st.stage),
+          [side <= 256 ? 'starter' : 'starter-448'],
+          `${img.id} (${image.source?.width}×${image.source?.height})`,
+        );
+        if (side > 256) routed++;
+        p.push(answer.probability);
+        y.push(img.label);
+      }
+      const accuracy = p.filter((v, i) => (v > 0.5 ? 1 : 0) === y[i]).length / p.length;
+      assert.ok(accuracy >= 0.8, `accuracy ${accuracy} on ${p.length} training photos`);
+      assert.ok(auc(p, y) >= 0.9, `AUC ${auc(p, y)}`);
+      assert.ok(routed >= 24, `${routed} of 32 photos took the 448 px route`);
     } finally {
       await predictor.close();
     }
