@@ -62,9 +62,15 @@ function sha256Of(body: Record<string, unknown>): string {
   return sha;
 }
 
-/** GET /api/queries: the filtered gallery, newest first (the page orders it). */
+/** GET /api/queries: the filtered gallery, ordered by `sort` (`recent`, `uncertain`; `rank` by default). */
 export async function listQueries(ctx: WebContext, url: URL, res: ServerResponse): Promise<void> {
-  sendJson(res, 200, { queries: await browseQueries(ctx.store, filterOf(url.searchParams)) });
+  const queries = await browseQueries(ctx.store, filterOf(url.searchParams));
+  const sort = url.searchParams.get('sort') ?? 'rank';
+  const ordered =
+    sort === 'recent'
+      ? queries
+      : [...queries].sort((a, b) => Math.abs(a.prediction - 0.5) - Math.abs(b.prediction - 0.5));
+  sendJson(res, 200, { queries: ordered });
 }
 
 /** GET /api/stats: the query log's counts (the filter's validator list, the header's numbers). */
