@@ -79,16 +79,8 @@ test(
     const before = await page.textContent('#d-validator small');
     assert.match(before!, /total since start: 8/);
     await ui.traffic(3, 'dashboard');
-    await page.waitForFunction(
-      () => /total since start: 11/.test(document.querySelector('#d-validator small')?.textContent ?? ''),
-      undefined,
-      { timeout: 15_000 },
-    );
-    await page.waitForFunction(
-      () => /\/min/.test(document.querySelector('#d-validator')?.textContent ?? ''),
-      undefined,
-      { timeout: 15_000 },
-    );
+    await page.waitForSelector('#d-validator small:has-text("total since start: 11")', { timeout: 15_000 });
+    await page.waitForSelector('#d-validator td:has-text("/min")', { timeout: 15_000 });
     assert.match((await page.textContent('#d-latency'))!, /p50 \d/);
     assert.match((await page.textContent('#d-model'))!, /\S/);
     assert.match((await page.textContent('#d-querylog'))!, /logged 11/);
@@ -112,8 +104,8 @@ test(
     assert.equal(opened?.status(), 200);
     // The page's own requests (API, images) carry the cookie the link set.
     await page.waitForSelector('#grid[data-count="3"]');
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('#grid img')].every((i) => (i as HTMLImageElement).naturalWidth > 0),
+    await page.waitForFunction(
+      "[...document.querySelectorAll('#grid img')].every((i) => i.naturalWidth > 0)",
     );
   },
 );

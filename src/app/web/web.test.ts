@@ -6,7 +6,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { labelOf } from '../../lifecycle/querylog/index.js';
-import { checkUiBinding } from './index.js';
+import { checkUiBinding, createWebApp, type DashboardSnapshot } from './index.js';
+import { silentLogger } from '../../core/log/index.js';
 import { quantileMs } from './_dashboard.js';
 import { webFixture } from './_test-web.js';
 
@@ -139,8 +140,6 @@ test('the dashboard reads rates, latency quantiles, errors and the subnet state 
   let now = 1_000_000;
   const f = await webFixture(1);
   t.after(() => f.close());
-  const { createWebApp } = await import('./index.js');
-  const { silentLogger } = await import('../../core/log/index.js');
   const app = createWebApp(
     {
       store: f.store,
@@ -155,9 +154,7 @@ test('the dashboard reads rates, latency quantiles, errors and the subnet state 
   const port = (await app.listen(0, '127.0.0.1')).port;
   t.after(() => app.close());
   const read = async () =>
-    (await (
-      await fetch(`http://127.0.0.1:${port}/api/dashboard`)
-    ).json()) as import('./index.js').DashboardSnapshot;
+    (await (await fetch(`http://127.0.0.1:${port}/api/dashboard`)).json()) as DashboardSnapshot;
   const m = f.metrics;
   m.requests.inc({ synapse: 'ImageSynapse', status: '200', code: 'OK', caller: '5A' }, 10);
   m.requests.inc(
