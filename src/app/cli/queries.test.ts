@@ -16,6 +16,8 @@ import {
   recordLabels,
 } from '../../lifecycle/querylog/index.js';
 import { answered } from '../../lifecycle/querylog/_test-querylog.js';
+import { logCrafted } from '../../lifecycle/querylog/_test-mining.js';
+import { isRoadworkError } from '../../core/errors/index.js';
 import { queriesCommand } from './queries.js';
 
 async function run(args: string[]): Promise<string> {
@@ -75,8 +77,90 @@ test('queries stats, export and prune work on the data_dir the miner logged to',
 
 test('queries --help lists its subcommands and export names every format', () => {
   const cmd = queriesCommand({});
-  assert.match(cmd.helpInformation(), /stats[\s\S]*export[\s\S]*prune/);
+  assert.match(cmd.helpInformation(), /stats[\s\S]*hard[\s\S]*similar[\s\S]*export[\s\S]*prune/);
   const exp = cmd.commands.find((c) => c.name() === 'export')!;
   assert.match(exp.helpInformation(), /--format <format>.*folders.*csv.*coco.*fiftyone/s);
   assert.match(exp.helpInformation(), /--labelled-only/);
+});
+
+test('queries hard lists the hard cases with their reasons, and queries similar the nearest images', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roadwork-queries-hard-'));
+  try {
+    const place = { dataDir: dir, storeUrl: '' };
+    const store = await openQueryStore(place);
+    const ids = await logCrafted(store, queryImagesDir(place), [
+      { image: 1, prediction: 0.5, embedding: [1, 0, 0] },
+      {
+        image: 2,
+        prediction: 0.6,
+        embedding: [0.8, 0.2, 0],
+        stages: [
+          { stage: 'edges', probability: 0.9, ms: 1 },
+          { stage: 'vlm', probability: 0.2, ms: 9 },
+        ],
+      },
+      { image: 3, prediction: 0.99, embedding: [0, 1, 0], label: 1 },
+      { image: 4, prediction: 0.01, embedding: [0, 0, 1] },
+    ]);
+    await store.close();
+
+    const text = await run(['hard', '--data_dir', dir]);
+    const lines = text.trimEnd().split('\n');
+    assert.match(lines[0]!, /^ +id +prediction +score +dups +reasons$/);
+    assert.match(
+      lines[1]!,
+      new RegExp(
+        `^ +${ids[1]} +0\\.600 +1\\.30 +0 +threshold \\(0\\.60\\): prediction 0\\.60 is 0\\.10 from the threshold 0\\.50$`,
+      ),
+    );
+    assert.match(
+      lines[2]!,
+      /^ {30,}disagreement \(0\.70\): stages disagree: edges says roadwork \(0\.90\), vlm says not \(0\.20\)$/,
+    );
+    assert.match(lines[3]!, new RegExp(`^ +${ids[0]} +0\\.500 +1\\.00 +0 +threshold`));
+    assert.equal(lines.length, 4);
+    const json = JSON.parse(await run(['hard', '--json', '--limit', '1', '--data_dir', dir]));
+    assert.deepEqual(
+      json.map((c: { id: number }) => c.id),
+      [ids[1]],
+    );
+    assert.deepEqual(Object.keys(json[0]).sort(), [
+      'cluster',
+      'duplicates',
+      'id',
+      'prediction',
+      'reasons',
+      'receivedAt',
+      'score',
+      'sha256',
+      'validator',
+    ]);
+
+    const similar = (await run(['similar', String(ids[0]), '--data_dir', dir])).trimEnd().split('\n');
+    assert.match(similar[0]!, /^ +id +distance +label +prediction +sha256$/);
+    assert.deepEqual(
+      similar.slice(1).map((l) => l.trim().split(/ +/).slice(0, 3)),
+      [
+        [String(ids[1]), '0.0299', '-'],
+        // A tie: the newer first.
+        [String(ids[3]), '1.0000', '-'],
+        [String(ids[2]), '1.0000', 'roadwork'],
+      ],
+    );
+    const near = JSON.parse(await run(['similar', String(ids[0]), '--k', '1', '--json', '--data_dir', dir]));
+    assert.deepEqual(
+      near.map((n: { id: number }) => n.id),
+      [ids[1]],
+    );
+    await assert.rejects(run(['similar', '99999', '--data_dir', dir]), (err) =>
+      isRoadworkError(err, 'ERR_QUERY_UNKNOWN'),
+    );
+    await assert.rejects(
+      run(['hard', '--limit', '0', '--data_dir', dir]),
+      (err) =>
+        isRoadworkError(err, 'ERR_CONFIG_INVALID') && /--limit is not a whole number/.test(err.message),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

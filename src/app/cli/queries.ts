@@ -11,11 +11,15 @@ import {
   pruneQueries,
   queryImagesDir,
   queryStats,
+  rankHardCases,
+  similarQueries,
   type ExportFormat,
   type QueryStats,
 } from '../../lifecycle/querylog/index.js';
 import { queryLogPlace, retentionFor } from '../miner/index.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
+import { countFlag } from './_count-flag.js';
+import { formatHardCases, formatSimilar } from './_queries-mining.js';
 
 /** Where the query log is, and its retention. */
 const QUERY_SETTINGS: SettingsUsed = Object.freeze(['data_dir', 'store.url', 'querylog.', 'log.level']);
@@ -28,7 +32,7 @@ export function queriesCommand(
   stdout: Out = process.stdout,
 ): Command {
   const command = new Command('queries').description(
-    "The miner's query log: stats, export (folders, csv, coco, fiftyone), prune",
+    "The miner's query log: stats, hard cases, similar images, export (folders, csv, coco, fiftyone), prune",
   );
   const sub = (name: string, description: string) =>
     addSettingOptions(command.command(name).description(description), QUERY_SETTINGS);
@@ -49,6 +53,27 @@ export function queriesCommand(
     .action(async (opts: Record<string, unknown>) => {
       const stats = await withQueryStore(opts, (store) => queryStats(store));
       stdout.write(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
+    });
+  sub(
+    'hard',
+    'unlabelled images a label would teach most, with why: near the threshold, stages disagreeing, an embedding cluster the model gets wrong; near-duplicates collapsed',
+  )
+    .option('--limit <n>', 'most cases to list', '20')
+    .option('--json', 'print the cases as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const limit = countFlag(opts.limit, '--limit');
+      const cases = await withQueryStore(opts, (store) => rankHardCases(store, { limit }));
+      stdout.write(opts.json ? `${JSON.stringify(cases, null, 2)}\n` : formatHardCases(cases));
+    });
+  sub('similar', 'the images nearest a logged request by embedding (cosine distance), nearest first')
+    .argument('<id>', 'the request id (the id column of queries hard)')
+    .option('--k <n>', 'how many neighbours', '12')
+    .option('--json', 'print the neighbours as JSON')
+    .action(async (idArg: string, opts: Record<string, unknown>) => {
+      const id = countFlag(idArg, '<id>');
+      const k = countFlag(opts.k, '--k');
+      const near = await withQueryStore(opts, (store) => similarQueries(store, id, { k }));
+      stdout.write(opts.json ? `${JSON.stringify(near, null, 2)}\n` : formatSimilar(id, near));
     });
   sub('export', 'write the logged images with their labels, one file per distinct image')
     .requiredOption(

@@ -141,6 +141,14 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'A dataset or model version id names nothing in the store.',
   },
+  ERR_QUERY_UNKNOWN: {
+    status: undefined,
+    doc: 'A query id names no request in the query log (it was never logged, or retention pruned it).',
+  },
+  ERR_QUERY_NO_EMBEDDING: {
+    status: undefined,
+    doc: 'The query has no backbone embedding to compare (no stage computed one, or its width differs from the rest of the log), so it has no neighbours.',
+  },
   ERR_PROMOTION_REFUSED: {
     status: undefined,
     doc: 'The candidate model did not beat production on the challenge set by the required margin.',

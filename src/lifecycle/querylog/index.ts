@@ -22,6 +22,9 @@ export {
 } from './_export.js';
 export { imagePath } from './_images.js';
 export { embeddingOf } from './_row.js';
+export { rankHardCases, type HardCase, type HardCaseOptions, type HardCaseReason } from './_hard.js';
+export { similarQueries, type SimilarQuery } from './_similar.js';
+export { projectQueries, type ProjectedQuery } from './_project.js';
 export { QUERYLOG_MIGRATIONS } from './_schema.js';
 
 /** Where the query log lives: `store.url` (empty: a SQLite file in `data_dir`) and `data_dir`. */

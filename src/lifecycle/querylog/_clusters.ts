@@ -1,0 +1,52 @@
+// Embedding clusters of the logged images, and how often the model is wrong on each one's labelled members.
+import { kmeans } from './_kmeans.js';
+import type { ImageRow } from './_latest.js';
+import { unitMatrix, type UnitMatrix } from './_vectors.js';
+
+/** The seed of the clusters: fixed, so the same log gives the same clusters in the CLI and the app. */
+export const CLUSTER_SEED = 'querylog-clusters';
+
+/** Each row's cluster (null without a usable embedding), and the matrix they were found in. */
+export interface Clustering {
+  readonly clusterOf: readonly (number | null)[];
+  readonly matrix: UnitMatrix;
+}
+
+/** Clusters every row with an embedding of the common width. */
+export function clusterRows(rows: readonly ImageRow[]): Clustering {
+  const matrix = unitMatrix(rows);
+  const assign = kmeans(matrix, { seed: CLUSTER_SEED });
+  const clusterOf: (number | null)[] = rows.map(() => null);
+  matrix.rowOf.forEach((row, i) => (clusterOf[row] = assign[i]!));
+  return { clusterOf, matrix };
+}
+
+/** A cluster's labelled members and how many of them the model got wrong. */
+export interface ClusterErrors {
+  readonly labelled: number;
+  readonly wrong: number;
+}
+
+/** Whether a labelled row's prediction is on the wrong side of `threshold`. */
+export function isWrong(row: ImageRow, threshold: number): boolean | null {
+  return row.label === null ? null : (row.prediction >= threshold ? 1 : 0) !== row.label;
+}
+
+/** Per cluster: labelled members and wrong ones. */
+export function clusterErrors(
+  rows: readonly ImageRow[],
+  clusterOf: readonly (number | null)[],
+  threshold: number,
+): Map<number, ClusterErrors> {
+  const out = new Map<number, { labelled: number; wrong: number }>();
+  rows.forEach((row, i) => {
+    const c = clusterOf[i];
+    const wrong = isWrong(row, threshold);
+    if (c === null || c === undefined || wrong === null) return;
+    const e = out.get(c) ?? { labelled: 0, wrong: 0 };
+    e.labelled++;
+    if (wrong) e.wrong++;
+    out.set(c, e);
+  });
+  return out;
+}
