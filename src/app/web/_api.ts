@@ -6,7 +6,6 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { writeDirAtomic } from '../../core/files/index.js';
 import {
   EXPORT_FORMATS,
-  browseQueries,
   exportQueries,
   imagePath,
   labelOf,
@@ -51,7 +50,7 @@ export function filterOf(q: URLSearchParams): BrowseFilter {
     disagreement: bool(q.get('disagreement')),
     labelled: bool(q.get('labelled')),
     label: label === '1' ? 1 : label === '0' ? 0 : undefined,
-    limit: Math.min(num(q.get('limit')) ?? 200, 1000),
+    limit: Math.min(num(q.get('limit')) ?? 300, 1000),
   };
   return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as BrowseFilter;
 }
@@ -60,17 +59,6 @@ function sha256Of(body: Record<string, unknown>): string {
   const sha = String(body.sha256 ?? '');
   if (!SHA.test(sha)) throw new RoadworkError('ERR_CONFIG_INVALID', `Not an image sha256: ${sha}`);
   return sha;
-}
-
-/** GET /api/queries: the filtered gallery, ordered by `sort` (`recent`, `uncertain`; `rank` by default). */
-export async function listQueries(ctx: WebContext, url: URL, res: ServerResponse): Promise<void> {
-  const queries = await browseQueries(ctx.store, filterOf(url.searchParams));
-  const sort = url.searchParams.get('sort') ?? 'rank';
-  const ordered =
-    sort === 'recent'
-      ? queries
-      : [...queries].sort((a, b) => Math.abs(a.prediction - 0.5) - Math.abs(b.prediction - 0.5));
-  sendJson(res, 200, { queries: ordered });
 }
 
 /** GET /api/stats: the query log's counts (the filter's validator list, the header's numbers). */

@@ -10,7 +10,8 @@ import { loadAssets, serveAsset } from './_static.js';
 import { Dashboard } from './_dashboard.js';
 import { RetrainRunner } from './_retrain.js';
 import type { WebContext } from './_context.js';
-import { exportRoute, image, label, listQueries, restore, stats } from './_api.js';
+import { exportRoute, image, label, restore, stats } from './_api.js';
+import { listQueries, projection, similar } from './_mining.js';
 import { dashboard, retrainEvents, retrainState, startRetrain } from './_ops.js';
 
 /** What the app is built on. */
@@ -53,6 +54,7 @@ type Route = (ctx: WebContext, req: IncomingMessage, res: ServerResponse, url: U
 const ROUTES: Readonly<Record<string, Route>> = Object.freeze({
   'GET /api/queries': (ctx, _req, res, url) => listQueries(ctx, url, res),
   'GET /api/stats': (ctx, _req, res) => stats(ctx, res),
+  'GET /api/projection': (ctx, _req, res) => projection(ctx, res),
   'POST /api/label': (ctx, req, res) => label(ctx, req, res),
   'POST /api/restore': (ctx, req, res) => restore(ctx, req, res),
   'POST /api/export': (ctx, req, res) => exportRoute(ctx, req, res),
@@ -88,6 +90,8 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     if (auth === 'set-cookie') res.setHeader('set-cookie', tokenCookie(options.token));
     const route = ROUTES[`${req.method} ${url.pathname}`];
     if (route !== undefined) return void (await route(ctx, req, res, url));
+    if (req.method === 'GET' && url.pathname.startsWith('/api/similar/'))
+      return similar(ctx, url.pathname.slice('/api/similar/'.length), url, res);
     if (req.method === 'GET' && url.pathname.startsWith('/api/image/'))
       return image(ctx, url.pathname.slice('/api/image/'.length), res);
     if (req.method === 'GET' && serveAsset(assets, url.pathname, req, res)) return;

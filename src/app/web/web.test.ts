@@ -214,3 +214,60 @@ test('retrain runs roadwork retrain as a child process, streams its output and r
   assert.ok(done.args.includes(body.labelled.dir));
   assert.ok(done.lines.join('\n').length > 0, 'the child said why it failed');
 });
+
+test('the gallery puts the hard cases first with their reasons, then the rest newest first', async (t) => {
+  const f = await webFixture(12);
+  t.after(() => f.close());
+  type Row = {
+    id: number;
+    sha256: string;
+    prediction: number;
+    label: number | null;
+    score?: number;
+    reasons?: { kind: string; detail: string }[];
+  };
+  const rows = ((await (await fetch(`${f.url}/api/queries`)).json()) as { queries: Row[] }).queries;
+  assert.equal(rows.length, 12);
+  const ranked = rows.filter((r) => r.reasons !== undefined);
+  assert.ok(ranked.length > 0 && ranked.length < 12);
+  // Ranked rows lead, best score first, each with words saying why.
+  assert.deepEqual(rows.slice(0, ranked.length), ranked);
+  for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.score! >= ranked[i]!.score!);
+  assert.ok(ranked.every((r) => r.reasons!.length > 0 && r.reasons!.every((x) => x.detail.length > 0)));
+  assert.ok(ranked.some((r) => r.reasons!.some((x) => x.kind === 'disagreement')));
+  // The eval-labelled image is never a hard case.
+  assert.ok(!ranked.some((r) => r.sha256 === f.shas[0]));
+  const recent = ((await (await fetch(`${f.url}/api/queries?sort=recent`)).json()) as { queries: Row[] })
+    .queries;
+  assert.deepEqual(
+    recent.map((r) => r.id),
+    [...recent.map((r) => r.id)].sort((a, b) => b - a),
+  );
+});
+
+test('more like this answers the nearest images by embedding; the projection places every image', async (t) => {
+  const f = await webFixture(9);
+  t.after(() => f.close());
+  const rows = (
+    (await (await fetch(`${f.url}/api/queries?sort=recent`)).json()) as {
+      queries: { id: number; sha256: string }[];
+    }
+  ).queries;
+  const target = rows.find((r) => r.sha256 === f.shas[4])!;
+  const near = (
+    (await (await fetch(`${f.url}/api/similar/${target.id}?k=3`)).json()) as {
+      similar: { sha256: string; distance: number }[];
+    }
+  ).similar;
+  assert.equal(near.length, 3);
+  assert.ok(!near.some((n) => n.sha256 === f.shas[4]), 'not itself');
+  for (let i = 1; i < near.length; i++) assert.ok(near[i - 1]!.distance <= near[i]!.distance);
+  // Image 4's embedding is (red, 1/3, 0.5): its nearest share the middle coordinate (i % 3 === 1).
+  assert.ok([f.shas[1], f.shas[7]].includes(near[0]!.sha256));
+  assert.equal((await fetch(`${f.url}/api/similar/999999`)).status, 400);
+  const points = (
+    (await (await fetch(`${f.url}/api/projection`)).json()) as { points: { x: number; y: number }[] }
+  ).points;
+  assert.equal(points.length, 9);
+  assert.ok(points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
+});

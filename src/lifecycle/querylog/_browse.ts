@@ -10,7 +10,7 @@ export interface BrowseFilter {
   /** The final prediction within [min, max]. */
   readonly minPrediction?: number;
   readonly maxPrediction?: number;
-  /** Only images whose stages answered on both sides of 0.5 (true), or only those that agreed (false). */
+  /** Only images whose stages answered on both sides of 0.5 (true, as hard-case mining judges it), or only those that agreed (false). */
   readonly disagreement?: boolean;
   /** Only labelled (true) or unlabelled (false) images. */
   readonly labelled?: boolean;
@@ -66,10 +66,13 @@ const SCAN = 5000;
 
 function stagesOf(json: string): BrowsedQuery['stages'] {
   try {
-    const parsed = JSON.parse(json) as { stage?: unknown; probability?: unknown }[];
-    return parsed
-      .filter((s) => typeof s.probability === 'number')
-      .map((s) => ({ stage: String(s.stage), probability: s.probability as number }));
+    const parsed = JSON.parse(json) as { stage?: unknown; probability?: unknown; skipped?: unknown }[];
+    return (
+      parsed
+        // As hard-case mining reads them: a skipped stage and the cache's replay say nothing.
+        .filter((s) => typeof s.probability === 'number' && s.skipped === undefined && s.stage !== 'cache')
+        .map((s) => ({ stage: String(s.stage), probability: s.probability as number }))
+    );
   } catch {
     return [];
   }

@@ -7,7 +7,7 @@ const grid = () => document.getElementById('grid');
 function filterQuery() {
   const f = new FormData(document.getElementById('filters'));
   const q = new URLSearchParams();
-  for (const key of ['validator', 'disagreement', 'labelled', 'label', 'sort'])
+  for (const key of ['validator', 'disagreement', 'labelled', 'label', 'cluster', 'sort'])
     if (f.get(key)) q.set(key, f.get(key));
   for (const key of ['from', 'to']) if (f.get(key)) q.set(key, String(new Date(f.get(key)).getTime()));
   if (f.get('band')) {
