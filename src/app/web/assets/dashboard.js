@@ -6,7 +6,11 @@ const POLL_MS = 2000;
 function table(rows, fmt = (v) => v) {
   const entries = Object.entries(rows ?? {});
   if (entries.length === 0) return el('p', { class: 'dim' }, 'none');
-  return el('table', {}, ...entries.map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, fmt(v)))));
+  return el(
+    'table',
+    {},
+    ...entries.map(([k, v]) => el('tr', {}, el('td', { title: k }, k), el('td', {}, fmt(v)))),
+  );
 }
 
 function box(title, id, ...body) {
@@ -65,7 +69,7 @@ function render(d) {
       box(
         'Subnet',
         'd-subnet',
-        el('div', { class: `big ${d.subnet.halted ? 'bad' : 'ok'}` }, subnet),
+        el('div', { class: `big ${d.subnet.halted === null ? '' : d.subnet.halted ? 'bad' : 'ok'}` }, subnet),
         el(
           'div',
           {},

@@ -83,6 +83,7 @@ async function setLabel(value) {
   state.undo.push({ i, sha256: item.sha256, previous: r.previous });
   replace(i, { ...item, label: value, labelSource: 'operator' });
   select(i + 1);
+  void counts();
 }
 
 async function undo() {
@@ -97,6 +98,7 @@ async function undo() {
       labelSource: r.label ? r.label.source : null,
     });
   select(last.i);
+  void counts();
 }
 
 export async function moreLike(item) {
@@ -125,6 +127,11 @@ async function counts() {
   const s = await api('/api/stats');
   document.getElementById('counts').textContent =
     `${s.logged} logged · ${s.labelled} labelled · ${s.dropped.full + s.dropped.error} dropped`;
+  return s;
+}
+
+async function validators() {
+  const s = await counts();
   const sel = document.querySelector('#filters select[name=validator]');
   for (const v of Object.keys(s.byValidator))
     sel.append(el('option', { value: v }, `${v.slice(0, 12)} (${s.byValidator[v]})`));
@@ -153,5 +160,5 @@ export function startGallery() {
   document.getElementById('filters').addEventListener('change', load);
   document.addEventListener('keydown', onKey);
   load();
-  counts();
+  validators();
 }
