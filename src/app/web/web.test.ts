@@ -200,7 +200,7 @@ test('retrain runs roadwork retrain as a child process, streams its output and r
   const body = (await started.json()) as { labelled: { dir: string; images: number } };
   assert.equal(body.labelled.images, 1);
   assert.ok(existsSync(join(body.labelled.dir, 'manifest.csv')));
-  assert.equal((await post(`${f.url}/api/retrain`, {})).status, 409, 'one at a time');
+  assert.equal((await post(`${f.url}/api/retrain`, {})).status, 503, 'one at a time');
   // The event stream ends with the run's final state.
   const events = await (await fetch(`${f.url}/api/retrain/events`)).text();
   const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(events)![1]!) as {

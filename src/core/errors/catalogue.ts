@@ -159,11 +159,11 @@ export const ERRORS = Object.freeze({
     doc: 'The web app was asked to listen beyond loopback (`ui.host`) without `ui.token`.',
   },
   ERR_UI_BUSY: {
-    status: 409,
+    status: 503,
     doc: 'A web app action that runs one at a time (retrain) is already running.',
   },
   ERR_UI_METRICS: {
-    status: 502,
+    status: 503,
     doc: "`roadwork ui` could not read the running miner's /metrics (`ui.metrics_url`) for its dashboard.",
   },
   ERR_UI_UNAUTHORIZED: {
