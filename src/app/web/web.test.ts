@@ -271,3 +271,32 @@ test('more like this answers the nearest images by embedding; the projection pla
   assert.equal(points.length, 9);
   assert.ok(points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
 });
+
+test('the page reads the gate verdict from the --json line roadwork retrain prints', async (t) => {
+  // The gate itself is tested end to end in src/app/cli/retrain.test.ts (minutes of real training);
+  // here a child prints the line retrain prints for a refused promotion, to test how the app reads it.
+  const line = JSON.stringify({
+    version: 'v-7',
+    promoted: false,
+    reason: 'MCC 0.41 is not 0.02 above production 0.40',
+  });
+  const f = await webFixture(1, {
+    retrainArgs: [],
+    roadwork: [process.execPath, '-e', `console.error('training...'); console.log(${JSON.stringify(line)})`],
+  });
+  t.after(() => f.close());
+  assert.equal((await post(`${f.url}/api/retrain`, {})).status, 202);
+  const events = await (await fetch(`${f.url}/api/retrain/events`)).text();
+  const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(events)![1]!) as {
+    exitCode: number;
+    result: unknown;
+    lines: string[];
+  };
+  assert.equal(done.exitCode, 0);
+  assert.deepEqual(done.result, {
+    version: 'v-7',
+    promoted: false,
+    reason: 'MCC 0.41 is not 0.02 above production 0.40',
+  });
+  assert.ok(done.lines.includes('training...'));
+});
