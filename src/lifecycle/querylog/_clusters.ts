@@ -1,24 +1,25 @@
 // Embedding clusters of the logged images, and how often the model is wrong on each one's labelled members.
 import { kmeans } from './_kmeans.js';
 import type { ImageRow } from './_latest.js';
-import { unitMatrix, type UnitMatrix } from './_vectors.js';
+import { sketchRows, type UnitMatrix } from './_vectors.js';
 
 /** The seed of the clusters: fixed, so the same log gives the same clusters in the CLI and the app. */
 export const CLUSTER_SEED = 'querylog-clusters';
 
-/** Each row's cluster (null without a usable embedding), and the matrix they were found in. */
+/** Each row's cluster (null without a usable embedding), and the sketch they were found in. */
 export interface Clustering {
   readonly clusterOf: readonly (number | null)[];
-  readonly matrix: UnitMatrix;
+  /** The embeddings at most 64 wide (see `sketch`), in the rows' order. */
+  readonly sketch: UnitMatrix;
 }
 
 /** Clusters every row with an embedding of the common width. */
 export function clusterRows(rows: readonly ImageRow[]): Clustering {
-  const matrix = unitMatrix(rows);
-  const assign = kmeans(matrix, { seed: CLUSTER_SEED });
+  const small = sketchRows(rows, CLUSTER_SEED);
+  const assign = kmeans(small, { seed: CLUSTER_SEED });
   const clusterOf: (number | null)[] = rows.map(() => null);
-  matrix.rowOf.forEach((row, i) => (clusterOf[row] = assign[i]!));
-  return { clusterOf, matrix };
+  small.rowOf.forEach((row, i) => (clusterOf[row] = assign[i]!));
+  return { clusterOf, sketch: small };
 }
 
 /** A cluster's labelled members and how many of them the model got wrong. */

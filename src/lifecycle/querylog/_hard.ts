@@ -37,8 +37,8 @@ export interface HardCaseOptions {
   /** The decision threshold (default 0.5). */
   readonly threshold?: number;
   /**
-   * Rank the log as it was at this time, ms since epoch (default: now): later requests are ignored, so
-   * an operator labelling down the list is not reshuffled by traffic arriving meanwhile.
+   * Rank the log as it was at this time, ms since epoch (default: all of it): later requests are
+   * ignored, so an operator labelling down the list is not reshuffled by traffic arriving meanwhile.
    */
   readonly now?: number;
 }
@@ -118,7 +118,7 @@ export async function rankHardCases(
 ): Promise<readonly HardCase[]> {
   const t = options.threshold ?? 0.5;
   const limit = options.limit ?? 50;
-  const rows = await latestImages(store, { before: options.now ?? Date.now() });
+  const rows = await latestImages(store, options.now === undefined ? {} : { before: options.now });
   const { clusterOf } = clusterRows(rows);
   const errors = clusterErrors(rows, clusterOf, t);
   const scored = rows

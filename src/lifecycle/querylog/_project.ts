@@ -20,7 +20,7 @@ export interface ProjectedQuery {
 
 /**
  * The newest `limit` (default 5000) images with an embedding, on the first two principal components
- * of all the log's embeddings (see `_pca.ts` on why PCA). Images without an embedding are not placed.
+ * of all the log's embeddings (their 64-wide sketch; see `_pca.ts` on why PCA). Images without an embedding are not placed.
  * Deterministic: the same log gives the same points. Clusters are those `rankHardCases` uses.
  */
 export async function projectQueries(
@@ -29,10 +29,10 @@ export async function projectQueries(
 ): Promise<readonly ProjectedQuery[]> {
   const limit = options.limit ?? 5000;
   const rows = await latestImages(store);
-  const { clusterOf, matrix } = clusterRows(rows);
-  const xy = project2d(matrix);
+  const { clusterOf, sketch } = clusterRows(rows);
+  const xy = project2d(sketch);
   // Matrix rows keep the rows' order, newest first.
-  return matrix.rowOf.slice(0, limit).map((row, i) => {
+  return sketch.rowOf.slice(0, limit).map((row, i) => {
     const r = rows[row]!;
     return {
       id: r.id,

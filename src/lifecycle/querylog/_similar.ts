@@ -1,9 +1,8 @@
 // "More like this": the logged images nearest one query's image by cosine distance of embeddings.
 import { RoadworkError } from '../../core/errors/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
-import { latestImages } from './_latest.js';
+import { commonWidth, latestImages } from './_latest.js';
 import { embeddingOf } from './_row.js';
-import { dotRow, unitMatrix } from './_vectors.js';
 
 /** One neighbour. */
 export interface SimilarQuery {
@@ -16,10 +15,16 @@ export interface SimilarQuery {
   readonly prediction: number;
 }
 
+function norm(e: Float32Array): number {
+  let s = 0;
+  for (let j = 0; j < e.length; j++) s += e[j]! * e[j]!;
+  return Math.sqrt(s);
+}
+
 /**
  * The `k` (default 12) images nearest the image of query `id`, nearest first (ties to the newer), other
- * images only: repeats of the same bytes are one image. Fails with ERR_QUERY_UNKNOWN or
- * ERR_QUERY_NO_EMBEDDING.
+ * images only: repeats of the same bytes are one image. Exact cosine at full width, one pass over the
+ * rows. Fails with ERR_QUERY_UNKNOWN or ERR_QUERY_NO_EMBEDDING.
  */
 export async function similarQueries(
   store: AsyncStore,
@@ -38,34 +43,29 @@ export async function similarQueries(
     );
   }
   const rows = await latestImages(store);
-  // The target's own row, not its image's latest one: an older request of it may hold the embedding.
-  const self = rows.findIndex((r) => r.sha256 === target.sha256);
-  const matrix = unitMatrix(
-    self === -1
-      ? rows
-      : rows.map((r, i) => (i === self ? { ...r, embedding: embeddingOf(target.embedding) } : r)),
-  );
-  const at = matrix.rowOf.indexOf(self);
-  if (self === -1 || at === -1) {
+  const v = embeddingOf(target.embedding);
+  const dims = commonWidth(rows);
+  const vNorm = v === undefined ? 0 : norm(v);
+  if (v === undefined || v.length !== dims || vNorm === 0) {
     throw new RoadworkError(
       'ERR_QUERY_NO_EMBEDDING',
       `The request has no embedding of the log's width to compare: ${id}. Neighbours need a cascade stage that computes a backbone embedding.`,
     );
   }
-  const v = matrix.data.subarray(at * matrix.dims, (at + 1) * matrix.dims);
-  return matrix.rowOf
-    .map((row, i) => ({ row, distance: 1 - dotRow(matrix, i, v) }))
-    .filter(({ row }) => row !== self)
+  const near: { i: number; distance: number }[] = [];
+  for (const [i, r] of rows.entries()) {
+    const e = r.embedding;
+    if (r.sha256 === target.sha256 || e === undefined || e.length !== dims) continue;
+    let dot = 0;
+    for (let j = 0; j < dims; j++) dot += v[j]! * e[j]!;
+    const n = norm(e);
+    if (n > 0) near.push({ i, distance: Math.max(0, 1 - dot / (vNorm * n)) });
+  }
+  return near
     .sort((a, b) => a.distance - b.distance)
     .slice(0, k)
-    .map(({ row, distance }) => {
-      const r = rows[row]!;
-      return {
-        id: r.id,
-        sha256: r.sha256,
-        distance: Math.max(0, distance),
-        label: r.label,
-        prediction: r.prediction,
-      };
+    .map(({ i, distance }) => {
+      const r = rows[i]!;
+      return { id: r.id, sha256: r.sha256, distance, label: r.label, prediction: r.prediction };
     });
 }

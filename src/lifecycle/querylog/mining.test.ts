@@ -161,17 +161,20 @@ for (const backend of backends()) {
       try {
         const crafted: Crafted[] = [];
         let image = 0;
-        // Three well-apart clusters of six; predictions confident, so only clusters can give a reason.
-        for (const [axis, label] of [
-          [0, 1], // labelled roadwork, predicted not: wrong
-          [3, 0], // labelled not, predicted not: right
-          [6, undefined], // no labels
+        const rng = createRng('clusters');
+        // Three clusters of six around random centres, 256 wide as a backbone's are (clusters are found
+        // in a 64-wide sketch); predictions confident, so only clusters can give a reason.
+        for (const label of [
+          1, // labelled roadwork, predicted not: wrong
+          0, // labelled not, predicted not: right
+          undefined, // no labels
         ] as const) {
+          const centre = Array.from({ length: 256 }, () => rng.normal());
           for (let i = 0; i < 6; i++) {
             crafted.push({
               image: ++image,
               prediction: 0.03,
-              embedding: unit(axis, 8, i * 0.02),
+              embedding: centre.map((x) => x + rng.normal(0, 0.3)),
               ...(i < 3 && label !== undefined ? { label } : {}),
             });
           }
