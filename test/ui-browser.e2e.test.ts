@@ -97,6 +97,7 @@ test(
     assert.match((await page.textContent('body'))!, /ERR_UI_UNAUTHORIZED/);
     const opened = await page.goto(`${f.url}/?token=tok3n`);
     assert.equal(opened?.status(), 200);
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
     // The page's own requests (API, images) carry the cookie the link set.
     await page.waitForSelector('#grid[data-count="3"]');
     await page.waitForFunction(

@@ -87,7 +87,15 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
         'ERR_UI_UNAUTHORIZED',
         'This web app needs its token (ui.token): open it as /?token=<token> once.',
       );
-    if (auth === 'set-cookie') res.setHeader('set-cookie', tokenCookie(options.token));
+    if (auth === 'set-cookie') {
+      res.setHeader('set-cookie', tokenCookie(options.token));
+      // The page again without the token in its address, so it stays out of history and logs.
+      if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+        url.searchParams.delete('token');
+        res.writeHead(303, { location: `${url.pathname}${url.search}` });
+        return void res.end();
+      }
+    }
     const route = ROUTES[`${req.method} ${url.pathname}`];
     if (route !== undefined) return void (await route(ctx, req, res, url));
     if (req.method === 'GET' && url.pathname.startsWith('/api/similar/'))

@@ -52,8 +52,10 @@ test('with ui.token, a request without it gets 401; the bearer header or the coo
     (await fetch(`${f.url}/api/queries`, { headers: { authorization: 'Bearer s3cret' } })).status,
     200,
   );
-  const first = await fetch(`${f.url}/?token=s3cret`);
-  assert.equal(first.status, 200);
+  const first = await fetch(`${f.url}/?token=s3cret`, { redirect: 'manual' });
+  // The cookie is set and the page reloaded without the token in its address.
+  assert.equal(first.status, 303);
+  assert.equal(first.headers.get('location'), '/');
   const cookie = first.headers.get('set-cookie')!;
   assert.match(cookie, /HttpOnly/);
   const withCookie = await fetch(`${f.url}/api/queries`, { headers: { cookie: cookie.split(';')[0]! } });
