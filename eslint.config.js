@@ -18,6 +18,25 @@ export default tseslint.config(
     },
   },
   {
+    // The web app's page: plain ES modules run by the browser, served as they are (no build step).
+    files: ['src/app/web/assets/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'fetch',
+          'location',
+          'FormData',
+          'URLSearchParams',
+          'EventSource',
+          'Node',
+          'setTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['src/core/config/**', 'src/app/cli/main.ts', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -4,7 +4,7 @@
 //   node scripts/build-if-stale.mjs           build when stale (npm's prestart)
 //   node scripts/build-if-stale.mjs --force   always build (npm run build)
 //   node scripts/build-if-stale.mjs --check   print fresh or stale, exit 0 or 1; build nothing
-import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,8 @@ import { spawnSync } from 'node:child_process';
 const STAMP = join('dist', '.build-stamp');
 // Everything that changes what tsc emits; tests are not built, but a stray rebuild is harmless.
 const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+// Files tsc does not emit that the code reads beside itself at run time (the web app's page).
+const ASSETS = ['app/web/assets'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
@@ -38,6 +40,7 @@ function build() {
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   if (r.status !== 0) return r.status ?? 1;
   mkdirSync('dist', { recursive: true });
+  for (const dir of ASSETS) cpSync(join('src', dir), join('dist', dir), { recursive: true });
   writeFileSync(STAMP, `${started.toISOString()}\n`);
   utimesSync(STAMP, started, started);
   return 0;

@@ -2,7 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,4 +54,26 @@ test('package.json builds through the staleness check before npm start', () => {
   };
   assert.equal(pkg.scripts.prestart, 'node scripts/build-if-stale.mjs');
   assert.match(pkg.scripts.build ?? '', /build-if-stale\.mjs --force/);
+});
+
+test('a build copies the files the code reads beside itself (the web app page) into dist/', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'roadwork-build-assets-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  writeFileSync(
+    join(dir, 'tsconfig.build.json'),
+    '{"compilerOptions":{"module":"NodeNext","rootDir":"src","outDir":"dist","types":[]},"include":["src"]}',
+  );
+  mkdirSync(join(dir, 'src', 'app', 'web', 'assets'), { recursive: true });
+  writeFileSync(join(dir, 'src', 'app', 'web', 'index.ts'), 'export const x = 1;\n');
+  writeFileSync(join(dir, 'src', 'app', 'web', 'assets', 'index.html'), '<!doctype html>');
+  const r = spawnSync(process.execPath, [script, '--force'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.ok(existsSync(join(dir, 'dist', 'app', 'web', 'index.js')));
+  assert.equal(
+    readFileSync(join(dir, 'dist', 'app', 'web', 'assets', 'index.html'), 'utf8'),
+    '<!doctype html>',
+  );
 });

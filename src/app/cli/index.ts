@@ -100,6 +100,11 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
     load: async (env) => (await import('./queries.js')).queriesCommand(env),
   },
   {
+    name: 'ui',
+    summary: 'The web app: label the query log by keyboard, export, retrain through the gate, live dashboard',
+    load: async (env) => (await import('./ui.js')).uiCommand(env),
+  },
+  {
     name: 'config',
     summary: 'Validate and print the resolved settings (flags > environment > config file > defaults)',
     load: async (env) => (await import('./config.js')).configCommand(env),

@@ -4,10 +4,10 @@
  * is burned. Read from the chain, not assumed: incentive concentrated on the owner's UID (or on nobody).
  */
 import type { SubnetSnapshot } from './_subnet.js';
+import { BURN_SHARE } from '../../wire/chain/index.js';
 import { result, type CheckResult } from './_types.js';
 
-/** Share of the subnet's incentive on the owner's UID at or above which the subnet counts as burning. */
-export const BURN_SHARE = 0.9;
+export { BURN_SHARE };
 
 /** The numbers the check judges by. */
 export interface SubnetState {

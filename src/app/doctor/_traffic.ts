@@ -4,6 +4,7 @@
  * started (`roadwork_process_start_time_seconds`).
  */
 import type { Clock } from '../../core/clock/index.js';
+import { parseMetrics, type Sample } from '../../core/metrics/index.js';
 import { durationWords, result, type CheckResult } from './_types.js';
 
 const COUNTER = 'roadwork_axon_validator_requests_total';
@@ -11,27 +12,7 @@ const STARTED = 'roadwork_process_start_time_seconds';
 /** Under this uptime, no traffic yet is not a fault: one validator asks each miner about once a cycle. */
 const QUIET_START_S = 15 * 60;
 
-/** One sample of the exposition text. */
-export interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-/** Parses Prometheus text format samples (comments skipped; label values unescaped). */
-export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
+export { parseMetrics, type Sample };
 
 /** What the traffic check needs. */
 export interface TrafficDeps {

@@ -23,6 +23,8 @@ export interface MinerQueryLog {
   readonly hook: AnsweredHook;
   /** The writer once started (tests and stats read its counts). */
   writer(): QueryLogWriter | undefined;
+  /** The store once started (the web app reads and labels through it); undefined if it could not open. */
+  store(): AsyncStore | undefined;
   start(): Promise<void>;
   /** Writes what is queued, then closes the store. */
   stop(): Promise<void>;
@@ -68,6 +70,7 @@ export function queryLogFor(
       else deps.metrics.querylogDropped.inc({ reason: 'error' });
     },
     writer: () => writer,
+    store: () => store,
     async start() {
       try {
         store = await openQueryStore(place);

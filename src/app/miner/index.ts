@@ -51,6 +51,7 @@ import { buildServing, checkFollowSettings, followProduction, servingState } fro
 export { bundleManifestBeside, servedAge, servedModel, type ServedModel } from './_model-age.js';
 export { currentProduction, type ProductionCascade } from './_follow.js';
 import { queryLogFor, type MinerQueryLog } from './_querylog.js';
+import { minerUiFor } from './_ui.js';
 
 export { queryLogPlace, retentionFor } from './_querylog.js';
 
@@ -68,6 +69,8 @@ export interface Miner {
   readonly queryLog?: MinerQueryLog;
   /** Loads the metagraph and models, then listens; resolves with the bound address. */
   start(): Promise<AddressInfo>;
+  /** The web app's port once started (`ui.port` > 0), else undefined. */
+  uiPort(): number | undefined;
   /** Graceful shutdown: stop accepting, finish in-flight requests, close models and chain. */
   stop(): Promise<void>;
 }
@@ -119,6 +122,8 @@ export async function buildMiner(
   const predictor = overrides.predictor ?? switching ?? (await build(await cascadeConfigFor(settings)));
   const queryLog = overrides.onAnswered ? undefined : queryLogFor(settings, { logger, metrics, clock });
   const onAnswered = overrides.onAnswered ?? queryLog?.hook;
+  const ui = minerUiFor(settings, { logger, metrics, ...(queryLog && { queryLog }) });
+  let uiPort: number | undefined;
   const axon = createAxon(
     {
       hotkey: signer.ss58,
@@ -170,6 +175,7 @@ export async function buildMiner(
     predictor,
     metrics,
     ...(queryLog && { queryLog }),
+    uiPort: () => uiPort,
     async start() {
       // A taken port fails now, not after minutes of model loading.
       await checkPortFree(settings['axon.port'], settings['axon.host']);
@@ -195,6 +201,7 @@ export async function buildMiner(
         'Axon listening',
       );
       stopAgeWatch = watchModelAge(settings, metrics, logger, clock);
+      if (ui !== undefined) uiPort = await ui.start();
       if (switching && following)
         stopFollowing = followProduction({
           settings,
@@ -216,6 +223,7 @@ export async function buildMiner(
       // A start still loading finishes first (it then refuses to listen), so nothing is closed mid-load.
       await loading;
       stopAgeWatch?.();
+      await ui?.stop();
       await stopFollowing?.();
       if (started) await axon.close();
       await announcing;

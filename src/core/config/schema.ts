@@ -388,6 +388,37 @@ export const SCHEMA = Object.freeze({
     doc: 'Bearer token that lets any address read /metrics (Prometheus `authorization: {credentials: …}`); empty accepts none.',
     secret: true,
   }),
+  'ui.port': setting({
+    parse: int(0, 65535),
+    default: 0,
+    env: ['ROADWORK_UI_PORT'],
+    doc: 'Port of the web app (gallery, labelling, dashboard): serve runs it in the miner when not 0; roadwork ui uses 8092 when 0.',
+  }),
+  'ui.host': setting({
+    parse: str(),
+    default: '127.0.0.1',
+    env: ['ROADWORK_UI_HOST'],
+    doc: 'Address the web app listens on; any address but loopback requires ui.token.',
+  }),
+  'ui.token': setting({
+    parse: str(),
+    default: '',
+    env: ['UI_TOKEN', 'ROADWORK_UI_TOKEN'],
+    doc: 'Token the web app asks of every request (Authorization: Bearer, or once as ?token= which sets a cookie); empty = none, allowed on loopback only.',
+    secret: true,
+  }),
+  'ui.metrics_url': setting({
+    parse: str(),
+    default: '',
+    env: ['ROADWORK_UI_METRICS_URL'],
+    doc: "The running miner's /metrics that roadwork ui's dashboard scrapes; empty = http://127.0.0.1:<axon.port>/metrics (serve --ui.port reads its own registry).",
+  }),
+  'ui.retrain_args': setting({
+    parse: list,
+    default: ['--', '--data', '{labelled}'],
+    env: ['ROADWORK_UI_RETRAIN_ARGS'],
+    doc: 'Arguments of the roadwork retrain the web app runs as a child process (comma-separated); {labelled} becomes the folder of the labelled queries it exports first, e.g. --challenges,../gate-set,--,--data,{labelled}.',
+  }),
   'roi.gpu_usd_per_hour': setting({
     parse: num(0, 1_000_000),
     default: 0,

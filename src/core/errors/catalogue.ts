@@ -153,6 +153,23 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'The candidate model did not beat production on the challenge set by the required margin.',
   },
+  // The web app (start-up and its own HTTP answers; never sent to a validator).
+  ERR_UI_UNSAFE_BIND: {
+    status: undefined,
+    doc: 'The web app was asked to listen beyond loopback (`ui.host`) without `ui.token`.',
+  },
+  ERR_UI_BUSY: {
+    status: 503,
+    doc: 'A web app action that runs one at a time (retrain) is already running.',
+  },
+  ERR_UI_METRICS: {
+    status: 503,
+    doc: "`roadwork ui` could not read the running miner's /metrics (`ui.metrics_url`) for its dashboard.",
+  },
+  ERR_UI_UNAUTHORIZED: {
+    status: 401,
+    doc: 'A web app request came without the `ui.token` (bearer header or the cookie `?token=` sets).',
+  },
   // Publishing and registration (commands only; never answered to a validator).
   ERR_PUBLISH: {
     status: undefined,

@@ -1,6 +1,8 @@
 /** Prometheus metrics: one registry per process, built by the composition root and injected. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export { parseMetrics, type Sample } from './_parse.js';
+
 /** The metrics the miner records. */
 export interface Metrics {
   readonly registry: Registry;

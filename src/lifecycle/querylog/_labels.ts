@@ -59,3 +59,26 @@ export async function labelOf(store: AsyncStore, sha256: string): Promise<Label 
         by: row.by_whom,
       };
 }
+
+/**
+ * Puts an image's label back as it was before an operator's label: `previous` again, or no label when
+ * it had none (the web app's undo). Unlike `recordLabels`, an operator's label may be replaced here by
+ * an eval's, since that is the state being restored.
+ */
+export async function restoreLabel(
+  store: AsyncStore,
+  sha256: string,
+  previous: Label | undefined,
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.run('DELETE FROM labels WHERE sha256 = ?', [sha256]);
+    if (previous !== undefined)
+      await tx.run('INSERT INTO labels (sha256, label, source, at, by_whom) VALUES (?, ?, ?, ?, ?)', [
+        sha256,
+        previous.label,
+        previous.source,
+        previous.at,
+        previous.by,
+      ]);
+  });
+}

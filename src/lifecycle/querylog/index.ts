@@ -11,7 +11,8 @@ import { recoverTrash } from './_trash.js';
 export { QueryLogWriter, type QueryLogCounts, type QueryLogWriterOptions } from './_writer.js';
 export { pruneQueries, type PruneResult, type RetentionLimits } from './_retention.js';
 export { queryStats, type QueryStats } from './_stats.js';
-export { imageKey, labelOf, recordLabels, type Label, type LabelSource } from './_labels.js';
+export { imageKey, labelOf, recordLabels, restoreLabel, type Label, type LabelSource } from './_labels.js';
+export { browseQueries, loggedImage, type BrowseFilter, type BrowsedQuery } from './_browse.js';
 export {
   EXPORT_FORMATS,
   exportQueries,

@@ -104,6 +104,12 @@ export function ownerUids(rows: readonly IncentiveRow[], owner: SubnetOwnerKeys)
   );
 }
 
+/**
+ * Share of the subnet's incentive on the owner's UID at or above which the subnet counts as halted
+ * (burning): upstream's halt of 2026-05-06 puts all weight there (`roadwork doctor`, the web dashboard).
+ */
+export const BURN_SHARE = 0.9;
+
 /** The share (0..1) of the subnet's miner incentive on the owner's UIDs; NaN when no UID has incentive. */
 export function ownerIncentiveShare(rows: readonly IncentiveRow[], owner: SubnetOwnerKeys): number {
   const owned = ownerUids(rows, owner);

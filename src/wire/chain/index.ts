@@ -24,6 +24,7 @@ export {
   decodeIncentiveRows,
   ownerUids,
   ownerIncentiveShare,
+  BURN_SHARE,
   type IncentiveRow,
   type SubnetEconomics,
   type SubnetOwnerKeys,
