@@ -1,32 +1,18 @@
 /** One axon per served hotkey, each with its own blacklist, nonce store and admission, over shared parts. */
-import type { Logger } from 'pino';
 import {
   clientAddresses,
   createAxon,
   scrapePolicy,
-  type AnsweredHook,
   type Axon,
+  type AxonDeps,
   type AxonOptions,
 } from '../../wire/axon/index.js';
-import type { Clock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
-import type { ImageDecoder } from '../../inference/image/index.js';
-import type { Metrics } from '../../core/metrics/index.js';
-import type { Predictor } from '../../inference/cascade/types.js';
-import type { MetagraphSource } from '../../wire/chain/types.js';
 import type { ServedIdentity } from './_hotkeys.js';
 
 /** What every axon of the process shares: one metagraph, one predictor (model pool and cache), one registry. */
-export interface SharedParts {
-  readonly metagraph: MetagraphSource;
-  readonly predictor: Predictor;
-  readonly decode: ImageDecoder;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly onAnswered?: AnsweredHook;
-}
+export type SharedParts = Omit<AxonDeps, 'hotkey'>;
 
 /** A served hotkey with its axon (not yet listening). */
 export interface ServedAxon extends ServedIdentity {
@@ -38,10 +24,10 @@ export interface ServedAxon extends ServedIdentity {
  * key cache, admission, refusal log); with several hotkeys each axon logs under its own `axon` field.
  */
 export function buildAxons(
-  identities: readonly ServedIdentity[],
   settings: Settings,
-  shared: SharedParts,
+  parts: { readonly identities: readonly ServedIdentity[]; readonly shared: SharedParts },
 ): ServedAxon[] {
+  const { identities, shared } = parts;
   const several = identities.length > 1;
   return identities.map((identity) => {
     const hotkey = identity.signer.ss58;

@@ -122,14 +122,17 @@ export async function buildMiner(
   const queryLog = overrides.onAnswered ? undefined : queryLogFor(settings, { logger, metrics, clock });
   const onAnswered = overrides.onAnswered ?? queryLog?.hook;
   // One axon per hotkey over the one predictor: the models (and their workers) and the cache load once.
-  const served = buildAxons(await servedIdentities(settings, signer), settings, {
-    metagraph,
-    predictor,
-    decode: imageDecoderFor(settings),
-    clock,
-    logger,
-    metrics,
-    ...(onAnswered && { onAnswered }),
+  const served = buildAxons(settings, {
+    identities: await servedIdentities(settings, signer),
+    shared: {
+      metagraph,
+      predictor,
+      decode: imageDecoderFor(settings),
+      clock,
+      logger,
+      metrics,
+      ...(onAnswered && { onAnswered }),
+    },
   });
   const axon = served[0]!.axon;
   warnOpenDoors(settings, logger);
