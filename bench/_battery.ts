@@ -211,12 +211,14 @@ export async function metricSamples(port: number, names: readonly string[]): Pro
 /** Seconds spent per request phase (verify, body, decode, predict) so far, from the miner's metrics. */
 export async function phaseSeconds(port: number): Promise<Map<string, { sum: number; count: number }>> {
   const out = new Map<string, { sum: number; count: number }>();
-  const re = /^roadwork_axon_phase_duration_seconds_(sum|count)\{phase="([a-z]+)"\} ([0-9.e+-]+)$/;
+  const re =
+    /^roadwork_axon_phase_duration_seconds_(sum|count)\{hotkey="[^"]*",phase="([a-z]+)"\} ([0-9.e+-]+)$/;
   for (const line of (await fetchText(port, '/metrics')).split('\n')) {
     const m = re.exec(line);
     if (m === null) continue;
     const entry = out.get(m[2]!) ?? { sum: 0, count: 0 };
-    entry[m[1] as 'sum' | 'count'] = Number(m[3]);
+    // Summed over the axon hotkeys (one, unless miner.hotkeys names more).
+    entry[m[1] as 'sum' | 'count'] += Number(m[3]);
     out.set(m[2]!, entry);
   }
   return out;

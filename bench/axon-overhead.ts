@@ -125,8 +125,8 @@ function benchMetrics(): Metrics {
     new Histogram<L>({ name, help: name, labelNames, buckets: FINE_BUCKETS, registers: [] });
   return {
     ...base,
-    overheadSeconds: fine('roadwork_axon_phase_duration_seconds', ['phase']),
-    requestSeconds: fine('roadwork_axon_request_duration_seconds', ['synapse', 'status']),
+    overheadSeconds: fine('roadwork_axon_phase_duration_seconds', ['hotkey', 'phase']),
+    requestSeconds: fine('roadwork_axon_request_duration_seconds', ['hotkey', 'synapse', 'status']),
   };
 }
 

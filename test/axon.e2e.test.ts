@@ -168,7 +168,7 @@ test('health, readiness and metrics report the running miner', async () => {
   const metrics = await send(m.port, '/metrics', { method: 'GET' });
   assert.match(
     metrics.text,
-    /roadwork_axon_requests_total\{synapse="ImageSynapse",status="200",code="OK",caller="5/,
+    /roadwork_axon_requests_total\{hotkey="5\w+",synapse="ImageSynapse",status="200",code="OK",caller="5/,
   );
   assert.match(metrics.text, /code="ERR_SIGNATURE_MISMATCH"/);
   assert.match(metrics.text, /roadwork_process_resident_memory_bytes/);

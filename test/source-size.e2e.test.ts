@@ -99,6 +99,12 @@ test('requests from 2.x and 0.4.x validators are counted by version and generati
   assert.equal((await post(scene, 2004)).status, 200);
   assert.equal((await post(scene, 42)).status, 200);
   const metrics = await send(m.port, '/metrics', { method: 'GET' });
-  assert.match(metrics.text, /roadwork_axon_validator_requests_total\{version="2004",generation="2\.x"\} 1/);
-  assert.match(metrics.text, /roadwork_axon_validator_requests_total\{version="42",generation="0\.4\.x"\} 1/);
+  assert.match(
+    metrics.text,
+    /roadwork_axon_validator_requests_total\{hotkey="5\w+",version="2004",generation="2\.x"\} 1/,
+  );
+  assert.match(
+    metrics.text,
+    /roadwork_axon_validator_requests_total\{hotkey="5\w+",version="42",generation="0\.4\.x"\} 1/,
+  );
 });

@@ -1,6 +1,6 @@
 /**
  * Check 5: validators reach the miner. Reads the running miner's Prometheus text:
- * `roadwork_axon_validator_requests_total{version,generation}` counts verified requests since it
+ * `roadwork_axon_validator_requests_total{hotkey,version,generation}` counts verified requests since it
  * started (`roadwork_process_start_time_seconds`).
  */
 import type { Clock } from '../../core/clock/index.js';
@@ -62,14 +62,17 @@ export async function checkTraffic(deps: TrafficDeps): Promise<CheckResult> {
     });
   }
   const samples = parseMetrics(text);
-  const byVersion = samples
-    .filter((s) => s.name === COUNTER && s.value > 0)
-    .map((s) => ({
-      version: s.labels.version ?? '',
-      generation: s.labels.generation ?? '',
-      requests: s.value,
-    }))
-    .sort((a, b) => b.requests - a.requests);
+  // Summed over the axon hotkeys: a miner serving several (miner.hotkeys) has a series per hotkey.
+  const versions = new Map<string, { version: string; generation: string; requests: number }>();
+  for (const s of samples) {
+    if (s.name !== COUNTER || s.value <= 0) continue;
+    const version = s.labels.version ?? '';
+    const generation = s.labels.generation ?? '';
+    const key = `${version}\n${generation}`;
+    const seen = versions.get(key) ?? { version, generation, requests: 0 };
+    versions.set(key, { ...seen, requests: seen.requests + s.value });
+  }
+  const byVersion = [...versions.values()].sort((a, b) => b.requests - a.requests);
   const total = byVersion.reduce((n, v) => n + v.requests, 0);
   const started = samples.find((s) => s.name === STARTED)?.value;
   const uptimeS = started === undefined ? undefined : Math.max(0, deps.clock.nowMs() / 1000 - started);

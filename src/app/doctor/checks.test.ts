@@ -65,11 +65,12 @@ async function metricsFetch(fill: (m: ReturnType<typeof createMetrics>) => void)
   return (async () => new Response(text, { status: 200 })) as typeof fetch;
 }
 
-test('checkTraffic() counts verified validator requests by version and generation since the miner started', async () => {
+test('checkTraffic() counts verified validator requests by version and generation since the miner started, over all its hotkeys', async () => {
   const clock = fakeClock(Date.now() + 3 * 3600_000);
   const fetch = await metricsFetch((m) => {
-    m.validatorRequests.inc({ version: '42', generation: '0.4.x' }, 120);
-    m.validatorRequests.inc({ version: '2004', generation: '2.x' }, 3);
+    m.validatorRequests.inc({ hotkey: '5A', version: '42', generation: '0.4.x' }, 100);
+    m.validatorRequests.inc({ hotkey: '5B', version: '42', generation: '0.4.x' }, 20);
+    m.validatorRequests.inc({ hotkey: '5A', version: '2004', generation: '2.x' }, 3);
   });
   const check = await checkTraffic({ metricsUrl: 'http://127.0.0.1:8091/metrics', fetch, clock });
   assert.equal(check.status, 'ok');

@@ -8,6 +8,8 @@ import type { Signer } from '../../wire/wallet/index.js';
 /** What `announceAtStart` may be given instead of the real chain (tests replay recordings). */
 export interface AnnounceDeps {
   readonly providerFactory?: ProviderFactory;
+  /** The port to publish; 0 or absent = `axon.external_port`, else the bound port. */
+  readonly externalPort?: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function announceAtStart(
 ): Promise<void> {
   if (settings['metagraph.file'] !== '' || !settings['axon.publish']) return;
   const ip = settings['axon.external_ip'];
-  const publicPort = settings['axon.external_port'] || port;
+  const publicPort = deps.externalPort || settings['axon.external_port'] || port;
   if (ip === '') {
     logger.warn(
       "Not publishing the axon: axon.external_ip is empty. Validators dial what the chain holds: set axon.external_ip (AXON_EXTERNAL_IP) to this machine's public address, or run roadwork chain serve-axon --ip ADDRESS.",

@@ -75,3 +75,16 @@ test('announceAtStart() without an external ip, with axon.publish off, or a stat
     assert.deepEqual(off.lines, []);
   }
 });
+
+test("announceAtStart() publishes a further hotkey's own external port, not the main hotkey's axon.external_port", async () => {
+  const signer = hotkeyFromSecret(mnemonicGenerate(12));
+  const served = { ip: (203n << 24n) | (113n << 8n) | 7n, port: 8093, ipType: 4, protocol: 4 };
+  const providerFactory = await replayWithServedAxon(72, signer.ss58, served);
+  // Bound on 8092 behind a port map to 8093; the main hotkey publishes 9000.
+  const own = setup({ netuid: 72, 'axon.external_port': 9000 });
+  await announceAtStart(own.config, signer, 8092, own.logger, { providerFactory, externalPort: 8093 });
+  assert.deepEqual(
+    own.lines.map((l) => [l.level, l.msg]),
+    [[30, 'The chain already holds this axon']],
+  );
+});

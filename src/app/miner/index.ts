@@ -5,13 +5,7 @@ import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { announceAtStart } from './_announce.js';
-import {
-  clientAddresses,
-  createAxon,
-  scrapePolicy,
-  type AnsweredHook,
-  type Axon,
-} from '../../wire/axon/index.js';
+import type { AnsweredHook, Axon } from '../../wire/axon/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import {
   liveMetagraph,
@@ -47,6 +41,10 @@ import { expandHome } from '../../core/files/index.js';
 import { checkPortFree, listenError } from './_port.js';
 import { watchModelAge } from './_model-age.js';
 import { buildServing, checkFollowSettings, followProduction, servingState } from './_follow.js';
+import { servedIdentities } from './_hotkeys.js';
+import { buildAxons, type ServedAxon } from './_axons.js';
+
+export type { ServedAxon } from './_axons.js';
 
 export { bundleManifestBeside, servedAge, servedModel, type ServedModel } from './_model-age.js';
 export { currentProduction, type ProductionCascade } from './_follow.js';
@@ -60,14 +58,18 @@ export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/baseline/mod
 
 /** A miner: its parts and its lifecycle. */
 export interface Miner {
+  /** The main hotkey (`wallet.*`); `served[0].signer`. */
   readonly signer: Signer;
+  /** The main hotkey's axon (`axon.port`); `served[0].axon`. */
   readonly axon: Axon;
+  /** Every served hotkey with its axon: the main one, then each of `miner.hotkeys`, in order. */
+  readonly served: readonly ServedAxon[];
   readonly metagraph: MetagraphSource;
   readonly predictor: Predictor;
   readonly metrics: Metrics;
   /** The query log (`querylog.enabled`), unless a caller's own `onAnswered` replaced it. */
   readonly queryLog?: MinerQueryLog;
-  /** Loads the metagraph and models, then listens; resolves with the bound address. */
+  /** Loads the metagraph and models, then listens on every port; resolves with the main axon's address. */
   start(): Promise<AddressInfo>;
   /** The web app's port once started (`ui.port` > 0), else undefined. */
   uiPort(): number | undefined;
@@ -124,9 +126,10 @@ export async function buildMiner(
   const onAnswered = overrides.onAnswered ?? queryLog?.hook;
   const ui = minerUiFor(settings, { logger, metrics, ...(queryLog && { queryLog }) });
   let uiPort: number | undefined;
-  const axon = createAxon(
-    {
-      hotkey: signer.ss58,
+  // One axon per hotkey over the one predictor: the models (and their workers) and the cache load once.
+  const served = buildAxons(settings, {
+    identities: await servedIdentities(settings, signer),
+    shared: {
       metagraph,
       predictor,
       decode: imageDecoderFor(settings),
@@ -135,42 +138,19 @@ export async function buildMiner(
       metrics,
       ...(onAnswered && { onAnswered }),
     },
-    {
-      blacklist: {
-        forceValidatorPermit: settings['blacklist.force_validator_permit'],
-        allowNonRegistered: settings['blacklist.allow_non_registered'],
-        minStake: settings['blacklist.min_stake'],
-        allow: new Set(settings['blacklist.allow']),
-        deny: new Set(settings['blacklist.deny']),
-      },
-      maxBodyBytes: settings['limits.max_body_bytes'],
-      maxHeaderBytes: settings['limits.max_header_bytes'],
-      deadlineMarginMs: settings['limits.deadline_margin_ms'],
-      maxInFlight: settings['limits.max_in_flight'],
-      maxQueue: settings['limits.max_queue'],
-      maxNonces: settings['nonces.max_entries'],
-      maxPerCaller: settings['limits.max_per_caller'],
-      maxBodyBytesInFlight: settings['limits.max_body_bytes_in_flight'],
-      modelUrl: settings['model.url'],
-      externalIp: settings['axon.external_ip'] || undefined,
-      externalPort: settings['axon.external_port'] || undefined,
-      scrape: addressSetting('metrics.allow_from', () =>
-        scrapePolicy(settings['metrics.allow_from'], settings['metrics.token']),
-      ),
-      clients: addressSetting('axon.trust_proxy', () => clientAddresses(settings['axon.trust_proxy'])),
-      netuid: settings.netuid,
-    },
-  );
+  });
+  const axon = served[0]!.axon;
   warnOpenDoors(settings, logger);
   let stopAgeWatch: (() => void) | undefined;
   let stopFollowing: (() => Promise<void>) | undefined;
   let started = false;
   let stopping = false;
   let loading: Promise<unknown> = Promise.resolve();
-  let announcing: Promise<void> = Promise.resolve();
+  let announcing: Promise<unknown> = Promise.resolve();
   return {
     signer,
     axon,
+    served,
     metagraph,
     predictor,
     metrics,
@@ -178,7 +158,7 @@ export async function buildMiner(
     uiPort: () => uiPort,
     async start() {
       // A taken port fails now, not after minutes of model loading.
-      await checkPortFree(settings['axon.port'], settings['axon.host']);
+      for (const s of served) await checkPortFree(s.port, settings['axon.host']);
       // Both settle before a failure is thrown, so `stop()` never closes a model that is still loading.
       const settled = Promise.allSettled([metagraph.start(), predictor.start(), queryLog?.start()]);
       loading = settled;
@@ -187,19 +167,22 @@ export async function buildMiner(
       // Stopped (Ctrl-C) while the models loaded: never start listening afterwards.
       if (stopping) throw new RoadworkError('ERR_SHUTTING_DOWN', 'The miner was stopped while it started');
       started = true;
-      const address = await axon
-        .listen(settings['axon.port'], settings['axon.host'])
-        .catch((err: unknown) =>
-          Promise.reject(listenError(err, settings['axon.port'], settings['axon.host'])),
+      const addresses: AddressInfo[] = [];
+      for (const s of served) {
+        const host = settings['axon.host'];
+        const address = await s.axon
+          .listen(s.port, host)
+          .catch((err: unknown) => Promise.reject(listenError(err, s.port, host)));
+        addresses.push(address);
+        logger.info(
+          {
+            hotkey: s.signer.ss58,
+            address: `${address.address}:${address.port}`,
+            model: predictor.status().modelVersion,
+          },
+          'Axon listening',
         );
-      logger.info(
-        {
-          hotkey: signer.ss58,
-          address: `${address.address}:${address.port}`,
-          model: predictor.status().modelVersion,
-        },
-        'Axon listening',
-      );
+      }
       stopAgeWatch = watchModelAge(settings, metrics, logger, clock);
       if (ui !== undefined) uiPort = await ui.start();
       if (switching && following)
@@ -213,10 +196,15 @@ export async function buildMiner(
           serving: following,
         });
       // In the background: the chain can take seconds, and serving must not wait for it.
-      announcing = announceAtStart(settings, signer, address.port, logger, {
-        providerFactory: overrides.providerFactory,
-      });
-      return address;
+      announcing = Promise.all(
+        served.map((s, i) =>
+          announceAtStart(settings, s.signer, addresses[i]!.port, logger, {
+            providerFactory: overrides.providerFactory,
+            externalPort: s.externalPort,
+          }),
+        ),
+      );
+      return addresses[0]!;
     },
     async stop() {
       stopping = true;
@@ -225,7 +213,7 @@ export async function buildMiner(
       stopAgeWatch?.();
       await ui?.stop();
       await stopFollowing?.();
-      if (started) await axon.close();
+      if (started) await Promise.all(served.map((s) => s.axon.close()));
       await announcing;
       // The last answers' hooks run on the turn after their response: let them queue before the flush.
       await new Promise((resolve) => setImmediate(resolve));
@@ -327,19 +315,6 @@ function buildMetagraphSource(settings: Settings, logger: Logger, clock: Clock):
     clock,
     logger,
   });
-}
-
-/** Builds what an address-list setting (`metrics.allow_from`, `axon.trust_proxy`) configures, naming it when an entry is not an address. */
-function addressSetting<T>(key: 'metrics.allow_from' | 'axon.trust_proxy', build: () => T): T {
-  try {
-    return build();
-  } catch (err) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Setting ${key} is invalid: ${(err as Error).message}. Give IP addresses or CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8.`,
-      { cause: err },
-    );
-  }
 }
 
 /** The reference miner warns when its blacklist lets non-validators in; so does this one. */

@@ -26,7 +26,13 @@ test(
     const age = Number(/^roadwork_metagraph_age_seconds (\S+)$/m.exec(text)?.[1]);
     assert.ok(age > 0 && age < 60, `age ${age}`);
     const model = m.miner.predictor.status().modelVersion!;
-    assert.match(text, new RegExp(`^roadwork_predict_duration_seconds_count\\{model="${model}"\\} 1$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(
+        `^roadwork_predict_duration_seconds_count\\{hotkey="${m.miner.signer.ss58}",model="${model}"\\} 1$`,
+        'm',
+      ),
+    );
   },
 );
 

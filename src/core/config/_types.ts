@@ -15,6 +15,8 @@ export interface SettingSpec<T> {
   readonly env: readonly string[];
   readonly doc: string;
   readonly secret?: boolean;
+  /** What a secret setting prints as when only part of it is secret; default `[redacted]`. */
+  readonly redact?: (value: T) => unknown;
   /** A folder or file: `~` is expanded and a relative path made absolute when read, default included. */
   readonly path?: boolean;
 }

@@ -8,10 +8,12 @@ import { extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RoadworkError } from '../errors/index.js';
 import { legacyDataDirWarning } from './_legacy-data.js';
+import type { SettingSpec } from './_types.js';
 import { REMOVED_SETTINGS, SCHEMA, type SettingKey, type Settings } from './schema.js';
 
 export { REMOVED_SETTINGS, SCHEMA, type SettingKey, type Settings } from './schema.js';
 export { parseEnvFile, type EnvFileOptions } from './_env-file.js';
+export type { HotkeyEntry } from './_hotkeys.js';
 
 /** Where settings come from; every part is optional. */
 export interface ConfigSources {
@@ -94,9 +96,13 @@ function absolutePath(value: string, paths: { home: string; cwd: string }): stri
 
 /** Settings safe to log or print: secrets replaced, and passwords inside URLs (`redis://:pw@host`) masked. */
 export function redactSettings(settings: Settings): Record<string, unknown> {
-  return Object.fromEntries(
-    KEYS.map((k) => [k, SCHEMA[k].secret && settings[k] !== '' ? '[redacted]' : redactUrl(settings[k])]),
-  );
+  return Object.fromEntries(KEYS.map((k) => [k, redactOne(k, settings[k])]));
+}
+
+function redactOne(key: SettingKey, value: unknown): unknown {
+  const spec = SCHEMA[key] as SettingSpec<unknown>;
+  if (!spec.secret || value === '') return redactUrl(value);
+  return spec.redact ? spec.redact(value) : '[redacted]';
 }
 
 // Any setting may be a URL with credentials (Redis, PostgreSQL, a VLM server): mask the password.

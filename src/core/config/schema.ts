@@ -1,4 +1,5 @@
 /** Every setting the miner reads, in one table: parser, default, environment names and doc. */
+import { hotkeyList, redactHotkeys, type HotkeyEntry } from './_hotkeys.js';
 import { bool, int, list, num, setting, str } from './_types.js';
 
 /** The settings schema. Keys are Bittensor-style dotted names; flags are `--<key>`. */
@@ -81,6 +82,14 @@ export const SCHEMA = Object.freeze({
     default: true,
     env: ['ROADWORK_AXON_PUBLISH'],
     doc: 'At start, publish axon.external_ip and the port on chain (serve_axon, signed by the hotkey) when the chain holds another; live metagraph only.',
+  }),
+  'miner.hotkeys': setting<readonly HotkeyEntry[]>({
+    parse: hotkeyList,
+    default: [],
+    env: ['ROADWORK_MINER_HOTKEYS'],
+    doc: 'Further hotkeys this process serves beside wallet.hotkey, each on its own axon port with its own nonces and chain identity, all sharing one model and cache: "name/hotkey:port" entries, comma-separated, or in a config file objects {name, hotkey, port, external_port, secret}. Empty = one hotkey.',
+    secret: true,
+    redact: redactHotkeys,
   }),
   'blacklist.force_validator_permit': setting({
     parse: bool,

@@ -6,13 +6,15 @@ export { parseMetrics, type Sample } from './_parse.js';
 /** The metrics the miner records. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'synapse' | 'status' | 'code' | 'caller'>;
-  readonly requestSeconds: Histogram<'synapse' | 'status'>;
-  readonly validatorRequests: Counter<'version' | 'generation'>;
-  readonly overheadSeconds: Histogram<'phase'>;
-  readonly predictSeconds: Histogram<'model'>;
-  readonly inFlight: Gauge;
-  readonly queueDepth: Gauge;
+  // Per-request metrics carry `hotkey`, the miner hotkey (ss58) whose axon took the request: one process
+  // may serve several (`miner.hotkeys`). Model, cache and process metrics are shared and carry none.
+  readonly requests: Counter<'hotkey' | 'synapse' | 'status' | 'code' | 'caller'>;
+  readonly requestSeconds: Histogram<'hotkey' | 'synapse' | 'status'>;
+  readonly validatorRequests: Counter<'hotkey' | 'version' | 'generation'>;
+  readonly overheadSeconds: Histogram<'hotkey' | 'phase'>;
+  readonly predictSeconds: Histogram<'hotkey' | 'model'>;
+  readonly inFlight: Gauge<'hotkey'>;
+  readonly queueDepth: Gauge<'hotkey'>;
   readonly metagraphBlock: Gauge;
   readonly metagraphAgeSeconds: Gauge;
   readonly subnetOwnerIncentiveShare: Gauge;
@@ -22,14 +24,14 @@ export interface Metrics {
   readonly stageSeconds: Histogram<'stage'>;
   readonly cacheLookups: Counter<'backend' | 'result'>;
   readonly cacheErrors: Counter<'backend' | 'op'>;
-  readonly answeredHookErrors: Counter;
+  readonly answeredHookErrors: Counter<'hotkey'>;
   readonly modelAgeDays: Gauge<'version'>;
   readonly canaryAnswers: Counter<'version' | 'arm' | 'class' | 'exit'>;
   readonly querylogLogged: Counter;
   readonly querylogDropped: Counter<'reason'>;
   readonly querylogQueue: Gauge;
   /** Answers by the class validators round them to: `positive` when p > 0.5, else `negative`. */
-  readonly answers: Counter<'class'>;
+  readonly answers: Counter<'hotkey' | 'class'>;
   /** Worker pools' ready workers and restarts, read at each scrape (see `watchPools`). */
   readonly workersReady: Gauge<'pool'>;
   readonly workerRestarts: Counter<'pool'>;
@@ -39,6 +41,11 @@ export interface Metrics {
    * between refreshes, so it is read when scraped rather than set when fetched). The last call wins.
    */
   watchMetagraph(read: () => MetagraphReading): void;
+  /**
+   * Creates the per-hotkey series that must read 0 rather than be absent before the first request
+   * (`axon_answers_total` by class, for the one-class alert); each axon calls it for its hotkey.
+   */
+  startHotkey(hotkey: string): void;
   /**
    * Reports the served model's age on every scrape as `model_age_days{version}`, absent while `read`
    * answers undefined (never published, or not a registry version). The last call wins.
@@ -91,52 +98,55 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
   let readPools: () => readonly PoolReading[] = () => [];
   const answers = new Counter({
     name: `${prefix}axon_answers_total`,
-    help: 'Answers sent, by the class validators round them to (positive when p > 0.5): all in one class means MCC 0.',
-    labelNames: ['class'] as const,
+    help: 'Answers sent, by axon hotkey and the class validators round them to (positive when p > 0.5): all in one class means MCC 0.',
+    labelNames: ['hotkey', 'class'] as const,
     registers,
   });
-  // Both series exist from the start, so "no positive answer in two hours" reads 0, not an absent series.
-  answers.inc({ class: 'positive' }, 0);
-  answers.inc({ class: 'negative' }, 0);
   return Object.freeze({
     registry,
     requests: new Counter({
       name: `${prefix}axon_requests_total`,
-      help: 'Axon requests by synapse, HTTP status, error code and caller (unregistered callers as "unknown").',
-      labelNames: ['synapse', 'status', 'code', 'caller'] as const,
+      help: 'Axon requests by axon hotkey, synapse, HTTP status, error code and caller (unregistered callers as "unknown").',
+      labelNames: ['hotkey', 'synapse', 'status', 'code', 'caller'] as const,
       registers,
     }),
     requestSeconds: new Histogram({
       name: `${prefix}axon_request_duration_seconds`,
-      help: 'End-to-end axon latency, from request arrival to response end.',
-      labelNames: ['synapse', 'status'] as const,
+      help: 'End-to-end axon latency, from request arrival to response end, by axon hotkey.',
+      labelNames: ['hotkey', 'synapse', 'status'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     validatorRequests: new Counter({
       name: `${prefix}axon_validator_requests_total`,
-      help: "Verified requests by the caller's bt_header_dendrite_version and validator generation (2.x sends 2004, 0.4.x sends 42).",
-      labelNames: ['version', 'generation'] as const,
+      help: "Verified requests by axon hotkey, the caller's bt_header_dendrite_version and validator generation (2.x sends 2004, 0.4.x sends 42).",
+      labelNames: ['hotkey', 'version', 'generation'] as const,
       registers,
     }),
     overheadSeconds: new Histogram({
       name: `${prefix}axon_phase_duration_seconds`,
-      help: 'Axon time per phase (verify, body, decode, predict).',
-      labelNames: ['phase'] as const,
+      help: 'Axon time per phase (verify, body, decode, predict), by axon hotkey.',
+      labelNames: ['hotkey', 'phase'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     predictSeconds: new Histogram({
       name: `${prefix}predict_duration_seconds`,
-      help: 'Predictor latency per request the predictor answered, by model (cascade) version.',
-      labelNames: ['model'] as const,
+      help: 'Predictor latency per request the predictor answered, by axon hotkey and model (cascade) version.',
+      labelNames: ['hotkey', 'model'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    inFlight: new Gauge({ name: `${prefix}axon_in_flight`, help: 'Requests being predicted.', registers }),
+    inFlight: new Gauge({
+      name: `${prefix}axon_in_flight`,
+      help: 'Requests being predicted, by axon hotkey.',
+      labelNames: ['hotkey'] as const,
+      registers,
+    }),
     queueDepth: new Gauge({
       name: `${prefix}axon_queue_depth`,
-      help: 'Requests waiting for a slot.',
+      help: 'Requests waiting for a slot, by axon hotkey.',
+      labelNames: ['hotkey'] as const,
       registers,
     }),
     metagraphBlock: new Gauge({
@@ -203,6 +213,7 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     answeredHookErrors: new Counter({
       name: `${prefix}axon_answered_hook_errors_total`,
       help: 'Errors thrown by the onAnswered hook (e.g. the query log); the answers were not affected.',
+      labelNames: ['hotkey'] as const,
       registers,
     }),
     modelAgeDays: new Gauge({
@@ -262,6 +273,11 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
     }),
     watchMetagraph(read: () => MetagraphReading) {
       readMetagraph = read;
+    },
+    startHotkey(hotkey: string) {
+      // Both series exist from the start, so "no positive answer in two hours" reads 0, not an absent series.
+      answers.inc({ hotkey, class: 'positive' }, 0);
+      answers.inc({ hotkey, class: 'negative' }, 0);
     },
     watchModelAge(read: () => ModelAgeReading | undefined) {
       readModelAge = read;

@@ -70,11 +70,18 @@ export type AnsweredHook = (answered: AnsweredRequest) => void | Promise<void>;
 export class AnsweredFeed {
   readonly #hook: AnsweredHook;
   readonly #errors: Metrics['answeredHookErrors'];
+  readonly #hotkey: string;
   #failures = 0;
 
-  constructor(hook: AnsweredHook, metrics: Pick<Metrics, 'answeredHookErrors'>) {
+  /** `options.hotkey` labels the failures: the axon's own hotkey (default '', no label). */
+  constructor(
+    hook: AnsweredHook,
+    metrics: Pick<Metrics, 'answeredHookErrors'>,
+    options: { readonly hotkey?: string } = {},
+  ) {
     this.#hook = hook;
     this.#errors = metrics.answeredHookErrors;
+    this.#hotkey = options.hotkey ?? '';
   }
 
   /** Failures so far. */
@@ -99,7 +106,7 @@ export class AnsweredFeed {
 
   #fail(err: unknown, log: () => Logger): void {
     this.#failures++;
-    this.#errors.inc();
+    this.#errors.inc({ hotkey: this.#hotkey });
     // The first failure in full; later ones at debug (the counter has them all), so a broken hook cannot flood the log.
     if (this.#failures === 1) log().warn({ err }, 'The onAnswered hook failed; the answer was not affected');
     else log().debug({ err }, 'The onAnswered hook failed again');

@@ -9,6 +9,8 @@ export interface ForwardDeps {
   readonly predictor: Predictor;
   readonly decode: ImageDecoder;
   readonly metrics: Pick<Metrics, 'overheadSeconds' | 'predictSeconds'>;
+  /** The axon's hotkey, labelling the metrics. */
+  readonly hotkey: string;
 }
 
 /** The answer's synapse fields (image emptied, prediction set), the whole prediction, and the step's times. */
@@ -42,7 +44,8 @@ export async function forward(
   // Fitted to the models' policy while decoding: what reaches the predictor is small whatever was sent.
   const rgb = await deps.decode(image, { policy: inputPolicy(deps.predictor), signal: options.signal });
   const decodeMs = performance.now() - t;
-  deps.metrics.overheadSeconds.observe({ phase: 'decode' }, decodeMs / 1000);
+  const { hotkey } = deps;
+  deps.metrics.overheadSeconds.observe({ hotkey, phase: 'decode' }, decodeMs / 1000);
   if (options.signal.aborted)
     throw new RoadworkError('ERR_DEADLINE_EXCEEDED', 'Deadline passed while decoding');
   t = performance.now();
@@ -51,8 +54,8 @@ export async function forward(
     signal: options.signal,
   });
   const predictMs = performance.now() - t;
-  deps.metrics.overheadSeconds.observe({ phase: 'predict' }, predictMs / 1000);
-  deps.metrics.predictSeconds.observe({ model: prediction.modelVersion }, predictMs / 1000);
+  deps.metrics.overheadSeconds.observe({ hotkey, phase: 'predict' }, predictMs / 1000);
+  deps.metrics.predictSeconds.observe({ hotkey, model: prediction.modelVersion }, predictMs / 1000);
   const p = prediction.probability;
   if (!Number.isFinite(p) || p < 0 || p > 1) {
     throw new RoadworkError('ERR_MODEL_OUTPUT', `Predictor answered a value outside [0, 1]: ${p}`);

@@ -46,14 +46,19 @@ export class SynapsePipeline {
       metrics: deps.metrics,
       versions: new VersionLabels(),
     };
-    this.#forward = { predictor: deps.predictor, decode: deps.decode, metrics: deps.metrics };
+    this.#forward = {
+      predictor: deps.predictor,
+      decode: deps.decode,
+      metrics: deps.metrics,
+      hotkey: deps.hotkey,
+    };
     this.#intake = new Intake({
       maxPerCaller: options.maxPerCaller ?? 8,
       maxBytes: options.maxBodyBytesInFlight ?? 8 * options.maxBodyBytes,
     });
     this.#admission = new Admission({ maxInFlight: options.maxInFlight, maxQueue: options.maxQueue });
     this.#refusals = new RefusalLog(deps.logger, deps.clock);
-    this.#feed = deps.onAnswered && new AnsweredFeed(deps.onAnswered, deps.metrics);
+    this.#feed = deps.onAnswered && new AnsweredFeed(deps.onAnswered, deps.metrics, { hotkey: deps.hotkey });
     this.#axon = { hotkey: deps.hotkey, ip: options.externalIp, port: options.externalPort };
   }
 
@@ -82,7 +87,10 @@ export class SynapsePipeline {
     try {
       // No slot is held while the body arrives: a slow sender only spends its own intake share.
       const received = await receiveBody(req, maxBodyBytes, signal);
-      metrics.overheadSeconds.observe({ phase: 'body' }, received.receiveMs / 1000);
+      metrics.overheadSeconds.observe(
+        { hotkey: this.#deps.hotkey, phase: 'body' },
+        received.receiveMs / 1000,
+      );
       const tq = performance.now();
       slot = await this.#admission.acquire(stake, { signal, remainingMs: deadlineMs - clock.nowMs() });
       const queueMs = performance.now() - tq;
@@ -179,16 +187,17 @@ export class SynapsePipeline {
     t0: number,
     prediction?: Prediction,
   ): number {
-    const { metrics, logger } = this.#deps;
+    const { metrics, logger, hotkey } = this.#deps;
     const synapse = synapseLabel(req.url);
     // Caller labels only for registered hotkeys: anyone can invent hotkeys, and labels must stay bounded.
     const known = x.caller !== '' && this.#deps.metagraph.current()?.byHotkey.has(x.caller) === true;
-    metrics.requests.inc({ synapse, status: String(status), code, caller: known ? x.caller : 'unknown' });
+    const caller = known ? x.caller : 'unknown';
+    metrics.requests.inc({ hotkey, synapse, status: String(status), code, caller });
     const ms = performance.now() - t0;
-    metrics.requestSeconds.observe({ synapse, status: String(status) }, ms / 1000);
+    metrics.requestSeconds.observe({ hotkey, synapse, status: String(status) }, ms / 1000);
     // The class the validator rounds the answer to (0.5 rounds to 0): a miner stuck in one class scores MCC 0.
     if (prediction !== undefined)
-      metrics.answers.inc({ class: prediction.probability > 0.5 ? 'positive' : 'negative' });
+      metrics.answers.inc({ hotkey, class: prediction.probability > 0.5 ? 'positive' : 'negative' });
     // Answers to validators at info; rejections at debug, so a flood of junk cannot flood the log.
     if (status === 200) {
       // The check first: a silenced logger should not cost each answer a child logger.
@@ -208,8 +217,9 @@ export class SynapsePipeline {
   }
 
   #gauges(): void {
-    this.#deps.metrics.inFlight.set(this.#admission.inFlight);
-    this.#deps.metrics.queueDepth.set(this.#admission.queued);
+    const { metrics, hotkey } = this.#deps;
+    metrics.inFlight.set({ hotkey }, this.#admission.inFlight);
+    metrics.queueDepth.set({ hotkey }, this.#admission.queued);
   }
 }
 

@@ -66,11 +66,12 @@ export function verifyRequest(
   if (!parsed.ok) return refuse(parsed.code, parsed.message);
   const verified = verifyParsedRequest(parsed.headers, deps);
   const verifyMs = performance.now() - t;
-  deps.metrics.overheadSeconds.observe({ phase: 'verify' }, verifyMs / 1000);
+  const hotkey = deps.axonHotkey;
+  deps.metrics.overheadSeconds.observe({ hotkey, phase: 'verify' }, verifyMs / 1000);
   if (!verified.ok) return refuse(verified.code as ErrorCode, verified.message);
   const version = parsed.headers.dendrite.version;
   const generation = generationOf(version);
-  deps.metrics.validatorRequests.inc({ version: deps.versions.label(version), generation });
+  deps.metrics.validatorRequests.inc({ hotkey, version: deps.versions.label(version), generation });
   const timeoutS = Math.min(parsed.headers.timeout || DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S);
   return {
     ok: true,

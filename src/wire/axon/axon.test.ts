@@ -75,7 +75,11 @@ test('onAnswered receives each answered request with its prediction, stages, ver
   await turn();
   assert.equal(answered.length, 1);
   const scraped = await send(a.port, '/metrics', { method: 'GET' });
-  assert.match(scraped.text, /^roadwork_axon_answers_total\{class="positive"\} 1$/m, 'a red image: p = 1');
+  assert.match(
+    scraped.text,
+    new RegExp(`^roadwork_axon_answers_total\\{hotkey="${MINER.ss58}",class="positive"\\} 1$`, 'm'),
+    'a red image: p = 1',
+  );
   const r = answered[0]!;
   assert.equal(r.prediction, res.json().prediction);
   assert.equal(r.modelVersion, a.predictor.version());
@@ -117,15 +121,14 @@ test('a failing onAnswered hook leaves the answers intact and is counted in /met
   await turn();
   assert.equal(calls, 2);
   const metrics = await send(a.port, '/metrics', { method: 'GET' });
-  assert.match(metrics.text, /^roadwork_axon_answered_hook_errors_total 2$/m);
+  const hotkey = `hotkey="${MINER.ss58}"`;
+  const line = (rest: string) => new RegExp(`^${rest.replace(/[{}]/g, '\\$&')}$`, 'm');
+  assert.match(metrics.text, line(`roadwork_axon_answered_hook_errors_total{${hotkey}} 2`));
   // Two blue images (p ≈ 0): two negative answers, and the positive series present at 0.
-  assert.match(metrics.text, /^roadwork_axon_answers_total\{class="negative"\} 2$/m);
-  assert.match(metrics.text, /^roadwork_axon_answers_total\{class="positive"\} 0$/m);
+  assert.match(metrics.text, line(`roadwork_axon_answers_total{${hotkey},class="negative"} 2`));
+  assert.match(metrics.text, line(`roadwork_axon_answers_total{${hotkey},class="positive"} 0`));
   const model = a.predictor.version()!;
-  assert.match(
-    metrics.text,
-    new RegExp(`^roadwork_predict_duration_seconds_count\\{model="${model}"\\} 2$`, 'm'),
-  );
+  assert.match(metrics.text, line(`roadwork_predict_duration_seconds_count{${hotkey},model="${model}"} 2`));
   const warned = a.lines.filter((l) => l.msg === 'The onAnswered hook failed; the answer was not affected');
   assert.equal(warned.length, 1);
   assert.equal(typeof warned[0]?.reqId, 'string');

@@ -8,6 +8,7 @@ import { forward, type ForwardDeps } from './_forward.js';
 import { redCascade, solidJpeg } from './_test-support.js';
 
 const decode = createImageDecoder();
+const MINER = '5Miner';
 const live = () => ({ deadlineMs: Date.now() + 5000, signal: new AbortController().signal });
 
 test('forward() answers the prediction with the cascade stages and version, and times decode and predict', async (t) => {
@@ -21,7 +22,7 @@ test('forward() answers the prediction with the cascade stages and version, and 
     dendrite: { hotkey: '5Val', nested: { deep: 1 } },
     invented: 'x'.repeat(10),
   };
-  const got = await forward(synapse, { predictor: cascade, decode, metrics }, live());
+  const got = await forward(synapse, { predictor: cascade, decode, metrics, hotkey: MINER }, live());
   assert.ok(got.prediction.probability > 0.95, String(got.prediction.probability));
   assert.deepEqual(got.fields, {
     name: 'ImageSynapse',
@@ -37,7 +38,10 @@ test('forward() answers the prediction with the cascade stages and version, and 
   assert.deepEqual((stage as { detail?: unknown }).detail, { pixels: 32 * 32 });
   assert.ok(got.decodeMs > 0 && got.predictMs >= 0);
   const predict = (await metrics.predictSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'));
-  assert.deepEqual([predict?.labels.model, predict?.value], [cascade.version(), 1]);
+  assert.deepEqual(
+    [predict?.labels.hotkey, predict?.labels.model, predict?.value],
+    [MINER, cascade.version(), 1],
+  );
 });
 
 test('forward() decodes to the default policy for a predictor that names none', async () => {
@@ -55,7 +59,7 @@ test('forward() decodes to the default policy for a predictor that names none', 
   const metrics = createMetrics({ processMetrics: false });
   const got = await forward(
     { image: await solidJpeg([0, 0, 0]) },
-    { predictor, decode: spy, metrics },
+    { predictor, decode: spy, metrics, hotkey: MINER },
     live(),
   );
   assert.deepEqual(seen, [DEFAULT_IMAGE_POLICY]);
@@ -70,7 +74,7 @@ test('forward() refuses a missing image, a probability outside [0, 1] and a dead
     status: () => ({ ready: true }),
     close: async () => undefined,
   });
-  const deps = { predictor: answering(0.5), decode, metrics };
+  const deps = { predictor: answering(0.5), decode, metrics, hotkey: MINER };
   await assert.rejects(forward({ image: '' }, deps, live()), (e) => isRoadworkError(e, 'ERR_IMAGE_MISSING'));
   await assert.rejects(forward({}, deps, live()), (e) => isRoadworkError(e, 'ERR_IMAGE_MISSING'));
   const image = await solidJpeg([9, 9, 9]);

@@ -24,6 +24,7 @@ export type { AnsweredHook, AnsweredRequest, AnsweredValidator, AnswerTimings } 
 /** Builds the axon server (not yet listening). */
 export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
   const pipeline = new SynapsePipeline(deps, options);
+  deps.metrics.startHotkey(deps.hotkey);
   const clients = options.clients ?? clientAddresses([]);
   const probes = new Probes(deps, options, {
     scrape: options.scrape ?? scrapePolicy(PRIVATE_NETWORKS),
