@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import sharp from 'sharp';
 import { buildMiner, type Miner } from '../src/app/miner/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/wire/chain/index.js';
+import { buildMetagraph, writeMetagraphFile, type MetagraphSource } from '../src/wire/chain/index.js';
 import { loadConfig, type SettingKey } from '../src/core/config/index.js';
 import { silentLogger, type Logger } from '../src/core/log/index.js';
 import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/wire/protocol/index.js';
@@ -39,10 +39,10 @@ export interface TestMiner {
   stop(): Promise<void>;
 }
 
-/** Starts a miner on a random loopback port with a metagraph of the KEYS. */
+/** Starts a miner on a random loopback port with a metagraph of the KEYS (or `options.metagraph`). */
 export async function startTestMiner(
   settings: Partial<Record<SettingKey, unknown>> = {},
-  options: { readonly signer?: Signer; readonly logger?: Logger } = {},
+  options: { readonly signer?: Signer; readonly logger?: Logger; readonly metagraph?: MetagraphSource } = {},
 ): Promise<TestMiner> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-e2e-'));
   const file = join(dir, 'metagraph.json');
@@ -84,6 +84,7 @@ export async function startTestMiner(
   });
   const miner = await buildMiner(config, options.logger ?? silentLogger(), {
     signer: options.signer ?? KEYS.miner,
+    ...(options.metagraph && { metagraph: options.metagraph }),
   });
   const address = await miner.start();
   return { miner, port: address.port, dir, stop: () => miner.stop() };
