@@ -60,6 +60,36 @@ async function answered(port: number, path: string, until: number): Promise<stri
   }
 }
 
+test('with RETRAIN_ARGS the ecosystem file adds the daily retraining app, as the systemd timer runs it', () => {
+  const require = createRequire(import.meta.url);
+  const saved = process.env.RETRAIN_ARGS;
+  process.env.RETRAIN_ARGS = ' --challenges ../gate-set --publish -- --data ../photos ';
+  try {
+    delete require.cache[ECOSYSTEM];
+    const { apps } = require(ECOSYSTEM) as { apps: { name: string; args: string[]; script: string }[] };
+    assert.deepEqual(
+      apps.map((a) => a.name),
+      ['roadwork-miner', 'roadwork-retrain'],
+    );
+    assert.equal(apps[1]!.script, apps[0]!.script);
+    assert.deepEqual(apps[1]!.args.slice(0, 1), ['retrain']);
+    assert.deepEqual(apps[1]!.args.slice(3), [
+      '--every',
+      '1d',
+      '--challenges',
+      '../gate-set',
+      '--publish',
+      '--',
+      '--data',
+      '../photos',
+    ]);
+  } finally {
+    if (saved === undefined) delete process.env.RETRAIN_ARGS;
+    else process.env.RETRAIN_ARGS = saved;
+    delete require.cache[ECOSYSTEM];
+  }
+});
+
 test(
   'PM2 runs the ecosystem file: the miner answers on loopback, is online, and drains on pm2 stop',
   { timeout: 720_000 },

@@ -39,8 +39,8 @@ const miner = {
   out_file: path.join(logDir, 'roadwork-miner.out.log'),
   error_file: path.join(logDir, 'roadwork-miner.err.log'),
   autorestart: true,
-  // A crash loop (a bad model, a port taken) backs off from 1 s and gives up after 10 quick restarts;
-  // a run of 60 s counts as a good start.
+  // A crash loop (a bad model, a port taken) backs off from 1 s (×1.5 per restart, PM2 caps it at 15 s);
+  // 10 restarts that each ran under 60 s, within the app's first 10 minutes, and PM2 gives up (errored).
   exp_backoff_restart_delay: 1000,
   max_restarts: 10,
   min_uptime: 60_000,
@@ -61,7 +61,8 @@ const retrain = {
   out_file: path.join(logDir, 'roadwork-retrain.out.log'),
   error_file: path.join(logDir, 'roadwork-retrain.err.log'),
   autorestart: true,
-  exp_backoff_restart_delay: 60_000,
+  // A crash (a failed cycle is logged, not an exit) waits a minute; PM2's backoff would cap at 15 s.
+  restart_delay: 60_000,
   stop_exit_codes: [2],
   kill_timeout: 30_000,
 };
