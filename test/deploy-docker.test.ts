@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +137,41 @@ test('the build stage compiles with dev dependencies; the runtime installs produ
     STAGES.slice(0, FINAL).some((s) => s.args.endsWith(` AS ${from}`)),
     `stage ${from}`,
   );
+});
+
+/** Every `.ts` file under `dir` that the build compiles (tests and test helpers are not built). */
+function builtSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return builtSources(path);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.startsWith('_test-')
+      ? [path]
+      : [];
+  });
+}
+
+test('what the image runs needs production dependencies only: every package src/ imports at run time is one', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const missing = new Set<string>();
+  for (const file of builtSources(join(ROOT, 'src'))) {
+    const text = readFileSync(file, 'utf8');
+    // Static imports and re-exports that survive compilation (`import type` does not), and import().
+    const specifiers = [
+      ...text.matchAll(/^(?:import|export)(?! type )[^;]*?from '([^']+)'/gms),
+      ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+    ].map((m) => m[1]!);
+    for (const s of specifiers) {
+      if (s.startsWith('.') || s.startsWith('node:') || builtinModules.includes(s)) continue;
+      const name = s
+        .split('/')
+        .slice(0, s.startsWith('@') ? 2 : 1)
+        .join('/');
+      if (!(name in pkg.dependencies)) missing.add(`${name} (${file.slice(ROOT.length)})`);
+    }
+  }
+  assert.deepEqual([...missing], [], 'imported at run time but not a production dependency');
 });
 
 test('every file the Dockerfile copies exists and is in the build context', () => {
