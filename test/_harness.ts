@@ -14,9 +14,12 @@ import { hotkeyFromSecret, type Signer } from '../src/wire/wallet/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
 import { createRng } from '../src/core/random/index.js';
 
+/** The miner's secret URI, for a miner started as a process (`ROADWORK_HOTKEY_SECRET`); KEYS.miner is its key. */
+export const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
+
 /** Well-known dev keys derived for real (sr25519, ss58 prefix 42). */
 export const KEYS = {
-  miner: hotkeyFromSecret('bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner'),
+  miner: hotkeyFromSecret(MINER_SECRET),
   validator: hotkeyFromSecret(
     'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
   ),
@@ -88,6 +91,19 @@ export async function startTestMiner(
   });
   const address = await miner.start();
   return { miner, port: address.port, dir, stop: () => miner.stop() };
+}
+
+/** Writes a metagraph file (block 1) whose one neuron is KEYS.validator with a permit, for a miner started as a process. */
+export function writeValidatorMetagraph(file: string): Promise<void> {
+  return writeMetagraphFile(
+    file,
+    buildMetagraph(
+      72,
+      1,
+      [{ uid: 0, hotkey: KEYS.validator.ss58, stake: 1000, validatorPermit: true, axon: null }],
+      Date.now(),
+    ),
+  );
 }
 
 /** A real 224×224 JPEG (quality 75) of a synthetic street scene, as validators would send. */

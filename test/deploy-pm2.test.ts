@@ -13,14 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MODEL } from '../src/app/miner/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/wire/chain/index.js';
-import { KEYS } from './_harness.js';
+import { MINER_SECRET, writeValidatorMetagraph } from './_harness.js';
 import { freePort } from './fixtures/ports.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ECOSYSTEM = join(ROOT, 'deploy/pm2/ecosystem.config.cjs');
 const PM2 = createRequire(import.meta.url).resolve('pm2/bin/pm2');
-const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
 const run = promisify(execFile);
 
 interface Pm2Process {
@@ -100,15 +98,7 @@ test(
     const logs = join(dir, 'logs');
     mkdirSync(home);
     const metagraph = join(dir, 'metagraph.json');
-    await writeMetagraphFile(
-      metagraph,
-      buildMetagraph(
-        72,
-        1,
-        [{ uid: 0, hotkey: KEYS.validator.ss58, stake: 1000, validatorPermit: true, axon: null }],
-        Date.now(),
-      ),
-    );
+    await writeValidatorMetagraph(metagraph);
     const port = await freePort();
     const envFile = join(dir, 'miner.env');
     writeFileSync(
