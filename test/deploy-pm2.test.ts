@@ -5,7 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +45,30 @@ interface Pm2Process {
 /** Runs the PM2 CLI against the test's own daemon (PM2_HOME), bounded in time. */
 function pm2(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [PM2, ...args], { cwd: ROOT, env, timeout: 60_000 });
+}
+
+/**
+ * Ends what `pm2 kill` left of this test's PM2 (its daemon and apps), by the pids it wrote in its
+ * PM2_HOME, each only while its command line still names this PM2_HOME or this repository's CLI.
+ */
+function killDaemonLeft(home: string): void {
+  const pidFiles = [join(home, 'pm2.pid'), ...listed(join(home, 'pids')).map((f) => join(home, 'pids', f))];
+  for (const file of pidFiles) {
+    const pid = Number(readText(file).trim());
+    const cmdline = readText(`/proc/${pid}/cmdline`);
+    if (pid > 0 && (cmdline.includes(home) || cmdline.includes(join(ROOT, 'dist/app/cli/main.js'))))
+      process.kill(pid, 'SIGKILL');
+  }
+}
+
+/** A file's text, or '' when it is not there. */
+function readText(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+/** A folder's entries, or none when it is not there. */
+function listed(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
 }
 
 /** The dist/ the recipe runs: `npm ci` built it; build it here when a source is newer (npm start's check). */
@@ -148,6 +180,7 @@ test(
       await assert.rejects(fetch(`http://127.0.0.1:${port}/health`));
     } finally {
       await pm2(env, 'kill').catch(() => undefined);
+      killDaemonLeft(home);
       rmSync(dir, { recursive: true, force: true });
     }
   },
