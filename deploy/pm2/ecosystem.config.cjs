@@ -1,4 +1,4 @@
-// roadwork-miner under PM2 (docs/operations.md#pm2), the process manager the reference miners use.
+// roadwork-miner under PM2 (docs/operations.md#pm2), instead of the systemd unit.
 //   npm ci                                   # installs and compiles dist/
 //   npx pm2 start deploy/pm2/ecosystem.config.cjs && npx pm2 save
 //   npx pm2 startup                          # prints the command that starts PM2 at boot
