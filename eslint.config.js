@@ -40,4 +40,13 @@ export default tseslint.config(
     files: ['src/core/config/**', 'src/app/cli/main.ts', 'scripts/**', 'bench/**', '**/*.test.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  // Deployment recipes run by other programs (PM2 loads its ecosystem file with require()).
+  {
+    files: ['deploy/**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import sharp from 'sharp';
 import { buildMiner, type Miner } from '../src/app/miner/index.js';
-import { buildMetagraph, writeMetagraphFile } from '../src/wire/chain/index.js';
+import { buildMetagraph, writeMetagraphFile, type MetagraphSource } from '../src/wire/chain/index.js';
 import { loadConfig, type SettingKey } from '../src/core/config/index.js';
 import { silentLogger, type Logger } from '../src/core/log/index.js';
 import { buildWireRequest, DEFAULT_DENDRITE_VERSION, imageSynapse } from '../src/wire/protocol/index.js';
@@ -14,9 +14,12 @@ import { hotkeyFromSecret, type Signer } from '../src/wire/wallet/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
 import { createRng } from '../src/core/random/index.js';
 
+/** The miner's secret URI, for a miner started as a process (`ROADWORK_HOTKEY_SECRET`); KEYS.miner is its key. */
+export const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
+
 /** Well-known dev keys derived for real (sr25519, ss58 prefix 42). */
 export const KEYS = {
-  miner: hotkeyFromSecret('bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner'),
+  miner: hotkeyFromSecret(MINER_SECRET),
   validator: hotkeyFromSecret(
     'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
   ),
@@ -39,10 +42,10 @@ export interface TestMiner {
   stop(): Promise<void>;
 }
 
-/** Starts a miner on a random loopback port with a metagraph of the KEYS. */
+/** Starts a miner on a random loopback port with a metagraph of the KEYS (or `options.metagraph`). */
 export async function startTestMiner(
   settings: Partial<Record<SettingKey, unknown>> = {},
-  options: { readonly signer?: Signer; readonly logger?: Logger } = {},
+  options: { readonly signer?: Signer; readonly logger?: Logger; readonly metagraph?: MetagraphSource } = {},
 ): Promise<TestMiner> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-e2e-'));
   const file = join(dir, 'metagraph.json');
@@ -84,9 +87,23 @@ export async function startTestMiner(
   });
   const miner = await buildMiner(config, options.logger ?? silentLogger(), {
     signer: options.signer ?? KEYS.miner,
+    ...(options.metagraph && { metagraph: options.metagraph }),
   });
   const address = await miner.start();
   return { miner, port: address.port, dir, stop: () => miner.stop() };
+}
+
+/** Writes a metagraph file (block 1) whose one neuron is KEYS.validator with a permit, for a miner started as a process. */
+export function writeValidatorMetagraph(file: string): Promise<void> {
+  return writeMetagraphFile(
+    file,
+    buildMetagraph(
+      72,
+      1,
+      [{ uid: 0, hotkey: KEYS.validator.ss58, stake: 1000, validatorPermit: true, axon: null }],
+      Date.now(),
+    ),
+  );
 }
 
 /** A real 224×224 JPEG (quality 75) of a synthetic street scene, as validators would send. */

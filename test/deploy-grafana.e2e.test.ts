@@ -1,5 +1,8 @@
 // deploy/grafana/roadwork-miner.json: every query of every panel, run by Debian's Prometheus scraping a
-// real miner while `roadwork eval` (evaluateAxon) sends it signed traffic, returns data.
+// real miner while `roadwork eval` (evaluateAxon) sends it signed traffic, returns data. The miner serves
+// a published registry version with a canary beside it and logs its queries, so the model age, canary and
+// query log panels have series; a second miner reads a live metagraph (a replayed chain where the subnet
+// burns) for the subnet owner's incentive share, which a static metagraph file cannot give.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,8 +11,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MODEL } from '../src/app/miner/index.js';
+import { systemClock } from '../src/core/clock/index.js';
+import { openStore, storeFile } from '../src/core/store/index.js';
+import { recordPublication } from '../src/lifecycle/publish/index.js';
+import {
+  createBundle,
+  promoteVersion,
+  registerBundle,
+  startCanary,
+  type RegistryDeps,
+} from '../src/lifecycle/registry/index.js';
+import { liveMetagraph } from '../src/wire/chain/index.js';
+import { ReplayProvider } from '../src/wire/chain/_test-replay-provider.js';
 import { evaluateAxon, openEvalData } from '../src/validation/eval/index.js';
 import { KEYS, postSigned, sceneJpeg, signedRequest, startTestMiner, type TestMiner } from './_harness.js';
+import { linearImageModel } from './fixtures/onnx-models.js';
 import { stopChild } from './fixtures/processes.js';
 import { programMissing, requirement } from './fixtures/requirements.js';
 import { freePort } from '../src/validation/eval/local/index.js';
@@ -36,6 +52,7 @@ const DASHBOARD = JSON.parse(
 const QUERIES = DASHBOARD.panels.filter((p) => p.type !== 'row');
 
 let miner: TestMiner | undefined;
+let chainMiner: TestMiner | undefined;
 let prometheus: ChildProcess | undefined;
 let promPort = 0;
 let dir = '';
@@ -59,7 +76,7 @@ async function scrapedSince(sinceMs: number, n: number): Promise<void> {
   const until = Date.now() + 60_000;
   for (;;) {
     const seconds = Math.max(1, Math.floor((Date.now() - sinceMs) / 1000));
-    const [r] = (await promql(`sum_over_time(up{job="roadwork-miner"}[${seconds}s])`)) as {
+    const [r] = (await promql(`min(sum_over_time(up{job="roadwork-miner"}[${seconds}s]))`)) as {
       value: [number, string];
     }[];
     if (Number(r?.value[1] ?? 0) >= n) return;
@@ -68,10 +85,60 @@ async function scrapedSince(sinceMs: number, n: number): Promise<void> {
   }
 }
 
+/** Registers a bundle of one classifier stage on `model` as `name`; resolves with its version id. */
+async function registered(model: string, name: string, deps: RegistryDeps): Promise<string> {
+  await createBundle(join(dir, name), {
+    files: { 'model.onnx': model },
+    config: { stages: [{ name: 'classifier', kind: 'classifier', model: 'model.onnx' }] },
+  });
+  return (await registerBundle(join(dir, name), deps)).version.id;
+}
+
+/**
+ * A registry in `data`: the baseline model promoted and published 10 days ago, and a canary (a constant
+ * model answering 0.88) taking half the images.
+ */
+async function registryWithCanary(data: string): Promise<void> {
+  const store = openStore(storeFile(data));
+  try {
+    const deps = { store, bundlesDir: join(data, 'bundles'), clock: systemClock() };
+    const production = await registered(DEFAULT_MODEL, 'production', deps);
+    await promoteVersion(production, deps);
+    recordPublication(store, {
+      version: production,
+      repo: 'alice/roadwork',
+      hubUrl: 'https://huggingface.co',
+      commit: 'c0ffee',
+      submittedBy: KEYS.miner.ss58,
+      submissionTime: Math.floor(Date.now() / 1000) - 10 * 86_400,
+      at: Date.now(),
+    });
+    const constant = join(dir, 'constant.onnx');
+    const normalization = JSON.stringify({ mean: [0, 0, 0], std: [1, 1, 1] });
+    writeFileSync(constant, linearImageModel({ weights: [0, 0, 0], bias: 2, metadata: { normalization } }));
+    startCanary(store, deps.clock, await registered(constant, 'candidate', deps), 0.5);
+  } finally {
+    store.close();
+  }
+}
+
 before(async () => {
   if (skip !== false) return;
-  miner = await startTestMiner({ 'model.path': DEFAULT_MODEL });
   dir = mkdtempSync(join(tmpdir(), 'roadwork-prometheus-'));
+  const data = join(dir, 'data');
+  await registryWithCanary(data);
+  // The query log is on by default: it logs every answer in data_dir.
+  miner = await startTestMiner({ 'registry.follow': true, data_dir: data });
+  chainMiner = await startTestMiner(
+    { 'model.path': join(dir, 'constant.onnx'), 'axon.publish': false, 'querylog.enabled': false },
+    {
+      metagraph: liveMetagraph({
+        endpoint: 'wss://replay.invalid',
+        netuid: 72,
+        providerFactory: () => new ReplayProvider('economics-burning'),
+      }),
+    },
+  );
   promPort = await freePort();
   writeFileSync(
     join(dir, 'prometheus.yml'),
@@ -79,7 +146,7 @@ before(async () => {
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       'scrape_configs:',
       '  - job_name: roadwork-miner',
-      `    static_configs: [{ targets: ['127.0.0.1:${miner.port}'] }]`,
+      `    static_configs: [{ targets: ['127.0.0.1:${miner.port}', '127.0.0.1:${chainMiner.port}'] }]`,
     ].join('\n'),
   );
   prometheus = spawn(
@@ -107,6 +174,7 @@ before(async () => {
 after(async () => {
   await stopChild(prometheus, 'SIGTERM');
   await miner?.stop();
+  await chainMiner?.stop();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
@@ -129,6 +197,8 @@ test(
   { skip, timeout: 180_000 },
   async () => {
     const port = miner!.port;
+    // A sample before the traffic, so rates over the run are not 0 (and their quantiles not NaN).
+    await scrapedSince(Date.now(), 1);
     const t0 = Date.now();
     const result = await evaluateAxon({
       axon: `http://127.0.0.1:${port}`,
@@ -154,7 +224,11 @@ test(
       for (const target of panel.targets ?? []) {
         // What Grafana substitutes: every miner, and a rate window.
         const expr = target.expr.replaceAll('$instance', '.*').replaceAll('$__rate_interval', window);
-        if ((await promql(expr)).length === 0) empty.push(`${panel.title} (${target.refId}): ${expr}`);
+        // A gauge that is not known reads NaN (the owner's share with a static metagraph): no data either.
+        const known = ((await promql(expr)) as { value: [number, string] }[]).filter(
+          (r) => r.value[1] !== 'NaN',
+        );
+        if (known.length === 0) empty.push(`${panel.title} (${target.refId}): ${expr}`);
       }
     }
     assert.deepEqual(empty, [], 'panels without data');

@@ -7,10 +7,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { buildMetagraph, writeMetagraphFile } from '../src/wire/chain/index.js';
-import { KEYS, sceneJpeg, signedRequest } from './_harness.js';
+import { MINER_SECRET, sceneJpeg, signedRequest, writeValidatorMetagraph } from './_harness.js';
 
-const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
 let child: ChildProcess;
 let port = 0;
 let stderr = '';
@@ -18,15 +16,7 @@ let stderr = '';
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-serve-'));
   const metagraph = join(dir, 'metagraph.json');
-  await writeMetagraphFile(
-    metagraph,
-    buildMetagraph(
-      72,
-      1,
-      [{ uid: 0, hotkey: KEYS.validator.ss58, stake: 1000, validatorPermit: true, axon: null }],
-      Date.now(),
-    ),
-  );
+  await writeValidatorMetagraph(metagraph);
   child = spawn(
     process.execPath,
     [
