@@ -25,6 +25,15 @@ export interface HttpCall {
 /** Responses larger than this are refused: a backbone's embeddings for a batch are kilobytes. */
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
+/** Errors of a reused connection that the server had already closed. */
+const STALE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+class StaleSocket extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
 /** Talks to one server; one keep-alive agent so each request skips the TCP (and TLS) handshake. */
 export class V2Transport {
   readonly #agent: http.Agent;
@@ -54,7 +63,15 @@ export class V2Transport {
     const timer = setTimeout(() => expiry.abort(), remainingMs);
     const signal = call.signal === undefined ? expiry.signal : AbortSignal.any([call.signal, expiry.signal]);
     try {
-      return await this.#exchange(url, call, signal);
+      try {
+        return await this.#exchange(url, call, signal);
+      } catch (err) {
+        // A kept-alive connection the server closed as this request went out (its idle timeout, e.g.
+        // Node's 5 s) resets before any answer: the request never ran, so one retry on a fresh
+        // connection is safe; inference has no side effects either way.
+        if (!(err instanceof StaleSocket) || signal.aborted) throw err;
+        return await this.#exchange(url, call, signal);
+      }
     } catch (err) {
       if (isRoadworkError(err)) throw err;
       if (expiry.signal.aborted) {
@@ -113,7 +130,9 @@ export class V2Transport {
         );
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(req.reusedSocket && STALE_CODES.has(err.code ?? '') ? new StaleSocket(err) : err),
+      );
       req.end(call.body);
     });
   }

@@ -72,10 +72,15 @@ export async function loadKserveEmbedder(ref: ModelRef, ctx: RuntimeContext): Pr
   let dims = c.options.dims ?? (last > 0 ? last : undefined);
   if (dims === undefined) {
     const size = c.model.signature.size;
-    const probe = await c.model.infer(new Float32Array(3 * size * size), 1, {
-      deadlineMs: (ctx.clock ?? systemClock()).nowMs() + c.options.loadTimeoutMs,
-    });
-    dims = probe.length;
+    try {
+      const probe = await c.model.infer(new Float32Array(3 * size * size), 1, {
+        deadlineMs: (ctx.clock ?? systemClock()).nowMs() + c.options.loadTimeoutMs,
+      });
+      dims = probe.length;
+    } catch (err) {
+      c.model.close();
+      throw err;
+    }
   }
   const width = dims;
   async function embedChunk(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]> {

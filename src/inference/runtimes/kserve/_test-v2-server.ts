@@ -19,6 +19,11 @@ export interface V2ServerBehaviour {
   readonly delayMs: number;
   /** Answers infer with this status and an error body instead of running the model. */
   readonly inferStatus?: number;
+  /**
+   * Drops this many requests that arrive on an already used connection, closing it unanswered, as a
+   * server does whose keep-alive timeout ends as a request comes in.
+   */
+  readonly dropReused: number;
   /** Rewrites the model metadata it serves (to test mismatches). */
   readonly metadata?: (m: ModelMetadata) => ModelMetadata;
 }
@@ -49,14 +54,28 @@ export async function startV2Server(
   models: Readonly<Record<string, Uint8Array>>,
   behaviour: Partial<V2ServerBehaviour> = {},
 ): Promise<V2Server> {
-  let b: V2ServerBehaviour = { binary: true, serverReady: true, modelReady: true, delayMs: 0, ...behaviour };
+  let b: V2ServerBehaviour = {
+    binary: true,
+    serverReady: true,
+    modelReady: true,
+    delayMs: 0,
+    dropReused: 0,
+    ...behaviour,
+  };
   const served = new Map<string, Served>();
   for (const [name, bytes] of Object.entries(models)) {
     const session = await InferenceSession.create(bytes, ortSessionOptions('cpu', {}));
     served.set(name, { session, metadata: metadataOf(name, session) });
   }
   const infers: SeenInfer[] = [];
+  const used = new WeakSet<object>();
   const server = http.createServer((req, res) => {
+    if (used.has(req.socket) && b.dropReused > 0) {
+      b = { ...b, dropReused: b.dropReused - 1 };
+      req.socket.destroy();
+      return;
+    }
+    used.add(req.socket);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -303,6 +303,23 @@ test(
     }),
 );
 
+test('a kept-alive connection the server closed is retried once on a fresh one', { timeout: 30_000 }, () =>
+  withServer({}, async (server) => {
+    const model = await loadModel('classifier', kserve(server, 'classifier'), ctx);
+    try {
+      const expected = await model.classify(IMAGES[0]!, soon());
+      server.set({ dropReused: 1 });
+      assert.equal(await model.classify(IMAGES[0]!, soon()), expected);
+      // Two connections kept open, both closed by the server: the retry meets the second and fails.
+      await Promise.all([model.classify(IMAGES[0]!, soon()), model.classify(IMAGES[1]!, soon())]);
+      server.set({ dropReused: 2 });
+      await assert.rejects(model.classify(IMAGES[0]!, soon()), hasCode('ERR_MODEL_SERVER', /socket hang up/));
+    } finally {
+      await model.close();
+    }
+  }),
+);
+
 test('bad options fail at load with ERR_CONFIG_INVALID naming the key', async () => {
   const load = (model: string, options: Record<string, unknown>) =>
     loadModel('embedder', { runtime: 'kserve', model, options }, ctx);
