@@ -86,14 +86,16 @@ await withDir(async (dir) => {
   );
   for (const c of cases) {
     const perRound: Record<string, number[]> = {};
+    const runMs: Record<string, number[]> = {};
     for (const call of Object.values(c.lanes)) for (let i = 0; i < 5; i++) await call(); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
       // Lanes alternate inside a round, so a slow spell of the shared machine hits them alike.
       const lanes = Object.entries(c.lanes);
       for (const [lane, call] of r % 2 === 0 ? lanes : lanes.reverse()) {
-        const t = performance.now();
+        const [seen, t] = [server.infers.length, performance.now()];
         for (let i = 0; i < CALLS; i++) await call();
         (perRound[lane] ??= []).push((performance.now() - t) / CALLS);
+        (runMs[lane] ??= []).push(...server.infers.slice(seen).map((r) => r.runMs));
       }
     }
     console.log(`\n${c.name}`);
@@ -101,7 +103,7 @@ await withDir(async (dir) => {
     for (const [lane, xs] of Object.entries(perRound)) {
       const ratios = xs.map((x, i) => x / perRound.onnx![i]!);
       console.log(
-        `  ${lane.padEnd(14)} ${median(xs).toFixed(2).padStart(7)} ms/call  (rounds ${xs.map((x) => x.toFixed(2)).join(' ')})  ratio to onnx ${median(ratios).toFixed(2)}×  (+${(median(xs) - base).toFixed(2)} ms)`,
+        `  ${lane.padEnd(14)} ${median(xs).toFixed(2).padStart(7)} ms/call  (rounds ${xs.map((x) => x.toFixed(2)).join(' ')})  ratio to onnx ${median(ratios).toFixed(2)}×  (+${(median(xs) - base).toFixed(2)} ms)${runMs[lane]!.length > 0 ? `  server's model run ${median(runMs[lane]!).toFixed(2)} ms` : ''}`,
       );
     }
     await c.close();

@@ -33,6 +33,8 @@ export interface SeenInfer {
   readonly model: string;
   readonly binary: boolean;
   readonly shape: readonly number[];
+  /** How long the model run itself took, ms (the rest of a call is transport and encoding). */
+  readonly runMs: number;
 }
 
 /** A running server. */
@@ -149,12 +151,14 @@ export async function startV2Server(
       } else data = Float32Array.from(input.data ?? []);
       feeds[input.name] = new Tensor('float32', data, input.shape);
     }
+    const started = performance.now();
+    const results = await model.session.run(feeds);
     infers.push({
       model: model.metadata.name,
       binary: headerLength !== undefined,
       shape: request.inputs[0]!.shape,
+      runMs: performance.now() - started,
     });
-    const results = await model.session.run(feeds);
     const asked: { name: string; parameters?: { binary_data?: boolean } }[] =
       request.outputs ?? model.session.outputNames.map((name) => ({ name }));
     const binaryAll = request.parameters?.binary_data_output === true;
