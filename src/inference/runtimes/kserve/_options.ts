@@ -1,6 +1,7 @@
 // Checks the `kserve` runtime's options once, at load: unknown keys and bad values fail with the key.
 import { RoadworkError } from '../../../core/errors/index.js';
 import { IMAGENET_NORMALIZATION } from '../onnx/index.js';
+import { badOption, numberOption, readOptions, stringOption, type OptionReader } from '../_options.js';
 import type { ModelRef } from '../types.js';
 
 /** Validated options of one served model. */
@@ -33,42 +34,35 @@ export interface KserveOptions {
   readonly loadTimeoutMs: number;
 }
 
-type Reader = (key: string, value: unknown) => unknown;
-
-const str: Reader = (key, v) => {
-  if (typeof v === 'string' && v.length > 0) return v;
-  throw invalid(key, v, 'a non-empty string');
-};
-
-function int(min: number, max: number): Reader {
-  return (key, v) => {
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
-    throw invalid(key, v, `an integer from ${min} to ${max}`);
-  };
-}
-
-const triple: Reader = (key, v) => {
+const triple: OptionReader = (key, v) => {
   if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    if (key === 'std' && v.some((x) => (x as number) <= 0)) throw invalid(key, v, 'three numbers > 0');
+    if (key === 'std' && v.some((x) => (x as number) <= 0)) throw badOption('three numbers > 0');
     return v;
   }
-  throw invalid(key, v, 'three numbers');
+  throw badOption('three numbers');
 };
 
-function oneOf(values: readonly unknown[]): Reader {
-  return (key, v) => {
+function oneOf(values: readonly unknown[]): OptionReader {
+  return (_key, v) => {
     if (values.includes(v)) return v;
-    throw invalid(key, v, values.map((x) => JSON.stringify(x)).join(' or '));
+    throw badOption(values.map((x) => JSON.stringify(x)).join(' or '));
   };
 }
 
-const READERS: Readonly<Record<string, Reader>> = {
-  url: (key, v) => serverUrl(str(key, v) as string, key),
-  model_version: (key, v) => str(key, typeof v === 'number' ? String(v) : v),
-  token: str,
+const URL_FORM = 'the server root as an http(s) URL, such as http://127.0.0.1:8000 (no /v2)';
+const int = (min: number, max: number): OptionReader => numberOption(min, max, true);
+
+const READERS: Readonly<Record<string, OptionReader>> = {
+  url: (key, v) => {
+    const url = serverUrl(stringOption(key, v) as string);
+    if (url === undefined) throw badOption(URL_FORM);
+    return url;
+  },
+  model_version: (key, v) => stringOption(key, typeof v === 'number' ? String(v) : v),
+  token: stringOption,
   binary: oneOf(['auto', true, false]),
-  input: str,
-  output: str,
+  input: stringOption,
+  output: stringOption,
   size: int(8, 4096),
   mean: triple,
   std: triple,
@@ -84,17 +78,7 @@ const READERS: Readonly<Record<string, Reader>> = {
  * string; `options.url` then must not disagree); the options with their defaults.
  */
 export function parseKserveOptions(ref: ModelRef): KserveOptions {
-  const read: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(ref.options ?? {})) {
-    const reader = READERS[key];
-    if (reader === undefined) {
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `Unknown option of the kserve runtime: ${key}; valid options are ${Object.keys(READERS).join(', ')}.`,
-      );
-    }
-    if (value !== undefined) read[key] = reader(key, value);
-  }
+  const read = readOptions('kserve', ref.options, READERS);
   const { name, url } = splitModel(ref.model);
   if (url !== undefined && read.url !== undefined && read.url !== url) {
     throw new RoadworkError(
@@ -134,19 +118,18 @@ function splitModel(model: string): { name: string; url?: string } {
       `The KServe model must be a server and a model name: ${model}; write http://host:port#model-name.`,
     );
   }
-  return { name, url: serverUrl(model.slice(0, hash), 'model') };
-}
-
-function serverUrl(url: string, key: string): string {
-  if (!/^https?:\/\/[^/]/.test(url) || /\/v2\/?$/.test(url)) {
-    throw invalid(key, url, 'the server root as an http(s) URL, such as http://127.0.0.1:8000 (no /v2)');
+  const url = serverUrl(model.slice(0, hash));
+  if (url === undefined) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `The KServe model's server is not ${URL_FORM}: ${model}; write http://host:port#model-name.`,
+    );
   }
-  return url.replace(/\/+$/, '');
+  return { name, url };
 }
 
-function invalid(key: string, value: unknown, expected: string): RoadworkError {
-  return new RoadworkError(
-    'ERR_CONFIG_INVALID',
-    `Option ${key} of the kserve runtime is invalid: ${JSON.stringify(value)}; use ${expected}.`,
-  );
+/** The URL without trailing slashes, or undefined when it is not an http(s) server root. */
+function serverUrl(url: string): string | undefined {
+  if (!/^https?:\/\/[^/]/.test(url) || /\/v2\/?$/.test(url)) return undefined;
+  return url.replace(/\/+$/, '');
 }
