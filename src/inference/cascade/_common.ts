@@ -1,6 +1,6 @@
 // Pieces every stage kind shares: model references, exit thresholds, a latency prior, logit averaging.
 import { logit, sigmoid } from '../heads/index.js';
-import { RUNTIMES } from '../runtimes/index.js';
+import { servesByName } from '../runtimes/index.js';
 import type { ModelRef } from '../runtimes/types.js';
 import type {
   ConfigReader,
@@ -15,6 +15,14 @@ import type {
 /** Reads `{ runtime, model, options }`; `runtime` defaults to `onnx`, `model` resolves against the config. */
 export function readModelRef(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef {
   r.only(['runtime', 'model', 'options']);
+  return readModelKeys(r, defaultRuntime);
+}
+
+/**
+ * Reads the `runtime`, `model` and `options` keys of `r` (which may hold others, as a `classifier`
+ * stage does); `model` is a path resolved against the config unless the runtime names models.
+ */
+export function readModelKeys(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef {
   const options = r.has('options') ? r.at('options').value : undefined;
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     r.at('options').fail(`must be a mapping: ${JSON.stringify(options)}`);
@@ -24,13 +32,9 @@ export function readModelRef(r: ConfigReader, defaultRuntime = 'onnx'): ModelRef
     runtime,
     // A model behind a server is a name the server knows, never a file here: "qwen2-vl" resolved
     // against the config folder would reach the server as a path and 404.
-    model: byName(runtime) ? r.string('model') : r.file('model'),
+    model: servesByName(runtime) ? r.string('model') : r.file('model'),
     ...(options === undefined ? {} : { options: options as Record<string, unknown> }),
   });
-}
-
-function byName(runtime: string): boolean {
-  return Object.hasOwn(RUNTIMES, runtime) && RUNTIMES[runtime]!.modelsByName === true;
 }
 
 /** Exit thresholds: leave the cascade early when p ≥ high or p ≤ low. */

@@ -1,32 +1,44 @@
-// Stage kind `classifier`: an ONNX model that outputs p(roadwork) directly (the bundled baseline).
+// Stage kind `classifier`: a model that outputs p(roadwork) directly (the bundled baseline), run by the
+// onnx runtime in-process or by a runtime that serves one (kserve).
 import { loadModel, type ImageClassifier, type ModelRef } from '../runtimes/index.js';
-import { defineStage, exitFor, meanInLogOdds, readExit, type ExitRule } from './_common.js';
+import { defineStage, exitFor, meanInLogOdds, readExit, readModelKeys, type ExitRule } from './_common.js';
 import type { StageKind } from './types.js';
 
 /** Validated config of a `classifier` stage. */
 export interface ClassifierConfig {
   readonly model: string;
+  /** Default `onnx`. */
+  readonly runtime?: string;
+  readonly options?: Readonly<Record<string, unknown>>;
   readonly inputSize?: number;
   readonly exit?: ExitRule;
 }
 
-/** The model as the `onnx` runtime loads it; `input_size` overrides the sidecar's and metadata's size. */
+/** The model as its runtime loads it; `input_size` is the `size` option (it wins over a sidecar's). */
 function classifierRef(config: ClassifierConfig): ModelRef {
+  const options = {
+    ...config.options,
+    ...(config.inputSize === undefined ? {} : { size: config.inputSize }),
+  };
   return {
-    runtime: 'onnx',
+    runtime: config.runtime ?? 'onnx',
     model: config.model,
-    ...(config.inputSize === undefined ? {} : { options: { size: config.inputSize } }),
+    ...(Object.keys(options).length === 0 ? {} : { options }),
   };
 }
 
-/** A one-output ONNX classifier run by the onnx runtime's worker pool; TTA averages in log-odds. */
+/** A one-output classifier (the onnx runtime's worker pool by default); TTA averages in log-odds. */
 export const classifierKind: StageKind<ClassifierConfig> = Object.freeze<StageKind<ClassifierConfig>>({
-  description: 'an ONNX model whose output is p(roadwork) (sidecar JSON sets size and normalisation)',
-  keys: ['model', 'input_size', 'exit'],
+  description:
+    'a model whose output is p(roadwork): an ONNX file (sidecar JSON sets size and normalisation), or one a KServe v2 server serves (runtime: kserve)',
+  keys: ['model', 'runtime', 'options', 'input_size', 'exit'],
   parse(r) {
     const exit = readExit(r);
+    const ref = readModelKeys(r);
     return {
-      model: r.file('model'),
+      model: ref.model,
+      ...(r.has('runtime') ? { runtime: ref.runtime } : {}),
+      ...(ref.options === undefined ? {} : { options: ref.options }),
       ...(r.has('input_size') ? { inputSize: r.number('input_size', undefined, { min: 8 }) } : {}),
       ...(exit === undefined ? {} : { exit }),
     };

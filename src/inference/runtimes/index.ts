@@ -4,6 +4,7 @@
  */
 import { RoadworkError } from '../../core/errors/index.js';
 import { concatEmbedders } from './_concat.js';
+import { kserveRuntime } from './kserve/index.js';
 import { onnxRuntime } from './onnx/index.js';
 import { openaiRuntime } from './openai/index.js';
 import { ppocrRuntime } from './ppocr/index.js';
@@ -27,6 +28,7 @@ export { AUTO_WORKERS_MAX, autoIntraOpThreads, autoWorkers } from './_threads.js
 
 /** Every runtime, by name. Add a runtime here (one import, one entry). */
 export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({
+  kserve: kserveRuntime,
   onnx: onnxRuntime,
   openai: openaiRuntime,
   ppocr: ppocrRuntime,
@@ -44,6 +46,14 @@ export function getRuntime(name: string, registry: Readonly<Record<string, Runti
     );
   }
   return runtime;
+}
+
+/** Whether `runtime`'s models are names a server resolves (`modelsByName`), never files here. */
+export function servesByName(
+  runtime: string,
+  registry: Readonly<Record<string, Runtime>> = RUNTIMES,
+): boolean {
+  return Object.hasOwn(registry, runtime) && registry[runtime]!.modelsByName === true;
 }
 
 type Loaded = {

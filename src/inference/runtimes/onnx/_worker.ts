@@ -3,6 +3,7 @@
 import { RoadworkError } from '../../../core/errors/index.js';
 import { serveJobs } from '../../workers/index.js';
 import type { Detection } from '../types.js';
+import { poolEmbeddings, probabilityOf } from './_outputs.js';
 import { toModelInput, type Normalization } from './_preprocess.js';
 import { createOnnxSession, type Device } from './_session.js';
 import { decodeYolo, inferLayout } from './_yolo.js';
@@ -105,15 +106,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
     }
 
     async function classify(image: WireImage): Promise<OnnxAnswer> {
-      const output = await runOne(image);
-      const p = output[0];
-      if (output.length !== 1 || p === undefined || !Number.isFinite(p) || p < 0 || p > 1) {
-        throw new RoadworkError(
-          'ERR_MODEL_OUTPUT',
-          `Model output is not one probability in [0, 1]: ${output.length === 1 ? String(p) : `${output.length} values`}; check the model's final sigmoid.`,
-        );
-      }
-      return { kind: 'probability', probability: p };
+      return { kind: 'probability', probability: probabilityOf(await runOne(image)) };
     }
 
     async function embed(images: readonly WireImage[]): Promise<OnnxAnswer> {
@@ -132,27 +125,7 @@ serveJobs<OnnxWorkerData, OnnxJob, OnnxAnswer>(
         ),
       );
       const out = await session.run(input, [n, 3, size, size]);
-      const per = out.length / n;
-      if (!Number.isInteger(per) || per % dims !== 0) {
-        throw new RoadworkError(
-          'ERR_MODEL_OUTPUT',
-          `Embedder output does not split into ${n} images of width ${dims}: ${out.length} values; set the dims option.`,
-        );
-      }
-      const tokens = per / dims;
-      if (tokens === 1) return { kind: 'embeddings', dims, data: out };
-      const pooled = new Float32Array(n * dims);
-      for (let i = 0; i < n; i++) {
-        const base = i * per;
-        if (data.pool === 'cls') {
-          pooled.set(out.subarray(base, base + dims), i * dims);
-          continue;
-        }
-        for (let t = 0; t < tokens; t++) {
-          for (let d = 0; d < dims; d++) pooled[i * dims + d]! += out[base + t * dims + d]! / tokens;
-        }
-      }
-      return { kind: 'embeddings', dims, data: pooled };
+      return { kind: 'embeddings', dims, data: poolEmbeddings(out, n, dims, data.pool) };
     }
 
     async function detect(image: WireImage): Promise<OnnxAnswer> {

@@ -1,5 +1,5 @@
 // Checks the `openai` runtime's options once, at load: unknown keys and bad values fail with the key.
-import { RoadworkError } from '../../../core/errors/index.js';
+import { badOption, numberOption, readOptions, stringOption, type OptionReader } from '../_options.js';
 import type { ModelRef } from '../types.js';
 
 /** The question asked when the config names none. */
@@ -25,33 +25,21 @@ export interface VlmOptions {
   readonly textFallbackP: number;
 }
 
-type Reader = (key: string, value: unknown) => unknown;
-
-const str: Reader = (key, v) => {
-  if (typeof v === 'string' && v.length > 0) return v;
-  throw invalid(key, v, 'a non-empty string');
-};
-
-function int(min: number, max: number): Reader {
-  return (key, v) => {
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
-    throw invalid(key, v, `an integer from ${min} to ${max}`);
-  };
-}
-
-const unit: Reader = (key, v) => {
+const unit: OptionReader = (_key, v) => {
   if (typeof v === 'number' && v >= 0.5 && v <= 1) return v;
-  throw invalid(key, v, 'a number from 0.5 to 1');
+  throw badOption('a number from 0.5 to 1');
 };
 
-const READERS: Readonly<Record<string, Reader>> = {
+const int = (min: number, max: number): OptionReader => numberOption(min, max, true);
+
+const READERS: Readonly<Record<string, OptionReader>> = {
   base_url: (key, v) => {
-    const url = str(key, v) as string;
-    if (!/^https?:\/\//.test(url)) throw invalid(key, v, 'an http(s) URL such as http://127.0.0.1:8000/v1');
+    const url = stringOption(key, v) as string;
+    if (!/^https?:\/\//.test(url)) throw badOption('an http(s) URL such as http://127.0.0.1:8000/v1');
     return url.replace(/\/+$/, '');
   },
-  api_key: str,
-  question: str,
+  api_key: stringOption,
+  question: stringOption,
   top_logprobs: int(1, 20),
   max_concurrency: int(1, 256),
   max_retries: int(0, 10),
@@ -62,18 +50,7 @@ const READERS: Readonly<Record<string, Reader>> = {
 
 /** Reads `ref.options` with their defaults; fails on an unknown key or a bad value. */
 export function parseVlmOptions(ref: ModelRef): VlmOptions {
-  const given = ref.options ?? {};
-  const read: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
-    const reader = READERS[key];
-    if (reader === undefined) {
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `Unknown option of the openai runtime: ${key}; valid options are ${Object.keys(READERS).join(', ')}.`,
-      );
-    }
-    if (value !== undefined) read[key] = reader(key, value);
-  }
+  const read = readOptions('openai', ref.options, READERS);
   return Object.freeze({
     baseUrl: (read.base_url as string | undefined) ?? 'http://127.0.0.1:8000/v1',
     apiKey: read.api_key as string | undefined,
@@ -85,11 +62,4 @@ export function parseVlmOptions(ref: ModelRef): VlmOptions {
     jpegQuality: (read.jpeg_quality as number | undefined) ?? 90,
     textFallbackP: (read.text_fallback_p as number | undefined) ?? 0.8,
   });
-}
-
-function invalid(key: string, value: unknown, expected: string): RoadworkError {
-  return new RoadworkError(
-    'ERR_CONFIG_INVALID',
-    `Option ${key} of the openai runtime is invalid: ${JSON.stringify(value)}; use ${expected}.`,
-  );
 }

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RoadworkError } from '../../../core/errors/index.js';
+import { badOption, numberOption, readOptions, type OptionReader } from '../_options.js';
 import type { ModelRef } from '../types.js';
 import type { DetectSettings } from './_detect.js';
 
@@ -30,49 +31,30 @@ export const BUILTIN_MODELS: Readonly<Record<string, { det: string; rec: string;
 /** File names looked for in a local model folder. */
 const FOLDER_FILES = { det: 'det.onnx', rec: 'rec.onnx', dict: 'dict.txt' };
 
-type Reader = (key: string, value: unknown) => unknown;
-
-function num(min: number, max: number, integer = false): Reader {
-  return (key, v) => {
-    if (typeof v === 'number' && v >= min && v <= max && (!integer || Number.isInteger(v))) return v;
-    throw invalid(key, v, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-  };
-}
-
-const path: Reader = (key, v) => {
+const path: OptionReader = (_key, v) => {
   if (typeof v === 'string' && v.length > 0) return v;
-  throw invalid(key, v, 'a file path');
+  throw badOption('a file path');
 };
 
-const READERS: Readonly<Record<string, Reader>> = {
+const READERS: Readonly<Record<string, OptionReader>> = {
   det_model: path,
   rec_model: path,
   dictionary: path,
-  det_size: (key, v) => {
+  det_size: (_key, v) => {
     if (typeof v === 'number' && Number.isInteger(v) && v >= 64 && v <= 2048 && v % 32 === 0) return v;
-    throw invalid(key, v, 'a multiple of 32 from 64 to 2048');
+    throw badOption('a multiple of 32 from 64 to 2048');
   },
-  threshold: num(0, 1),
-  box_threshold: num(0, 1),
-  unclip_ratio: num(0, 5),
-  min_score: num(0, 1),
-  max_lines: num(1, 1000, true),
-  max_rec_width: num(48, 4096, true),
+  threshold: numberOption(0, 1),
+  box_threshold: numberOption(0, 1),
+  unclip_ratio: numberOption(0, 5),
+  min_score: numberOption(0, 1),
+  max_lines: numberOption(1, 1000, true),
+  max_rec_width: numberOption(48, 4096, true),
 };
 
 /** Reads the model reference and `ref.options` with their defaults; fails naming the key or file. */
 export async function parseOcrOptions(ref: ModelRef): Promise<OcrOptions> {
-  const read: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(ref.options ?? {})) {
-    const reader = READERS[key];
-    if (reader === undefined) {
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `Unknown option of the ppocr runtime: ${key}; valid options are ${Object.keys(READERS).join(', ')}.`,
-      );
-    }
-    if (value !== undefined) read[key] = reader(key, value);
-  }
+  const read = readOptions('ppocr', ref.options, READERS);
   const files = await resolveFiles(ref.model);
   return Object.freeze({
     detPath: (read.det_model as string | undefined) ?? files.det,
@@ -121,11 +103,4 @@ async function resolveFiles(model: string): Promise<{ det: string; rec: string; 
     rec: join(model, FOLDER_FILES.rec),
     dict: join(model, FOLDER_FILES.dict),
   };
-}
-
-function invalid(key: string, value: unknown, expected: string): RoadworkError {
-  return new RoadworkError(
-    'ERR_CONFIG_INVALID',
-    `Option ${key} of the ppocr runtime is invalid: ${JSON.stringify(value)}; use ${expected}.`,
-  );
 }
