@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-bench-mining-'));
   const store = await openQueryStore({ dataDir: dir, storeUrl: args['store-url'] });
   try {
-    let start = performance.now();
+    const start = performance.now();
     await fill(store);
     console.log(
       `filled ${N} requests (${DIMS}-wide embeddings) in ${(performance.now() - start).toFixed(0)} ms`,
