@@ -141,6 +141,10 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'A dataset or model version id names nothing in the store.',
   },
+  ERR_RETRAIN_NO_DATA: {
+    status: undefined,
+    doc: '`roadwork retrain` has nothing to train on: no `--data` after `--` and too few labelled images in the query log.',
+  },
   ERR_PROMOTION_REFUSED: {
     status: undefined,
     doc: 'The candidate model did not beat production on the challenge set by the required margin.',
