@@ -24,7 +24,9 @@ export {
   decodeIncentiveRows,
   ownerUids,
   ownerIncentiveShare,
+  mechanismShare,
   type IncentiveRow,
+  type OwnedRow,
   type SubnetEconomics,
   type SubnetOwnerKeys,
 } from './_economics.js';
