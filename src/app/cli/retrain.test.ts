@@ -6,22 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { textSink } from '../../../test/fixtures/streams.js';
-import { systemClock } from '../../core/clock/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { createMetrics } from '../../core/metrics/index.js';
-import { silentLogger } from '../../core/log/index.js';
 import { loadConfig } from '../../core/config/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
 import { startHubServer } from '../../inference/hub/_test-hub-server.js';
 import { listPublications } from '../../lifecycle/publish/index.js';
-import {
-  QueryLogWriter,
-  imageKey,
-  openQueryStore,
-  queryImagesDir,
-  recordLabels,
-} from '../../lifecycle/querylog/index.js';
-import { answered } from '../../lifecycle/querylog/_test-querylog.js';
+import { imageKey } from '../../lifecycle/querylog/index.js';
+import { answered, writeQueryLog } from '../../lifecycle/querylog/_test-querylog.js';
 import { listVersions, productionHistory, productionVersion } from '../../lifecycle/registry/index.js';
 import { hotkeyFromSecret } from '../../wire/wallet/index.js';
 import { queryLogData } from './_retrain-querylog.js';
@@ -170,35 +161,20 @@ async function queryLogIn(
   dir: string,
   colours: readonly (readonly [number, number, number])[],
   labelled: number,
-) {
-  const place = { dataDir: dir, storeUrl: '' };
-  const store = await openQueryStore(place);
-  try {
-    const w = new QueryLogWriter(store, {
-      queueSize: 100,
-      imagesDir: queryImagesDir(place),
-      clock: systemClock(),
-      logger: silentLogger(),
-      metrics: createMetrics({ processMetrics: false }),
-      flushMs: 10,
-    });
-    const requests = await Promise.all(colours.map((c) => answered(c)));
-    for (const r of requests) w.hook(r);
-    await w.close();
-    await recordLabels(
-      store,
-      requests.slice(0, labelled).map((r, i) => ({
-        sha256: imageKey(r.image),
-        label: i % 2 === 0 ? 1 : 0,
-        source: 'operator' as const,
-        at: i,
-        by: 'test',
-      })),
-    );
-    return requests.map((r) => imageKey(r.image));
-  } finally {
-    await store.close();
-  }
+): Promise<string[]> {
+  const requests = await Promise.all(colours.map((c) => answered(c)));
+  await writeQueryLog(
+    { dataDir: dir, storeUrl: '' },
+    requests,
+    requests.slice(0, labelled).map((r, i) => ({
+      sha256: imageKey(r.image),
+      label: i % 2 === 0 ? 1 : 0,
+      source: 'operator' as const,
+      at: i,
+      by: 'test',
+    })),
+  );
+  return requests.map((r) => imageKey(r.image));
 }
 
 test('retrain with nothing to train on fails with ERR_RETRAIN_NO_DATA, saying what to pass with an example', async () => {
