@@ -181,7 +181,7 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
   const err = deps.stderr ?? process.stderr;
   const command = new Command('retrain')
     .description(
-      'Train a head again, promote it only if it passes the gate, optionally publish it; once or --every interval',
+      'Train a head again (plus the labelled query log), promote it only if it passes the gate, optionally publish it; once or --every interval',
     )
     .argument('[train-args...]', 'roadwork train flags after --, e.g. -- --data ../photos --protocol 0.4')
     .option('--every <interval>', 'run again every interval (90s, 30m, 6h, 1d) until stopped')
