@@ -190,7 +190,7 @@ test('a healthy subnet with the axon published: after a validator request every 
       `^${seen} verified validator requests since the miner started \\d+ min ago: 0\\.4\\.x \\(version 42\\) ${seen}\\.$`,
     ),
   );
-  assert.match(checks.subnet?.message ?? '', /^10 uids earn incentive; the owner's UID 395 holds 0\.0%/);
+  assert.match(checks.subnet?.message ?? '', /^10 uids earn incentive; the owner's UIDs 395, 984 hold 0\.0%/);
   const { text } = await doctor([], factory);
   const lines = text.trimEnd().split('\n');
   assert.equal(lines.length, CHECK_IDS.length + 1);

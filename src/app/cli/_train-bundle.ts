@@ -14,14 +14,20 @@ import {
 } from '../../lifecycle/registry/index.js';
 import type { ModelRef } from '../../inference/runtimes/index.js';
 import { openStore, storeFile, type Store } from '../../core/store/index.js';
-import { bundleMetrics, dataFingerprint, writeTrainedBundle } from '../../lifecycle/train/index.js';
+import {
+  bundleMetrics,
+  dataFingerprint,
+  writeTrainedBundle,
+  type DataFingerprint,
+} from '../../lifecycle/train/index.js';
 
 /** What `train` hands over once the head is written. */
 export interface TrainedModel {
   readonly head: Head;
   readonly headFile: string;
-  readonly data: string;
-  /** Ids of the images training skipped as unreadable (left out of the data fingerprint). */
+  /** The `--data` folder, or several (every one is fingerprinted and named in the data version). */
+  readonly data: string | readonly string[];
+  /** Ids of the images training skipped as unreadable (left out of the data fingerprints). */
   readonly skipped?: readonly string[];
   readonly embedders: readonly ModelRef[];
   readonly tta: boolean;
@@ -33,6 +39,7 @@ export interface TrainedModel {
 /** What was bundled, and where the registry keeps it when registered. */
 export interface BundleOutcome {
   readonly manifest: BundleManifest;
+  /** Every folder's content was found ingested as is (its data version is a `roadwork data` one). */
   readonly ingested: boolean;
   readonly registeredAt?: string;
 }
@@ -41,16 +48,41 @@ function ingestedVersion(store: Store | undefined, version: string): boolean {
   return store?.get('SELECT 1 FROM datasets WHERE version = ?', [version]) !== undefined;
 }
 
+/** One training folder as the manifest records it. */
+type FolderRecord = DataFingerprint & { readonly ingested: boolean };
+
+/** A folder's data version: its `roadwork data` version when ingested as is, else the folder and its content hash. */
+function folderVersion(f: FolderRecord): string {
+  return f.ingested ? f.version : `folder:${f.folder}@${f.version}`;
+}
+
 /**
- * Writes the bundle; the data version is the `roadwork data` version when the folder's content was
- * ingested as is, else the folder and its content hash. Registers it when asked.
+ * The manifest's `data_version` and `metrics.data` for one folder (as before several were allowed) or
+ * several: every folder's version joined by ` + ` in `--data` order, and the totals with each folder's
+ * record, so the registry names everything a version was trained on.
+ */
+function dataRecord(folders: readonly FolderRecord[]): { version: string; metrics: object } {
+  if (folders.length === 1) return { version: folderVersion(folders[0]!), metrics: folders[0]! };
+  const total = (k: 'images' | 'positives') => folders.reduce((s, f) => s + f[k], 0);
+  return {
+    version: folders.map(folderVersion).join(' + '),
+    metrics: { images: total('images'), positives: total('positives'), folders },
+  };
+}
+
+/**
+ * Writes the bundle; the data version names every training folder (see `dataRecord`). Registers it
+ * when asked.
  */
 export async function bundleTrainedModel(
   dir: string,
   model: TrainedModel,
   options: { settings: Settings; register: boolean },
 ): Promise<BundleOutcome> {
-  const data = await dataFingerprint(model.data, { skipped: model.skipped ?? [] });
+  const dirs = typeof model.data === 'string' ? [model.data] : model.data;
+  // Image ids are paths inside their folder and unique across folders, so one skipped list serves all.
+  const prints = [];
+  for (const dir of dirs) prints.push(await dataFingerprint(dir, { skipped: model.skipped ?? [] }));
   const dataDir = dataPath(options.settings.data_dir);
   const file = storeFile(dataDir);
   // Without --register a missing store is not created: there is simply no lineage to look up.
@@ -63,7 +95,8 @@ export async function bundleTrainedModel(
   try {
     // Registering seeds production with the bundled starter first, so it becomes the parent.
     if (options.register && registry) await ensureProduction(registry);
-    const ingested = ingestedVersion(store, data.version);
+    const folders = prints.map((p) => ({ ...p, ingested: ingestedVersion(store, p.version) }));
+    const data = dataRecord(folders);
     const parent = store === undefined ? undefined : productionVersion(store)?.id;
     const manifest = await writeTrainedBundle(dir, {
       headFile: model.headFile,
@@ -71,10 +104,11 @@ export async function bundleTrainedModel(
       tta: model.tta,
       ...(model.preprocess ? { preprocess: model.preprocess } : {}),
       ...(model.exits ? { exits: model.exits } : {}),
-      metrics: bundleMetrics(model.head, { data: { ...data, ingested } }),
-      dataVersion: ingested ? data.version : `folder:${data.folder}@${data.version}`,
+      metrics: bundleMetrics(model.head, { data: data.metrics }),
+      dataVersion: data.version,
       ...(parent === undefined ? {} : { parent }),
     });
+    const ingested = folders.every((f) => f.ingested);
     if (!options.register || registry === undefined) return { manifest, ingested };
     const { version } = await registerBundle(dir, registry);
     return { manifest, ingested, registeredAt: version.dir };

@@ -5,17 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMetrics } from '../../core/metrics/index.js';
-import { silentLogger } from '../../core/log/index.js';
-import { systemClock } from '../../core/clock/index.js';
-import {
-  QueryLogWriter,
-  imageKey,
-  openQueryStore,
-  queryImagesDir,
-  recordLabels,
-} from '../../lifecycle/querylog/index.js';
-import { answered } from '../../lifecycle/querylog/_test-querylog.js';
+import { imageKey, openQueryStore, queryImagesDir } from '../../lifecycle/querylog/index.js';
+import { answered, writeQueryLog } from '../../lifecycle/querylog/_test-querylog.js';
 import { logCrafted } from '../../lifecycle/querylog/_test-mining.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { queriesCommand } from './queries.js';
@@ -30,21 +21,12 @@ test('queries stats, export and prune work on the data_dir the miner logged to',
   const dir = await mkdtemp(join(tmpdir(), 'roadwork-queries-cli-'));
   try {
     const place = { dataDir: dir, storeUrl: '' };
-    const store = await openQueryStore(place);
-    const writer = new QueryLogWriter(store, {
-      queueSize: 10,
-      imagesDir: queryImagesDir(place),
-      clock: systemClock(),
-      logger: silentLogger(),
-      metrics: createMetrics({ processMetrics: false }),
-    });
     const reqs = [await answered([240, 20, 20]), await answered([20, 20, 240])];
-    reqs.forEach((r, i) => writer.hook({ ...r, receivedAtMs: Date.now() - (2 - i) * 1000 }));
-    await writer.close();
-    await recordLabels(store, [
-      { sha256: imageKey(reqs[0]!.image), label: 1, source: 'operator', at: 1, by: 'ana' },
-    ]);
-    await store.close();
+    await writeQueryLog(
+      place,
+      reqs.map((r, i) => ({ ...r, receivedAtMs: Date.now() - (2 - i) * 1000 })),
+      [{ sha256: imageKey(reqs[0]!.image), label: 1, source: 'operator', at: 1, by: 'ana' }],
+    );
 
     const text = await run(['stats', '--data_dir', dir]);
     assert.match(text, /^Logged 2 requests from .* 2 distinct images/m);

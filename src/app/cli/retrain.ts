@@ -1,7 +1,7 @@
 /**
- * `roadwork retrain`: train a head again with the given train flags, register it, promote it only if it
- * passes the registry's gate, optionally publish it; once, or every interval. A miner serving with
- * `registry.follow` picks up a promotion without a restart.
+ * `roadwork retrain`: train a head again with the given train flags plus the query log's labelled
+ * images, register it, promote it only if it passes the registry's gate, optionally publish it; once,
+ * or every interval. A miner serving with `registry.follow` picks up a promotion without a restart.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import type { Signer } from '../../wire/wallet/index.js';
 import { addGateOptions, gateNumbers, promoteThroughGate, withRegistry } from './_models-registry.js';
 import { cardInput, repoOf, uploadVersion } from './publish.js';
 import { MODEL_SETTINGS, addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
+import { queryLogData, type QueryLogData } from './_retrain-querylog.js';
 import { withStore } from './_store.js';
 import { trainCommand } from './train.js';
 
@@ -30,6 +31,8 @@ export interface RetrainResult {
   readonly reason?: string;
   /** The hub commit URL when published. */
   readonly published?: string;
+  /** Labelled query-log images trained on (0 when the query log was left out). */
+  readonly querylogImages: number;
 }
 
 /** What the command takes from outside (tests: a fixed hotkey, captured output, a bounded loop). */
@@ -41,7 +44,51 @@ export interface RetrainDeps {
   readonly signal?: AbortSignal;
 }
 
-const USES: SettingsUsed = [...MODEL_SETTINGS, 'wallet.', 'model.url', 'models.hub_url', 'models.hub_token'];
+const USES: SettingsUsed = [
+  ...MODEL_SETTINGS,
+  'wallet.',
+  'model.url',
+  'models.hub_url',
+  'models.hub_token',
+  'store.url',
+];
+
+const EXAMPLE = 'roadwork retrain -- --data ../photos --protocol 0.4';
+
+/** The `--data` folders among train's flags (`--data DIR` or `--data=DIR`). */
+export function dataFoldersOf(trainArgs: readonly string[]): string[] {
+  const folders: string[] = [];
+  trainArgs.forEach((a, i) => {
+    if (a === '--data' && trainArgs[i + 1] !== undefined) folders.push(trainArgs[i + 1]!);
+    else if (a.startsWith('--data=')) folders.push(a.slice('--data='.length));
+  });
+  return folders;
+}
+
+function noData(why: string): RoadworkError {
+  return new RoadworkError(
+    'ERR_RETRAIN_NO_DATA',
+    `No training data for roadwork retrain: no --data after -- and ${why}. Pass roadwork train's flags after --, ` +
+      `at least --data with a folder of pos/ and neg/ images (or a manifest.csv), e.g.: ${EXAMPLE}`,
+  );
+}
+
+function querylogMin(opts: Opts): number {
+  const min = Number(opts.querylogMin);
+  if (!Number.isInteger(min) || min < 1)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --querylog-min: ${String(opts.querylogMin)}; give a whole number of labelled images, 1 or more`,
+    );
+  return min;
+}
+
+function querylogLine(q: QueryLogData): string {
+  const dup = q.duplicates > 0 ? `; ${q.duplicates} more are in a --data folder already` : '';
+  return q.folder === undefined
+    ? `retrain: query log not used: ${q.reason ?? ''}${dup}`
+    : `retrain: training adds ${q.images} labelled query-log images (${q.positives} roadwork)${dup}`;
+}
 
 /** `30m`, `6h`, `1d`, `90s` in ms. */
 export function parseInterval(value: string): number {
@@ -72,6 +119,15 @@ async function cycle(
   const log = (line: string): void => void err.write(`${line}\n`);
   const tmp = await mkdtemp(join(tmpdir(), 'roadwork-retrain-'));
   try {
+    const data = dataFoldersOf(trainArgs);
+    const querylog: QueryLogData =
+      opts.querylog === false
+        ? { images: 0, positives: 0, duplicates: 0, reason: '--no-querylog' }
+        : await queryLogData(settings, tmp, { min: querylogMin(opts), dataFolders: data });
+    log(querylogLine(querylog));
+    if (data.length === 0 && querylog.folder === undefined)
+      throw noData(`the query log gives none (${querylog.reason ?? ''})`);
+    const querylogImages = querylog.folder === undefined ? 0 : querylog.images;
     const bundle = join(tmp, 'bundle');
     const train = trainCommand({ stdout: err, stderr: err, env });
     train.exitOverride();
@@ -79,7 +135,12 @@ async function cycle(
       ? []
       : ['--data_dir', settings.data_dir];
     await train.parseAsync(
-      [...trainArgs, ...state, '--out', join(tmp, 'head.json'), '--bundle', bundle, '--register'],
+      [
+        ...trainArgs,
+        ...(querylog.folder === undefined ? [] : ['--data', querylog.folder]),
+        ...state,
+        ...['--out', join(tmp, 'head.json'), '--bundle', bundle, '--register'],
+      ],
       { from: 'user' },
     );
     const id = (JSON.parse(await readFile(join(bundle, MANIFEST_FILE), 'utf8')) as { id: string }).id;
@@ -95,21 +156,23 @@ async function cycle(
       promoted = false;
       reason = e.message;
     }
-    if (!promoted || opts.publish !== true) return { version: id, promoted, ...(reason ? { reason } : {}) };
+    if (!promoted || opts.publish !== true)
+      return { version: id, promoted, ...(reason ? { reason } : {}), querylogImages };
     const signer = await (deps.loadSigner ?? defaultSigner)(settings);
     const repo = repoOf(opts, settings);
     const done = await withStore(settings, (ctx) =>
       uploadVersion(settings, ctx.store, cardInput(ctx.store, id, repo, signer, Date.now()), false, err),
     );
-    return { version: id, promoted, published: done.commitUrl };
+    return { version: id, promoted, published: done.commitUrl, querylogImages };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
 }
 
 function summary(r: RetrainResult): string {
-  if (!r.promoted) return `${r.version} trained and registered, not promoted: ${r.reason ?? ''}`;
-  return `${r.version} promoted to production${r.published ? `, published: ${r.published}` : ''}`;
+  const used = `${r.querylogImages} query-log images`;
+  if (!r.promoted) return `${r.version} trained (${used}) and registered, not promoted: ${r.reason ?? ''}`;
+  return `${r.version} trained (${used}) and promoted to production${r.published ? `, published: ${r.published}` : ''}`;
 }
 
 /** Builds `roadwork retrain`. */
@@ -118,17 +181,26 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
   const err = deps.stderr ?? process.stderr;
   const command = new Command('retrain')
     .description(
-      'Train a head again, promote it only if it passes the gate, optionally publish it; once or --every interval',
+      'Train a head again (plus the labelled query log), promote it only if it passes the gate, optionally publish it; once or --every interval',
     )
-    .argument('<train-args...>', 'roadwork train flags after --, e.g. -- --data ../photos --protocol 0.4')
+    .argument('[train-args...]', 'roadwork train flags after --, e.g. -- --data ../photos --protocol 0.4')
     .option('--every <interval>', 'run again every interval (90s, 30m, 6h, 1d) until stopped')
     .option('--publish', 'publish a promoted version to the hub (roadwork publish)')
     .option('--repo <owner/name>', 'with --publish: the model repository (default: from model.url)')
     .option('--json', 'print each cycle as a JSON line')
+    .option('--no-querylog', "leave the query log's labelled images out of the training data")
+    .option(
+      '--querylog-min <n>',
+      "train on the query log's labelled images only when it holds at least this many",
+      '20',
+    )
     .addHelpText(
       'after',
       '\nEach cycle: roadwork train <train-args> --bundle --register, then the promotion gate (as roadwork\n' +
-        'models promote), then with --publish roadwork publish. A refused promotion is not an error: the\n' +
+        'models promote), then with --publish roadwork publish. The labelled images of the query log\n' +
+        '(data_dir or store.url) train too, as one more --data folder, when there are at least\n' +
+        '--querylog-min of them (--no-querylog: never). Without --data and without them there is nothing\n' +
+        'to train on: ERR_RETRAIN_NO_DATA. A refused promotion is not an error: the\n' +
         'version stays registered and production unchanged. With --every a failed cycle is logged and the\n' +
         'next runs on time. A miner serving with --registry.follow switches to a promoted version without a\n' +
         'restart. A systemd timer calling it once: deploy/systemd (docs/operations.md).\n\nExamples:\n' +
@@ -138,6 +210,8 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
   addSettingOptions(addGateOptions(command), USES).action(async (trainArgs: string[], opts: Opts) => {
     const settings = settingsFrom(opts, env);
     gateNumbers(opts);
+    querylogMin(opts);
+    if (dataFoldersOf(trainArgs).length === 0 && opts.querylog === false) throw noData('--no-querylog');
     const every = typeof opts.every === 'string' ? parseInterval(opts.every) : undefined;
     if (opts.publish === true) repoOf(opts, settings);
     const print = (r: RetrainResult): void =>
@@ -150,6 +224,8 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
       try {
         print(await cycle(settings, trainArgs, opts, env, deps));
       } catch (e) {
+        // Nothing to train on is the configuration's fault, not this cycle's: waiting will not fix it.
+        if (isRoadworkError(e, 'ERR_RETRAIN_NO_DATA')) throw e;
         err.write(`retrain: this cycle failed: ${e instanceof Error ? e.message : String(e)}\n`);
       }
       const wait = Math.max(0, started + every - clock.nowMs());

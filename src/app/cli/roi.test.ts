@@ -41,6 +41,23 @@ async function run(args: string[], deps: Omit<RoiCommandDeps, 'stdout'> = {}): P
 const replay = (name: string) => ({ providerFactory: () => new ReplayProvider(name) });
 const COSTS = ['--roi.gpu_usd_per_hour', '0.8', '--roi.other_usd_per_month', '45'];
 
+test("roi prices mechanism 0's part of the miners' alpha on a subnet that splits it between mechanisms", async () => {
+  const args = ['--ss58', hotkeyOf(6), '--json', '--roi.tao_usd', '200', ...COSTS];
+  const whole = JSON.parse(await run(args, replay('economics-healthy'))) as RoiReport;
+  const split = JSON.parse(await run(args, replay('economics-mechanisms'))) as RoiReport;
+  const share = 16_384 / 65_535;
+  assert.equal(split.subnet.chain?.mechanismShare, share);
+  assert.ok(Math.abs(split.subnet.minerAlphaPerBlock - 0.41 * share) < 1e-12);
+  const [a, b] = [whole.rows[0]!, split.rows[0]!];
+  assert.equal(a.share, b.share, 'the same incentive');
+  assert.ok(Math.abs((b.perDay.alpha ?? 0) - (a.perDay.alpha ?? 0) * share) < 1e-9);
+  assert.match(
+    split.notes.join(' '),
+    /splits its miners' alpha over 2 incentive mechanisms \(by MechanismEmissionSplit\); the figures price mechanism 0's 25\.0 %/,
+  );
+  assert.doesNotMatch(whole.notes.join(' '), /mechanisms/);
+});
+
 test('roi --json prices the hotkey and the scenarios from the chain, with the TAO price from the feed', async () => {
   const args = ['--ss58', hotkeyOf(6), '--json', '--roi.price_feed_url', feedUrl, ...COSTS];
   const report = JSON.parse(await run(args, replay('economics-healthy'))) as RoiReport;

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoadworkError } from '../../core/errors/index.js';
 import { loadHead } from '../../inference/heads/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
 import { createRng } from '../../core/random/index.js';
+import { dataFingerprint } from '../../lifecycle/train/index.js';
+import { verifyBundle } from '../../lifecycle/registry/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
@@ -26,7 +27,7 @@ async function sceneFolder(dir: string, rows: readonly [string, 0 | 1, string][]
 }
 
 test(
-  'roadwork train takes several --data folders: groups apart, the cache per image, the proxy reported',
+  'roadwork train takes several --data folders: groups apart, the cache per image, the proxy reported, a bundle naming each',
   { timeout: 240_000 },
   async () => {
     const root = await mkdtemp(join(tmpdir(), 'train-folders-'));
@@ -125,10 +126,32 @@ test(
       assert.doesNotMatch(ce.text(), /embed \[/);
       assert.match(c.text(), /^all views +64 /m);
 
-      await assert.rejects(
-        run('bundle', [a, b], ['--bundle', join(root, 'bundle')]),
-        (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /2 --data folders/.test(err.message),
+      // A bundle of both names both: each folder's version, and the totals with one record per folder.
+      const bundled = await run(
+        'bundle',
+        [a, b],
+        ['--bundle', join(root, 'bundle'), '--data_dir', join(root, 'state')],
       );
+      assert.doesNotMatch(bundled.err, /embed \[/);
+      const m = await verifyBundle(join(root, 'bundle'));
+      const [va, vb] = [await dataFingerprint(a), await dataFingerprint(b)];
+      assert.equal(m.data_version, `folder:${a}@${va.version} + folder:${b}@${vb.version}`);
+      assert.notEqual(va.version, vb.version);
+      const data = m.metrics.data as {
+        images: number;
+        positives: number;
+        folders: { folder: string; images: number; ingested: boolean }[];
+      };
+      assert.equal(data.images, 32);
+      assert.equal(data.positives, 15);
+      assert.deepEqual(
+        data.folders.map((f) => [f.folder, f.images, f.ingested]),
+        [
+          [a, 26, false],
+          [b, 6, false],
+        ],
+      );
+      assert.match(bundled.out, new RegExp(`Bundle ${m.id} in .* \\(data folder:.* \\+ folder:`));
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -56,7 +56,8 @@ numbers stay those of --views while the head sees more of the augmentations (lev
 come in nine combinations).
 
 --data may be repeated: the folders are one data set, each group namespaced by its folder's name
-(roadwork-real-train/tracon-web), image ids and the embedding cache per image as before:
+(roadwork-real-train/tracon-web), image ids and the embedding cache per image as before; a --bundle
+records every folder (its data version joins each folder's with " + "):
   roadwork train --data ../shared/data/roadwork-real-train --data ../shared/data/street-negatives-camvid ...
 
 Beside the main table, the same-camera proxy: cross-validation holding whole cameras out (KITTI,
@@ -165,11 +166,6 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           'Invalid --register: no --bundle; give --bundle DIR too',
         );
-      if (bundle !== undefined && Array.isArray(emb.data))
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `Invalid --bundle with ${emb.data.length} --data folders: a bundle records one data version; train on one folder to bundle, or leave --bundle out`,
-        );
       if (bundle !== undefined && columns !== undefined)
         throw new RoadworkError(
           'ERR_CONFIG_INVALID',
@@ -263,7 +259,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         {
           head: result.head,
           headFile: String(opts.out),
-          data: String(emb.data),
+          data: emb.data,
           skipped: embedded.skipped,
           embedders: emb.embedders,
           tta: evalTta,

@@ -3,6 +3,7 @@
  * challenges and put all weight on the owner's UID, so its incentive is all there is and miners' emission
  * is burned. Read from the chain, not assumed: incentive concentrated on the owner's UID (or on nobody).
  */
+import { ownerIncentiveShare, ownerUids as ownedUids } from '../../wire/chain/index.js';
 import type { SubnetSnapshot } from './_subnet.js';
 import { BURN_SHARE } from '../../wire/chain/index.js';
 import { result, type CheckResult } from './_types.js';
@@ -11,7 +12,10 @@ export { BURN_SHARE };
 
 /** The numbers the check judges by. */
 export interface SubnetState {
-  /** UIDs holding the owner's hotkey (`SubnetOwnerHotkey`); empty when unknown or unregistered. */
+  /**
+   * The owner's UIDs as the chain counts them (wire/chain's `ownerUids`): the owner hotkey's
+   * (`SubnetOwnerHotkey`) and every hotkey of the owner's coldkey (`SubnetOwner`); empty when unknown.
+   */
   readonly ownerUids: readonly number[];
   /** Fraction of all incentive on the owner's UIDs; undefined when no uid has any. */
   readonly ownerShare: number | undefined;
@@ -31,15 +35,14 @@ export interface SubnetState {
 
 /** Computes the state of the subnet as the hotkey sees it. */
 export function subnetState(snapshot: SubnetSnapshot, hotkey: string | undefined): SubnetState {
-  const ownerUids = snapshot.ownerHotkey
-    ? snapshot.neurons.filter((n) => n.hotkey === snapshot.ownerHotkey).map((n) => n.uid)
-    : [];
-  const isOwner = (uid: number) => ownerUids.includes(uid);
+  const owner = { hotkey: snapshot.ownerHotkey, coldkey: snapshot.ownerColdkey };
+  const owned = ownedUids(snapshot.neurons, owner);
+  const ownerUids = [...owned].sort((a, b) => a - b);
+  const isOwner = (uid: number) => owned.has(uid);
   const sum = (f: (n: SubnetSnapshot['neurons'][number]) => number, keep = (_uid: number) => true) =>
     snapshot.neurons.filter((n) => keep(n.uid)).reduce((s, n) => s + f(n), 0);
-  const totalIncentive = sum((n) => n.incentive);
-  const ownerIncentive = sum((n) => n.incentive, isOwner);
-  const ownerShare = totalIncentive > 0 ? ownerIncentive / totalIncentive : undefined;
+  const share = ownerIncentiveShare(snapshot.neurons, owner);
+  const ownerShare = Number.isNaN(share) ? undefined : share;
   const earning = snapshot.neurons.filter((n) => n.incentive > 0 && !isOwner(n.uid));
   const own = hotkey === undefined ? undefined : snapshot.neurons.find((n) => n.hotkey === hotkey);
   return {
@@ -82,13 +85,18 @@ export async function checkSubnetState(
 ): Promise<{ check: CheckResult; halted: boolean }> {
   const state = subnetState(snapshot, hotkey);
   const owner =
-    snapshot.ownerHotkey === undefined
-      ? "the owner's UID (unknown: the node did not return SubnetOwnerHotkey)"
-      : state.ownerUids.length > 0
-        ? `the owner's UID ${state.ownerUids.join(', ')}`
+    state.ownerUids.length > 0
+      ? `the owner's UID${state.ownerUids.length > 1 ? 's' : ''} ${state.ownerUids.join(', ')}`
+      : snapshot.ownerHotkey === undefined
+        ? "the owner's UID (unknown: the node did not return SubnetOwnerHotkey)"
         : `the owner's hotkey ${snapshot.ownerHotkey} (which holds no uid)`;
-  const data = { block: snapshot.block, ownerHotkey: snapshot.ownerHotkey ?? null, ...state };
-  const flows = `emission to miners ${alpha(state.emission.miners)} per tempo (owner's UID ${alpha(state.emission.owner)}, all uids ${alpha(state.emission.total)})`;
+  const data = {
+    block: snapshot.block,
+    ownerHotkey: snapshot.ownerHotkey ?? null,
+    ownerColdkey: snapshot.ownerColdkey ?? null,
+    ...state,
+  };
+  const flows = `emission to miners ${alpha(state.emission.miners)} per tempo (owner's UID${state.ownerUids.length > 1 ? 's' : ''} ${alpha(state.emission.owner)}, all uids ${alpha(state.emission.total)})`;
   if (state.halted) {
     const why =
       state.ownerShare === undefined
@@ -109,7 +117,8 @@ export async function checkSubnetState(
       ),
     };
   }
-  const share = state.ownerShare === undefined ? '' : `; ${owner} holds ${pct(state.ownerShare)}`;
+  const holds = state.ownerUids.length > 1 ? 'hold' : 'holds';
+  const share = state.ownerShare === undefined ? '' : `; ${owner} ${holds} ${pct(state.ownerShare)}`;
   const message = `${state.earners} uids earn incentive${share}; ${flows}. ${yours(state, hotkey)}`;
   if (state.mine && state.mine.incentive === 0) {
     return {

@@ -15,6 +15,8 @@ export const RECORDED = Object.freeze({
   block: 6_852_690,
   ownerHotkey: '5HCFWvRqzSHWRPecN7q8J6c7aKQnrCZTMHstPv39xL1wgDHh',
   ownerUid: 395,
+  /** Another hotkey of the owner's coldkey (`SubnetOwner`), so one of the owner's UIDs too. */
+  ownerColdkeyUid: 984,
   immunityPeriod: 7200,
 });
 

@@ -6,7 +6,7 @@ import { RECORDED_UID0, ReplayProvider } from '../../wire/chain/_test-replay-pro
 import { alteredReplay, RECORDED, RECORDED_UID184, spreadIncentive } from './_test-replay.js';
 import { checkRegistration } from './_registration.js';
 import { checkSubnetState, subnetState } from './_subnet-state.js';
-import type { ProviderFactory } from '../../wire/chain/index.js';
+import { ownerIncentiveShare, type ProviderFactory } from '../../wire/chain/index.js';
 
 async function withChain<T>(
   factory: ProviderFactory,
@@ -92,11 +92,11 @@ test('the recorded (burning) subnet: the subnet check fails saying mining earns 
       assert.match(check.message, /^The subnet is halted\/burning: mining earns nothing now\./);
       assert.match(
         check.message,
-        /100\.0% of the incentive sits on the owner's UID 395, 0 other uids earn any/,
+        /100\.0% of the incentive sits on the owner's UIDs 395, 984, 0 other uids earn any/,
       );
       assert.match(
         check.message,
-        /emission to miners 0\.0000 α per tempo \(owner's UID 41\.0002 α, all uids 82\.0005 α\)/,
+        /emission to miners 0\.0000 α per tempo \(owner's UIDs 41\.0002 α, all uids 82\.0005 α\)/,
       );
       assert.match(
         check.message,
@@ -117,7 +117,8 @@ test("a healthy subnet (the recording with the owner's incentive spread over 20 
     assert.equal(state.halted, false);
     assert.equal(state.earners, 20);
     assert.equal(state.ownerShare, 0);
-    assert.deepEqual(state.ownerUids, [RECORDED.ownerUid]);
+    // 984 is another hotkey of the owner's coldkey, so the owner's too.
+    assert.deepEqual(state.ownerUids, [RECORDED.ownerUid, RECORDED.ownerColdkeyUid]);
     assert.equal(state.mine?.uid, 184);
     assert.ok(Math.abs((state.mine?.incentive ?? 0) - 3276 / 65535) < 1e-9);
     assert.equal(state.emission.owner, 0);
@@ -127,7 +128,7 @@ test("a healthy subnet (the recording with the owner's incentive spread over 20 
     assert.equal(check.status, 'ok');
     assert.match(
       check.message,
-      /^20 uids earn incentive; the owner's UID 395 holds 0\.0%; emission to miners \d+\.\d{4} α per tempo \(owner's UID 0\.0000 α, all uids 82\.0005 α\)/,
+      /^20 uids earn incentive; the owner's UIDs 395, 984 hold 0\.0%; emission to miners \d+\.\d{4} α per tempo \(owner's UIDs 0\.0000 α, all uids 82\.0005 α\)/,
     );
     assert.match(
       check.message,
@@ -154,6 +155,39 @@ test('the owner holding 90% of the incentive still counts as burning; 89% does n
       assert.equal(subnetState(s, undefined).halted, halted, `owner share ${ownerShare}`);
     });
   }
+});
+
+test("the owner's share counts every hotkey of the owner's coldkey (wire/chain's ownerIncentiveShare), not the owner hotkey's UID alone", async () => {
+  // As recorded, uid 984 is another hotkey of the owner's coldkey. Half the incentive on the owner
+  // hotkey's UID and 45 % on 984 is 95 % on the owner: burning, though the owner hotkey holds 50 %.
+  const factory = await alteredReplay({
+    metagraph: (json) => {
+      const inc = json['incentives'] as number[];
+      inc[RECORDED.ownerUid] = 10_000;
+      inc[RECORDED.ownerColdkeyUid] = 9_000;
+      inc[0] = 1_000;
+    },
+  });
+  await withChain(factory, async (chain) => {
+    const s = await chain.subnet(RECORDED.netuid);
+    assert.ok(s);
+    assert.equal(s.neurons[RECORDED.ownerColdkeyUid]?.coldkey, s.ownerColdkey);
+    assert.notEqual(s.neurons[RECORDED.ownerColdkeyUid]?.hotkey, s.ownerHotkey);
+    const state = subnetState(s, undefined);
+    assert.deepEqual(state.ownerUids, [RECORDED.ownerUid, RECORDED.ownerColdkeyUid]);
+    assert.equal(
+      state.ownerShare,
+      ownerIncentiveShare(s.neurons, { hotkey: s.ownerHotkey, coldkey: s.ownerColdkey }),
+    );
+    assert.ok(Math.abs((state.ownerShare ?? 0) - 0.95) < 1e-9);
+    assert.equal(state.earners, 1);
+    const { check, halted } = await checkSubnetState(s, undefined);
+    assert.equal(halted, true);
+    assert.match(
+      check.message,
+      /95\.0% of the incentive sits on the owner's UIDs 395, 984, 1 other uids earn any/,
+    );
+  });
 });
 
 test('registration reports uid, stake, registration block and the immunity left from the recorded values', async () => {

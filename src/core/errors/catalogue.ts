@@ -157,6 +157,10 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'The query has no backbone embedding to compare (no stage computed one, or its width differs from the rest of the log), so it has no neighbours.',
   },
+  ERR_RETRAIN_NO_DATA: {
+    status: undefined,
+    doc: '`roadwork retrain` has nothing to train on: no `--data` after `--` and too few labelled images in the query log.',
+  },
   ERR_PROMOTION_REFUSED: {
     status: undefined,
     doc: 'The candidate model did not beat production on the challenge set by the required margin.',

@@ -25,9 +25,10 @@ function chainNotes(economics: SubnetEconomics): string[] {
   if (economics.minerAlphaPerBlock === null)
     notes.push('The chain holds no accumulated miner emission for this subnet (it emits nothing now).');
   if (economics.alphaPriceTao === null) notes.push("The subnet's pool is empty: its alpha has no TAO price.");
-  if (economics.mechanisms > 1) {
+  if (economics.mechanisms > 1 || economics.mechanismShare !== 1) {
+    const how = economics.mechanismSplit === null ? 'evenly' : 'by MechanismEmissionSplit';
     notes.push(
-      `This subnet splits its miners' alpha over ${economics.mechanisms} incentive mechanisms; the figures use mechanism 0's incentive against the whole miner emission, so they overstate.`,
+      `This subnet splits its miners' alpha over ${economics.mechanisms} incentive mechanisms (${how}); the figures price mechanism 0's ${(economics.mechanismShare * 100).toFixed(1)} %, the part the incentive read is paid from.`,
     );
   }
   return notes;
@@ -89,7 +90,8 @@ export function fromChain(economics: SubnetEconomics, query: PositionQuery = {})
     netuid: economics.netuid,
     block: economics.block,
     blockSeconds: economics.blockSeconds,
-    minerAlphaPerBlock: economics.minerAlphaPerBlock ?? 0,
+    // Mechanism 0's part: get_neurons_lite's incentive is mechanism 0's, paid from that part only.
+    minerAlphaPerBlock: (economics.minerAlphaPerBlock ?? 0) * economics.mechanismShare,
     alphaPriceTao: economics.alphaPriceTao ?? 0,
     burnTao: economics.burnTao,
     ownerShare: ownerIncentiveShare(economics.neurons, economics.owner),

@@ -147,6 +147,8 @@ function economics(): SubnetEconomics {
     burnTao: 0.7,
     ownerIncentiveFate: 'burn',
     mechanisms: 1,
+    mechanismSplit: null,
+    mechanismShare: 1,
     owner: OWNER,
     neurons: [
       row(0, OWNER.hotkey, OWNER.coldkey, 0.1),

@@ -19,7 +19,10 @@ export interface SubnetInputs {
   /** The block read, null offline. */
   readonly block: number | null;
   readonly blockSeconds: number;
-  /** Alpha that reaches the subnet's miners per block, before it is split by incentive. */
+  /**
+   * Alpha that reaches the subnet's miners per block, before it is split by incentive: from the chain,
+   * mechanism 0's part (the incentive read is mechanism 0's).
+   */
   readonly minerAlphaPerBlock: number;
   /** TAO per alpha. */
   readonly alphaPriceTao: number;

@@ -14,6 +14,11 @@ export interface ExportOptions {
   readonly format: ExportFormat;
   /** Only images with a label (`folders` writes only those anyway: it has no folder for the rest). */
   readonly labelledOnly?: boolean;
+  /**
+   * Leaves out the images whose file path in the export (`pos/<sha256>.jpg` for `folders`) this names:
+   * e.g. those another training folder already holds under the same path (an earlier export).
+   */
+  readonly exclude?: (file: string) => boolean;
 }
 
 /** What an export wrote. */
@@ -24,6 +29,8 @@ export interface ExportResult {
   readonly skipped: number;
   /** Files named by a row but missing on disk (should stay 0), left out. */
   readonly missing: number;
+  /** Images `exclude` left out. */
+  readonly excluded: number;
 }
 
 /** One distinct image with its latest request and its label. */
@@ -85,6 +92,7 @@ export async function exportQueries(
   const keepUnlabelled = options.format !== 'folders' && options.labelledOnly !== true;
   const rows = all.filter((r) => r.label !== null || keepUnlabelled);
   let missing = 0;
+  let excluded = 0;
   const written: (ExportRow & { file: string })[] = [];
   const sub = { folders: '', csv: 'images', coco: 'images', fiftyone: 'data' }[options.format];
   for (const r of rows) {
@@ -92,6 +100,10 @@ export async function exportQueries(
       options.format === 'folders'
         ? `${r.label === 1 ? 'pos' : 'neg'}/${r.sha256}.${r.ext}`
         : `${sub}/${r.sha256}.${r.ext}`;
+    if (options.exclude?.(file) === true) {
+      excluded++;
+      continue;
+    }
     await mkdir(join(outDir, file, '..'), { recursive: true });
     try {
       await copyFile(imagePath(imagesDir, r.sha256, r.ext), join(outDir, file));
@@ -107,6 +119,7 @@ export async function exportQueries(
     labelled: written.filter((r) => r.label !== null).length,
     skipped: all.length - rows.length,
     missing,
+    excluded,
   };
 }
 

@@ -12,7 +12,18 @@ import type { AnsweredRequest } from '../../wire/axon/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from '../../core/store/_test-postgres.js';
 import { requirement } from '../../../test/fixtures/requirements.js';
-import { imagePath, openQueryStore, queryImagesDir, type QueryLogPlace } from './index.js';
+import { systemClock } from '../../core/clock/index.js';
+import { silentLogger } from '../../core/log/index.js';
+import { createMetrics } from '../../core/metrics/index.js';
+import {
+  QueryLogWriter,
+  imagePath,
+  openQueryStore,
+  queryImagesDir,
+  recordLabels,
+  type Label,
+  type QueryLogPlace,
+} from './index.js';
 
 /** An answered request as the axon hands it over, for a solid-colour JPEG. */
 export async function answered(
@@ -80,4 +91,31 @@ export async function assertConsistent(store: AsyncStore, imagesDir: string): Pr
     'SELECT q.id FROM queries q LEFT JOIN query_images i ON i.sha256 = q.image_sha256 WHERE i.sha256 IS NULL',
   );
   assert.deepEqual(dangling, []);
+}
+
+/**
+ * A query log at `place` as the miner leaves it: `requests` written by the real writer (to the end),
+ * then `labels` recorded, as `roadwork eval` or an operator records them.
+ */
+export async function writeQueryLog(
+  place: QueryLogPlace,
+  requests: readonly AnsweredRequest[],
+  labels: readonly Label[] = [],
+): Promise<void> {
+  const store = await openQueryStore(place);
+  try {
+    const writer = new QueryLogWriter(store, {
+      queueSize: Math.max(10, requests.length),
+      imagesDir: queryImagesDir(place),
+      clock: systemClock(),
+      logger: silentLogger(),
+      metrics: createMetrics({ processMetrics: false }),
+      flushMs: 10,
+    });
+    for (const r of requests) writer.hook(r);
+    await writer.close();
+    await recordLabels(store, labels);
+  } finally {
+    await store.close();
+  }
 }

@@ -305,7 +305,18 @@ for (const backend of backends()) {
           { sha256: imageKey(reqs[1]!.image), label: 0, source: 'operator', at: 1, by: 'ana' },
         ]);
         const folders = await exportQueries(store, imagesDir, join(out, 'f'), { format: 'folders' });
-        assert.deepEqual(folders, { images: 2, labelled: 2, skipped: 1, missing: 0 });
+        assert.deepEqual(folders, { images: 2, labelled: 2, skipped: 1, missing: 0, excluded: 0 });
+        // `exclude` leaves out the paths it names (retrain: those a --data folder holds already).
+        const pos = `pos/${imageKey(reqs[0]!.image)}.jpg`;
+        const without = await exportQueries(store, imagesDir, join(out, 'f2'), {
+          format: 'folders',
+          exclude: (file) => file === pos,
+        });
+        assert.deepEqual(without, { images: 1, labelled: 1, skipped: 1, missing: 0, excluded: 1 });
+        assert.deepEqual(
+          (await openImageFolder(join(out, 'f2'))).images.map((i) => i.id),
+          [`neg/${imageKey(reqs[1]!.image)}.jpg`],
+        );
         const source = await openImageFolder(join(out, 'f'));
         const images = source.images.map((i) => [i.label, i.id.split('/')[0]]);
         assert.deepEqual(images.sort(), [

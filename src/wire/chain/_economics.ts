@@ -42,7 +42,10 @@ export interface SubnetEconomics {
   readonly pendingServerAlpha: number;
   /** `BlocksSinceLastStep`: the blocks that accumulated it. */
   readonly blocksSinceLastStep: number;
-  /** Pending server alpha per block: what reaches miners per block; null when no block has accumulated yet. */
+  /**
+   * Pending server alpha per block: what reaches the subnet's miners per block, all mechanisms
+   * together; null when no block has accumulated yet.
+   */
   readonly minerAlphaPerBlock: number | null;
   /** `SubnetTAO` and `SubnetAlphaIn`: the pool's reserves. */
   readonly poolTao: number;
@@ -55,6 +58,13 @@ export interface SubnetEconomics {
   readonly ownerIncentiveFate: 'burn' | 'recycle';
   /** `MechanismCountCurrent`: incentive mechanisms sharing the miners' alpha (1 on most subnets). */
   readonly mechanisms: number;
+  /**
+   * `MechanismEmissionSplit`: each mechanism's fraction of the alpha (u16 / 65535); null when unset
+   * (an even split) or when the runtime has no such storage.
+   */
+  readonly mechanismSplit: readonly number[] | null;
+  /** Mechanism 0's fraction of the miners' alpha, as subtensor's `split_emissions` divides it. */
+  readonly mechanismShare: number;
   readonly owner: SubnetOwnerKeys;
   /** `NeuronInfoRuntimeApi.get_neurons_lite`: every UID's incentive and dividends. */
   readonly neurons: readonly IncentiveRow[];
@@ -94,14 +104,19 @@ export function decodeIncentiveRows(codec: unknown): IncentiveRow[] {
   }));
 }
 
+/** What the owner's UIDs are found by: any UID's keys (a coldkey the runtime did not return is undefined). */
+export type OwnedRow = Pick<IncentiveRow, 'uid' | 'hotkey' | 'incentive'> & { readonly coldkey?: string };
+
 /**
  * The owner's UIDs: the owner hotkey's and every hotkey of the owner's coldkey, whose incentive the
- * chain burns or recycles instead of paying (subtensor's `get_owner_hotkeys`).
+ * chain burns or recycles instead of paying (subtensor's `get_owner_hotkeys`). A key not known
+ * (undefined) matches nothing.
  */
-export function ownerUids(rows: readonly IncentiveRow[], owner: SubnetOwnerKeys): Set<number> {
-  return new Set(
-    rows.filter((r) => r.hotkey === owner.hotkey || r.coldkey === owner.coldkey).map((r) => r.uid),
-  );
+export function ownerUids(rows: readonly OwnedRow[], owner: Partial<SubnetOwnerKeys>): Set<number> {
+  const owned = (r: OwnedRow): boolean =>
+    (owner.hotkey !== undefined && r.hotkey === owner.hotkey) ||
+    (owner.coldkey !== undefined && r.coldkey === owner.coldkey);
+  return new Set(rows.filter(owned).map((r) => r.uid));
 }
 
 /**
@@ -111,7 +126,7 @@ export function ownerUids(rows: readonly IncentiveRow[], owner: SubnetOwnerKeys)
 export const BURN_SHARE = 0.9;
 
 /** The share (0..1) of the subnet's miner incentive on the owner's UIDs; NaN when no UID has incentive. */
-export function ownerIncentiveShare(rows: readonly IncentiveRow[], owner: SubnetOwnerKeys): number {
+export function ownerIncentiveShare(rows: readonly OwnedRow[], owner: Partial<SubnetOwnerKeys>): number {
   const owned = ownerUids(rows, owner);
   let total = 0;
   let theirs = 0;
@@ -129,6 +144,28 @@ export async function readSubnetOwner(at: ChainReader, netuid: number): Promise<
     storage(at, 'subnetOwnerHotkey', netuid),
   ]);
   return { coldkey: account(coldkey, 'SubnetOwner'), hotkey: account(hotkey, 'SubnetOwnerHotkey') };
+}
+
+/**
+ * Mechanism 0's fraction of the alpha, as subtensor's `split_emissions`: the stored split (u16 parts of
+ * 65535; a split shorter than the mechanisms pads with zeros) or, unset, an even split.
+ * `get_neurons_lite` reports mechanism 0's incentive, so this is the part that incentive is paid from.
+ */
+export function mechanismShare(mechanisms: number, split: readonly number[] | null): number {
+  if (split === null) return 1 / Math.max(1, mechanisms);
+  return (split[0] ?? 0) / U16_MAX;
+}
+
+// `MechanismEmissionSplit(netuid)`, raw u16 parts; null when unset or not in this runtime (which then
+// has one mechanism's worth of emission: all of it).
+async function emissionSplit(at: ChainReader, netuid: number): Promise<number[] | null> {
+  const query = at.query['subtensorModule']?.['mechanismEmissionSplit'];
+  if (typeof query !== 'function') return null;
+  const value = (await query(netuid)) as { isSome?: boolean; unwrap?: () => unknown };
+  if (value.isSome !== true) return null;
+  const parts = value.unwrap?.();
+  if (!Array.isArray(parts)) throw decodeError('MechanismEmissionSplit is not a list');
+  return parts.map((p) => Number(big(p, 'MechanismEmissionSplit')));
 }
 
 function slotSeconds(at: Pick<ApiPromise, 'consts'>): number {
@@ -153,7 +190,8 @@ async function accrual(at: ChainReader, netuid: number): Promise<{ pending: numb
 /**
  * Reads the subnet's economics at the best block, every value at the same block hash. The miners'
  * alpha per block is `PendingServerEmission / BlocksSinceLastStep`, the chain's own accumulation since
- * the last epoch, so no split of the emission is assumed here.
+ * the last epoch, so no owner/validator split is assumed here; the epoch then divides it between the
+ * incentive mechanisms (`mechanismShare`).
  */
 export async function readSubnetEconomics(api: ApiPromise, netuid: number): Promise<SubnetEconomics> {
   const header = await api.rpc.chain.getHeader();
@@ -164,21 +202,35 @@ export async function readSubnetEconomics(api: ApiPromise, netuid: number): Prom
       `No subnet with this netuid on the chain: ${netuid}. Check --netuid (72 on finney, 323 on test).`,
     );
   }
-  const [alphaOut, cut, pending, since, tempo, poolTao, poolAlpha, burnTao, recycle, mechanisms, owner, raw] =
-    await Promise.all([
-      amount(at, 'subnetAlphaOutEmission', netuid),
-      integer(at, 'subnetOwnerCut'),
-      amount(at, 'pendingServerEmission', netuid),
-      integer(at, 'blocksSinceLastStep', netuid),
-      integer(at, 'tempo', netuid),
-      amount(at, 'subnetTAO', netuid),
-      amount(at, 'subnetAlphaIn', netuid),
-      amount(at, 'burn', netuid),
-      storage(at, 'recycleOrBurn', netuid),
-      integer(at, 'mechanismCountCurrent', netuid),
-      readSubnetOwner(at, netuid),
-      runtimeCall(at, 'neuronInfoRuntimeApi', 'getNeuronsLite')(netuid),
-    ]);
+  const [
+    alphaOut,
+    cut,
+    pending,
+    since,
+    tempo,
+    poolTao,
+    poolAlpha,
+    burnTao,
+    recycle,
+    mechanisms,
+    split,
+    owner,
+    raw,
+  ] = await Promise.all([
+    amount(at, 'subnetAlphaOutEmission', netuid),
+    integer(at, 'subnetOwnerCut'),
+    amount(at, 'pendingServerEmission', netuid),
+    integer(at, 'blocksSinceLastStep', netuid),
+    integer(at, 'tempo', netuid),
+    amount(at, 'subnetTAO', netuid),
+    amount(at, 'subnetAlphaIn', netuid),
+    amount(at, 'burn', netuid),
+    storage(at, 'recycleOrBurn', netuid),
+    integer(at, 'mechanismCountCurrent', netuid),
+    emissionSplit(at, netuid),
+    readSubnetOwner(at, netuid),
+    runtimeCall(at, 'neuronInfoRuntimeApi', 'getNeuronsLite')(netuid),
+  ]);
   // Read on an epoch's block the accumulation was just paid out; the parent block still holds it.
   const accrued = since > 0 ? { pending, since } : await accrual(await api.at(header.parentHash), netuid);
   return {
@@ -197,6 +249,8 @@ export async function readSubnetEconomics(api: ApiPromise, netuid: number): Prom
     burnTao,
     ownerIncentiveFate: fate(recycle),
     mechanisms: Math.max(1, mechanisms),
+    mechanismSplit: split === null ? null : split.map((p) => p / U16_MAX),
+    mechanismShare: mechanismShare(mechanisms, split),
     owner,
     neurons: decodeIncentiveRows(raw),
   };

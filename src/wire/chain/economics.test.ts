@@ -13,7 +13,7 @@ import {
 import { isRoadworkError } from '../../core/errors/index.js';
 import { fetchNeuronsAndOwnerShare } from './_economics.js';
 import { CHAIN_FIXTURES_DIR, ReplayProvider } from './_test-replay-provider.js';
-import { connectChain, readSubnetEconomics } from './index.js';
+import { connectChain, mechanismShare, readSubnetEconomics } from './index.js';
 
 async function withReplay<T>(recording: string, work: (api: ApiPromise) => Promise<T>): Promise<T> {
   const api = await connectChain('wss://replay.invalid', {
@@ -56,6 +56,8 @@ test('readSubnetEconomics() decodes emission, pool, burn, owner and incentive of
   assert.equal(e.burnTao, 0.5);
   assert.equal(e.ownerIncentiveFate, 'burn');
   assert.equal(e.mechanisms, 1);
+  assert.equal(e.mechanismSplit, null, 'MechanismEmissionSplit unset');
+  assert.equal(e.mechanismShare, 1);
   assert.deepEqual(e.owner, OWNER);
   assert.equal(e.neurons.length, scenario.incentives.length);
   assert.deepEqual(
@@ -102,4 +104,24 @@ test('readSubnetEconomics() refuses a netuid the chain does not hold, naming it'
     (err: unknown) =>
       isRoadworkError(err, 'ERR_CONFIG_INVALID') && /netuid on the chain: 72/.test(err.message),
   );
+});
+
+test("readSubnetEconomics() reads MechanismEmissionSplit at the same block: mechanism 0 gets its part of the miners' alpha", async () => {
+  const e = await withReplay('economics-mechanisms', (api) => readSubnetEconomics(api, 72));
+  assert.equal(e.mechanisms, 2);
+  assert.deepEqual(e.mechanismSplit, [16_384 / 65_535, 49_151 / 65_535]);
+  assert.equal(e.mechanismShare, 16_384 / 65_535);
+  assert.equal(
+    e.minerAlphaPerBlock,
+    0.41,
+    'the accumulation stays whole; the share says what mechanism 0 gets',
+  );
+});
+
+test("mechanismShare() divides as subtensor's split_emissions: the stored split, else evenly", () => {
+  assert.equal(mechanismShare(1, null), 1);
+  assert.equal(mechanismShare(3, null), 1 / 3);
+  assert.equal(mechanismShare(2, [65_535]), 1, 'a split shorter than the mechanisms pads with zeros');
+  assert.equal(mechanismShare(2, [0, 65_535]), 0);
+  assert.equal(mechanismShare(0, null), 1, 'no count read: one mechanism');
 });

@@ -25,7 +25,9 @@ export {
   ownerUids,
   ownerIncentiveShare,
   BURN_SHARE,
+  mechanismShare,
   type IncentiveRow,
+  type OwnedRow,
   type SubnetEconomics,
   type SubnetOwnerKeys,
 } from './_economics.js';
