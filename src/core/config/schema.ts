@@ -424,9 +424,9 @@ export const SCHEMA = Object.freeze({
   }),
   'ui.retrain_args': setting({
     parse: list,
-    default: ['--', '--data', '{labelled}'],
+    default: ['--no-querylog', '--', '--data', '{labelled}'],
     env: ['ROADWORK_UI_RETRAIN_ARGS'],
-    doc: 'Arguments of the roadwork retrain the web app runs as a child process (comma-separated); {labelled} becomes the folder of the labelled queries it exports first, e.g. --challenges,../gate-set,--,--data,{labelled}.',
+    doc: 'Arguments of the roadwork retrain the web app runs as a child process (comma-separated); {labelled} becomes the folder of the labelled queries it exports first (--no-querylog: retrain does not add them a second time), e.g. --no-querylog,--challenges,../gate-set,--,--data,../photos,--data,{labelled}.',
   }),
   'roi.gpu_usd_per_hour': setting({
     parse: num(0, 1_000_000),
