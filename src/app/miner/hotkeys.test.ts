@@ -116,8 +116,8 @@ test(
       new RegExp(`^roadwork_axon_answers_total\\{hotkey="${THIRD.ss58}",class="positive"\\} 0$`, 'm'),
     );
 
-    // The model loaded once for the three axons.
-    assert.equal(lines.filter((l) => l.msg === 'tfjs embedder ready').length, 1);
+    // The models loaded once for the three axons: one backbone per route of the starter (224 and 448 px).
+    assert.equal(lines.filter((l) => l.msg === 'tfjs embedder ready').length, 2);
     const listening = lines.filter((l) => l.msg === 'Axon listening').map((l) => l.hotkey);
     assert.deepEqual(listening, [KEYS.miner.ss58, SECOND.ss58, THIRD.ss58]);
   },

@@ -134,9 +134,20 @@ test('loadCascadeConfig() reads YAML and resolves model paths against the file, 
 
 test('defaultCascadeConfig() is the starter cascade, or one classifier stage on model.path', async () => {
   const config = await defaultCascadeConfig();
-  assert.equal(config.stages.length, 1);
-  assert.equal(config.stages[0]!.common.kind, 'backbone-head');
+  // Two routes: 2.0.4's 224² challenges, and 0.4's source-size photos.
+  assert.deepEqual(
+    config.routes?.map((r) => [r.maxSide, r.config.stages.length]),
+    [
+      [256, 1],
+      [Infinity, 1],
+    ],
+  );
+  assert.deepEqual(
+    config.stages.map((s) => s.common.kind),
+    ['backbone-head', 'backbone-head'],
+  );
   assert.match((config.stages[0]!.config as { head: string }).head, /models\/starter\/head\.json$/);
+  assert.match((config.stages[1]!.config as { head: string }).head, /models\/starter\/head-448\.json$/);
   const custom = await defaultCascadeConfig({ modelPath: '/x/y.onnx' });
   assert.equal((custom.stages[0]!.config as { model: string }).model, '/x/y.onnx');
 });

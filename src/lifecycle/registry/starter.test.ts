@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadCascadeConfig } from '../../inference/cascade/index.js';
 import { fakeClock } from '../../core/clock/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
@@ -54,6 +54,7 @@ test('ensureProduction() registers the bundled starter as production once, under
   assert.deepEqual(seeded.manifest.files.map((f) => f.path).sort(), [
     'MODEL_CARD.md',
     'cascade.json',
+    'head-448.json',
     'head.json',
   ]);
   const [event] = productionHistory(deps.store);
@@ -61,6 +62,14 @@ test('ensureProduction() registers the bundled starter as production once, under
   // The registered copy is a cascade serve can load (the head resolves inside the bundle).
   const config = await loadCascadeConfig(cascadeFileOf(seeded));
   assert.equal(config.stages[0]?.common.kind, 'backbone-head');
+  assert.deepEqual(
+    config.routes?.map((r) => r.config.stages.map((st) => (st.config as { head: string }).head)),
+    [
+      [join(dirname(cascadeFileOf(seeded)), 'head.json')],
+      [join(dirname(cascadeFileOf(seeded)), 'head-448.json')],
+    ],
+    'each route’s head resolves inside the bundle',
+  );
 
   // Another store seeded from the same release holds the same id.
   const other = setup(t);
