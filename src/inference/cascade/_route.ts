@@ -3,30 +3,17 @@
 import { createHash } from 'node:crypto';
 import { routeIndex, type RgbImage, type SizeRoutedPolicy } from '../image/index.js';
 import type { CascadeRoute } from './_config.js';
+import type { CascadePredictor } from './_predictor.js';
 import type { PredictOptions, Prediction, PredictorStatus, Stage } from './types.js';
 
-/** What a routed cascade is built from: each route's own cascade predictor. */
-export interface RoutedCascade {
-  readonly maxSide: number;
-  readonly predictor: {
-    readonly stages: readonly Stage[];
-    readonly input?: unknown;
-    version(): string | undefined;
-    start(): Promise<void>;
-    predict(image: RgbImage, options: PredictOptions): Promise<Prediction>;
-    status(): PredictorStatus;
-    close(): Promise<void>;
-  };
-}
-
 /** The cascade predictor over routes; `version()` covers every route. */
-export class RoutedPredictor {
+export class RoutedPredictor implements CascadePredictor {
   readonly stages: readonly Stage[];
   readonly input: SizeRoutedPolicy;
-  readonly #routes: readonly RoutedCascade[];
+  readonly #routes: readonly { readonly maxSide: number; readonly predictor: CascadePredictor }[];
   #version: string | undefined;
 
-  constructor(routes: readonly CascadeRoute[], built: readonly RoutedCascade['predictor'][]) {
+  constructor(routes: readonly CascadeRoute[], built: readonly CascadePredictor[]) {
     this.#routes = routes.map((r, i) => ({ maxSide: r.maxSide, predictor: built[i]! }));
     this.stages = built.flatMap((p) => p.stages);
     this.input = Object.freeze({

@@ -43,13 +43,6 @@ export function policyFor(input: InputPolicy, width: number, height: number): Im
   return 'routes' in input ? input.routes[routeIndex(input, width, height)]!.policy : input;
 }
 
-/** A short stable name of an input policy (one policy's `policyKey`, or each route's). */
-export function inputKey(input: InputPolicy): string {
-  return 'routes' in input
-    ? input.routes.map((r) => `≤${r.maxSide}:${policyKey(r.policy)}`).join(',')
-    : policyKey(input);
-}
-
 /** Valid `resize` values, for errors and `--help`. */
 export const RESIZE_MODES: readonly ResizeMode[] = Object.freeze(['center-crop', 'letterbox', 'squash']);
 /** Valid `kernel` values. */

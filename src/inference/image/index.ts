@@ -8,7 +8,6 @@ export { sampleRegion, type Region, type TensorTarget } from './_tensor.js';
 export { JPEG_OPTIONS, cropResize, decodeRgb, encodeJpeg } from './_codec.js';
 export {
   DEFAULT_IMAGE_POLICY,
-  inputKey,
   inputPolicy,
   policyFor,
   routeIndex,
