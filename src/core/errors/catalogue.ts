@@ -124,6 +124,10 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: 'The axon did not answer the dendrite within the timeout.',
   },
+  ERR_LOCK_HELD: {
+    status: undefined,
+    doc: 'Another live process is writing the same file (e.g. two `roadwork train` runs sharing one embedding cache); wait for it or use another folder.',
+  },
   ERR_DATASET_INVALID: {
     status: undefined,
     doc: 'A labelled image folder or its manifest is missing, empty or malformed.',

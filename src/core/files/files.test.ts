@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataPath, expandHome, writeDirAtomic, writeFileAtomic } from './index.js';
+import { acquireFileLock, dataPath, expandHome, writeDirAtomic, writeFileAtomic } from './index.js';
 
 async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'roadwork-files-'));
@@ -98,4 +99,30 @@ test('expandHome expands only a leading ~ and dataPath joins parts under the exp
   assert.equal(expandHome('~user/x'), '~user/x');
   assert.equal(dataPath('~/.roadwork', 'cache', 'a.bin'), join(homedir(), '.roadwork', 'cache', 'a.bin'));
   assert.equal(dataPath('/var/lib/roadwork'), '/var/lib/roadwork');
+});
+
+test('acquireFileLock() re-enters for its own process, refuses a live or foreign holder, takes over a dead or torn one', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lock-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'writer.lock');
+  const mine = await acquireFileLock(path, { what: 'test file' });
+  assert.equal((await acquireFileLock(path, { what: 'test file' })).path, path, 're-entered');
+  await mine.release();
+  await mine.release();
+  assert.equal(existsSync(path), false);
+  const holder = (pid: number, host = hostname()) =>
+    writeFile(path, JSON.stringify({ pid, host, at: '2026-12-03T00:00:00.000Z' }));
+  await holder(4242);
+  await assert.rejects(
+    acquireFileLock(path, { what: 'test file', alive: () => true }),
+    (err: Error & { code?: string }) => err.code === 'ERR_LOCK_HELD' && err.message.includes('process 4242'),
+  );
+  await holder(4242, 'another-host');
+  await assert.rejects(acquireFileLock(path, { what: 'test file', alive: () => false }), /on another-host/);
+  await holder(4242);
+  const taken = await acquireFileLock(path, { what: 'test file', alive: () => false });
+  assert.equal(JSON.parse(await readFile(path, 'utf8')).pid, process.pid);
+  await taken.release();
+  await writeFile(path, '{"pid": 12');
+  await (await acquireFileLock(path, { what: 'test file', alive: () => true })).release();
 });

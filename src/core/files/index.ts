@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
 
 export { dataPath, expandHome } from './_paths.js';
+export { acquireFileLock, type FileLock, type FileLockOptions } from './_lock.js';
 
 function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);

@@ -2,6 +2,7 @@
 import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
+import { acquireFileLock, type FileLock } from '../../core/files/index.js';
 
 /** Embeddings of one embedder version, by key (image, view). */
 export interface EmbeddingCache {
@@ -21,6 +22,8 @@ export interface EmbeddingCache {
    * and stamped. Returns the ids of the images whose keys were dropped.
    */
   restamp(stamps: ReadonlyMap<string, string>): Promise<string[]>;
+  /** Releases the writer's lock (a read-only cache holds none). */
+  close(): Promise<void>;
 }
 
 interface IndexFile {
@@ -40,14 +43,34 @@ function folderName(version: string): string {
 
 /**
  * Opens (or creates) the cache for `version` under `root`. Rows written after the last index update
- * (a crash between the two writes) are cut off, so a killed run resumes cleanly.
+ * (a crash between the two writes) are cut off, so a killed run resumes cleanly. A writer holds
+ * `writer.lock` until `close()`: a second writer in another live process is refused with
+ * `ERR_LOCK_HELD` (its open would cut the first one's unindexed rows, and their two indexes would
+ * overwrite each other); a lock left by a dead process is taken over.
  */
 export async function openEmbeddingCache(
   root: string,
   options: { version: string; dims: number; readOnly?: boolean },
 ): Promise<EmbeddingCache> {
   const dir = join(root, folderName(options.version));
-  if (options.readOnly !== true) await mkdir(dir, { recursive: true });
+  let lock: FileLock | undefined;
+  if (options.readOnly !== true) {
+    await mkdir(dir, { recursive: true });
+    lock = await acquireFileLock(join(dir, 'writer.lock'), { what: `embedding cache ${dir}` });
+  }
+  try {
+    return await openLocked(dir, options, lock);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+async function openLocked(
+  dir: string,
+  options: { version: string; dims: number; readOnly?: boolean },
+  lock: FileLock | undefined,
+): Promise<EmbeddingCache> {
   const indexPath = join(dir, 'index.json');
   const dataPath = join(dir, 'vectors.f32');
   let keys: string[] = [];
@@ -153,6 +176,7 @@ export async function openEmbeddingCache(
       await writeIndex();
       return [...changed];
     },
+    close: async () => lock?.release(),
   };
 
   async function writeIndex(): Promise<void> {

@@ -105,32 +105,36 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
         version: embedder.version,
         dims: embedder.dims,
       });
-      const policy = options.preprocess;
-      const embedOptions = {
-        seed: options.seed,
-        views,
-        ...(policy ? { policy } : {}),
-        ...(options.progress ? { progress: options.progress } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        skips,
-      };
-      await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
-      if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
-      const usable = readable(source, skips);
-      parts.push({
-        rows: assembleRows(usable, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) }),
-        synthetic: synthetic
-          ? assembleRows(synthetic, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) })
-          : [],
-        extra: assembleRows(usable, cache, {
+      try {
+        const policy = options.preprocess;
+        const embedOptions = {
           seed: options.seed,
-          views: extraViews,
+          views,
           ...(policy ? { policy } : {}),
-        }),
-        version: embedder.version,
-        dims: embedder.dims,
-        skipped: [],
-      });
+          ...(options.progress ? { progress: options.progress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          skips,
+        };
+        await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
+        if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
+        const usable = readable(source, skips);
+        parts.push({
+          rows: assembleRows(usable, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) }),
+          synthetic: synthetic
+            ? assembleRows(synthetic, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) })
+            : [],
+          extra: assembleRows(usable, cache, {
+            seed: options.seed,
+            views: extraViews,
+            ...(policy ? { policy } : {}),
+          }),
+          version: embedder.version,
+          dims: embedder.dims,
+          skipped: [],
+        });
+      } finally {
+        await cache.close();
+      }
     } finally {
       await embedder.close();
     }

@@ -1,7 +1,8 @@
 // The embedding cache is keyed by image id and checked against each image's content stamp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
@@ -96,3 +97,47 @@ test(
     }
   },
 );
+
+test('a second writer in another live process is refused before it can cut the first one’s rows; a dead one’s lock is taken over', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'emb-lock-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  // A real second process opens the cache as a writer, appends a row without indexing it yet (the
+  // window a concurrent open used to truncate), and waits.
+  const cacheUrl = new URL('./_cache.ts', import.meta.url).href;
+  const script = `
+    const { openEmbeddingCache } = await import(${JSON.stringify(cacheUrl)});
+    const { appendFile } = await import('node:fs/promises');
+    const c = await openEmbeddingCache(${JSON.stringify(root)}, { version: 'v:1', dims: 2 });
+    await c.put([{ key: 'a#0', vector: Float32Array.of(1, 2) }]);
+    await appendFile(c.dir + '/vectors.f32', Buffer.alloc(8, 7));
+    console.log('ready');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+  });
+  const dir = join(root, 'v_1');
+  const before = (await stat(join(dir, 'vectors.f32'))).size;
+  await assert.rejects(
+    openEmbeddingCache(root, { version: 'v:1', dims: 2 }),
+    (err: Error & { code?: string }) =>
+      err.code === 'ERR_LOCK_HELD' && err.message.includes(`process ${child.pid}`),
+  );
+  assert.equal((await stat(join(dir, 'vectors.f32'))).size, before, 'the refused open cut nothing');
+  // A reader beside it is fine.
+  const reader = await openEmbeddingCache(root, { version: 'v:1', dims: 2, readOnly: true });
+  assert.deepEqual(Array.from(reader.get('a#0')!), [1, 2]);
+  // kill -9: the lock stays behind, its process is gone, the next writer takes it over and resumes.
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  const next = await openEmbeddingCache(root, { version: 'v:1', dims: 2 });
+  assert.equal(next.size, 1);
+  assert.equal((await stat(join(dir, 'vectors.f32'))).size, 8, 'the unindexed row was cut');
+  await next.close();
+  await assert.rejects(stat(join(dir, 'writer.lock')), { code: 'ENOENT' });
+});

@@ -18,7 +18,7 @@ export const DTYPE_SUFFIX = Object.freeze({
 export type Dtype = keyof typeof DTYPE_SUFFIX;
 
 /** How an embedding is taken from the model's outputs. */
-export type Pooling = 'auto' | 'cls' | 'mean' | 'pooler';
+export type Pooling = 'auto' | 'cls' | 'mean' | 'max' | 'pooler';
 
 /** Options every capability takes. */
 export interface CommonOptions {
@@ -32,10 +32,12 @@ export interface CommonOptions {
 export interface EmbedderOptions extends CommonOptions {
   /**
    * `auto` (default): `pooler_output`, else `image_embeds`, else the CLS token; `cls`: first token of
-   * `last_hidden_state`; `mean`: mean of the patch tokens; `pooler`: `pooler_output` or an error.
+   * `last_hidden_state`; `mean`: mean of the patch tokens; `max`: their element-wise maximum (a small
+   * object in one patch counts, as max pooling over MobileNetV2's cells does); `pooler`: `pooler_output`
+   * or an error.
    */
   readonly pooling: Pooling;
-  /** Tokens before the patches, skipped by `mean`. Default 1 + `num_register_tokens` (0 for SigLIP). */
+  /** Tokens before the patches, skipped by `mean` and `max`. Default 1 + `num_register_tokens` (0 for SigLIP). */
   readonly prefixTokens: number | undefined;
   /** L2-normalise each embedding. Default false. */
   readonly normalize: boolean;
@@ -118,7 +120,7 @@ export function parseOptions<C extends keyof OptionsOf>(
       throw bad('normalize', raw.normalize, 'use true or false');
     const options: EmbedderOptions = {
       ...common,
-      pooling: oneOf('pooling', raw.pooling, ['auto', 'cls', 'mean', 'pooler'], 'auto'),
+      pooling: oneOf('pooling', raw.pooling, ['auto', 'cls', 'mean', 'max', 'pooler'], 'auto'),
       prefixTokens:
         raw.prefixTokens === undefined ? undefined : num('prefixTokens', raw.prefixTokens, 1, 0, 64, true),
       normalize: raw.normalize === true,

@@ -1,4 +1,4 @@
-// Turns a vision model's outputs into one embedding per image (CLS, patch mean or the pooler's output).
+// Turns a vision model's outputs into one embedding per image (CLS, patch mean or max, or the pooler's output).
 import type { Tensor } from '@huggingface/transformers';
 import { RoadworkError } from '../../../core/errors/index.js';
 import type { EmbedderOptions } from './_options.js';
@@ -18,7 +18,8 @@ function prefixOf(config: Record<string, unknown>, options: EmbedderOptions): nu
   return 1 + registers;
 }
 
-function fromTokens(t: Tensor, from: number, to: number | undefined): Float32Array[] {
+/** Pools tokens `from`..`to` of each image: their mean, or their element-wise maximum. */
+function fromTokens(t: Tensor, from: number, to: number | undefined, reduce: 'mean' | 'max'): Float32Array[] {
   if (t.dims.length !== 3) {
     throw new RoadworkError(
       'ERR_MODEL_OUTPUT',
@@ -30,17 +31,19 @@ function fromTokens(t: Tensor, from: number, to: number | undefined): Float32Arr
   if (end <= from) {
     throw new RoadworkError(
       'ERR_MODEL_OUTPUT',
-      `No patch tokens to average: ${tokens} tokens, ${from} skipped; lower prefixTokens.`,
+      `No patch tokens to pool: ${tokens} tokens, ${from} skipped; lower prefixTokens.`,
     );
   }
   const data = t.data as Float32Array;
   return Array.from({ length: n }, (_, i) => {
-    const out = new Float32Array(d);
-    for (let k = from; k < end; k++) {
+    const first = (i * tokens + from) * d;
+    const out = data.slice(first, first + d);
+    for (let k = from + 1; k < end; k++) {
       const base = (i * tokens + k) * d;
-      for (let j = 0; j < d; j++) out[j]! += data[base + j]!;
+      if (reduce === 'max') for (let j = 0; j < d; j++) out[j] = Math.max(out[j]!, data[base + j]!);
+      else for (let j = 0; j < d; j++) out[j]! += data[base + j]!;
     }
-    for (let j = 0; j < d; j++) out[j]! /= end - from;
+    if (reduce === 'mean') for (let j = 0; j < d; j++) out[j]! /= end - from;
     return out;
   });
 }
@@ -70,9 +73,9 @@ export function embeddings(
     );
   } else {
     result =
-      options.pooling === 'mean'
-        ? fromTokens(hidden, prefixOf(config, options), undefined)
-        : fromTokens(hidden, 0, 1);
+      options.pooling === 'mean' || options.pooling === 'max'
+        ? fromTokens(hidden, prefixOf(config, options), undefined, options.pooling)
+        : fromTokens(hidden, 0, 1, 'mean');
   }
   for (const e of result) {
     if (!e.every(Number.isFinite))

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { isRoadworkError } from '../../../core/errors/index.js';
+import { memoryLogger } from '../../../core/log/_test-sink.js';
 import { startHubServer } from '../../hub/_test-hub-server.js';
 import type { RgbImage } from '../../image/index.js';
 import { loadModel } from '../index.js';
@@ -110,24 +112,62 @@ test(
   },
 );
 
-test('the transformers embedder pools CLS or the patch mean as configured', { timeout: 60_000 }, async () => {
-  await withDir(async (dir) => {
-    const folder = join(dir, 'tiny');
-    await writeModel(folder, tinyEmbedder());
-    const img = image(8, 8, 7);
-    for (const [pooling, expected] of [
-      ['cls', max(patchTokens(img))],
-      ['mean', avg(patchTokens(img))],
-    ] as const) {
+test(
+  'the transformers embedder pools CLS, the patch mean or the patch max as configured',
+  { timeout: 60_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const folder = join(dir, 'tiny');
+      await writeModel(folder, tinyEmbedder());
+      const img = image(8, 8, 7);
+      const patches = patchTokens(img);
+      // prefixTokens 2 skips the CLS token and the first patch: the max of the other three differs from
+      // CLS (the max of all four) in at least one dimension for this image.
+      assert.notDeepEqual(max(patches.slice(1)), max(patches));
+      for (const [options, expected] of [
+        [{ pooling: 'cls' }, max(patches)],
+        [{ pooling: 'mean' }, avg(patches)],
+        [{ pooling: 'max' }, max(patches)],
+        [{ pooling: 'max', prefixTokens: 2 }, max(patches.slice(1))],
+        [{ pooling: 'mean', prefixTokens: 2 }, avg(patches.slice(1))],
+      ] as const) {
+        await withModel(
+          'embedder',
+          { model: folder, options: { ...options, batchSize: 2 } },
+          context(dir),
+          async (e) => close((await e.embed([img], soon()))[0], expected, JSON.stringify(options)),
+        );
+      }
+    });
+  },
+);
+
+test(
+  'device cuda either runs the embedder on CUDA or falls back to the CPU, saying why, with the same output',
+  { timeout: 60_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const folder = join(dir, 'tiny');
+      await writeModel(folder, tinyEmbedder());
+      const img = image(8, 8, 3);
+      const { logger, lines } = memoryLogger();
       await withModel(
         'embedder',
-        { model: folder, options: { pooling, batchSize: 2 } },
-        context(dir),
-        async (e) => close((await e.embed([img], soon()))[0], expected, pooling),
+        { model: folder, options: { pooling: 'mean' } },
+        context(dir, { device: 'cuda', logger }),
+        async (e) => close((await e.embed([img], soon()))[0], avg(patchTokens(img)), 'cuda or fallback'),
       );
-    }
-  });
-});
+      const fallback = lines().find((l) => l.msg === 'transformers model runs on the CPU');
+      // This machine has no GPU (and the npm package no CUDA provider): the warning names the reason.
+      if (fallback !== undefined) assert.match(String(fallback.reason), /CUDA unavailable/);
+      else
+        assert.ok(
+          process.env.CUDA_VISIBLE_DEVICES !== undefined || existsSync('/dev/nvidia0'),
+          'no GPU here, yet no fallback warning',
+        );
+    });
+  },
+);
 
 test(
   'the transformers embedder loads a repo through the local hub server download path, then offline from the cache',
