@@ -10,7 +10,7 @@ import type { ModelRef } from '../../inference/runtimes/index.js';
 import type { EmbeddingOptions } from '../../lifecycle/train/index.js';
 import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../../wire/protocol/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
-import { DEFAULT_IMAGE_POLICY } from '../../inference/image/index.js';
+import { DEFAULT_IMAGE_POLICY, RESIZE_MODES, type ResizeMode } from '../../inference/image/index.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
@@ -90,8 +90,13 @@ export function addEmbeddingFlags(command: Command): Command {
     .option('--views <n0,n1,n2,n3>', '2.0.4: scored augmented views per image at levels 0..3', DEFAULT_VIEWS)
     .option(
       '--preprocess-size <px>',
-      "side of the square every view is decoded to (centre crop, bilinear), as the served cascade's preprocess.size; larger keeps 0.4's source-size detail for an embedder with a larger inputSize",
+      "side of the square every view is decoded to (bilinear), as the served cascade's preprocess.size; larger keeps 0.4's source-size detail for an embedder with a larger inputSize",
       String(DEFAULT_IMAGE_POLICY.size),
+    )
+    .option(
+      '--preprocess-resize <mode>',
+      `how a non-square view is fitted into that square, as the served cascade's preprocess.resize: ${RESIZE_MODES.join(', ')} (letterbox keeps the whole frame, black bars added)`,
+      DEFAULT_IMAGE_POLICY.resize,
     )
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))
     .option('--seed <seed>', 'seed of the views, folds, initialisation and bootstrap', 'train')
@@ -211,6 +216,12 @@ export function embeddingOptions(
       'ERR_CONFIG_INVALID',
       `Invalid --preprocess-size: ${String(opts.preprocessSize)}; give a whole number of pixels from 32 to 2048`,
     );
+  const resize = String(opts.preprocessResize ?? DEFAULT_IMAGE_POLICY.resize);
+  if (!(RESIZE_MODES as readonly string[]).includes(resize))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --preprocess-resize: ${resize}; give one of ${RESIZE_MODES.join(', ')}`,
+    );
   const runtime = runtimeContextFor(settings, pino({ level: 'warn' }, pino.destination(2)));
   const target = Number(opts.targetAccuracy);
   if (!(target > 0.5 && target <= 1))
@@ -232,7 +243,9 @@ export function embeddingOptions(
     skips,
     protocol,
     perLevel,
-    ...(size === DEFAULT_IMAGE_POLICY.size ? {} : { preprocess: { ...DEFAULT_IMAGE_POLICY, size } }),
+    ...(size === DEFAULT_IMAGE_POLICY.size && resize === DEFAULT_IMAGE_POLICY.resize
+      ? {}
+      : { preprocess: { ...DEFAULT_IMAGE_POLICY, size, resize: resize as ResizeMode } }),
     tta: opts.tta !== false,
     seed: String(opts.seed),
     progress: stderr,

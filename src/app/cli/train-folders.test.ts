@@ -152,6 +152,23 @@ test(
         ],
       );
       assert.match(bundled.out, new RegExp(`Bundle ${m.id} in .* \\(data folder:.* \\+ folder:`));
+
+      // --preprocess-resize letterbox: views are decoded whole (bars added) under their own cache keys,
+      // and the bundle's cascade serves with the same policy.
+      const boxed = await run(
+        'letterbox',
+        [a],
+        [...['--preprocess-resize', 'letterbox', '--preprocess-size', '48'], '--bundle', join(root, 'lb')],
+      );
+      assert.match(boxed.err, /embed \[[^\]]*\] \d+\/104\b/);
+      const cascade = JSON.parse(await readFile(join(root, 'lb', 'cascade.json'), 'utf8')) as {
+        preprocess?: { size: number; resize: string };
+      };
+      assert.deepEqual(cascade.preprocess, { size: 48, resize: 'letterbox', kernel: 'linear' });
+      await assert.rejects(
+        run('bad', [a], ['--preprocess-resize', 'fisheye']),
+        /Invalid --preprocess-resize: fisheye/,
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }
