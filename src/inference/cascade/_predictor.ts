@@ -87,6 +87,8 @@ class Cascade implements CascadePredictor {
   readonly #timeouts: ReadonlyMap<string, number>;
   readonly #weights: Readonly<Record<string, number>>;
   readonly #needsViews: boolean;
+  /** Answers being computed, by cache key: one run per image however many requests carry it. */
+  readonly #inflight = new Map<string, Promise<Prediction>>();
   #version: string | undefined;
   #detail = 'not started';
 
@@ -148,19 +150,49 @@ class Cascade implements CascadePredictor {
     const key = imageHash === undefined ? undefined : `${imageHash}:${version}`;
     // Handed on with the answer, so the query log need not hash the image a second time.
     const hashed = imageHash === undefined ? {} : { imageHash };
-    if (key !== undefined) {
-      const t = performance.now();
-      const hit = await cache!.get(key).catch(() => undefined);
-      if (hit !== undefined) {
-        const cached: CascadeStageResult = {
-          stage: 'cache',
-          kind: 'cache',
-          probability: hit,
-          ms: performance.now() - t,
-        };
-        return { probability: hit, modelVersion: version, stages: [cached], ...hashed };
-      }
+    if (key === undefined) return this.#compute(image, options, version, undefined, hashed);
+    const t = performance.now();
+    const hit = await cache!.get(key).catch(() => undefined);
+    const fromCache = (probability: number, embedding?: Float32Array): Prediction => {
+      const cached: CascadeStageResult = {
+        stage: 'cache',
+        kind: 'cache',
+        probability,
+        ms: performance.now() - t,
+      };
+      return {
+        probability,
+        modelVersion: version,
+        stages: [cached],
+        ...(embedding === undefined ? {} : { embedding }),
+        ...hashed,
+      };
+    };
+    if (hit !== undefined) return fromCache(hit);
+    // The same image already being answered (one validator's challenge reaching several of this
+    // process's hotkeys at once): wait for that answer instead of running the stages again. If it
+    // fails (its request was cut off, a stage broke), this request runs them itself.
+    const running = this.#inflight.get(key);
+    if (running !== undefined) {
+      const shared = await running.catch(() => undefined);
+      if (shared !== undefined) return fromCache(shared.probability, shared.embedding);
     }
+    const computing = this.#compute(image, options, version, key, hashed);
+    if (running === undefined) {
+      this.#inflight.set(key, computing);
+      void computing.catch(() => undefined).finally(() => this.#inflight.delete(key));
+    }
+    return computing;
+  }
+
+  async #compute(
+    image: RgbImage,
+    options: PredictOptions,
+    version: string,
+    key: string | undefined,
+    hashed: { readonly imageHash?: string },
+  ): Promise<Prediction> {
+    const cache = this.#deps.cache;
     const views = this.#needsViews ? buildViews(image, this.#config.tta) : [image];
     const records: StageRecord[] = [];
     const endMs = options.deadlineMs - this.#config.marginMs;

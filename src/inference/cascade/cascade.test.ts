@@ -195,6 +195,52 @@ test('a cache hit answers without running any stage', { timeout: 30_000 }, async
   }
 });
 
+test(
+  'the same image in flight for several requests runs the stages once; the others share its answer, and run themselves if it fails',
+  { timeout: 30_000 },
+  async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const cache = createCache({ kind: 'memory', size: 100, ttlS: 60, namespace: 'test' }, { logger: silent });
+    const cascade = await cascadeOf(
+      { stages: [{ kind: 'classifier', model: BASELINE }] },
+      { metrics, cache, hash: perceptualHash },
+    );
+    const runs = async () => (await metrics.stageRuns.get()).values.reduce((n, v) => n + v.value, 0);
+    try {
+      // Four requests for one image at once (one validator's challenge to four hotkeys), and one other image.
+      const other = solidImage(64, [20, 200, 90]);
+      const answers = await Promise.all([
+        ...[0, 1, 2, 3].map(() => cascade.predict(image, { deadlineMs: Date.now() + 5000 })),
+        cascade.predict(other, { deadlineMs: Date.now() + 5000 }),
+      ]);
+      assert.equal(await runs(), 2, 'one run per distinct image');
+      const same = answers.slice(0, 4);
+      assert.equal(new Set(same.map((a) => a.probability)).size, 1);
+      assert.equal(same.filter((a) => stagesOf(a)[0]!.stage === 'cache').length, 3);
+      assert.ok(same.every((a) => a.imageHash === perceptualHash(image)));
+      assert.notEqual(answers[4]!.probability, same[0]!.probability);
+      // A request whose run fails (cut off by its abort) does not fail the one waiting on it.
+      const fresh = solidImage(64, [90, 90, 250]);
+      const gone = new AbortController();
+      gone.abort();
+      const [first, second] = await Promise.allSettled([
+        cascade.predict(fresh, { deadlineMs: Date.now() + 5000, signal: gone.signal }),
+        cascade.predict(fresh, { deadlineMs: Date.now() + 5000 }),
+      ]);
+      assert.equal(first.status, 'rejected');
+      assert.equal(second.status, 'fulfilled');
+      assert.notEqual(
+        stagesOf((second as PromiseFulfilledResult<{ stages?: unknown[] }>).value)[0]!.stage,
+        'cache',
+        'it ran the stages itself',
+      );
+    } finally {
+      await cascade.close();
+      await cache.close();
+    }
+  },
+);
+
 /** A runtime standing in for a VLM server and an OCR model: answers follow the image's redness. */
 const fakeServers: Runtime = {
   name: 'fake',
