@@ -1,6 +1,6 @@
 // Test harness: a real miner (static metagraph file, real keys, real ONNX baseline) on 127.0.0.1.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -42,12 +42,22 @@ export interface TestMiner {
   stop(): Promise<void>;
 }
 
+/**
+ * The test miners' temporary data folders, removed when the test process exits (tests read a stopped
+ * miner's folder, so `stop()` keeps it); before, every run left one folder per miner in the temp dir.
+ */
+const minerDirs: string[] = [];
+function removeMinerDirs(): void {
+  for (const dir of minerDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Starts a miner on a random loopback port with a metagraph of the KEYS (or `options.metagraph`). */
 export async function startTestMiner(
   settings: Partial<Record<SettingKey, unknown>> = {},
   options: { readonly signer?: Signer; readonly logger?: Logger; readonly metagraph?: MetagraphSource } = {},
 ): Promise<TestMiner> {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-e2e-'));
+  if (minerDirs.push(dir) === 1) process.once('exit', removeMinerDirs);
   const file = join(dir, 'metagraph.json');
   await writeMetagraphFile(
     file,
