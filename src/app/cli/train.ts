@@ -128,6 +128,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       'comma-separated manifest groups of independent photos (not frames of one drive) that CV may split by image',
     )
     .option(
+      '--balance-cameras',
+      'weigh training rows so every (camera kind, label) cell counts the same: in-car and web photos each half roadwork, so the camera says nothing about the label',
+    )
+    .option(
       '--train-views <n0,n1,n2,n3>',
       'more augmented views per image at levels 0..3 that only train (never scored), e.g. 0,1,1,3',
       '0,0,0,0',
@@ -218,6 +222,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         splitGroups: split,
         ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),
         ...(extraViews.length > 0 ? { extraViews } : {}),
+        ...(opts.balanceCameras === true ? { balanceCameras: true } : {}),
         proxy: { rows: embedded.rows, extraViews: embedded.extra },
         selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
       });

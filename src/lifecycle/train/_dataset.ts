@@ -5,6 +5,7 @@ import type { LabelledImageSource } from '../../data/sources/index.js';
 import type { ImagePolicy } from '../../inference/image/index.js';
 import type { EmbeddingCache } from './_cache.js';
 import { viewKey, type ViewLevel, type ViewSpec } from './_views.js';
+import type { CameraKind } from './_families.js';
 
 export { groupFamily } from './_families.js';
 
@@ -13,6 +14,8 @@ export interface ViewRow {
   /** Index into the source's images. */
   readonly image: number;
   readonly group: string;
+  /** The camera kind, when `group` was rewritten (the proxy's camera units) and no longer tells it. */
+  readonly camera?: CameraKind;
   readonly label: 0 | 1;
   readonly level: ViewLevel;
   readonly x: Float32Array;

@@ -4,6 +4,7 @@ import type { Head, MilSpec } from '../../inference/heads/index.js';
 import { sigmoid } from '../../inference/heads/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
+import { familyRule } from './_families.js';
 import { fitLogistic, fitMlp, logits, matrixOf, type Labelled, type Matrix } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitMil } from './_mil.js';
@@ -40,6 +41,12 @@ export interface TrainConfig {
    * the MLP's early-stopping split), and they are never scored or used for calibration or exits.
    */
   readonly extraViews?: readonly ViewRow[];
+  /**
+   * Weigh the rows so that every (camera kind, label) cell present holds the same total weight
+   * (`familyRule`'s camera: in-car, web, other): the kind of camera then says nothing about the label
+   * in what the head is fitted on, so it has to learn roadwork inside each kind.
+   */
+  readonly balanceCameras?: boolean;
 }
 
 /** Training-only rows and their relative sample weight. */
@@ -66,13 +73,23 @@ function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: Synt
       ws.push(weight);
     }
   };
-  for (const r of rows) add(r, 1);
+  const cells = config.balanceCameras === true ? cameraCellWeights(rows) : undefined;
+  rows.forEach((r, i) => add(r, cells?.[i] ?? 1));
   for (const r of extra?.rows ?? []) add(r, extra!.weight);
   const x = matrixOf(xs, xs[0]?.length ?? 0);
-  // Without extra rows every weight is 1: leave them out so the fit is the unweighted one, bit for bit.
-  return extra?.rows.length
+  // Without extra rows or camera weights every weight is 1: leave them out so the fit is the
+  // unweighted one, bit for bit.
+  return extra?.rows.length || cells !== undefined
     ? { x, y: Uint8Array.from(ys), weight: Float64Array.from(ws) }
     : { x, y: Uint8Array.from(ys) };
+}
+
+/** Per-row weights giving each (camera kind, label) cell the same total, averaging 1 over the rows. */
+export function cameraCellWeights(rows: readonly ViewRow[]): number[] {
+  const cellOf = rows.map((r) => `${r.camera ?? familyRule(r.group).camera}|${r.label}`);
+  const counts = new Map<string, number>();
+  for (const c of cellOf) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return cellOf.map((c) => rows.length / (counts.size * counts.get(c)!));
 }
 
 /** `rows` plus the configured extra views of their groups. */

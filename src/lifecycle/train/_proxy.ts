@@ -65,7 +65,11 @@ export function proxyCrossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
 ): { logits: Float64Array; fold: Int32Array; p: Float64Array } {
-  const byCamera = (r: ViewRow): ViewRow => ({ ...r, group: cameraUnit(r) });
+  const byCamera = (r: ViewRow): ViewRow => ({
+    ...r,
+    group: cameraUnit(r),
+    camera: familyRule(r.group).camera,
+  });
   const extra = config.extraViews?.map(byCamera);
   const { logits, fold } = crossValidate(rows.map(byCamera), {
     ...config,

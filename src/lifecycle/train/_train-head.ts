@@ -171,7 +171,7 @@ export function trainHead(
     shift,
     embedder: embedderVersion,
     metrics: {
-      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}`,
+      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}${options.balanceCameras ? ', rows weighed to balance (camera kind, label)' : ''}`,
       l2: best.l2,
       ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
       ...(proxy ? { proxy: proxySummary(proxy) } : {}),

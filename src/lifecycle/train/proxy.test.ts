@@ -9,7 +9,14 @@ import { isRoadworkError } from '../../core/errors/index.js';
 import { createRng } from '../../core/random/index.js';
 import { splitGroups, type ViewRow } from './_dataset.js';
 import { familyRule, groupFamily } from './_families.js';
-import { crossValidate, crossCalibrate, evaluate, type TrainConfig } from './_pipeline.js';
+import {
+  cameraCellWeights,
+  crossValidate,
+  crossCalibrate,
+  evaluate,
+  fitHead,
+  type TrainConfig,
+} from './_pipeline.js';
 import { cameraUnit, proxyCrossValidate, proxyReport } from './_proxy.js';
 import { openTrainingFolders } from './_sources.js';
 import { trainHead } from './index.js';
@@ -193,4 +200,26 @@ test('trainHead --select-by family chooses the L2 by the proxy and records it; r
     (err) =>
       isRoadworkError(err, 'ERR_CONFIG_INVALID') && /no camera kind holds both labels/.test(err.message),
   );
+});
+
+test('balanceCameras weighs each (camera kind, label) cell the same, so the head leans on roadwork, not the camera', () => {
+  const rows = styledRows(1.5, 'balance');
+  const w = cameraCellWeights(rows);
+  const total = (kind: string, label: number) =>
+    rows.reduce((s, r, i) => s + (familyRule(r.group).camera === kind && r.label === label ? w[i]! : 0), 0);
+  const cells = [total('in-car', 1), total('in-car', 0), total('web', 1), total('web', 0)];
+  for (const c of cells) assert.ok(Math.abs(c - rows.length / 4) < 1e-9, `cell total ${c}`);
+  assert.ok(Math.abs(w.reduce((s, v) => s + v, 0) - rows.length) < 1e-9, 'weights average 1');
+  // The proxy rewrites groups to camera units (camera:KITTI): the recorded camera kind keeps the cells.
+  const rewritten = rows.map((r) => ({ ...r, group: cameraUnit(r), camera: familyRule(r.group).camera }));
+  assert.deepEqual(cameraCellWeights(rewritten), w);
+  // Feature 0 is the camera, feature 1 roadwork: balancing moves the head's weight from 0 to 1.
+  const lean = (balanceCameras: boolean) => {
+    const [layer] = fitHead(rows, { ...CONFIG, balanceCameras }).layers;
+    const [style, signal] = layer!.weights[0]!;
+    return Math.abs(style!) / Math.abs(signal!);
+  };
+  const plain = lean(false);
+  const balanced = lean(true);
+  assert.ok(balanced < plain / 2, `camera/roadwork weight ratio ${balanced} balanced vs ${plain} plain`);
 });
