@@ -4,6 +4,14 @@ import { hammingDistance } from '../../inference/cache/index.js';
 /** Hashes at most this many bits apart (of 64) are the same picture re-encoded, resized or re-cropped a little. */
 export const NEAR_DUPLICATE_BITS = 4;
 
+const HEX64 = /^[0-9a-f]{16}$/i;
+
+/** How a walk cuts hash `i` into index keys, and whether hashes `i` and `j` are near. */
+interface Pieces<K> {
+  keysOf(i: number): K[];
+  near(i: number, j: number): boolean;
+}
+
 /**
  * Walks hashes in the order given (best first) and gives each the index of the first earlier one within
  * `maxBits` (its leader), or its own index when none is. An empty hash has no near-duplicates.
@@ -13,26 +21,19 @@ export const NEAR_DUPLICATE_BITS = 4;
  * piece are compared, instead of every leader.
  */
 export function leadersOf(hashes: readonly string[], maxBits = NEAR_DUPLICATE_BITS): number[] {
-  if (maxBits >= 1 && hashes.every((h) => h === '' || HEX64.test(h))) return leaders64(hashes, maxBits);
-  const pieces = maxBits + 1;
-  const index = new Map<string, number[]>();
-  const keysOf = (h: string): string[] => {
-    const keys: string[] = [];
-    for (let p = 0; p < pieces; p++) {
-      const from = Math.floor((p * h.length) / pieces);
-      const to = Math.floor(((p + 1) * h.length) / pieces);
-      keys.push(`${h.length}:${p}:${h.slice(from, to)}`);
-    }
-    return keys;
-  };
+  if (maxBits >= 1 && hashes.every((h) => h === '' || HEX64.test(h)))
+    return walk(hashes, numericPieces(hashes, maxBits));
+  return walk(hashes, textPieces(hashes, maxBits));
+}
+
+function walk<K>(hashes: readonly string[], pieces: Pieces<K>): number[] {
+  const index = new Map<K, number[]>();
   return hashes.map((h, i) => {
     if (h === '') return i;
-    const keys = keysOf(h);
+    const keys = pieces.keysOf(i);
     let leader = -1;
     for (const k of keys) {
-      for (const j of index.get(k) ?? []) {
-        if ((leader === -1 || j < leader) && hammingDistance(h, hashes[j]!) <= maxBits) leader = j;
-      }
+      for (const j of index.get(k) ?? []) if ((leader === -1 || j < leader) && pieces.near(i, j)) leader = j;
     }
     if (leader !== -1) return leader;
     for (const k of keys) {
@@ -44,7 +45,23 @@ export function leadersOf(hashes: readonly string[], maxBits = NEAR_DUPLICATE_BI
   });
 }
 
-const HEX64 = /^[0-9a-f]{16}$/i;
+/** Any hashes: pieces are substrings (keyed with the length, so only equal lengths meet). */
+function textPieces(hashes: readonly string[], maxBits: number): Pieces<string> {
+  const pieces = maxBits + 1;
+  return {
+    keysOf(i) {
+      const h = hashes[i]!;
+      const keys: string[] = [];
+      for (let p = 0; p < pieces; p++) {
+        const from = Math.floor((p * h.length) / pieces);
+        const to = Math.floor(((p + 1) * h.length) / pieces);
+        keys.push(`${h.length}:${p}:${h.slice(from, to)}`);
+      }
+      return keys;
+    },
+    near: (i, j) => hammingDistance(hashes[i]!, hashes[j]!) <= maxBits,
+  };
+}
 
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -53,11 +70,11 @@ function popcount32(x: number): number {
 }
 
 /**
- * `leadersOf` for 64-bit hashes (the pHash's 16 hex digits), as numbers: the pieces are bit ranges keyed
- * by number and the distance two popcounts, where the general path builds key strings and compares hex
- * digit by digit, which at 20 000 hashes was most of the gallery's re-ranking after a label. Same leaders.
+ * 64-bit hashes (the pHash's 16 hex digits) as two numbers: pieces are bit ranges keyed by number and the
+ * distance is two popcounts, where the text path builds key strings and compares hex digit by digit —
+ * at 20 000 hashes that was most of the gallery's re-ranking after a label. Same leaders.
  */
-function leaders64(hashes: readonly string[], maxBits: number): number[] {
+function numericPieces(hashes: readonly string[], maxBits: number): Pieces<number> {
   const pieces = maxBits + 1;
   const hi = new Uint32Array(hashes.length);
   const lo = new Uint32Array(hashes.length);
@@ -66,7 +83,7 @@ function leaders64(hashes: readonly string[], maxBits: number): number[] {
     hi[i] = parseInt(h.slice(0, 8), 16);
     lo[i] = parseInt(h.slice(8), 16);
   });
-  // Bit b of a hash: bit b of `lo` below 32, bit b - 32 of `hi` above. Each piece is at most 32 bits wide.
+  // Bit b of a hash: bit b of `lo` below 32, bit b - 32 of `hi` above; no piece is wider than 32 bits.
   const piece = (i: number, p: number): number => {
     const from = Math.floor((p * 64) / pieces);
     const width = Math.floor(((p + 1) * 64) / pieces) - from;
@@ -75,28 +92,8 @@ function leaders64(hashes: readonly string[], maxBits: number): number[] {
       from >= 32 ? hi[i]! >>> (from - 32) : from === 0 ? lo[i]! : (lo[i]! >>> from) | (hi[i]! << (32 - from));
     return p * 2 ** 32 + ((bits & mask) >>> 0);
   };
-  const index = new Map<number, number[]>();
-  const keys: number[] = [];
-  return hashes.map((h, i) => {
-    if (h === '') return i;
-    keys.length = 0;
-    for (let p = 0; p < pieces; p++) keys.push(piece(i, p));
-    let leader = -1;
-    for (const k of keys) {
-      for (const j of index.get(k) ?? []) {
-        if (
-          (leader === -1 || j < leader) &&
-          popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!) <= maxBits
-        )
-          leader = j;
-      }
-    }
-    if (leader !== -1) return leader;
-    for (const k of keys) {
-      const list = index.get(k);
-      if (list === undefined) index.set(k, [i]);
-      else list.push(i);
-    }
-    return i;
-  });
+  return {
+    keysOf: (i) => Array.from({ length: pieces }, (_, p) => piece(i, p)),
+    near: (i, j) => popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!) <= maxBits,
+  };
 }
