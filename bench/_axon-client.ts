@@ -1,7 +1,6 @@
 // Load client of bench/axon-overhead.ts, forked into its own process: pre-signed ImageSynapse calls, keep-alive.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import sharp from 'sharp';
 import { systemClock } from '../src/core/clock/index.js';
 import {
   DEFAULT_DENDRITE_VERSION,
@@ -10,8 +9,7 @@ import {
   imageSynapse,
   type Signer,
 } from '../src/wire/protocol/index.js';
-import { generateScene } from '../src/data/procedural/index.js';
-import { createRng } from '../src/core/random/index.js';
+import { distinctSceneImages } from './_images.js';
 
 /** One measured cell: a server, a concurrency and a request count. */
 export interface CellSpec {
@@ -23,6 +21,11 @@ export interface CellSpec {
   readonly warmup: number;
   /** The timed part stops issuing requests after this long. */
   readonly maxSeconds: number;
+  /**
+   * Where in the image pool this cell's requests start: request k (warm-up first, across lanes) sends image
+   * `(imageOffset + k) mod pool`, so cells given disjoint ranges never repeat an image.
+   */
+  readonly imageOffset: number;
 }
 
 /** What the timed part of a cell measured on the client. */
@@ -38,14 +41,27 @@ export interface CellResult {
 
 /** Messages from the bench to this client. */
 export type ToClient =
-  | { readonly type: 'init'; readonly validatorSecret: string; readonly axonHotkey: string }
+  | {
+      readonly type: 'init';
+      readonly validatorSecret: string;
+      readonly axonHotkey: string;
+      /** Distinct images to build before any cell (outside every timed part). */
+      readonly images: number;
+    }
   | { readonly type: 'prepare'; readonly cell: CellSpec }
   | { readonly type: 'go' }
   | { readonly type: 'exit' };
 
 /** Messages from this client to the bench. */
 export type FromClient =
-  | { readonly type: 'ready'; readonly jpegBytes: number; readonly bodyBytes: number }
+  | {
+      readonly type: 'ready';
+      /** Mean JPEG size of the pool. */
+      readonly jpegBytes: number;
+      readonly bodyBytes: number;
+      readonly images: number;
+      readonly buildMs: number;
+    }
   | { readonly type: 'prepared'; readonly signMs: number; readonly signed: number }
   | { readonly type: 'result'; readonly result: CellResult }
   | { readonly type: 'error'; readonly message: string };
@@ -69,23 +85,13 @@ interface Prepared {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** A 224×224 quality-75 JPEG of a synthetic street scene, base64, as validators send. */
-async function sceneBase64(): Promise<string> {
-  const scene = generateScene(createRng('bench-axon'), { roadwork: true, width: 320, height: 240 });
-  const jpeg = await sharp(scene.rgb, { raw: { width: scene.width, height: scene.height, channels: 3 } })
-    .resize(224, 224, { fit: 'cover' })
-    .jpeg({ quality: 75 })
-    .toBuffer();
-  return jpeg.toString('base64');
-}
-
 /**
  * One uuid per lane, nonces strictly increasing in the order the lane sends (warm-up first). The first
  * nonce of a uuid must fall in the axon's freshness window (timeout + 4 s), so signing happens per cell.
  */
-function signLanes(cell: CellSpec, signer: Signer, axonHotkey: string, image: string): Lane[] {
+function signLanes(cell: CellSpec, signer: Signer, axonHotkey: string, pool: readonly string[]): Lane[] {
   const clock = systemClock();
-  const synapse = imageSynapse(image);
+  let next = cell.imageOffset;
   return Array.from({ length: cell.concurrency }, (_, l) => {
     const uuid = randomUUID();
     const base = clock.nowNs();
@@ -93,7 +99,7 @@ function signLanes(cell: CellSpec, signer: Signer, axonHotkey: string, image: st
       Math.floor(total / cell.concurrency) + (l < total % cell.concurrency ? 1 : 0);
     const all = Array.from({ length: share(cell.warmup) + share(cell.requests) }, (_, k) => {
       const wire = buildWireRequest(
-        synapse,
+        imageSynapse(pool[next++ % pool.length]!),
         { ip: '127.0.0.1', port: cell.port, hotkey: axonHotkey },
         {
           hotkey: signer.ss58,
@@ -179,7 +185,7 @@ async function runLanes(
 function serve(): void {
   let signer: Signer | undefined;
   let axonHotkey = '';
-  let image = '';
+  let pool: string[] = [];
   let prepared: Prepared | undefined;
   const reply = (m: FromClient): void => {
     process.send?.(m);
@@ -189,20 +195,29 @@ function serve(): void {
     if (m.type === 'init') {
       signer = hotkeyFromSecret(m.validatorSecret);
       axonHotkey = m.axonHotkey;
-      image = await sceneBase64();
+      const t0 = performance.now();
+      pool = await distinctSceneImages(m.images, 'bench-axon');
+      const buildMs = performance.now() - t0;
       const probe = signLanes(
-        { target: 'axon', port: 0, concurrency: 1, requests: 1, warmup: 0, maxSeconds: 1 },
+        { target: 'axon', port: 0, concurrency: 1, requests: 1, warmup: 0, maxSeconds: 1, imageOffset: 0 },
         signer,
         axonHotkey,
-        image,
+        pool,
       );
       const bodyBytes = probe[0]?.timed[0]?.body.length ?? 0;
-      return reply({ type: 'ready', jpegBytes: Buffer.from(image, 'base64').length, bodyBytes });
+      const jpegBytes = pool.reduce((n, b) => n + Buffer.byteLength(b, 'base64'), 0) / pool.length;
+      return reply({
+        type: 'ready',
+        jpegBytes: Math.round(jpegBytes),
+        bodyBytes,
+        images: pool.length,
+        buildMs,
+      });
     }
     if (m.type === 'prepare') {
       if (signer === undefined) throw new Error('prepare before init');
       const t0 = performance.now();
-      const lanes = signLanes(m.cell, signer, axonHotkey, image);
+      const lanes = signLanes(m.cell, signer, axonHotkey, pool);
       const signMs = performance.now() - t0;
       const agent = new Agent({ keepAlive: true, maxSockets: m.cell.concurrency });
       prepared = { cell: m.cell, agent, lanes };

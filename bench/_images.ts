@@ -20,6 +20,50 @@ export async function sceneImages(n: number, prefix: string): Promise<string[]> 
 }
 
 /**
+ * `n` distinct 224² scene JPEGs, base64, cheaply: `bases` procedural scenes, each copy under its own
+ * seeded noise of ±`noise` (so every image differs in bytes, pixels and pHash, as validator traffic does)
+ * and encoded anew; ~1 ms an image where a fresh scene costs ~7.
+ */
+export async function distinctSceneImages(
+  n: number,
+  prefix: string,
+  o: { bases?: number; noise?: number } = {},
+): Promise<string[]> {
+  const bases: Buffer[] = [];
+  for (let i = 0; i < Math.min(n, o.bases ?? 32); i++) {
+    const scene = generateScene(createRng(`${prefix}-${i}`), {
+      roadwork: i % 2 === 0,
+      width: 320,
+      height: 240,
+    });
+    bases.push(
+      await sharp(scene.rgb, { raw: { width: scene.width, height: scene.height, channels: 3 } })
+        .resize(224, 224, { fit: 'cover' })
+        .raw()
+        .toBuffer(),
+    );
+  }
+  const noise = o.noise ?? 6;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const rgb = Buffer.from(bases[i % bases.length]!);
+    let s = (i + 1) * 2654435761;
+    for (let k = 0; k < rgb.length; k++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      const v = rgb[k]! + ((s >>> 0) % (2 * noise + 1)) - noise;
+      rgb[k] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+    const jpeg = await sharp(rgb, { raw: { width: 224, height: 224, channels: 3 } })
+      .jpeg({ quality: 75 })
+      .toBuffer();
+    out.push(jpeg.toString('base64'));
+  }
+  return out;
+}
+
+/**
  * A `width × height` RGB of diagonal gradients under per-pixel noise of ±`noise`: noise keeps the JPEG
  * large (it does not compress), gradients keep it an image rather than static.
  */

@@ -1,8 +1,11 @@
 // Benchmark: the axon's own cost per request (model excluded) against a bare node:http server (not a test).
 // Usage: node --import tsx bench/axon-overhead.ts [--n 3000] [--warmup 500] [--cell-seconds 60] [--max-seconds 300]
 //        [--answered-hook]  (an onAnswered hook keeping the last 1000 records, as a query log's queue would)
-//        [--querylog [--rounds 2]]  (a second miner with the real query log on, SQLite in a temporary data_dir;
-//        its cells alternate with the plain axon's, round after round, and the two are compared)
+//        [--querylog [--rounds 3]]  (a second miner with the real query log on, SQLite in a temporary data_dir;
+//        its cells alternate with the plain axon's, round after round, and the two are compared round by round)
+// Every request sends its own image (a pool built before any cell); with --querylog no image repeats across
+// cells either, so each logged request writes a new file, as distinct validator traffic does. Run under
+// `node --expose-gc` to collect garbage before each axon cell (the two miners share one heap).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,8 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Histogram } from 'prom-client';
 import type { AnsweredRequest } from '../src/wire/axon/index.js';
+import type { QueryLogWriter } from '../src/lifecycle/querylog/index.js';
 import { createMetrics, type Metrics } from '../src/core/metrics/index.js';
 import type { Predictor } from '../src/inference/cascade/types.js';
+import { perceptualHash } from '../src/inference/cache/index.js';
 import { hotkeyFromSecret } from '../src/wire/protocol/index.js';
 import type { CellResult, CellSpec, FromClient, ToClient } from './_axon-client.js';
 import { startBenchMiner } from './_miner.js';
@@ -46,6 +51,7 @@ interface Phase {
 
 interface Cell {
   readonly target: CellSpec['target'];
+  readonly round: number;
   readonly concurrency: number;
   readonly completed: number;
   readonly failed: number;
@@ -58,6 +64,16 @@ interface Cell {
   readonly serverLoopUtilization: number;
   readonly signMs: number;
   readonly phases: Record<string, Phase>;
+  /** The query log's work in this cell: requests written and dropped, and its backlog's write after the cell. */
+  readonly querylog?: { readonly logged: number; readonly dropped: number; readonly backlogMs: number };
+}
+
+/** What a cell does around its timed part, on the server side. */
+interface CellHooks {
+  /** After the warm-up, before timing: the two miners start the timed part equally idle. */
+  readonly settle?: () => Promise<void>;
+  /** After the timed part; its CPU is charged to the cell (the query log writing its backlog). */
+  readonly finish?: () => Promise<Cell['querylog']>;
 }
 
 function readOptions(): Options {
@@ -84,15 +100,17 @@ function readOptions(): Options {
     maxSeconds: int('max-seconds', values['max-seconds'], 10),
     answeredHook: values['answered-hook'],
     querylog: values.querylog,
-    rounds: int('rounds', values.rounds ?? (values.querylog ? '2' : '1'), 1),
+    rounds: int('rounds', values.rounds ?? (values.querylog ? '3' : '1'), 1),
   };
 }
 
 /**
  * Receives the decoded image like a model would, but only averages a sample of it: no model work. A full
  * pass over 150 528 bytes costs ~0.35 ms on this machine, which would be charged to the axon otherwise.
+ * `hash`: also takes the image's perceptual hash, as the default prediction cache does (its key) before any
+ * model runs; the query log then reuses it. Both miners of --querylog do it, as production miners would.
  */
-function meanPredictor(): Predictor {
+function meanPredictor(o: { hash?: boolean } = {}): Predictor {
   return {
     start: async () => undefined,
     async predict(image) {
@@ -101,7 +119,11 @@ function meanPredictor(): Predictor {
       let sum = 0;
       let count = 0;
       for (let i = 0; i < data.length; i += PIXEL_STRIDE, count++) sum += data[i]!;
-      return { probability: sum / (count * 255), modelVersion: 'bench-mean' };
+      const probability = sum / (count * 255);
+      // As the default prediction cache does on every request (its key), and hands to the query log.
+      if (o.hash === true)
+        return { probability, modelVersion: 'bench-mean', imageHash: perceptualHash(image) };
+      return { probability, modelVersion: 'bench-mean' };
     },
     status: () => ({ ready: true, modelVersion: 'bench-mean' }),
     close: async () => undefined,
@@ -215,31 +237,39 @@ function ask<T extends FromClient['type']>(
   });
 }
 
-async function measure(child: ChildProcess, spec: CellSpec, metrics: Metrics | undefined): Promise<Cell> {
+async function measure(
+  child: ChildProcess,
+  spec: CellSpec & { readonly round: number },
+  metrics: Metrics | undefined,
+  hooks: CellHooks = {},
+): Promise<Cell> {
   const prepared = await ask(child, { type: 'prepare', cell: spec }, 'prepared');
+  await hooks.settle?.();
   metrics?.overheadSeconds.reset();
   metrics?.requestSeconds.reset();
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const { result } = await ask(child, { type: 'go' }, 'result');
-  const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  const querylog = await hooks.finish?.();
+  const cpu = process.cpuUsage(cpu0);
   const phases = metrics
     ? {
         ...(await histogramPhases(metrics.overheadSeconds, 'phase')),
         total: (await histogramPhases(metrics.requestSeconds, 'status'))['200']!,
       }
     : {};
-  return summarize(spec, result, {
+  const cell = summarize(spec, result, {
     serverCpuMs: (cpu.user + cpu.system) / 1000,
     utilization: elu.utilization,
     signMs: prepared.signMs,
     phases,
   });
+  return querylog === undefined ? cell : { ...cell, querylog };
 }
 
 function summarize(
-  spec: CellSpec,
+  spec: CellSpec & { readonly round: number },
   r: CellResult,
   server: { serverCpuMs: number; utilization: number; signMs: number; phases: Record<string, Phase> },
 ): Cell {
@@ -247,6 +277,7 @@ function summarize(
   const done = sorted.length + r.failed;
   return {
     target: spec.target,
+    round: spec.round,
     concurrency: spec.concurrency,
     completed: sorted.length,
     failed: r.failed,
@@ -347,23 +378,70 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** The query log's cost: the same axon with it on against off, medians over the alternating rounds. */
+/**
+ * The query log's cost: the same axon with it on against off. Each round pairs an "on" cell with the "off"
+ * cell of the same round and concurrency (run back to back), so slow drifts of the shared machine cancel;
+ * the median ratio and the spread (min–max) over rounds are printed.
+ */
 function querylogReport(cells: readonly Cell[]): void {
   const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-  console.log('\nquery log on vs off (medians over rounds; ratio = on ÷ off; goal: within 5 %)');
+  console.log(
+    '\nquery log on vs off: ratio = on ÷ off per round, median [min–max] over rounds; goal: within 5 %\n' +
+      "(srv CPU/req includes writing the log's backlog after the cell)",
+  );
   for (const concurrency of CONCURRENCY) {
-    const of = (target: Cell['target']) =>
-      cells.filter((c) => c.target === target && c.concurrency === concurrency);
-    const [off, on] = [of('axon'), of('axon+querylog')];
+    const pairs = cells
+      .filter((c) => c.target === 'axon+querylog' && c.concurrency === concurrency)
+      .map((on) => ({
+        on,
+        off: cells.find((c) => c.target === 'axon' && c.concurrency === concurrency && c.round === on.round)!,
+      }));
     const line = (name: string, pick: (c: Cell) => number, d = 3) => {
-      const [a, b] = [median(off.map(pick)), median(on.map(pick))];
-      return `${name} ${f(a, d)} → ${f(b, d)} (×${f(b / a)})`;
+      const ratios = pairs.map((p) => pick(p.on) / pick(p.off)).sort((a, b) => a - b);
+      const [a, b] = [median(pairs.map((p) => pick(p.off))), median(pairs.map((p) => pick(p.on)))];
+      return `${name} ${f(a, d)} → ${f(b, d)} ×${f(median(ratios))} [${f(ratios[0]!)}–${f(ratios.at(-1)!)}]`;
     };
+    const logged = pairs.reduce((n, p) => n + (p.on.querylog?.logged ?? 0), 0);
+    const dropped = pairs.reduce((n, p) => n + (p.on.querylog?.dropped ?? 0), 0);
+    const backlog = median(pairs.map((p) => p.on.querylog?.backlogMs ?? 0));
     console.log(
-      `  c=${String(concurrency).padEnd(3)} ${line('p50 ms', (c) => c.p50Ms)}   ${line('p99 ms', (c) => c.p99Ms)}   ` +
-        `${line('req/s', (c) => c.reqPerS, 0)}   ${line('CPU ms/req', (c) => c.serverCpuMsPerReq)}`,
+      `  c=${String(concurrency).padEnd(3)} ${line('req/s', (c) => c.reqPerS, 0)}   ${line('p50 ms', (c) => c.p50Ms)}\n` +
+        `        ${line('p99 ms', (c) => c.p99Ms)}   ${line('CPU ms/req', (c) => c.serverCpuMsPerReq)}\n` +
+        `        logged ${logged}, dropped ${dropped}, backlog written after the cell in ${f(backlog, 0)} ms (median)`,
     );
   }
+}
+
+/**
+ * Around each cell, with the log on: every cell's timed part starts with the log's queue empty (its
+ * warm-up written, and nothing left of an earlier cell: a writer draining during the "off" cell would be
+ * charged to it) and, under --expose-gc, with the shared heap collected. The "on" cell then writes its
+ * backlog before it ends, so all its requests' logging is charged to it.
+ */
+function querylogHooks(writer: QueryLogWriter | undefined): { on: CellHooks; other: CellHooks } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const settle = async () => {
+    await writer?.flush();
+    gc?.();
+  };
+  if (writer === undefined) return { on: {}, other: {} };
+  let before = writer.counts();
+  return {
+    on: {
+      settle: async () => {
+        await settle();
+        before = writer.counts();
+      },
+      finish: async () => {
+        const t0 = performance.now();
+        await writer.flush();
+        const backlogMs = performance.now() - t0;
+        const now = writer.counts();
+        return { logged: now.logged - before.logged, dropped: now.dropped - before.dropped, backlogMs };
+      },
+    },
+    other: { settle },
+  };
 }
 
 async function main(): Promise<number> {
@@ -379,7 +457,7 @@ async function main(): Promise<number> {
     // Every lane signs with the one validator hotkey: its share must hold the widest cell.
     settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY), 'querylog.enabled': false },
     overrides: {
-      predictor: meanPredictor(),
+      predictor: meanPredictor({ hash: options.querylog }),
       metrics,
       ...(options.answeredHook && { onAnswered: ringHook(1000) }),
     },
@@ -391,7 +469,7 @@ async function main(): Promise<number> {
         miner: minerKey,
         validators: [validatorKey],
         settings: { 'limits.max_per_caller': Math.max(...CONCURRENCY), 'querylog.enabled': true },
-        overrides: { predictor: meanPredictor(), metrics: benchMetrics() },
+        overrides: { predictor: meanPredictor({ hash: true }), metrics: benchMetrics() },
       })
     : undefined;
   const bare = bareServer();
@@ -408,35 +486,44 @@ async function main(): Promise<number> {
     process.exit(2);
   }, options.maxSeconds * 1000);
   try {
+    const perCell = options.n + options.warmup;
+    // With the log on, every (round, concurrency) gets its own images: the log never sees one twice.
+    const slices = logged ? options.rounds * CONCURRENCY.length : 1;
     const ready = await ask(
       child,
-      { type: 'init', validatorSecret: VALIDATOR_SECRET, axonHotkey: minerKey.ss58 },
+      {
+        type: 'init',
+        validatorSecret: VALIDATOR_SECRET,
+        axonHotkey: minerKey.ss58,
+        images: perCell * slices,
+      },
       'ready',
     );
+    const writer = logged?.miner.queryLog?.writer();
+    const hooks = querylogHooks(writer);
     const cells: Cell[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      for (const concurrency of CONCURRENCY) {
+      for (const [ci, concurrency] of CONCURRENCY.entries()) {
         // Alternating which of the two axons goes first, so neither always inherits the other's warm state.
         const axons: CellSpec['target'][] = logged ? ['axon', 'axon+querylog'] : ['axon'];
         if (round % 2 === 1) axons.reverse();
         for (const target of ['bare', ...axons] as const) {
-          const spec: CellSpec = {
+          const spec = {
             target,
+            round,
             port: target === 'bare' ? barePort : target === 'axon' ? axonPort : logged!.port,
             concurrency,
             requests: options.n,
             warmup: options.warmup,
             maxSeconds: options.cellSeconds,
+            // The off and on cells of a round send the same images (to different miners).
+            imageOffset: logged ? (round * CONCURRENCY.length + ci) * perCell : 0,
           };
+          const metricsOf =
+            target === 'axon' ? metrics : target === 'bare' ? undefined : logged!.miner.metrics;
           cells.push(
-            await measure(
-              child,
-              spec,
-              target === 'axon' ? metrics : target === 'bare' ? undefined : logged!.miner.metrics,
-            ),
+            await measure(child, spec, metricsOf, target === 'axon+querylog' ? hooks.on : hooks.other),
           );
-          // The log's backlog is written before the next cell, so it is charged to its own cell only.
-          if (target === 'axon+querylog') await logged!.miner.queryLog?.writer()?.flush();
         }
       }
     }
@@ -449,7 +536,9 @@ async function main(): Promise<number> {
       cpus: availableParallelism(),
       answeredHook: options.answeredHook,
       rounds: options.rounds,
-      ...(logged && { querylog: logged.miner.queryLog?.writer()?.counts() }),
+      images: ready.images,
+      imagesBuildMs: Math.round(ready.buildMs),
+      ...(writer && { querylog: writer.counts() }),
     };
     console.log(
       `axon overhead, model excluded: ${options.n} timed requests per cell after ${options.warmup} warm-up; ` +

@@ -1,12 +1,23 @@
 /** `roadwork queries hard` and `roadwork queries similar`: hard-case mining from the command line. */
-import type { HardCase, SimilarQuery } from '../../lifecycle/querylog/index.js';
+import type { HardCase, QueryStats, SimilarQuery } from '../../lifecycle/querylog/index.js';
 
 const LABELS = { 0: 'not', 1: 'roadwork' } as const;
 
-/** The hard cases as `roadwork queries hard` prints them: one line per case, one per further reason. */
-export function formatHardCases(cases: readonly HardCase[]): string {
-  if (cases.length === 0)
-    return 'No hard cases: every image is labelled, confident, or has stages that agree.\n';
+/**
+ * The hard cases as `roadwork queries hard` prints them: one line per case, one per further reason. With
+ * none, `log` (the log's counts) says why: nothing logged, everything labelled, or nothing uncertain.
+ */
+export function formatHardCases(
+  cases: readonly HardCase[],
+  log?: Pick<QueryStats, 'logged' | 'byLabel'>,
+): string {
+  if (cases.length === 0) {
+    if (log?.logged === 0)
+      return 'The query log is empty: no answered request has been logged yet (roadwork serve logs them with querylog.enabled).\n';
+    if (log !== undefined && (log.byLabel.unlabelled ?? 0) === 0)
+      return `Every request is labelled (${log.logged} requests): there is nothing left to rank.\n`;
+    return 'No hard cases: every unlabelled image is confident, its stages agree, and its cluster holds no mistakes.\n';
+  }
   const head = `${'id'.padStart(8)}  ${'prediction'.padStart(10)}  ${'score'.padStart(5)}  ${'dups'.padStart(4)}  reasons\n`;
   const pad = ' '.repeat(8 + 2 + 10 + 2 + 5 + 2 + 4 + 2);
   const lines = cases.map((c) => {

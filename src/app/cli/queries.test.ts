@@ -65,6 +65,35 @@ test('queries --help lists its subcommands and export names every format', () =>
   assert.match(exp.helpInformation(), /--labelled-only/);
 });
 
+test('queries hard says plainly why it lists nothing: an empty log, every request labelled, or nothing uncertain', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roadwork-queries-none-'));
+  try {
+    const place = { dataDir: dir, storeUrl: '' };
+    assert.equal(
+      await run(['hard', '--data_dir', dir]),
+      'The query log is empty: no answered request has been logged yet (roadwork serve logs them with querylog.enabled).\n',
+    );
+    const store = await openQueryStore(place);
+    await logCrafted(store, queryImagesDir(place), [
+      { image: 1, prediction: 0.5, label: 1 },
+      { image: 2, prediction: 0.45, label: 0 },
+    ]);
+    assert.equal(
+      await run(['hard', '--data_dir', dir]),
+      'Every request is labelled (2 requests): there is nothing left to rank.\n',
+    );
+    await logCrafted(store, queryImagesDir(place), [{ image: 3, prediction: 0.99 }]);
+    await store.close();
+    assert.match(
+      await run(['hard', '--data_dir', dir]),
+      /^No hard cases: every unlabelled image is confident/,
+    );
+    assert.equal(await run(['hard', '--json', '--data_dir', dir]), '[]\n');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('queries hard lists the hard cases with their reasons, and queries similar the nearest images', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'roadwork-queries-hard-'));
   try {

@@ -62,8 +62,12 @@ export function queriesCommand(
     .option('--json', 'print the cases as JSON')
     .action(async (opts: Record<string, unknown>) => {
       const limit = countFlag(opts.limit, '--limit');
-      const cases = await withQueryStore(opts, (store) => rankHardCases(store, { limit }));
-      stdout.write(opts.json ? `${JSON.stringify(cases, null, 2)}\n` : formatHardCases(cases));
+      const { cases, log } = await withQueryStore(opts, async (store) => {
+        const ranked = await rankHardCases(store, { limit });
+        // Counted only when there is nothing to list, to say why.
+        return { cases: ranked, log: ranked.length === 0 ? await queryStats(store) : undefined };
+      });
+      stdout.write(opts.json ? `${JSON.stringify(cases, null, 2)}\n` : formatHardCases(cases, log));
     });
   sub('similar', 'the images nearest a logged request by embedding (cosine distance), nearest first')
     .argument('<id>', 'the request id (the id column of queries hard)')

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AsyncStore } from '../../core/store/index.js';
 import type { Dashboard } from './_dashboard.js';
 import type { RetrainRunner } from './_retrain.js';
+import type { HardCaseCache } from './_ranking.js';
 
 /** The app's parts, built once by `createWebApp`. */
 export interface WebContext {
@@ -12,6 +13,8 @@ export interface WebContext {
   /** `data_dir`: exports go to `<data_dir>/exports`. */
   readonly dataDir: string;
   readonly dashboard: Dashboard;
+  /** The gallery's hard-case ranking, kept until the log changes. */
+  readonly hardCases: HardCaseCache;
   readonly retrain: RetrainRunner;
   /** `ui.retrain_args`. */
   readonly retrainArgs: readonly string[];

@@ -4,7 +4,6 @@ import type { ServerResponse } from 'node:http';
 import {
   browseQueries,
   projectQueries,
-  rankHardCases,
   similarQueries,
   type BrowsedQuery,
   type HardCase,
@@ -32,7 +31,7 @@ async function ordered(
   if (sort === 'recent') return rows;
   if (sort === 'uncertain')
     return [...rows].sort((a, b) => Math.abs(a.prediction - 0.5) - Math.abs(b.prediction - 0.5));
-  const cases = await rankHardCases(ctx.store, { limit: RANKED, now: ctx.now() });
+  const cases = await ctx.hardCases.cases(ctx.now(), RANKED);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const first: GalleryRow[] = [];
   for (const c of cases) {

@@ -107,6 +107,39 @@ function clusterReason(
 }
 
 /**
+ * What ranking reads of the log, before labels weigh in: every distinct image (its latest request, as of
+ * `now`) and its embedding cluster. Reading and clustering are nearly all of a ranking's time; a caller
+ * that keeps a snapshot (the web app) re-reads only the labels when they change (`relabelSnapshot`).
+ */
+export interface MiningSnapshot {
+  readonly rows: readonly ImageRow[];
+  readonly clusterOf: readonly (number | null)[];
+  /** The `now` it was read at (undefined: all of the log). */
+  readonly now: number | undefined;
+}
+
+/** Reads and clusters the log as of `now` (see `HardCaseOptions.now`). */
+export async function miningSnapshot(store: AsyncStore, now?: number): Promise<MiningSnapshot> {
+  const rows = await latestImages(store, now === undefined ? {} : { before: now });
+  return { rows, clusterOf: clusterRows(rows).clusterOf, now };
+}
+
+/** The snapshot with every image's label as the store has it now (one read of the labels). */
+export async function relabelSnapshot(store: AsyncStore, snapshot: MiningSnapshot): Promise<MiningSnapshot> {
+  const labels = new Map(
+    (await store.all<{ sha256: string; label: number }>('SELECT sha256, label FROM labels')).map((l) => [
+      l.sha256,
+      Number(l.label) === 1 ? (1 as const) : (0 as const),
+    ]),
+  );
+  const rows = snapshot.rows.map((r) => {
+    const label = labels.get(r.sha256) ?? null;
+    return label === r.label ? r : { ...r, label };
+  });
+  return { ...snapshot, rows };
+}
+
+/**
  * Ranks the unlabelled images (one per distinct image, its latest request) by how much a label would
  * teach: a prediction near the threshold, stages that disagree, an embedding cluster whose labelled
  * members the model gets wrong. Near-duplicates by pHash are collapsed into the best of them. Images
@@ -116,10 +149,17 @@ export async function rankHardCases(
   store: AsyncStore,
   options: HardCaseOptions = {},
 ): Promise<readonly HardCase[]> {
+  return scoreHardCases(await miningSnapshot(store, options.now), options);
+}
+
+/** `rankHardCases` over a snapshot already read (its `now` stands; `options.now` is not read). */
+export function scoreHardCases(
+  snapshot: MiningSnapshot,
+  options: Omit<HardCaseOptions, 'now'> = {},
+): readonly HardCase[] {
   const t = options.threshold ?? 0.5;
   const limit = options.limit ?? 50;
-  const rows = await latestImages(store, options.now === undefined ? {} : { before: options.now });
-  const { clusterOf } = clusterRows(rows);
+  const { rows, clusterOf } = snapshot;
   const errors = clusterErrors(rows, clusterOf, t);
   const scored = rows
     .map((row, i) => ({ row, cluster: clusterOf[i] ?? null }))

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readImageHeader } from '../../inference/image/index.js';
 
 /** What is known of an image from its bytes alone. */
@@ -40,12 +40,24 @@ function tempPath(path: string): string {
   return `${path}.${randomBytes(4).toString('hex')}.tmp`;
 }
 
-/** Writes the image unless its file exists; whole or not at all. */
-export async function storeImage(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes the image unless its file exists; whole or not at all. `shards`: folders known to exist, so a
+ * writer skips a `mkdir` per image (one of the five file-system calls a new image costs); a folder removed
+ * behind its back is made again.
+ */
+export async function storeImage(path: string, bytes: Uint8Array, shards?: Set<string>): Promise<void> {
   if (existsSync(path)) return;
-  await mkdir(join(path, '..'), { recursive: true });
+  const dir = dirname(path);
+  if (shards?.has(dir) !== true) await mkdir(dir, { recursive: true });
+  shards?.add(dir);
   const tmp = tempPath(path);
-  await writeFile(tmp, bytes);
+  try {
+    await writeFile(tmp, bytes);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, bytes);
+  }
   await rename(tmp, path);
 }
 

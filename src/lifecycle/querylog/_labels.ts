@@ -1,6 +1,7 @@
 // Labels, keyed by the image's sha256: every request that sent the same bytes shares one label.
 import { createHash } from 'node:crypto';
 import type { AsyncStore } from '../../core/store/index.js';
+import { countLabelChange } from './_version.js';
 
 /** Who gave a label: a person (`operator`), or the local validator that made the challenge (`eval`). */
 export type LabelSource = 'operator' | 'eval';
@@ -37,6 +38,7 @@ export async function recordLabels(store: AsyncStore, labels: readonly Label[]):
         part.flatMap((l) => [l.sha256, l.label, l.source, l.at, l.by]),
       );
     }
+    await countLabelChange(tx);
   });
 }
 
@@ -80,5 +82,6 @@ export async function restoreLabel(
         previous.at,
         previous.by,
       ]);
+    await countLabelChange(tx);
   });
 }

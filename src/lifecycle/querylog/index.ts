@@ -22,7 +22,17 @@ export {
 } from './_export.js';
 export { imagePath } from './_images.js';
 export { embeddingOf } from './_row.js';
-export { rankHardCases, type HardCase, type HardCaseOptions, type HardCaseReason } from './_hard.js';
+export {
+  miningSnapshot,
+  rankHardCases,
+  relabelSnapshot,
+  scoreHardCases,
+  type HardCase,
+  type HardCaseOptions,
+  type HardCaseReason,
+  type MiningSnapshot,
+} from './_hard.js';
+export { logVersion, type LogVersion } from './_version.js';
 export { similarQueries, type SimilarQuery } from './_similar.js';
 export { projectQueries, type ProjectedQuery } from './_project.js';
 export { QUERYLOG_MIGRATIONS } from './_schema.js';

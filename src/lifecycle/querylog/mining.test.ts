@@ -30,6 +30,8 @@ test('leadersOf() finds the same leaders as comparing every pair', () => {
   });
   const leaders = leadersOf(hashes);
   assert.deepEqual(leaders, brute);
+  // A hash that is not 64 bits of hex takes the general path: the same leaders.
+  assert.deepEqual(leadersOf([...hashes, 'not-hex']).slice(0, -1), brute);
   assert.ok(leaders.filter((l, i) => l !== i).length > 50, 'the case has near-duplicates');
 });
 

@@ -25,6 +25,7 @@ import {
 } from './index.js';
 import { answered, assertConsistent, backends } from './_test-querylog.js';
 import { moveToTrash } from './_trash.js';
+import { storeImage } from './_images.js';
 
 function writer(store: AsyncStore, imagesDir: string, queueSize = 100) {
   const metrics = createMetrics({ processMetrics: false });
@@ -357,3 +358,19 @@ for (const backend of backends()) {
     });
   });
 }
+
+test('storeImage() makes a shard folder again when it was removed after the writer made it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roadwork-shards-'));
+  try {
+    const shards = new Set<string>();
+    const first = join(dir, 'ab', 'ab01.jpg');
+    await storeImage(first, Buffer.from('one'), shards);
+    assert.ok(shards.has(join(dir, 'ab')));
+    await rm(join(dir, 'ab'), { recursive: true });
+    const second = join(dir, 'ab', 'ab02.jpg');
+    await storeImage(second, Buffer.from('two'), shards);
+    assert.equal(await readFile(second, 'utf8'), 'two');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

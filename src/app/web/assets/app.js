@@ -3,6 +3,7 @@ import { startGallery } from './gallery.js';
 import { startDashboard } from './dashboard.js';
 import { startOps } from './ops.js';
 import { startClusters } from './clusters.js';
+import { fillChoices } from './choices.js';
 
 const starters = { gallery: startGallery, dashboard: startDashboard, ops: startOps, clusters: startClusters };
 const started = new Set();
@@ -18,5 +19,6 @@ function show() {
   }
 }
 
+fillChoices();
 window.addEventListener('hashchange', show);
 show();
