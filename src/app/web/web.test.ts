@@ -8,7 +8,8 @@ import { isRoadworkError } from '../../core/errors/index.js';
 import { labelOf } from '../../lifecycle/querylog/index.js';
 import { checkUiBinding, createWebApp, type DashboardSnapshot } from './index.js';
 import { silentLogger } from '../../core/log/index.js';
-import { quantileMs } from './_dashboard.js';
+import { Dashboard, quantileMs } from './_dashboard.js';
+import { createMetrics } from '../../core/metrics/index.js';
 import { webFixture } from './_test-web.js';
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -179,6 +180,22 @@ test('the dashboard reads rates, latency quantiles, errors and the subnet state 
   assert.ok(second.latencyMs.p50! > 2 && second.latencyMs.p50! <= 5, String(second.latencyMs.p50));
   assert.ok(second.latencyMs.p99! > 2000, String(second.latencyMs.p99));
   assert.equal(second.cacheHitRate, 0.25);
+});
+
+test('the dashboard names the model answering now: after a switch the new one, though the old answered more', async () => {
+  const m = createMetrics({ processMetrics: false });
+  const dashboard = new Dashboard(() => m.registry.metrics(), Date.now);
+  const answer = (model: string, n: number) => {
+    for (let i = 0; i < n; i++) m.predictSeconds.observe({ hotkey: '5M', model }, 0.01);
+  };
+  answer('cascade:old', 30);
+  answer('cascade:new', 0);
+  assert.equal((await dashboard.snapshot()).model?.version, 'cascade:old');
+  // registry.follow switched: the new version answers, the old one no more.
+  answer('cascade:new', 2);
+  assert.equal((await dashboard.snapshot()).model?.version, 'cascade:new');
+  // No request between two readings: still the one that answered last.
+  assert.equal((await dashboard.snapshot()).model?.version, 'cascade:new');
 });
 
 test('quantileMs() interpolates within the bucket that holds the rank, as Prometheus does', () => {
