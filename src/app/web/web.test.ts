@@ -299,9 +299,15 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     promoted: false,
     reason: 'MCC 0.41 is not 0.02 above production 0.40',
   });
+  const storeUrl = 'postgres://roadwork:pw@127.0.0.1:1/queries';
   const f = await webFixture(1, {
     retrainArgs: [],
-    roadwork: [process.execPath, '-e', `console.error('training...'); console.log(${JSON.stringify(line)})`],
+    storeUrl,
+    roadwork: [
+      process.execPath,
+      '-e',
+      `console.error('store ' + process.env.ROADWORK_STORE_URL); console.log(${JSON.stringify(line)})`,
+    ],
   });
   t.after(() => f.close());
   assert.equal((await post(`${f.url}/api/retrain`, {})).status, 202);
@@ -310,6 +316,7 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     exitCode: number;
     result: unknown;
     lines: string[];
+    args: string[];
   };
   assert.equal(done.exitCode, 0);
   assert.deepEqual(done.result, {
@@ -317,5 +324,7 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     promoted: false,
     reason: 'MCC 0.41 is not 0.02 above production 0.40',
   });
-  assert.ok(done.lines.includes('training...'));
+  // The child reads the query log this app shows (store.url), given in its environment, not its arguments.
+  assert.ok(done.lines.includes(`store ${storeUrl}`), done.lines.join('\n'));
+  assert.ok(!done.args.join(' ').includes('postgres'));
 });
