@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromiumMissing, launchChromium } from './fixtures/browser.js';
 import { requirement } from './fixtures/requirements.js';
 import { startUiMiner, type UiMiner } from './fixtures/ui-miner.js';
@@ -75,6 +75,7 @@ async function operatorLoop(ui: UiMiner, expectTrainedOn: (labelled: number) => 
   }
 }
 
+/** The loop's steps in `page`, each checked against the store, the export folder and the registry. */
 async function inPage(ui: UiMiner, page: Page, expectTrainedOn: (labelled: number) => string): Promise<void> {
   const sent = await ui.traffic(TRAFFIC, 'loop');
   const store = ui.m.miner.queryLog!.store()!;
@@ -151,13 +152,7 @@ async function inPage(ui: UiMiner, page: Page, expectTrainedOn: (labelled: numbe
   // The version trained on the base photos and on every labelled image, as the settings say.
   const data = after.version!.manifest.metrics.data as { folders: { folder: string; images: number }[] };
   assert.deepEqual(
-    data.folders.map(
-      (f) =>
-        `${f.folder
-          .split('/')
-          .at(-1)!
-          .replace(/-[^/]*$/, '')}:${f.images}`,
-    ),
+    data.folders.map((f) => `${basename(f.folder).split('-')[0]}:${f.images}`),
     ['base:16', expectTrainedOn(labelled)],
   );
 
