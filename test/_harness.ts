@@ -17,12 +17,14 @@ import { createRng } from '../src/core/random/index.js';
 /** The miner's secret URI, for a miner started as a process (`ROADWORK_HOTKEY_SECRET`); KEYS.miner is its key. */
 export const MINER_SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Miner';
 
+/** The validator's secret URI, for a validator started as a process (`roadwork eval --validator-mnemonic`). */
+export const VALIDATOR_SECRET =
+  'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator';
+
 /** Well-known dev keys derived for real (sr25519, ss58 prefix 42). */
 export const KEYS = {
   miner: hotkeyFromSecret(MINER_SECRET),
-  validator: hotkeyFromSecret(
-    'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Validator',
-  ),
+  validator: hotkeyFromSecret(VALIDATOR_SECRET),
   poorValidator: hotkeyFromSecret(
     'bottom drive obey lake curtain smoke basket hold race lonely fit walk//Poor',
   ),

@@ -1,6 +1,8 @@
 // The web app in real headless chromium, inside a real miner fed real signed requests: labelling by
-// keyboard with undo, a filter, export, the dashboard updating while traffic flows, more like this,
-// the cluster view, and the token refusal (first paint is measured by bench/ui-first-paint.ts).
+// keyboard with undo, a filter, export, the dashboard updating while `roadwork eval` runs against the
+// miner and eval's challenges in the gallery already labelled, more like this, the cluster view, and
+// the token refusal (first paint is measured by bench/ui-first-paint.ts; the whole operator's loop
+// with a real retrain is test/ui-operator-loop.e2e.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -8,14 +10,19 @@ import { join } from 'node:path';
 import { chromiumMissing, launchChromium } from './fixtures/browser.js';
 import { requirement } from './fixtures/requirements.js';
 import { startUiMiner } from './fixtures/ui-miner.js';
+import { assertEvalCardsLabelled, watchDashboardDuringEval } from './fixtures/ui-operator.js';
+import { KEYS } from './_harness.js';
 import { labelOf } from '../src/lifecycle/querylog/index.js';
 import { webFixture } from '../src/app/web/_test-web.js';
 
 const skip = requirement(chromiumMissing());
 if (skip !== false) console.log(`# web app browser tests ${skip}`);
 
+/** Challenges `roadwork eval` sends while the dashboard is watched (two a second). */
+const EVAL_N = 12;
+
 test(
-  'an operator labels by keyboard, undoes, filters, exports and watches the dashboard move with traffic',
+  'an operator labels by keyboard, undoes, filters, exports, and watches the dashboard move while roadwork eval runs',
   { timeout: 180_000, skip },
   async (t) => {
     const ui = await startUiMiner();
@@ -68,17 +75,29 @@ test(
     assert.deepEqual(readdirSync(join(dir, 'pos')), [`${first}.jpg`]);
     assert.ok(existsSync(join(dir, 'manifest.csv')));
 
-    // The dashboard: the total by validator grows while traffic flows, without a reload.
+    // The dashboard while `roadwork eval` (the CLI, a child process) sends its challenges: the total
+    // and the rate by validator move without a reload.
     await page.click('nav a[data-tab=dashboard]');
     await page.waitForSelector('#d-validator');
-    const before = await page.textContent('#d-validator small');
-    assert.match(before!, /total since start: 8/);
-    await ui.traffic(3, 'dashboard');
-    await page.waitForSelector('#d-validator small:has-text("total since start: 11")', { timeout: 15_000 });
+    const records = await watchDashboardDuringEval(page, ui, EVAL_N, 8);
     await page.waitForSelector('#d-validator td:has-text("/min")', { timeout: 15_000 });
     assert.match((await page.textContent('#d-latency'))!, /p50 \d/);
     assert.match((await page.textContent('#d-model'))!, /\S/);
-    assert.match((await page.textContent('#d-querylog'))!, /logged 11/);
+    await page.waitForSelector(`#d-querylog div:has-text("logged ${8 + EVAL_N}")`, { timeout: 15_000 });
+
+    // Eval's challenges are in the gallery already labelled (eval.record_labels): labelled only now
+    // shows them beside the operator's one label.
+    await page.click('nav a[data-tab=gallery]');
+    await page.selectOption('#filters select[name=labelled]', 'true');
+    await page.waitForFunction("Number(document.getElementById('grid').dataset.count) > 1");
+    const evalShas = await assertEvalCardsLabelled(
+      page,
+      store,
+      records,
+      new Set([first]),
+      KEYS.validator.ss58,
+    );
+    assert.equal(Number(await page.getAttribute('#grid', 'data-count')), 1 + evalShas.length);
     assert.deepEqual(errors, []);
   },
 );

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postSigned, sceneJpeg, signedRequest, startTestMiner } from '../../../test/_harness.js';
-import { freePort } from '../../../test/fixtures/ui-miner.js';
+import { freePort } from '../../../test/fixtures/ports.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 
 test(

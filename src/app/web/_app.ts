@@ -38,6 +38,8 @@ export interface WebOptions {
   readonly operator?: string;
   /** How `roadwork` is started for a retrain (tests); default this package's CLI. */
   readonly roadwork?: readonly string[];
+  /** The query log's `store.url` (empty or absent: SQLite in data_dir), handed to the retrain child. */
+  readonly storeUrl?: string;
 }
 
 /** A web app, not yet listening. */
@@ -75,7 +77,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     dataDir: deps.dataDir,
     dashboard: new Dashboard(deps.metrics, now),
     hardCases: new HardCaseCache(deps.store),
-    retrain: new RetrainRunner(options.roadwork),
+    retrain: new RetrainRunner(options.roadwork, options.storeUrl),
     retrainArgs: options.retrainArgs,
     operator: options.operator ?? 'ui',
     logger: deps.logger.child({ component: 'web' }),

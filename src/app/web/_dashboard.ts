@@ -99,10 +99,31 @@ export class Dashboard {
   readonly #read: () => Promise<string>;
   readonly #now: () => number;
   #history: { at: number; samples: Sample[] }[] = [];
+  /** Predictions by model at the previous reading, and the model last seen answering. */
+  #predictions: Record<string, number> = {};
+  #served: string | undefined;
 
   constructor(read: () => Promise<string>, now: () => number) {
     this.#read = read;
     this.#now = now;
+  }
+
+  /**
+   * The model answering now: the one whose predictions grew most since the previous reading, else the
+   * one last seen answering, else the one with the most. Not simply the most: after a registry.follow
+   * switch the old version has answered more than the new one for a long while, but answers no more.
+   */
+  #servedModel(samples: readonly Sample[]): string | undefined {
+    const now = sumBy(samples, `${P}predict_duration_seconds_count`, (s) => s.labels.model);
+    let grown: string | undefined;
+    let most = 0;
+    for (const [model, n] of Object.entries(now)) {
+      const growth = n - (this.#predictions[model] ?? 0);
+      if (growth > most) [grown, most] = [model, growth];
+    }
+    this.#predictions = now;
+    this.#served = grown ?? this.#served;
+    return this.#served;
   }
 
   /** Reads the metrics now and returns the numbers. */
@@ -143,9 +164,7 @@ export class Dashboard {
     const lookups = sumBy(samples, `${P}cache_lookups_total`, (s) => s.labels.result);
     const lookupsTotal = (lookups.hit ?? 0) + (lookups.miss ?? 0);
     const age = samples.find((s) => s.name === `${P}model_age_days`);
-    const served = samples
-      .filter((s) => s.name === `${P}predict_duration_seconds_count`)
-      .sort((a, b) => b.value - a.value)[0]?.labels.model;
+    const served = this.#servedModel(samples);
     const share = one(samples, `${P}subnet_owner_incentive_share`);
     return {
       at,

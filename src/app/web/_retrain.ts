@@ -3,6 +3,7 @@
 // registry's gate, inside that process, decides whether the new version is promoted; nothing here can.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childEnvironment } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 
 /** How `roadwork` itself is started: from dist/ as plain JavaScript, from src/ through tsx. */
@@ -30,13 +31,18 @@ const MAX_LINES = 2000;
 /** Runs one retrain at a time and keeps its output for the page. */
 export class RetrainRunner {
   readonly #command: readonly string[];
+  readonly #storeUrl: string;
   #child: ChildProcess | undefined;
   #state: RetrainState = { running: false, lines: [], args: [], exitCode: null, result: null };
   readonly #listeners = new Set<(line: string | null) => void>();
 
-  /** `command`: how `roadwork` is started (default `roadworkCommand()`). */
-  constructor(command: readonly string[] = roadworkCommand()) {
+  /**
+   * `command`: how `roadwork` is started (default `roadworkCommand()`); `storeUrl`: the query log's
+   * `store.url` this process uses (default empty: SQLite in data_dir), which the child gets too.
+   */
+  constructor(command: readonly string[] = roadworkCommand(), storeUrl = '') {
     this.#command = command;
+    this.#storeUrl = storeUrl;
   }
 
   state(): RetrainState {
@@ -49,7 +55,10 @@ export class RetrainRunner {
     return () => this.#listeners.delete(fn);
   }
 
-  /** Starts `roadwork retrain --json <args>` (in this process's environment); refuses while one runs. */
+  /**
+   * Starts `roadwork retrain --json <args>` in this process's environment, with `ROADWORK_STORE_URL`
+   * set to this process's `store.url` (unset when empty); refuses while one runs.
+   */
   start(args: readonly string[]): void {
     if (this.#state.running)
       throw new RoadworkError('ERR_UI_BUSY', 'A retrain is already running; wait for its result.');
@@ -57,7 +66,11 @@ export class RetrainRunner {
     const lines: string[] = [];
     this.#state = { running: true, lines, args: full, exitCode: null, result: null };
     const [exe, ...pre] = this.#command;
-    const child = spawn(exe!, [...pre, ...full], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // retrain reads the labelled queries from the store the miner logs to, wherever its store.url
+    // came from (a flag, a --config file); in the environment, the URL's password stays out of `ps`
+    // and out of the arguments the page shows.
+    const env = childEnvironment({ ROADWORK_STORE_URL: this.#storeUrl });
+    const child = spawn(exe!, [...pre, ...full], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
     let result: RetrainState['result'] = null;
     const take = (stream: NodeJS.ReadableStream) => {

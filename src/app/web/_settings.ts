@@ -25,7 +25,11 @@ export function webAppFor(
       metrics: deps.metrics,
       logger: deps.logger,
     },
-    { token: settings['ui.token'], retrainArgs: settings['ui.retrain_args'] },
+    {
+      token: settings['ui.token'],
+      retrainArgs: settings['ui.retrain_args'],
+      storeUrl: settings['store.url'],
+    },
   );
 }
 

@@ -8,7 +8,8 @@ import { isRoadworkError } from '../../core/errors/index.js';
 import { labelOf } from '../../lifecycle/querylog/index.js';
 import { checkUiBinding, createWebApp, type DashboardSnapshot } from './index.js';
 import { silentLogger } from '../../core/log/index.js';
-import { quantileMs } from './_dashboard.js';
+import { Dashboard, quantileMs } from './_dashboard.js';
+import { createMetrics } from '../../core/metrics/index.js';
 import { webFixture } from './_test-web.js';
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -181,6 +182,22 @@ test('the dashboard reads rates, latency quantiles, errors and the subnet state 
   assert.equal(second.cacheHitRate, 0.25);
 });
 
+test('the dashboard names the model answering now: after a switch the new one, though the old answered more', async () => {
+  const m = createMetrics({ processMetrics: false });
+  const dashboard = new Dashboard(() => m.registry.metrics(), Date.now);
+  const answer = (model: string, n: number) => {
+    for (let i = 0; i < n; i++) m.predictSeconds.observe({ hotkey: '5M', model }, 0.01);
+  };
+  answer('cascade:old', 30);
+  answer('cascade:new', 0);
+  assert.equal((await dashboard.snapshot()).model?.version, 'cascade:old');
+  // registry.follow switched: the new version answers, the old one no more.
+  answer('cascade:new', 2);
+  assert.equal((await dashboard.snapshot()).model?.version, 'cascade:new');
+  // No request between two readings: still the one that answered last.
+  assert.equal((await dashboard.snapshot()).model?.version, 'cascade:new');
+});
+
 test('quantileMs() interpolates within the bucket that holds the rank, as Prometheus does', () => {
   const b = new Map([
     [0.01, 50],
@@ -282,9 +299,15 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     promoted: false,
     reason: 'MCC 0.41 is not 0.02 above production 0.40',
   });
+  const storeUrl = 'postgres://roadwork:pw@127.0.0.1:1/queries';
   const f = await webFixture(1, {
     retrainArgs: [],
-    roadwork: [process.execPath, '-e', `console.error('training...'); console.log(${JSON.stringify(line)})`],
+    storeUrl,
+    roadwork: [
+      process.execPath,
+      '-e',
+      `console.error('store ' + process.env.ROADWORK_STORE_URL); console.log(${JSON.stringify(line)})`,
+    ],
   });
   t.after(() => f.close());
   assert.equal((await post(`${f.url}/api/retrain`, {})).status, 202);
@@ -293,6 +316,7 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     exitCode: number;
     result: unknown;
     lines: string[];
+    args: string[];
   };
   assert.equal(done.exitCode, 0);
   assert.deepEqual(done.result, {
@@ -300,5 +324,7 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     promoted: false,
     reason: 'MCC 0.41 is not 0.02 above production 0.40',
   });
-  assert.ok(done.lines.includes('training...'));
+  // The child reads the query log this app shows (store.url), given in its environment, not its arguments.
+  assert.ok(done.lines.includes(`store ${storeUrl}`), done.lines.join('\n'));
+  assert.ok(!done.args.join(' ').includes('postgres'));
 });
