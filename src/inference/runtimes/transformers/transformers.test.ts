@@ -68,6 +68,15 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
+/** A temporary folder holding the tiny DINOv2-shaped embedder at `<dir>/tiny`. */
+function withTinyEmbedder<T>(fn: (dir: string, folder: string) => Promise<T>): Promise<T> {
+  return withDir(async (dir) => {
+    const folder = join(dir, 'tiny');
+    await writeModel(folder, tinyEmbedder());
+    return fn(dir, folder);
+  });
+}
+
 function context(cacheDir: string, extra: Partial<RuntimeContext> = {}): RuntimeContext {
   return { cacheDir, offline: true, device: 'cpu', workers: 1, logger: pino({ level: 'silent' }), ...extra };
 }
@@ -91,9 +100,7 @@ test(
   'the transformers embedder runs a tiny DINOv2 folder and returns the pooled output its weights imply',
   { timeout: 60_000 },
   async () => {
-    await withDir(async (dir) => {
-      const folder = join(dir, 'tiny');
-      await writeModel(folder, tinyEmbedder());
+    await withTinyEmbedder(async (dir, folder) => {
       await withModel('embedder', { model: folder }, context(dir), async (embedder) => {
         assert.equal(embedder.dims, EMBEDDER.dims);
         assert.match(embedder.version, /^transformers:[0-9a-f]{12}$/);
@@ -116,9 +123,7 @@ test(
   'the transformers embedder pools CLS, the patch mean or the patch max as configured',
   { timeout: 60_000 },
   async () => {
-    await withDir(async (dir) => {
-      const folder = join(dir, 'tiny');
-      await writeModel(folder, tinyEmbedder());
+    await withTinyEmbedder(async (dir, folder) => {
       const img = image(8, 8, 7);
       const patches = patchTokens(img);
       // prefixTokens 2 skips the CLS token and the first patch: the max of the other three differs from
@@ -146,9 +151,7 @@ test(
   'device cuda either runs the embedder on CUDA or falls back to the CPU, saying why, with the same output',
   { timeout: 60_000 },
   async () => {
-    await withDir(async (dir) => {
-      const folder = join(dir, 'tiny');
-      await writeModel(folder, tinyEmbedder());
+    await withTinyEmbedder(async (dir, folder) => {
       const img = image(8, 8, 3);
       const { logger, lines } = memoryLogger();
       await withModel(
@@ -247,9 +250,7 @@ test(
   'the transformers runtime rejects unknown options and names a folder without the ONNX file',
   { timeout: 60_000 },
   async () => {
-    await withDir(async (dir) => {
-      const folder = join(dir, 'tiny');
-      await writeModel(folder, tinyEmbedder());
+    await withTinyEmbedder(async (dir, folder) => {
       await assert.rejects(
         loadModel(
           'embedder',
@@ -275,9 +276,7 @@ test(
 );
 
 test('the transformers embedder refuses a call whose deadline has passed', { timeout: 60_000 }, async () => {
-  await withDir(async (dir) => {
-    const folder = join(dir, 'tiny');
-    await writeModel(folder, tinyEmbedder());
+  await withTinyEmbedder(async (dir, folder) => {
     await withModel('embedder', { model: folder }, context(dir), (embedder) =>
       assert.rejects(embedder.embed([image(8, 8, 1)], { deadlineMs: Date.now() - 1 }), (e) =>
         isRoadworkError(e, 'ERR_STAGE_TIMEOUT'),
