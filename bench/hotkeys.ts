@@ -5,6 +5,8 @@
 //   round:    each image goes to every served hotkey, as a validator's round queries every miner UID;
 //   distinct: every request carries an image never sent before (no cache can help).
 // Usage: node --import tsx bench/hotkeys.ts [--hotkeys 4] [--concurrency 8] [--seconds 12] [--warmup 3]
+//        [--images 200]  (the round pattern's pool; distinct uses 3×: large enough and no image repeats, so
+//        the answer cache never answers and only the model's work is shared)
 // Each configuration runs `--seconds` of load per pattern (2 × 12 s by default, within 30 s).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -28,6 +30,8 @@ interface Options {
   readonly concurrency: number;
   readonly seconds: number;
   readonly warmup: number;
+  /** Images in the round pattern's pool (distinct: 3×). */
+  readonly images: number;
 }
 
 interface Served {
@@ -56,6 +60,7 @@ function options(): Options {
       concurrency: { type: 'string', default: '8' },
       seconds: { type: 'string', default: '12' },
       warmup: { type: 'string', default: '3' },
+      images: { type: 'string', default: '200' },
     },
   });
   const o = {
@@ -63,7 +68,9 @@ function options(): Options {
     concurrency: Number(values.concurrency),
     seconds: Number(values.seconds),
     warmup: Number(values.warmup),
+    images: Number(values.images),
   };
+  if (!Number.isInteger(o.images) || o.images < 10) throw new Error('--images: a whole number, 10 or more');
   if (2 * (o.seconds + o.warmup) > 30)
     throw new Error('Keep a configuration within 30 s: 2 × (seconds + warmup) ≤ 30');
   return o;
@@ -170,7 +177,7 @@ async function measure(config: string, served: Served, o: Options): Promise<Cell
   const rss = () => served.processes.reduce((n, p) => n + rssMb(p.pid), 0);
   for (const pattern of ['round', 'distinct'] as const) {
     // Images of their own per configuration and pattern, so no cache holds them from an earlier cell.
-    const images = await sceneImages(pattern === 'round' ? 200 : 600, `${config}-${pattern}`);
+    const images = await sceneImages(pattern === 'round' ? o.images : 3 * o.images, `${config}-${pattern}`);
     const take = jobs(pattern, served.targets, images);
     await load(served, take, { concurrency: o.concurrency, seconds: o.warmup });
     const r = await load(served, take, o);
