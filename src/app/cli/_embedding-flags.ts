@@ -95,7 +95,7 @@ export function addEmbeddingFlags(command: Command): Command {
     )
     .option(
       '--preprocess-resize <mode>',
-      `how a non-square view is fitted into that square, as the served cascade's preprocess.resize: ${RESIZE_MODES.join(', ')} (letterbox keeps the whole frame, black bars added)`,
+      `how a non-square view is fitted into that square, as the served cascade's preprocess.resize: ${RESIZE_MODES.join(', ')} (letterbox keeps the whole frame, black bars added; short-side keeps its shape, for an embedder with tiles)`,
       DEFAULT_IMAGE_POLICY.resize,
     )
     .addOption(new Option('--no-tta', 'no horizontal-flip twin per view (train and evaluate without TTA)'))

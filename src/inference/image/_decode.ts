@@ -1,12 +1,12 @@
 // Hardened image decoding: cheap checks on the header first, then a bounded decode to packed RGB
 // (libjpeg-turbo via @napi-rs/image for plain JPEGs, sharp for everything else).
-import sharp, { type ResizeOptions } from 'sharp';
+import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 import type { RgbImage } from './_rgb.js';
 import { decodeStrictBase64 } from './_base64.js';
 import { readImageHeader, type ImageHeader } from './_sniff.js';
 import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';
-import { policyFor, type ImagePolicy, type InputPolicy } from './_policy.js';
+import { SHORT_SIDE_MAX_ASPECT, policyFor, type ImagePolicy, type InputPolicy } from './_policy.js';
 import { countJpegScans } from './_scans.js';
 
 /** Limits for decoding untrusted images. */
@@ -135,7 +135,7 @@ async function decodeChecked(
   })
     // libvips' own timer is whole seconds; it stops runaway work that our timer has already given up on.
     .timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
-  if (policy !== undefined) pipeline = pipeline.resize(policy.size, policy.size, resizeOptions(policy));
+  if (policy !== undefined) pipeline = resizeTo(pipeline, policy, header);
   pipeline = pipeline.removeAlpha().toColourspace('srgb').raw();
   const work = pipeline.toBuffer({ resolveWithObject: true });
   track(work);
@@ -154,7 +154,29 @@ async function decodeChecked(
   };
 }
 
-const FIT = { 'center-crop': 'cover', letterbox: 'contain', squash: 'fill' } as const;
+const FIT = {
+  'center-crop': 'cover',
+  letterbox: 'contain',
+  squash: 'fill',
+  'short-side': 'outside',
+} as const;
+
+/**
+ * The policy's resize. `short-side` keeps the shape (`outside`: the shorter side becomes `size`) unless
+ * the frame is more elongated than `SHORT_SIDE_MAX_ASPECT`, which is fitted inside `aspect·size`
+ * instead; the test reads the header's sides, which EXIF rotation swaps but never changes in ratio.
+ */
+function resizeTo(pipeline: Sharp, policy: ImagePolicy, header: ImageHeader): Sharp {
+  const { width, height } = header;
+  if (
+    policy.resize === 'short-side' &&
+    Math.max(width, height) > SHORT_SIDE_MAX_ASPECT * Math.min(width, height)
+  ) {
+    const side = SHORT_SIDE_MAX_ASPECT * policy.size;
+    return pipeline.resize(side, side, { ...resizeOptions(policy), fit: 'inside' });
+  }
+  return pipeline.resize(policy.size, policy.size, resizeOptions(policy));
+}
 
 // Black bars for letterbox, as upstream validators drew them (April 2026); sharp shrinks on load itself.
 function resizeOptions(policy: ImagePolicy): ResizeOptions {

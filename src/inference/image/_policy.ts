@@ -1,16 +1,27 @@
 // How a source-size image becomes the square the model sees: one policy, recorded with the model.
 import { RoadworkError } from '../../core/errors/index.js';
 
-/** How a non-square (or differently sized) image is fitted into the model's square. */
-export type ResizeMode = 'center-crop' | 'letterbox' | 'squash';
+/**
+ * How a non-square (or differently sized) image is fitted into the model's square. `short-side` is the
+ * one mode that keeps the frame's shape: the shorter side becomes `size` and the longer one follows (up
+ * to `SHORT_SIDE_MAX_ASPECT` times `size`), for an embedder that cuts the frame into square tiles.
+ */
+export type ResizeMode = 'center-crop' | 'letterbox' | 'squash' | 'short-side';
+
+/**
+ * The longest side `short-side` decodes, as a multiple of `size`: a frame more elongated than 4:1 is
+ * fitted inside `4·size` on its longer side instead (its shorter side then falls below `size`), so no
+ * aspect ratio, however hostile, makes the decoded image larger than 4·size² pixels.
+ */
+export const SHORT_SIDE_MAX_ASPECT = 4;
 
 /** The resampling kernel of the resize (sharp's names; `linear` matches PIL's antialiased bilinear). */
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
 
 /**
  * The preprocessing a model was trained with and must be served with: every image (2.0.4's 224×224
- * and 0.4's source-size JPEGs alike) becomes a `size × size` RGB square this way, at serving, in
- * `eval --offline` and in training.
+ * and 0.4's source-size JPEGs alike) becomes a `size × size` RGB square this way (or, under
+ * `short-side`, a frame whose shorter side is `size`), at serving, in `eval --offline` and in training.
  */
 export interface ImagePolicy {
   /** Side of the square the stages see, pixels. */
@@ -44,7 +55,12 @@ export function policyFor(input: InputPolicy, width: number, height: number): Im
 }
 
 /** Valid `resize` values, for errors and `--help`. */
-export const RESIZE_MODES: readonly ResizeMode[] = Object.freeze(['center-crop', 'letterbox', 'squash']);
+export const RESIZE_MODES: readonly ResizeMode[] = Object.freeze([
+  'center-crop',
+  'letterbox',
+  'squash',
+  'short-side',
+]);
 /** Valid `kernel` values. */
 export const RESIZE_KERNELS: readonly ResizeKernel[] = Object.freeze([
   'nearest',

@@ -13,6 +13,7 @@ export {
   routeIndex,
   RESIZE_KERNELS,
   RESIZE_MODES,
+  SHORT_SIDE_MAX_ASPECT,
   parseImagePolicy,
   policyKey,
   samePolicy,

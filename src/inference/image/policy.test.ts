@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import {
   DEFAULT_IMAGE_POLICY,
+  SHORT_SIDE_MAX_ASPECT,
   countJpegScans,
   decodeImage,
   parseImagePolicy,
@@ -110,4 +111,30 @@ test('a decode that times out keeps its turn until the decoder has really stoppe
   while (ended === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   assert.ok(ended > rejected, 'and ends once libvips stopped (its own 1 s timeout at most)');
   assert.ok(ended - started < 5000, `held ${(ended - started).toFixed(0)} ms`);
+});
+
+test('decodeImage() short-side keeps the frame: the shorter side becomes size, the aspect stays', async () => {
+  const png = await halves('png');
+  const wide = await decodeImage(png, { policy: policy('short-side') });
+  assert.deepEqual([wide.width, wide.height], [128, 64]);
+  assert.ok(pixel(wide, 2, 32)[0]! > 200 && pixel(wide, 125, 32)[2]! > 200, 'both ends kept, no bars');
+  // EXIF rotation (orientation 6: 90° clockwise) turns the same frame upright: 64 wide, 128 tall.
+  const rotated = await sharp(png).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+  const tall = await decodeImage(rotated, { policy: policy('short-side') });
+  assert.deepEqual([tall.width, tall.height], [64, 128]);
+  // A square image is exactly the square; a small one is enlarged like the other modes do.
+  const square = await decodeImage(await sharp(png).resize(100, 100).png().toBuffer(), {
+    policy: policy('short-side'),
+  });
+  assert.deepEqual([square.width, square.height], [64, 64]);
+});
+
+test('decodeImage() short-side bounds a hostile aspect ratio: 40:1 fits inside 4·size', async () => {
+  const strip = await sharp({ create: { width: 4000, height: 100, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
+  const img = await decodeImage(strip, { policy: policy('short-side') });
+  assert.equal(img.width, 64 * SHORT_SIDE_MAX_ASPECT);
+  assert.ok(img.height < 64 && img.height >= 6, `height ${img.height}`);
+  assert.equal(img.data.length, img.width * img.height * 3);
 });

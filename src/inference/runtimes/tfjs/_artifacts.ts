@@ -140,12 +140,13 @@ export async function resolveModel(spec: TfjsModelSpec): Promise<ResolvedModel> 
 }
 
 /**
- * What the embedding means: weights, layers, pooling, width and input range. Deliberately not which
+ * What the embedding means: weights, layers, pooling, tiles, width and input range. Deliberately not which
  * engine computed it: the ONNX engine's numbers are held equal to the wasm engine's by tests (max
  * abs diff < 1e-3 on real photos), so heads trained on one stay valid on the other.
  */
 export function embeddingVersion(model: ResolvedModel, spec: TfjsModelSpec, dims: number): string {
   const pooling = spec.pooling ?? 'avg';
   const [lo, hi] = spec.inputRange;
-  return `tfjs:${model.tag}:${model.layers?.join('+') ?? 'output'}${pooling === 'avg' ? '' : `@${pooling}`}:${dims}:${model.digest.slice(0, 12)}:${lo},${hi}`;
+  const tiles = spec.tiles === undefined ? '' : `@tiles${spec.tiles}`;
+  return `tfjs:${model.tag}:${model.layers?.join('+') ?? 'output'}${pooling === 'avg' ? '' : `@${pooling}`}${tiles}:${dims}:${model.digest.slice(0, 12)}:${lo},${hi}`;
 }

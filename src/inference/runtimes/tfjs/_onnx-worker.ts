@@ -3,7 +3,8 @@ import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './features/index.js';
 import { createOnnxSession, type Device } from '../onnx/index.js';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { serveJobs } from '../../workers/index.js';
-import { tfjsInput } from './_pixels.js';
+import { tfjsInput, type Region } from './_pixels.js';
+import { combineTiles, tileWindows } from './_tiles.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 
 /** What each worker starts with; the version is computed once in the main thread. */
@@ -14,6 +15,8 @@ export interface TfjsOnnxWorkerData {
   /** Backbone width, before extras. */
   readonly dims: number;
   readonly extras: boolean;
+  /** Square tiles per frame and how their pooled outputs combine (`TfjsModelSpec.tiles`); unset: none. */
+  readonly tiles?: { readonly count: number; readonly pooling: 'avg' | 'max' };
   readonly version: string;
   readonly threads: number;
   /** onnxruntime's intra-op spinning; unset = the session default. */
@@ -44,16 +47,31 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
         };
       }
       time.refuseLate('Embedding');
-      const n = job.images.length;
-      if (input.length < n * plane) input = new Float32Array(n * plane);
       const images = job.images.map((i) => ({
         data: new Uint8Array(i.data),
         width: i.width,
         height: i.height,
       }));
-      images.forEach((img, i) =>
-        tfjsInput(img, size, data.inputRange, input.subarray(i * plane, (i + 1) * plane)),
+      // Each image is one network input, or one per tile (square windows along its longer side).
+      const regions: Region[][] = images.map((img) =>
+        data.tiles === undefined
+          ? [{ x: 0, y: 0, width: img.width, height: img.height }]
+          : tileWindows(img.width, img.height, data.tiles.count).map((w) => ({
+              x: w.x,
+              y: w.y,
+              width: w.side,
+              height: w.side,
+            })),
       );
+      const n = regions.reduce((sum, r) => sum + r.length, 0);
+      if (input.length < n * plane) input = new Float32Array(n * plane);
+      let k = 0;
+      images.forEach((img, i) => {
+        for (const region of regions[i]!) {
+          tfjsInput(img, size, data.inputRange, input.subarray(k * plane, (k + 1) * plane), region);
+          k++;
+        }
+      });
       const out = await session.run(input.subarray(0, n * plane), [n, 3, size, size]);
       if (out.length !== n * data.dims) {
         throw new RoadworkError(
@@ -61,10 +79,16 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
           `The converted tfjs graph gave ${out.length} values for ${n} images of ${data.dims}; delete its cached graph`,
         );
       }
-      return images.map((_, i) => {
+      let first = 0;
+      return images.map((img, i) => {
+        const count = regions[i]!.length;
+        const pooled = Array.from({ length: count }, (_, t) =>
+          out.subarray((first + t) * data.dims, (first + t + 1) * data.dims),
+        );
+        first += count;
         const e = new Float32Array(dims);
-        e.set(out.subarray(i * data.dims, (i + 1) * data.dims));
-        if (data.extras) e.set(colourShapeFeatures(images[i]!), data.dims);
+        e.set(data.tiles === undefined ? pooled[0]! : combineTiles(pooled, data.tiles.pooling));
+        if (data.extras) e.set(colourShapeFeatures(img), data.dims);
         return e;
       });
     };

@@ -8,16 +8,25 @@ export interface Rgb {
   readonly height: number;
 }
 
+/** A region of the image: the whole image when absent. */
+export interface Region {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /**
- * Writes `image` into `out` (3·size² floats, channel planes) as tfjs would feed it:
+ * Writes `image` (or its `region`) into `out` (3·size² floats, channel planes) as tfjs would feed it:
  * `toFloat(bytes) · ((hi − lo) / 255) + lo` in float32, then `resizeBilinear(size, size, false, true)`
- * unless the image already is size × size.
+ * unless the region already is size × size.
  */
 export function tfjsInput(
   image: Rgb,
   size: number,
   range: readonly [number, number],
   out: Float32Array,
+  region: Region = { x: 0, y: 0, width: image.width, height: image.height },
 ): void {
   const [lo, hi] = range;
   // tfjs holds both scalars as float32 and rounds after each op; doing the same keeps the bits equal.
@@ -25,9 +34,10 @@ export function tfjsInput(
   const offset = Math.fround(lo);
   // Those float32 roundings of each of the 256 byte values, once.
   const lut = Float32Array.from({ length: 256 }, (_, b) => Math.fround(b * scale) + offset);
-  const { data, width, height } = image;
+  const { data } = image;
+  const { width, height } = region;
   const plane = size * size;
-  if (width === size && height === size) {
+  if (width === image.width && height === image.height && width === size && height === size) {
     for (let p = 0; p < plane; p++) {
       out[p] = lut[data[p * 3]!]!;
       out[plane + p] = lut[data[p * 3 + 1]!]!;
@@ -35,7 +45,8 @@ export function tfjsInput(
     }
     return;
   }
-  const value = (y: number, x: number, c: number) => lut[data[(y * width + x) * 3 + c]!]!;
+  const value = (y: number, x: number, c: number) =>
+    lut[data[((region.y + y) * image.width + region.x + x) * 3 + c]!]!;
   // Interpolated in double, stored as float32: within ~3e-6 of the wasm kernel's float32 arithmetic
   // (its exact operation order is not public API), far below what moves an embedding.
   const sy = height / size;

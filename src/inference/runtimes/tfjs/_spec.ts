@@ -26,6 +26,15 @@ export interface TfjsModelSpec {
    * 448 for four times the compute. Layers after the embedding layer(s) are cut off.
    */
   readonly inputSize?: number;
+  /**
+   * Cut each frame into this many square tiles along its longer side (side = the shorter side, spread
+   * evenly from end to end, duplicates dropped, so a square frame is one tile), run each at `inputSize`
+   * and combine their pooled outputs: element-wise max under `pooling: max`, mean under `avg`. Meant
+   * for frames decoded with `preprocess.resize: short-side` (0.4's source-size photos): the network
+   * sees the whole frame at its real scale, with no bars whose size would give the camera away. Costs
+   * one backbone run per tile. ONNX engine only; not with `avgmax` or `cells`.
+   */
+  readonly tiles?: number;
   /** Hand-made features appended to the embedding (src/inference/runtimes/tfjs/features). */
   readonly extras?: readonly 'colour-shape'[];
   /**

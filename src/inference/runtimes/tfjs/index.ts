@@ -32,6 +32,7 @@ const OPTION_KEYS = [
   'pooling',
   'inputRange',
   'inputSize',
+  'tiles',
   'extras',
   'engine',
   'allowSpinning',
@@ -84,6 +85,14 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
   ) {
     bad(`inputSize: ${JSON.stringify(inputSize)} (want an integer pixel size from 32 to 1024)`);
   }
+  const tiles = options.tiles;
+  if (tiles !== undefined) {
+    if (!(Number.isInteger(tiles) && (tiles as number) >= 1 && (tiles as number) <= 8))
+      bad(`tiles: ${JSON.stringify(tiles)} (want a whole number of tiles from 1 to 8)`);
+    if (pooling !== undefined && pooling !== 'avg' && pooling !== 'max')
+      bad(`tiles with pooling ${JSON.stringify(pooling)} (tiles combine avg or max pooling only)`);
+    if (options.engine === 'wasm') bad('tiles with engine wasm (tiles run on the onnx engine only)');
+  }
   const extras = options.extras ?? [];
   if (!Array.isArray(extras) || !extras.every((e) => (EXTRAS as readonly unknown[]).includes(e))) {
     bad(`extras: ${JSON.stringify(extras)} (valid extras: ${EXTRAS.join(', ')})`);
@@ -109,6 +118,7 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     ...(pooling === undefined ? {} : { pooling: pooling as (typeof POOLINGS)[number] }),
     inputRange: range as [number, number],
     ...(inputSize === undefined ? {} : { inputSize: inputSize as number }),
+    ...(tiles === undefined ? {} : { tiles: tiles as number }),
     ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
     ...(engine === 'auto' ? {} : { engine: engine as (typeof ENGINES)[number] }),
     ...(allowSpinning === undefined ? {} : { allowSpinning: allowSpinning as boolean }),
@@ -122,6 +132,12 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
 export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Promise<ImageEmbedder> {
   const spec = tfjsModelSpec(ref);
   const graph = spec.engine === 'wasm' ? undefined : await convertedGraph(spec, ctx);
+  if (graph === undefined && spec.tiles !== undefined) {
+    throw new RoadworkError(
+      'ERR_MODEL_LOAD',
+      `tfjs tiles need the onnx engine, and ${spec.model} does not convert to ONNX; drop tiles to run it on wasm`,
+    );
+  }
   if (graph === undefined)
     return startEmbedder('./_worker', spec, ref, ctx, { workerData: spec, engine: 'wasm' });
   const threads = autoIntraOpThreads(ctx.workers, ctx.intraOpThreads);
@@ -133,6 +149,9 @@ export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Prom
     inputRange: spec.inputRange,
     dims: graph.graph.dims,
     extras,
+    ...(spec.tiles === undefined
+      ? {}
+      : { tiles: { count: spec.tiles, pooling: spec.pooling === 'max' ? 'max' : 'avg' } }),
     version: extras ? `${backbone}+${COLOUR_SHAPE_VERSION}` : backbone,
     threads,
     ...(spec.allowSpinning === undefined ? {} : { allowSpinning: spec.allowSpinning }),

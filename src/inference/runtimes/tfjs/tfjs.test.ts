@@ -57,7 +57,7 @@ test(
 test('tfjsModelSpec() rejects unknown options and URLs, naming the valid options', () => {
   assert.throws(
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { size: 3 } }),
-    /Invalid tfjs option key: "size"; tfjs options are layer, pooling, inputRange, inputSize, extras/,
+    /Invalid tfjs option key: "size"; tfjs options are layer, pooling, inputRange, inputSize, tiles, extras/,
   );
   assert.throws(
     () => tfjsModelSpec({ runtime: 'tfjs', model: 'https://x/model.json' }),
