@@ -31,27 +31,27 @@ test(
 );
 
 test(
-  'the starter routes source-size images to head-448.json on max-pooled MobileNetV2 at 448 px, with hflip TTA',
+  'the starter routes source-size images to head-448.json on three 448 px tiles of the whole frame, max-pooled, with hflip TTA',
   { timeout: 180_000 },
   async () => {
     const head = await loadHead(`${STARTER}head-448.json`);
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     assert.deepEqual(
-      config.routes?.map((r) => [r.maxSide, r.config.preprocess.size]),
+      config.routes?.map((r) => [r.maxSide, r.config.preprocess.size, r.config.preprocess.resize]),
       [
-        [256, 224],
-        [Infinity, 448],
+        [256, 224, 'center-crop'],
+        [Infinity, 448, 'short-side'],
       ],
     );
-    const s = generateScene(createRng('starter-448'), { roadwork: true, width: 448, height: 448 });
-    // As the decoder hands over a 1920×1080 protocol-0.4 photo fitted to the route's 448² policy.
-    const image = { width: 448, height: 448, data: s.rgb, source: { width: 1920, height: 1080 } };
+    const s = generateScene(createRng('starter-448'), { roadwork: true, width: 796, height: 448 });
+    // As the decoder hands over a 1920×1080 protocol-0.4 photo under the route's short-side policy.
+    const image = { width: 796, height: 448, data: s.rgb, source: { width: 1920, height: 1080 } };
     await assertServesHeadWithFlipTta(config, head, image, {
       embedders: [
         {
           runtime: 'tfjs',
           model: 'builtin:mobilenetv2',
-          options: { layer: 'out_relu', pooling: 'max', inputSize: 448, extras: ['colour-shape'] },
+          options: { layer: 'out_relu', pooling: 'max', inputSize: 448, tiles: 3, extras: ['colour-shape'] },
         },
       ],
     });
