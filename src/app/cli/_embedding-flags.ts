@@ -222,6 +222,15 @@ export function embeddingOptions(
       'ERR_CONFIG_INVALID',
       `Invalid --preprocess-resize: ${resize}; give one of ${RESIZE_MODES.join(', ')}`,
     );
+  const embedders = embeddersOf(opts);
+  // short-side hands the embedder the whole frame; a tfjs embedder without tiles would squash it to a
+  // square (a distortion that gives the frame's shape away), so refuse before any view is embedded.
+  const squashing = embedders.find((e) => e.runtime === 'tfjs' && e.options?.tiles === undefined);
+  if (resize === 'short-side' && squashing !== undefined)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `--preprocess-resize short-side keeps the frame's shape, but tfjs:${squashing.model} has no tiles option and would squash it; add "tiles":3 to its --embedder-options, or use center-crop`,
+    );
   const runtime = runtimeContextFor(settings, pino({ level: 'warn' }, pino.destination(2)));
   const target = Number(opts.targetAccuracy);
   if (!(target > 0.5 && target <= 1))
@@ -237,7 +246,7 @@ export function embeddingOptions(
   });
   return {
     data: dataFolders(opts.data),
-    embedders: embeddersOf(opts),
+    embedders,
     runtime,
     cacheDir: settings['embeddings.cache_dir'] || dataPath(settings.data_dir, 'embeddings'),
     skips,

@@ -174,3 +174,20 @@ test(
     }
   },
 );
+
+test('--preprocess-resize short-side is refused for a tfjs embedder without tiles, before any view is embedded', async () => {
+  const run = (options: string) =>
+    trainCommand({ stdout: textSink().stream, stderr: textSink().stream, env: {} }).parseAsync(
+      [
+        ...['--data', join(tmpdir(), 'no-such-folder-short-side'), '--preprocess-resize', 'short-side'],
+        ...['--embedder-options', options, '--out', join(tmpdir(), 'never-written.json')],
+      ],
+      { from: 'user' },
+    );
+  await assert.rejects(
+    run('{"extras":["colour-shape"]}'),
+    /short-side keeps the frame's shape, but tfjs:builtin:mobilenetv2 has no tiles option and would squash it; add "tiles":3/,
+  );
+  // With tiles the flags pass, and the run goes on to the data (missing here).
+  await assert.rejects(run('{"tiles":3,"extras":["colour-shape"]}'), (err: Error) => !/tiles/.test(err.message));
+});

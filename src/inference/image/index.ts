@@ -5,6 +5,7 @@ export { readImageHeader, type ImageFormat, type ImageHeader } from './_sniff.js
 export { countJpegScans } from './_scans.js';
 export type { Box, RgbImage } from './_rgb.js';
 export { sampleRegion, type Region, type TensorTarget } from './_tensor.js';
+export { cropWindow, tileWindows, type Window } from './_tiles.js';
 export { JPEG_OPTIONS, cropResize, decodeRgb, encodeJpeg } from './_codec.js';
 export {
   DEFAULT_IMAGE_POLICY,

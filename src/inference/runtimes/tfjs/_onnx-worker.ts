@@ -3,8 +3,9 @@ import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './features/index.js';
 import { createOnnxSession, type Device } from '../onnx/index.js';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { serveJobs } from '../../workers/index.js';
-import { tfjsInput, type Region } from './_pixels.js';
-import { combineTiles, tileWindows } from './_tiles.js';
+import { tfjsInput } from './_pixels.js';
+import { combineTiles } from '../_tiles.js';
+import { tileWindows, type Region } from '../../image/index.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 
 /** What each worker starts with; the version is computed once in the main thread. */

@@ -1,17 +1,10 @@
 // The wasm engine's input preparation, written out for the ONNX engine: bytes scaled onto the input
 // range in float32, resized bilinearly with half-pixel centres like tf.image.resizeBilinear, NCHW.
+import type { Region } from '../../image/index.js';
 
 /** A packed-RGB image. */
 export interface Rgb {
   readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** A region of the image: the whole image when absent. */
-export interface Region {
-  readonly x: number;
-  readonly y: number;
   readonly width: number;
   readonly height: number;
 }

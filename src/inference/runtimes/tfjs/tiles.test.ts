@@ -3,25 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateScene } from '../../../data/procedural/index.js';
 import { createRng } from '../../../core/random/index.js';
-import type { RgbImage } from '../../image/index.js';
+import { cropWindow, tileWindows, type RgbImage } from '../../image/index.js';
 import { testContext } from '../_test-context.js';
 import { loadTfjsEmbedder, tfjsModelSpec } from './index.js';
-import { tileWindows } from './_tiles.js';
 
 const scene = (seed: string, width: number, height: number): RgbImage => {
   const s = generateScene(createRng(seed), { roadwork: true, width, height });
   return { width: s.width, height: s.height, data: s.rgb };
 };
-
-/** The `side`-square of `img` at (x, y), as its own image. */
-function crop(img: RgbImage, x: number, y: number, side: number): RgbImage {
-  const data = new Uint8Array(side * side * 3);
-  for (let r = 0; r < side; r++) {
-    const from = ((y + r) * img.width + x) * 3;
-    data.set(img.data.subarray(from, from + side * 3), r * side * 3);
-  }
-  return { width: side, height: side, data };
-}
 
 async function embedWith(options: Record<string, unknown>, images: RgbImage[]) {
   const e = await loadTfjsEmbedder(
@@ -78,7 +67,7 @@ test(
     const tiled = await embedWith({ ...options, tiles: 3 }, [wide, square]);
     assert.match(tiled.version, /:out_relu@max@tiles3:1280:.*\+cs1$/);
     const windows = tileWindows(wide.width, wide.height, 3);
-    const alone = await embedWith(options, [...windows.map((w) => crop(wide, w.x, w.y, w.side)), square]);
+    const alone = await embedWith(options, [...windows.map((w) => cropWindow(wide, w)), square]);
     assert.notDeepEqual(alone.out[0]!.subarray(0, 1280), alone.out[2]!.subarray(0, 1280));
     let worst = 0;
     for (let c = 0; c < 1280; c++) {

@@ -43,6 +43,13 @@ export interface EmbedderOptions extends CommonOptions {
   readonly normalize: boolean;
   /** Images per model call. Default 8. */
   readonly batchSize: number;
+  /**
+   * Cut each frame into up to this many square tiles along its longer side (as the tfjs option does;
+   * for `preprocess.resize: short-side`), embed each and combine: element-wise max under `pooling:
+   * max`, the mean otherwise (normalised again under `normalize`). Unset: the frame goes whole to the
+   * model's own processor (its resize and centre crop).
+   */
+  readonly tiles: number | undefined;
 }
 
 /** Detector options. */
@@ -69,7 +76,7 @@ export interface OptionsOf {
 }
 
 const KEYS: Record<keyof OptionsOf, readonly string[]> = {
-  embedder: ['dtype', 'intraOpThreads', 'pooling', 'prefixTokens', 'normalize', 'batchSize'],
+  embedder: ['dtype', 'intraOpThreads', 'pooling', 'prefixTokens', 'normalize', 'batchSize', 'tiles'],
   detector: ['dtype', 'intraOpThreads', 'threshold', 'queries'],
   reader: ['dtype', 'intraOpThreads', 'task', 'maxNewTokens'],
 };
@@ -125,6 +132,7 @@ export function parseOptions<C extends keyof OptionsOf>(
         raw.prefixTokens === undefined ? undefined : num('prefixTokens', raw.prefixTokens, 1, 0, 64, true),
       normalize: raw.normalize === true,
       batchSize: num('batchSize', raw.batchSize, 8, 1, 256, true),
+      tiles: raw.tiles === undefined ? undefined : num('tiles', raw.tiles, 1, 1, 8, true),
     };
     return options as OptionsOf[C];
   }

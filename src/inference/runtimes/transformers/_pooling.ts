@@ -83,10 +83,13 @@ export function embeddings(
         'ERR_MODEL_OUTPUT',
         'Embedding has a non-finite value: NaN or Infinity; check the model export and dtype.',
       );
-    if (options.normalize) {
-      const norm = Math.hypot(...e) || 1;
-      for (let j = 0; j < e.length; j++) e[j]! /= norm;
-    }
+    if (options.normalize) l2Normalize(e);
   }
   return result;
+}
+
+/** Scales `e` in place to unit length (a zero vector stays zero). */
+export function l2Normalize(e: Float32Array): void {
+  const norm = Math.hypot(...e) || 1;
+  for (let j = 0; j < e.length; j++) e[j]! /= norm;
 }

@@ -3,7 +3,9 @@ import { env, LogLevel, pipeline, RawImage, type Tensor } from '@huggingface/tra
 import { RoadworkError } from '../../../core/errors/index.js';
 import { serveJobs } from '../../workers/index.js';
 import type { Detection, TextLine } from '../types.js';
-import { embeddings } from './_pooling.js';
+import { embeddings, l2Normalize } from './_pooling.js';
+import { combineTiles } from '../_tiles.js';
+import { cropWindow, tileWindows } from '../../image/index.js';
 import type { OptionsOf } from './_options.js';
 import { loadReader, readText } from './_florence.js';
 
@@ -55,6 +57,33 @@ interface DetectPipe {
   model: { config: { id2label?: Record<string, string> } };
 }
 
+/**
+ * `tiles`: every image cut into square windows along its longer side, all embedded in one pass, each
+ * image's tiles combined into its embedding (max under `pooling: max`, else the mean).
+ */
+async function embedTiles(
+  images: readonly WireImage[],
+  options: OptionsOf['embedder'],
+  embedAll: (images: readonly WireImage[]) => Promise<Float32Array[]>,
+): Promise<Float32Array[]> {
+  const perImage = images.map((img) => {
+    const rgb = { data: new Uint8Array(img.data), width: img.width, height: img.height };
+    return tileWindows(img.width, img.height, options.tiles!).map((w) => cropWindow(rgb, w));
+  });
+  const flat = await embedAll(
+    perImage.flat().map((t) => ({ data: t.data.buffer as ArrayBuffer, width: t.width, height: t.height })),
+  );
+  let first = 0;
+  return perImage.map((tiles) => {
+    const e = combineTiles(
+      flat.slice(first, (first += tiles.length)),
+      options.pooling === 'max' ? 'max' : 'avg',
+    );
+    if (options.normalize) l2Normalize(e);
+    return e;
+  });
+}
+
 function toRaw(image: WireImage): RawImage {
   return new RawImage(new Uint8Array(image.data), image.width, image.height, 3);
 }
@@ -98,7 +127,7 @@ serveJobs<WorkerData, Job, Answer>(
         const { value: pipe, info } = await loadOnDevice(data, (d) =>
           load<FeaturePipe>('image-feature-extraction', data, d),
         );
-        const run = async (images: readonly WireImage[]): Promise<Float32Array[]> => {
+        const embedAll = async (images: readonly WireImage[]): Promise<Float32Array[]> => {
           const out: Float32Array[] = [];
           for (let i = 0; i < images.length; i += data.options.batchSize) {
             const { pixel_values } = await pipe.processor(
@@ -108,6 +137,8 @@ serveJobs<WorkerData, Job, Answer>(
           }
           return out;
         };
+        const run = (images: readonly WireImage[]): Promise<Float32Array[]> =>
+          data.options.tiles === undefined ? embedAll(images) : embedTiles(images, data.options, embedAll);
         const dims = (await run([blank]))[0]!.length;
         return async (job, time) => {
           if (job.kind === 'info') return { ...info, dims };

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { isRoadworkError } from '../../../core/errors/index.js';
 import { memoryLogger } from '../../../core/log/_test-sink.js';
 import { startHubServer } from '../../hub/_test-hub-server.js';
-import type { RgbImage } from '../../image/index.js';
+import { cropWindow, tileWindows, type RgbImage } from '../../image/index.js';
 import { loadModel } from '../index.js';
 import type { ImageEmbedder, ObjectDetector, RuntimeContext } from '../types.js';
 import { DETECTOR, EMBEDDER, tinyDetector, tinyEmbedder, writeModel } from './_test-models.js';
@@ -143,6 +143,38 @@ test(
           async (e) => close((await e.embed([img], soon()))[0], expected, JSON.stringify(options)),
         );
       }
+    });
+  },
+);
+
+test(
+  'tiles cut a wide frame into squares along its length: the patch max over every tile, or the mean of the tiles',
+  { timeout: 60_000 },
+  async () => {
+    await withTinyEmbedder(async (dir, folder) => {
+      // A 20×8 frame: three 8×8 tiles at x = 0, 6 and 12, each exactly the processor's input size.
+      const wide = image(20, 8, 11);
+      const tiles = tileWindows(20, 8, 3).map((w) => cropWindow(wide, w));
+      assert.deepEqual(
+        tileWindows(20, 8, 3).map((w) => w.x),
+        [0, 6, 12],
+      );
+      const tokens = tiles.map(patchTokens);
+      for (const [options, expected] of [
+        [{ pooling: 'max', tiles: 3 }, max(tokens.flat())],
+        [{ pooling: 'mean', tiles: 3 }, avg(tokens.map(avg))],
+      ] as const) {
+        await withModel('embedder', { model: folder, options }, context(dir), async (e) => {
+          const [out, square] = await e.embed([wide, tiles[1]!], soon());
+          close(out, expected, JSON.stringify(options));
+          // A square frame is one tile: what the model gives without tiles.
+          close(square, options.pooling === 'max' ? max(tokens[1]!) : avg(tokens[1]!), 'square');
+        });
+      }
+      await assert.rejects(
+        withModel('embedder', { model: folder, options: { tiles: 9 } }, context(dir), async () => undefined),
+        /Invalid transformers option tiles: 9; use an integer from 1 to 8/,
+      );
     });
   },
 );

@@ -1,5 +1,6 @@
-// Square tiles along a frame's longer side: the backbone sees the whole frame at its own scale, with no
-// bars and no squash, and their pooled outputs combine into one embedding (see `TfjsModelSpec.tiles`).
+// Square tiles along a frame's longer side, for embedders that cut a `short-side` frame into squares
+// (tfjs and transformers `tiles`): the backbone sees the whole frame at its own scale, no bars, no squash.
+import type { RgbImage } from './_rgb.js';
 
 /** A square region of the source image, pixels. */
 export interface Window {
@@ -26,18 +27,13 @@ export function tileWindows(width: number, height: number, count: number): Windo
   return out;
 }
 
-/**
- * One embedding from the pooled outputs of one image's tiles: the element-wise maximum under max
- * pooling (the maximum over every cell of every tile, so a cone in any tile counts once at full
- * strength), the mean under average pooling.
- */
-export function combineTiles(tiles: readonly Float32Array[], pooling: 'avg' | 'max'): Float32Array {
-  const out = Float32Array.from(tiles[0]!);
-  for (const t of tiles.slice(1)) {
-    for (let j = 0; j < out.length; j++) {
-      out[j] = pooling === 'max' ? Math.max(out[j]!, t[j]!) : out[j]! + t[j]!;
-    }
+/** The pixels of `window` as an image of their own. */
+export function cropWindow(image: RgbImage, window: Window): RgbImage {
+  const { x, y, side } = window;
+  const data = new Uint8Array(side * side * 3);
+  for (let r = 0; r < side; r++) {
+    const from = ((y + r) * image.width + x) * 3;
+    data.set(image.data.subarray(from, from + side * 3), r * side * 3);
   }
-  if (pooling === 'avg' && tiles.length > 1) for (let j = 0; j < out.length; j++) out[j]! /= tiles.length;
-  return out;
+  return { width: side, height: side, data };
 }
