@@ -189,5 +189,8 @@ test('--preprocess-resize short-side is refused for a tfjs embedder without tile
     /short-side keeps the frame's shape, but tfjs:builtin:mobilenetv2 has no tiles option and would squash it; add "tiles":3/,
   );
   // With tiles the flags pass, and the run goes on to the data (missing here).
-  await assert.rejects(run('{"tiles":3,"extras":["colour-shape"]}'), (err: Error) => !/tiles/.test(err.message));
+  await assert.rejects(
+    run('{"tiles":3,"extras":["colour-shape"]}'),
+    (err: Error) => !/tiles/.test(err.message),
+  );
 });
