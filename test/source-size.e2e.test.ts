@@ -51,6 +51,23 @@ test('JPEG q75 challenges at 224², 1024², 1920×1080 and 4000×3000 are all an
   assert.ok(Math.abs(answers[1]! - large) < 0.05, `answers at 1024² and 2048²: ${answers[1]}, ${large}`);
 });
 
+test('frames of every shape reach the tiled 0.4 route and are answered, a 40:1 strip without blowing up', async () => {
+  // short-side keeps the shape: a 3:1 KITTI-like frame is three touching tiles, a portrait photo three
+  // stacked ones, and a hostile 40:1 strip is fitted inside 4·448 px instead of growing to 40·448.
+  for (const [w, h] of [
+    [1242, 375],
+    [1080, 1920],
+    [8000, 200],
+  ] as const) {
+    const t = performance.now();
+    const res = await post(await sized(w, h).jpeg({ quality: 75 }).toBuffer());
+    assert.equal(res.status, 200, `${w}×${h}: ${res.text}`);
+    const p = res.json().prediction;
+    assert.ok(p >= 0 && p <= 1, `${w}×${h}: ${p}`);
+    assert.ok(performance.now() - t < 10_000, `${w}×${h} took ${performance.now() - t} ms`);
+  }
+});
+
 test('a 40 MP JPEG, a 40 MP PNG and a WebP are answered; a 16 MB body is answered', async () => {
   for (const [label, image] of [
     ['jpeg 7300×5500', await sized(7300, 5500).jpeg({ quality: 75 }).toBuffer()],
