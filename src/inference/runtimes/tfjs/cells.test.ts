@@ -1,32 +1,7 @@
 // `pooling: cells` on the real MobileNetV2: every cell of the map, laid out alike on both engines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateScene } from '../../../data/procedural/index.js';
-import { createRng } from '../../../core/random/index.js';
-import type { RgbImage } from '../../image/index.js';
-import { testContext } from '../_test-context.js';
-import { loadTfjsEmbedder } from './index.js';
-
-const scene = (seed: string): RgbImage => {
-  const s = generateScene(createRng(seed), { roadwork: true, width: 200, height: 150 });
-  return { width: s.width, height: s.height, data: s.rgb };
-};
-
-async function embedWith(options: Record<string, unknown>, images: RgbImage[]) {
-  const e = await loadTfjsEmbedder(
-    { runtime: 'tfjs', model: 'builtin:mobilenetv2', options },
-    testContext(1),
-  );
-  try {
-    return {
-      dims: e.dims,
-      version: e.version,
-      out: await e.embed(images, { deadlineMs: Date.now() + 100_000 }),
-    };
-  } finally {
-    await e.close();
-  }
-}
+import { embedWith, scene } from './_test-embed.js';
 
 test(
   'pooling cells gives H·W·C values whose cell mean is the average-pooled map, the same on onnx and wasm',

@@ -1,28 +1,9 @@
 // `tiles`: square windows along a frame's longer side, each through the real MobileNetV2, combined.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateScene } from '../../../data/procedural/index.js';
-import { createRng } from '../../../core/random/index.js';
-import { cropWindow, tileWindows, type RgbImage } from '../../image/index.js';
-import { testContext } from '../_test-context.js';
-import { loadTfjsEmbedder, tfjsModelSpec } from './index.js';
-
-const scene = (seed: string, width: number, height: number): RgbImage => {
-  const s = generateScene(createRng(seed), { roadwork: true, width, height });
-  return { width: s.width, height: s.height, data: s.rgb };
-};
-
-async function embedWith(options: Record<string, unknown>, images: RgbImage[]) {
-  const e = await loadTfjsEmbedder(
-    { runtime: 'tfjs', model: 'builtin:mobilenetv2', options },
-    testContext(1),
-  );
-  try {
-    return { version: e.version, out: await e.embed(images, { deadlineMs: Date.now() + 100_000 }) };
-  } finally {
-    await e.close();
-  }
-}
+import { cropWindow, tileWindows } from '../../image/index.js';
+import { tfjsModelSpec } from './index.js';
+import { embedWith, scene } from './_test-embed.js';
 
 test('tileWindows() spreads squares of the shorter side from end to end, without duplicates', () => {
   assert.deepEqual(tileWindows(160, 90, 3), [
