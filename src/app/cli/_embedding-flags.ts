@@ -6,7 +6,7 @@ import { dataPath } from '../../core/files/index.js';
 import { runtimeContextFor } from '../miner/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
-import type { ModelRef } from '../../inference/runtimes/index.js';
+import { squashingModel, type ModelRef } from '../../inference/runtimes/index.js';
 import type { EmbeddingOptions } from '../../lifecycle/train/index.js';
 import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../../wire/protocol/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
@@ -223,13 +223,13 @@ export function embeddingOptions(
       `Invalid --preprocess-resize: ${resize}; give one of ${RESIZE_MODES.join(', ')}`,
     );
   const embedders = embeddersOf(opts);
-  // short-side hands the embedder the whole frame; a tfjs embedder without tiles would squash it to a
-  // square (a distortion that gives the frame's shape away), so refuse before any view is embedded.
-  const squashing = embedders.find((e) => e.runtime === 'tfjs' && e.options?.tiles === undefined);
+  // short-side hands the embedder the whole frame; one that squashes it to a square (a distortion that
+  // gives the frame's shape away) is refused before any view is embedded, as a cascade config is.
+  const squashing = squashingModel(embedders.map((e) => ({ ...e, capability: 'embedder' as const })));
   if (resize === 'short-side' && squashing !== undefined)
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `--preprocess-resize short-side keeps the frame's shape, but tfjs:${squashing.model} has no tiles option and would squash it; add "tiles":3 to its --embedder-options, or use center-crop`,
+      `--preprocess-resize short-side keeps the frame's shape, but ${squashing.runtime}:${squashing.model} resizes the whole image to a square; give it tiles (add "tiles":3 to a tfjs embedder's --embedder-options), or use center-crop`,
     );
   const runtime = runtimeContextFor(settings, pino({ level: 'warn' }, pino.destination(2)));
   const target = Number(opts.targetAccuracy);

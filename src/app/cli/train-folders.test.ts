@@ -186,7 +186,7 @@ test('--preprocess-resize short-side is refused for a tfjs embedder without tile
     );
   await assert.rejects(
     run('{"extras":["colour-shape"]}'),
-    /short-side keeps the frame's shape, but tfjs:builtin:mobilenetv2 has no tiles option and would squash it; add "tiles":3/,
+    /short-side keeps the frame's shape, but tfjs:builtin:mobilenetv2 resizes the whole image to a square; give it tiles \(add "tiles":3/,
   );
   // With tiles the flags pass, and the run goes on to the data (missing here).
   await assert.rejects(

@@ -5,11 +5,12 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RoadworkError } from '../../core/errors/index.js';
 import { parseImagePolicy, type ImagePolicy } from '../image/index.js';
+import { squashingModel } from '../runtimes/index.js';
 import { FUSIONS } from './fusion.js';
 import { STAGE_KINDS } from './_kinds.js';
 import { configReader } from './_reader.js';
 import { isViewName } from './_tta.js';
-import type { ConfigReader, StageCommon, StageKind } from './types.js';
+import type { ConfigReader, StageCommon, StageKind, StageModel } from './types.js';
 
 /** One validated stage: its common fields, its kind, and the kind's own config. */
 export interface StageSpec {
@@ -114,7 +115,9 @@ export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): Ca
       timeoutMs: s.number('timeout_ms', 0, { min: 0 }),
       tta: s.boolean('tta', true),
     });
-    return Object.freeze({ common, kind, config: kind.parse(s) });
+    const config = kind.parse(s);
+    if (preprocess.resize === 'short-side') refuseSquashing(s, kind.models(config as never));
+    return Object.freeze({ common, kind, config });
   });
   return Object.freeze({
     source,
@@ -166,6 +169,16 @@ function parseRoutes(r: ConfigReader, raw: unknown, options: ParseOptions): Casc
     routes: Object.freeze(routes),
     fingerprint: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 12),
   });
+}
+
+// `short-side` hands the stages the frame in its own shape; a model that squashes it into a square
+// sees a distortion it was not trained on (and one that gives the frame's shape away).
+function refuseSquashing(stage: ConfigReader, models: readonly StageModel[]): void {
+  const squashing = squashingModel(models);
+  if (squashing === undefined) return;
+  stage.fail(
+    `squashes the frame: its ${squashing.role} ${squashing.runtime}:${squashing.model} resizes the whole image to a square, but preprocess.resize short-side keeps the frame's shape; give it tiles where its runtime has them (the tfjs and transformers embedders' "tiles": 3), or use resize: center-crop or squash`,
+  );
 }
 
 function readPreprocess(r: ConfigReader): ImagePolicy {

@@ -63,6 +63,43 @@ test('parseCascadeConfig() reads a backbone-head embedder as one mapping or a li
   );
 });
 
+test('parseCascadeConfig() refuses short-side frames for a model that would squash them, in any route', () => {
+  const preprocess = { size: 448, resize: 'short-side' };
+  const headStage = (options?: object) => ({
+    name: 'b',
+    kind: 'backbone-head',
+    embedder: { runtime: 'tfjs', model: 'builtin:mobilenetv2', ...(options ? { options } : {}) },
+    head: '/m/head.json',
+  });
+  assert.throws(
+    () => parseCascadeConfig({ preprocess, stages: [headStage({ inputSize: 448 })] }),
+    invalid(
+      /stages\[0\] squashes the frame: its embedder tfjs:builtin:mobilenetv2 resizes the whole image to a square, but preprocess\.resize short-side keeps the frame's shape; give it tiles where its runtime has them/,
+    ),
+  );
+  // An ONNX classifier squashes too; the route's path is named.
+  const routed = {
+    routes: [
+      { max_side: 256, stages: [headStage()] },
+      { preprocess, stages: [{ name: 'c', kind: 'classifier', model: '/m/c.onnx' }] },
+    ],
+  };
+  assert.throws(
+    () => parseCascadeConfig(routed),
+    invalid(/stages\[0\] squashes the frame: its classifier onnx:.*fix \(inline\)#routes\[1\]/),
+  );
+  // Tiles keep the shape, a detector takes any frame, and other resize modes square the frame first.
+  const fine = [
+    { preprocess, stages: [headStage({ inputSize: 448, tiles: 3 })] },
+    {
+      preprocess,
+      stages: [{ kind: 'detector', detectors: [{ runtime: 'tfjs', model: 'builtin:centernet' }] }],
+    },
+    { preprocess: { ...preprocess, resize: 'center-crop' }, stages: [headStage()] },
+  ];
+  for (const raw of fine) assert.doesNotThrow(() => parseCascadeConfig(raw));
+});
+
 test('parseCascadeConfig() rejects unknown keys, bad views, bad thresholds, bad fusion and duplicate names', () => {
   const one = (extra: object) => ({ stages: [{ kind: 'classifier', model: 'a.onnx', ...extra }] });
   assert.throws(

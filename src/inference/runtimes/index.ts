@@ -56,6 +56,27 @@ export function servesByName(
   return Object.hasOwn(registry, runtime) && registry[runtime]!.modelsByName === true;
 }
 
+/** A model as a stage or a command loads it: which capability, from which runtime, with which options. */
+export interface CapabilityRef extends ModelRef {
+  readonly capability?: Capability;
+}
+
+/**
+ * The first of `models` whose runtime squashes a non-square frame into its square input (see
+ * `Runtime.squashes`), or undefined; for refusing `short-side` frames before anything loads.
+ */
+export function squashingModel<M extends CapabilityRef>(
+  models: readonly M[],
+  registry: Readonly<Record<string, Runtime>> = RUNTIMES,
+): M | undefined {
+  return models.find(
+    (m) =>
+      m.capability !== undefined &&
+      Object.hasOwn(registry, m.runtime) &&
+      registry[m.runtime]!.squashes?.(m.capability, m.options) === true,
+  );
+}
+
 type Loaded = {
   embedder: ImageEmbedder;
   detector: ObjectDetector;

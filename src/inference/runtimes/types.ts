@@ -117,6 +117,13 @@ export interface Runtime {
   /** `model` is a name a server resolves (a VLM behind vLLM), never a file: configs keep it as written. */
   readonly modelsByName?: boolean;
   /**
+   * Whether this capability's model, with these options, squashes a non-square frame into its square
+   * input: the distortion `preprocess.resize: short-side` exists to avoid (and one that gives the
+   * frame's shape away). Absent: the runtime keeps the frame's shape or leaves it to the model's own
+   * processor.
+   */
+  readonly squashes?: (capability: Capability, options?: Readonly<Record<string, unknown>>) => boolean;
+  /**
    * The files of a hub repository this runtime needs for a capability with these options (say, one
    * dtype's ONNX weights among several); `roadwork models pull` downloads only these. Absent: all.
    */

@@ -25,11 +25,13 @@ export {
  * Embedders take NCHW float input and output `[N, D]` or `[N, T, D]` (pooled); detectors are YOLO
  * v5/v8; classifiers output one probability per image.
  */
-export const onnxRuntime: Runtime = Object.freeze({
+export const onnxRuntime: Runtime = Object.freeze<Runtime>({
   name: 'onnx',
   description:
     'ONNX files run by onnxruntime-node in worker threads (embedders, YOLO detectors, p(roadwork) classifiers)',
   embedder: loadOnnxEmbedder,
   detector: loadOnnxDetector,
   classifier: loadOnnxClassifier,
+  // Embedders and classifiers resize the whole frame to the model's square input (`toModelInput`).
+  squashes: (capability) => capability === 'embedder' || capability === 'classifier',
 });

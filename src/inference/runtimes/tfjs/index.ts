@@ -42,12 +42,14 @@ const EXTRAS = ['colour-shape'] as const;
 const ENGINES = ['auto', 'onnx', 'wasm'] as const;
 
 /** The `tfjs` runtime: embedders and the builtin COCO detector. */
-export const tfjsRuntime: Runtime = Object.freeze({
+export const tfjsRuntime: Runtime = Object.freeze<Runtime>({
   name: 'tfjs',
   description:
     'TensorFlow.js models (embedders: builtin:mobilenetv2 / builtin:inceptionv3 from nsfwjs or a model.json folder, converted to ONNX for onnxruntime where they convert, else on the wasm backend; detector: builtin:centernet from @vladmandic/human)',
   embedder: loadTfjsEmbedder,
   detector: loadTfjsDetector,
+  // An embedder resizes the whole frame to its square input unless it cuts the frame into tiles.
+  squashes: (capability, options) => capability === 'embedder' && options?.tiles === undefined,
 });
 
 /** Reads and checks a `ModelRef`'s options for the tfjs runtime. */
