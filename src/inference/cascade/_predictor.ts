@@ -170,11 +170,12 @@ class Cascade implements CascadePredictor {
     };
     if (hit !== undefined) return fromCache(hit);
     // The same image already being answered (one validator's challenge reaching several of this
-    // process's hotkeys at once): wait for that answer instead of running the stages again. If it
+    // process's hotkeys at once): wait for that answer instead of running the stages again, but no
+    // longer than this request's own deadline or abort (an earlier request may have more time). If it
     // fails (its request was cut off, a stage broke), this request runs them itself.
     const running = this.#inflight.get(key);
     if (running !== undefined) {
-      const shared = await running.catch(() => undefined);
+      const shared = await shareWithin(running, options, this.#clock);
       if (shared !== undefined) return fromCache(shared.probability, shared.embedding);
     }
     const computing = this.#compute(image, options, version, key, hashed);
@@ -321,6 +322,42 @@ class Cascade implements CascadePredictor {
     this.#version = undefined;
     this.#detail = 'closed';
     await Promise.allSettled(this.stages.map((s) => s.close()));
+  }
+}
+
+/**
+ * `running`'s answer, or undefined if it fails; rejects with ERR_DEADLINE_EXCEEDED when the waiting
+ * request's deadline passes or its signal aborts first, so a follower never holds its slot (and its
+ * caller) past its own time.
+ */
+async function shareWithin(
+  running: Promise<Prediction>,
+  options: PredictOptions,
+  clock: Clock,
+): Promise<Prediction | undefined> {
+  const { signal } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let cutOff: (() => void) | undefined;
+  const cut = new Promise<never>((_, reject) => {
+    cutOff = () =>
+      reject(
+        new RoadworkError(
+          'ERR_DEADLINE_EXCEEDED',
+          signal?.aborted === true
+            ? 'Request aborted while waiting for the same image answered in flight'
+            : 'Deadline passed while waiting for the same image answered in flight',
+        ),
+      );
+    const leftMs = options.deadlineMs - clock.nowMs();
+    if (signal?.aborted === true || leftMs <= 0) return cutOff();
+    timer = setTimeout(cutOff, leftMs);
+    signal?.addEventListener('abort', cutOff, { once: true });
+  });
+  try {
+    return await Promise.race([running.catch(() => undefined), cut]);
+  } finally {
+    clearTimeout(timer);
+    if (cutOff !== undefined) signal?.removeEventListener('abort', cutOff);
   }
 }
 

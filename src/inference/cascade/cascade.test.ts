@@ -241,6 +241,48 @@ test(
   },
 );
 
+test(
+  "a request waiting on the same image in flight gives up at its own deadline or abort, not the earlier request's",
+  { timeout: 30_000 },
+  async () => {
+    const cache = createCache({ kind: 'memory', size: 100, ttlS: 60, namespace: 'test' }, { logger: silent });
+    // The first request's answer takes 1.5 s: the classifier answers, then a stage hangs to its timeout.
+    const cascade = await cascadeOf(
+      {
+        stages: [
+          { kind: 'classifier', model: BASELINE, exit: false },
+          { name: 'slow', kind: 'hang', expected_ms: 1, timeout_ms: 1500 },
+        ],
+      },
+      { cache, hash: perceptualHash },
+    );
+    try {
+      const t0 = performance.now();
+      const leader = cascade.predict(image, { deadlineMs: Date.now() + 10_000 });
+      await new Promise((r) => setTimeout(r, 20));
+      const late = cascade.predict(image, { deadlineMs: Date.now() + 200 });
+      const gone = new AbortController();
+      const leaving = cascade.predict(image, { deadlineMs: Date.now() + 10_000, signal: gone.signal });
+      gone.abort();
+      const deadline = (e: unknown) => isRoadworkError(e, 'ERR_DEADLINE_EXCEEDED');
+      await assert.rejects(leaving, deadline);
+      await assert.rejects(late, deadline);
+      const lateMs = performance.now() - t0;
+      assert.ok(
+        lateMs < 1000,
+        `the follower gave up at its deadline, not the leader's answer (${lateMs} ms)`,
+      );
+      // The first request is untouched and still answers from its own stages.
+      const first = await leader;
+      assert.ok(performance.now() - t0 >= 1400);
+      assert.equal(stagesOf(first)[0]!.stage, 'classifier-0');
+    } finally {
+      await cascade.close();
+      await cache.close();
+    }
+  },
+);
+
 /** A runtime standing in for a VLM server and an OCR model: answers follow the image's redness. */
 const fakeServers: Runtime = {
   name: 'fake',
