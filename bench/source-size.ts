@@ -2,6 +2,8 @@
 // cascade, and whether 12 MP challenges slow 224² ones down. Loopback only; stops itself.
 // Usage: node --max-semi-space-size=32 --import tsx bench/source-size.ts [--n 20] [--photo path.jpg]
 //        [--cascade path/to/cascade.yaml]  (default: the starter cascade; e.g. a candidate from `train --bundle`)
+//        [--burst 16]  (then: 3 bursts of 16 simultaneous 12 MP challenges from 16 validators, the
+//                       process's peak resident memory sampled every 20 ms: what the tiles cost in RAM)
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +16,15 @@ import { createRng } from '../src/core/random/index.js';
 import { startBenchMiner } from './_miner.js';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '20' }, photo: { type: 'string' }, cascade: { type: 'string' } },
+  options: {
+    n: { type: 'string', default: '20' },
+    photo: { type: 'string' },
+    cascade: { type: 'string' },
+    burst: { type: 'string', default: '0' },
+  },
 });
 const N = Number(values.n);
+const BURST = Number(values.burst);
 const SIZES = [
   [224, 224],
   [1024, 1024],
@@ -51,11 +59,13 @@ async function sourcePhoto(): Promise<{ bytes: Buffer; what: string }> {
 const dir = mkdtempSync(join(tmpdir(), 'roadwork-bench-size-'));
 const miner = hotkeyFromSecret(`${SECRET}//Miner`);
 const validators = [hotkeyFromSecret(`${SECRET}//Validator`), hotkeyFromSecret(`${SECRET}//Validator2`)];
+// One validator per simultaneous challenge of a burst, as separate validators would send them.
+const bursters = Array.from({ length: BURST }, (_, i) => hotkeyFromSecret(`${SECRET}//Burst${i}`));
 // Every request must reach the model: the same image would otherwise be a cache hit.
 const { miner: m, target } = await startBenchMiner({
   dir,
   miner,
-  validators,
+  validators: [...validators, ...bursters],
   settings: { 'cache.kind': 'none', ...(values.cascade ? { 'cascade.config': values.cascade } : {}) },
 });
 const photo = await sourcePhoto();
@@ -70,6 +80,12 @@ async function call(dendrite: Dendrite, key: string): Promise<number> {
   const r = await dendrite.call(target, imageSynapse(images.get(key)!), { timeoutS: 9 });
   if (!r.ok) throw new Error(`${key}: ${r.statusCode} ${r.statusMessage}`);
   return performance.now() - t;
+}
+
+function line(label: string, ms: number[], extra = ''): void {
+  console.log(
+    `${label.padEnd(30)} p50 ${quantile(ms, 0.5).toFixed(0).padStart(4)} ms, p99 ${quantile(ms, 0.99).toFixed(0).padStart(4)} ms${extra}`,
+  );
 }
 
 async function series(dendrite: Dendrite, key: string, n: number): Promise<number[]> {
@@ -117,10 +133,6 @@ try {
   };
   const small = await beside('224x224');
   const large = await beside('4000x3000');
-  const line = (label: string, ms: number[], extra = '') =>
-    console.log(
-      `${label.padEnd(30)} p50 ${quantile(ms, 0.5).toFixed(0).padStart(4)} ms, p99 ${quantile(ms, 0.99).toFixed(0).padStart(4)} ms${extra}`,
-    );
   line('224² alone', alone);
   line('224² beside 2 streams of 224²', small.ms, ` (${small.done} answered beside)`);
   line('224² beside 2 streams of 12 MP', large.ms, ` (${large.done} answered beside)`);
@@ -133,7 +145,27 @@ try {
     );
   }
   d224.close();
+  if (BURST > 0) await bursts();
 } finally {
   await m.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Three bursts of BURST simultaneous 12 MP challenges; peak RSS against the RSS before the first. */
+async function bursts(): Promise<void> {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  const dendrites = bursters.map((signer) => createDendrite({ signer }));
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  try {
+    for (let round = 1; round <= 3; round++) {
+      const ms = await Promise.all(dendrites.map((d) => call(d, '4000x3000')));
+      line(`burst ${round}: ${BURST} × 12 MP at once`, ms, `, peak RSS ${mb(peak)} MB`);
+    }
+  } finally {
+    clearInterval(sampler);
+    for (const d of dendrites) d.close();
+  }
+  console.log(`RSS before the bursts ${mb(before)} MB, peak ${mb(peak)} MB (+${mb(peak - before)} MB)`);
 }
