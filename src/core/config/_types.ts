@@ -72,9 +72,28 @@ export function str(values?: readonly string[]): Parse<string> {
   };
 }
 
-/** A list of strings: a JSON array, or a comma-separated string. */
+/**
+ * A list of strings: an array (a config file's list), a string holding a JSON array (for items with
+ * commas, such as a JSON argument, from the environment or the command line), or a comma-separated string.
+ */
 export const list: Parse<readonly string[]> = (raw) => {
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
-  if (!items || items.some((x) => typeof x !== 'string')) expected('a comma-separated list');
+  const items = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'string'
+      ? raw.trimStart().startsWith('[')
+        ? jsonArray(raw)
+        : raw.split(',')
+      : undefined;
+  if (!items || items.some((x) => typeof x !== 'string'))
+    expected('a comma-separated list, or a JSON array of strings');
   return Object.freeze(items.map((x: string) => x.trim()).filter((x: string) => x !== ''));
 };
+
+function jsonArray(raw: string): unknown[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

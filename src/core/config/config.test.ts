@@ -101,4 +101,18 @@ test('list settings accept comma lists and arrays', () => {
     '5Abc',
     '5Def',
   ]);
+  // A JSON array keeps an item's commas: a retrain argument that is itself JSON.
+  const args = ['--', '--embedder-options', '{"tiles":3,"pooling":"max"}', '--data', '{labelled}'];
+  assert.deepEqual(
+    loadConfig({ env: { ROADWORK_UI_RETRAIN_ARGS: ` ${JSON.stringify(args)}` } })['ui.retrain_args'],
+    args,
+  );
+  assert.deepEqual(loadConfig({ flags: { 'ui.retrain_args': args } })['ui.retrain_args'], args);
+  for (const bad of ['["--data", 3]', '[not json', '[{"a":1}]']) {
+    assert.throws(
+      () => loadConfig({ env: { ROADWORK_UI_RETRAIN_ARGS: bad } }),
+      (e: unknown) =>
+        isRoadworkError(e, 'ERR_CONFIG_INVALID') && /a JSON array of strings/.test((e as Error).message),
+    );
+  }
 });

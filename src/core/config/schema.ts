@@ -426,7 +426,7 @@ export const SCHEMA = Object.freeze({
     parse: list,
     default: ['--no-querylog', '--', '--data', '{labelled}'],
     env: ['ROADWORK_UI_RETRAIN_ARGS'],
-    doc: 'Arguments of the roadwork retrain the web app runs as a child process (comma-separated); {labelled} becomes the folder of the labelled queries it exports first (--no-querylog: retrain does not add them a second time), e.g. --no-querylog,--challenges,../gate-set,--,--data,../photos,--data,{labelled}.',
+    doc: 'Arguments of the roadwork retrain the web app runs as a child process (comma-separated, or a JSON array of strings when an argument holds a comma); {labelled} becomes the folder of the labelled queries it exports first (--no-querylog: retrain does not add them a second time), e.g. --no-querylog,--challenges,../gate-set,--,--data,../photos,--data,{labelled}.',
   }),
   'roi.gpu_usd_per_hour': setting({
     parse: num(0, 1_000_000),
