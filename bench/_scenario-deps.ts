@@ -133,7 +133,11 @@ export async function vlmScenario(b: Battery): Promise<ScenarioResult> {
         {
           name: 'starter',
           kind: 'backbone-head',
-          embedder: { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+          embedder: {
+            runtime: 'tfjs',
+            model: 'builtin:mobilenetv2',
+            options: { layer: 'out_relu', pooling: 'max', inputSize: 448, extras: ['colour-shape'] },
+          },
           head: join(REPO_ROOT, 'models/starter/head.json'),
           exit: false,
           expected_ms: 250,

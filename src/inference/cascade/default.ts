@@ -1,6 +1,7 @@
 /**
  * The bundled default cascade: the starter model (MobileNetV2 from the nsfwjs package + colour/shape
- * features + a calibrated logistic head, `models/starter/`). `model.path` swaps in a single classifier.
+ * features + calibrated heads, one per protocol route, `models/starter/`). `model.path` swaps in a
+ * single classifier.
  */
 import { fileURLToPath } from 'node:url';
 import { loadCascadeConfig, parseCascadeConfig, type CascadeConfig } from './_config.js';

@@ -21,12 +21,20 @@ import { photosMissing, requirement } from '../../../test/fixtures/requirements.
 const STARTER = fileURLToPath(new URL('../../../models/starter/', import.meta.url));
 
 test(
-  'the starter cascade serves the starter head with hflip TTA on the tfjs MobileNetV2',
+  'the starter cascade serves the starter head with hflip TTA on the tfjs MobileNetV2, max-pooled at 448 px',
   { timeout: 120_000 },
   async () => {
     const head = await loadHead(`${STARTER}head.json`);
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
-    await assertServesHeadWithFlipTta(config, head, testScene('starter'));
+    await assertServesHeadWithFlipTta(config, head, testScene('starter'), {
+      embedders: [
+        {
+          runtime: 'tfjs',
+          model: 'builtin:mobilenetv2',
+          options: { layer: 'out_relu', pooling: 'max', inputSize: 448, extras: ['colour-shape'] },
+        },
+      ],
+    });
   },
 );
 

@@ -76,7 +76,9 @@ test(
           await decodeRgb((await augmentImage(bytes, createRng(`engines|${img.id}`), { level: 0 })).jpeg),
         );
       }
-      const { wasm, onnx } = await pair('builtin:mobilenetv2', { extras: ['colour-shape'] }, cacheDir);
+      // The starter's 2.0.4 route: the last 14×14 map at 448 px, max-pooled, with the colour/shape features.
+      const starter = { layer: 'out_relu', pooling: 'max', inputSize: 448, extras: ['colour-shape'] };
+      const { wasm, onnx } = await pair('builtin:mobilenetv2', starter, cacheDir);
       try {
         const head = await loadHead(STARTER_HEAD);
         assert.equal(onnx.version, wasm.version);
@@ -87,7 +89,7 @@ test(
         const p = (e: Float32Array) => headProbability(head, e);
         const dp = Math.max(...a.map((e, i) => Math.abs(p(e) - p(b[i]!))));
         t.diagnostic(
-          `MobileNetV2 + colour-shape, ${images.length} views of real photos: max abs diff ${worst}; starter head probability max diff ${dp}`,
+          `MobileNetV2 at 448 px, max-pooled, + colour-shape, ${images.length} views of real photos: max abs diff ${worst}; starter head probability max diff ${dp}`,
         );
         assert.ok(worst < 1e-3, `max abs diff ${worst}`);
         assert.ok(dp < 1e-3, `starter head probability max diff ${dp}`);
