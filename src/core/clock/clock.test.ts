@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fakeClock, systemClock } from './index.js';
+import { fakeClock, systemClock, withTimeout } from './index.js';
 
 test('systemClock() reads the wall clock in ms and ns, and its ns never run backwards', () => {
   const clock = systemClock();
@@ -37,4 +37,24 @@ test('fakeClock() stands still until advanced, and gives exact nanoseconds for i
 test('fakeClock() starts at a fixed moment by default, the same for every test', () => {
   assert.equal(fakeClock().nowMs(), fakeClock().nowMs());
   assert.equal(fakeClock().nowNs(), BigInt(fakeClock().nowMs()) * 1_000_000n);
+});
+
+test('withTimeout() answers, times out, or aborts, and leaves no timer or listener behind', async () => {
+  const late = () => new Error('late');
+  assert.equal(await withTimeout(Promise.resolve(7), 1000, late), 7);
+  await assert.rejects(withTimeout(new Promise(() => {}), 10, late), /late/);
+  // An abort rejects at once: with the signal's reason, or what `onAbort` makes.
+  const gone = new AbortController();
+  gone.abort(new Error('gone'));
+  await assert.rejects(withTimeout(new Promise(() => {}), 60_000, late, gone.signal), /gone/);
+  const leaving = new AbortController();
+  const pending = withTimeout(new Promise(() => {}), 60_000, late, leaving.signal, () => new Error('left'));
+  leaving.abort();
+  await assert.rejects(pending, /left/);
+  // A settled race removes its abort listener: aborting afterwards changes nothing.
+  const kept = new AbortController();
+  let calls = 0;
+  assert.equal(await withTimeout(Promise.resolve(1), 60_000, late, kept.signal, () => (calls++, 'x')), 1);
+  kept.abort();
+  assert.equal(calls, 0);
 });

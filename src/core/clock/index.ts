@@ -28,3 +28,29 @@ export function fakeClock(startMs = 1_750_000_000_000): Clock & { advance(ms: nu
     },
   };
 }
+
+/**
+ * Races `promise` against a timer that is always cleared, so no handle outlives the race: after `ms`
+ * it rejects with `onTimeout()`; an abort of `signal` rejects at once with `onAbort()` (default: the
+ * signal's reason). The losing promise is left to settle on its own.
+ */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => unknown,
+  signal?: AbortSignal,
+  onAbort: () => unknown = () => signal?.reason,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let aborted: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    aborted = () => reject(onAbort());
+    if (signal?.aborted) aborted();
+    else signal?.addEventListener('abort', aborted, { once: true });
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+    if (aborted) signal?.removeEventListener('abort', aborted);
+  });
+}

@@ -1,6 +1,6 @@
 /** The shared prediction cache in Redis, with the in-process LRU in front and as the fallback. */
 import { Redis } from 'ioredis';
-import { systemClock, type Clock } from '../../core/clock/index.js';
+import { systemClock, withTimeout, type Clock } from '../../core/clock/index.js';
 import { Lru } from './_lru.js';
 import type { CacheDeps, CacheOptions, CacheStatus, PredictionCache } from './_types.js';
 
@@ -17,11 +17,7 @@ class CommandTimeout extends Error {}
 
 /** `promise`, or a `CommandTimeout` after `ms` (the command itself is left to finish or fail). */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CommandTimeout(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withTimeout(promise, ms, () => new CommandTimeout(`Redis did not answer within ${ms} ms`));
 }
 
 // The URL as it may appear in a log: never with its password.

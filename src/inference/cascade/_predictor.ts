@@ -1,7 +1,7 @@
 // The cascade as a Predictor: cache, TTA views, stages in order under the deadline, early exits, fusion.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../../core/clock/index.js';
+import { systemClock, withTimeout, type Clock } from '../../core/clock/index.js';
 import { RoadworkError, toRoadworkError } from '../../core/errors/index.js';
 import { policyKey, type ImagePolicy, type RgbImage } from '../image/index.js';
 import type { Metrics } from '../../core/metrics/index.js';
@@ -330,35 +330,20 @@ class Cascade implements CascadePredictor {
  * request's deadline passes or its signal aborts first, so a follower never holds its slot (and its
  * caller) past its own time.
  */
-async function shareWithin(
+function shareWithin(
   running: Promise<Prediction>,
   options: PredictOptions,
   clock: Clock,
 ): Promise<Prediction | undefined> {
-  const { signal } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let cutOff: (() => void) | undefined;
-  const cut = new Promise<never>((_, reject) => {
-    cutOff = () =>
-      reject(
-        new RoadworkError(
-          'ERR_DEADLINE_EXCEEDED',
-          signal?.aborted === true
-            ? 'Request aborted while waiting for the same image answered in flight'
-            : 'Deadline passed while waiting for the same image answered in flight',
-        ),
-      );
-    const leftMs = options.deadlineMs - clock.nowMs();
-    if (signal?.aborted === true || leftMs <= 0) return cutOff();
-    timer = setTimeout(cutOff, leftMs);
-    signal?.addEventListener('abort', cutOff, { once: true });
-  });
-  try {
-    return await Promise.race([running.catch(() => undefined), cut]);
-  } finally {
-    clearTimeout(timer);
-    if (cutOff !== undefined) signal?.removeEventListener('abort', cutOff);
-  }
+  const cutOff = (why: string) => () =>
+    new RoadworkError('ERR_DEADLINE_EXCEEDED', `${why} while waiting for the same image answered in flight`);
+  return withTimeout(
+    running.catch(() => undefined),
+    Math.max(0, options.deadlineMs - clock.nowMs()),
+    cutOff('Deadline passed'),
+    options.signal,
+    cutOff('Request aborted'),
+  );
 }
 
 function checkOutcome(stage: Stage, outcome: StageOutcome): void {

@@ -1,6 +1,7 @@
 // Hardened image decoding: cheap checks on the header first, then a bounded decode to packed RGB
 // (libjpeg-turbo via @napi-rs/image for plain JPEGs, sharp for everything else).
 import sharp, { type ResizeOptions, type Sharp } from 'sharp';
+import { withTimeout } from '../../core/clock/index.js';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 import type { RgbImage } from './_rgb.js';
 import { decodeStrictBase64 } from './_base64.js';
@@ -121,7 +122,7 @@ async function decodeChecked(
     // Any failure of the fast path falls through to sharp, whose error messages are the reference.
     const fast = decodePlainJpeg(bytes, header.width, header.height);
     track(fast);
-    const data = await withTimeout(fast, timeoutMs).catch((err: unknown) => {
+    const data = await decodeWithin(fast, timeoutMs).catch((err: unknown) => {
       if (isRoadworkError(err, 'ERR_IMAGE_DECODE_TIMEOUT')) throw err;
       return undefined;
     });
@@ -139,7 +140,7 @@ async function decodeChecked(
   pipeline = pipeline.removeAlpha().toColourspace('srgb').raw();
   const work = pipeline.toBuffer({ resolveWithObject: true });
   track(work);
-  const { data, info } = await withTimeout(work, timeoutMs);
+  const { data, info } = await decodeWithin(work, timeoutMs);
   if (info.channels !== 3) {
     throw new RoadworkError(
       'ERR_IMAGE_FORMAT',
@@ -188,22 +189,16 @@ function resizeOptions(policy: ImagePolicy): ResizeOptions {
   };
 }
 
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new RoadworkError(
-          'ERR_IMAGE_DECODE_TIMEOUT',
-          `Image decode took too long: over ${timeoutMs} ms; send a smaller or simpler image.`,
-        ),
-      );
-    }, timeoutMs);
-  });
+async function decodeWithin<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const tooSlow = () =>
+    new RoadworkError(
+      'ERR_IMAGE_DECODE_TIMEOUT',
+      `Image decode took too long: over ${timeoutMs} ms; send a smaller or simpler image.`,
+    );
   // The losing decode still settles later; swallow it so it cannot surface as an unhandled rejection.
   work.catch(() => undefined);
   try {
-    return await Promise.race([work, timeout]);
+    return await withTimeout(work, timeoutMs, tooSlow);
   } catch (err) {
     if (isRoadworkError(err)) throw err;
     throw new RoadworkError(
@@ -213,8 +208,6 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
         cause: err,
       },
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Connecting polkadot-js to subtensor and the runtime-API call that lists a subnet's neurons. */
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import type { ApiDecoration, ApiOptions } from '@polkadot/api/types';
+import { withTimeout } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { decodeNeurons } from './_decode.js';
 import type { Neuron } from './types.js';
@@ -23,30 +24,6 @@ export interface ChainConnection {
 /** The default transport: a websocket that reconnects by itself. */
 export function wsProvider(endpoint: string): ChainProvider {
   return new WsProvider(endpoint);
-}
-
-/**
- * Races `promise` against a timer that is always cleared, so no handle outlives the race; an abort
- * (the owner closing) settles it at once with the signal's reason.
- */
-export function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  onTimeout: () => Error,
-  signal?: AbortSignal,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-    onAbort = () => reject(signal?.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  });
 }
 
 /** Opens an api over `endpoint` without waiting for it; the transport keeps retrying in the background. */

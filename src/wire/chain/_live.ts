@@ -1,10 +1,10 @@
 /** The metagraph read from subtensor, refreshed on a timer, cached on disk for restarts without the chain. */
 import { existsSync } from 'node:fs';
 import type { ApiPromise } from '@polkadot/api';
-import { systemClock, type Clock } from '../../core/clock/index.js';
+import { systemClock, withTimeout, type Clock } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { silentLogger, type Logger } from '../../core/log/index.js';
-import { openChain, withTimeout, type ChainConnection, type ProviderFactory } from './_api.js';
+import { openChain, type ChainConnection, type ProviderFactory } from './_api.js';
 import { fetchNeuronsAndOwnerShare } from './_economics.js';
 import { readMetagraphFile, writeMetagraphFile } from './_file.js';
 import { buildMetagraph, type Metagraph, type MetagraphSource, type MetagraphStatus } from './types.js';
