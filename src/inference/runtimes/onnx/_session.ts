@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { RoadworkError } from '../../../core/errors/index.js';
+import { concatVectors } from '../_concat.js';
 
 /** Execution devices a session may ask for. */
 export type Device = 'cpu' | 'cuda';
@@ -26,7 +27,19 @@ export interface OnnxSessionOptions {
   readonly allowSpinning?: boolean;
   /** Shape of one dummy run made at creation so the first real request does not pay for lazy setup. */
   readonly warmupShape?: readonly number[];
+  /**
+   * Most images (first dimension) in one onnxruntime run: a larger batch runs in chunks of this size,
+   * one after another, and their outputs are joined. Default on the CPU: as many as fit in
+   * CPU_RUN_INPUT_FLOATS of input (4 at 3×448², 16 at 3×224²); unlimited on CUDA. onnxruntime's CPU
+   * arena grows to the largest activations it has held and keeps them: one run of 24 tiles at 448 px
+   * held about 1.5 GB per worker, and on the CPU a bigger batch is no faster (bench/source-size.ts
+   * --burst, MODEL_CARD.md "Session 13").
+   */
+  readonly maxRunBatch?: number;
 }
+
+/** Input values per onnxruntime run on the CPU unless `maxRunBatch` is set: four 3×448² images. */
+export const CPU_RUN_INPUT_FLOATS = 4 * 3 * 448 * 448;
 
 /** A loaded model with a single float32 input and output. */
 export interface OnnxSession {
@@ -48,6 +61,10 @@ export async function createOnnxSession(
 ): Promise<OnnxSession> {
   const bytes = typeof model === 'string' ? await readModel(model) : model;
   const label = typeof model === 'string' ? model : `${model.byteLength} bytes`;
+  const maxRunBatch = options.maxRunBatch;
+  if (maxRunBatch !== undefined && !(Number.isInteger(maxRunBatch) && maxRunBatch >= 1)) {
+    throw new RoadworkError('ERR_INTERNAL', `maxRunBatch must be a whole number ≥ 1, got ${maxRunBatch}`);
+  }
   const device = options.device ?? 'cpu';
   let session: InferenceSession;
   let used: Device = device;
@@ -73,7 +90,7 @@ export async function createOnnxSession(
       `Model has no input or output: ${label}; export it with one of each.`,
     );
   }
-  const run = async (input: Float32Array, dims: readonly number[]): Promise<Float32Array> => {
+  const runOnce = async (input: Float32Array, dims: readonly number[]): Promise<Float32Array> => {
     const result = await session.run({ [inputName]: new Tensor('float32', input, dims) });
     const output = result[outputName];
     if (output === undefined || !(output.data instanceof Float32Array)) {
@@ -83,6 +100,11 @@ export async function createOnnxSession(
       );
     }
     return output.data;
+  };
+  const run = (input: Float32Array, dims: readonly number[]): Promise<Float32Array> => {
+    const perItem = input.length / (dims[0] ?? 1);
+    const fit = Math.max(1, Math.floor(CPU_RUN_INPUT_FLOATS / perItem));
+    return inChunks(input, dims, maxRunBatch ?? (used === 'cpu' ? fit : Infinity), runOnce);
   };
   if (options.warmupShape !== undefined) {
     const count = options.warmupShape.reduce((a, b) => a * b, 1);
@@ -96,6 +118,27 @@ export async function createOnnxSession(
     run,
     release: () => session.release(),
   };
+}
+
+/**
+ * Runs `dims[0]` items at most `limit` at a time, in order, and joins the outputs (each chunk's output
+ * is its items' outputs, item after item, as for every batched model here).
+ */
+async function inChunks(
+  input: Float32Array,
+  dims: readonly number[],
+  limit: number,
+  runOnce: (input: Float32Array, dims: readonly number[]) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  const n = dims[0] ?? 1;
+  if (n <= limit) return runOnce(input, dims);
+  const per = input.length / n;
+  const parts: Float32Array[] = [];
+  for (let at = 0; at < n; at += limit) {
+    const k = Math.min(limit, n - at);
+    parts.push(await runOnce(input.subarray(at * per, (at + k) * per), [k, ...dims.slice(1)]));
+  }
+  return concatVectors(parts);
 }
 
 /** Spinning of intra-op threads unless `allowSpinning` says otherwise; see OnnxSessionOptions. */

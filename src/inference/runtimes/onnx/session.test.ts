@@ -66,6 +66,37 @@ test('a grid-pooled linear model weighs each cell and runs a batch of two', asyn
   }
 });
 
+test('a batch larger than maxRunBatch runs in chunks and answers every image in order, as one by one', async () => {
+  // 448 px: on the CPU the default runs four such images at a time (CPU_RUN_INPUT_FLOATS).
+  const size = 448;
+  const weights = Array.from({ length: 12 }, (_, i) => (i % 3) - 1 + i * 0.05);
+  const model = linearImageModel({ inputSize: size, grid: 2, weights, bias: 0.1 });
+  const images = Array.from({ length: 7 }, (_, i) => noiseImage(size, i + 1));
+  const batch = new Float32Array(images.flatMap((img) => [...img]));
+  const dims = [7, 3, size, size];
+  const single = await createOnnxSession(model, { maxRunBatch: 1 });
+  const whole = await createOnnxSession(model, { maxRunBatch: 7 });
+  const chunked = await createOnnxSession(model, { maxRunBatch: 3 });
+  const byDefault = await createOnnxSession(model);
+  try {
+    const expected: number[] = [];
+    for (const img of images) expected.push(...(await single.run(img, [1, 3, size, size])));
+    assert.equal(new Set(expected.map((p) => p.toFixed(6))).size, 7, 'the images must score apart');
+    for (const session of [whole, chunked, byDefault, single]) {
+      const out = await session.run(batch, dims);
+      assert.equal(out.length, 7);
+      out.forEach((p, i) =>
+        assert.ok(Math.abs(p - expected[i]!) < 1e-6, `image ${i}: ${p} vs ${expected[i]}`),
+      );
+    }
+    await assert.rejects(createOnnxSession(model, { maxRunBatch: 0 }), (err) =>
+      isRoadworkError(err, 'ERR_INTERNAL'),
+    );
+  } finally {
+    await Promise.all([single, whole, chunked, byDefault].map((s) => s.release()));
+  }
+});
+
 test('createOnnxSession() fails with ERR_MODEL_LOAD on a missing or corrupt model', async () => {
   await assert.rejects(createOnnxSession('/nonexistent/model.onnx'), (err: unknown) =>
     isRoadworkError(err, 'ERR_MODEL_LOAD'),
