@@ -5,6 +5,8 @@
 //   reload       the same app again, the log unchanged
 //   label+load   an operator's label (POST /api/label), then the gallery again
 //   newest       the gallery in newest-first order (no ranking): the floor
+//   cluster      the gallery filtered to one embedding cluster (as the cluster view's click asks)
+//   projection   the cluster view's points (GET /api/projection)
 //
 //   node --import tsx bench/gallery-load.ts [--n 20000] [--dims 1280] [--rounds 5]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,8 +27,8 @@ const { values: args } = parseArgs({
   },
 });
 
-type Cell = 'first load' | 'reload' | 'label+load' | 'newest';
-const CELLS: readonly Cell[] = ['first load', 'reload', 'label+load', 'newest'];
+type Cell = 'first load' | 'reload' | 'label+load' | 'newest' | 'cluster' | 'projection';
+const CELLS: readonly Cell[] = ['first load', 'reload', 'label+load', 'newest', 'cluster', 'projection'];
 
 async function startApp(store: AsyncStore, dataDir: string): Promise<{ app: WebApp; url: string }> {
   const app = createWebApp(
@@ -72,7 +74,14 @@ async function main(): Promise<void> {
           await fresh.app.close();
         } else if (cell === 'reload') ms = await timed(() => gallery(warm.url));
         else if (cell === 'newest') ms = await timed(() => gallery(warm.url, '?sort=recent'));
-        else {
+        else if (cell === 'cluster') ms = await timed(() => gallery(warm.url, `?cluster=${round % 5}`));
+        else if (cell === 'projection') {
+          ms = await timed(async () => {
+            const res = await fetch(`${warm.url}/api/projection`);
+            if (res.status !== 200) throw new Error(`GET /api/projection: HTTP ${res.status}`);
+            await res.json();
+          });
+        } else {
           const next = hard.shift();
           if (next === undefined) throw new Error('No hard case left to label');
           ms = await timed(async () => {
@@ -94,7 +103,7 @@ async function main(): Promise<void> {
     const med = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const base = med(times.get('first load')!);
     console.log(
-      `gallery load (GET /api/queries, 300 rows) on ${args.n} requests, ${args.dims}-wide embeddings; ` +
+      `gallery load (GET /api/queries) and cluster view (GET /api/projection) on ${args.n} requests, ${args.dims}-wide embeddings; ` +
         `${args.rounds} rounds, ms median [min–max], ratio to a first load`,
     );
     for (const [cell, xs] of times) {

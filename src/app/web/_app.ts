@@ -9,7 +9,7 @@ import { sendError, sendJson } from './_http.js';
 import { loadAssets, serveAsset } from './_static.js';
 import { Dashboard } from './_dashboard.js';
 import { RetrainRunner } from './_retrain.js';
-import { HardCaseCache } from './_ranking.js';
+import { HardCaseCache, ProjectionCache } from './_ranking.js';
 import type { WebContext } from './_context.js';
 import { exportRoute, image, label, restore, stats } from './_api.js';
 import { listQueries, projection, similar } from './_mining.js';
@@ -77,6 +77,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     dataDir: deps.dataDir,
     dashboard: new Dashboard(deps.metrics, now),
     hardCases: new HardCaseCache(deps.store),
+    projection: new ProjectionCache(deps.store),
     retrain: new RetrainRunner(options.roadwork, options.storeUrl),
     retrainArgs: options.retrainArgs,
     operator: options.operator ?? 'ui',

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AsyncStore } from '../../core/store/index.js';
 import type { Dashboard } from './_dashboard.js';
 import type { RetrainRunner } from './_retrain.js';
-import type { HardCaseCache } from './_ranking.js';
+import type { HardCaseCache, ProjectionCache } from './_ranking.js';
 
 /** The app's parts, built once by `createWebApp`. */
 export interface WebContext {
@@ -15,6 +15,8 @@ export interface WebContext {
   readonly dashboard: Dashboard;
   /** The gallery's hard-case ranking, kept until the log changes. */
   readonly hardCases: HardCaseCache;
+  /** The cluster view's projection of the whole log, kept until the log changes. */
+  readonly projection: ProjectionCache;
   readonly retrain: RetrainRunner;
   /** `ui.retrain_args`. */
   readonly retrainArgs: readonly string[];

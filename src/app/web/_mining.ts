@@ -3,7 +3,6 @@
 import type { ServerResponse } from 'node:http';
 import {
   browseQueries,
-  projectQueries,
   similarQueries,
   type BrowsedQuery,
   type HardCase,
@@ -15,6 +14,9 @@ import { sendJson } from './_http.js';
 /** A gallery row, with its hard-case rank when it has one. */
 export type GalleryRow = BrowsedQuery &
   Partial<Pick<HardCase, 'score' | 'reasons' | 'duplicates' | 'cluster'>>;
+
+/** Points the cluster view draws at most: the newest. */
+const PROJECTED = 3000;
 
 /** Hard cases ranked at most, before the rest of the filtered rows follow (newest first). */
 const RANKED = 1000;
@@ -50,7 +52,7 @@ export async function listQueries(ctx: WebContext, url: URL, res: ServerResponse
   let rows = await browseQueries(ctx.store, filterOf(q));
   if (cluster !== null && cluster !== '') {
     const inCluster = new Set(
-      (await projectQueries(ctx.store)).filter((p) => String(p.cluster) === cluster).map((p) => p.id),
+      (await ctx.projection.points()).filter((p) => String(p.cluster) === cluster).map((p) => p.id),
     );
     rows = rows.filter((r) => inCluster.has(r.id));
   }
@@ -65,5 +67,5 @@ export async function similar(ctx: WebContext, id: string, url: URL, res: Server
 
 /** GET /api/projection: the embeddings on a plane, for the cluster view. */
 export async function projection(ctx: WebContext, res: ServerResponse): Promise<void> {
-  sendJson(res, 200, { points: await projectQueries(ctx.store, { limit: 3000 }) });
+  sendJson(res, 200, { points: (await ctx.projection.points()).slice(0, PROJECTED) });
 }

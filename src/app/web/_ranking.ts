@@ -1,14 +1,18 @@
-// The gallery's hard-case ranking, kept between loads: reading and clustering the whole log takes
-// seconds at tens of thousands of requests, and an operator reloads the gallery after every filter.
+// The gallery's hard-case ranking and the cluster view's projection, kept between loads: reading and
+// clustering the whole log takes seconds at tens of thousands of requests, and an operator reloads the
+// gallery after every filter and label.
 import type { AsyncStore } from '../../core/store/index.js';
 import {
   logVersion,
   miningSnapshot,
+  projectQueries,
+  relabelProjection,
   relabelSnapshot,
   scoreHardCases,
   type HardCase,
   type LogVersion,
   type MiningSnapshot,
+  type ProjectedQuery,
 } from '../../lifecycle/querylog/index.js';
 
 interface Kept {
@@ -27,8 +31,7 @@ interface Kept {
 export class HardCaseCache {
   readonly #store: AsyncStore;
   #kept: Kept | undefined;
-  // One ranking at a time: loads that arrive together wait for it instead of each reading the log.
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #turn = oneAtATime();
 
   constructor(store: AsyncStore) {
     this.#store = store;
@@ -36,9 +39,7 @@ export class HardCaseCache {
 
   /** The best `limit` hard cases of the log as of `now`. */
   cases(now: number, limit: number): Promise<readonly HardCase[]> {
-    const next = this.#tail.then(() => this.#cases(now, limit));
-    this.#tail = next.catch(() => undefined);
-    return next;
+    return this.#turn(() => this.#cases(now, limit));
   }
 
   async #cases(now: number, limit: number): Promise<readonly HardCase[]> {
@@ -64,4 +65,51 @@ function sameRequests(kept: Kept, version: LogVersion, now: number): boolean {
   if (v.requests !== version.requests || v.lastId !== version.lastId) return false;
   const readAt = kept.snapshot.now ?? Infinity;
   return readAt === now || (readAt >= v.lastReceivedAt && now >= v.lastReceivedAt);
+}
+
+/**
+ * `projectQueries` over the whole log, remembered: the cluster view and the gallery's cluster filter
+ * read it. New traffic or a prune projects and clusters again; a label re-reads only the labels.
+ */
+export class ProjectionCache {
+  readonly #store: AsyncStore;
+  #kept: { readonly version: LogVersion; readonly points: readonly ProjectedQuery[] } | undefined;
+  readonly #turn = oneAtATime();
+
+  constructor(store: AsyncStore) {
+    this.#store = store;
+  }
+
+  /** Every image with an embedding, newest first, on the plane and in its cluster. */
+  points(): Promise<readonly ProjectedQuery[]> {
+    return this.#turn(() => this.#points());
+  }
+
+  async #points(): Promise<readonly ProjectedQuery[]> {
+    // Read before the log: traffic that lands in between only makes the next call project again.
+    const version = await logVersion(this.#store);
+    const kept = this.#kept;
+    let points: readonly ProjectedQuery[];
+    if (
+      kept === undefined ||
+      kept.version.requests !== version.requests ||
+      kept.version.lastId !== version.lastId
+    ) {
+      points = await projectQueries(this.#store, { limit: Infinity });
+    } else if (kept.version.labelChanges !== version.labelChanges) {
+      points = await relabelProjection(this.#store, kept.points);
+    } else return kept.points;
+    this.#kept = { version, points };
+    return points;
+  }
+}
+
+/** Runs the calls given to it one at a time: loads that arrive together wait for one read of the log. */
+function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (call) => {
+    const next = tail.then(call);
+    tail = next.catch(() => undefined);
+    return next;
+  };
 }

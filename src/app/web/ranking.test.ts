@@ -8,12 +8,13 @@ import { createMetrics } from '../../core/metrics/index.js';
 import {
   QueryLogWriter,
   imageKey,
+  projectQueries,
   queryImagesDir,
   recordLabels,
   restoreLabel,
 } from '../../lifecycle/querylog/index.js';
 import { answered } from '../../lifecycle/querylog/_test-querylog.js';
-import { HardCaseCache } from './_ranking.js';
+import { HardCaseCache, ProjectionCache } from './_ranking.js';
 import { webFixture } from './_test-web.js';
 
 interface Row {
@@ -136,4 +137,80 @@ test('GET /api/queries: a label through the app, one from another process and ne
   rows = await gallery(f.url);
   assert.equal(rows[0]!.sha256, sha, 'a new request ranks first');
   assert.ok(rows[0]!.score! > 0);
+});
+
+test('ProjectionCache projects once while the log stands still; a label re-reads only the labels, traffic all of it', async (t) => {
+  const f = await webFixture(12);
+  t.after(() => f.close());
+  const c = counting(f.store);
+  const cache = new ProjectionCache(c.store);
+  const first = await cache.points();
+  assert.deepEqual(first, await projectQueries(f.store, { limit: Infinity }));
+  assert.equal(first.length, 12);
+  assert.equal(await cache.points(), first, 'the same points, not read again');
+  assert.equal(c.reads(), 1);
+
+  const target = first[3]!;
+  await recordLabels(f.store, [
+    { sha256: target.sha256, label: 1, source: 'eval', at: Date.now(), by: '5Eval' },
+  ]);
+  const labelled = await cache.points();
+  assert.deepEqual(
+    [c.reads(), c.labelReads()],
+    [1, 1],
+    'the plane and clusters are kept; only labels were read',
+  );
+  assert.deepEqual(labelled, await projectQueries(f.store, { limit: Infinity }), 'as a fresh projection');
+  const point = labelled.find((p) => p.sha256 === target.sha256)!;
+  assert.deepEqual([point.label, point.error], [1, point.prediction < 0.5]);
+
+  await restoreLabel(f.store, target.sha256, undefined);
+  assert.equal(
+    (await cache.points()).find((p) => p.sha256 === target.sha256)!.label,
+    null,
+    'an undo clears it',
+  );
+
+  const sha = await logHardest(f.store, f.dataDir);
+  const later = await cache.points();
+  assert.equal(c.reads(), 2);
+  assert.equal(later.length, 13);
+  assert.equal(later[0]!.sha256, sha, 'new traffic is placed, newest first');
+});
+
+test("GET /api/queries?cluster= lists exactly the projection's members of that cluster, after labels and traffic too", async (t) => {
+  const f = await webFixture(12);
+  t.after(() => f.close());
+  const inCluster = async (cluster: number): Promise<number[]> =>
+    (
+      (await (await fetch(`${f.url}/api/queries?sort=recent&cluster=${cluster}`)).json()) as {
+        queries: Row[];
+      }
+    ).queries
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+  const expected = async (): Promise<Map<number, number[]>> => {
+    const byCluster = new Map<number, number[]>();
+    for (const p of await projectQueries(f.store, { limit: Infinity })) {
+      if (p.cluster === null) continue;
+      byCluster.set(
+        p.cluster,
+        [...(byCluster.get(p.cluster) ?? []), p.id].sort((a, b) => a - b),
+      );
+    }
+    return byCluster;
+  };
+  const check = async (): Promise<void> => {
+    const want = await expected();
+    assert.ok(want.size >= 2, `${want.size} clusters`);
+    for (const [cluster, ids] of want) assert.deepEqual(await inCluster(cluster), ids, `cluster ${cluster}`);
+  };
+  await check();
+  const some = (await gallery(f.url))[0]!;
+  await recordLabels(f.store, [
+    { sha256: some.sha256, label: 0, source: 'operator', at: Date.now(), by: 'ui' },
+  ]);
+  await check();
+  await logHardest(f.store, f.dataDir);
+  await check();
 });

@@ -29,7 +29,7 @@ export interface ClusterErrors {
 }
 
 /** Whether a labelled row's prediction is on the wrong side of `threshold`. */
-export function isWrong(row: ImageRow, threshold: number): boolean | null {
+export function isWrong(row: Pick<ImageRow, 'label' | 'prediction'>, threshold: number): boolean | null {
   return row.label === null ? null : (row.prediction >= threshold ? 1 : 0) !== row.label;
 }
 

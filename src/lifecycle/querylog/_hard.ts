@@ -3,6 +3,7 @@ import type { AsyncStore } from '../../core/store/index.js';
 import type { StageResult } from '../../inference/cascade/types.js';
 import { clusterErrors, clusterRows, type ClusterErrors } from './_clusters.js';
 import { latestImages, type ImageRow } from './_latest.js';
+import { readLabels } from './_labels.js';
 import { leadersOf } from './_near-duplicates.js';
 
 /** Why an image was picked; `weight` is its share of the score. */
@@ -126,12 +127,7 @@ export async function miningSnapshot(store: AsyncStore, now?: number): Promise<M
 
 /** The snapshot with every image's label as the store has it now (one read of the labels). */
 export async function relabelSnapshot(store: AsyncStore, snapshot: MiningSnapshot): Promise<MiningSnapshot> {
-  const labels = new Map(
-    (await store.all<{ sha256: string; label: number }>('SELECT sha256, label FROM labels')).map((l) => [
-      l.sha256,
-      Number(l.label) === 1 ? (1 as const) : (0 as const),
-    ]),
-  );
+  const labels = await readLabels(store);
   const rows = snapshot.rows.map((r) => {
     const label = labels.get(r.sha256) ?? null;
     return label === r.label ? r : { ...r, label };

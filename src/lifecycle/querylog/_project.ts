@@ -1,6 +1,7 @@
 // The embeddings on a plane, for the app's cluster view: coloured by label, error or cluster.
 import type { AsyncStore } from '../../core/store/index.js';
 import { clusterRows, isWrong } from './_clusters.js';
+import { readLabels } from './_labels.js';
 import { latestImages } from './_latest.js';
 import { project2d } from './_pca.js';
 
@@ -19,7 +20,7 @@ export interface ProjectedQuery {
 }
 
 /**
- * The newest `limit` (default 5000) images with an embedding, on the first two principal components
+ * The newest `limit` (default 5000; `Infinity`: all) images with an embedding, on the first two principal components
  * of all the log's embeddings (their 64-wide sketch; see `_pca.ts` on why PCA). Images without an embedding are not placed.
  * Deterministic: the same log gives the same points. Clusters are those `rankHardCases` uses.
  */
@@ -44,5 +45,20 @@ export async function projectQueries(
       error: isWrong(r, 0.5),
       cluster: clusterOf[row] ?? null,
     };
+  });
+}
+
+/**
+ * The same points with every image's label as the store has it now (one read of the labels): the
+ * plane and the clusters ignore labels, so a view that keeps its projection re-reads only these.
+ */
+export async function relabelProjection(
+  store: AsyncStore,
+  points: readonly ProjectedQuery[],
+): Promise<readonly ProjectedQuery[]> {
+  const labels = await readLabels(store);
+  return points.map((p) => {
+    const label = labels.get(p.sha256) ?? null;
+    return label === p.label ? p : { ...p, label, error: isWrong({ label, prediction: p.prediction }, 0.5) };
   });
 }

@@ -34,7 +34,7 @@ export {
 } from './_hard.js';
 export { logVersion, type LogVersion } from './_version.js';
 export { similarQueries, type SimilarQuery } from './_similar.js';
-export { projectQueries, type ProjectedQuery } from './_project.js';
+export { projectQueries, relabelProjection, type ProjectedQuery } from './_project.js';
 export { QUERYLOG_MIGRATIONS } from './_schema.js';
 
 /** Where the query log lives: `store.url` (empty: a SQLite file in `data_dir`) and `data_dir`. */
