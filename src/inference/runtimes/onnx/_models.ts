@@ -6,6 +6,7 @@ import { resolveModelFolder } from '../../hub/index.js';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import type { RgbImage } from '../../image/index.js';
 import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { optOutOfOnnxTelemetry } from './_telemetry.js';
 import { poolMonitor } from '../_monitor.js';
 import type {
   Detection,
@@ -89,6 +90,7 @@ async function load(capability: OnnxCapability, ref: ModelRef, ctx: RuntimeConte
     digest.update(JSON.stringify({ ...data, modelPath: undefined, device: undefined, threads: undefined }));
   const hash = digest.digest('hex').slice(0, 12);
   const version = capability === 'classifier' ? hash : `onnx:${hash}`;
+  optOutOfOnnxTelemetry();
   const pool = createWorkerPool<OnnxJob, OnnxAnswer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,

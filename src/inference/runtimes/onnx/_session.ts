@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { concatVectors } from '../_concat.js';
+import { optOutOfOnnxTelemetry } from './_telemetry.js';
 
 /** Execution devices a session may ask for. */
 export type Device = 'cpu' | 'cuda';
@@ -59,6 +60,8 @@ export async function createOnnxSession(
   model: string | Uint8Array,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxSession> {
+  // In a worker this changes nothing (its pool set it); in the main thread it comes before the first session.
+  optOutOfOnnxTelemetry();
   const bytes = typeof model === 'string' ? await readModel(model) : model;
   const label = typeof model === 'string' ? model : `${model.byteLength} bytes`;
   const maxRunBatch = options.maxRunBatch;

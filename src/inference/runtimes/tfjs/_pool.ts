@@ -3,6 +3,7 @@ import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import type { Clock } from '../../../core/clock/index.js';
 import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
 import { poolMonitor } from '../_monitor.js';
+import { optOutOfOnnxTelemetry } from '../onnx/index.js';
 import type { RuntimeContext } from '../types.js';
 
 /**
@@ -15,6 +16,7 @@ export async function startTfjsPool<J extends { kind: string }, A, I extends A>(
   options: { model: string; workerData?: unknown; isInfo: (a: A) => boolean; concurrency?: number },
   ctx: RuntimeContext,
 ): Promise<{ pool: WorkerPool<J, A>; info: I; clock: Clock }> {
+  optOutOfOnnxTelemetry();
   const monitor = poolMonitor(ctx, `tfjs:${options.model}`);
   const pool = createWorkerPool<J, A>({
     file: resolveWorkerFile(import.meta.url, file),

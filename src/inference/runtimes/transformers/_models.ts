@@ -8,6 +8,7 @@ import {
   type WorkerPoolOptions,
 } from '../../workers/index.js';
 import type { RgbImage } from '../../image/index.js';
+import { optOutOfOnnxTelemetry } from '../onnx/index.js';
 import type { Detection, ImageEmbedder, ObjectDetector, RunOptions, TextLine, TextReader } from '../types.js';
 import type { Answer, Info, Job, WireImage, WorkerData } from './_worker.js';
 
@@ -24,6 +25,7 @@ export async function startPool(
   size: number,
   monitor: Pick<WorkerPoolOptions, 'name' | 'onEvent' | 'health'> & { readonly clock: Clock },
 ): Promise<Loaded> {
+  optOutOfOnnxTelemetry();
   const pool = createWorkerPool<Job, Answer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size,
