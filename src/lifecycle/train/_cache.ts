@@ -1,7 +1,7 @@
 // An append-only embedding cache: Float32 rows in one file plus a JSON index of keys; resumable.
 import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RoadworkError } from '../../core/errors/index.js';
+import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 import { acquireFileLock, type FileLock } from '../../core/files/index.js';
 
 /** Embeddings of one embedder version, by key (image, view). */
@@ -50,25 +50,42 @@ function folderName(version: string): string {
  */
 export async function openEmbeddingCache(
   root: string,
-  options: { version: string; dims: number; readOnly?: boolean },
+  options: OpenOptions & {
+    /**
+     * When another live process holds the writer's lock, open read-only beside it instead of failing:
+     * a run whose views are all cached reads them while the other writes, and one that must write
+     * (a new view, a changed image) fails with that `ERR_LOCK_HELD` at its first write.
+     */
+    readonly shareIfLocked?: boolean;
+  },
 ): Promise<EmbeddingCache> {
   const dir = join(root, folderName(options.version));
-  let lock: FileLock | undefined;
-  if (options.readOnly !== true) {
-    await mkdir(dir, { recursive: true });
+  if (options.readOnly === true) return openLocked(dir, options, undefined);
+  await mkdir(dir, { recursive: true });
+  let lock: FileLock;
+  try {
     lock = await acquireFileLock(join(dir, 'writer.lock'), { what: `embedding cache ${dir}` });
+  } catch (err) {
+    if (options.shareIfLocked !== true || !isRoadworkError(err, 'ERR_LOCK_HELD')) throw err;
+    return openLocked(dir, { ...options, readOnly: true, refusal: err }, undefined);
   }
   try {
     return await openLocked(dir, options, lock);
   } catch (err) {
-    await lock?.release();
+    await lock.release();
     throw err;
   }
 }
 
+interface OpenOptions {
+  readonly version: string;
+  readonly dims: number;
+  readonly readOnly?: boolean;
+}
+
 async function openLocked(
   dir: string,
-  options: { version: string; dims: number; readOnly?: boolean },
+  options: OpenOptions & { readonly refusal?: Error },
   lock: FileLock | undefined,
 ): Promise<EmbeddingCache> {
   const indexPath = join(dir, 'index.json');
@@ -122,10 +139,9 @@ async function openLocked(
     has: (key) => vectors.has(key),
     get: (key) => vectors.get(key),
     async put(entries) {
-      if (options.readOnly === true)
-        throw new RoadworkError('ERR_INTERNAL', `Embedding cache opened read-only: ${dir}`);
       const fresh = entries.filter((e) => !vectors.has(e.key));
       if (fresh.length === 0) return;
+      if (options.readOnly === true) throw readOnlyError();
       for (const e of fresh) {
         if (e.vector.length !== options.dims) {
           throw new RoadworkError(
@@ -162,8 +178,7 @@ async function openLocked(
         dirty = true;
       }
       if (!dirty) return [];
-      if (options.readOnly === true)
-        throw new RoadworkError('ERR_INTERNAL', `Embedding cache opened read-only: ${dir}`);
+      if (options.readOnly === true) throw readOnlyError();
       if (changed.size > 0) {
         keys.forEach((key, i) => {
           const hash = key.indexOf('#');
@@ -178,6 +193,10 @@ async function openLocked(
     },
     close: async () => lock?.release(),
   };
+
+  function readOnlyError(): Error {
+    return options.refusal ?? new RoadworkError('ERR_INTERNAL', `Embedding cache opened read-only: ${dir}`);
+  }
 
   async function writeIndex(): Promise<void> {
     const index: IndexFile = {

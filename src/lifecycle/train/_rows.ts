@@ -101,9 +101,11 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
   for (const ref of options.embedders) {
     const embedder = await loadModel('embedder', ref, options.runtime);
     try {
+      // A second run beside one that is embedding reads the cache when it needs nothing new.
       const cache = await openEmbeddingCache(options.cacheDir, {
         version: embedder.version,
         dims: embedder.dims,
+        shareIfLocked: true,
       });
       try {
         const policy = options.preprocess;

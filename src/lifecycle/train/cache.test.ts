@@ -131,6 +131,19 @@ test('a second writer in another live process is refused before it can cut the f
   // A reader beside it is fine.
   const reader = await openEmbeddingCache(root, { version: 'v:1', dims: 2, readOnly: true });
   assert.deepEqual(Array.from(reader.get('a#0')!), [1, 2]);
+  // So is a second run that needs nothing new (train opens with shareIfLocked); its first real write
+  // fails with the writer's ERR_LOCK_HELD, and touches nothing.
+  const sharing = await openEmbeddingCache(root, { version: 'v:1', dims: 2, shareIfLocked: true });
+  assert.deepEqual(Array.from(sharing.get('a#0')!), [1, 2]);
+  await sharing.put([{ key: 'a#0', vector: Float32Array.of(1, 2) }]);
+  await assert.rejects(
+    sharing.put([{ key: 'b#0', vector: Float32Array.of(3, 4) }]),
+    (err: Error & { code?: string }) =>
+      err.code === 'ERR_LOCK_HELD' && err.message.includes(`process ${child.pid}`),
+  );
+  await sharing.close();
+  assert.equal((await stat(join(dir, 'vectors.f32'))).size, before, 'the sharing run wrote nothing');
+  await stat(join(dir, 'writer.lock'));
   // kill -9: the lock stays behind, its process is gone, the next writer takes it over and resumes.
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
