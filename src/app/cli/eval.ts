@@ -196,9 +196,9 @@ async function run(
       timeoutS,
     });
   } finally {
-    // Saved even when the run stops early: every label sent is true whatever the miner answered.
+    // The rest saved even when the run stops early: every label sent is true whatever the miner answered.
     const saved = await labels?.save().catch((err: unknown) => {
-      stderr.write(`warning: the challenges' labels were not recorded: ${(err as Error).message}\n`);
+      stderr.write(`warning: eval.record_labels: ${(err as Error).message}\n`);
       return 0;
     });
     if (saved) stderr.write(`Recorded ${saved} labels in the query log (eval.record_labels)\n`);

@@ -42,13 +42,13 @@ export async function recordLabels(store: AsyncStore, labels: readonly Label[]):
   });
 }
 
-/** The label of an image, if any. */
 /** Every labelled image's label, by sha256: one read, for views that re-label what they keep. */
 export async function readLabels(store: AsyncStore): Promise<Map<string, 0 | 1>> {
   const rows = await store.all<{ sha256: string; label: number }>('SELECT sha256, label FROM labels');
   return new Map(rows.map((l) => [l.sha256, Number(l.label) === 1 ? (1 as const) : (0 as const)]));
 }
 
+/** The label of an image, if any. */
 export async function labelOf(store: AsyncStore, sha256: string): Promise<Label | undefined> {
   const row = await store.get<{
     sha256: string;
