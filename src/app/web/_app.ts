@@ -38,8 +38,11 @@ export interface WebOptions {
   readonly operator?: string;
   /** How `roadwork` is started for a retrain (tests); default this package's CLI. */
   readonly roadwork?: readonly string[];
-  /** The query log's `store.url` (empty or absent: SQLite in data_dir), handed to the retrain child. */
-  readonly storeUrl?: string;
+  /**
+   * The settings the retrain child runs with, as environment variables (`settingsEnvironment`): the
+   * query log's `store.url`, the models, devices and registry this app's process uses.
+   */
+  readonly childSettings?: Readonly<Record<string, string>>;
 }
 
 /** A web app, not yet listening. */
@@ -78,7 +81,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     dashboard: new Dashboard(deps.metrics, now),
     hardCases: new HardCaseCache(deps.store),
     projection: new ProjectionCache(deps.store),
-    retrain: new RetrainRunner(options.roadwork, options.storeUrl),
+    retrain: new RetrainRunner(options.roadwork, options.childSettings),
     retrainArgs: options.retrainArgs,
     operator: options.operator ?? 'ui',
     logger: deps.logger.child({ component: 'web' }),

@@ -31,18 +31,21 @@ const MAX_LINES = 2000;
 /** Runs one retrain at a time and keeps its output for the page. */
 export class RetrainRunner {
   readonly #command: readonly string[];
-  readonly #storeUrl: string;
+  readonly #settings: Readonly<Record<string, string>>;
   #child: ChildProcess | undefined;
   #state: RetrainState = { running: false, lines: [], args: [], exitCode: null, result: null };
   readonly #listeners = new Set<(line: string | null) => void>();
 
   /**
-   * `command`: how `roadwork` is started (default `roadworkCommand()`); `storeUrl`: the query log's
-   * `store.url` this process uses (default empty: SQLite in data_dir), which the child gets too.
+   * `command`: how `roadwork` is started (default `roadworkCommand()`); `settings`: this process's
+   * settings as environment variables (`settingsEnvironment`), which the child runs with.
    */
-  constructor(command: readonly string[] = roadworkCommand(), storeUrl = '') {
+  constructor(
+    command: readonly string[] = roadworkCommand(),
+    settings: Readonly<Record<string, string>> = {},
+  ) {
     this.#command = command;
-    this.#storeUrl = storeUrl;
+    this.#settings = settings;
   }
 
   state(): RetrainState {
@@ -56,8 +59,8 @@ export class RetrainRunner {
   }
 
   /**
-   * Starts `roadwork retrain --json <args>` in this process's environment, with `ROADWORK_STORE_URL`
-   * set to this process's `store.url` (unset when empty); refuses while one runs.
+   * Starts `roadwork retrain --json <args>` in this process's environment with its settings pinned
+   * (see the constructor); refuses while one runs.
    */
   start(args: readonly string[]): void {
     if (this.#state.running)
@@ -66,10 +69,10 @@ export class RetrainRunner {
     const lines: string[] = [];
     this.#state = { running: true, lines, args: full, exitCode: null, result: null };
     const [exe, ...pre] = this.#command;
-    // retrain reads the labelled queries from the store the miner logs to, wherever its store.url
-    // came from (a flag, a --config file); in the environment, the URL's password stays out of `ps`
-    // and out of the arguments the page shows.
-    const env = childEnvironment({ ROADWORK_STORE_URL: this.#storeUrl });
+    // The child runs with this process's settings wherever they came from (a flag, a --config file):
+    // the same query log (store.url), models, devices and registry. In the environment, a password in
+    // store.url or a token stays out of `ps` and out of the arguments the page shows.
+    const env = childEnvironment(this.#settings);
     const child = spawn(exe!, [...pre, ...full], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
     let result: RetrainState['result'] = null;

@@ -1,7 +1,7 @@
 // The web app as the settings describe it: the query log's place, `ui.*`, and how the dashboard reads
 // the miner's metrics (its registry in-process, or a scrape of its /metrics from `roadwork ui`).
 import type { Logger } from 'pino';
-import type { Settings } from '../../core/config/index.js';
+import { settingsEnvironment, type Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { expandHome } from '../../core/files/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
@@ -28,7 +28,7 @@ export function webAppFor(
     {
       token: settings['ui.token'],
       retrainArgs: settings['ui.retrain_args'],
-      storeUrl: settings['store.url'],
+      childSettings: settingsEnvironment(settings),
     },
   );
 }

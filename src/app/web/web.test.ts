@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig, settingsEnvironment } from '../../core/config/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { labelOf } from '../../lifecycle/querylog/index.js';
 import { checkUiBinding, createWebApp, type DashboardSnapshot } from './index.js';
@@ -300,13 +301,16 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     reason: 'MCC 0.41 is not 0.02 above production 0.40',
   });
   const storeUrl = 'postgres://roadwork:pw@127.0.0.1:1/queries';
+  // The app's settings from flags (as `serve --store.url … --model.workers 3` gives them), not from
+  // the environment this test runs in.
+  const settings = loadConfig({ flags: { 'store.url': storeUrl, 'model.workers': '3' }, env: {} });
   const f = await webFixture(1, {
     retrainArgs: [],
-    storeUrl,
+    childSettings: settingsEnvironment(settings),
     roadwork: [
       process.execPath,
       '-e',
-      `console.error('store ' + process.env.ROADWORK_STORE_URL); console.log(${JSON.stringify(line)})`,
+      `console.error('store ' + process.env.ROADWORK_STORE_URL + ' workers ' + process.env.MODEL_WORKERS); console.log(${JSON.stringify(line)})`,
     ],
   });
   t.after(() => f.close());
@@ -325,6 +329,6 @@ test('the page reads the gate verdict from the --json line roadwork retrain prin
     reason: 'MCC 0.41 is not 0.02 above production 0.40',
   });
   // The child reads the query log this app shows (store.url), given in its environment, not its arguments.
-  assert.ok(done.lines.includes(`store ${storeUrl}`), done.lines.join('\n'));
+  assert.ok(done.lines.includes(`store ${storeUrl} workers 3`), done.lines.join('\n'));
   assert.ok(!done.args.join(' ').includes('postgres'));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseEnvFile, redactSettings } from './index.js';
+import { SCHEMA, loadConfig, parseEnvFile, redactSettings, settingsEnvironment } from './index.js';
 import { isRoadworkError } from '../errors/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roadwork-config-'));
@@ -115,4 +115,36 @@ test('list settings accept comma lists and arrays', () => {
         isRoadworkError(e, 'ERR_CONFIG_INVALID') && /a JSON array of strings/.test((e as Error).message),
     );
   }
+});
+
+test('settingsEnvironment() carries every setting to a child: read back from the environment alone, they are the same', () => {
+  // Non-defaults from a config file and flags, of every kind: a list item with a comma, a boolean,
+  // numbers, a path, a secret, a URL, and an empty string over a non-empty variable.
+  const file = join(dir, 'child.yaml');
+  writeFileSync(
+    file,
+    'ui:\n  retrain_args: ["--", "--embedder-options", "{\\"tiles\\":3,\\"pooling\\":\\"max\\"}"]\nmodel:\n  workers: 3\n',
+  );
+  const parent = loadConfig({
+    file,
+    flags: {
+      'blacklist.force_validator_permit': 'false',
+      'eval.record_labels': 'false',
+      'store.url': 'postgres://roadwork:pw@127.0.0.1:5432/q',
+      data_dir: join(dir, 'state'),
+      'roi.gpu_usd_per_hour': '1.25',
+      'ui.token': 'secret-token',
+    },
+    env: {},
+  });
+  assert.deepEqual(parent['ui.retrain_args'], ['--', '--embedder-options', '{"tiles":3,"pooling":"max"}']);
+  const env = settingsEnvironment(parent);
+  const child = loadConfig({ env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')) });
+  for (const key of Object.keys(SCHEMA) as (keyof typeof SCHEMA)[]) {
+    if (key === 'miner.hotkeys') continue;
+    assert.deepEqual(child[key], parent[key], key);
+  }
+  // Every name of a setting is pinned, so an inherited alias cannot win over the value given here.
+  for (const spec of Object.values(SCHEMA))
+    for (const name of spec.env) assert.ok(name in env || spec.env.length === 0, name);
 });

@@ -12,7 +12,7 @@ import type { SettingSpec } from './_types.js';
 import { REMOVED_SETTINGS, SCHEMA, type SettingKey, type Settings } from './schema.js';
 
 export { REMOVED_SETTINGS, SCHEMA, type SettingKey, type Settings } from './schema.js';
-export { childEnvironment } from './_child-env.js';
+export { childEnvironment, settingsEnvironment } from './_child-env.js';
 export { parseEnvFile, type EnvFileOptions } from './_env-file.js';
 export type { HotkeyEntry } from './_hotkeys.js';
 

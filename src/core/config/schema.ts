@@ -256,7 +256,7 @@ export const SCHEMA = Object.freeze({
     doc: 'Largest request body read (protocol 0.4 sends source-size JPEGs: 24 MiB holds a 16 MiB image in base64).',
   }),
   'limits.max_body_bytes_in_flight': setting({
-    parse: int(1024, 16 << 30),
+    parse: int(1024, 16 * 2 ** 30),
     default: 256 << 20,
     env: ['LIMIT_MAX_BODY_BYTES_IN_FLIGHT'],
     doc: 'Body bytes all open requests may hold together (declared length, or the whole limit when chunked); beyond, 503.',
