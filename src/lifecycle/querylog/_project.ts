@@ -5,6 +5,9 @@ import { readLabels } from './_labels.js';
 import { latestImages } from './_latest.js';
 import { project2d } from './_pca.js';
 
+/** The threshold a point's `error` is judged at. */
+const ERROR_AT = 0.5;
+
 /** One image on the plane. */
 export interface ProjectedQuery {
   /** `queries.id` of the image's latest request. */
@@ -42,7 +45,7 @@ export async function projectQueries(
       y: xy[2 * i + 1]!,
       label: r.label,
       prediction: r.prediction,
-      error: isWrong(r, 0.5),
+      error: isWrong(r, ERROR_AT),
       cluster: clusterOf[row] ?? null,
     };
   });
@@ -59,6 +62,8 @@ export async function relabelProjection(
   const labels = await readLabels(store);
   return points.map((p) => {
     const label = labels.get(p.sha256) ?? null;
-    return label === p.label ? p : { ...p, label, error: isWrong({ label, prediction: p.prediction }, 0.5) };
+    return label === p.label
+      ? p
+      : { ...p, label, error: isWrong({ label, prediction: p.prediction }, ERROR_AT) };
   });
 }
