@@ -89,7 +89,12 @@ test(
     // shows them beside the operator's one label.
     await page.click('nav a[data-tab=gallery]');
     await page.selectOption('#filters select[name=labelled]', 'true');
-    await page.waitForFunction("Number(document.getElementById('grid').dataset.count) > 1");
+    // The grid still shows the unfiltered list (7 unlabelled cards) until the filtered one arrives,
+    // which waits for the ranking of the log eval just grew: wait for a grid of labelled cards only.
+    // (A selector, not a predicate: the page's CSP refuses the eval a polled string predicate needs.)
+    await page.waitForSelector(
+      '#grid:not([data-count="0"]):not([data-count="1"]):not(:has(.card:not(.l0):not(.l1)))',
+    );
     const evalShas = await assertEvalCardsLabelled(
       page,
       store,
