@@ -91,7 +91,7 @@ test(
     await page.selectOption('#filters select[name=labelled]', 'true');
     // The grid still shows the unfiltered list (7 unlabelled cards) until the filtered one arrives,
     // which waits for the ranking of the log eval just grew: wait for a grid of labelled cards only.
-    // (A selector, not a predicate: the page's CSP refuses the eval a polled string predicate needs.)
+    // (A selector, not a string predicate: polled, that is an eval the page's CSP refuses.)
     await page.waitForSelector(
       '#grid:not([data-count="0"]):not([data-count="1"]):not(:has(.card:not(.l0):not(.l1)))',
     );
@@ -124,9 +124,18 @@ test(
     assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
     // The page's own requests (API, images) carry the cookie the link set.
     await page.waitForSelector('#grid[data-count="3"]');
-    await page.waitForFunction(
-      "[...document.querySelectorAll('#grid img')].every((i) => i.naturalWidth > 0)",
-    );
+    // Polled here: a string predicate that is false at its first check is polled by eval in the page,
+    // which the page's CSP refuses.
+    const loaded = () =>
+      page
+        .locator('#grid img')
+        .evaluateAll((imgs) =>
+          imgs.every((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0),
+        );
+    for (const until = Date.now() + 15_000; !(await loaded());) {
+      assert.ok(Date.now() < until, 'the images did not load');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   },
 );
 
