@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ortSessionOptions } from '../onnx/index.js';
+import { optOutOfOnnxTelemetry, ortSessionOptions } from '../onnx/index.js';
 import type { ModelMetadata, TensorMetadata } from './_metadata.js';
 
 /** How the server behaves; every field can change while it runs (`server.set`). */
@@ -65,6 +65,8 @@ export async function startV2Server(
     ...behaviour,
   };
   const served = new Map<string, Served>();
+  // Sessions in this thread, not in a runtime's pool: opt out here as the pools do.
+  optOutOfOnnxTelemetry();
   for (const [name, bytes] of Object.entries(models)) {
     const session = await InferenceSession.create(bytes, ortSessionOptions('cpu', {}));
     served.set(name, { session, metadata: metadataOf(name, session) });
