@@ -15,6 +15,13 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Read settings through src/core/config only.' },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='InferenceSession'][property.name='create']",
+          message: 'Open onnxruntime sessions through openOrtSession (src/inference/runtimes/onnx/_ort.ts).',
+        },
+      ],
     },
   },
   {
@@ -44,6 +51,11 @@ export default tseslint.config(
   {
     files: ['src/inference/runtimes/onnx/_telemetry.ts'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  // The one place an onnxruntime session is opened (after the telemetry opt-out).
+  {
+    files: ['src/inference/runtimes/onnx/_ort.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   // Deployment recipes run by other programs (PM2 loads its ecosystem file with require()).
   {

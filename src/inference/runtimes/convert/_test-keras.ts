@@ -2,8 +2,8 @@
 // and run both by tfjs (the reference, on the wasm backend) and by onnxruntime on the converted graph.
 import assert from 'node:assert/strict';
 import type * as Tf from '@tensorflow/tfjs';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { optOutOfOnnxTelemetry } from '../onnx/index.js';
+import { Tensor } from 'onnxruntime-node';
+import { openOrtSession } from '../onnx/index.js';
 import { wasmBackend } from '../tfjs/_model.js';
 import { kerasToOnnx, type ConvertOptions, type KerasArtifacts } from './index.js';
 
@@ -84,8 +84,7 @@ export async function runOnnx(
   nchw: Float32Array,
   dims: readonly number[],
 ): Promise<Float32Array> {
-  optOutOfOnnxTelemetry(); // a session in this thread, not in a runtime's pool
-  const session = await InferenceSession.create(bytes, {
+  const session = await openOrtSession(bytes, {
     intraOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   });

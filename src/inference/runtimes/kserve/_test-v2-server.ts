@@ -3,8 +3,8 @@
 // model readiness, server and model metadata, and infer with JSON or binary tensor data.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { optOutOfOnnxTelemetry, ortSessionOptions } from '../onnx/index.js';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { openOrtSession, ortSessionOptions } from '../onnx/index.js';
 import type { ModelMetadata, TensorMetadata } from './_metadata.js';
 
 /** How the server behaves; every field can change while it runs (`server.set`). */
@@ -65,10 +65,8 @@ export async function startV2Server(
     ...behaviour,
   };
   const served = new Map<string, Served>();
-  // Sessions in this thread, not in a runtime's pool: opt out here as the pools do.
-  optOutOfOnnxTelemetry();
   for (const [name, bytes] of Object.entries(models)) {
-    const session = await InferenceSession.create(bytes, ortSessionOptions('cpu', {}));
+    const session = await openOrtSession(bytes, ortSessionOptions('cpu', {}));
     served.set(name, { session, metadata: metadataOf(name, session) });
   }
   const infers: SeenInfer[] = [];

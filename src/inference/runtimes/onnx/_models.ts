@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { resolveModelFolder } from '../../hub/index.js';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import type { RgbImage } from '../../image/index.js';
-import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
-import { optOutOfOnnxTelemetry } from './_telemetry.js';
+import { resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { createOrtWorkerPool } from './_ort.js';
 import { poolMonitor } from '../_monitor.js';
 import type {
   Detection,
@@ -90,8 +90,7 @@ async function load(capability: OnnxCapability, ref: ModelRef, ctx: RuntimeConte
     digest.update(JSON.stringify({ ...data, modelPath: undefined, device: undefined, threads: undefined }));
   const hash = digest.digest('hex').slice(0, 12);
   const version = capability === 'classifier' ? hash : `onnx:${hash}`;
-  optOutOfOnnxTelemetry();
-  const pool = createWorkerPool<OnnxJob, OnnxAnswer>({
+  const pool = createOrtWorkerPool<OnnxJob, OnnxAnswer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
     // The worker runs its jobs one at a time (sequential); the second waits inside it, so a worker that

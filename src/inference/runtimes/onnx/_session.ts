@@ -1,9 +1,9 @@
 // One ONNX Runtime session per model per thread: created once, warmed up, reused for every run.
 import { readFile } from 'node:fs/promises';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { concatVectors } from '../_concat.js';
-import { optOutOfOnnxTelemetry } from './_telemetry.js';
+import { openOrtSession } from './_ort.js';
 
 /** Execution devices a session may ask for. */
 export type Device = 'cpu' | 'cuda';
@@ -60,8 +60,6 @@ export async function createOnnxSession(
   model: string | Uint8Array,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxSession> {
-  // In a worker this changes nothing (its pool set it); in the main thread it comes before the first session.
-  optOutOfOnnxTelemetry();
   const bytes = typeof model === 'string' ? await readModel(model) : model;
   const label = typeof model === 'string' ? model : `${model.byteLength} bytes`;
   const maxRunBatch = options.maxRunBatch;
@@ -104,11 +102,10 @@ export async function createOnnxSession(
     }
     return output.data;
   };
-  const run = (input: Float32Array, dims: readonly number[]): Promise<Float32Array> => {
-    const perItem = input.length / (dims[0] ?? 1);
-    const fit = Math.max(1, Math.floor(CPU_RUN_INPUT_FLOATS / perItem));
-    return inChunks(input, dims, maxRunBatch ?? (used === 'cpu' ? fit : Infinity), runOnce);
-  };
+  const limit = (perItem: number): number =>
+    maxRunBatch ?? (used === 'cpu' ? Math.max(1, Math.floor(CPU_RUN_INPUT_FLOATS / perItem)) : Infinity);
+  const run = (input: Float32Array, dims: readonly number[]): Promise<Float32Array> =>
+    inChunks(input, dims, limit, runOnce);
   if (options.warmupShape !== undefined) {
     const count = options.warmupShape.reduce((a, b) => a * b, 1);
     await run(new Float32Array(count), options.warmupShape);
@@ -124,18 +121,19 @@ export async function createOnnxSession(
 }
 
 /**
- * Runs `dims[0]` items at most `limit` at a time, in order, and joins the outputs (each chunk's output
- * is its items' outputs, item after item, as for every batched model here).
+ * Runs `dims[0]` items at most `limit(values per item)` at a time, in order, and joins the outputs
+ * (each chunk's output is its items' outputs, item after item, as for every batched model here).
  */
 async function inChunks(
   input: Float32Array,
   dims: readonly number[],
-  limit: number,
+  limitFor: (perItem: number) => number,
   runOnce: (input: Float32Array, dims: readonly number[]) => Promise<Float32Array>,
 ): Promise<Float32Array> {
   const n = dims[0] ?? 1;
-  if (n <= limit) return runOnce(input, dims);
   const per = input.length / n;
+  const limit = limitFor(per);
+  if (n <= limit) return runOnce(input, dims);
   const parts: Float32Array[] = [];
   for (let at = 0; at < n; at += limit) {
     const k = Math.min(limit, n - at);
@@ -165,7 +163,7 @@ export function ortSessionOptions(
 }
 
 function open(bytes: Uint8Array, device: Device, options: OnnxSessionOptions): Promise<InferenceSession> {
-  return InferenceSession.create(bytes, ortSessionOptions(device, options));
+  return openOrtSession(bytes, ortSessionOptions(device, options));
 }
 
 async function readModel(path: string): Promise<Uint8Array> {

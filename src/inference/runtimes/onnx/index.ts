@@ -10,7 +10,7 @@ import { loadOnnxClassifier, loadOnnxDetector, loadOnnxEmbedder } from './_model
 export { decodeYolo, type YoloDecodeOptions } from './_yolo.js';
 export { iou } from '../_nms.js';
 export { readGraphFacts, type GraphFacts } from './_graph.js';
-export { optOutOfOnnxTelemetry } from './_telemetry.js';
+export { createOrtWorkerPool, openOrtSession } from './_ort.js';
 export { poolEmbeddings, probabilityOf } from './_outputs.js';
 export { IMAGENET_NORMALIZATION, toModelInput, type Normalization } from './_preprocess.js';
 export {

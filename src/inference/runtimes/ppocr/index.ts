@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../../core/errors/index.js';
-import { createWorkerPool, resolveWorkerFile } from '../../workers/index.js';
-import { optOutOfOnnxTelemetry } from '../onnx/index.js';
+import { resolveWorkerFile } from '../../workers/index.js';
+import { createOrtWorkerPool } from '../onnx/index.js';
 import { poolMonitor } from '../_monitor.js';
 import type { ModelRef, Runtime, RuntimeContext, TextLine, TextReader } from '../types.js';
 import { parseOcrOptions } from './_options.js';
@@ -49,8 +49,7 @@ export async function loadPpOcrReader(ref: ModelRef, ctx: RuntimeContext): Promi
   };
   const log = ctx.logger.child({ runtime: 'ppocr', model: ref.model });
   const monitor = poolMonitor(ctx, `ppocr:${ref.model}`, log);
-  optOutOfOnnxTelemetry();
-  const pool = createWorkerPool<OcrJob, TextLine[]>({
+  const pool = createOrtWorkerPool<OcrJob, TextLine[]>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size: ctx.workers,
     workerData,

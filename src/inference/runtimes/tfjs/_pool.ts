@@ -1,9 +1,9 @@
 // Starts a pool of tfjs worker threads and asks one for the loaded model's info.
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import type { Clock } from '../../../core/clock/index.js';
-import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
+import { resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
 import { poolMonitor } from '../_monitor.js';
-import { optOutOfOnnxTelemetry } from '../onnx/index.js';
+import { createOrtWorkerPool } from '../onnx/index.js';
 import type { RuntimeContext } from '../types.js';
 
 /**
@@ -16,9 +16,8 @@ export async function startTfjsPool<J extends { kind: string }, A, I extends A>(
   options: { model: string; workerData?: unknown; isInfo: (a: A) => boolean; concurrency?: number },
   ctx: RuntimeContext,
 ): Promise<{ pool: WorkerPool<J, A>; info: I; clock: Clock }> {
-  optOutOfOnnxTelemetry();
   const monitor = poolMonitor(ctx, `tfjs:${options.model}`);
-  const pool = createWorkerPool<J, A>({
+  const pool = createOrtWorkerPool<J, A>({
     file: resolveWorkerFile(import.meta.url, file),
     size: Math.max(1, ctx.workers),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),

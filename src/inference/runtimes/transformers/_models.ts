@@ -1,14 +1,9 @@
 // Main-thread handles for transformers.js models: route jobs to the worker pool under each deadline.
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
 import type { Clock } from '../../../core/clock/index.js';
-import {
-  createWorkerPool,
-  resolveWorkerFile,
-  type WorkerPool,
-  type WorkerPoolOptions,
-} from '../../workers/index.js';
+import { resolveWorkerFile, type WorkerPool, type WorkerPoolOptions } from '../../workers/index.js';
 import type { RgbImage } from '../../image/index.js';
-import { optOutOfOnnxTelemetry } from '../onnx/index.js';
+import { createOrtWorkerPool } from '../onnx/index.js';
 import type { Detection, ImageEmbedder, ObjectDetector, RunOptions, TextLine, TextReader } from '../types.js';
 import type { Answer, Info, Job, WireImage, WorkerData } from './_worker.js';
 
@@ -25,8 +20,7 @@ export async function startPool(
   size: number,
   monitor: Pick<WorkerPoolOptions, 'name' | 'onEvent' | 'health'> & { readonly clock: Clock },
 ): Promise<Loaded> {
-  optOutOfOnnxTelemetry();
-  const pool = createWorkerPool<Job, Answer>({
+  const pool = createOrtWorkerPool<Job, Answer>({
     file: resolveWorkerFile(import.meta.url, './_worker'),
     size,
     workerData: data,
