@@ -8,6 +8,7 @@ import {
   projectQueries,
   relabelProjection,
   relabelSnapshot,
+  sameRequests,
   scoreHardCases,
   type HardCase,
   type LogVersion,
@@ -46,7 +47,7 @@ export class HardCaseCache {
     const version = await logVersion(this.#store);
     const kept = this.#kept;
     let snapshot: MiningSnapshot;
-    if (kept === undefined || !sameRequests(kept, version, now)) {
+    if (kept === undefined || !sameRead(kept, version, now)) {
       snapshot = await miningSnapshot(this.#store, now);
     } else if (kept.version.labelChanges !== version.labelChanges) {
       snapshot = await relabelSnapshot(this.#store, kept.snapshot);
@@ -60,9 +61,9 @@ export class HardCaseCache {
 }
 
 // The kept snapshot holds the same requests a new read as of `now` would.
-function sameRequests(kept: Kept, version: LogVersion, now: number): boolean {
+function sameRead(kept: Kept, version: LogVersion, now: number): boolean {
   const v = kept.version;
-  if (v.requests !== version.requests || v.lastId !== version.lastId) return false;
+  if (!sameRequests(v, version)) return false;
   const readAt = kept.snapshot.now ?? Infinity;
   return readAt === now || (readAt >= v.lastReceivedAt && now >= v.lastReceivedAt);
 }
@@ -90,11 +91,7 @@ export class ProjectionCache {
     const version = await logVersion(this.#store);
     const kept = this.#kept;
     let points: readonly ProjectedQuery[];
-    if (
-      kept === undefined ||
-      kept.version.requests !== version.requests ||
-      kept.version.lastId !== version.lastId
-    ) {
+    if (kept === undefined || !sameRequests(kept.version, version)) {
       points = await projectQueries(this.#store, { limit: Infinity });
     } else if (kept.version.labelChanges !== version.labelChanges) {
       points = await relabelProjection(this.#store, kept.points);

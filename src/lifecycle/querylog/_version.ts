@@ -32,6 +32,11 @@ export async function logVersion(store: AsyncStore): Promise<LogVersion> {
   };
 }
 
+/** Whether two versions hold the same requests (no new traffic, no prune between them); labels aside. */
+export function sameRequests(a: LogVersion, b: LogVersion): boolean {
+  return a.requests === b.requests && a.lastId === b.lastId;
+}
+
 /** Counts a change to the labels, inside the transaction that makes it. */
 export async function countLabelChange(tx: AsyncQueries): Promise<void> {
   await addCounters(tx, { [LABEL_CHANGES]: 1 });

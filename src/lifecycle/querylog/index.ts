@@ -32,7 +32,7 @@ export {
   type HardCaseReason,
   type MiningSnapshot,
 } from './_hard.js';
-export { logVersion, type LogVersion } from './_version.js';
+export { logVersion, sameRequests, type LogVersion } from './_version.js';
 export { similarQueries, type SimilarQuery } from './_similar.js';
 export { projectQueries, relabelProjection, type ProjectedQuery } from './_project.js';
 export { QUERYLOG_MIGRATIONS } from './_schema.js';
