@@ -29,8 +29,7 @@ test('labels are written in batches during the run, the rest at save(), one per 
   const dir = await mkdtemp(join(tmpdir(), 'eval-labels-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const settings = loadConfig({ defaults: { data_dir: dir }, env: {} });
-  // The miner's store, made long before an eval starts; read here as the web app reads it (one
-  // process, two connections: opening a second store runs its migrations in a write transaction).
+  // The miner's store, made long before an eval starts; read here as the web app reads it.
   const store = await openQueryStore({ dataDir: dir, storeUrl: '' });
   t.after(() => store.close());
   const recorder = labelRecorder(settings, '5Eval', { every: 3, everyMs: 60_000 });

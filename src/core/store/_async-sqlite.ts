@@ -1,21 +1,33 @@
 // The asynchronous store on a SQLite file: better-sqlite3 (statements run synchronously, which for an
 // in-process file is faster than a thread hop), WAL with synchronous=NORMAL, so a killed process
 // loses no committed transaction and never leaves a corrupt file.
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { RoadworkError } from '../errors/index.js';
 import { statementError, storeError } from './_errors.js';
 import type { AsyncQueries, AsyncStore, OpenAsyncStoreOptions } from './_async.js';
 import { migrateAsync } from './_migrate-async.js';
 
+/**
+ * How long a statement waits for another connection's write lock before it fails with ERR_STORE
+ * ("database is locked"). SQLite's own busy handler would wait by sleeping the thread: the event loop
+ * (the axon, with it) would stop for the whole wait, and a holder in this same thread, another store
+ * on the same file mid-transaction, could never finish, so every such wait ended in the error. The
+ * store waits in turns of the event loop instead (`#call`), SQLite's busy timeout stays 0 once open.
+ */
+export const SQLITE_BUSY_WAIT_MS = 5000;
+
 /** Opens (creating and migrating) the SQLite file; fails with ERR_STORE. */
 export async function openAsyncSqlite(file: string, options: OpenAsyncStoreOptions): Promise<AsyncStore> {
   let db: Database.Database;
   try {
     db = new Database(file);
+    // Opening waits in SQLite (a fresh file's switch to WAL); every statement after it waits in #call.
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma('busy_timeout = 0');
   } catch (err) {
     throw storeError('Cannot open the store', file, 'check the path and its permissions', err);
   }
@@ -54,13 +66,19 @@ class AsyncSqliteStore implements AsyncStore {
     };
   }
 
-  #call<T>(sql: string, fn: (db: Database.Database) => T): T {
-    const db = this.#db;
-    if (db === undefined) throw storeError('The store is closed', this.where, 'open it again', undefined);
-    try {
-      return fn(db);
-    } catch (err) {
-      throw statementError(sql, this.where, err);
+  // Runs one statement; while another connection holds the write lock, tries again after 1, 2, 4… ms
+  // (at most 25 between tries) for up to SQLITE_BUSY_WAIT_MS, letting the event loop run in between.
+  async #call<T>(sql: string, fn: (db: Database.Database) => T): Promise<T> {
+    const deadline = performance.now() + SQLITE_BUSY_WAIT_MS;
+    for (let pause = 1; ; pause = Math.min(2 * pause, 25)) {
+      const db = this.#db;
+      if (db === undefined) throw storeError('The store is closed', this.where, 'open it again', undefined);
+      try {
+        return fn(db);
+      } catch (err) {
+        if (!isBusy(err) || performance.now() + pause > deadline) throw statementError(sql, this.where, err);
+      }
+      await sleep(pause);
     }
   }
 
@@ -91,10 +109,10 @@ class AsyncSqliteStore implements AsyncStore {
     try {
       await previous;
       // IMMEDIATE takes the write lock now, so another process's writer waits here, not mid-way.
-      this.#call('BEGIN IMMEDIATE', (db) => db.exec('BEGIN IMMEDIATE'));
+      await this.#call('BEGIN IMMEDIATE', (db) => db.exec('BEGIN IMMEDIATE'));
       try {
         const value = await fn(this.#direct);
-        this.#call('COMMIT', (db) => db.exec('COMMIT'));
+        await this.#call('COMMIT', (db) => db.exec('COMMIT'));
         return value;
       } catch (err) {
         if (this.#db?.inTransaction) this.#db.exec('ROLLBACK');
@@ -114,4 +132,10 @@ class AsyncSqliteStore implements AsyncStore {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
   }
+}
+
+// SQLITE_BUSY and its extended codes: another connection holds the lock this statement needs.
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
 }

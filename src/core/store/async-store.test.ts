@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { isRoadworkError } from '../errors/index.js';
 import { openAsyncStore, redactUrl, type AsyncMigration, type AsyncStore } from './index.js';
 import { numberPlaceholders } from './_async-pg.js';
+import { SQLITE_BUSY_WAIT_MS } from './_async-sqlite.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from './_test-postgres.js';
 import { requirement } from '../../../test/fixtures/requirements.js';
 
@@ -107,6 +109,41 @@ function suite(name: string, skip: false | string, setup: { locate?: Locate }): 
       }
     });
 
+    test('two stores on one location in one process take turns at writing, and the loop runs while one waits', async () => {
+      const { store: a, at } = await open();
+      const { store: b } = await open(MIGRATIONS, at);
+      try {
+        const insert = 'INSERT INTO things (at, name) VALUES (?, ?)';
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const first = a.transaction(async (tx) => {
+          await tx.run(insert, [1, 'a']);
+          await held;
+          await tx.run(insert, [2, 'b']);
+        });
+        await new Promise((r) => setTimeout(r, 20));
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 5);
+        // SQLite: `a` holds the file's write lock; this waits for it, in turns of the event loop.
+        const second = b.run(insert, [3, 'c']);
+        const third = b.transaction(async (tx) => tx.run(insert, [4, 'd']));
+        await new Promise((r) => setTimeout(r, 200));
+        const ticked = ticks;
+        release();
+        await Promise.all([first, second, third]);
+        clearInterval(timer);
+        assert.ok(ticked >= 10, `the event loop ran ${ticked} times in 200 ms while a write waited`);
+        const names = await a.all<{ name: string }>('SELECT name FROM things ORDER BY name');
+        assert.deepEqual(
+          names.map((r) => r.name),
+          ['a', 'b', 'c', 'd'],
+        );
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
     test('openAsyncStore() refuses a store written by a newer schema', async () => {
       const { store, at } = await open([
         ...MIGRATIONS,
@@ -174,6 +211,36 @@ if (pgSkip === false) {
   after(() => server?.stop());
 } else console.log(`# PostgreSQL AsyncStore tests ${pgSkip}`);
 suite('PostgreSQL', pgSkip, pgSetup);
+
+test('a SQLite write lock held past SQLITE_BUSY_WAIT_MS fails with ERR_STORE, the event loop running all along', async (t) => {
+  const at = await sqliteSetup.locate!();
+  const store = await openAsyncStore(at, { migrations: MIGRATIONS, namespace: 'test' });
+  // Another process's writer, as SQLite sees it: a connection of its own that never lets go.
+  const other = new Database(at);
+  t.after(async () => {
+    if (other.inTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+  });
+  other.exec('BEGIN IMMEDIATE');
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  const started = performance.now();
+  await assert.rejects(
+    store.run('INSERT INTO things (at, name) VALUES (?, ?)', [1, 'a']),
+    (err) => isRoadworkError(err, 'ERR_STORE') && /database is locked/.test(err.message),
+  );
+  clearInterval(timer);
+  const waited = performance.now() - started;
+  assert.ok(waited >= SQLITE_BUSY_WAIT_MS - 50 && waited < SQLITE_BUSY_WAIT_MS + 1000, `waited ${waited} ms`);
+  assert.ok(
+    ticks >= SQLITE_BUSY_WAIT_MS / 10 / 4,
+    `the event loop ran ${ticks} times while the write waited`,
+  );
+  other.exec('ROLLBACK');
+  await store.run('INSERT INTO things (at, name) VALUES (?, ?)', [1, 'a']);
+  assert.equal((await store.get<{ n: number }>('SELECT count(*) AS n FROM things'))?.n, 1);
+});
 
 test('numberPlaceholders() numbers ? outside quotes only', () => {
   assert.equal(
