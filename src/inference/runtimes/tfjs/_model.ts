@@ -56,7 +56,9 @@ export async function loadTfjsFeatures(spec: TfjsModelSpec): Promise<TfjsFeature
   const pooling = spec.pooling ?? 'avg';
   const run =
     artifacts.format === 'graph-model'
-      ? await graphRunner(tf, handler, layers?.[0])
+      ? // A graph model's output is flattened as it is unless a pooling is asked for (before pooling
+        // existed for them, that was all a graph embedder did).
+        await graphRunner(tf, handler, layers?.[0], spec.pooling ?? 'cells')
       : await layersRunner(tf, handler, layers, pooling, spec.inputSize === undefined);
   const [lo, hi] = spec.inputRange;
   const size = run.inputSize;
@@ -170,13 +172,7 @@ async function layersRunner(
     });
     target = tf.model({ inputs: model.inputs, outputs });
   }
-  // Max pooling keeps small objects (a cone is a few cells of the 7×7 grid) that averaging dilutes.
-  const pool = (t: Tf.Tensor): Tf.Tensor => {
-    if (t.rank !== 4 || pooling === 'cells') return t.reshape([t.shape[0]!, -1]);
-    if (pooling === 'avg') return t.mean([1, 2]);
-    if (pooling === 'max') return t.max([1, 2]);
-    return tf.concat([t.mean([1, 2]), t.max([1, 2])], 1);
-  };
+  const pool = spatialPool(tf, pooling);
   const shape = model.inputs[0]?.shape ?? [];
   return {
     inputSize: typeof shape[1] === 'number' ? shape[1] : 224,
@@ -193,11 +189,36 @@ async function graphRunner(
   tf: typeof Tf,
   handler: Tf.io.IOHandler,
   node: string | undefined,
+  pooling: EmbedderPooling,
 ): Promise<Runner> {
   const model = await tf.loadGraphModel(handler);
   const shape = model.inputs[0]?.shape ?? [];
+  const pool = spatialPool(tf, pooling);
+  const one = (batch: Tf.Tensor4D): Tf.Tensor =>
+    pool((node === undefined ? model.execute(batch) : model.execute(batch, node)) as Tf.Tensor);
   return {
     inputSize: typeof shape[1] === 'number' && shape[1] > 0 ? shape[1] : 224,
-    forward: (batch) => (node === undefined ? model.execute(batch) : model.execute(batch, node)) as Tf.Tensor,
+    // A graph exported for one image at a time (CenterNet's [1,512,512,3]) runs the batch image by image.
+    forward: (batch) =>
+      shape[0] === 1 && batch.shape[0] > 1
+        ? tf.concat(
+            tf.split(batch, batch.shape[0], 0).map((b) => one(b as Tf.Tensor4D)),
+            0,
+          )
+        : one(batch),
+  };
+}
+
+/**
+ * How an [N,H,W,C] output becomes one vector per image (see `TfjsModelSpec.pooling`); other ranks are
+ * flattened. Max pooling keeps small objects (a cone is a few cells of the 7×7 grid) that averaging
+ * dilutes.
+ */
+function spatialPool(tf: typeof Tf, pooling: EmbedderPooling): (t: Tf.Tensor) => Tf.Tensor {
+  return (t) => {
+    if (t.rank !== 4 || pooling === 'cells') return t.reshape([t.shape[0]!, -1]);
+    if (pooling === 'avg') return t.mean([1, 2]);
+    if (pooling === 'max') return t.max([1, 2]);
+    return tf.concat([t.mean([1, 2]), t.max([1, 2])], 1);
   };
 }

@@ -14,8 +14,9 @@ export interface TfjsModelSpec {
   readonly layer?: string | readonly string[];
   /**
    * How a spatial [N,H,W,C] output becomes a vector: average, max, or both side by side (default
-   * avg); `cells` keeps every cell, flattened cell by cell (row-major, C values each: H·W·C dims), for
-   * a head that scores cells (a `mil` head). Type in `EmbedderPooling`.
+   * avg; a graph model's output is flattened unless this is given); `cells` keeps every cell, flattened
+   * cell by cell (row-major, C values each: H·W·C dims), for a head that scores cells (a `mil` head).
+   * Type in `EmbedderPooling`.
    */
   readonly pooling?: EmbedderPooling;
   /** Pixel range the model expects: bytes map linearly onto [lo, hi]. */

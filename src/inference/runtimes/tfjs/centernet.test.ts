@@ -1,13 +1,13 @@
 // The tfjs detector on the real COCO CenterNet shipped in @vladmandic/human, in real worker threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodeImage, type RgbImage } from '../../image/index.js';
 import { generateScene } from '../../../data/procedural/index.js';
 import { createRng } from '../../../core/random/index.js';
-import { testContext } from '../_test-context.js';
+import { testContext, withDir } from '../_test-context.js';
 import { loadModel } from '../index.js';
 import type { Detection } from '../types.js';
 import { COCO_LABELS, loadTfjsDetector, tfjsDetectorSpec } from './index.js';
@@ -167,3 +167,49 @@ test('tfjs detectors: an unknown builtin or bad option fails naming the valid on
     /valid tfjs detectors are builtin:centernet/,
   );
 });
+
+test(
+  "a graph model folder embeds with pooling: CenterNet's class heatmaps, max-pooled, hold its detections' scores",
+  { timeout: 120_000 },
+  () =>
+    withDir(async (dir) => {
+      // The same files as builtin:centernet, as an operator's own graph-model folder.
+      const models = join(dirname(require.resolve('@vladmandic/human')), '..', 'models');
+      await copyFile(join(models, 'centernet.json'), join(dir, 'model.json'));
+      await copyFile(join(models, 'centernet.bin'), join(dir, 'centernet.bin'));
+      const img = await photo();
+      const other = crop(img, 300, 600, 400, 300);
+      const embedder = await loadModel(
+        'embedder',
+        {
+          runtime: 'tfjs',
+          model: dir,
+          options: { layer: 'tower_0/keypoints', pooling: 'max', inputRange: [0, 255] },
+        },
+        context(1),
+      );
+      const detector = await loadModel('detector', { ...ref, options: { confidence: 0.05 } }, context(1));
+      try {
+        assert.equal(embedder.dims, 80);
+        // The graph takes one image at a time ([1,512,512,3]): a batch runs image by image.
+        const [a, b] = await embedder.embed([img, other], soon());
+        assert.deepEqual([...(await embedder.embed([other], soon()))[0]!], [...b!]);
+        for (const [image, vector] of [
+          [img, a!],
+          [other, b!],
+        ] as const) {
+          const found = await detector.detect(image, soon());
+          assert.ok(found.length > 0);
+          // Each detection is a heatmap peak: its score is at most its class's maximum, and the best
+          // detection of a class is that maximum (both stretch the image to 512² the same way).
+          for (const label of new Set(found.map((d) => d.label))) {
+            const best = Math.max(...found.filter((d) => d.label === label).map((d) => d.score));
+            const pooled = vector[COCO_LABELS.indexOf(label)]!;
+            assert.ok(Math.abs(pooled - best) < 1e-4, `${label}: pooled ${pooled}, detected ${best}`);
+          }
+        }
+      } finally {
+        await Promise.all([embedder.close(), detector.close()]);
+      }
+    }),
+);
