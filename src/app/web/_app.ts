@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RoadworkError } from '../../core/errors/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
-import { authorize, checkUiBinding, tokenCookie } from './_auth.js';
+import { authorize, checkUiBinding, refuseForeign, tokenCookie } from './_auth.js';
 import { sendError, sendJson } from './_http.js';
 import { loadAssets, serveAsset } from './_static.js';
 import { Dashboard } from './_dashboard.js';
@@ -89,6 +89,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://ui');
+    refuseForeign(req, options.token);
     const auth = authorize(req, url, options.token);
     if (auth === 'refuse')
       throw new RoadworkError(

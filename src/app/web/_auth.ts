@@ -54,6 +54,52 @@ export function authorize(req: IncomingMessage, url: URL, token: string): AuthDe
   return 'refuse';
 }
 
+/**
+ * Refuses what a web page elsewhere could make the operator's own browser send, since on loopback the
+ * app has no token by default:
+ * - without a token, a `Host` that is not a loopback name: a page whose own name now resolves to
+ *   127.0.0.1 (DNS rebinding) would otherwise read the log and images as if it were this app;
+ * - a POST (every change: labels, undo, export, retrain) whose `Origin` is another origin, or that a
+ *   browser marks cross-site, or whose body is not declared JSON: a cross-site form or `text/plain`
+ *   fetch goes out without a CORS preflight, a JSON one needs the preflight this app never grants.
+ * The page itself sends none of these. Fails with ERR_UI_FORBIDDEN_ORIGIN.
+ */
+export function refuseForeign(req: IncomingMessage, token: string): void {
+  const host = req.headers.host;
+  if (token === '' && host !== undefined && !isLoopback(hostnameOf(host)))
+    throw forbidden(`Host ${host} is not a loopback name`);
+  if (req.method !== 'POST') return;
+  const origin = req.headers.origin;
+  if (origin !== undefined && originHost(origin) !== host) throw forbidden(`a change sent from ${origin}`);
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw forbidden(`a change sent ${site}`);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw forbidden(`a change sent as ${type || 'no content type'}`);
+}
+
+function forbidden(what: string): RoadworkError {
+  return new RoadworkError(
+    'ERR_UI_FORBIDDEN_ORIGIN',
+    `Refused ${what}: the web app takes changes only from its own page (same origin, JSON bodies).`,
+  );
+}
+
+// `127.0.0.1:8080` → `127.0.0.1`, `[::1]:8080` → `::1`, `localhost` → `localhost`.
+function hostnameOf(host: string): string {
+  const v6 = /^\[([^\]]*)\]/.exec(host);
+  if (v6 !== null) return v6[1]!;
+  return host.replace(/:\d*$/, '');
+}
+
+// An `Origin` header's host (with its port), or undefined for `null` and anything unparsable.
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `Set-Cookie` value for the token: HTTP-only, same-site, the whole app. */
 export function tokenCookie(token: string): string {
   return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { loadConfig, settingsEnvironment } from '../../core/config/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
@@ -63,6 +64,114 @@ test('with ui.token, a request without it gets 401; the bearer header or the coo
   const withCookie = await fetch(`${f.url}/api/queries`, { headers: { cookie: cookie.split(';')[0]! } });
   assert.equal(withCookie.status, 200);
   assert.equal(((await withCookie.json()) as { queries: unknown[] }).queries.length, 2);
+});
+
+/** A request with headers fetch() will not send as given (Host), over plain node:http. */
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; code?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let code: string | undefined;
+        try {
+          code = (JSON.parse(text) as { code?: string }).code;
+        } catch {
+          code = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, ...(code === undefined ? {} : { code }) });
+      });
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+test('what another site could make the browser send is refused: foreign Host, cross-origin or non-JSON changes', async (t) => {
+  const f = await webFixture(3);
+  t.after(() => f.close());
+  const sha = f.shas[1]!;
+  const body = JSON.stringify({ sha256: sha, label: 1 });
+  const port = new URL(f.url).port;
+  const refused = async (
+    path: string,
+    options: { method?: string; headers?: Record<string, string>; body?: string },
+  ) => {
+    const r = await raw(`${f.url}${path}`, options);
+    assert.deepEqual([r.status, r.code], [403, 'ERR_UI_FORBIDDEN_ORIGIN'], JSON.stringify(options));
+  };
+  // A form or a text/plain fetch from another site: no CORS preflight, so it must fail here.
+  await refused('/api/label', {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', origin: 'http://evil.example' },
+    body,
+  });
+  await refused('/api/label', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  await refused('/api/label', { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+  await refused('/api/label', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+    body,
+  });
+  // Another port on this machine is another origin too.
+  await refused('/api/label', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:1' },
+    body,
+  });
+  await refused('/api/label', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+    body,
+  });
+  await refused('/api/retrain', { method: 'POST', headers: { 'content-type': 'text/plain' } });
+  assert.equal(await labelOf(f.store, sha), undefined, 'no refused label was saved');
+  const retrain = (await (await fetch(`${f.url}/api/retrain`)).json()) as {
+    running: boolean;
+    args: unknown[];
+  };
+  assert.deepEqual([retrain.running, retrain.args], [false, []], 'no retrain started');
+  // DNS rebinding: a page of evil.example whose name now points here, reading the log.
+  for (const path of ['/api/queries', `/api/image/${f.shas[0]}`, '/'])
+    await refused(path, { headers: { host: `evil.example:${port}` } });
+  // The page itself: same origin, JSON; and clients that send no Origin (curl, scripts).
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+    assert.equal((await raw(`${f.url}/api/queries`, { headers: { host } })).status, 200, host);
+  const own = await raw(`${f.url}/api/label`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      origin: f.url,
+      'sec-fetch-site': 'same-origin',
+    },
+    body,
+  });
+  assert.equal(own.status, 200);
+  assert.equal((await labelOf(f.store, sha))?.label, 1);
+});
+
+test('with ui.token the Host may be any name (the token guards it), and cross-origin changes are still refused', async (t) => {
+  const f = await webFixture(2, { token: 's3cret' });
+  t.after(() => f.close());
+  const auth = { authorization: 'Bearer s3cret' };
+  assert.equal(
+    (await raw(`${f.url}/api/queries`, { headers: { ...auth, host: 'miner.example:8092' } })).status,
+    200,
+  );
+  const r = await raw(`${f.url}/api/label`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json', origin: 'http://evil.example' },
+    body: JSON.stringify({ sha256: f.shas[0], label: 1 }),
+  });
+  assert.deepEqual([r.status, r.code], [403, 'ERR_UI_FORBIDDEN_ORIGIN']);
 });
 
 test('a label is saved at once, and undo restores the eval label it replaced', async (t) => {

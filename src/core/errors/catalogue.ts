@@ -186,6 +186,10 @@ export const ERRORS = Object.freeze({
     status: 401,
     doc: 'A web app request came without the `ui.token` (bearer header or the cookie `?token=` sets).',
   },
+  ERR_UI_FORBIDDEN_ORIGIN: {
+    status: 403,
+    doc: 'A web app request another site could have made the browser send: a non-loopback `Host` without `ui.token`, or a change (POST) from another origin or not sent as JSON.',
+  },
   // Publishing and registration (commands only; never answered to a validator).
   ERR_PUBLISH: {
     status: undefined,
