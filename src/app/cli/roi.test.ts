@@ -120,4 +120,38 @@ test('roi --offline plans from flags alone and names every missing chain figure'
   // 0.5 α × 7200 × 10 % × 0.01 TAO × $100 = $360 a day.
   assert.ok(Math.abs((report.rows[0]?.perDay.usd ?? 0) - 360) < 1e-9);
   assert.match(report.notes.join(' '), /Offline plan/);
+  // A plan of a burning subnet: the shares stay in the rows, every row earns 0.
+  const burning = JSON.parse(
+    await run([...args, '--shares', '0.05', '--owner-share', '0.95', '--share', '0.03', '--json']),
+  ) as RoiReport;
+  assert.equal(burning.verdict.state, 'burning');
+  assert.deepEqual(
+    burning.rows.map((r) => [r.name, r.share, r.perDay.alpha]),
+    [
+      ['rank 2', 0.03, 0],
+      ['top 1', 0.05, 0],
+      ['top 10 %', 0.05, 0],
+      ['median', 0.05, 0],
+      ['bottom quartile', 0.05, 0],
+    ],
+  );
+  assert.match(burning.notes.join(' '), /Every row earns 0/);
+  // Shares are fractions of one incentive.
+  for (const [bad, why] of [
+    [['--shares', '0.1', '--share', '2'], /--share is not a number from 0 to 1: "2"/],
+    [['--shares', '0.1', '--owner-share', '1.5'], /--owner-share is not a number from 0 to 1/],
+    [['--shares', '0.6,0.5'], /add up to 1\.1000, more than the whole incentive/],
+    [['--shares', '0.5', '--owner-share', '0.6'], /add up to 1\.1000/],
+    [['--shares', '1.2'], /not a fraction from 0 to 1: "1.2"/],
+    [
+      ['--shares', '0.5', '--rank', '0'],
+      /--rank is not a whole number of at least 1: "0". Give e.g. --rank 10/,
+    ],
+    [['--shares', '0.5', '--rank', '1.5'], /--rank is not a whole number/],
+  ] as const)
+    await assert.rejects(
+      run([...args, ...bad]),
+      (err: unknown) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && why.test(err.message),
+      bad.join(' '),
+    );
 });

@@ -17,14 +17,37 @@ function loadEconomics(): Promise<typeof Economics> {
   return import('../../lifecycle/economics/index.js');
 }
 
-function number(opts: Opts, flag: string, key: string, min = 0): number | undefined {
+interface Bounds {
+  readonly min?: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** A value to show in the error, e.g. `0.5`. */
+  readonly example?: string;
+}
+
+/** A share of the incentive: 0 to 1. */
+const FRACTION: Bounds = { min: 0, max: 1, example: '0.05' };
+/** A miner's rank by incentive: 1 for the top one. */
+const RANK: Bounds = { min: 1, integer: true, example: '10' };
+
+function number(opts: Opts, flag: string, key: string, bounds: Bounds = {}): number | undefined {
   const raw = opts[key];
   if (raw === undefined) return undefined;
+  const { min = 0, max = Infinity, integer = false, example = '0.5' } = bounds;
   const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < min) {
+  if (
+    typeof raw !== 'string' ||
+    raw.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < min ||
+    n > max ||
+    (integer && !Number.isInteger(n))
+  ) {
+    const what = integer ? 'a whole number' : 'a number';
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `--${flag} is not a number of at least ${min}: "${String(raw)}". Give e.g. --${flag} 0.5.`,
+      `--${flag} is not ${what} ${range}: "${String(raw)}". Give e.g. --${flag} ${example}.`,
     );
   }
   return n;
@@ -34,7 +57,7 @@ function offlineValues(opts: Opts, netuid: number): OfflineValues {
   const needed = {
     'miner-alpha-per-block': number(opts, 'miner-alpha-per-block', 'minerAlphaPerBlock'),
     'alpha-price': number(opts, 'alpha-price', 'alphaPrice'),
-    'block-seconds': number(opts, 'block-seconds', 'blockSeconds', 0.001),
+    'block-seconds': number(opts, 'block-seconds', 'blockSeconds', { min: 0.001, example: '12' }),
     shares: typeof opts.shares === 'string' ? opts.shares : undefined,
   };
   const missing = Object.entries(needed).filter(([, v]) => v === undefined);
@@ -50,17 +73,25 @@ function offlineValues(opts: Opts, netuid: number): OfflineValues {
     .filter((x) => x.trim() !== '')
     .map((x) => {
       const n = Number(x);
-      if (!Number.isFinite(n) || n < 0)
+      if (!Number.isFinite(n) || n < 0 || n > 1)
         throw new RoadworkError(
           'ERR_CONFIG_INVALID',
-          `--shares has a value that is not a fraction: "${x}". Give e.g. --shares 0.3,0.2,0.1.`,
+          `--shares has a value that is not a fraction from 0 to 1: "${x}". Give e.g. --shares 0.3,0.2,0.1.`,
         );
       return n;
     });
+  const ownerShare = number(opts, 'owner-share', 'ownerShare', FRACTION) ?? 0;
+  // The miners' and the owner's shares split one incentive (rounding aside).
+  const total = shares.reduce((a, b) => a + b, ownerShare);
+  if (total > 1 + 1e-6)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `--shares and --owner-share add up to ${total.toFixed(4)}, more than the whole incentive (1). Give shares that sum to at most 1.`,
+    );
   const optional = {
     burnTao: number(opts, 'burn', 'burn'),
-    share: number(opts, 'share', 'share'),
-    rank: number(opts, 'rank', 'rank', 1),
+    share: number(opts, 'share', 'share', FRACTION),
+    rank: number(opts, 'rank', 'rank', RANK),
   };
   return {
     netuid,
@@ -68,7 +99,7 @@ function offlineValues(opts: Opts, netuid: number): OfflineValues {
     minerAlphaPerBlock: needed['miner-alpha-per-block'] as number,
     alphaPriceTao: needed['alpha-price'] as number,
     shares,
-    ownerShare: number(opts, 'owner-share', 'ownerShare') ?? 0,
+    ownerShare,
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }
@@ -99,7 +130,7 @@ async function loadSigner(settings: Settings): Promise<Signer> {
 
 async function chainInputs(opts: Opts, s: Settings, deps: RoiCommandDeps): Promise<SubnetInputs> {
   const hotkey = await hotkeyFor(opts, s, deps);
-  const rank = number(opts, 'rank', 'rank', 1);
+  const rank = number(opts, 'rank', 'rank', RANK);
   const { readSubnetEconomics } = await import('../../wire/chain/index.js');
   const { fromChain } = await loadEconomics();
   const economics = await withChain(s, deps, timeoutMs(opts.timeout, 30), (api) =>

@@ -55,14 +55,20 @@ function scale(a: Amounts, k: number): Amounts {
   return { alpha: a.alpha * k, tao: a.tao * k, usd: a.usd === null ? null : a.usd * k };
 }
 
+/**
+ * One priced position. `paid` is false while the subnet burns or sets no weights: the row keeps its
+ * share of the incentive as the chain (or the plan) holds it, and earns 0, as the verdict says.
+ */
 function row(
   name: string,
   at: { uid: number | null; rank: number | null; share: number },
   subnet: SubnetInputs,
   costs: Costs,
+  paid: boolean,
 ): RoiRow {
   const blocksPerDay = SECONDS_PER_DAY / subnet.blockSeconds;
-  const perDay = amounts(subnet.minerAlphaPerBlock * blocksPerDay * at.share, subnet, costs);
+  const earned = paid ? at.share : 0;
+  const perDay = amounts(subnet.minerAlphaPerBlock * blocksPerDay * earned, subnet, costs);
   const otherPerDay = costs.otherUsdPerMonth / DAYS_PER_MONTH;
   const costPerDay = costs.gpuUsdPerHour * 24 + otherPerDay;
   return {
@@ -75,12 +81,17 @@ function row(
   };
 }
 
-function positionRow(subnet: SubnetInputs, costs: Costs): RoiRow[] {
+function positionRow(
+  subnet: SubnetInputs,
+  costs: Costs,
+  paid: boolean,
+  uidAt: (rank: number | null) => number | null,
+): RoiRow[] {
   const p = subnet.position;
   if (!p || p.kind === 'unregistered') return [];
   if (p.kind === 'rank')
-    return [row(`rank ${p.rank}`, { uid: null, rank: p.rank, share: p.share }, subnet, costs)];
-  return [row('your hotkey', { uid: p.uid, rank: p.rank, share: p.share }, subnet, costs)];
+    return [row(`rank ${p.rank}`, { uid: uidAt(p.rank), rank: p.rank, share: p.share }, subnet, costs, paid)];
+  return [row('your hotkey', { uid: p.uid, rank: p.rank, share: p.share }, subnet, costs, paid)];
 }
 
 /** Prices the operator's position and the scenarios of the current miner incentive distribution. */
@@ -88,11 +99,17 @@ export function estimateRoi(subnet: SubnetInputs, costs: Costs): RoiReport {
   const shares = subnet.miners.map((m: MinerShare) => m.share);
   const uidAt = (rank: number | null): number | null =>
     rank === null ? null : (subnet.miners[rank - 1]?.uid ?? null);
+  const verdict = verdictOf(subnet.ownerShare);
+  const paid = verdict.state === 'paying';
   const scenario = (name: string, q: number): RoiRow => {
     const { share, rank } = quantileShare(shares, q);
-    return row(name, { uid: uidAt(rank), rank, share }, subnet, costs);
+    return row(name, { uid: uidAt(rank), rank, share }, subnet, costs, paid);
   };
   const notes = [...subnet.notes];
+  if (!paid)
+    notes.push(
+      'Every row earns 0 while the verdict stands; the shares shown are those the chain (or the plan) holds now.',
+    );
   if (subnet.position?.kind === 'unregistered') {
     const burn = subnet.burnTao === null ? '' : ` Registering costs ${subnet.burnTao} TAO (burned) now.`;
     notes.push(
@@ -104,10 +121,10 @@ export function estimateRoi(subnet: SubnetInputs, costs: Costs): RoiReport {
     version: 1,
     subnet: described,
     costs: { ...costs, usdPerDay: costs.gpuUsdPerHour * 24 + costs.otherUsdPerMonth / DAYS_PER_MONTH },
-    verdict: verdictOf(subnet.ownerShare),
+    verdict,
     blocksPerDay: SECONDS_PER_DAY / subnet.blockSeconds,
     rows: [
-      ...positionRow(subnet, costs),
+      ...positionRow(subnet, costs, paid, uidAt),
       scenario('top 1', 1),
       scenario('top 10 %', 0.9),
       scenario('median', 0.5),

@@ -56,6 +56,24 @@ test('estimateRoi() prices a share: alpha per block × blocks per day × share, 
   );
 });
 
+test('a rank position names its UID; on a burning subnet every row keeps its share and earns 0', () => {
+  const ranked = estimateRoi(subnet({ position: { kind: 'rank', rank: 2, share: 0.3 } }), COSTS);
+  assert.deepEqual([ranked.rows[0]?.name, ranked.rows[0]?.uid], ['rank 2', 1]);
+  assert.ok((ranked.rows[0]?.perDay.alpha ?? 0) > 0);
+  for (const ownerShare of [0.95, Number.NaN]) {
+    const report = estimateRoi(
+      subnet({ ownerShare, position: { kind: 'rank', rank: 2, share: 0.3 } }),
+      COSTS,
+    );
+    assert.notEqual(report.verdict.state, 'paying');
+    assert.deepEqual(
+      report.rows.map((r) => [r.share, r.perDay.alpha, r.perDay.usd, r.profitUsdPerDay]),
+      [0.3, 0.4, 0.4, 0.2, 0.1].map((share) => [share, 0, 0, -14]),
+    );
+    assert.match(report.notes.join(' '), /Every row earns 0/);
+  }
+});
+
 test('at the break-even GPU price a row earns exactly its costs', () => {
   const first = estimateRoi(subnet(), COSTS).rows.find((r) => r.name === 'median');
   const even = first?.breakEvenGpuUsdPerHour;
