@@ -72,6 +72,29 @@ export function str(values?: readonly string[]): Parse<string> {
   };
 }
 
+/** One file or folder name: not empty, no `/` or `\\`, not `.` or `..` (it cannot leave its folder). */
+export function fileName(): Parse<string> {
+  const text = str();
+  return (raw) => {
+    const s = text(raw);
+    if (s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s))
+      expected('one file or folder name (not empty, no / or \\, not . or ..)');
+    return s;
+  };
+}
+
+/** Empty, or a URL whose scheme is one of `schemes` (e.g. `postgres:` for a database URL). */
+export function emptyOrUrl(schemes: readonly string[]): Parse<string> {
+  const text = str();
+  return (raw) => {
+    const s = text(raw);
+    if (s === '') return s;
+    if (!schemes.some((x) => s.toLowerCase().startsWith(`${x}//`)) || !URL.canParse(s))
+      expected(`empty or a URL starting ${schemes.map((x) => `${x}//`).join(' or ')}`);
+    return s;
+  };
+}
+
 /**
  * A list of strings: an array (a config file's list), a string holding a JSON array (for items with
  * commas, such as a JSON argument, from the environment or the command line), or a comma-separated string.

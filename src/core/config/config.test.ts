@@ -61,6 +61,30 @@ test('loadConfig() names the key, the value and the fix for a bad value', () => 
   );
 });
 
+test('loadConfig() refuses a store.url that is not a PostgreSQL URL and names that are not one file name', () => {
+  for (const url of ['junk', 'http://h/db', 'postgres:/x', './querylog.sqlite'])
+    assert.throws(
+      () => loadConfig({ flags: { 'store.url': url }, env: {} }),
+      (e) =>
+        isRoadworkError(e, 'ERR_CONFIG_INVALID') &&
+        /empty or a URL starting postgres:\/\/ or postgresql:\/\//.test((e as Error).message) &&
+        // A URL may hold a password: the value itself is never echoed.
+        !(e as Error).message.includes(url),
+      url,
+    );
+  for (const url of ['', 'postgres://u:p@127.0.0.1:5432/q', 'postgresql://h/db'])
+    assert.equal(loadConfig({ flags: { 'store.url': url }, env: {} })['store.url'], url);
+  for (const [key, value] of [
+    ['wallet.name', '../escape'],
+    ['wallet.hotkey', 'a/b'],
+    ['wallet.name', '..'],
+  ] as const)
+    assert.throws(
+      () => loadConfig({ flags: { [key]: value }, env: {} }),
+      (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID') && /one file or folder name/.test((e as Error).message),
+    );
+});
+
 test('loadConfig() rejects unknown keys in a config file with a suggestion', () => {
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ axon: { prot: 1, port: 2 } }));

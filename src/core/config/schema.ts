@@ -1,6 +1,6 @@
 /** Every setting the miner reads, in one table: parser, default, environment names and doc. */
 import { hotkeyList, redactHotkeys, type HotkeyEntry } from './_hotkeys.js';
-import { bool, int, list, num, setting, str } from './_types.js';
+import { bool, emptyOrUrl, fileName, int, list, num, setting, str } from './_types.js';
 
 /** The settings schema. Keys are Bittensor-style dotted names; flags are `--<key>`. */
 export const SCHEMA = Object.freeze({
@@ -23,13 +23,13 @@ export const SCHEMA = Object.freeze({
     doc: 'Websocket endpoint; empty means the network default.',
   }),
   'wallet.name': setting({
-    parse: str(),
+    parse: fileName(),
     default: 'default',
     env: ['WALLET_NAME'],
     doc: 'Wallet (coldkey) folder name.',
   }),
   'wallet.hotkey': setting({
-    parse: str(),
+    parse: fileName(),
     default: 'default',
     env: ['WALLET_HOTKEY'],
     doc: 'Hotkey file name.',
@@ -336,7 +336,7 @@ export const SCHEMA = Object.freeze({
     path: true,
   }),
   'store.url': setting({
-    parse: str(),
+    parse: emptyOrUrl(['postgres:', 'postgresql:']),
     default: '',
     env: ['ROADWORK_STORE_URL'],
     doc: "The query log's store: empty = <data_dir>/querylog.sqlite; a postgres:// URL (postgres://user:password@host:5432/db) uses PostgreSQL. Images stay under <data_dir>/queries either way.",

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Migration } from './_migrations.js';
 import { openSqliteStore } from './_sqlite.js';
 import { isPostgresUrl, type AsyncStore, type OpenAsyncStoreOptions } from './_async.js';
+import { storeError } from './_errors.js';
 
 export { MIGRATIONS, type Migration } from './_migrations.js';
 export { resolveId, type IdLookup } from './_ids.js';
@@ -61,8 +62,22 @@ export function storeFile(dataDir: string): string {
 
 /** Opens (creating and migrating as needed) the store at `file`; fails with ERR_STORE. */
 export function openStore(file: string, options: OpenStoreOptions = {}): Store {
-  if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+  if (!options.readonly) makeFolderOf(file);
   return openSqliteStore(file, options);
+}
+
+// The store's folder, created; a path through a file or without permission is ERR_STORE.
+function makeFolderOf(file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (err) {
+    throw storeError(
+      'Cannot create the folder of the store',
+      file,
+      'check the path and its permissions',
+      err,
+    );
+  }
 }
 
 /**
@@ -72,6 +87,6 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
 export async function openAsyncStore(location: string, options: OpenAsyncStoreOptions): Promise<AsyncStore> {
   // Each driver loads only when used: `pg` stays out of processes that never reach PostgreSQL.
   if (isPostgresUrl(location)) return (await import('./_async-pg.js')).openAsyncPostgres(location, options);
-  mkdirSync(dirname(location), { recursive: true });
+  makeFolderOf(location);
   return (await import('./_async-sqlite.js')).openAsyncSqlite(location, options);
 }

@@ -26,7 +26,22 @@ export function hotkeyPath(location: WalletLocation = {}): string {
   const home = location.home ?? homedir();
   const root = location.path ?? '~/.bittensor/wallets';
   const expanded = root === '~' ? home : root.startsWith('~/') ? join(home, root.slice(2)) : root;
-  return join(expanded, location.name ?? 'default', 'hotkeys', location.hotkey ?? 'default');
+  return join(
+    expanded,
+    oneName(location.name ?? 'default'),
+    'hotkeys',
+    oneName(location.hotkey ?? 'default'),
+  );
+}
+
+// A wallet or hotkey name is one folder or file name: `../x` would put the hotkey outside the wallets.
+function oneName(name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Wallet and hotkey names are one folder or file name (not empty, no / or \\, not . or ..): ${JSON.stringify(name)}`,
+    );
+  return name;
 }
 
 function checkAddress(signer: Signer, expected: string | undefined, where: string): Signer {
@@ -101,8 +116,8 @@ export async function createWallet(
   const file = hotkeyPath(location);
   const mnemonic = mnemonicGenerate(12);
   const key = keyFromUri(mnemonic);
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
   try {
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
     await writeFile(file, keyfileText(key, mnemonic), { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
@@ -114,7 +129,7 @@ export async function createWallet(
     }
     throw new RoadworkError(
       'ERR_WALLET_INVALID',
-      `Hotkey file cannot be written: ${file}. Check the folder permissions.`,
+      `Hotkey file cannot be written: ${file} (${(err as Error).message}). Check the path and its permissions.`,
       { cause: err },
     );
   }

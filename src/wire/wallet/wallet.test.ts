@@ -144,3 +144,22 @@ test('hotkeyPath() expands ~ and applies Bittensor defaults', () => {
   assert.equal(hotkeyPath({ home: '/home/m' }), '/home/m/.bittensor/wallets/default/hotkeys/default');
   assert.equal(hotkeyPath({ path: '~/w', name: 'a', hotkey: 'b', home: '/h' }), '/h/w/a/hotkeys/b');
 });
+
+test('wallet and hotkey names stay inside the wallet path; a path through a file is ERR_WALLET_INVALID', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wallet-names-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  for (const location of [{ name: '../escape' }, { name: '' }, { hotkey: 'a/b' }, { hotkey: '..' }])
+    assert.throws(
+      () => hotkeyPath({ path: dir, ...location }),
+      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /one folder or file name/.test(err.message),
+      JSON.stringify(location),
+    );
+  await assert.rejects(createWallet({ path: dir, name: '../escape' }), (err) =>
+    isRoadworkError(err, 'ERR_CONFIG_INVALID'),
+  );
+  await writeFile(join(dir, 'file'), '');
+  await assert.rejects(
+    createWallet({ path: join(dir, 'file', 'wallets') }),
+    (err) => isRoadworkError(err, 'ERR_WALLET_INVALID') && /ENOTDIR/.test(err.message),
+  );
+});
