@@ -81,6 +81,24 @@ test('roadwork wallet create writes a hotkey that wallet show loads, and never o
   assert.match(missing.err, /ERR_WALLET_NOT_FOUND: Hotkey file does not exist/);
 });
 
+test('a usage error exits 2 with a code, as a bad setting does; --help and --version exit 0', () => {
+  const unknown = roadwork(['wallet', 'show', '--wallet.nam', 'x']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /^roadwork: ERR_CONFIG_UNKNOWN_KEY: unknown option '--wallet\.nam'/);
+  assert.match(unknown.err, /Did you mean --wallet\.name\?/);
+  const missingValue = roadwork(['wallet', 'show', '--wallet.path']);
+  assert.equal(missingValue.code, 2);
+  assert.match(
+    missingValue.err,
+    /^roadwork: ERR_CONFIG_INVALID: option '--wallet\.path <value>' argument missing/,
+  );
+  const command = roadwork(['nosuch']);
+  assert.deepEqual([command.code, command.err.split('\n').length], [2, 2]);
+  assert.match(command.err, /ERR_CONFIG_INVALID: unknown command 'nosuch'/);
+  for (const args of [['--version'], ['wallet', '--help']])
+    assert.equal(roadwork(args).code, 0, args.join(' '));
+});
+
 test('roadwork start runs a miner and a local validator and prints the final score', () => {
   const r = roadwork(['start', '--count', '16', '--synthetic', '16', '--data_dir', join(dir, 'local')]);
   assert.equal(r.code, 0, r.err);

@@ -118,8 +118,7 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
 export async function buildProgram(env: Env, args?: readonly string[]): Promise<Command> {
   const program = new Command('roadwork')
     .description('A miner for Bittensor subnet 72 (NATIX StreetVision roadwork detection)')
-    .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)');
+    .version(VERSION);
   const wanted = args === undefined ? undefined : commandNamed(args);
   for (const entry of COMMANDS) {
     program.addCommand(
@@ -128,7 +127,16 @@ export async function buildProgram(env: Env, args?: readonly string[]): Promise<
         : new Command(entry.name).description(entry.summary),
     );
   }
+  throwInsteadOfExit(program);
   return program;
+}
+
+// Commander exits the process itself on a usage error (status 1); thrown instead, the entry gives it
+// a code and status 2 like every other bad setting, and tests that parse a bad flag see an error.
+function throwInsteadOfExit(command: Command): void {
+  command.exitOverride();
+  command.configureOutput({ outputError: () => undefined });
+  for (const sub of command.commands) throwInsteadOfExit(sub);
 }
 
 // The program has no options of its own that take a value, so the first word is the command;

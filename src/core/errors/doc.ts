@@ -14,7 +14,7 @@ export function renderErrorsDoc(): string {
     'Every failure the miner reports carries one of these codes. The axon answers callers with the HTTP',
     'status shown and a JSON body `{"message": "...", "code": "ERR_..."}` (Bittensor dendrites read only',
     '`message`); codes without a status are start-up or CLI errors, printed as `roadwork: CODE: message`',
-    '(exit status 2 for configuration errors, 1 otherwise).',
+    '(exit status 2 for configuration errors and unknown or malformed flags, 1 otherwise).',
     '',
     '| code | HTTP status | meaning |',
     '| --- | --- | --- |',
