@@ -38,7 +38,7 @@ import { MANIFEST_FILE, verifyBundle } from '../../lifecycle/registry/index.js';
 import { hotkeyFromSecret, loadHotkey, type Signer } from '../../wire/wallet/index.js';
 import { PoolHealth } from '../../inference/workers/index.js';
 import { expandHome } from '../../core/files/index.js';
-import { checkPortFree, listenError } from './_port.js';
+import { checkPortFree, listenError } from '../../core/net/index.js';
 import { watchModelAge } from './_model-age.js';
 import { buildServing, checkFollowSettings, followProduction, servingState } from './_follow.js';
 import { servedIdentities } from './_hotkeys.js';
@@ -50,6 +50,7 @@ export { bundleManifestBeside, servedAge, servedModel, type ServedModel } from '
 export { currentProduction, type ProductionCascade } from './_follow.js';
 import { queryLogFor, type MinerQueryLog } from './_querylog.js';
 import { minerUiFor } from './_ui.js';
+import { UI_LISTENER } from '../web/index.js';
 
 export { queryLogPlace, retentionFor } from './_querylog.js';
 
@@ -159,6 +160,8 @@ export async function buildMiner(
     async start() {
       // A taken port fails now, not after minutes of model loading.
       for (const s of served) await checkPortFree(s.port, settings['axon.host']);
+      if (settings['ui.port'] !== 0)
+        await checkPortFree(settings['ui.port'], settings['ui.host'], UI_LISTENER);
       // Both settle before a failure is thrown, so `stop()` never closes a model that is still loading.
       const settled = Promise.allSettled([metagraph.start(), predictor.start(), queryLog?.start()]);
       loading = settled;

@@ -8,7 +8,7 @@ import type { MetagraphSource } from '../../wire/chain/types.js';
 import type { Predictor } from '../../inference/cascade/types.js';
 import { hotkeyFromSecret } from '../../wire/wallet/index.js';
 import { buildMiner } from './index.js';
-import { checkPortFree } from './_port.js';
+import { checkPortFree } from '../../core/net/index.js';
 
 async function holdPort(): Promise<{ server: Server; port: number }> {
   const server = createServer();

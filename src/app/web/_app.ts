@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RoadworkError } from '../../core/errors/index.js';
+import { listenError, type Listener } from '../../core/net/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
 import { authorize, checkUiBinding, refuseForeign, tokenCookie } from './_auth.js';
 import { sendError, sendJson } from './_http.js';
@@ -55,6 +56,14 @@ export interface WebApp {
 }
 
 type Route = (ctx: WebContext, req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
+
+/** The web app, as its listen errors name it. */
+export const UI_LISTENER: Listener = Object.freeze({
+  name: 'Web app',
+  portFlag: '--ui.port (ROADWORK_UI_PORT)',
+  allHosts: '--ui.host 0.0.0.0 (ROADWORK_UI_HOST) and a ui.token',
+  otherPort: 'give the web app another port with --ui.port (ROADWORK_UI_PORT)',
+});
 
 /** The API by method and path. */
 const ROUTES: Readonly<Record<string, Route>> = Object.freeze({
@@ -125,8 +134,9 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     async listen(port, host) {
       checkUiBinding(host, options.token);
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => (server.off('error', reject), resolve()));
+        const failed = (err: unknown) => reject(listenError(err, port, host, UI_LISTENER));
+        server.once('error', failed);
+        server.listen(port, host, () => (server.off('error', failed), resolve()));
       });
       const address = server.address() as AddressInfo;
       ctx.logger.info({ url: `http://${host}:${address.port}/` }, 'Web app listening');

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, settingsEnvironment } from '../../core/config/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
@@ -35,6 +36,32 @@ test('the app refuses to listen on 0.0.0.0 without a token', async (t) => {
   const f = await webFixture(1);
   t.after(() => f.close());
   await assert.rejects(f.app.listen(0, '0.0.0.0'), (e) => isRoadworkError(e, 'ERR_UI_UNSAFE_BIND'));
+});
+
+test('a taken port fails listen() with ERR_PORT_IN_USE naming the web app and --ui.port', async (t) => {
+  const holder = createNetServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => holder.close(resolve)));
+  const port = (holder.address() as AddressInfo).port;
+  const f = await webFixture(1);
+  t.after(() => f.close());
+  const other = createWebApp(
+    {
+      store: f.store,
+      imagesDir: '/nonexistent',
+      dataDir: '/nonexistent',
+      metrics: async () => '',
+      logger: silentLogger(),
+    },
+    { token: '', retrainArgs: [] },
+  );
+  await assert.rejects(
+    other.listen(port, '127.0.0.1'),
+    (e) =>
+      isRoadworkError(e, 'ERR_PORT_IN_USE') &&
+      e.message.startsWith(`Web app port is already in use: 127.0.0.1:${port}`) &&
+      /--ui\.port \(ROADWORK_UI_PORT\)/.test(e.message),
+  );
 });
 
 test('with ui.token, a request without it gets 401; the bearer header or the cookie ?token= sets pass', async (t) => {
