@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { loadHead } from '../../inference/heads/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
-import { writeFileAtomic } from '../../core/files/index.js';
+import { checkWritableFile, writeFileAtomic } from '../../core/files/index.js';
 import {
   calibrateHead,
   embeddedRows,
@@ -90,6 +90,7 @@ export function calibrateCommand(io: TrainIo = {}): Command {
       const emb = embeddingOptions(opts, stderr, io.env ?? {});
       const risk = riskOptions(opts);
       const head = await loadHead(String(opts.head));
+      await checkWritableFile(String(opts.out), '--out');
       const { rows, version } = await embeddedRows(emb);
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; calibrating on the rest\n`);
       if (head.embedder !== undefined && head.embedder !== version) {

@@ -7,6 +7,7 @@ import { createCascadePredictor } from '../../inference/cascade/index.js';
 import { systemClock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
+import { checkWritableFile } from '../../core/files/index.js';
 import { silentLogger } from '../../core/log/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
@@ -139,6 +140,13 @@ async function run(
       'Missing --n: give the number of challenges (or --duration).',
     );
   }
+  // Reports are written at the end of the run: a path that cannot take them fails now, not after it.
+  for (const [flag, file] of [
+    ['--json', opts.json],
+    ['--records', opts.records],
+    ['--html', opts.html],
+  ] as const)
+    if (typeof file === 'string') await checkWritableFile(file, flag);
   const common: EvalRunOptions = {
     source: await openEvalData(opts.data),
     ...(await protocolFrom(opts)),

@@ -59,6 +59,8 @@ export function startCommand(env: Record<string, string | undefined>): Command {
       { ...LOCAL_DEFAULTS, 'limits.max_per_caller': Math.max(8, concurrency) },
       () => {}, // the first read said it already
     );
+    // Checked before the miner starts, not after its run.
+    const intervalMs = positiveInt(opts.intervalMs, '--interval-ms', 0);
     const logger = createLogger({ level: settings['log.level'] });
     const miner = await buildMiner(settings, logger, { signer: network.miner });
     const source =
@@ -108,7 +110,7 @@ export function startCommand(env: Record<string, string | undefined>): Command {
         plan,
         rng: createRng(String(opts.seed)),
         count,
-        intervalMs: positiveInt(opts.intervalMs, '--interval-ms', 0),
+        intervalMs,
         signal: abort.signal,
         onAnswer: (answer) => report.add(answer),
       });

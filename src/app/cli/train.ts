@@ -1,7 +1,7 @@
 /** `roadwork train`: embed a labelled folder (cached), cross-validate by group, calibrate, write a head. */
 import { Command, Option } from 'commander';
 import { RoadworkError } from '../../core/errors/index.js';
-import { writeFileAtomic } from '../../core/files/index.js';
+import { checkWritableFile, writeFileAtomic } from '../../core/files/index.js';
 import type { MilSpec } from '../../inference/heads/index.js';
 import {
   embeddedRows,
@@ -186,6 +186,11 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       const styleViews = parseStyleKinds(String(opts.styleViews ?? ''));
       const mil = parseMil(opts.model, opts.mil);
+      const l2 = numberList('--l2', String(opts.l2));
+      const hidden = Math.floor(numberList('--hidden', String(opts.hidden))[0]!);
+      const maxIter = Math.floor(numberList('--max-iter', String(opts.maxIter))[0]!);
+      await checkWritableFile(String(opts.out), '--out');
+      if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
       const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews, styleViews });
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
@@ -210,15 +215,15 @@ export function trainCommand(io: TrainIo = {}): Command {
       const result = trainHead(rows, version, {
         model: opts.model as 'logistic' | 'mlp' | 'mil',
         ...(mil === undefined ? {} : { mil }),
-        l2: numberList('--l2', String(opts.l2)),
-        hidden: Math.floor(numberList('--hidden', String(opts.hidden))[0]!),
+        l2,
+        hidden,
         folds,
         seed: emb.seed,
         tta: emb.tta && opts.evalTta !== false,
         trainOnFlips: emb.tta,
         ...(columns === undefined ? {} : { columns }),
         targetAccuracy: emb.targetAccuracy,
-        maxIter: Math.floor(numberList('--max-iter', String(opts.maxIter))[0]!),
+        maxIter,
         log: (line) => stderr.write(`${line}\n`),
         splitGroups: split,
         ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),

@@ -4,7 +4,15 @@ import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { existsSync } from 'node:fs';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireFileLock, dataPath, expandHome, writeDirAtomic, writeFileAtomic } from './index.js';
+import {
+  acquireFileLock,
+  checkWritableFile,
+  dataPath,
+  expandHome,
+  writeDirAtomic,
+  writeFileAtomic,
+} from './index.js';
+import { isRoadworkError } from '../errors/index.js';
 
 async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'roadwork-files-'));
@@ -125,4 +133,24 @@ test('acquireFileLock() re-enters for its own process, refuses a live or foreign
   await taken.release();
   await writeFile(path, '{"pid": 12');
   await (await acquireFileLock(path, { what: 'test file', alive: () => true })).release();
+});
+
+test('checkWritableFile() passes a new file in a new folder and leaves nothing; refuses a folder or a path through a file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'writable-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await checkWritableFile(join(dir, 'new', 'head.json'), '--out');
+  assert.deepEqual(await readdir(join(dir, 'new')), [], 'the probe is removed');
+  await writeFile(join(dir, 'file'), 'kept');
+  for (const [path, why] of [
+    [join(dir, 'file', 'head.json'), /EEXIST|ENOTDIR/],
+    [dir, /it is a folder/],
+  ] as const)
+    await assert.rejects(
+      checkWritableFile(path, '--out'),
+      (e) =>
+        isRoadworkError(e, 'ERR_CONFIG_INVALID') &&
+        e.message.startsWith(`Invalid --out: ${path}`) &&
+        why.test(e.message),
+    );
+  assert.equal(await readFile(join(dir, 'file'), 'utf8'), 'kept');
 });

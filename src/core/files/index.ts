@@ -3,7 +3,7 @@
  * folder under its name, and the paths settings name (`~`, `data_dir`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
 
@@ -27,6 +27,34 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Checks now that `file` can be written later: its folder is created, a temporary sibling is written
+ * and removed, and `file` is not a folder. A command that works for minutes before writing its output
+ * calls this first, so a typo fails at once (ERR_CONFIG_INVALID naming `flag`) instead of losing the work.
+ */
+export async function checkWritableFile(file: string, flag: string): Promise<void> {
+  const refuse = (why: string, cause?: unknown) =>
+    new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${flag}: ${file} cannot be written (${why}); give a file path in a writable folder.`,
+      cause === undefined ? undefined : { cause },
+    );
+  const isDir = await stat(file).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (isDir) throw refuse('it is a folder');
+  const tmp = tempSibling(file);
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(tmp, '');
+  } catch (err) {
+    throw refuse((err as Error).message, err);
+  } finally {
+    await rm(tmp, { force: true }).catch(() => undefined);
   }
 }
 
