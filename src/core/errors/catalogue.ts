@@ -36,7 +36,10 @@ export const ERRORS = Object.freeze({
   ERR_NONCE_REPLAYED: { status: 401, doc: 'The nonce is not greater than the last accepted for the key.' },
   // Body and image (the caller sent something unusable).
   ERR_BODY_TOO_LARGE: { status: 413, doc: 'The body exceeds `limits.max_body_bytes`.' },
-  ERR_BODY_INVALID_JSON: { status: 400, doc: 'The body is not a JSON object.' },
+  ERR_BODY_INVALID_JSON: {
+    status: 400,
+    doc: 'The body is not a JSON object, or not one the axon parses: nested deeper than 32 levels, more than 64 KiB outside the `image` string, or the key `image` twice.',
+  },
   ERR_IMAGE_MISSING: { status: 400, doc: 'The synapse has no `image` field, or it is empty.' },
   ERR_IMAGE_BASE64: { status: 400, doc: 'The `image` field is not valid standard base64.' },
   ERR_IMAGE_FORMAT: { status: 400, doc: 'The image bytes are not a supported image (JPEG, PNG, WebP).' },

@@ -1,7 +1,7 @@
 /** Step 5, body: read with a hard size limit (never buffering past it) and the caller's deadline, then parsed. */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { RoadworkError } from '../../core/errors/index.js';
+import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 import { parseJsonBody } from './_synapse-json.js';
 
 /** Where a body comes from: the request (or, in tests, any stream with its headers). */
@@ -78,6 +78,7 @@ export function parseSynapseBody(body: Buffer): Record<string, unknown> {
   try {
     data = parseJsonBody(body);
   } catch (err) {
+    if (isRoadworkError(err)) throw err;
     throw new RoadworkError(
       'ERR_BODY_INVALID_JSON',
       `Request body is not valid JSON: ${(err as Error).message}`,
@@ -87,9 +88,16 @@ export function parseSynapseBody(body: Buffer): Record<string, unknown> {
     );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new RoadworkError('ERR_BODY_INVALID_JSON', `Request body must be a JSON object: ${typeof data}`);
+    throw new RoadworkError('ERR_BODY_INVALID_JSON', `Request body must be a JSON object, got ${kind(data)}`);
   }
   return data as Record<string, unknown>;
+}
+
+/** How a parsed JSON value reads in a message: `typeof` calls an array and null "object". */
+function kind(data: unknown): string {
+  if (data === null) return 'null';
+  if (Array.isArray(data)) return 'an array';
+  return `a ${typeof data}`;
 }
 
 function tooLarge(size: number, max: number): RoadworkError {

@@ -40,7 +40,8 @@ test('receiveBody() refuses JSON that is invalid or not an object', async () => 
   );
   await assert.rejects(
     receiveBody(source(['[1,2]']), 1000),
-    (e) => isRoadworkError(e, 'ERR_BODY_INVALID_JSON') && /must be a JSON object: object/.test(e.message),
+    (e) =>
+      isRoadworkError(e, 'ERR_BODY_INVALID_JSON') && /must be a JSON object, got an array/.test(e.message),
   );
 });
 
