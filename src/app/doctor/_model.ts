@@ -92,7 +92,9 @@ export async function checkModel(settings: Settings, clock: Clock): Promise<Chec
         : `never published (roadwork publish ${registered.version}), so no age`
       : `published as ${published.repo} on ${new Date(published.submissionTime * 1000).toISOString()}, ${verdict!.days.toFixed(1)} days old`;
   const message = `Serving ${served}, version ${id}: ${age}.`;
-  if (production && manifest && production.id !== manifest.id) {
+  // Whatever is served (a bundle, a model file, the bundled starter), production is what the operator
+  // promoted; with registry.follow the miner serves it by construction.
+  if (production && !settings['registry.follow'] && production.id !== id) {
     return result('model', 'warn', `${message} The registry's production version is ${production.id}.`, {
       fix: 'Serve production: roadwork serve --cascade.config "$(roadwork models production --path)".',
       data,
