@@ -9,6 +9,7 @@ import { readImageHeader, type ImageHeader } from './_sniff.js';
 import { decodePlainJpeg, isPlainJpeg } from './_fast-jpeg.js';
 import { SHORT_SIDE_MAX_ASPECT, policyFor, type ImagePolicy, type InputPolicy } from './_policy.js';
 import { countJpegScans } from './_scans.js';
+import { minJpegScanBytes, readJpegScanData } from './_fill.js';
 
 /** Limits for decoding untrusted images. */
 export interface DecodeOptions {
@@ -103,7 +104,29 @@ function checkedHeader(bytes: Uint8Array, options: DecodeOptions): ImageHeader {
       `JPEG has too many scans: over ${maxScans}; send a baseline or ordinary progressive JPEG.`,
     );
   }
+  if (header.format === 'jpeg') checkJpegFill(bytes, header);
   return header;
+}
+
+/**
+ * A JPEG's scans must hold enough coded bytes to fill its declared frame: a small image with its frame
+ * header rewritten to 7000×7000 would otherwise cost seconds and hundreds of MB of native memory to
+ * decode, and libjpeg would answer the missing area with grey and a mere warning. Arithmetic-coded
+ * frames (SOF9-SOF15) are left to the pixel, scan and time limits: their adaptive coder spends far
+ * under a bit on a flat block, so no useful floor exists, and libjpeg-turbo decodes them.
+ * PNG and WebP have no such floor either: zlib and VP8L legitimately shrink a flat frame to almost nothing.
+ */
+function checkJpegFill(bytes: Uint8Array, header: ImageHeader): void {
+  const scans = readJpegScanData(bytes);
+  if (scans?.coding !== 'huffman') return;
+  const needed = minJpegScanBytes(header.width, header.height);
+  if (scans.bytes < needed) {
+    throw new RoadworkError(
+      'ERR_IMAGE_FORMAT',
+      `JPEG is corrupt: it declares ${header.width}×${header.height} pixels but holds ${scans.bytes} bytes of ` +
+        `image data, too few to encode them (at least ${needed}); send the image as it was encoded.`,
+    );
+  }
 }
 
 async function decodeChecked(
