@@ -261,6 +261,24 @@ export const SCHEMA = Object.freeze({
     env: ['LIMIT_MAX_BODY_BYTES_IN_FLIGHT'],
     doc: 'Body bytes all open requests may hold together (declared length, or the whole limit when chunked); beyond, 503.',
   }),
+  'limits.max_body_bytes_per_caller': setting({
+    parse: int(0, 16 * 2 ** 30),
+    default: 0,
+    env: ['LIMIT_MAX_BODY_BYTES_PER_CALLER'],
+    doc: "Body bytes one caller hotkey's open requests may hold together, so slow senders cannot fill limits.max_body_bytes_in_flight for everyone; beyond, 503. 0 = 2 × limits.max_body_bytes.",
+  }),
+  'limits.max_connections': setting({
+    parse: int(1, 1_000_000),
+    default: 2048,
+    env: ['LIMIT_MAX_CONNECTIONS'],
+    doc: 'Connections open at once on each axon port; beyond, new ones are closed unread. Keep well under the open-file limit (ulimit -n).',
+  }),
+  'limits.max_connections_per_address': setting({
+    parse: int(0, 1_000_000),
+    default: 64,
+    env: ['LIMIT_MAX_CONNECTIONS_PER_ADDRESS'],
+    doc: 'Connections one peer address may hold open on each axon port; beyond, new ones are closed unread. Peers in axon.trust_proxy are exempt. 0 = no cap.',
+  }),
   'limits.max_per_caller': setting({
     parse: int(1, 100000),
     default: 8,

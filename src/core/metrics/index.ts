@@ -25,6 +25,8 @@ export interface Metrics {
   readonly cacheLookups: Counter<'backend' | 'result'>;
   readonly cacheErrors: Counter<'backend' | 'op'>;
   readonly answeredHookErrors: Counter<'hotkey'>;
+  /** Connections closed unread by the axon's caps, by axon hotkey and cap (`total`, `per_address`). */
+  readonly connectionsRefused: Counter<'hotkey' | 'reason'>;
   readonly modelAgeDays: Gauge<'version'>;
   readonly canaryAnswers: Counter<'version' | 'arm' | 'class' | 'exit'>;
   readonly querylogLogged: Counter;
@@ -214,6 +216,12 @@ export function createMetrics(options: { processMetrics?: boolean; prefix?: stri
       name: `${prefix}axon_answered_hook_errors_total`,
       help: 'Errors thrown by the onAnswered hook (e.g. the query log); the answers were not affected.',
       labelNames: ['hotkey'] as const,
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: `${prefix}axon_connections_refused_total`,
+      help: 'Connections the axon closed unread, by axon hotkey and cap: total (limits.max_connections) or per_address (limits.max_connections_per_address).',
+      labelNames: ['hotkey', 'reason'] as const,
       registers,
     }),
     modelAgeDays: new Gauge({

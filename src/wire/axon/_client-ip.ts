@@ -10,6 +10,8 @@ import { compileRanges, inRanges, parseAddress, type Address } from './_addresse
 export interface ClientAddresses {
   /** The client's address; undefined when the socket has none (it closed). */
   of(req: IncomingMessage): Address | undefined;
+  /** Whether a socket's peer (`remoteAddress`) is a trusted proxy, whose connections carry many clients. */
+  trusts(peer: string | undefined): boolean;
 }
 
 /**
@@ -22,6 +24,9 @@ export function clientAddresses(trusted: readonly string[]): ClientAddresses {
   const proxies = compileRanges(trusted);
   const any = trusted.length > 0;
   return {
+    trusts(peer) {
+      return any && inRanges(proxies, parseAddress(peer));
+    },
     of(req) {
       const peer = parseAddress(req.socket.remoteAddress);
       if (!any || !inRanges(proxies, peer)) return peer;

@@ -1,7 +1,8 @@
 /**
  * Fair intake before any body byte is read: each caller may have a few requests in the building at
- * once, and all of them together may hold a bounded number of body bytes. Slow bodies then cost their
- * sender its own share, never a prediction slot another validator needs.
+ * once holding a bounded share of body bytes, and all of them together a bounded number of body bytes.
+ * Slow bodies then cost their sender its own share, never a prediction slot or the byte budget another
+ * validator needs.
  */
 import { RoadworkError } from '../../core/errors/index.js';
 
@@ -16,16 +17,29 @@ export interface IntakeOptions {
   readonly maxPerCaller: number;
   /** Body bytes all open requests may hold together. */
   readonly maxBytes: number;
+  /**
+   * Body bytes one caller's open requests may hold together; default `maxBytes` (no share). Without
+   * a share, a few callers declaring large bodies and sending them slowly fill `maxBytes` before the
+   * stake order is ever consulted, and every other validator is refused until their bodies time out.
+   */
+  readonly maxBytesPerCaller?: number;
+}
+
+interface Held {
+  open: number;
+  bytes: number;
 }
 
 /** Per-caller and byte-budget bookkeeping. */
 export class Intake {
   readonly #o: IntakeOptions;
-  readonly #perCaller = new Map<string, number>();
+  readonly #perCallerBytes: number;
+  readonly #perCaller = new Map<string, Held>();
   #bytes = 0;
 
   constructor(options: IntakeOptions) {
     this.#o = options;
+    this.#perCallerBytes = options.maxBytesPerCaller ?? options.maxBytes;
   }
 
   /** Body bytes reserved now. */
@@ -35,16 +49,28 @@ export class Intake {
 
   /** Requests open for `caller`. */
   open(caller: string): number {
-    return this.#perCaller.get(caller) ?? 0;
+    return this.#perCaller.get(caller)?.open ?? 0;
+  }
+
+  /** Body bytes reserved now for `caller`. */
+  bytesOf(caller: string): number {
+    return this.#perCaller.get(caller)?.bytes ?? 0;
   }
 
   /** Reserves room for a request of up to `bytes` body bytes, or throws ERR_OVERLOADED. */
   enter(caller: string, bytes: number): Ticket {
-    const open = this.open(caller);
-    if (open >= this.#o.maxPerCaller) {
+    const held = this.#perCaller.get(caller) ?? { open: 0, bytes: 0 };
+    if (held.open >= this.#o.maxPerCaller) {
       throw new RoadworkError(
         'ERR_OVERLOADED',
-        `Too many requests open from this caller: ${open} (limits.max_per_caller ${this.#o.maxPerCaller}); wait for answers first`,
+        `Too many requests open from this caller: ${held.open} (limits.max_per_caller ${this.#o.maxPerCaller}); wait for answers first`,
+      );
+    }
+    // Checked before the shared budget, so a caller over its share is told so even when the budget is full.
+    if (held.bytes + bytes > this.#perCallerBytes) {
+      throw new RoadworkError(
+        'ERR_OVERLOADED',
+        `Too many request body bytes in flight from this caller: ${held.bytes + bytes} bytes (limits.max_body_bytes_per_caller ${this.#perCallerBytes}); wait for answers first`,
       );
     }
     if (this.#bytes + bytes > this.#o.maxBytes) {
@@ -53,7 +79,9 @@ export class Intake {
         `Too many request bodies in flight: ${this.#bytes + bytes} bytes (limit ${this.#o.maxBytes}); retry shortly`,
       );
     }
-    this.#perCaller.set(caller, open + 1);
+    held.open++;
+    held.bytes += bytes;
+    this.#perCaller.set(caller, held);
     this.#bytes += bytes;
     let released = false;
     return {
@@ -61,9 +89,9 @@ export class Intake {
         if (released) return;
         released = true;
         this.#bytes -= bytes;
-        const left = (this.#perCaller.get(caller) ?? 1) - 1;
-        if (left <= 0) this.#perCaller.delete(caller);
-        else this.#perCaller.set(caller, left);
+        held.open--;
+        held.bytes -= bytes;
+        if (held.open <= 0) this.#perCaller.delete(caller);
       },
     };
   }

@@ -55,6 +55,7 @@ export class SynapsePipeline {
     this.#intake = new Intake({
       maxPerCaller: options.maxPerCaller ?? 8,
       maxBytes: options.maxBodyBytesInFlight ?? 8 * options.maxBodyBytes,
+      maxBytesPerCaller: options.maxBodyBytesPerCaller || 2 * options.maxBodyBytes,
     });
     this.#admission = new Admission({ maxInFlight: options.maxInFlight, maxQueue: options.maxQueue });
     this.#refusals = new RefusalLog(deps.logger, deps.clock);

@@ -64,21 +64,34 @@ export async function solidJpeg(rgb: readonly [number, number, number], size = 6
   return jpeg.toString('base64');
 }
 
-/** A loaded metagraph source where VALIDATOR holds a permit and 50 000 stake and MINER is listed. */
-export function metagraphOf(): MetagraphSource {
+/**
+ * A loaded metagraph source where VALIDATOR holds a permit and 50 000 stake and MINER is listed;
+ * `permitted` are further validators with a permit and the stake given.
+ */
+export function metagraphOf(
+  permitted: readonly { readonly hotkey: string; readonly stake: number }[] = [],
+): MetagraphSource {
   const graph: Metagraph = buildMetagraph(
     72,
     100,
     [
       { uid: 0, hotkey: VALIDATOR.ss58, stake: 50_000, validatorPermit: true, axon: null },
       { uid: 1, hotkey: MINER.ss58, stake: 0, validatorPermit: false, axon: { ip: '127.0.0.1', port: 8091 } },
+      ...permitted.map((v, i) => ({ uid: 2 + i, ...v, validatorPermit: true, axon: null })),
     ],
     Date.now(),
   );
   return {
     start: async () => undefined,
     current: () => graph,
-    status: () => ({ kind: 'static', loaded: true, fresh: true, block: graph.block, neurons: 2, ageMs: 0 }),
+    status: () => ({
+      kind: 'static',
+      loaded: true,
+      fresh: true,
+      block: graph.block,
+      neurons: graph.neurons.length,
+      ageMs: 0,
+    }),
     close: async () => undefined,
   };
 }

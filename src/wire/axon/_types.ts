@@ -42,6 +42,21 @@ export interface AxonOptions {
   readonly maxPerCaller?: number;
   /** Body bytes all open requests may hold together. Default 8 × `maxBodyBytes`. */
   readonly maxBodyBytesInFlight?: number;
+  /**
+   * Body bytes one caller's open requests may hold together, so that a few slow senders cannot fill
+   * `maxBodyBytesInFlight` for everyone. Default (or 0) 2 × `maxBodyBytes`: two full-size bodies.
+   */
+  readonly maxBodyBytesPerCaller?: number;
+  /**
+   * Connections open at once on this axon's port (`server.maxConnections`); beyond, new ones are
+   * closed unread. Default 2048, well under a usual open-file limit.
+   */
+  readonly maxConnections?: number;
+  /**
+   * Connections one peer address may hold open at once; beyond, new ones from it are closed unread.
+   * Peers in `axon.trust_proxy` are exempt (all clients arrive through them). Default 64; 0 = no cap.
+   */
+  readonly maxConnectionsPerAddress?: number;
   /** `model_url` answered in `ExtendedImageSynapse` (the published model repository). */
   readonly modelUrl?: string;
   /** Published ip/port echoed in `bt_header_axon_*`; optional. */

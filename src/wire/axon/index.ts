@@ -1,11 +1,17 @@
 /**
  * The axon: a `node:http` server answering Bittensor synapses. Each request is routed (`_route.ts`);
  * probes go to `_probes.ts`, synapses through the steps of `_pipeline.ts`, cheapest first: blacklist,
- * parse and verify, admit, body, a stake-ordered slot, forward, respond.
+ * parse and verify, admit, body, a stake-ordered slot, forward, respond. Connections are capped
+ * before any of it (`_connections.ts`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { clientAddresses } from './_client-ip.js';
+import {
+  capConnections,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+} from './_connections.js';
 import { Exchange } from './_exchange.js';
 import { SynapsePipeline } from './_pipeline.js';
 import { Probes } from './_probes.js';
@@ -72,6 +78,15 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
         pipeline.refuse(req, res, x, 'ERR_INTERNAL', 'Internal error', { t0: performance.now() });
       });
     },
+  );
+  capConnections(
+    server,
+    {
+      max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      maxPerAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      exempt: (peer) => clients.trusts(peer),
+    },
+    deps,
   );
   server.on('clientError', (err, socket) => {
     if (!socket.writable) return socket.destroy();

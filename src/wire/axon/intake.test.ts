@@ -34,6 +34,24 @@ test('Intake refuses a body that would exceed the bytes budget, and frees bytes 
   intake.enter('b', 30).release();
 });
 
+test('Intake holds each caller to its share of body bytes, leaving the budget to the others', () => {
+  const intake = new Intake({ maxPerCaller: 100, maxBytes: 100, maxBytesPerCaller: 40 });
+  const a = [intake.enter('a', 20), intake.enter('a', 20)];
+  // Over its share, even though the shared budget has room: refused with the setting named.
+  assert.throws(
+    () => intake.enter('a', 1),
+    (e) => isRoadworkError(e, 'ERR_OVERLOADED') && e.message.includes('limits.max_body_bytes_per_caller'),
+  );
+  const b = [intake.enter('b', 40)];
+  // Two callers at their shares leave 20 bytes to a third.
+  intake.enter('c', 20).release();
+  assert.equal(intake.bytesOf('a'), 40);
+  for (const t of [...a, ...b]) t.release();
+  assert.equal(intake.bytesOf('a'), 0);
+  assert.equal(intake.bytes, 0);
+  intake.enter('a', 40).release();
+});
+
 test('Admission refuses at once a request the measured service time cannot answer before its deadline', async () => {
   const a = new Admission({ maxInFlight: 1, maxQueue: 100 });
   // Teach it a service time of about 200 ms.

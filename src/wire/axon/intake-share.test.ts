@@ -1,0 +1,92 @@
+// Slow senders over a real socket: two low-stake validators declaring large bodies and trickling them
+// hold only their own shares of the body-byte budget, and a high-stake validator is still answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock } from '../../core/clock/index.js';
+import { silentLogger } from '../../core/log/index.js';
+import { createImageDecoder } from '../../inference/image/index.js';
+import { createMetrics } from '../../core/metrics/index.js';
+import { hotkeyFromSecret } from '../wallet/index.js';
+import { postSigned, signedRequest } from '../../../test/_harness.js';
+import { createAxon } from './index.js';
+import { MINER, metagraphOf, redCascade, solidJpeg } from './_test-support.js';
+
+const SLOW = ['//SlowA', '//SlowB'].map((path) =>
+  hotkeyFromSecret(`bottom drive obey lake curtain smoke basket hold race lonely fit walk${path}`),
+);
+const MAX_BODY = 1 << 20;
+const DECLARED = 512 << 10;
+const SOCKETS = 8;
+
+/** A signed request whose headers declare `DECLARED` body bytes, of which only the first is sent. */
+function trickle(
+  port: number,
+  signer: (typeof SLOW)[number],
+  nonce: bigint,
+): { socket: Socket; reply: () => string } {
+  const req = signedRequest(port, { signer, nonce, image: 'x' });
+  const headers = { ...req.headers, 'content-type': 'application/json', 'content-length': String(DECLARED) };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+  socket.on('error', () => undefined);
+  socket.write(`POST ${req.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${head.join('')}\r\n{`);
+  return { socket, reply: () => text };
+}
+
+test('two slow low-stake callers hold only their shares of the body bytes; a high-stake caller is answered', async (t) => {
+  const predictor = await redCascade(32);
+  const axon = createAxon(
+    {
+      hotkey: MINER.ss58,
+      metagraph: metagraphOf(SLOW.map((k) => ({ hotkey: k.ss58, stake: 5 }))),
+      predictor,
+      decode: createImageDecoder(),
+      clock: systemClock(),
+      logger: silentLogger(),
+      metrics: createMetrics({ processMetrics: false }),
+    },
+    {
+      blacklist: {
+        forceValidatorPermit: true,
+        allowNonRegistered: false,
+        minStake: 0,
+        allow: new Set(),
+        deny: new Set(),
+      },
+      // Defaults otherwise: 8 requests per caller, 8 MiB in flight, 2 MiB per caller.
+      maxBodyBytes: MAX_BODY,
+      maxHeaderBytes: 16 << 10,
+      deadlineMarginMs: 500,
+      maxInFlight: 4,
+      maxQueue: 16,
+      maxNonces: 1000,
+    },
+  );
+  const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
+  const slow = SLOW.flatMap((signer, k) =>
+    Array.from({ length: SOCKETS }, (_, i) =>
+      trickle(port, signer, BigInt(Date.now()) * 1_000_000n + BigInt(k * 100 + i)),
+    ),
+  );
+  t.after(async () => {
+    for (const s of slow) s.socket.destroy();
+    await axon.close(1000);
+    await predictor.close();
+  });
+
+  // 16 × 512 KiB would fill the 8 MiB budget; with 2 MiB shares each caller gets 4 in, 4 refused at once.
+  const refused = () => slow.filter((s) => s.reply().startsWith('HTTP/1.1 503'));
+  for (let waited = 0; refused().length < 2 * (SOCKETS - 4) && waited < 3000; waited += 50) await sleep(50);
+  const reply = await postSigned(port, signedRequest(port, { image: await solidJpeg([255, 0, 0]) }));
+  assert.equal(reply.status, 200, reply.text);
+  for (const s of refused()) assert.match(s.reply(), /limits\.max_body_bytes_per_caller/);
+  assert.equal(refused().length, 2 * (SOCKETS - 4));
+
+  // The slow ones admitted are still waiting for their bodies: nothing else refused them.
+  assert.equal(slow.filter((s) => s.reply() === '').length, 2 * 4);
+});
