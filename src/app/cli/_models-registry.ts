@@ -208,7 +208,9 @@ export function addRegistryCommands(command: Command, env: Record<string, string
           );
         }
         out(
-          `Production is now ${r.version.id}${r.previous ? ` (was ${r.previous.id})` : ''}${r.forced ? ', forced (recorded in the history)' : ''}`,
+          r.unchanged
+            ? `${r.version.id} is already production; nothing changed`
+            : `Production is now ${r.version.id}${r.previous ? ` (was ${r.previous.id})` : ''}${r.forced ? ', forced (recorded in the history)' : ''}`,
         );
         out(`Serve it with: roadwork serve --cascade.config ${cascadeFileOf(r.version)}`);
       });

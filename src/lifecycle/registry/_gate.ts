@@ -128,6 +128,8 @@ export interface PromotionResult {
   readonly production?: GateScore;
   readonly margin: number;
   readonly forced: boolean;
+  /** It was production already: nothing was scored or recorded. */
+  readonly unchanged?: boolean;
 }
 
 /**
@@ -144,7 +146,7 @@ export async function promoteVersion(
   const margin = options.margin ?? 0.02;
   const previous = productionVersion(deps.store);
   const forced = options.force ?? false;
-  if (previous?.id === version.id) return { version, previous, margin, forced };
+  if (previous?.id === version.id) return { version, previous, margin, forced: false, unchanged: true };
   await verifyBundle(version.dir);
   let candidate: GateScore | undefined;
   let production: GateScore | undefined;

@@ -164,6 +164,10 @@ test('promoteVersion() refuses a worse candidate and accepts a better one on the
       err.message.includes(better.candidate!.mcc.toFixed(4)),
   );
   assert.equal(productionVersion(deps.store)?.id, good.id, 'production unchanged after a refusal');
+  // Promoting production again, forced or not, changes and records nothing, and says so.
+  const again = await promoteVersion(good.id, deps, { force: true });
+  assert.deepEqual([again.unchanged, again.forced, again.previous?.id], [true, false, good.id]);
+  assert.equal(rollbackProduction(deps).to.id, bad.id, 'the history holds no second entry for it');
 });
 
 test('rollbackProduction() restores the previous production, twice in a row going further back', async (t) => {
