@@ -93,6 +93,9 @@ export async function label(ctx: WebContext, req: IncomingMessage, res: ServerRe
   const sha = sha256Of(body);
   if (body.label !== 0 && body.label !== 1)
     throw new RoadworkError('ERR_CONFIG_INVALID', `A label is 0 or 1: ${String(body.label)}`);
+  // Only what the log holds: a label for any other hash would count in the stats and train nothing.
+  if ((await loggedImage(ctx.store, sha)) === undefined)
+    throw new RoadworkError('ERR_QUERY_UNKNOWN', `No logged image has this sha256: ${sha}`);
   const previous = (await labelOf(ctx.store, sha)) ?? null;
   const next: Label = { sha256: sha, label: body.label, source: 'operator', at: ctx.now(), by: ctx.operator };
   await recordLabels(ctx.store, [next]);

@@ -1,6 +1,7 @@
 // The gallery's order and the views built on embeddings: hard cases first (with their reasons), "more
 // like this", and the 2-D cluster view, all computed by lifecycle/querylog's mining.
 import type { ServerResponse } from 'node:http';
+import { RoadworkError } from '../../core/errors/index.js';
 import {
   browseQueries,
   similarQueries,
@@ -62,6 +63,11 @@ export async function listQueries(ctx: WebContext, url: URL, res: ServerResponse
 /** GET /api/similar/<id>: the logged images nearest query `id`'s by embedding. */
 export async function similar(ctx: WebContext, id: string, url: URL, res: ServerResponse): Promise<void> {
   const k = Math.min(Number(url.searchParams.get('k') ?? 24) || 24, 200);
+  if (!/^[1-9][0-9]{0,15}$/.test(id))
+    throw new RoadworkError(
+      'ERR_QUERY_UNKNOWN',
+      `A query id is a whole number from 1: ${JSON.stringify(id)}`,
+    );
   sendJson(res, 200, { similar: await similarQueries(ctx.store, Number(id), { k }) });
 }
 

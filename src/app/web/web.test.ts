@@ -222,6 +222,11 @@ test('a label is saved at once, and undo restores the eval label it replaced', a
   assert.equal(await labelOf(f.store, f.shas[1]!), undefined);
   assert.equal((await post(`${f.url}/api/label`, { sha256: sha, label: 7 })).status, 400);
   assert.equal((await post(`${f.url}/api/label`, { sha256: 'nope', label: 1 })).status, 400);
+  // A well-formed hash the log does not hold is not labelled (it would count in the stats).
+  const phantom = await post(`${f.url}/api/label`, { sha256: 'a'.repeat(64), label: 1 });
+  assert.equal(phantom.status, 404);
+  assert.equal(((await phantom.json()) as { code: string }).code, 'ERR_QUERY_UNKNOWN');
+  assert.equal(await labelOf(f.store, 'a'.repeat(64)), undefined);
 });
 
 test('the gallery filters by validator, band, disagreement and label state; images are served by hash', async (t) => {
@@ -420,7 +425,10 @@ test('more like this answers the nearest images by embedding; the projection pla
   for (let i = 1; i < near.length; i++) assert.ok(near[i - 1]!.distance <= near[i]!.distance);
   // Image 4's embedding is (red, 1/3, 0.5): its nearest share the middle coordinate (i % 3 === 1).
   assert.ok([f.shas[1], f.shas[7]].includes(near[0]!.sha256));
-  assert.equal((await fetch(`${f.url}/api/similar/999999`)).status, 400);
+  assert.equal((await fetch(`${f.url}/api/similar/999999`)).status, 404);
+  const junk = await fetch(`${f.url}/api/similar/abc`);
+  assert.equal(junk.status, 404);
+  assert.match(((await junk.json()) as { message: string }).message, /whole number from 1: "abc"/);
   const points = (
     (await (await fetch(`${f.url}/api/projection`)).json()) as { points: { x: number; y: number }[] }
   ).points;

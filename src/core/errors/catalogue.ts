@@ -157,7 +157,7 @@ export const ERRORS = Object.freeze({
     doc: 'A dataset or model version id names nothing in the store.',
   },
   ERR_QUERY_UNKNOWN: {
-    status: undefined,
+    status: 404,
     doc: 'A query id names no request in the query log (it was never logged, or retention pruned it).',
   },
   ERR_QUERY_NO_EMBEDDING: {
