@@ -295,3 +295,15 @@ test('chain serve-axon skips, and says so, when the chain already holds the same
       err.message.includes('btcli subnet register --netuid 72'),
   );
 });
+
+test('a node that answers a request with an error is ERR_CHAIN_RPC naming the node, not a stack trace', async () => {
+  // The replay rejects every call its recording lacks, as a node without that state answers an error.
+  const deps = { providerFactory: replay('get_neuron_for_pubkey_and_subnet', { absentStorageIsNull: true }) };
+  await assert.rejects(
+    run(['metagraph', '--netuid', '72'], deps),
+    (err) =>
+      isRoadworkError(err, 'ERR_CHAIN_RPC') &&
+      /^The subtensor node .* answered with an error: /.test(err.message) &&
+      /--subtensor\.chain_endpoint/.test(err.message),
+  );
+});

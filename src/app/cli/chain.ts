@@ -60,6 +60,15 @@ export async function withChain<T>(
   }
   try {
     return await work(api, endpoint);
+  } catch (err) {
+    if (isRoadworkError(err)) throw err;
+    // polkadot-js's RpcError and the like: the node answered, with an error.
+    throw new RoadworkError(
+      'ERR_CHAIN_RPC',
+      `The subtensor node ${endpoint} answered with an error: ${(err as Error)?.message ?? String(err)}. ` +
+        'Try another node with --subtensor.chain_endpoint wss://HOST:PORT (an archive node for old blocks).',
+      { cause: err },
+    );
   } finally {
     await api.disconnect().catch(() => undefined);
     restoreConsole();

@@ -107,6 +107,10 @@ export const ERRORS = Object.freeze({
   ERR_METAGRAPH_FILE: { status: undefined, doc: 'The static metagraph file is missing or malformed.' },
   ERR_CHAIN_UNREACHABLE: { status: undefined, doc: 'The subtensor endpoint did not answer.' },
   ERR_CHAIN_DECODE: { status: undefined, doc: 'A chain response could not be decoded.' },
+  ERR_CHAIN_RPC: {
+    status: undefined,
+    doc: 'The subtensor node answered a request with an error (a node without the state or methods asked for: pruned, another network, an old runtime).',
+  },
   ERR_CHAIN_SUBMIT: {
     status: undefined,
     doc: 'The chain refused an extrinsic, or did not include it in time; the message has its reason.',
