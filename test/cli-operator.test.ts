@@ -21,8 +21,8 @@ function roadwork(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-test("roadwork config --env-file reads the reference miner's miner.env as the shell does", () => {
-  const r = roadwork(['config', '--json', '--env-file', 'test/fixtures/miner.env']);
+test("roadwork config --env-from reads the reference miner's miner.env as the shell does", () => {
+  const r = roadwork(['config', '--json', '--env-from', 'test/fixtures/miner.env']);
   assert.equal(r.code, 0, r.err);
   const s = JSON.parse(r.out) as Record<string, unknown>;
   assert.equal(s['model.url'], '', 'the comment after MODEL_URL= is not sent to validators');

@@ -58,7 +58,7 @@ test("roadwork config reads the reference miner's miner.env", () => {
     envFile,
     'NETUID=323\nSUBTENSOR_NETWORK=test\nWALLET_NAME=miner\nMINER_AXON_PORT=8092\nBLACKLIST_FORCE_VALIDATOR_PERMIT=True\n',
   );
-  const r = roadwork(['config', '--json', '--env-file', envFile]);
+  const r = roadwork(['config', '--json', '--env-from', envFile]);
   assert.equal(r.code, 0, r.err);
   const s = JSON.parse(r.out);
   assert.equal(s.netuid, 323);

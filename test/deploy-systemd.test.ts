@@ -58,7 +58,7 @@ test('the unit keeps its promises: hardening, writable data dir only, restarts, 
     ?.split('=')[1];
   assert.equal(dataDir, `/var/lib/${values('StateDirectory')[0]}`);
   assert.deepEqual(values('ReadWritePaths'), [dataDir]);
-  assert.match(values('ExecStart')[0] ?? '', / serve --env-file \/etc\/roadwork-miner\/miner\.env$/);
+  assert.match(values('ExecStart')[0] ?? '', / serve --env-from \/etc\/roadwork-miner\/miner\.env$/);
   assert.deepEqual(values('MemoryDenyWriteExecute'), [], "V8's JIT cannot run under it");
 });
 
@@ -68,7 +68,7 @@ test('the retraining service runs one cycle as the miner’s user, hardened alik
   assert.deepEqual(values('User', svc), values('User'));
   assert.match(
     values('ExecStart', svc)[0] ?? '',
-    / retrain --env-file \/etc\/roadwork-miner\/miner\.env \$RETRAIN_ARGS$/,
+    / retrain --env-from \/etc\/roadwork-miner\/miner\.env \$RETRAIN_ARGS$/,
   );
   for (const key of [
     'NoNewPrivileges',

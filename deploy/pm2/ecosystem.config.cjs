@@ -3,7 +3,7 @@
 //   npx pm2 start deploy/pm2/ecosystem.config.cjs && npx pm2 save
 //   npx pm2 startup                          # prints the command that starts PM2 at boot
 //   npx pm2 logs roadwork-miner              # or the files in logs/
-// The miner reads its settings file itself (--env-file, as `set -a; . miner.env` would), so PM2 passes
+// The miner reads its settings file itself (--env-from, as `set -a; . miner.env` would), so PM2 passes
 // no settings. What this file reads from the environment of `pm2 start`, all optional:
 //   MINER_ENV_FILE   the settings file                   (default: miner.env in the repository root)
 //   MINER_LOG_DIR    where the log files go              (default: logs/ in the repository root)
@@ -33,7 +33,7 @@ const common = {
 const miner = {
   ...common,
   name: 'roadwork-miner',
-  args: ['serve', '--env-file', envFile],
+  args: ['serve', '--env-from', envFile],
   // As npm start and the systemd unit: a larger young generation for decoded images.
   node_args: ['--max-semi-space-size=32'],
   out_file: path.join(logDir, 'roadwork-miner.out.log'),
@@ -57,7 +57,7 @@ const miner = {
 const retrain = {
   ...common,
   name: 'roadwork-retrain',
-  args: ['retrain', '--env-file', envFile, '--every', '1d', ...retrainArgs.split(/\s+/)],
+  args: ['retrain', '--env-from', envFile, '--every', '1d', ...retrainArgs.split(/\s+/)],
   out_file: path.join(logDir, 'roadwork-retrain.out.log'),
   error_file: path.join(logDir, 'roadwork-retrain.err.log'),
   autorestart: true,

@@ -39,7 +39,7 @@ function matches(key: string, sel: string): boolean {
 }
 
 /**
- * Registers `--config`, `--env-file` and a flag for each setting the command uses (with its environment
+ * Registers `--config`, `--env-from` (alias `--env-file`) and a flag for each setting the command uses (with its environment
  * names in the help), so `--help` shows only what the command reads. Other settings still come from the
  * environment and the files, and are validated with the rest; `roadwork config --help` lists them all.
  */
@@ -50,8 +50,12 @@ export function addSettingOptions(
 ): Command {
   command.addOption(new Option('--config <file>', 'settings file (JSON or YAML; nested or dotted keys)'));
   command.addOption(
-    new Option('--env-file <file>', "read environment names from a file (the reference miner's miner.env)"),
+    new Option('--env-from <file>', "read environment names from a file (the reference miner's miner.env)"),
   );
+  // The same, under the name Node 20 itself takes from anywhere on the command line (it loads the
+  // file with its own parser, whose values then win as the real environment, or exits 9 when the file
+  // is missing): kept for old scripts, hidden so new ones use --env-from.
+  command.addOption(new Option('--env-file <file>', 'the same as --env-from').hideHelp());
   for (const key of settingKeys(uses)) {
     const spec = SCHEMA[key];
     const isBool = typeof spec.default === 'boolean';
@@ -83,12 +87,13 @@ export function settingsFrom(
   const flags: Record<string, unknown> = {};
   for (const key of Object.keys(SCHEMA)) if (opts[key] !== undefined) flags[key] = opts[key];
   let merged = env;
-  if (typeof opts.envFile === 'string') {
+  const envFile = opts.envFrom ?? opts.envFile;
+  if (typeof envFile === 'string') {
     let text: string;
     try {
-      text = readFileSync(opts.envFile, 'utf8');
+      text = readFileSync(envFile, 'utf8');
     } catch (err) {
-      throw new RoadworkError('ERR_CONFIG_FILE', `Cannot read env file: ${opts.envFile}; check the path`, {
+      throw new RoadworkError('ERR_CONFIG_FILE', `Cannot read env file: ${envFile}; check the path`, {
         cause: err,
       });
     }
@@ -98,7 +103,7 @@ export function settingsFrom(
     } catch (err) {
       throw new RoadworkError(
         'ERR_CONFIG_FILE',
-        `Cannot parse env file ${opts.envFile}: ${(err as Error).message}`,
+        `Cannot parse env file ${envFile}: ${(err as Error).message}`,
       );
     }
   }

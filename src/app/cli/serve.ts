@@ -11,7 +11,7 @@ export function serveCommand(env: Record<string, string | undefined>): Command {
     .description('Serve the ImageSynapse axon to validators (live metagraph unless --metagraph.file is set)')
     .addHelpText(
       'after',
-      '\nExamples:\n  roadwork serve --wallet.name miner --wallet.hotkey default --axon.port 8091\n  roadwork serve --env-file miner.env\n  roadwork serve --metagraph.file metagraph.json --axon.host 127.0.0.1',
+      '\nExamples:\n  roadwork serve --wallet.name miner --wallet.hotkey default --axon.port 8091\n  roadwork serve --env-from miner.env\n  roadwork serve --metagraph.file metagraph.json --axon.host 127.0.0.1',
     );
   addSettingOptions(command, ['*']);
   return command.action(async (opts: Record<string, unknown>) => {
