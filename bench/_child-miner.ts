@@ -111,6 +111,8 @@ export async function startChildMiner(o: ChildMinerOptions): Promise<ChildMiner>
     'axon.port': 0,
     data_dir: o.dir,
     'models.offline': true,
+    // Every simulated validator connects from 127.0.0.1: a per-address cap would count them as one.
+    'limits.max_connections_per_address': 0,
     ...o.settings,
   };
   const args = Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
