@@ -55,8 +55,13 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     const settings = settingsFrom(
       { ...opts, ...local },
       env,
-      // All lanes sign as the one local validator: its per-caller share must hold every lane.
-      { ...LOCAL_DEFAULTS, 'limits.max_per_caller': Math.max(8, concurrency) },
+      // All lanes sign as the one local validator from one address: its per-caller share and the
+      // per-address connection cap must hold every lane.
+      {
+        ...LOCAL_DEFAULTS,
+        'limits.max_per_caller': Math.max(8, concurrency),
+        'limits.max_connections_per_address': Math.max(64, 2 * concurrency),
+      },
       () => {}, // the first read said it already
     );
     // Checked before the miner starts, not after its run.
