@@ -84,6 +84,13 @@ test('writeDirAtomic refuses a non-empty folder before any work and removes its 
   );
   assert.equal(called, false);
   assert.equal(await readFile(join(full, 'keep.txt'), 'utf8'), 'keep');
+  // A file where the folder should be is named as such, and kept.
+  await assert.rejects(
+    writeDirAtomic(join(full, 'keep.txt'), async () => undefined, { what: 'export', flag: '--out' }),
+    (err: Error & { code?: string }) =>
+      err.code === 'ERR_CONFIG_INVALID' && /export folder is a file, or lies under one/.test(err.message),
+  );
+  assert.equal(await readFile(join(full, 'keep.txt'), 'utf8'), 'keep');
 
   const fresh = join(dir, 'fresh');
   await assert.rejects(

@@ -81,6 +81,11 @@ export async function writeDirAtomic<T>(
     if (err.code === 'ENOTDIR') return ['(a file)'];
     throw err;
   });
+  if (existing?.[0] === '(a file)')
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `The ${options.what} folder is a file, or lies under one: ${dir}. Give a new or empty ${options.flag ?? 'folder'}.`,
+    );
   if (existing !== undefined && existing.length > 0) {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',

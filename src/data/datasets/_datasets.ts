@@ -127,8 +127,14 @@ export async function addDataset(
     checks,
     ...result,
   };
+  let storedName = options.name;
   const created = deps.store.transaction(() => {
-    if (deps.store.get('SELECT 1 FROM datasets WHERE version = ?', [version])) return false;
+    const stored = deps.store.get<{ name: string }>('SELECT name FROM datasets WHERE version = ?', [version]);
+    // The same content again: the version keeps the name it was stored under, and the report says it.
+    if (stored) {
+      storedName = stored.name;
+      return false;
+    }
     deps.store.run('INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)', [
       version,
       options.name,
@@ -158,7 +164,7 @@ export async function addDataset(
     }
     return true;
   });
-  return { ...report, created };
+  return { ...report, name: storedName, created };
 }
 
 // Written under a temporary name and renamed, so a crash never leaves a half file under a valid name.

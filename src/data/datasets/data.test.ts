@@ -98,6 +98,7 @@ test('addDataset() gives the same version id to identical content under other na
   const second = await addDataset(await writeFolder(join(dir, 'b'), renamed), deps, { name: 'b' });
   assert.equal(second.version, first.version);
   assert.equal(second.created, false);
+  assert.equal(second.name, 'a', 'the report names the version as it is stored');
   assert.equal(listDatasets(store).length, 1);
   const flipped: Record<string, Buffer> = { ...files, 'neg/p0.jpg': files['pos/p0.jpg']! };
   delete flipped['pos/p0.jpg'];
