@@ -307,3 +307,10 @@ test('a node that answers a request with an error is ERR_CHAIN_RPC naming the no
       /--subtensor\.chain_endpoint/.test(err.message),
   );
 });
+
+test('chain status refuses a malformed --ss58 before connecting (a dead node is never asked)', async () => {
+  await assert.rejects(
+    run(['status', '--ss58', 'bad', '--timeout', '1'], { providerFactory: () => new DeadProvider() }),
+    (err) => isRoadworkError(err, 'ERR_HOTKEY_INVALID'),
+  );
+});

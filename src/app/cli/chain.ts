@@ -110,7 +110,8 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
   withSettings(status, [...CHAIN, 'wallet.']).action(async (opts: Opts) => {
     const s = settingsFrom(opts, env);
     const hotkey = typeof opts.ss58 === 'string' ? opts.ss58 : (await signerOf(s)).ss58;
-    const { hotkeyStatus } = await loadChain();
+    const { checkHotkey, hotkeyStatus } = await loadChain();
+    checkHotkey(hotkey); // a typo fails now, not after connecting
     await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api, endpoint) => {
       const report = await hotkeyStatus(api, s.netuid, hotkey);
       if (opts.json) {

@@ -18,7 +18,8 @@ function isOption(value: unknown): value is OptionLike {
   return typeof value === 'object' && value !== null && 'isSome' in value && 'unwrap' in value;
 }
 
-function checkHotkey(hotkey: string): void {
+/** Refuses a string that is not a hotkey address (ERR_HOTKEY_INVALID), before any chain read. */
+export function checkHotkey(hotkey: string): void {
   const bad = hotkeyProblem(hotkey);
   if (bad)
     throw new RoadworkError('ERR_HOTKEY_INVALID', `The hotkey ${bad.problem}: "${hotkey}". ${bad.fix}`);

@@ -11,6 +11,7 @@ export {
 } from './_file.js';
 export { connectChain, fetchNeurons, wsProvider, type ChainProvider, type ProviderFactory } from './_api.js';
 export {
+  checkHotkey,
   isHotkeyRegistered,
   uidForHotkey,
   neuronRow,
