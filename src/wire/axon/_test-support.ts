@@ -12,6 +12,12 @@ import {
 } from '../../inference/cascade/index.js';
 import { silentLogger } from '../../core/log/index.js';
 import { hotkeyFromSecret } from '../wallet/index.js';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { systemClock } from '../../core/clock/index.js';
+import { createMetrics, type Metrics } from '../../core/metrics/index.js';
+import { createImageDecoder } from '../../inference/image/index.js';
+import { createAxon, type AnsweredHook, type AxonOptions } from './index.js';
 
 /** Dev keys derived for real (sr25519). */
 export const MINER = hotkeyFromSecret(
@@ -93,5 +99,72 @@ export function metagraphOf(
       ageMs: 0,
     }),
     close: async () => undefined,
+  };
+}
+
+/**
+ * The axon options the tests start from: permitted, registered callers only, a 1 MiB body limit,
+ * small queues; `extra` overrides any of them.
+ */
+export function testAxonOptions(extra: Partial<AxonOptions> = {}): AxonOptions {
+  return {
+    blacklist: {
+      forceValidatorPermit: true,
+      allowNonRegistered: false,
+      minStake: 0,
+      allow: new Set(),
+      deny: new Set(),
+    },
+    maxBodyBytes: 1 << 20,
+    maxHeaderBytes: 16 << 10,
+    deadlineMarginMs: 500,
+    maxInFlight: 4,
+    maxQueue: 16,
+    maxNonces: 1000,
+    ...extra,
+  };
+}
+
+/** A started test axon: its port, cascade, metrics and the JSON lines it logged at info and above. */
+export interface TestAxon {
+  readonly port: number;
+  readonly predictor: CascadePredictor;
+  readonly metrics: Metrics;
+  readonly lines: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/** An axon for MINER on 127.0.0.1 with the red-mean cascade, `testAxonOptions(extra)` and a captured log. */
+export async function startTestAxon(
+  extra: Partial<AxonOptions> = {},
+  onAnswered?: AnsweredHook,
+): Promise<TestAxon> {
+  const predictor = await redCascade(32);
+  const metrics = createMetrics({ processMetrics: false });
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const axon = createAxon(
+    {
+      hotkey: MINER.ss58,
+      metagraph: metagraphOf(),
+      predictor,
+      decode: createImageDecoder(),
+      clock: systemClock(),
+      logger,
+      metrics,
+      ...(onAnswered && { onAnswered }),
+    },
+    testAxonOptions(extra),
+  );
+  const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
+  return {
+    port,
+    predictor,
+    metrics,
+    lines,
+    stop: async () => {
+      await axon.close(1000);
+      await predictor.close();
+    },
   };
 }

@@ -2,67 +2,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
-import { pino } from 'pino';
-import { systemClock } from '../../core/clock/index.js';
-import { createImageDecoder } from '../../inference/image/index.js';
-import { createMetrics } from '../../core/metrics/index.js';
 import { postSigned, send, signedRequest } from '../../../test/_harness.js';
 import {
   clientAddresses,
-  createAxon,
   scrapePolicy,
   type AnsweredHook,
   type AnsweredRequest,
   type AxonOptions,
 } from './index.js';
-import { MINER, VALIDATOR, metagraphOf, redCascade, solidJpeg } from './_test-support.js';
+import { MINER, VALIDATOR, solidJpeg, startTestAxon } from './_test-support.js';
 
-async function startAxon(onAnswered: AnsweredHook | undefined, extra: Partial<AxonOptions> = {}) {
-  const predictor = await redCascade(32);
-  const metrics = createMetrics({ processMetrics: false });
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const axon = createAxon(
-    {
-      hotkey: MINER.ss58,
-      metagraph: metagraphOf(),
-      predictor,
-      decode: createImageDecoder(),
-      clock: systemClock(),
-      logger,
-      metrics,
-      ...(onAnswered && { onAnswered }),
-    },
-    {
-      blacklist: {
-        forceValidatorPermit: true,
-        allowNonRegistered: false,
-        minStake: 0,
-        allow: new Set(),
-        deny: new Set(),
-      },
-      maxBodyBytes: 1 << 20,
-      maxHeaderBytes: 16 << 10,
-      deadlineMarginMs: 500,
-      maxInFlight: 4,
-      maxQueue: 16,
-      maxNonces: 1000,
-      ...extra,
-    },
-  );
-  const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
-  return {
-    port,
-    predictor,
-    metrics,
-    lines,
-    stop: async () => {
-      await axon.close(1000);
-      await predictor.close();
-    },
-  };
+function startAxon(onAnswered: AnsweredHook | undefined, extra: Partial<AxonOptions> = {}) {
+  return startTestAxon(extra, onAnswered);
 }
 
 test('onAnswered receives each answered request with its prediction, stages, version, validator and timings', async (t) => {

@@ -3,53 +3,18 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
-import { systemClock } from '../../core/clock/index.js';
-import { createImageDecoder } from '../../inference/image/index.js';
-import { createMetrics, parseMetrics } from '../../core/metrics/index.js';
-import { clientAddresses, createAxon, type AxonOptions } from './index.js';
-import { MINER, metagraphOf, redCascade } from './_test-support.js';
+import { parseMetrics } from '../../core/metrics/index.js';
+import { clientAddresses, type AxonOptions } from './index.js';
+import { startTestAxon } from './_test-support.js';
 
 async function startAxon(t: TestContext, extra: Partial<AxonOptions>) {
-  const predictor = await redCascade(32);
-  const metrics = createMetrics({ processMetrics: false });
-  const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const axon = createAxon(
-    {
-      hotkey: MINER.ss58,
-      metagraph: metagraphOf(),
-      predictor,
-      decode: createImageDecoder(),
-      clock: systemClock(),
-      logger,
-      metrics,
-    },
-    {
-      blacklist: {
-        forceValidatorPermit: true,
-        allowNonRegistered: false,
-        minStake: 0,
-        allow: new Set(),
-        deny: new Set(),
-      },
-      maxBodyBytes: 1 << 20,
-      maxHeaderBytes: 16 << 10,
-      deadlineMarginMs: 500,
-      maxInFlight: 4,
-      maxQueue: 16,
-      maxNonces: 1000,
-      ...extra,
-    },
-  );
-  const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
+  const { port, metrics, lines: logged, stop } = await startTestAxon(extra);
+  const lines = logged as { level: number; msg: string }[];
   const sockets: Socket[] = [];
   t.after(async () => {
     for (const s of sockets) s.destroy();
-    await axon.close(1000);
-    await predictor.close();
+    await stop();
   });
   /** Opens `n` idle sockets; each records whether the server closed it. */
   const open = async (n: number) => {

@@ -12,7 +12,7 @@ import { createMetrics } from '../../core/metrics/index.js';
 import { hotkeyFromSecret } from '../wallet/index.js';
 import { postSigned, signedRequest } from '../../../test/_harness.js';
 import { createAxon } from './index.js';
-import { MINER, metagraphOf, redCascade, solidJpeg } from './_test-support.js';
+import { MINER, metagraphOf, redCascade, solidJpeg, testAxonOptions } from './_test-support.js';
 
 const SLOW = ['//SlowA', '//SlowB'].map((path) =>
   hotkeyFromSecret(`bottom drive obey lake curtain smoke basket hold race lonely fit walk${path}`),
@@ -50,22 +50,8 @@ test('two slow low-stake callers hold only their shares of the body bytes; a hig
       logger: silentLogger(),
       metrics: createMetrics({ processMetrics: false }),
     },
-    {
-      blacklist: {
-        forceValidatorPermit: true,
-        allowNonRegistered: false,
-        minStake: 0,
-        allow: new Set(),
-        deny: new Set(),
-      },
-      // Defaults otherwise: 8 requests per caller, 8 MiB in flight, 2 MiB per caller.
-      maxBodyBytes: MAX_BODY,
-      maxHeaderBytes: 16 << 10,
-      deadlineMarginMs: 500,
-      maxInFlight: 4,
-      maxQueue: 16,
-      maxNonces: 1000,
-    },
+    // Defaults otherwise: 8 requests per caller, 8 MiB in flight, 2 MiB per caller.
+    testAxonOptions({ maxBodyBytes: MAX_BODY }),
   );
   const { port } = (await axon.listen(0, '127.0.0.1')) as AddressInfo;
   const slow = SLOW.flatMap((signer, k) =>
