@@ -16,6 +16,7 @@ export interface ImageRow {
   /** Empty when the writer had no decoded image to hash. */
   readonly phash: string;
   readonly label: 0 | 1 | null;
+  /** The newest embedding logged for the image (a repeat answered from the prediction cache logs none). */
   readonly embedding: Float32Array | undefined;
 }
 
@@ -39,7 +40,12 @@ export async function latestImages(
   store: AsyncStore,
   options: { withEmbeddings?: boolean; before?: number } = {},
 ): Promise<ImageRow[]> {
-  const embedding = options.withEmbeddings === false ? 'NULL' : 'q.embedding';
+  // A repeat answered from the prediction cache logs no embedding: the image's newest one stands in.
+  const embedding =
+    options.withEmbeddings === false
+      ? 'NULL'
+      : `COALESCE(q.embedding, (SELECT e.embedding FROM queries e
+           WHERE e.image_sha256 = q.image_sha256 AND e.embedding IS NOT NULL ORDER BY e.id DESC LIMIT 1))`;
   const before = options.before === undefined ? '' : 'WHERE received_at <= ?';
   const rows = await store.all<Raw>(
     `SELECT q.id, q.image_sha256 AS sha256, q.prediction, q.received_at, q.validator, q.stages,

@@ -32,8 +32,12 @@ export async function similarQueries(
   options: { k?: number } = {},
 ): Promise<readonly SimilarQuery[]> {
   const k = options.k ?? 12;
+  // A repeat answered from the prediction cache logged no embedding: its image's newest one serves.
   const target = await store.get<{ sha256: string; embedding: Buffer | null }>(
-    'SELECT image_sha256 AS sha256, embedding FROM queries WHERE id = ?',
+    `SELECT q.image_sha256 AS sha256,
+            COALESCE(q.embedding, (SELECT e.embedding FROM queries e
+              WHERE e.image_sha256 = q.image_sha256 AND e.embedding IS NOT NULL ORDER BY e.id DESC LIMIT 1)) AS embedding
+     FROM queries q WHERE q.id = ?`,
     [id],
   );
   if (target === undefined) {

@@ -207,12 +207,14 @@ for (const backend of backends()) {
           { image: 5, prediction: 0.5, embedding: [1, 1, 0] },
           { image: 1, prediction: 0.1, embedding: [1, 0, 0] }, // the same image again
           { image: 6, prediction: 0.6 }, // no embedding
+          { image: 3, prediction: 0.3 }, // a repeat from the prediction cache: no embedding logged
         ]);
         const near = await similarQueries(store, ids[0]!);
         assert.deepEqual(
           near.map((n) => [n.id, n.label, n.prediction]),
           [
-            [ids[2], null, 0.3],
+            // Image 3's latest request is the cache hit; its earlier embedding places it.
+            [ids[7], null, 0.3],
             [ids[4], null, 0.5],
             [ids[1], 1, 0.2],
             [ids[3], null, 0.4],
@@ -222,8 +224,10 @@ for (const backend of backends()) {
         near.forEach((n, i) => assert.ok(Math.abs(n.distance - expected[i]!) < 1e-6, `distance ${i}`));
         assert.deepEqual(
           (await similarQueries(store, ids[1]!, { k: 2 })).map((n) => n.id),
-          [ids[4], ids[2]],
+          [ids[4], ids[7]],
         );
+        // Asked from the cache hit itself: the image's embedding serves, its own image is left out.
+        assert.equal((await similarQueries(store, ids[7]!))[0]?.id, ids[5]);
         await assert.rejects(similarQueries(store, 999_999), (err) =>
           isRoadworkError(err, 'ERR_QUERY_UNKNOWN'),
         );
