@@ -8,7 +8,14 @@ export const ERRORS = Object.freeze({
   ERR_METHOD_NOT_ALLOWED: { status: 405, doc: 'Synapses are sent with POST; health and metrics with GET.' },
   ERR_HEADER_MISSING: { status: 400, doc: 'A required Bittensor header is missing.' },
   ERR_HEADER_INVALID: { status: 400, doc: 'A Bittensor header has a malformed value.' },
-  ERR_HEADERS_TOO_LARGE: { status: 400, doc: 'The request headers exceed the configured limit.' },
+  ERR_HEADERS_TOO_LARGE: {
+    status: 400,
+    doc: 'The request headers exceed the configured limit (431 when Node refuses them before the axon reads them).',
+  },
+  ERR_HTTP_MALFORMED: {
+    status: 400,
+    doc: 'The request is not well-formed HTTP/1.1 (bad chunk sizes, conflicting lengths, an unknown method): refused by the HTTP parser, the connection closed.',
+  },
   ERR_SYNAPSE_NAME_MISMATCH: { status: 400, doc: 'The `name` header does not match the request path.' },
   ERR_BODY_HASH_MISMATCH: {
     status: 400,

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { postSigned, send, signedRequest } from '../../../test/_harness.js';
 import {
@@ -132,4 +133,40 @@ test('axon.trust_proxy: X-Forwarded-For names the client for /metrics and the lo
   });
   assert.equal(again.status, 200, again.text);
   assert.equal(plain.lines.find((l) => l.msg === 'Answered')?.ip, '127.0.0.1');
+});
+
+/** Sends raw bytes and resolves with everything the server wrote before closing. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+    setTimeout(() => (socket.destroy(), resolve(text)), 5000).unref();
+  });
+}
+
+test("what Node's HTTP parser refuses is answered with a status, its reason and a coded JSON body", async (t) => {
+  const axon = await startAxon(undefined);
+  t.after(() => axon.stop());
+  const cases: [string, string, string][] = [
+    [
+      'GET /health HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n',
+      '400 Bad Request',
+      'ERR_HTTP_MALFORMED',
+    ],
+    [
+      `GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      '431 Request Header Fields Too Large',
+      'ERR_HEADERS_TOO_LARGE',
+    ],
+  ];
+  for (const [bytes, statusLine, code] of cases) {
+    const reply = await rawExchange(axon.port, bytes);
+    assert.ok(reply.startsWith(`HTTP/1.1 ${statusLine}\r\n`), reply.slice(0, 80));
+    const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { code: string; message: string };
+    assert.equal(body.code, code);
+    assert.ok(body.message.length > 0);
+  }
 });

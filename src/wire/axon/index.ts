@@ -18,6 +18,7 @@ import { Probes } from './_probes.js';
 import { route } from './_route.js';
 import { PRIVATE_NETWORKS, scrapePolicy } from './_scrape.js';
 import type { Axon, AxonDeps, AxonOptions } from './_types.js';
+import { clientErrorResponse } from './_client-error.js';
 
 export { checkBlacklist, screenCaller, type BlacklistPolicy } from './_blacklist.js';
 export { Admission } from './_admission.js';
@@ -90,8 +91,7 @@ export function createAxon(deps: AxonDeps, options: AxonOptions): Axon {
   );
   server.on('clientError', (err, socket) => {
     if (!socket.writable) return socket.destroy();
-    const status = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    socket.end(clientErrorResponse((err as { code?: string }).code));
   });
 
   return {
