@@ -55,12 +55,14 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     const settings = settingsFrom(
       { ...opts, ...local },
       env,
-      // All lanes sign as the one local validator from one address: its per-caller share and the
+      // All lanes sign as the one local validator from one address: its per-caller shares and the
       // per-address connection cap must hold every lane.
       {
         ...LOCAL_DEFAULTS,
         'limits.max_per_caller': Math.max(8, concurrency),
         'limits.max_connections_per_address': Math.max(64, 2 * concurrency),
+        // One caller: its share of the body bytes is the whole budget (limits.max_body_bytes_in_flight).
+        'limits.max_body_bytes_per_caller': 16 * 2 ** 30,
       },
       () => {}, // the first read said it already
     );
