@@ -113,6 +113,9 @@ export async function startChildMiner(o: ChildMinerOptions): Promise<ChildMiner>
     'models.offline': true,
     // Every simulated validator connects from 127.0.0.1: a per-address cap would count them as one.
     'limits.max_connections_per_address': 0,
+    // The scenarios' attacker sends bursts of multi-MiB bombs from one key to reach the decode limits;
+    // a per-caller byte share would refuse them first (that share has its own test, intake-share.test).
+    'limits.max_body_bytes_per_caller': 16 * 2 ** 30,
     ...o.settings,
   };
   const args = Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
