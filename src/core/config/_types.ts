@@ -1,5 +1,6 @@
 /** Value parsers for settings: each turns a raw string/JSON value into a typed one or says why not. */
 import { RoadworkError } from '../errors/index.js';
+import { isOneName } from '../files/index.js';
 
 /**
  * A parser returns the typed value or throws `ERR_CONFIG_INVALID` whose message says what is expected
@@ -77,8 +78,7 @@ export function fileName(): Parse<string> {
   const text = str();
   return (raw) => {
     const s = text(raw);
-    if (s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s))
-      expected('one file or folder name (not empty, no / or \\, not . or ..)');
+    if (!isOneName(s)) expected('one file or folder name (not empty, no / or \\, not . or ..)');
     return s;
   };
 }

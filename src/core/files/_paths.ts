@@ -2,6 +2,11 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** Whether `name` is one file or folder name: not empty, no `/`, `\` or NUL, not `.` or `..`. */
+export function isOneName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
 /** Expands a leading `~` to the home directory, as Bittensor does for wallet paths. */
 export function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;

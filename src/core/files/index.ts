@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/prom
 import { basename, dirname, join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
 
-export { dataPath, expandHome } from './_paths.js';
+export { dataPath, expandHome, isOneName } from './_paths.js';
 export { acquireFileLock, type FileLock, type FileLockOptions } from './_lock.js';
 
 function tempSibling(path: string): string {

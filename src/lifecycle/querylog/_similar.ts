@@ -32,12 +32,8 @@ export async function similarQueries(
   options: { k?: number } = {},
 ): Promise<readonly SimilarQuery[]> {
   const k = options.k ?? 12;
-  // A repeat answered from the prediction cache logged no embedding: its image's newest one serves.
   const target = await store.get<{ sha256: string; embedding: Buffer | null }>(
-    `SELECT q.image_sha256 AS sha256,
-            COALESCE(q.embedding, (SELECT e.embedding FROM queries e
-              WHERE e.image_sha256 = q.image_sha256 AND e.embedding IS NOT NULL ORDER BY e.id DESC LIMIT 1)) AS embedding
-     FROM queries q WHERE q.id = ?`,
+    'SELECT image_sha256 AS sha256, embedding FROM queries WHERE id = ?',
     [id],
   );
   if (target === undefined) {
@@ -47,7 +43,9 @@ export async function similarQueries(
     );
   }
   const rows = await latestImages(store);
-  const v = embeddingOf(target.embedding);
+  // A repeat answered from the prediction cache logged no embedding: its image's newest one, which
+  // latestImages already read, serves.
+  const v = embeddingOf(target.embedding) ?? rows.find((r) => r.sha256 === target.sha256)?.embedding;
   const dims = commonWidth(rows);
   const vNorm = v === undefined ? 0 : norm(v);
   if (v === undefined || v.length !== dims || vNorm === 0) {

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mnemonicGenerate } from '@polkadot/util-crypto';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
+import { isOneName } from '../../core/files/index.js';
 import { keyFromKeyfile, keyfileText } from './_keyfile.js';
 import { keyFromUri, type Signer } from './_signer.js';
 
@@ -36,7 +37,7 @@ export function hotkeyPath(location: WalletLocation = {}): string {
 
 // A wallet or hotkey name is one folder or file name: `../x` would put the hotkey outside the wallets.
 function oneName(name: string): string {
-  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name))
+  if (!isOneName(name))
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
       `Wallet and hotkey names are one folder or file name (not empty, no / or \\, not . or ..): ${JSON.stringify(name)}`,
