@@ -12,6 +12,7 @@ import {
   sweepTable,
   trainHead,
   writeHead,
+  type ColumnL2,
 } from '../../lifecycle/train/index.js';
 import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
 import { bundleTrainedModel } from './_train-bundle.js';
@@ -102,6 +103,24 @@ function parseColumns(value: unknown): [number, number] | undefined {
   return [Number(m[1]), Number(m[2])];
 }
 
+/** `--column-l2`: `START:END=FACTOR` ranges, comma-separated. */
+function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
+  if (value === undefined) return undefined;
+  const bad = (why: string): never => {
+    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --column-l2: ${String(value)}; ${why}`);
+  };
+  if (model === 'mil') bad('mil heads share their weights across cells; use it with logistic or mlp');
+  return String(value)
+    .split(',')
+    .map((part) => {
+      const m = /^(\d+):(\d+)=([0-9.eE+-]+)$/.exec(part.trim());
+      const factor = Number(m?.[3]);
+      if (m === null || Number(m[1]) >= Number(m[2]) || !(factor >= 0 && Number.isFinite(factor)))
+        return bad('write START:END=FACTOR[,…] with START < END and a factor ≥ 0, e.g. 0:1280=10');
+      return { from: Number(m[1]), to: Number(m[2]), factor };
+    });
+}
+
 /** Builds the `train` command. */
 export function trainCommand(io: TrainIo = {}): Command {
   const command = new Command('train').description(
@@ -121,6 +140,10 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option('--folds <k>', 'grouped cross-validation folds', '5')
     .option('--max-iter <n>', 'optimiser iterations per fit', '300')
     .option('--columns <start:end>', 'ablations: use only feature columns [start, end) of the embedding')
+    .option(
+      '--column-l2 <start:end=factor,...>',
+      'multiply the L2 strength on feature columns [start, end) by factor (e.g. 0:1280=10 leans the head on the colour/shape columns); logistic and mlp heads',
+    )
     .addOption(
       new Option('--no-eval-tta', 'ablations: train on the mirror twins but score without averaging them'),
     )
@@ -164,6 +187,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       if (folds < 2)
         throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
       const columns = parseColumns(opts.columns);
+      const columnL2 = parseColumnL2(opts.columnL2, opts.model);
       const synth = parseSynthetic(opts);
       const bundle = typeof opts.bundle === 'string' ? opts.bundle : undefined;
       if (opts.register === true && bundle === undefined)
@@ -222,6 +246,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         tta: emb.tta && opts.evalTta !== false,
         trainOnFlips: emb.tta,
         ...(columns === undefined ? {} : { columns }),
+        ...(columnL2 === undefined ? {} : { columnL2 }),
         targetAccuracy: emb.targetAccuracy,
         maxIter,
         log: (line) => stderr.write(`${line}\n`),

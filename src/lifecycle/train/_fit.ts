@@ -21,6 +21,11 @@ export interface Labelled {
 export interface FitOptions {
   /** L2 strength per unit of sample weight. Default 1e-3. */
   readonly l2?: number;
+  /**
+   * Feature columns whose L2 strength is `l2` times `factor` (the input weights of an MLP), on the
+   * standardised features; later ranges win where they overlap.
+   */
+  readonly columnL2?: readonly ColumnL2[];
   /** Weight classes so both contribute equally. Default true. */
   readonly balance?: boolean;
   /** Standardise features (stored in the head). Default true. */
@@ -29,6 +34,22 @@ export interface FitOptions {
   /** Validation rows for early stopping (best validation loss wins; patience in iterations). */
   readonly validation?: Labelled;
   readonly patience?: number;
+}
+
+/** A range of feature columns `[from, to)` and its L2 factor. */
+export interface ColumnL2 {
+  readonly from: number;
+  readonly to: number;
+  readonly factor: number;
+}
+
+/** The L2 strength of each of `d` feature columns. */
+function columnStrengths(d: number, options: FitOptions): Float64Array {
+  const out = new Float64Array(d).fill(options.l2 ?? 1e-3);
+  for (const { from, to, factor } of options.columnL2 ?? []) {
+    for (let c = Math.max(0, from); c < Math.min(d, to); c++) out[c] = (options.l2 ?? 1e-3) * factor;
+  }
+  return out;
 }
 
 /** Options of `fitMlp`. */
@@ -141,7 +162,7 @@ export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
   const s = standardizer(x, on, data.weight);
   const xs = standardized(x, s);
   const sw = sampleWeights(y, options.balance ?? true, data.weight);
-  const l2 = options.l2 ?? 1e-3;
+  const l2 = columnStrengths(d, options);
   const f = (w: Float64Array, g: Float64Array) => {
     g.fill(0);
     let loss = 0;
@@ -156,8 +177,8 @@ export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
       g[d]! += k;
     }
     for (let c = 0; c < d; c++) {
-      loss += 0.5 * l2 * w[c]! * w[c]!;
-      g[c]! += l2 * w[c]!;
+      loss += 0.5 * l2[c]! * w[c]! * w[c]!;
+      g[c]! += l2[c]! * w[c]!;
     }
     return loss;
   };
@@ -250,6 +271,7 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
   const xs = standardized(x, s);
   const sw = sampleWeights(y, options.balance ?? true, data.weight);
   const l2 = options.l2 ?? 1e-3;
+  const l2In = columnStrengths(d, options);
   // Layout: W1 (hdn×d), b1 (hdn), w2 (hdn), b2.
   const nW1 = hdn * d;
   const size = nW1 + hdn + hdn + 1;
@@ -286,8 +308,9 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
       }
     }
     for (let i = 0; i < nW1; i++) {
-      loss += 0.5 * l2 * w[i]! * w[i]!;
-      g[i]! += l2 * w[i]!;
+      const k = l2In[i % d]!;
+      loss += 0.5 * k * w[i]! * w[i]!;
+      g[i]! += k * w[i]!;
     }
     for (let j = 0; j < hdn; j++) {
       const i = nW1 + hdn + j;

@@ -5,7 +5,7 @@ import { sigmoid } from '../../inference/heads/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { familyRule } from './_families.js';
-import { fitLogistic, fitMlp, logits, matrixOf, type Labelled, type Matrix } from './_fit.js';
+import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled, type Matrix } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitMil } from './_mil.js';
 import { groupFolds, groupHoldout } from './_split.js';
@@ -26,6 +26,8 @@ export interface TrainConfig {
   readonly trainOnFlips: boolean;
   /** Feature columns used, `[start, end)`; default all (ablations pick the backbone or the extras). */
   readonly columns?: readonly [number, number];
+  /** Column ranges (of the columns used) whose L2 strength is scaled; logistic and MLP heads. */
+  readonly columnL2?: readonly ColumnL2[];
   /** Accuracy wanted on early exits when choosing thresholds. */
   readonly targetAccuracy: number;
   readonly maxIter?: number;
@@ -118,6 +120,7 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   if (config.model === 'logistic') {
     return fitLogistic(trainingSet(withExtraViews(rows, config), config, config.synthetic), {
       l2: config.l2,
+      ...(config.columnL2 ? { columnL2: config.columnL2 } : {}),
       ...(config.maxIter ? { maxIter: config.maxIter } : {}),
     });
   }
@@ -130,6 +133,7 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   const val = rows.filter((_, i) => held[i]);
   return fitMlp(trainingSet(withExtraViews(train, config), config, config.synthetic), {
     l2: config.l2,
+    ...(config.columnL2 ? { columnL2: config.columnL2 } : {}),
     hidden: config.hidden,
     seed: config.seed,
     validation: trainingSet(val, config),

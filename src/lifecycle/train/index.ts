@@ -20,6 +20,7 @@ export {
   foldNormalization,
   logits,
   matrixOf,
+  type ColumnL2,
   type Matrix,
   type Labelled,
 } from './_fit.js';

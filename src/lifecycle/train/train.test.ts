@@ -57,6 +57,32 @@ test('fitLogistic() separates linearly separable data perfectly', () => {
   assert.ok(Math.abs(b! / a! - 2) < 0.2, `ratio ${b! / a!}`);
 });
 
+test('columnL2 scales the L2 strength of its columns only, for logistic and MLP heads', () => {
+  // Two copies of one informative feature: with equal L2 the head splits the weight between them;
+  // a strong factor on the first moves the weight onto the second.
+  const rng = createRng('column-l2');
+  const rows: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 600; i++) {
+    const v = rng.normal();
+    rows.push([v, v + 0.01 * rng.normal()]);
+    y.push(rng.next() < 1 / (1 + Math.exp(-2 * v)) ? 1 : 0);
+  }
+  const data = { x: matrixOf(rows, 2), y: Uint8Array.from(y) };
+  const even = fitLogistic(data, { l2: 0.1 }).layers[0]!.weights[0]!;
+  assert.ok(Math.abs(even[0]! / even[1]! - 1) < 0.2, `equal L2 splits the weight: ${even.join(', ')}`);
+  const leaned = fitLogistic(data, { l2: 0.1, columnL2: [{ from: 0, to: 1, factor: 1000 }] }).layers[0]!
+    .weights[0]!;
+  assert.ok(
+    Math.abs(leaned[0]!) < 0.05 * Math.abs(leaned[1]!),
+    `factor 1000 empties column 0: ${leaned.join(', ')}`,
+  );
+  const mlp = fitMlp(data, { l2: 0.1, hidden: 4, seed: 'c', columnL2: [{ from: 1, to: 2, factor: 1000 }] });
+  const w1 = mlp.layers[0]!.weights;
+  const col = (c: number) => w1.reduce((s, row) => s + Math.abs(row[c]!), 0);
+  assert.ok(col(1) < 0.05 * col(0), `factor 1000 empties the MLP's column 1: ${col(0)} vs ${col(1)}`);
+});
+
 test('fitMlp() fits XOR, which no linear head can', () => {
   const rows: number[][] = [];
   const y: number[] = [];

@@ -1,5 +1,5 @@
 // tfjs embedder worker on the ONNX engine: the converted graph on onnxruntime, tfjs's input preparation.
-import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './features/index.js';
+import { extrasDims, putExtras, type ExtraName } from './features/index.js';
 import { createOnnxSession, type Device } from '../onnx/index.js';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { serveJobs } from '../../workers/index.js';
@@ -15,7 +15,8 @@ export interface TfjsOnnxWorkerData {
   readonly inputRange: readonly [number, number];
   /** Backbone width, before extras. */
   readonly dims: number;
-  readonly extras: boolean;
+  /** Hand-made features appended after the backbone's, in order. */
+  readonly extras: readonly ExtraName[];
   /** Square tiles per frame and how their pooled outputs combine (`TfjsModelSpec.tiles`); unset: none. */
   readonly tiles?: { readonly count: number; readonly pooling: 'avg' | 'max' };
   readonly version: string;
@@ -35,7 +36,7 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
       ...(data.allowSpinning === undefined ? {} : { allowSpinning: data.allowSpinning }),
       warmupShape: [1, 3, size, size],
     });
-    const dims = data.dims + (data.extras ? COLOUR_SHAPE_DIMS : 0);
+    const dims = data.dims + extrasDims(data.extras);
     // One input buffer, grown to the largest batch and reused: jobs run one at a time (sequential).
     let input = new Float32Array(0);
     return async (job, time) => {
@@ -89,7 +90,7 @@ serveJobs<TfjsOnnxWorkerData, TfjsJob, TfjsAnswer>(
         first += count;
         const e = new Float32Array(dims);
         e.set(data.tiles === undefined ? pooled[0]! : combineTiles(pooled, data.tiles.pooling));
-        if (data.extras) e.set(colourShapeFeatures(img), data.dims);
+        putExtras(data.extras, img, e, data.dims);
         return e;
       });
     };

@@ -1,4 +1,5 @@
 // The options of one tfjs embedder, as checked from a `ModelRef` (see `tfjsModelSpec`).
+import type { ExtraName } from './features/index.js';
 
 /** How a spatial output becomes the embedding (see `TfjsModelSpec.pooling`). */
 export type EmbedderPooling = 'avg' | 'max' | 'avgmax' | 'cells';
@@ -36,8 +37,12 @@ export interface TfjsModelSpec {
    * one backbone run per tile. ONNX engine only; not with `avgmax` or `cells`.
    */
   readonly tiles?: number;
-  /** Hand-made features appended to the embedding (src/inference/runtimes/tfjs/features). */
-  readonly extras?: readonly 'colour-shape'[];
+  /**
+   * Hand-made features appended to the embedding, in this order (src/inference/runtimes/tfjs/features):
+   * `colour-shape` (140 per-cell colour and edge measures) and `objects` (24 orange and yellow blob
+   * measures).
+   */
+  readonly extras?: readonly ExtraName[];
   /**
    * What runs it: `onnx` converts a layers model to an ONNX graph for onnxruntime (about 14× faster
    * than wasm on MobileNetV2), `wasm` is TensorFlow.js itself, `auto` (default) is onnx when every

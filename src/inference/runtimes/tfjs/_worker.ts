@@ -1,5 +1,5 @@
 // tfjs embedder worker on the wasm engine: one wasm backend (single-threaded) and one model per worker thread.
-import { COLOUR_SHAPE_DIMS, COLOUR_SHAPE_VERSION, colourShapeFeatures } from './features/index.js';
+import { extrasDims, extrasVersion, putExtras } from './features/index.js';
 import { serveJobs } from '../../workers/index.js';
 import { loadTfjsFeatures } from './_model.js';
 import type { TfjsModelSpec } from './_spec.js';
@@ -18,9 +18,9 @@ export type TfjsAnswer = Float32Array[] | { dims: number; inputSize: number; ver
 serveJobs<TfjsModelSpec, TfjsJob, TfjsAnswer>(
   async (spec) => {
     const features = await loadTfjsFeatures(spec);
-    const extras = spec.extras?.includes('colour-shape') === true;
-    const dims = features.dims + (extras ? COLOUR_SHAPE_DIMS : 0);
-    const version = extras ? `${features.version}+${COLOUR_SHAPE_VERSION}` : features.version;
+    const extras = spec.extras ?? [];
+    const dims = features.dims + extrasDims(extras);
+    const version = `${features.version}${extrasVersion(extras)}`;
     return (job, time) => {
       if (job.kind === 'info') return { dims, inputSize: features.inputSize, version };
       time.refuseLate('Embedding');
@@ -30,11 +30,11 @@ serveJobs<TfjsModelSpec, TfjsJob, TfjsAnswer>(
         height: i.height,
       }));
       const embeddings = features.embed(images);
-      if (!extras) return embeddings;
+      if (extras.length === 0) return embeddings;
       return embeddings.map((e, i) => {
         const out = new Float32Array(dims);
         out.set(e);
-        out.set(colourShapeFeatures(images[i]!), e.length);
+        putExtras(extras, images[i]!, out, e.length);
         return out;
       });
     };

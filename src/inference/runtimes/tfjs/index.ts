@@ -8,7 +8,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
-import { COLOUR_SHAPE_VERSION } from './features/index.js';
+import { EXTRA_NAMES, extrasVersion, type ExtraName } from './features/index.js';
 import type { RgbImage } from '../../image/index.js';
 import type { Clock } from '../../../core/clock/index.js';
 import type { WorkerPool } from '../../workers/index.js';
@@ -38,7 +38,6 @@ const OPTION_KEYS = [
   'allowSpinning',
 ] as const;
 const POOLINGS = ['avg', 'max', 'avgmax', 'cells'] as const;
-const EXTRAS = ['colour-shape'] as const;
 const ENGINES = ['auto', 'onnx', 'wasm'] as const;
 
 /** The `tfjs` runtime: embedders and the builtin COCO detector. */
@@ -96,8 +95,12 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     if (options.engine === 'wasm') bad('tiles with engine wasm (tiles run on the onnx engine only)');
   }
   const extras = options.extras ?? [];
-  if (!Array.isArray(extras) || !extras.every((e) => (EXTRAS as readonly unknown[]).includes(e))) {
-    bad(`extras: ${JSON.stringify(extras)} (valid extras: ${EXTRAS.join(', ')})`);
+  if (
+    !Array.isArray(extras) ||
+    !extras.every((e) => (EXTRA_NAMES as readonly unknown[]).includes(e)) ||
+    new Set(extras).size !== extras.length
+  ) {
+    bad(`extras: ${JSON.stringify(extras)} (valid extras, each once: ${EXTRA_NAMES.join(', ')})`);
   }
   const engine = options.engine ?? 'auto';
   if (!(ENGINES as readonly unknown[]).includes(engine)) {
@@ -121,7 +124,7 @@ export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
     inputRange: range as [number, number],
     ...(inputSize === undefined ? {} : { inputSize: inputSize as number }),
     ...(tiles === undefined ? {} : { tiles: tiles as number }),
-    ...((extras as unknown[]).length === 0 ? {} : { extras: extras as 'colour-shape'[] }),
+    ...((extras as unknown[]).length === 0 ? {} : { extras: extras as ExtraName[] }),
     ...(engine === 'auto' ? {} : { engine: engine as (typeof ENGINES)[number] }),
     ...(allowSpinning === undefined ? {} : { allowSpinning: allowSpinning as boolean }),
   };
@@ -143,7 +146,7 @@ export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Prom
   if (graph === undefined)
     return startEmbedder('./_worker', spec, ref, ctx, { workerData: spec, engine: 'wasm' });
   const threads = autoIntraOpThreads(ctx.workers, ctx.intraOpThreads);
-  const extras = spec.extras?.includes('colour-shape') === true;
+  const extras = spec.extras ?? [];
   const backbone = embeddingVersion(graph.model, spec, graph.graph.dims);
   const data: TfjsOnnxWorkerData = {
     source: graph.graph.source,
@@ -154,7 +157,7 @@ export async function loadTfjsEmbedder(ref: ModelRef, ctx: RuntimeContext): Prom
     ...(spec.tiles === undefined
       ? {}
       : { tiles: { count: spec.tiles, pooling: spec.pooling === 'max' ? 'max' : 'avg' } }),
-    version: extras ? `${backbone}+${COLOUR_SHAPE_VERSION}` : backbone,
+    version: `${backbone}${extrasVersion(extras)}`,
     threads,
     ...(spec.allowSpinning === undefined ? {} : { allowSpinning: spec.allowSpinning }),
     device: ctx.device,

@@ -5,6 +5,9 @@
 import type { RgbImage } from '../../../image/index.js';
 import { GRID, colourPass, edgePass, gridStarts, newSums } from './_passes.js';
 import { OCTANT } from './_tables.js';
+import { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';
+
+export { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';
 
 /** Length of `colourShapeFeatures`' output. */
 export const COLOUR_SHAPE_DIMS = 140;
@@ -68,4 +71,34 @@ export function colourShapeFeatures(image: RgbImage): Float32Array {
   push(s.satTotal / n);
   push(s.valTotal / n);
   return out;
+}
+
+/** The hand-made feature sets an embedder can append (`extras` of a tfjs embedder). */
+export const EXTRA_NAMES = ['colour-shape', 'objects'] as const;
+export type ExtraName = (typeof EXTRA_NAMES)[number];
+
+const EXTRAS: Readonly<
+  Record<ExtraName, { dims: number; version: string; of(image: RgbImage): Float32Array }>
+> = {
+  'colour-shape': { dims: COLOUR_SHAPE_DIMS, version: COLOUR_SHAPE_VERSION, of: colourShapeFeatures },
+  objects: { dims: OBJECT_DIMS, version: OBJECT_VERSION, of: objectFeatures },
+};
+
+/** Values the extras add to an embedding. */
+export function extrasDims(names: readonly ExtraName[]): number {
+  return names.reduce((sum, name) => sum + EXTRAS[name].dims, 0);
+}
+
+/** What the extras add to an embedder's version: `+cs1`, `+cs1+ob1`, or nothing. */
+export function extrasVersion(names: readonly ExtraName[]): string {
+  return names.map((name) => `+${EXTRAS[name].version}`).join('');
+}
+
+/** Writes the extras of `image` into `out` from index `at`, in the order named. */
+export function putExtras(names: readonly ExtraName[], image: RgbImage, out: Float32Array, at: number): void {
+  for (const name of names) {
+    const values = EXTRAS[name].of(image);
+    out.set(values, at);
+    at += values.length;
+  }
 }
