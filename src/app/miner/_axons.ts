@@ -55,6 +55,7 @@ function axonOptions(settings: Settings, identity: ServedIdentity): AxonOptions 
     maxPerCaller: settings['limits.max_per_caller'],
     maxBodyBytesInFlight: settings['limits.max_body_bytes_in_flight'],
     maxBodyBytesPerCaller: settings['limits.max_body_bytes_per_caller'],
+    bodyBytesReservedShare: settings['limits.body_bytes_reserved_share'],
     maxConnections: settings['limits.max_connections'],
     maxConnectionsPerAddress: settings['limits.max_connections_per_address'],
     modelUrl: settings['model.url'],

@@ -267,6 +267,12 @@ export const SCHEMA = Object.freeze({
     env: ['LIMIT_MAX_BODY_BYTES_PER_CALLER'],
     doc: "Body bytes one caller hotkey's open requests may hold together, so slow senders cannot fill limits.max_body_bytes_in_flight for everyone; beyond, 503. 0 = 2 × limits.max_body_bytes.",
   }),
+  'limits.body_bytes_reserved_share': setting({
+    parse: num(0, 1),
+    default: 0.5,
+    env: ['LIMIT_BODY_BYTES_RESERVED_SHARE'],
+    doc: 'Share of limits.max_body_bytes_in_flight kept for the validators that together hold 90 % of the validator stake; every other caller shares the rest, so many low-stake callers together cannot fill the budget. 0 = no reserve.',
+  }),
   'limits.max_connections': setting({
     parse: int(1, 1_000_000),
     default: 2048,

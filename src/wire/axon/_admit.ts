@@ -11,16 +11,18 @@ export interface Admitted {
 
 /**
  * Reserves the declared body length (`content-length`), or the whole `maxBodyBytes` for a chunked
- * body since it may grow to the limit; a caller over its share, or a full byte budget, is refused (503).
+ * body since it may grow to the limit; a caller over its share, or a full byte budget (for a caller
+ * that is not `senior`, the part of it outside the reserve), is refused (503).
  */
 export function admit(
   intake: Intake,
   caller: string,
   contentLength: string | undefined,
   maxBodyBytes: number,
+  senior = true,
 ): Admitted | Refusal {
   try {
-    return { ok: true, ticket: intake.enter(caller, reservedBytes(contentLength, maxBodyBytes)) };
+    return { ok: true, ticket: intake.enter(caller, reservedBytes(contentLength, maxBodyBytes), senior) };
   } catch (err) {
     if (!isRoadworkError(err)) throw err;
     return { ok: false, code: err.code, message: err.message };

@@ -23,6 +23,12 @@ export interface IntakeOptions {
    * stake order is ever consulted, and every other validator is refused until their bodies time out.
    */
   readonly maxBytesPerCaller?: number;
+  /**
+   * Share of `maxBytes` that only senior callers (the validators holding most of the stake, see
+   * `_seniority.ts`) may use; default 0. Each caller's own share bounds one low-stake validator, this
+   * bounds all of them together: four or five colluding ones could otherwise fill `maxBytes`.
+   */
+  readonly reservedShare?: number;
 }
 
 interface Held {
@@ -36,6 +42,8 @@ export class Intake {
   readonly #perCallerBytes: number;
   readonly #perCaller = new Map<string, Held>();
   #bytes = 0;
+  /** Body bytes reserved by callers that are not senior. */
+  #juniorBytes = 0;
 
   constructor(options: IntakeOptions) {
     this.#o = options;
@@ -57,8 +65,11 @@ export class Intake {
     return this.#perCaller.get(caller)?.bytes ?? 0;
   }
 
-  /** Reserves room for a request of up to `bytes` body bytes, or throws ERR_OVERLOADED. */
-  enter(caller: string, bytes: number): Ticket {
+  /**
+   * Reserves room for a request of up to `bytes` body bytes, or throws ERR_OVERLOADED. A caller that
+   * is not `senior` may only use the part of the budget outside the reserve.
+   */
+  enter(caller: string, bytes: number, senior = true): Ticket {
     const held = this.#perCaller.get(caller) ?? { open: 0, bytes: 0 };
     if (held.open >= this.#o.maxPerCaller) {
       throw new RoadworkError(
@@ -79,16 +90,25 @@ export class Intake {
         `Too many request bodies in flight: ${this.#bytes + bytes} bytes (limit ${this.#o.maxBytes}); retry shortly`,
       );
     }
+    const juniorRoom = Math.floor(this.#o.maxBytes * (1 - (this.#o.reservedShare ?? 0)));
+    if (!senior && this.#juniorBytes + bytes > juniorRoom) {
+      throw new RoadworkError(
+        'ERR_OVERLOADED',
+        `Too many request bodies in flight from validators outside the top of the stake: ${this.#juniorBytes + bytes} bytes (limit ${juniorRoom}: the rest of limits.max_body_bytes_in_flight is kept for the validators holding most stake by limits.body_bytes_reserved_share); retry shortly`,
+      );
+    }
     held.open++;
     held.bytes += bytes;
     this.#perCaller.set(caller, held);
     this.#bytes += bytes;
+    if (!senior) this.#juniorBytes += bytes;
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
         this.#bytes -= bytes;
+        if (!senior) this.#juniorBytes -= bytes;
         held.open--;
         held.bytes -= bytes;
         if (held.open <= 0) this.#perCaller.delete(caller);

@@ -17,6 +17,7 @@ import type { Exchange } from './_exchange.js';
 import { forward, type ForwardDeps } from './_forward.js';
 import { Intake } from './_intake.js';
 import { RefusalLog } from './_refusals.js';
+import { isSenior } from './_seniority.js';
 import { answerReply, refusalReply, send, statusOf, type AxonInfo } from './_respond.js';
 import { synapseLabel, type SynapseName } from './_route.js';
 import type { AxonDeps, AxonOptions } from './_types.js';
@@ -56,6 +57,7 @@ export class SynapsePipeline {
       maxPerCaller: options.maxPerCaller ?? 8,
       maxBytes: options.maxBodyBytesInFlight ?? 8 * options.maxBodyBytes,
       maxBytesPerCaller: options.maxBodyBytesPerCaller || 2 * options.maxBodyBytes,
+      reservedShare: options.bodyBytesReservedShare ?? 0,
     });
     this.#admission = new Admission({ maxInFlight: options.maxInFlight, maxQueue: options.maxQueue });
     this.#refusals = new RefusalLog(deps.logger, deps.clock);
@@ -67,13 +69,21 @@ export class SynapsePipeline {
   async run(req: IncomingMessage, res: ServerResponse, synapse: SynapseName, x: Exchange): Promise<void> {
     const { clock, metrics } = this.#deps;
     const { maxBodyBytes } = this.#options;
-    const screened = screenCaller(x.caller, this.#deps.metagraph.current(), this.#options.blacklist);
+    const metagraph = this.#deps.metagraph.current();
+    const screened = screenCaller(x.caller, metagraph, this.#options.blacklist);
     if (!screened.ok) return this.refuse(req, res, x, screened.code, screened.message);
     const verified = verifyRequest(synapse, distinctHeaders(req), this.#verify);
     if (!verified.ok) return this.refuse(req, res, x, verified.code, verified.message);
-    const admitted = admit(this.#intake, verified.caller, req.headers['content-length'], maxBodyBytes);
-    if (!admitted.ok) return this.refuse(req, res, x, admitted.code, admitted.message);
     const stake = screened.neuron?.stake ?? 0;
+    const senior = this.#options.blacklist.allow.has(verified.caller) || isSenior(stake, metagraph);
+    const admitted = admit(
+      this.#intake,
+      verified.caller,
+      req.headers['content-length'],
+      maxBodyBytes,
+      senior,
+    );
+    if (!admitted.ok) return this.refuse(req, res, x, admitted.code, admitted.message);
     const { deadlineMs } = verified;
 
     const controller = new AbortController();

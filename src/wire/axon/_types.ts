@@ -48,6 +48,11 @@ export interface AxonOptions {
    */
   readonly maxBodyBytesPerCaller?: number;
   /**
+   * Share of `maxBodyBytesInFlight` kept for the validators that hold most of the stake
+   * (`_seniority.ts`); default 0 (no reserve).
+   */
+  readonly bodyBytesReservedShare?: number;
+  /**
    * Connections open at once on this axon's port (`server.maxConnections`); beyond, new ones are
    * closed unread. Default 2048, well under a usual open-file limit.
    */

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Intake } from './_intake.js';
 import { Admission } from './_admission.js';
+import { isSenior, seniorStakeFloor } from './_seniority.js';
+import { buildMetagraph } from '../chain/types.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 
 test('Intake caps open requests per caller, leaving other callers their share', () => {
@@ -74,4 +76,70 @@ test('Admission refuses at once a request the measured service time cannot answe
   held.release();
   (await hopeful).release();
   assert.equal(a.inFlight, 0);
+});
+
+test('Intake keeps its reserve for senior callers: the others together fill only the rest', () => {
+  const intake = new Intake({ maxPerCaller: 100, maxBytes: 100, maxBytesPerCaller: 30, reservedShare: 0.4 });
+  const juniors = [intake.enter('a', 30, false), intake.enter('b', 30, false)];
+  // Each is within its share, but 60 of the 100 bytes are all that callers outside the top may hold.
+  assert.throws(
+    () => intake.enter('c', 10, false),
+    (e) => isRoadworkError(e, 'ERR_OVERLOADED') && e.message.includes('limits.body_bytes_reserved_share'),
+  );
+  // A senior caller uses the reserve, up to the whole budget.
+  const senior = intake.enter('v', 30);
+  assert.throws(
+    () => intake.enter('w', 20),
+    (e) =>
+      isRoadworkError(e, 'ERR_OVERLOADED') && e.message.includes('Too many request bodies in flight: 110'),
+  );
+  juniors[0]!.release();
+  intake.enter('c', 10, false).release();
+  senior.release();
+  juniors[1]!.release();
+  assert.equal(intake.bytes, 0);
+  intake.enter('c', 30, false).release();
+});
+
+test('seniorStakeFloor() picks the validators that hold 90 % of the validator stake, largest first', () => {
+  const graph = (neurons: readonly [number, boolean][]) =>
+    buildMetagraph(
+      72,
+      1,
+      neurons.map(([stake, validatorPermit], uid) => ({
+        uid,
+        hotkey: `h${uid}`,
+        stake,
+        validatorPermit,
+        axon: null,
+      })),
+      0,
+    );
+  // 95 015 in all; 50 000 + 30 000 + 10 000 = 90 000 is the first run past 90 %. The miner's own
+  // 1 000 000 without a permit does not count.
+  const mg = graph([
+    [5, true],
+    [30_000, true],
+    [10_000, true],
+    [50_000, true],
+    [5_000, true],
+    [5, true],
+    [5, true],
+    [1_000_000, false],
+  ]);
+  assert.equal(seniorStakeFloor(mg), 10_000);
+  assert.equal(isSenior(10_000, mg), true);
+  assert.equal(isSenior(5_000, mg), false);
+  // No permits: every neuron counts. No stake at all, or no metagraph: nobody can be told apart.
+  assert.equal(
+    seniorStakeFloor(
+      graph([
+        [10, false],
+        [90, false],
+      ]),
+    ),
+    90,
+  );
+  assert.equal(isSenior(0, graph([[0, true]])), true);
+  assert.equal(isSenior(0, undefined), true);
 });
