@@ -4,8 +4,17 @@
  * refused with the holder named, so two writers never share an append-only file.
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { open, readFile, rm } from 'node:fs/promises';
 import { RoadworkError } from '../errors/index.js';
+
+/**
+ * The lock files this process holds now. A lock file naming this process's pid that is not in here
+ * was left by an earlier process that had the same pid (a container's pid 1 after a crash), and is
+ * taken over; one that is in here belongs to another writer in this process, and is refused. It is
+ * process state by nature, as the pid in the file is.
+ */
+const heldHere = new Set<string>();
 
 /** What a lock file records about its holder. */
 interface Holder {
@@ -52,10 +61,12 @@ async function readHolder(path: string): Promise<Holder | undefined> {
 
 /**
  * Creates `path` holding this process's pid. Throws `ERR_LOCK_HELD` when another live process on this
- * host holds it (or any process on another host: its liveness cannot be checked from here). The same
- * process may take its own lock again (it re-enters; one release frees it).
+ * host holds it (or any process on another host: its liveness cannot be checked from here), or when
+ * another writer in this process holds it: a lock is not re-entrant, so two writers in one process
+ * never share a file either.
  */
 export async function acquireFileLock(path: string, options: FileLockOptions): Promise<FileLock> {
+  const key = resolve(path);
   const alive = options.alive ?? processAlive;
   const me: Holder = { pid: process.pid, host: hostname(), at: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -66,20 +77,28 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
       } finally {
         await handle.close();
       }
-      return held(path);
+      return held(path, key);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = await readHolder(path);
-    if (holder !== undefined && holder.host === me.host && holder.pid === me.pid) return held(path);
-    if (holder !== undefined && (holder.host !== me.host || alive(holder.pid))) {
+    const mine = holder !== undefined && holder.host === me.host && holder.pid === me.pid;
+    if (mine && heldHere.has(key)) {
+      throw new RoadworkError(
+        'ERR_LOCK_HELD',
+        `The ${options.what} is being written by another writer in this process (since ${holder.at}). ` +
+          `Wait for it to finish or use another folder.`,
+      );
+    }
+    if (!mine && holder !== undefined && (holder.host !== me.host || alive(holder.pid))) {
       throw new RoadworkError(
         'ERR_LOCK_HELD',
         `The ${options.what} is being written by process ${holder.pid} on ${holder.host} (since ${holder.at}). ` +
           `Wait for it to finish or use another folder; if that process is gone, delete ${path}.`,
       );
     }
-    // Abandoned: its holder died. Remove it and try again (another process may win the race).
+    // Abandoned: its holder died (or was an earlier process with our pid). Remove it and try again
+    // (another process may win the race).
     await rm(path, { force: true });
   }
   throw new RoadworkError(
@@ -88,13 +107,15 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
   );
 }
 
-function held(path: string): FileLock {
+function held(path: string, key: string): FileLock {
+  heldHere.add(key);
   let released = false;
   return {
     path,
     async release() {
       if (released) return;
       released = true;
+      heldHere.delete(key);
       await rm(path, { force: true });
     },
   };

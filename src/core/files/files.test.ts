@@ -116,17 +116,25 @@ test('expandHome expands only a leading ~ and dataPath joins parts under the exp
   assert.equal(dataPath('/var/lib/roadwork'), '/var/lib/roadwork');
 });
 
-test('acquireFileLock() re-enters for its own process, refuses a live or foreign holder, takes over a dead or torn one', async (t) => {
+test('acquireFileLock() refuses a second writer in its own process, a live or foreign holder; takes over a dead or torn one', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lock-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'writer.lock');
   const mine = await acquireFileLock(path, { what: 'test file' });
-  assert.equal((await acquireFileLock(path, { what: 'test file' })).path, path, 're-entered');
+  await assert.rejects(
+    acquireFileLock(join(dir, '.', 'writer.lock'), { what: 'test file' }),
+    (err: Error & { code?: string }) =>
+      err.code === 'ERR_LOCK_HELD' && err.message.includes('in this process'),
+  );
+  assert.equal(existsSync(path), true, 'the refusal leaves the first writer its lock');
   await mine.release();
   await mine.release();
   assert.equal(existsSync(path), false);
   const holder = (pid: number, host = hostname()) =>
     writeFile(path, JSON.stringify({ pid, host, at: '2026-12-03T00:00:00.000Z' }));
+  // Our pid, but not held here: an earlier process with the same pid (a container's pid 1) left it.
+  await holder(process.pid);
+  await (await acquireFileLock(path, { what: 'test file', alive: () => true })).release();
   await holder(4242);
   await assert.rejects(
     acquireFileLock(path, { what: 'test file', alive: () => true }),

@@ -36,6 +36,7 @@ test('restamp() drops the keys of an image whose stamp changed, and only those; 
       [],
     );
     assert.equal(a.size, 3);
+    await a.close();
     const b = await openEmbeddingCache(root, { version: 'v:1', dims: 2 });
     assert.deepEqual(
       await b.restamp(
@@ -58,11 +59,13 @@ test('restamp() drops the keys of an image whose stamp changed, and only those; 
     assert.equal(b.has('a.jpg#s:L0:0') || b.has('a.jpg#s:L0:0:h'), false);
     assert.deepEqual(Array.from(b.get('b.jpg#s:L0:0')!), [5, 6]);
     await b.put([{ key: 'a.jpg#s:L0:0', vector: Float32Array.of(7, 8) }]);
+    await b.close();
     const c = await openEmbeddingCache(root, { version: 'v:1', dims: 2 });
     assert.equal(c.size, 2);
     assert.deepEqual(Array.from(c.get('a.jpg#s:L0:0')!), [7, 8]);
     assert.deepEqual(Array.from(c.get('b.jpg#s:L0:0')!), [5, 6]);
     assert.deepEqual(await c.restamp(new Map([['a.jpg', 'h9']])), []);
+    await c.close();
   } finally {
     await rm(root, { recursive: true, force: true });
   }
