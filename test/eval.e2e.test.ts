@@ -226,7 +226,11 @@ test('bad inputs fail with coded errors: missing data folder, bad URL, unreachab
   await rejectsWith(swap('--axon', '127.0.0.1:8091'), 'ERR_CONFIG_INVALID', /Invalid --axon URL/);
   await rejectsWith(swap('--axon', 'http://127.0.0.1'), 'ERR_CONFIG_INVALID', /explicit port/);
   await rejectsWith(swap('--axon-hotkey', 'not-a-key'), 'ERR_CONFIG_INVALID', /--axon-hotkey/);
-  await rejectsWith(swap('--n', '0'), 'ERR_CONFIG_INVALID', /Invalid --n: 0/);
+  await rejectsWith(
+    swap('--n', '0'),
+    'ERR_CONFIG_INVALID',
+    /--n is not a whole number of at least 1: "0"\. Give e\.g\. --n 200\./,
+  );
   const unbounded = base.filter((_, k) => k !== base.indexOf('--n') && k !== base.indexOf('--n') + 1);
   await rejectsWith(unbounded, 'ERR_CONFIG_INVALID', /Missing --n/);
   const closed = await freePort();

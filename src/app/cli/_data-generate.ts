@@ -1,20 +1,9 @@
 // `roadwork data generate`: labelled images from an SDXL server (AUTOMATIC1111 API) in the validators' style.
 import { Command } from 'commander';
-import { RoadworkError } from '../../core/errors/index.js';
 import { createSdxlClient, generateImages } from '../../data/sdxl/index.js';
 import { DEFAULT_PROTOCOL, parseProtocol } from '../../wire/protocol/index.js';
 import { openImageFolder } from '../../data/sources/index.js';
-
-function positiveInt(name: string, value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${name}: ${String(value)}; give a whole number ≥ 1.`,
-    );
-  }
-  return n;
-}
+import { countFlag, numberFlag } from './_number-flag.js';
 
 /** Builds `data generate`. */
 export function generateCommand(): Command {
@@ -45,16 +34,16 @@ export function generateCommand(): Command {
       '\nThen: roadwork data add <out> --name generated, or roadwork eval --synthetic-data <out>',
     )
     .action(async (opts: Record<string, unknown>) => {
-      const concurrency = positiveInt('--concurrency', opts.concurrency);
-      const size = positiveInt('--size', opts.size);
+      const concurrency = countFlag(opts.concurrency, '--concurrency', { example: '2' });
+      const size = countFlag(opts.size, '--size', { example: '1024' });
       const client = createSdxlClient({
         url: String(opts.server),
-        timeoutMs: positiveInt('--timeout', opts.timeout) * 1000,
-        retries: Number(opts.retries),
+        timeoutMs: countFlag(opts.timeout, '--timeout', { example: '120' }) * 1000,
+        retries: numberFlag(opts.retries, '--retries', { min: 0, integer: true, example: '2' }),
         concurrency,
       });
       const result = await generateImages(client, String(opts.out), {
-        n: positiveInt('--n', opts.n),
+        n: countFlag(opts.n, '--n', { example: '200' }),
         seed: String(opts.seed),
         protocol: parseProtocol(String(opts.protocol)),
         width: size,

@@ -11,6 +11,7 @@ import type { EmbeddingOptions } from '../../lifecycle/train/index.js';
 import { DEFAULT_PROTOCOL, PROTOCOLS, parseProtocol } from '../../wire/protocol/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { DEFAULT_IMAGE_POLICY, RESIZE_MODES, type ResizeMode } from '../../inference/image/index.js';
+import { numberFlag, numberListFlag } from './_number-flag.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
 /** The default backbone: MobileNetV2 from nsfwjs with the colour/shape features beside it. */
@@ -109,16 +110,8 @@ export function addEmbeddingFlags(command: Command): Command {
 
 const DEFAULT_VIEWS = '1,1,1,1';
 
-function numberList(flag: string, text: string): number[] {
-  const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v < 0)) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${flag}: ${text}; give comma-separated non-negative numbers`,
-    );
-  }
-  return values;
-}
+/** `--views` and `--train-views`: four whole counts of views, one per augmentation level 0..3. */
+export const VIEW_COUNTS = Object.freeze({ count: 4, min: 0, integer: true, example: DEFAULT_VIEWS });
 
 /** Parses `RUNTIME:MODEL` plus the JSON options into a model reference. */
 export function embedderRef(spec: string, optionsJson: string): ModelRef {
@@ -198,24 +191,19 @@ export function embeddingOptions(
   env: Record<string, string | undefined> = {},
 ): EmbeddingOptions & { targetAccuracy: number; skips: SkippedImages; settings: Settings } {
   const settings = embeddingSettings(opts, stderr, env);
-  const perLevel = numberList('--views', String(opts.views));
-  if (perLevel.length !== 4)
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --views: ${String(opts.views)}; give four counts, levels 0..3`,
-    );
+  const perLevel = numberListFlag(opts.views, '--views', VIEW_COUNTS);
   const protocol = parseProtocol(String(opts.protocol ?? DEFAULT_PROTOCOL));
   if (protocol === '0.4' && String(opts.views ?? DEFAULT_VIEWS) !== DEFAULT_VIEWS)
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
       `Invalid --views under --protocol 0.4: ${String(opts.views)}. Protocol 0.4 scores one view per image (no augmentation); add augmented training-only views with --train-views, or give --protocol 2.0.4`,
     );
-  const size = Number(opts.preprocessSize ?? DEFAULT_IMAGE_POLICY.size);
-  if (!(Number.isInteger(size) && size >= 32 && size <= 2048))
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --preprocess-size: ${String(opts.preprocessSize)}; give a whole number of pixels from 32 to 2048`,
-    );
+  const size = numberFlag(opts.preprocessSize ?? DEFAULT_IMAGE_POLICY.size, '--preprocess-size', {
+    min: 32,
+    max: 2048,
+    integer: true,
+    example: String(DEFAULT_IMAGE_POLICY.size),
+  });
   const resize = String(opts.preprocessResize ?? DEFAULT_IMAGE_POLICY.resize);
   if (!(RESIZE_MODES as readonly string[]).includes(resize))
     throw new RoadworkError(
@@ -232,12 +220,11 @@ export function embeddingOptions(
       `--preprocess-resize short-side keeps the frame's shape, but ${squashing.runtime}:${squashing.model} resizes the whole image to a square; give it tiles (add "tiles":3 to a tfjs embedder's --embedder-options), or use center-crop`,
     );
   const runtime = runtimeContextFor(settings, pino({ level: 'warn' }, pino.destination(2)));
-  const target = Number(opts.targetAccuracy);
-  if (!(target > 0.5 && target <= 1))
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --target-accuracy: ${String(opts.targetAccuracy)}; give a number in (0.5, 1]`,
-    );
+  const target = numberFlag(opts.targetAccuracy, '--target-accuracy', {
+    above: 0.5,
+    max: 1,
+    example: '0.95',
+  });
   // A warning must not land in the middle of a progress bar redrawn in place.
   const lead = stderr.isTTY === true ? '\n' : '';
   const skips = new SkippedImages({
@@ -262,5 +249,3 @@ export function embeddingOptions(
     settings,
   };
 }
-
-export { numberList };

@@ -25,6 +25,7 @@ import {
   stopCanary,
   type DiffEntry,
 } from '../../lifecycle/registry/index.js';
+import { numberFlag } from './_number-flag.js';
 import { MODEL_SETTINGS, addSettingOptions, settingsFrom } from './_settings.js';
 import { withStore, type StoreContext } from './_store.js';
 
@@ -59,15 +60,10 @@ export interface GateNumbers {
 
 /** `--margin` and `--n` checked. */
 export function gateNumbers(opts: Record<string, unknown>): GateNumbers {
-  const margin = Number(opts.margin);
-  const count = Number(opts.n);
-  if (!Number.isFinite(margin) || !Number.isInteger(count) || count < 2) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --margin or --n: ${String(opts.margin)}, ${String(opts.n)}; give a number and a whole number ≥ 2.`,
-    );
-  }
-  return { margin, count };
+  return {
+    margin: numberFlag(opts.margin, '--margin', { example: '0.02' }),
+    count: numberFlag(opts.n, '--n', { min: 2, integer: true, example: '400' }),
+  };
 }
 
 /** The gate's flags, as `models promote` and `retrain` offer them. */
@@ -248,7 +244,8 @@ export function addRegistryCommands(command: Command, env: Record<string, string
           );
           return;
         }
-        const share = Number(opts.share);
+        // startCanary checks the share too; the flag is named here.
+        const share = numberFlag(opts.share, '--share', { above: 0, max: 1, example: '0.1' });
         const c = startCanary(store, clock, id, share);
         out(
           `Canary ${c.version} answers ${c.share * 100} % of images (by perceptual hash) beside production ${productionVersion(store)?.id ?? '-'}.`,

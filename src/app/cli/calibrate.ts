@@ -14,6 +14,7 @@ import {
   type RiskOptions,
 } from '../../lifecycle/train/index.js';
 import { addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
+import { numberFlag } from './_number-flag.js';
 import type { TrainIo } from './train.js';
 
 const HELP = `
@@ -28,22 +29,12 @@ the widest band whose error on exits is <= A with probability >= 1 - D (Learn-th
 Clopper-Pearson bounds on one view per held-out image). See docs/training.md.
   roadwork calibrate --head models/starter/head.json --data /path/to/held-out --alpha 0.05 --delta 0.1`;
 
-function fraction(flag: string, value: unknown, hi: number): number {
-  const v = Number(value);
-  if (!(v > 0 && v < hi))
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${flag}: ${String(value)}; give a number in (0, ${hi})`,
-    );
-  return v;
-}
-
 function riskOptions(opts: Record<string, unknown>): RiskOptions | undefined {
   if (opts.alpha === undefined) return undefined;
   return {
-    alpha: fraction('--alpha', opts.alpha, 0.5),
-    delta: fraction('--delta', opts.delta, 1),
-    holdout: fraction('--risk-holdout', opts.riskHoldout, 1),
+    alpha: numberFlag(opts.alpha, '--alpha', { above: 0, below: 0.5, example: '0.05' }),
+    delta: numberFlag(opts.delta, '--delta', { above: 0, below: 1, example: '0.1' }),
+    holdout: numberFlag(opts.riskHoldout, '--risk-holdout', { above: 0, below: 1, example: '0.5' }),
   };
 }
 

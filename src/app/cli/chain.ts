@@ -9,6 +9,7 @@ import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 import { routeConsole, silentLogger } from '../../core/log/index.js';
 import type { Signer } from '../../wire/wallet/index.js';
 import { formatMetagraph, formatPlan, formatStatus } from './_chain-format.js';
+import { numberFlag } from './_number-flag.js';
 import { timeoutMs } from './_timeout.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 
@@ -136,7 +137,10 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
         'No public ip to publish: "". Give --ip or set axon.external_ip to the address validators dial.',
       );
     }
-    const port = opts.port === undefined ? s['axon.external_port'] || s['axon.port'] : Number(opts.port);
+    const port =
+      opts.port === undefined
+        ? s['axon.external_port'] || s['axon.port']
+        : numberFlag(opts.port, '--port', { min: 1, max: 65535, integer: true, example: '8091' });
     const signer = await signerOf(s);
     const { announceAxon } = await loadChain();
     await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api) => {

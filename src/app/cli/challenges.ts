@@ -1,9 +1,9 @@
 /** `roadwork challenges`: writes a fixed, reusable challenge set (JPEGs and a JSONL manifest) to disk. */
 import { Command } from 'commander';
-import { RoadworkError } from '../../core/errors/index.js';
 import { evalPlan, openImageData, type OutputStream } from '../../validation/eval/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { writeChallengeSet } from '../../validation/validator/index.js';
+import { countFlag } from './_number-flag.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 
 const HELP = `
@@ -34,10 +34,7 @@ export function challengesCommand(
     .addHelpText('after', HELP)
     .action(async (opts: { data: string; n: string; out: string; seed: string; strict?: boolean }) => {
       const choice = await protocolFrom(opts);
-      const count = Number(opts.n);
-      if (!Number.isInteger(count) || count < 1) {
-        throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --n: ${opts.n}. Give an integer ≥ 1.`);
-      }
+      const count = countFlag(opts.n, '--n', { example: '500' });
       const source = await openImageData(opts.data);
       const stderr = io.stderr ?? process.stderr;
       const skips = new SkippedImages({

@@ -8,10 +8,10 @@ import {
   getDataset,
   listDatasets,
 } from '../../data/datasets/index.js';
-import { RoadworkError } from '../../core/errors/index.js';
 import { writeDirAtomic, writeFileAtomic } from '../../core/files/index.js';
 import { resolveId, type Store } from '../../core/store/index.js';
 import { folderLayout, noLabelledData } from '../../data/sources/index.js';
+import { countFlag, numberFlag } from './_number-flag.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 import { withStore } from './_store.js';
 import { generateCommand } from './_data-generate.js';
@@ -37,17 +37,6 @@ async function requireData(path: string): Promise<void> {
   if (info?.isDirectory() && (await folderLayout(path)) === 'none') throw noLabelledData(path);
 }
 
-function intOption(name: string, value: unknown, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${name}: ${String(value)}; give a whole number ≥ ${min}.`,
-    );
-  }
-  return n;
-}
-
 /** Builds the `data` command. */
 export function dataCommand(env: Record<string, string | undefined>): Command {
   const command = new Command('data').description(
@@ -67,8 +56,8 @@ export function dataCommand(env: Record<string, string | undefined>): Command {
       const report = await withStore(settings, (ctx) =>
         addDataset(path, ctx, {
           name: String(opts.name),
-          minSide: intOption('--min-side', opts.minSide, 1),
-          hamming: intOption('--hamming', opts.hamming, 0),
+          minSide: countFlag(opts.minSide, '--min-side', { example: '64' }),
+          hamming: numberFlag(opts.hamming, '--hamming', { min: 0, integer: true, example: '6' }),
           onProgress: (done, total) => {
             if (done % 200 === 0 || done === total) process.stderr.write(`  checked ${done}/${total}\n`);
           },

@@ -12,6 +12,7 @@ import { silentLogger } from '../../core/log/index.js';
 import { SkippedImages, describeSkip } from '../../data/sources/index.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import { labelRecorder } from './_eval-labels.js';
+import { countFlag, numberFlag } from './_number-flag.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 import {
   evaluateAxon,
@@ -131,9 +132,11 @@ async function run(
       'Missing --data: give a folder with pos/ and neg/, or synth[:N].',
     );
   }
-  const count = opts.n === undefined ? undefined : number(opts.n, '--n', { integer: true, min: 1 });
+  const count = opts.n === undefined ? undefined : countFlag(opts.n, '--n', { example: '200' });
   const durationS =
-    opts.duration === undefined ? undefined : number(opts.duration, '--duration', { min: 0.001 });
+    opts.duration === undefined
+      ? undefined
+      : numberFlag(opts.duration, '--duration', { min: 0.001, example: '60' });
   if (count === undefined && durationS === undefined) {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
@@ -153,7 +156,8 @@ async function run(
     seed: String(opts.seed),
     count,
     durationMs: durationS === undefined ? undefined : durationS * 1000,
-    ratePerS: opts.rate === undefined ? undefined : number(opts.rate, '--rate', { min: 0.001 }),
+    ratePerS:
+      opts.rate === undefined ? undefined : numberFlag(opts.rate, '--rate', { min: 0.001, example: '5' }),
     signal,
     jsonFile: optionalString(opts.json),
     recordsFile: optionalString(opts.records),
@@ -161,8 +165,8 @@ async function run(
     progress: stderr,
     skips,
   };
-  const concurrency = number(opts.concurrency, '--concurrency', { integer: true, min: 1 });
-  const timeoutS = number(opts.timeout, '--timeout', { min: 0.001 });
+  const concurrency = countFlag(opts.concurrency, '--concurrency', { example: '4' });
+  const timeoutS = numberFlag(opts.timeout, '--timeout', { min: 0.001, example: '9' });
   if (opts.offline === true) {
     const settings = offlineSettings(opts, concurrency, env, stderr);
     const logger = silentLogger();
@@ -189,7 +193,7 @@ async function run(
         hotkey: String(opts['wallet.hotkey']),
       },
     },
-    number(opts.validators, '--validators', { integer: true, min: 1 }),
+    countFlag(opts.validators, '--validators', { example: '4' }),
   );
   const settings = offlineSettings(opts, concurrency, env, stderr);
   const labels = settings['eval.record_labels'] ? labelRecorder(settings, signers[0]!.ss58) : undefined;
@@ -279,15 +283,4 @@ function hasStages(file: string): boolean {
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
-}
-
-function number(raw: unknown, flag: string, rule: { integer?: boolean; min: number }): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${flag}: ${String(raw)}. Give ${rule.integer ? 'an integer' : 'a number'} ≥ ${rule.min}.`,
-    );
-  }
-  return n;
 }

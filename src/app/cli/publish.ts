@@ -22,7 +22,9 @@ import { getVersion, productionHistory } from '../../lifecycle/registry/index.js
 import type { Signer } from '../../wire/wallet/index.js';
 import { withChain, type ChainCommandDeps } from './chain.js';
 import { withStore } from './_store.js';
+import { numberFlag } from './_number-flag.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
+import { timeoutMs } from './_timeout.js';
 
 type Env = Record<string, string | undefined>;
 type Opts = Record<string, unknown>;
@@ -71,12 +73,10 @@ function gateOf(history: ReturnType<typeof productionHistory>, version: string):
   return event === undefined ? undefined : { at: event.at, ...(event.detail as Omit<GateRecord, 'at'>) };
 }
 
-function positive(value: unknown, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n > 0))
-    throw new RoadworkError('ERR_CONFIG_INVALID', `${flag} is not a positive number: "${String(value)}".`);
-  return n;
+/** A positive number of seconds in ms, `fallbackS` when the flag is absent. */
+function secondsMs(value: unknown, flag: string, fallbackS: number): number {
+  if (value === undefined) return fallbackS * 1000;
+  return numberFlag(value, flag, { above: 0, example: String(fallbackS) }) * 1000;
 }
 
 /**
@@ -227,15 +227,19 @@ export function registerCommand(env: Env, deps: PublishDeps = {}): Command {
   addSettingOptions(command, REGISTER).action(async (opts: Opts) => {
     const settings = settingsFrom(opts, env);
     const repo = repoOf(opts, settings);
+    // Every number is checked before the hotkey is read or the chain is asked.
+    const given =
+      opts.uid === undefined
+        ? undefined
+        : numberFlag(opts.uid, '--uid', { min: 0, integer: true, example: '12' });
+    const pollMs = secondsMs(opts.poll, '--poll', 3);
+    const waitMs = secondsMs(opts.wait, '--wait', 180);
+    const chainMs = timeoutMs(opts.timeout, 30);
     const signer = await (deps.loadSigner ?? defaultSigner)(settings);
-    let uid: number;
-    if (opts.uid !== undefined) {
-      uid = Number(opts.uid);
-      if (!Number.isInteger(uid) || uid < 0)
-        throw new RoadworkError('ERR_CONFIG_INVALID', `--uid is not a uid: "${String(opts.uid)}".`);
-    } else {
+    let uid = given;
+    if (uid === undefined) {
       const { uidForHotkey } = await import('../../wire/chain/index.js');
-      const found = await withChain(settings, deps, positive(opts.timeout, '--timeout', 30) * 1000, (api) =>
+      const found = await withChain(settings, deps, chainMs, (api) =>
         uidForHotkey(api, settings.netuid, signer.ss58),
       );
       if (found === undefined)
@@ -252,8 +256,8 @@ export function registerCommand(env: Env, deps: PublishDeps = {}): Command {
       signer,
       repo,
       clock: systemClock(),
-      pollMs: positive(opts.poll, '--poll', 3) * 1000,
-      timeoutMs: positive(opts.wait, '--wait', 180) * 1000,
+      pollMs,
+      timeoutMs: waitMs,
       onStatus: (s) => err.write(`  status: ${s}\n`),
       ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
     });

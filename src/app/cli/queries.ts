@@ -18,7 +18,7 @@ import {
 } from '../../lifecycle/querylog/index.js';
 import { queryLogPlace, retentionFor } from '../miner/index.js';
 import { addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
-import { countFlag } from './_count-flag.js';
+import { countFlag } from './_number-flag.js';
 import { formatHardCases, formatSimilar } from './_queries-mining.js';
 
 /** Where the query log is, and its retention. */
@@ -74,8 +74,8 @@ export function queriesCommand(
     .option('--k <n>', 'how many neighbours', '12')
     .option('--json', 'print the neighbours as JSON')
     .action(async (idArg: string, opts: Record<string, unknown>) => {
-      const id = countFlag(idArg, '<id>');
-      const k = countFlag(opts.k, '--k');
+      const id = countFlag(idArg, '<id>', { example: '42' });
+      const k = countFlag(opts.k, '--k', { example: '12' });
       const near = await withQueryStore(opts, (store) => similarQueries(store, id, { k }));
       stdout.write(opts.json ? `${JSON.stringify(near, null, 2)}\n` : formatSimilar(id, near));
     });

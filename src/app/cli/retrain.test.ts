@@ -142,7 +142,11 @@ test(
 test('retrain checks its flags before training', async () => {
   for (const [args, message] of [
     [['--every', '5x', '--', '--data', '/nonexistent'], /Invalid --every: "5x"/],
-    [['--margin', 'x', '--', '--data', '/nonexistent'], /Invalid --margin or --n/],
+    [
+      ['--margin', 'x', '--', '--data', '/nonexistent'],
+      /^--margin is not a number: "x"\. Give e\.g\. --margin 0\.02\./,
+    ],
+    [['--n', '1', '--', '--data', '/nonexistent'], /^--n is not a whole number of at least 2: "1"/],
     [['--publish', '--', '--data', '/nonexistent'], /No model repository/],
   ] as const) {
     await assert.rejects(
@@ -214,7 +218,9 @@ test('retrain with nothing to train on fails with ERR_RETRAIN_NO_DATA, saying wh
     );
     await assert.rejects(
       retrain([...state, '--querylog-min', '0']),
-      (e) => isRoadworkError(e, 'ERR_CONFIG_INVALID') && /Invalid --querylog-min: 0/.test(e.message),
+      (e) =>
+        isRoadworkError(e, 'ERR_CONFIG_INVALID') &&
+        /--querylog-min is not a whole number of at least 1: "0"/.test(e.message),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { addGateOptions, gateNumbers, promoteThroughGate, withRegistry } from '.
 import { cardInput, repoOf, uploadVersion } from './publish.js';
 import { MODEL_SETTINGS, addSettingOptions, settingsFrom, type SettingsUsed } from './_settings.js';
 import { queryLogData, type QueryLogData } from './_retrain-querylog.js';
+import { countFlag } from './_number-flag.js';
 import { withStore } from './_store.js';
 import { trainCommand } from './train.js';
 
@@ -73,14 +74,9 @@ function noData(why: string): RoadworkError {
   );
 }
 
+/** `--querylog-min`: labelled query-log images needed before the log joins the training data. */
 function querylogMin(opts: Opts): number {
-  const min = Number(opts.querylogMin);
-  if (!Number.isInteger(min) || min < 1)
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --querylog-min: ${String(opts.querylogMin)}; give a whole number of labelled images, 1 or more`,
-    );
-  return min;
+  return countFlag(opts.querylogMin, '--querylog-min');
 }
 
 function querylogLine(q: QueryLogData): string {

@@ -142,7 +142,8 @@ test('roi --offline plans from flags alone and names every missing chain figure'
     [['--shares', '0.1', '--owner-share', '1.5'], /--owner-share is not a number from 0 to 1/],
     [['--shares', '0.6,0.5'], /add up to 1\.1000, more than the whole incentive/],
     [['--shares', '0.5', '--owner-share', '0.6'], /add up to 1\.1000/],
-    [['--shares', '1.2'], /not a fraction from 0 to 1: "1.2"/],
+    [['--shares', '1.2'], /--shares has a value that is not a number from 0 to 1: "1.2"/],
+    [['--shares', '0.3,,0.2'], /--shares has a value that is not a number from 0 to 1: ""/],
     [
       ['--shares', '0.5', '--rank', '0'],
       /--rank is not a whole number of at least 1: "0". Give e.g. --rank 10/,

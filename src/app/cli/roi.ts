@@ -8,6 +8,7 @@ import type { Costs, OfflineValues, RoiReport, SubnetInputs } from '../../lifecy
 import type { Signer } from '../../wire/wallet/index.js';
 import { withChain, type ChainCommandDeps } from './chain.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
+import { numberFlag, numberListFlag, type NumberRule } from './_number-flag.js';
 import { timeoutMs } from './_timeout.js';
 
 type Opts = Record<string, unknown>;
@@ -17,40 +18,15 @@ function loadEconomics(): Promise<typeof Economics> {
   return import('../../lifecycle/economics/index.js');
 }
 
-interface Bounds {
-  readonly min?: number;
-  readonly max?: number;
-  readonly integer?: boolean;
-  /** A value to show in the error, e.g. `0.5`. */
-  readonly example?: string;
-}
-
+/** A figure of the chain or a price: 0 or more. */
+const AMOUNT: NumberRule = { min: 0, example: '0.5' };
 /** A share of the incentive: 0 to 1. */
-const FRACTION: Bounds = { min: 0, max: 1, example: '0.05' };
+const FRACTION: NumberRule = { min: 0, max: 1, example: '0.05' };
 /** A miner's rank by incentive: 1 for the top one. */
-const RANK: Bounds = { min: 1, integer: true, example: '10' };
+const RANK: NumberRule = { min: 1, integer: true, example: '10' };
 
-function number(opts: Opts, flag: string, key: string, bounds: Bounds = {}): number | undefined {
-  const raw = opts[key];
-  if (raw === undefined) return undefined;
-  const { min = 0, max = Infinity, integer = false, example = '0.5' } = bounds;
-  const n = Number(raw);
-  if (
-    typeof raw !== 'string' ||
-    raw.trim() === '' ||
-    !Number.isFinite(n) ||
-    n < min ||
-    n > max ||
-    (integer && !Number.isInteger(n))
-  ) {
-    const what = integer ? 'a whole number' : 'a number';
-    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `--${flag} is not ${what} ${range}: "${String(raw)}". Give e.g. --${flag} ${example}.`,
-    );
-  }
-  return n;
+function number(opts: Opts, flag: string, key: string, rule: NumberRule = AMOUNT): number | undefined {
+  return opts[key] === undefined ? undefined : numberFlag(opts[key], `--${flag}`, rule);
 }
 
 function offlineValues(opts: Opts, netuid: number): OfflineValues {
@@ -68,18 +44,7 @@ function offlineValues(opts: Opts, netuid: number): OfflineValues {
         'See roadwork roi --help and docs/economics.md.',
     );
   }
-  const shares = String(needed.shares)
-    .split(',')
-    .filter((x) => x.trim() !== '')
-    .map((x) => {
-      const n = Number(x);
-      if (!Number.isFinite(n) || n < 0 || n > 1)
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `--shares has a value that is not a fraction from 0 to 1: "${x}". Give e.g. --shares 0.3,0.2,0.1.`,
-        );
-      return n;
-    });
+  const shares = numberListFlag(needed.shares, '--shares', { ...FRACTION, example: '0.3,0.2,0.1' });
   const ownerShare = number(opts, 'owner-share', 'ownerShare', FRACTION) ?? 0;
   // The miners' and the owner's shares split one incentive (rounding aside).
   const total = shares.reduce((a, b) => a + b, ownerShare);

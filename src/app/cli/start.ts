@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { buildMiner } from '../miner/index.js';
 import { expandHome } from '../../core/files/index.js';
-import { RoadworkError } from '../../core/errors/index.js';
 import { createLogger } from '../../core/log/index.js';
 import {
   ScoreReport,
@@ -17,6 +16,7 @@ import { synthSource } from '../../data/procedural/index.js';
 import { SkippedImages, describeSkip, openImageFolder } from '../../data/sources/index.js';
 import { createRng } from '../../core/random/index.js';
 import { planName } from '../../validation/validator/index.js';
+import { countFlag, numberFlag } from './_number-flag.js';
 import { addProtocolOptions, protocolFrom } from './_protocol-flags.js';
 import { addSettingOptions, settingsFrom } from './_settings.js';
 
@@ -41,8 +41,8 @@ export function startCommand(env: Record<string, string | undefined>): Command {
     LOCAL_DEFAULTS,
   );
   return command.action(async (opts: Record<string, unknown>) => {
-    const count = opts.count === undefined ? undefined : positiveInt(opts.count, '--count');
-    const concurrency = positiveInt(opts.concurrency, '--concurrency');
+    const count = opts.count === undefined ? undefined : countFlag(opts.count, '--count', { example: '100' });
+    const concurrency = countFlag(opts.concurrency, '--concurrency', { example: '4' });
     const base = settingsFrom(opts, env, LOCAL_DEFAULTS);
     const dataDir = expandHome(base.data_dir);
     const port = await freePort();
@@ -67,13 +67,17 @@ export function startCommand(env: Record<string, string | undefined>): Command {
       () => {}, // the first read said it already
     );
     // Checked before the miner starts, not after its run.
-    const intervalMs = positiveInt(opts.intervalMs, '--interval-ms', 0);
+    const intervalMs = numberFlag(opts.intervalMs, '--interval-ms', {
+      min: 0,
+      integer: true,
+      example: '500',
+    });
     const logger = createLogger({ level: settings['log.level'] });
     const miner = await buildMiner(settings, logger, { signer: network.miner });
     const source =
       typeof opts.data === 'string'
         ? await openImageFolder(opts.data)
-        : synthSource(positiveInt(opts.synthetic, '--synthetic'));
+        : synthSource(countFlag(opts.synthetic, '--synthetic', { example: '200' }));
     const skips = new SkippedImages({
       strict: opts.strict === true,
       onSkip: (skip) =>
@@ -136,14 +140,3 @@ export function startCommand(env: Record<string, string | undefined>): Command {
 
 /** Local mode's own defaults: a quiet miner log under the score line. */
 const LOCAL_DEFAULTS = Object.freeze({ 'log.level': 'warn' });
-
-function positiveInt(raw: unknown, flag: string, min = 1): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${flag}: ${String(raw)}; expected an integer ≥ ${min}`,
-    );
-  }
-  return n;
-}

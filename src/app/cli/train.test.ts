@@ -283,23 +283,30 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad --synthetic, --synthetic-weight or --train-views before embedding anything', async () => {
-  for (const [flag, value] of [
-    ['--synthetic', '-1'],
-    ['--synthetic', '2.5'],
-    ['--synthetic-weight', '0'],
-    ['--synthetic-weight', 'x'],
-    ['--train-views', '1,1,1'],
-    ['--train-views', '0,0,0,1.5'],
-    ['--train-views', '0,-1,0,0'],
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2 or the view counts before embedding anything', async () => {
+  for (const [flag, value, message] of [
+    ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
+    ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
+    ['--synthetic-weight', '0', '--synthetic-weight is not a number greater than 0: "0"'],
+    ['--synthetic-weight', 'x', '--synthetic-weight is not a number greater than 0: "x"'],
+    ['--train-views', '1,1,1', '--train-views needs 4 comma-separated values: "1,1,1"'],
+    [
+      '--train-views',
+      '0,0,0,1.5',
+      '--train-views has a value that is not a whole number of at least 0: "1.5"',
+    ],
+    ['--train-views', '0,-1,0,0', '--train-views has a value that is not a whole number of at least 0: "-1"'],
+    ['--folds', '2.5', '--folds is not a whole number of at least 2: "2.5"'],
+    ['--hidden', '0', '--hidden is not a whole number of at least 1: "0"'],
+    ['--l2', '0.1,', '--l2 has a value that is not a number of at least 0: ""'],
+    ['--views', '1,1,1,1.5', '--views has a value that is not a whole number of at least 0: "1.5"'],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
         ['--data', '/nonexistent', '--out', '/nonexistent/h.json', flag, value],
         { from: 'user' },
       ),
-      (err) =>
-        isRoadworkError(err, 'ERR_CONFIG_INVALID') && err.message.includes(`Invalid ${flag}: ${value}`),
+      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && err.message.startsWith(message),
     );
   }
 });

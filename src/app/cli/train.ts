@@ -14,7 +14,8 @@ import {
   writeHead,
   type ColumnL2,
 } from '../../lifecycle/train/index.js';
-import { addEmbeddingFlags, embeddingOptions, numberList } from './_embedding-flags.js';
+import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
+import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel } from './_train-bundle.js';
 
 /** Where the command writes; tests pass their own. */
@@ -76,19 +77,10 @@ side only: same views, same cache, added to every fold's fit and the final one, 
 used for calibration or exits.`;
 
 function parseSynthetic(opts: Record<string, unknown>): { count: number; weight: number } {
-  const count = Number(opts.synthetic);
-  if (!Number.isInteger(count) || count < 0)
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --synthetic: ${String(opts.synthetic)}; give a whole number of scenes, 0 or more`,
-    );
-  const weight = Number(opts.syntheticWeight);
-  if (!(weight > 0 && Number.isFinite(weight)))
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --synthetic-weight: ${String(opts.syntheticWeight)}; give a positive number`,
-    );
-  return { count, weight };
+  return {
+    count: numberFlag(opts.synthetic, '--synthetic', { min: 0, integer: true, example: '200' }),
+    weight: numberFlag(opts.syntheticWeight, '--synthetic-weight', { above: 0, example: '0.5' }),
+  };
 }
 
 function parseColumns(value: unknown): [number, number] | undefined {
@@ -183,9 +175,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       const stdout = io.stdout ?? process.stdout;
       const stderr = io.stderr ?? process.stderr;
       const emb = embeddingOptions(opts, stderr, io.env ?? {});
-      const folds = Math.floor(numberList('--folds', String(opts.folds))[0]!);
-      if (folds < 2)
-        throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --folds: ${folds}; give 2 or more`);
+      const folds = numberFlag(opts.folds, '--folds', { min: 2, integer: true, example: '5' });
       const columns = parseColumns(opts.columns);
       const columnL2 = parseColumnL2(opts.columnL2, opts.model);
       const synth = parseSynthetic(opts);
@@ -202,17 +192,15 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       // Settings are checked before hours of embedding, not after.
       const settings = bundle === undefined ? undefined : emb.settings;
-      const trainViews = numberList('--train-views', String(opts.trainViews));
-      if (trainViews.length !== 4 || trainViews.some((v) => !Number.isInteger(v)))
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `Invalid --train-views: ${String(opts.trainViews)}; give four whole counts, levels 0..3`,
-        );
+      const trainViews = numberListFlag(opts.trainViews, '--train-views', {
+        ...VIEW_COUNTS,
+        example: '0,1,1,3',
+      });
       const styleViews = parseStyleKinds(String(opts.styleViews ?? ''));
       const mil = parseMil(opts.model, opts.mil);
-      const l2 = numberList('--l2', String(opts.l2));
-      const hidden = Math.floor(numberList('--hidden', String(opts.hidden))[0]!);
-      const maxIter = Math.floor(numberList('--max-iter', String(opts.maxIter))[0]!);
+      const l2 = numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' });
+      const hidden = countFlag(opts.hidden, '--hidden', { example: '32' });
+      const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
       await checkWritableFile(String(opts.out), '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
       const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews, styleViews });

@@ -15,8 +15,12 @@ export interface ValidatorKeys {
  * own hotkey (the miner's metagraph must know them). A wallet holds one hotkey, so all share it.
  */
 export async function validatorSigners(keys: ValidatorKeys, count: number): Promise<Signer[]> {
+  // The CLI checks --validators first (app/cli/eval.ts); this guards other callers.
   if (!Number.isInteger(count) || count < 1) {
-    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --validators: ${count}. Give an integer ≥ 1.`);
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `The number of validators is not a whole number of at least 1: ${count}. Give 1 or more.`,
+    );
   }
   if (keys.secret !== undefined) {
     const secret = keys.secret.trim();
