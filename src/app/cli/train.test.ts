@@ -283,7 +283,7 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2 or the view counts before embedding anything', async () => {
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2 or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
     ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
@@ -300,6 +300,9 @@ test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --
     ['--hidden', '0', '--hidden is not a whole number of at least 1: "0"'],
     ['--l2', '0.1,', '--l2 has a value that is not a number of at least 0: ""'],
     ['--views', '1,1,1,1.5', '--views has a value that is not a whole number of at least 0: "1.5"'],
+    ['--column-l2', '1280:0=10', 'Invalid --column-l2: 1280:0=10; write START:END=FACTOR'],
+    ['--column-l2', '0:1280=-1', 'Invalid --column-l2: 0:1280=-1; write START:END=FACTOR'],
+    ['--column-l2', '0:1280', 'Invalid --column-l2: 0:1280; write START:END=FACTOR'],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
