@@ -188,6 +188,7 @@ test(
       // (8 real + 6 synthetic images) × 2 views × (view + mirror), every key once.
       assert.equal(cache.size, 14 * 2 * 2);
       assert.ok(cache.has('synth:s:5#s:L2:0:h'));
+      await cache.close();
 
       const plain = await embeddedRows({ ...options, synthetic: 0 });
       assert.deepEqual(plain.synthetic, []);
@@ -204,6 +205,7 @@ test(
       const grown = await openEmbeddingCache(options.cacheDir, { version: more.version, dims: 48 });
       assert.equal(grown.size, 14 * 2 * 2 + 8 * 3 * 2);
       assert.ok(grown.has('img3.jpg#s:L1:1:h') && grown.has('img3.jpg#s:L2:1'));
+      await grown.close();
       assert.notDeepEqual(more.extra[2]!.x, more.rows[1]!.x);
 
       // A backbone list with an unknown runtime fails before the first backbone embeds anything.

@@ -205,16 +205,19 @@ test('the embedding cache round-trips rows and resumes after a torn write', asyn
     await a.put([{ key: 'x', vector: Float32Array.of(9, 9, 9) }]); // already there: ignored
     // A crash after the rows were appended but before the index was rewritten.
     await appendFile(join(a.dir, 'vectors.f32'), Buffer.alloc(12 + 5));
+    await a.close();
     const b = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
     assert.equal(b.size, 2);
     assert.deepEqual(Array.from(b.get('x')!), [1, 2, 3]);
     assert.deepEqual(Array.from(b.get('y')!), [4, 5, 6]);
     assert.equal((await stat(join(a.dir, 'vectors.f32'))).size, 24);
     await b.put([{ key: 'z', vector: Float32Array.of(7, 8, 9) }]);
+    await b.close();
     const c = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
     assert.deepEqual(Array.from(c.get('z')!), [7, 8, 9]);
+    await assert.rejects(c.put([{ key: 'w', vector: Float32Array.of(1) }]), /1 dims, the cache holds 3/);
+    await c.close();
     await assert.rejects(openEmbeddingCache(root, { version: 'v:1', dims: 4 }), /another embedder/);
-    await assert.rejects(b.put([{ key: 'w', vector: Float32Array.of(1) }]), /1 dims, the cache holds 3/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
