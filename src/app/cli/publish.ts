@@ -235,8 +235,11 @@ export function registerCommand(env: Env, deps: PublishDeps = {}): Command {
         throw new RoadworkError('ERR_CONFIG_INVALID', `--uid is not a uid: "${String(opts.uid)}".`);
     } else {
       const { uidForHotkey } = await import('../../wire/chain/index.js');
-      const found = await withChain(settings, deps, positive(opts.timeout, '--timeout', 30) * 1000, (api) =>
-        uidForHotkey(api, settings.netuid, signer.ss58),
+      const found = await withChain(
+        settings,
+        deps,
+        { timeoutMs: positive(opts.timeout, '--timeout', 30) * 1000 },
+        (api) => uidForHotkey(api, settings.netuid, signer.ss58),
       );
       if (found === undefined)
         throw new RoadworkError(

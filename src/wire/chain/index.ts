@@ -9,7 +9,8 @@ export {
   formatMetagraphFile,
   type MetagraphFileData,
 } from './_file.js';
-export { connectChain, fetchNeurons, wsProvider, type ChainProvider, type ProviderFactory } from './_api.js';
+export { connectChain, fetchNeurons, type ChainProvider, type ProviderFactory } from './_api.js';
+export { wsProvider } from './_ws.js';
 export {
   checkHotkey,
   isHotkeyRegistered,
