@@ -100,6 +100,25 @@ test("chain status of the wallet's unregistered hotkey says so and how to regist
   assert.match(text, /coldkey, which roadwork never touches/);
 });
 
+test('chain status refuses a netuid the chain does not hold, so `chain status && start` stops there', async () => {
+  // NetworksAdded(999) and SubnetworkN(999) are absent from the recording: a node answers their defaults.
+  const deps = { providerFactory: replay('subnetwork_n', { absentStorageIsNull: true }) };
+  for (const json of [[], ['--json']]) {
+    let printed = '';
+    await assert.rejects(
+      (async () => {
+        printed = await run(['status', '--netuid', '999', '--ss58', HOTKEY, ...json], deps);
+      })(),
+      (err: unknown) =>
+        isRoadworkError(err, 'ERR_CONFIG_INVALID') &&
+        /^No subnet with this netuid on wss:\/\/entrypoint-finney\.opentensor\.ai:443 at block \d+: 999\. Check --netuid/.test(
+          err.message,
+        ),
+    );
+    assert.equal(printed, '', 'no report on stdout');
+  }
+});
+
 test('chain status names the endpoint, the last error and what to try when the node never answers', async () => {
   await assert.rejects(
     run(

@@ -144,10 +144,12 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     const sinceMs = clock.nowMs();
     const s = settingsFrom(opts, env);
     const hotkey = typeof opts.ss58 === 'string' ? opts.ss58 : (await signerOf(s)).ss58;
-    const { checkHotkey, hotkeyStatus } = await loadChain();
+    const { checkHotkey, hotkeyStatus, noSubnetError } = await loadChain();
     checkHotkey(hotkey); // a typo fails now, not after connecting
     await withChain(s, deps, { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs }, async (api, endpoint) => {
       const report = await hotkeyStatus(api, s.netuid, hotkey);
+      // A script's `chain status && start` must not go on with a netuid that names nothing.
+      if (!report.subnetExists) throw noSubnetError(s.netuid, `${endpoint} at block ${report.block}`);
       if (opts.json) {
         out.write(
           `${JSON.stringify({ endpoint, registered: report.neuron !== undefined, ...report }, null, 2)}\n`,
