@@ -13,13 +13,12 @@ function row(label: string, value: string): string {
   return `  ${label.padEnd(18)} ${value}\n`;
 }
 
-/** The operator's status report; `wallet` names the wallet flags for the registration hint. */
+/**
+ * The operator's status report on a subnet that exists (the command refuses one that does not);
+ * `wallet` names the wallet flags for the registration hint.
+ */
 export function formatStatus(s: HotkeyStatus, endpoint: string, wallet: string): string {
-  const head = `Subnet ${s.netuid} on ${endpoint} at block ${num(s.block)}`;
-  if (!s.subnetExists) {
-    return `${head}: the subnet does not exist. Check --netuid (72 on finney, 323 on test).\n`;
-  }
-  let out = `${head}: ${num(s.subnetSize)} neurons\n`;
+  let out = `Subnet ${s.netuid} on ${endpoint} at block ${num(s.block)}: ${num(s.subnetSize)} neurons\n`;
   const n = s.neuron;
   if (!n) {
     return (

@@ -100,6 +100,25 @@ test("chain status of the wallet's unregistered hotkey says so and how to regist
   assert.match(text, /coldkey, which roadwork never touches/);
 });
 
+test('chain status refuses a netuid the chain does not hold, so `chain status && start` stops there', async () => {
+  // NetworksAdded(999) and SubnetworkN(999) are absent from the recording: a node answers their defaults.
+  const deps = { providerFactory: replay('subnetwork_n', { absentStorageIsNull: true }) };
+  for (const json of [[], ['--json']]) {
+    let printed = '';
+    await assert.rejects(
+      (async () => {
+        printed = await run(['status', '--netuid', '999', '--ss58', HOTKEY, ...json], deps);
+      })(),
+      (err: unknown) =>
+        isRoadworkError(err, 'ERR_CONFIG_INVALID') &&
+        /^No subnet with this netuid on wss:\/\/entrypoint-finney\.opentensor\.ai:443 at block \d+: 999\. Check --netuid/.test(
+          err.message,
+        ),
+    );
+    assert.equal(printed, '', 'no report on stdout');
+  }
+});
+
 test('chain status names the endpoint, the last error and what to try when the node never answers', async () => {
   await assert.rejects(
     run(
@@ -138,6 +157,54 @@ test('chain status names the endpoint, the last error and what to try when the n
       err.message.includes(`ws://127.0.0.1:${port} (last error: connect ECONNREFUSED 127.0.0.1:${port})`),
   );
 });
+
+test("chain status gives up within --timeout counted from the command's start, the wallet's loading included", async () => {
+  const signer = hotkeyFromSecret(mnemonicGenerate(12));
+  const slowWallet = async (): Promise<Signer> => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    return signer;
+  };
+  const started = Date.now();
+  await assert.rejects(
+    run(['status', '--timeout', '1'], { providerFactory: () => new DeadProvider(), loadSigner: slowWallet }),
+    (err: unknown) => isRoadworkError(err, 'ERR_CHAIN_UNREACHABLE') && err.message.includes('within 1 s'),
+  );
+  const tookMs = Date.now() - started;
+  // Waiting a full second after the wallet, as before, would take 1.6 s.
+  assert.ok(tookMs < 1400, `took ${tookMs} ms`);
+});
+
+/** A replay that stops answering storage reads once connected, as a node that stalls mid-command. */
+class StallingProvider extends ReplayProvider {
+  #stalled: (() => void)[] = [];
+  override send<T = unknown>(method: string, params: unknown[]): Promise<T> {
+    if (!method.startsWith('state_getStorage') && method !== 'state_queryStorageAt')
+      return super.send<T>(method, params);
+    return new Promise<T>((_, reject) => this.#stalled.push(() => reject(new Error('disconnected'))));
+  }
+  override async disconnect(): Promise<void> {
+    for (const fail of this.#stalled.splice(0)) fail();
+    await super.disconnect();
+  }
+}
+
+test(
+  'chain status gives up on a node that connects and then stops answering, within --timeout',
+  { timeout: 20_000 },
+  async () => {
+    const started = Date.now();
+    await assert.rejects(
+      run(['status', '--netuid', '14', '--ss58', HOTKEY, '--timeout', '1'], {
+        providerFactory: () => new StallingProvider('get_neuron_for_pubkey_and_subnet'),
+      }),
+      (err: unknown) =>
+        isRoadworkError(err, 'ERR_CHAIN_UNREACHABLE') &&
+        /stopped answering: nothing more within 1 s/.test(err.message),
+    );
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs < 1500, `took ${tookMs} ms`);
+  },
+);
 
 test('chain metagraph --out writes a file that staticMetagraph loads back (1024 neurons of netuid 1)', async () => {
   const file = join(dir, 'snap', 'metagraph.json');

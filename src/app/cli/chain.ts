@@ -3,7 +3,7 @@ import type { ApiPromise } from '@polkadot/api';
 import { Command } from 'commander';
 import type * as ChainLib from '../../wire/chain/index.js';
 import type { ProviderFactory } from '../../wire/chain/index.js';
-import { systemClock, type Clock } from '../../core/clock/index.js';
+import { systemClock, withTimeout, type Clock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 import { routeConsole, silentLogger } from '../../core/log/index.js';
@@ -21,7 +21,7 @@ export interface ChainCommandDeps {
   readonly loadSigner?: (settings: Settings) => Promise<Signer> | Signer;
   /** Where results go; default `process.stdout`. */
   readonly stdout?: { write(text: string): unknown };
-  /** Stamps a fetched metagraph; default the system clock. */
+  /** Stamps a fetched metagraph and times the wait for the node; default the system clock. */
   readonly clock?: Clock;
 }
 
@@ -31,13 +31,33 @@ function walletFlags(s: Settings): string {
   return `--wallet.name ${s['wallet.name']} --wallet.hotkey ${s['wallet.hotkey']}`;
 }
 
-/** Connects to the settings' node (a clear `ERR_CHAIN_UNREACHABLE` when it does not answer), runs `work`, disconnects. */
+/** How long a chain command waits for its node. */
+export interface ChainWait {
+  /** `--timeout`, in ms. */
+  readonly timeoutMs: number;
+  /**
+   * When the wait began, on `deps.clock`; default when `withChain` is called. A command passes the start
+   * of its action, so that loading the wallet and polkadot-js spends the timeout too.
+   */
+  readonly sinceMs?: number;
+  /** Whether the reads after connecting must end within it too; default true (serve-axon: false). */
+  readonly reads?: boolean;
+}
+
+/**
+ * Connects to the settings' node, runs `work`, disconnects; all within `wait` (a clear
+ * `ERR_CHAIN_UNREACHABLE` when the node does not answer in time).
+ */
 export async function withChain<T>(
   settings: Settings,
   deps: ChainCommandDeps,
-  timeoutMs: number,
+  wait: ChainWait,
   work: (api: ApiPromise, endpoint: string) => Promise<T>,
 ): Promise<T> {
+  const clock = deps.clock ?? systemClock();
+  const endMs = (wait.sinceMs ?? clock.nowMs()) + wait.timeoutMs;
+  const leftMs = (): number => Math.max(0, endMs - clock.nowMs());
+  const seconds = wait.timeoutMs / 1000;
   const { connectChain, resolveEndpoint } = await loadChain();
   const endpoint = resolveEndpoint(settings['subtensor.chain_endpoint'] || settings['subtensor.network']);
   // polkadot-js prints every failed reconnect to the console, between this command's own lines; the
@@ -45,14 +65,14 @@ export async function withChain<T>(
   const restoreConsole = routeConsole(silentLogger());
   let api: ApiPromise;
   try {
-    api = await connectChain(endpoint, { timeoutMs, providerFactory: deps.providerFactory });
+    api = await connectChain(endpoint, { timeoutMs: leftMs(), providerFactory: deps.providerFactory });
   } catch (err) {
     restoreConsole();
     if (!isRoadworkError(err, 'ERR_CHAIN_UNREACHABLE')) throw err;
     const last = /\(last error: (.*)\)/.exec(err.message)?.[1];
     throw new RoadworkError(
       'ERR_CHAIN_UNREACHABLE',
-      `Cannot reach the subtensor node within ${timeoutMs / 1000} s: ${endpoint}` +
+      `Cannot reach the subtensor node within ${seconds} s: ${endpoint}` +
         `${last ? ` (last error: ${last})` : ''}. Check the network, ` +
         'try another node with --subtensor.chain_endpoint wss://HOST:PORT (or a local one: ' +
         '--subtensor.network local), or wait longer with --timeout.',
@@ -60,7 +80,18 @@ export async function withChain<T>(
     );
   }
   try {
-    return await work(api, endpoint);
+    const job = work(api, endpoint);
+    if (wait.reads === false) return await job;
+    return await withTimeout(
+      job,
+      leftMs(),
+      () =>
+        new RoadworkError(
+          'ERR_CHAIN_UNREACHABLE',
+          `The subtensor node stopped answering: nothing more within ${seconds} s from ${endpoint}. ` +
+            'Try another node with --subtensor.chain_endpoint wss://HOST:PORT, or wait longer with --timeout.',
+        ),
+    );
   } catch (err) {
     if (isRoadworkError(err)) throw err;
     // polkadot-js's RpcError and the like: the node answered, with an error.
@@ -71,6 +102,7 @@ export async function withChain<T>(
       { cause: err },
     );
   } finally {
+    // Disconnecting also fails the reads a timeout left in flight.
     await api.disconnect().catch(() => undefined);
     restoreConsole();
   }
@@ -84,7 +116,7 @@ const SERVE_AXON: SettingsUsed = [...CHAIN, 'wallet.', 'axon.port', 'axon.extern
 function withSettings(command: Command, uses: SettingsUsed): Command {
   command.option(
     '--timeout <seconds>',
-    'seconds to wait for the node (default: 30) and for inclusion (default: 60)',
+    "seconds to wait for the node, from the command's start (default: 30), and for inclusion (default: 60)",
   );
   return addSettingOptions(command, uses);
 }
@@ -103,18 +135,22 @@ async function loadSigner(settings: Settings): Promise<Signer> {
 export function chainCommand(env: Record<string, string | undefined>, deps: ChainCommandDeps = {}): Command {
   const out = deps.stdout ?? process.stdout;
   const signerOf = deps.loadSigner ?? loadSigner;
+  const clock = deps.clock ?? systemClock();
 
   const status = new Command('status')
     .description("Show the hotkey's registration on the subnet: uid, stake, scores, axon")
     .option('--json', 'print JSON')
     .option('--ss58 <address>', "check this hotkey address instead of the wallet's");
   withSettings(status, [...CHAIN, 'wallet.']).action(async (opts: Opts) => {
+    const sinceMs = clock.nowMs();
     const s = settingsFrom(opts, env);
     const hotkey = typeof opts.ss58 === 'string' ? opts.ss58 : (await signerOf(s)).ss58;
-    const { checkHotkey, hotkeyStatus } = await loadChain();
+    const { checkHotkey, hotkeyStatus, noSubnetError } = await loadChain();
     checkHotkey(hotkey); // a typo fails now, not after connecting
-    await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api, endpoint) => {
+    await withChain(s, deps, { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs }, async (api, endpoint) => {
       const report = await hotkeyStatus(api, s.netuid, hotkey);
+      // A script's `chain status && start` must not go on with a netuid that names nothing.
+      if (!report.subnetExists) throw noSubnetError(s.netuid, `${endpoint} at block ${report.block}`);
       if (opts.json) {
         out.write(
           `${JSON.stringify({ endpoint, registered: report.neuron !== undefined, ...report }, null, 2)}\n`,
@@ -129,6 +165,7 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     .option('--port <port>', 'public port (default: axon.external_port, else axon.port)')
     .option('--dry-run', 'print the call and its bytes; sign and send nothing');
   withSettings(serve, SERVE_AXON).action(async (opts: Opts) => {
+    const sinceMs = clock.nowMs();
     const s = settingsFrom(opts, env);
     const ip = typeof opts.ip === 'string' ? opts.ip : s['axon.external_ip'];
     if (ip === '') {
@@ -143,7 +180,8 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
         : numberFlag(opts.port, '--port', { min: 1, max: 65535, integer: true, example: '8091' });
     const signer = await signerOf(s);
     const { announceAxon } = await loadChain();
-    await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api) => {
+    const wait = { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs, reads: false };
+    await withChain(s, deps, wait, async (api) => {
       const done = await announceAxon(api, signer, {
         netuid: s.netuid,
         ip,
@@ -189,11 +227,12 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     .option('--out <file>', 'write the static metagraph file format there')
     .option('--json', 'print the static metagraph file format');
   withSettings(metagraph, CHAIN).action(async (opts: Opts) => {
+    const sinceMs = clock.nowMs();
     const s = settingsFrom(opts, env);
     const { buildMetagraph, fetchNeurons, formatMetagraphFile, writeMetagraphFile } = await loadChain();
-    await withChain(s, deps, timeoutMs(opts.timeout, 30), async (api) => {
+    await withChain(s, deps, { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs }, async (api) => {
       const { block, neurons } = await fetchNeurons(api, s.netuid);
-      const mg = buildMetagraph(s.netuid, block, neurons, (deps.clock ?? systemClock()).nowMs());
+      const mg = buildMetagraph(s.netuid, block, neurons, clock.nowMs());
       if (typeof opts.out === 'string') {
         await writeMetagraphFile(opts.out, mg);
         out.write(

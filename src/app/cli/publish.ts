@@ -239,7 +239,7 @@ export function registerCommand(env: Env, deps: PublishDeps = {}): Command {
     let uid = given;
     if (uid === undefined) {
       const { uidForHotkey } = await import('../../wire/chain/index.js');
-      const found = await withChain(settings, deps, chainMs, (api) =>
+      const found = await withChain(settings, deps, { timeoutMs: chainMs }, (api) =>
         uidForHotkey(api, settings.netuid, signer.ss58),
       );
       if (found === undefined)

@@ -1,6 +1,7 @@
 /** `roadwork roi`: what mining pays on the live chain (or in an offline plan) against the operator's costs. */
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { systemClock } from '../../core/clock/index.js';
 import type { Settings } from '../../core/config/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import type * as Economics from '../../lifecycle/economics/index.js';
@@ -94,11 +95,12 @@ async function loadSigner(settings: Settings): Promise<Signer> {
 }
 
 async function chainInputs(opts: Opts, s: Settings, deps: RoiCommandDeps): Promise<SubnetInputs> {
+  const sinceMs = (deps.clock ?? systemClock()).nowMs();
   const hotkey = await hotkeyFor(opts, s, deps);
   const rank = number(opts, 'rank', 'rank', RANK);
   const { readSubnetEconomics } = await import('../../wire/chain/index.js');
   const { fromChain } = await loadEconomics();
-  const economics = await withChain(s, deps, timeoutMs(opts.timeout, 30), (api) =>
+  const economics = await withChain(s, deps, { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs }, (api) =>
     readSubnetEconomics(api, s.netuid),
   );
   const inputs = fromChain(economics, { ...(hotkey && { hotkey }), ...(rank !== undefined && { rank }) });

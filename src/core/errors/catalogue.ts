@@ -105,7 +105,7 @@ export const ERRORS = Object.freeze({
   ERR_WALLET_NOT_FOUND: { status: undefined, doc: 'The hotkey file does not exist at the wallet path.' },
   ERR_WALLET_INVALID: {
     status: undefined,
-    doc: 'The hotkey file or secret cannot be turned into a keypair.',
+    doc: 'The hotkey file or secret cannot be turned into a keypair, or a new hotkey file cannot be written at the wallet path.',
   },
   ERR_WALLET_EXISTS: {
     status: undefined,

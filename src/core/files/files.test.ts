@@ -1,18 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   acquireFileLock,
   checkWritableFile,
   dataPath,
   expandHome,
+  makeDir,
+  makeDirSync,
   writeDirAtomic,
   writeFileAtomic,
 } from './index.js';
 import { isRoadworkError } from '../errors/index.js';
+import { runModuleBounded } from '../../../test/fixtures/processes.js';
 
 async function scratch(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'roadwork-files-'));
@@ -169,3 +173,41 @@ test('checkWritableFile() passes a new file in a new folder and leaves nothing; 
     );
   assert.equal(await readFile(join(dir, 'file'), 'utf8'), 'kept');
 });
+
+test('makeDir() and makeDirSync() make the missing parents, accept a folder that exists, refuse a path through a file', async (t) => {
+  const dir = await scratch(t);
+  await makeDir(join(dir, 'a', 'b', 'c'), { mode: 0o700 });
+  makeDirSync(join(dir, 'x', 'y'));
+  assert.equal((await stat(join(dir, 'a', 'b'))).mode & 0o777, 0o700);
+  assert.ok((await stat(join(dir, 'x', 'y'))).isDirectory());
+  await makeDir(join(dir, 'a', 'b', 'c'));
+  makeDirSync(dir);
+  await writeFile(join(dir, 'file'), '');
+  for (const path of [join(dir, 'file'), join(dir, 'file', 'sub')]) {
+    const refused = (e: unknown): boolean =>
+      (e as NodeJS.ErrnoException).code === 'ENOTDIR' && (e as Error).message.includes(join(dir, 'file'));
+    await assert.rejects(makeDir(path), refused, path);
+    assert.throws(() => makeDirSync(path), refused, path);
+  }
+});
+
+test(
+  "makeDir() and makeDirSync() refuse a new folder under /proc at once (Node's recursive mkdir spins there for ever)",
+  { skip: existsSync('/proc/self') ? false : 'no /proc on this system' },
+  () => {
+    const dirs = fileURLToPath(new URL('./_dirs.ts', import.meta.url));
+    // In a child killed after 10 s: the old recursive mkdir never returned, and cannot be timed out here.
+    const child = runModuleBounded(
+      `const { makeDir, makeDirSync } = await import(${JSON.stringify(dirs)});
+      const code = async (make) => { try { await make(); return 'made'; } catch (e) { return e.message; } };
+      console.log(await code(() => makeDir('/proc/roadwork-x/a/b')));
+      console.log(await code(() => makeDirSync('/proc/roadwork-x')));`,
+      10_000,
+    );
+    assert.equal(child.status, 0, `killed or failed: ${child.signal ?? ''} ${child.stderr}`);
+    assert.deepEqual(child.stdout.trim().split('\n'), [
+      "ENOENT: no such file or directory, mkdir '/proc/roadwork-x'",
+      "ENOENT: no such file or directory, mkdir '/proc/roadwork-x'",
+    ]);
+  },
+);

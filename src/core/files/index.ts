@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RoadworkError } from '../errors/index.js';
+import { makeDir } from './_dirs.js';
 
 export { dataPath, expandHome, isOneName } from './_paths.js';
+export { makeDir, makeDirSync, type MakeDirOptions } from './_dirs.js';
 export { acquireFileLock, type FileLock, type FileLockOptions } from './_lock.js';
 
 function tempSibling(path: string): string {
@@ -19,7 +21,7 @@ function tempSibling(path: string): string {
  * whole new one, never a torn one. The parent folder is created.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDir(dirname(file));
   const tmp = tempSibling(file);
   try {
     await writeFile(tmp, data);
@@ -49,7 +51,7 @@ export async function checkWritableFile(file: string, flag: string): Promise<voi
   if (isDir) throw refuse('it is a folder');
   const tmp = tempSibling(file);
   try {
-    await mkdir(dirname(file), { recursive: true });
+    await makeDir(dirname(file));
     await writeFile(tmp, '');
   } catch (err) {
     throw refuse((err as Error).message, err);
@@ -92,7 +94,7 @@ export async function writeDirAtomic<T>(
       `The ${options.what} folder is not empty: ${dir}. Give a new or empty ${options.flag ?? 'folder'}, or delete it first.`,
     );
   }
-  await mkdir(dirname(dir), { recursive: true });
+  await makeDir(dirname(dir));
   const tmp = tempSibling(dir);
   await mkdir(tmp);
   try {

@@ -4,8 +4,8 @@
  * `AsyncStore`: the same idea over SQLite or PostgreSQL (`postgres://` URL) for writers that must not
  * block, with migrations in both dialects; the query log keeps its tables there.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { makeDirSync } from '../files/index.js';
 import type { Migration } from './_migrations.js';
 import { openSqliteStore } from './_sqlite.js';
 import { isPostgresUrl, type AsyncStore, type OpenAsyncStoreOptions } from './_async.js';
@@ -69,7 +69,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
 // The store's folder, created; a path through a file or without permission is ERR_STORE.
 function makeFolderOf(file: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirSync(dirname(file));
   } catch (err) {
     throw storeError(
       'Cannot create the folder of the store',

@@ -1,9 +1,10 @@
 // Dataset versions in the store: ingest (check, copy, record), list, show, export.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, rename, writeFile, access } from 'node:fs/promises';
+import { copyFile, rename, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
+import { makeDir } from '../../core/files/index.js';
 import type { Store } from '../../core/store/index.js';
 import {
   CHECK_DEFAULTS,
@@ -175,7 +176,7 @@ async function storeImageFile(imagesDir: string, sha256: string, ext: string, by
     () => false,
   );
   if (exists) return;
-  await mkdir(dirname(file), { recursive: true });
+  await makeDir(dirname(file));
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(tmp, bytes);
   await rename(tmp, file);
@@ -224,7 +225,7 @@ export async function exportDataset(
   const lines = ['file,label,group'];
   for (const f of files) {
     const rel = `${f.label === 1 ? 'pos' : 'neg'}/${f.sha256.slice(0, 16)}.${f.ext}`;
-    await mkdir(join(outDir, dirname(rel)), { recursive: true });
+    await makeDir(join(outDir, dirname(rel)));
     await copyFile(imageFile(deps.imagesDir, f.sha256, f.ext), join(outDir, rel)).catch((err: unknown) => {
       throw new RoadworkError(
         'ERR_DATASET_INVALID',

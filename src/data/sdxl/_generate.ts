@@ -1,8 +1,9 @@
 // Writes a labelled folder of generated images: balanced labels, validator prompts, a manifest with the prompts.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
 import { createRng } from '../../core/random/index.js';
+import { makeDir } from '../../core/files/index.js';
 import { type LabelledImageSource } from '../sources/index.js';
 import type { SdxlClient } from './_client.js';
 import { randomCaption, roadworkPrompt } from './_prompts.js';
@@ -34,8 +35,8 @@ export async function generateImages(
   options: GenerateImagesOptions,
 ): Promise<{ files: number; positives: number }> {
   const seed = options.seed ?? 'sdxl';
-  await mkdir(join(outDir, 'pos'), { recursive: true });
-  await mkdir(join(outDir, 'neg'), { recursive: true });
+  await makeDir(join(outDir, 'pos'));
+  await makeDir(join(outDir, 'neg'));
   const rows: string[] = new Array(options.n);
   let next = 0;
   let done = 0;

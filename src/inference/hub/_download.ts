@@ -1,9 +1,10 @@
 // Downloads one repo file: resumes a `.part`, checks size and ETag (sha256 or git blob id), then renames.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
+import { makeDir } from '../../core/files/index.js';
 import { hubGet, type HttpOptions } from './_http.js';
 import { trimSlash, type RepoFile } from './_list.js';
 
@@ -30,7 +31,7 @@ export async function downloadFile(
 ): Promise<number> {
   const url = resolveUrl(options.hubUrl, repo, revision, file.path);
   const part = `${dest}.part`;
-  await mkdir(dirname(dest), { recursive: true });
+  await makeDir(dirname(dest));
   const have = (await stat(part).catch(() => undefined))?.size ?? 0;
   try {
     return await attempt(url, repo, file, part, dest, have, options);

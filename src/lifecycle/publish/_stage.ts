@@ -1,8 +1,8 @@
 // The repository's content on disk: the bundle as registered, model_card.json, README.md and SHA256SUMS.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeDirAtomic } from '../../core/files/index.js';
+import { makeDir, writeDirAtomic } from '../../core/files/index.js';
 import { MANIFEST_FILE, verifyBundle, type ModelVersion } from '../registry/index.js';
 import { modelCardJson, readmeCard, type CardInput, type ModelCardJson } from './_card.js';
 
@@ -40,13 +40,13 @@ export async function stageRepo(dir: string, input: CardInput): Promise<StagedRe
       const files: StagedFile[] = [];
       const add = async (path: string, data: Uint8Array | string): Promise<void> => {
         const target = join(tmp, ...path.split('/'));
-        await mkdir(dirname(target), { recursive: true });
+        await makeDir(dirname(target));
         await writeFile(target, data);
         files.push({ path, sha256: sha256(data), bytes: Buffer.byteLength(data) });
       };
       for (const f of manifest.files) {
         const target = join(tmp, ...f.path.split('/'));
-        await mkdir(dirname(target), { recursive: true });
+        await makeDir(dirname(target));
         await copyFile(join(version.dir, ...f.path.split('/')), target);
         files.push({ path: f.path, sha256: f.sha256, bytes: f.bytes });
       }

@@ -1,7 +1,8 @@
 // `roadwork queries export`: the logged images, one file per distinct image, in four layouts.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
+import { makeDir } from '../../core/files/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
 import { imagePath } from './_images.js';
 
@@ -104,7 +105,7 @@ export async function exportQueries(
       excluded++;
       continue;
     }
-    await mkdir(join(outDir, file, '..'), { recursive: true });
+    await makeDir(join(outDir, file, '..'));
     try {
       await copyFile(imagePath(imagesDir, r.sha256, r.ext), join(outDir, file));
       written.push({ ...r, file });
@@ -112,7 +113,7 @@ export async function exportQueries(
       missing++;
     }
   }
-  await mkdir(outDir, { recursive: true });
+  await makeDir(outDir);
   await writeIndex(outDir, options.format, written);
   return {
     images: written.length,

@@ -1,9 +1,10 @@
 // The logged images on disk: the bytes exactly as a validator sent them, content-addressed by sha256
 // under <data_dir>/queries/<2 hex>/<sha256>.<ext>, so a repeated image is stored once.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDir, makeDirSync } from '../../core/files/index.js';
 import { readImageHeader } from '../../inference/image/index.js';
 
 /** What is known of an image from its bytes alone. */
@@ -48,14 +49,14 @@ function tempPath(path: string): string {
 export async function storeImage(path: string, bytes: Uint8Array, shards?: Set<string>): Promise<void> {
   if (existsSync(path)) return;
   const dir = dirname(path);
-  if (shards?.has(dir) !== true) await mkdir(dir, { recursive: true });
+  if (shards?.has(dir) !== true) await makeDir(dir);
   shards?.add(dir);
   const tmp = tempPath(path);
   try {
     await writeFile(tmp, bytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
     await writeFile(tmp, bytes);
   }
   await rename(tmp, path);
@@ -64,7 +65,7 @@ export async function storeImage(path: string, bytes: Uint8Array, shards?: Set<s
 /** `storeImage`, synchronously: for the check made under the write lock (rarely writes anything). */
 export function ensureImageSync(path: string, bytes: Uint8Array): void {
   if (existsSync(path)) return;
-  mkdirSync(join(path, '..'), { recursive: true });
+  makeDirSync(join(path, '..'));
   const tmp = tempPath(path);
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);

@@ -2,9 +2,10 @@
 // it commits. A kill before the commit rolls the rows back, and `recoverTrash` then puts the files back;
 // a kill after it leaves only trash, which `recoverTrash` empties. Either way no row names a missing file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsyncStore } from '../../core/store/index.js';
+import { makeDir } from '../../core/files/index.js';
 import { imagePath } from './_images.js';
 import { WRITE_LOCK } from './_schema.js';
 
@@ -18,7 +19,7 @@ export async function moveToTrash(
   images: readonly { readonly sha256: string; readonly ext: string }[],
 ): Promise<string[]> {
   if (images.length === 0) return [];
-  await mkdir(trashDir(imagesDir), { recursive: true });
+  await makeDir(trashDir(imagesDir));
   const moved = await Promise.all(
     images.map(async (i) => {
       const to = join(trashDir(imagesDir), `${i.sha256}.${i.ext}.${randomBytes(4).toString('hex')}`);

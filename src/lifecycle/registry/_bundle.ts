@@ -1,9 +1,10 @@
 // Model bundles: a folder of files with a manifest of checksums, refused at load when any file differs.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { systemClock, type Clock } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
+import { makeDir } from '../../core/files/index.js';
 
 /** The manifest file inside every bundle. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -81,13 +82,13 @@ export function bundleId(manifest: Omit<BundleManifest, 'id' | 'created_at'>): s
  * (a folder without a manifest is not a bundle, so a crash halfway leaves nothing loadable).
  */
 export async function createBundle(dir: string, options: CreateBundleOptions): Promise<BundleManifest> {
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   const files: BundleFile[] = [];
   for (const [name, source] of Object.entries(options.files)) {
     const path = safePath(name);
     if (path === CASCADE_FILE)
       throw loadError(`Bundle file name is reserved: ${name}; pass the config as config.`);
-    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await makeDir(dirname(join(dir, path)));
     await copyFile(source, join(dir, path));
     files.push({ path, ...(await digest(join(dir, path))) });
   }

@@ -1,8 +1,8 @@
 // An append-only embedding cache: Float32 rows in one file plus a JSON index of keys; resumable.
-import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
-import { acquireFileLock, type FileLock } from '../../core/files/index.js';
+import { acquireFileLock, makeDir, type FileLock } from '../../core/files/index.js';
 
 /** Embeddings of one embedder version, by key (image, view). */
 export interface EmbeddingCache {
@@ -61,7 +61,7 @@ export async function openEmbeddingCache(
 ): Promise<EmbeddingCache> {
   const dir = join(root, folderName(options.version));
   if (options.readOnly === true) return openLocked(dir, options, undefined);
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   let lock: FileLock;
   try {
     lock = await acquireFileLock(join(dir, 'writer.lock'), { what: `embedding cache ${dir}` });

@@ -1,9 +1,9 @@
 /** One evaluation run: challenges through lanes, records streamed in order, then the JSON and HTML reports. */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
-import { writeFileAtomic } from '../../core/files/index.js';
+import { makeDir, writeFileAtomic } from '../../core/files/index.js';
 import {
   ChallengeSequence,
   planChallenges,
@@ -242,7 +242,7 @@ interface LinesFile {
 }
 
 async function openLines(file: string): Promise<LinesFile> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDir(dirname(file));
   const tmp = `${file}.${process.pid}.partial`;
   const stream = createWriteStream(tmp);
   await new Promise<void>((resolve, reject) => {

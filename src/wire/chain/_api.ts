@@ -1,9 +1,10 @@
 /** Connecting polkadot-js to subtensor and the runtime-API call that lists a subnet's neurons. */
-import { ApiPromise, WsProvider } from '@polkadot/api';
+import { ApiPromise } from '@polkadot/api';
 import type { ApiDecoration, ApiOptions } from '@polkadot/api/types';
 import { withTimeout } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
 import { decodeNeurons } from './_decode.js';
+import { wsProvider } from './_ws.js';
 import type { Neuron } from './types.js';
 
 /** A polkadot-js transport (`WsProvider`, or a replay in tests). */
@@ -19,11 +20,6 @@ export interface ChainConnection {
   lastError(): string | undefined;
   /** Resolves with the api once it is ready; rejects with `ERR_CHAIN_UNREACHABLE` after `timeoutMs`. */
   ready(timeoutMs: number, signal?: AbortSignal): Promise<ApiPromise>;
-}
-
-/** The default transport: a websocket that reconnects by itself. */
-export function wsProvider(endpoint: string): ChainProvider {
-  return new WsProvider(endpoint);
 }
 
 /** Opens an api over `endpoint` without waiting for it; the transport keeps retrying in the background. */

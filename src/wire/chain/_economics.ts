@@ -5,7 +5,7 @@ import { fetchNeuronsLite, runtimeCall } from './_api.js';
 import { account, big, decodeNeurons, field, flag, ratio } from './_decode.js';
 import type { Neuron } from './types.js';
 import type { ChainReader } from './_queries.js';
-import { subnetExists } from './_status.js';
+import { noSubnetError, subnetExists } from './_status.js';
 
 const RAO = 1e9;
 const U16_MAX = 65535;
@@ -196,12 +196,7 @@ async function accrual(at: ChainReader, netuid: number): Promise<{ pending: numb
 export async function readSubnetEconomics(api: ApiPromise, netuid: number): Promise<SubnetEconomics> {
   const header = await api.rpc.chain.getHeader();
   const at = await api.at(header.hash);
-  if (!(await subnetExists(at, netuid))) {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `No subnet with this netuid on the chain: ${netuid}. Check --netuid (72 on finney, 323 on test).`,
-    );
-  }
+  if (!(await subnetExists(at, netuid))) throw noSubnetError(netuid);
   const [
     alphaOut,
     cut,

@@ -1,8 +1,9 @@
 /** Reading and atomically writing the metagraph JSON file (the static source and the live cache). */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
+import { makeDir } from '../../core/files/index.js';
 import { validateMetagraphFile, type MetagraphFileData } from './_validate.js';
 import type { Metagraph, Neuron } from './types.js';
 
@@ -61,7 +62,7 @@ export function formatMetagraphFile(metagraph: Metagraph): string {
 export async function writeMetagraphFile(file: string, metagraph: Metagraph): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true });
+    await makeDir(dirname(file));
     const handle = await open(tmp, 'w', 0o644);
     try {
       await handle.writeFile(formatMetagraphFile(metagraph), 'utf8');

@@ -41,6 +41,14 @@ export async function subnetSize(api: ChainReader, netuid: number): Promise<numb
   return value.toNumber();
 }
 
+/** `ERR_CONFIG_INVALID` for a netuid the chain does not hold; `chain` says which (default 'the chain'). */
+export function noSubnetError(netuid: number, chain = 'the chain'): RoadworkError {
+  return new RoadworkError(
+    'ERR_CONFIG_INVALID',
+    `No subnet with this netuid on ${chain}: ${netuid}. Check --netuid (72 on finney, 323 on test).`,
+  );
+}
+
 /** `SubtensorModule.NetworksAdded(netuid)`. */
 export async function subnetExists(api: ChainReader, netuid: number): Promise<boolean> {
   const value = (await storage(api, 'networksAdded')(netuid)) as { isTrue?: boolean };

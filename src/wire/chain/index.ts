@@ -9,7 +9,8 @@ export {
   formatMetagraphFile,
   type MetagraphFileData,
 } from './_file.js';
-export { connectChain, fetchNeurons, wsProvider, type ChainProvider, type ProviderFactory } from './_api.js';
+export { connectChain, fetchNeurons, type ChainProvider, type ProviderFactory } from './_api.js';
+export { wsProvider } from './_ws.js';
 export {
   checkHotkey,
   isHotkeyRegistered,
@@ -34,7 +35,7 @@ export {
 } from './_economics.js';
 export { ipFromU128, ipToU128 } from './_ip.js';
 export { serveAxonCall, type AxonEndpoint } from './_serve.js';
-export { hotkeyStatus, subnetSize, subnetExists, type HotkeyStatus } from './_status.js';
+export { hotkeyStatus, noSubnetError, subnetSize, subnetExists, type HotkeyStatus } from './_status.js';
 export { planServeAxon, servedAxon, type ServeAxonPlan, type ServedAxon } from './_publish.js';
 export { announceAxon, type AnnounceOptions, type Announcement } from './_announce.js';
 export {

@@ -1,10 +1,10 @@
 // The miner's hotkey: loaded from a Bittensor wallet, from a secret in the environment, or created locally.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mnemonicGenerate } from '@polkadot/util-crypto';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
-import { isOneName } from '../../core/files/index.js';
+import { isOneName, makeDir } from '../../core/files/index.js';
 import { keyFromKeyfile, keyfileText } from './_keyfile.js';
 import { keyFromUri, type Signer } from './_signer.js';
 
@@ -118,7 +118,7 @@ export async function createWallet(
   const mnemonic = mnemonicGenerate(12);
   const key = keyFromUri(mnemonic);
   try {
-    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    await makeDir(join(file, '..'), { mode: 0o700 });
     await writeFile(file, keyfileText(key, mnemonic), { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {

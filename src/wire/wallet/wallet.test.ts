@@ -4,10 +4,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, sr25519PairFromSeed, sr25519Verify } from '@polkadot/util-crypto';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { createWallet, hotkeyFromSecret, hotkeyPath, loadHotkey } from './index.js';
+import { runModuleBounded } from '../../../test/fixtures/processes.js';
 
 const DEV = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
@@ -163,3 +166,27 @@ test('wallet and hotkey names stay inside the wallet path; a path through a file
     (err) => isRoadworkError(err, 'ERR_WALLET_INVALID') && /ENOTDIR/.test(err.message),
   );
 });
+
+test(
+  'createWallet() under /proc fails at once with ERR_WALLET_INVALID naming the path (it used to spin for ever)',
+  { skip: existsSync('/proc/self') ? false : 'no /proc on this system' },
+  () => {
+    const wallet = fileURLToPath(new URL('./index.ts', import.meta.url));
+    // `roadwork wallet create --wallet.path /proc/x`, in a child killed after 10 s: the old code never returned.
+    const started = Date.now();
+    const child = runModuleBounded(
+      `const { createWallet } = await import(${JSON.stringify(wallet)});
+      await createWallet({ path: '/proc/x' }).then(() => console.log('made'), (e) => console.log(e.code, e.message));`,
+      10_000,
+    );
+    assert.equal(
+      child.status,
+      0,
+      `killed or failed after ${Date.now() - started} ms: ${child.signal ?? ''} ${child.stderr}`,
+    );
+    assert.match(
+      child.stdout,
+      /^ERR_WALLET_INVALID Hotkey file cannot be written: \/proc\/x\/default\/hotkeys\/default \(ENOENT: .*mkdir '\/proc\/x'\)/,
+    );
+  },
+);
