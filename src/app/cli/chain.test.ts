@@ -1,6 +1,7 @@
 // `roadwork chain` against recorded Finney node answers, replayed through polkadot-js.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
@@ -227,6 +228,30 @@ test('chain metagraph --out writes a file that staticMetagraph loads back (1024 
   assert.equal(lines.length, 2 + 1024);
   assert.match(lines[0] ?? '', /^Subnet 1 at block 6,852,690: 1024 neurons, \d+ with a validator permit/);
   assert.match(lines[2] ?? '', /^ {4}0 {2}5DkMmX…y1AQ +2\.5572 {2}\s+192\.222\.59\.109:6028$/);
+});
+
+test('chain metagraph refuses a netuid the chain does not hold instead of printing or writing no neurons', async () => {
+  // A node answers get_neurons_lite(999) with an empty vector and NetworksAdded(999) with its default.
+  const deps = {
+    providerFactory: replay('metagraph', {
+      absentStorageIsNull: true,
+      answers: { 'state_call["NeuronInfoRuntimeApi_get_neurons_lite","0xe703"]': '0x00' },
+    }),
+  };
+  const file = join(dir, 'none', 'metagraph.json');
+  for (const extra of [[], ['--json'], ['--out', file]]) {
+    let printed = '';
+    await assert.rejects(
+      (async () => {
+        printed = await run(['metagraph', '--netuid', '999', ...extra], deps);
+      })(),
+      (err: unknown) =>
+        isRoadworkError(err, 'ERR_CONFIG_INVALID') &&
+        /^No subnet with this netuid on .* at block \d+: 999\./.test(err.message),
+    );
+    assert.equal(printed, '');
+  }
+  assert.equal(existsSync(file), false);
 });
 
 test('chain serve-axon --dry-run prints a call whose bytes decode back to the ip and port, and sends nothing', async () => {

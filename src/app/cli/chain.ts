@@ -229,9 +229,20 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
   withSettings(metagraph, CHAIN).action(async (opts: Opts) => {
     const sinceMs = clock.nowMs();
     const s = settingsFrom(opts, env);
-    const { buildMetagraph, fetchNeurons, formatMetagraphFile, writeMetagraphFile } = await loadChain();
-    await withChain(s, deps, { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs }, async (api) => {
+    const {
+      buildMetagraph,
+      fetchNeurons,
+      formatMetagraphFile,
+      noSubnetError,
+      subnetExists,
+      writeMetagraphFile,
+    } = await loadChain();
+    await withChain(s, deps, { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs }, async (api, endpoint) => {
       const { block, neurons } = await fetchNeurons(api, s.netuid);
+      // A netuid the chain does not hold reads as no neurons: never print or write that as a metagraph
+      // (served from --metagraph.file, it would refuse every validator).
+      if (neurons.length === 0 && !(await subnetExists(api, s.netuid)))
+        throw noSubnetError(s.netuid, `${endpoint} at block ${block}`);
       const mg = buildMetagraph(s.netuid, block, neurons, clock.nowMs());
       if (typeof opts.out === 'string') {
         await writeMetagraphFile(opts.out, mg);

@@ -10,6 +10,7 @@ import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate
 import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
 import { auc, mcc } from './_metrics.js';
 import { groupFolds, groupHoldout } from './_split.js';
+import { trainHead, type ViewRow } from './index.js';
 
 test('fitLogistic() recovers known weights from data drawn from a logistic model', () => {
   const rng = createRng('logistic');
@@ -81,6 +82,32 @@ test('columnL2 scales the L2 strength of its columns only, for logistic and MLP 
   const w1 = mlp.layers[0]!.weights;
   const col = (c: number) => w1.reduce((s, row) => s + Math.abs(row[c]!), 0);
   assert.ok(col(1) < 0.05 * col(0), `factor 1000 empties the MLP's column 1: ${col(0)} vs ${col(1)}`);
+});
+
+test("trainHead() records the per-column L2 it was given in the head's metrics, and nothing without it", () => {
+  const rng = createRng('column-l2-metrics');
+  const rows: ViewRow[] = Array.from({ length: 60 }, (_, i) => ({
+    image: i,
+    group: `g${i % 6}`,
+    label: (i % 2) as 0 | 1,
+    level: 'source' as const,
+    x: Float32Array.of((i % 2) + rng.normal(), rng.normal()),
+  }));
+  const options = {
+    model: 'logistic' as const,
+    l2: [0.1],
+    hidden: 4,
+    folds: 3,
+    seed: 'c',
+    tta: false,
+    trainOnFlips: false,
+    targetAccuracy: 0.95,
+    log: () => undefined,
+  };
+  const columnL2 = [{ from: 0, to: 1, factor: 10 }];
+  const leaned = trainHead(rows, 'v', { ...options, columnL2 }).head;
+  assert.deepEqual(leaned.metrics?.['column_l2'], columnL2);
+  assert.equal(trainHead(rows, 'v', options).head.metrics?.['column_l2'], undefined);
 });
 
 test('fitMlp() fits XOR, which no linear head can', () => {

@@ -38,6 +38,11 @@ export interface ReplayOptions {
   readonly absentStorageIsNull?: boolean;
   /** Metadata hex file (relative to the fixtures folder) when the recording names none on disk. */
   readonly metadataV15?: string;
+  /**
+   * Answers for calls the recording lacks, keyed by method and parameters without the block hash, e.g.
+   * `state_call["NeuronInfoRuntimeApi_get_neurons_lite","0xe703"]` (what a node answers for netuid 999).
+   */
+  readonly answers?: Readonly<Record<string, unknown>>;
 }
 
 // The python recorder sent these names; polkadot-js sends the ones on the right.
@@ -119,6 +124,7 @@ export class ReplayProvider implements ProviderInterface {
     this.#atless.set('chain_getBlockHash[0]', FINNEY_GENESIS);
     this.#atless.set('system_chain[]', 'Bittensor');
     if (!this.#atless.has('rpc_methods[]')) this.#atless.set('rpc_methods[]', recordedRpcMethods());
+    for (const [key, value] of Object.entries(options.answers ?? {})) this.#atless.set(key, value);
   }
 
   get isConnected(): boolean {
