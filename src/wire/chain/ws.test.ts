@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { routeConsole, silentLogger } from '../../core/log/index.js';
 import { connectChain, wsProvider } from './index.js';
 
@@ -56,3 +58,40 @@ test('wsProvider() tries again after each refusal, and stops trying at disconnec
   node.close();
   assert.equal(attempts, after, 'no attempt after disconnect()');
 });
+
+test(
+  'wsProvider() reconnects after a live connection drops, as a miner does when its node restarts',
+  { timeout: 15_000 },
+  async () => {
+    // A node that completes the websocket handshake (RFC 6455 §4.2.2) and is then dropped by the test.
+    const sockets: Socket[] = [];
+    const node = createHttpServer();
+    node.on('upgrade', (req, socket: Socket) => {
+      const key = String(req.headers['sec-websocket-key']);
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+      socket.on('error', () => undefined);
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+    const provider = wsProvider(`ws://127.0.0.1:${(node.address() as AddressInfo).port}`, { retryMs: 20 });
+    let connected = 0;
+    provider.on('connected', () => connected++);
+    try {
+      assert.ok(await until(() => connected === 1 && provider.isConnected, 5000), 'first connection');
+      sockets[0]!.destroy();
+      assert.ok(
+        await until(() => connected === 2 && provider.isConnected, 5000),
+        `connected ${connected} time(s)`,
+      );
+      assert.equal(sockets.length, 2);
+    } finally {
+      await provider.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => node.close(resolve));
+    }
+  },
+);
