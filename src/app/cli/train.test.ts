@@ -1,6 +1,7 @@
 // `roadwork train` and `roadwork calibrate` end to end on a small folder of synthetic scenes (real tfjs model).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCascadeConfig } from '../../inference/cascade/index.js';
@@ -53,6 +54,28 @@ test(
       const second = await run(['--out', `${out}.2`, '--folds', '2', '--l2', '0.1,1']);
       assert.doesNotMatch(second.err, /embed \[/);
       assert.equal(await readFile(`${out}.2`, 'utf8'), await readFile(out, 'utf8'));
+
+      // Column ranges past the 1420 columns are refused once the width is known, before any fit.
+      for (const [extra, message] of [
+        [
+          ['--columns', '1280:1500'],
+          /^Invalid --columns: 1280:1500; the embedding has 1420 columns \(0:1420\)$/,
+        ],
+        [
+          ['--column-l2', '0:1280=10,1400:1421=2'],
+          /^Invalid --column-l2: 0:1280=10,1400:1421=2; 1400:1421 runs past the 1420 columns the head sees \(the embedding's\)$/,
+        ],
+        [
+          ['--columns', '1280:1420', '--column-l2', '0:141=10'],
+          /^Invalid --column-l2: 0:141=10; 0:141 runs past the 140 columns the head sees \(those --columns keeps/,
+        ],
+      ] as const) {
+        await assert.rejects(
+          run(['--out', join(root, 'refused.json'), '--folds', '2', '--l2', '0.1', ...extra]),
+          (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
+        );
+      }
+      assert.equal(existsSync(join(root, 'refused.json')), false);
 
       const o = sink();
       const calibrated = join(root, 'calibrated.json');

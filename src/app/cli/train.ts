@@ -83,16 +83,22 @@ function parseSynthetic(opts: Record<string, unknown>): { count: number; weight:
   };
 }
 
+/** `START:END` with START < END, as `--columns` and each `--column-l2` range write it; else undefined. */
+function columnRange(text: string): [number, number] | undefined {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  return m === null || Number(m[1]) >= Number(m[2]) ? undefined : [Number(m[1]), Number(m[2])];
+}
+
 function parseColumns(value: unknown): [number, number] | undefined {
   if (value === undefined) return undefined;
-  const m = /^(\d+):(\d+)$/.exec(String(value));
-  if (m === null || Number(m[1]) >= Number(m[2])) {
+  const range = columnRange(String(value));
+  if (range === undefined) {
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
       `Invalid --columns: ${String(value)}; write START:END with START < END`,
     );
   }
-  return [Number(m[1]), Number(m[2])];
+  return range;
 }
 
 /** `--column-l2`: `START:END=FACTOR` ranges, comma-separated. */
@@ -105,12 +111,38 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
   return String(value)
     .split(',')
     .map((part) => {
-      const m = /^(\d+):(\d+)=([0-9.eE+-]+)$/.exec(part.trim());
-      const factor = Number(m?.[3]);
-      if (m === null || Number(m[1]) >= Number(m[2]) || !(factor >= 0 && Number.isFinite(factor)))
+      const m = /^(\d+:\d+)=([0-9.eE+-]+)$/.exec(part.trim());
+      const range = m === null ? undefined : columnRange(m[1]!);
+      const factor = Number(m?.[2]);
+      if (range === undefined || !(factor >= 0 && Number.isFinite(factor)))
         return bad('write START:END=FACTOR[,…] with START < END and a factor ≥ 0, e.g. 0:1280=10');
-      return { from: Number(m[1]), to: Number(m[2]), factor };
+      return { from: range[0], to: range[1], factor };
     });
+}
+
+/**
+ * `--columns` and `--column-l2` against the embedding's width, once it is known: a range past the end
+ * would otherwise be cut short, or scale nothing, without a word.
+ */
+function checkColumnRanges(
+  opts: Record<string, unknown>,
+  columns: readonly [number, number] | undefined,
+  columnL2: readonly ColumnL2[] | undefined,
+  dims: number,
+): void {
+  if (columns !== undefined && columns[1] > dims)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --columns: ${String(opts.columns)}; the embedding has ${dims} columns (0:${dims})`,
+    );
+  const width = columns === undefined ? dims : columns[1] - columns[0];
+  const past = columnL2?.find((range) => range.to > width);
+  if (past !== undefined)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --column-l2: ${String(opts.columnL2)}; ${past.from}:${past.to} runs past the ${width} columns the head sees` +
+        (columns === undefined ? ` (the embedding's)` : ` (those --columns keeps, counted from 0)`),
+    );
 }
 
 /** Builds the `train` command. */
@@ -224,6 +256,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${embedded.dims} dims (is the embedder's pooling "cells"?)`,
         );
+      checkColumnRanges(opts, columns, columnL2, embedded.dims);
       const result = trainHead(rows, version, {
         model: opts.model as 'logistic' | 'mlp' | 'mil',
         ...(mil === undefined ? {} : { mil }),
