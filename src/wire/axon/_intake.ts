@@ -40,6 +40,8 @@ interface Held {
 export class Intake {
   readonly #o: IntakeOptions;
   readonly #perCallerBytes: number;
+  /** The part of `maxBytes` outside the reserve: all that callers who are not senior may hold. */
+  readonly #juniorRoom: number;
   readonly #perCaller = new Map<string, Held>();
   #bytes = 0;
   /** Body bytes reserved by callers that are not senior. */
@@ -48,6 +50,7 @@ export class Intake {
   constructor(options: IntakeOptions) {
     this.#o = options;
     this.#perCallerBytes = options.maxBytesPerCaller ?? options.maxBytes;
+    this.#juniorRoom = Math.floor(options.maxBytes * (1 - (options.reservedShare ?? 0)));
   }
 
   /** Body bytes reserved now. */
@@ -90,11 +93,10 @@ export class Intake {
         `Too many request bodies in flight: ${this.#bytes + bytes} bytes (limit ${this.#o.maxBytes}); retry shortly`,
       );
     }
-    const juniorRoom = Math.floor(this.#o.maxBytes * (1 - (this.#o.reservedShare ?? 0)));
-    if (!senior && this.#juniorBytes + bytes > juniorRoom) {
+    if (!senior && this.#juniorBytes + bytes > this.#juniorRoom) {
       throw new RoadworkError(
         'ERR_OVERLOADED',
-        `Too many request bodies in flight from validators outside the top of the stake: ${this.#juniorBytes + bytes} bytes (limit ${juniorRoom}: the rest of limits.max_body_bytes_in_flight is kept for the validators holding most stake by limits.body_bytes_reserved_share); retry shortly`,
+        `Too many request bodies in flight from validators outside the top of the stake: ${this.#juniorBytes + bytes} bytes (limit ${this.#juniorRoom}: the rest of limits.max_body_bytes_in_flight is kept for the validators holding most stake by limits.body_bytes_reserved_share); retry shortly`,
       );
     }
     held.open++;
