@@ -295,6 +295,10 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
       ['--model', 'logistic', '--mil', '49,1280,max'],
       /^Invalid --mil with --model logistic; it is for --model mil/,
     ],
+    [
+      ['--model', 'mil', '--mil', '49,1280,max', '--style-null', '4'],
+      /^Invalid --style-null: 4; mil heads share their weights across cells/,
+    ],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
@@ -306,7 +310,7 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2 or the view counts before embedding anything', async () => {
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
     ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
@@ -326,6 +330,8 @@ test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --
     ['--column-l2', '1280:0=10', 'Invalid --column-l2: 1280:0=10; write START:END=FACTOR'],
     ['--column-l2', '0:1280=-1', 'Invalid --column-l2: 0:1280=-1; write START:END=FACTOR'],
     ['--column-l2', '0:1280', 'Invalid --column-l2: 0:1280; write START:END=FACTOR'],
+    ['--style-null', '0', '--style-null is not a whole number of at least 1: "0"'],
+    ['--style-null', '2.5', '--style-null is not a whole number of at least 1: "2.5"'],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(

@@ -120,6 +120,17 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
     });
 }
 
+/** `--style-null`: how many style directions to remove, for logistic and MLP heads. */
+function parseStyleNull(value: unknown, model: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (model === 'mil')
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --style-null: ${String(value)}; mil heads share their weights across cells; use it with logistic or mlp`,
+    );
+  return countFlag(value, '--style-null', { example: '8' });
+}
+
 /**
  * `--columns` and `--column-l2` against the embedding's width, once it is known: a range past the end
  * would otherwise be cut short, or scale nothing, without a word.
@@ -168,6 +179,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       '--column-l2 <start:end=factor,...>',
       'multiply the L2 strength on feature columns [start, end) by factor (e.g. 0:1280=10 leans the head on the colour/shape columns); logistic and mlp heads',
     )
+    .option(
+      '--style-null <k>',
+      'remove the k directions along which cameras differ most inside one label (dashcam cities, KITTI, CamVid, web photos) from the features before fitting, so the head cannot read them; logistic and mlp heads',
+    )
     .addOption(
       new Option('--no-eval-tta', 'ablations: train on the mirror twins but score without averaging them'),
     )
@@ -210,6 +225,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       const folds = numberFlag(opts.folds, '--folds', { min: 2, integer: true, example: '5' });
       const columns = parseColumns(opts.columns);
       const columnL2 = parseColumnL2(opts.columnL2, opts.model);
+      const styleNull = parseStyleNull(opts.styleNull, opts.model);
       const synth = parseSynthetic(opts);
       const bundle = typeof opts.bundle === 'string' ? opts.bundle : undefined;
       if (opts.register === true && bundle === undefined)
@@ -268,6 +284,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         trainOnFlips: emb.tta,
         ...(columns === undefined ? {} : { columns }),
         ...(columnL2 === undefined ? {} : { columnL2 }),
+        ...(styleNull === undefined ? {} : { styleNull }),
         targetAccuracy: emb.targetAccuracy,
         maxIter,
         log: (line) => stderr.write(`${line}\n`),

@@ -52,3 +52,18 @@ export function familyRule(group: string): Omit<FamilyRule, 'prefixes'> {
 export function groupFamily(group: string): string {
   return familyRule(group).family;
 }
+
+/** How the proxy names a camera that is a whole family (`cameraUnit`): `camera:` and the family. */
+export const CAMERA_PREFIX = 'camera:';
+
+/**
+ * The camera whose style a row's photo carries, for `train --style-null`: the proxy's camera unit
+ * (a family's one rig, a dashcam city or clip), with web photos, each its own camera, taken as one
+ * style. Takes a manifest group, split by image or not, or a group the proxy already rewrote.
+ */
+export function styleUnit(group: string): string {
+  if (group.startsWith(CAMERA_PREFIX)) return group;
+  const rule = familyRule(group);
+  if (rule.unit !== 'group') return `${CAMERA_PREFIX}${rule.family}`;
+  return /\/\d+$/.test(group) ? group.slice(0, group.lastIndexOf('/')) : group;
+}

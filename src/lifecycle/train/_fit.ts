@@ -1,6 +1,7 @@
 // Fits classifier heads (logistic regression, one-hidden-layer MLP) on embedding rows, into the src/inference/heads format.
 import { headLogit, type DenseLayer, type Head } from '../../inference/heads/index.js';
 import { createRng } from '../../core/random/index.js';
+import { projectOut, projectRows, styleDirections } from './_nullspace.js';
 import { lbfgs } from './_optim.js';
 
 /** Rows of features, row-major. */
@@ -15,6 +16,8 @@ export interface Labelled {
   readonly x: Matrix;
   readonly y: Uint8Array;
   readonly weight?: Float64Array;
+  /** Each row's style class (its camera), for `styleNull`; undefined rows take no part. */
+  readonly style?: readonly (string | undefined)[];
 }
 
 /** Options shared by both fitters. */
@@ -26,6 +29,12 @@ export interface FitOptions {
    * standardised features; later ranges win where they overlap.
    */
   readonly columnL2?: readonly ColumnL2[];
+  /**
+   * Remove this many directions from the standardised features before fitting: those along which
+   * the style classes (`Labelled.style`) differ most inside one label. The head's input weights are
+   * then orthogonal to them, so moving an input along one changes nothing.
+   */
+  readonly styleNull?: number;
   /** Weight classes so both contribute equally. Default true. */
   readonly balance?: boolean;
   /** Standardise features (stored in the head). Default true. */
@@ -50,6 +59,28 @@ function columnStrengths(d: number, options: FitOptions): Float64Array {
     for (let c = Math.max(0, from); c < Math.min(d, to); c++) out[c] = (options.l2 ?? 1e-3) * factor;
   }
   return out;
+}
+
+/**
+ * With `styleNull`, removes the style directions from the standardised rows `xs` in place and
+ * returns what makes a weight vector blind to them: a copy of `w` whose first `units` blocks of `d`
+ * input weights are projected off the directions (the rest as it was). Without it, the identity.
+ */
+function styleNullspace(
+  xs: Float64Array,
+  data: Labelled,
+  options: FitOptions,
+): (w: Float64Array, units: number) => Float64Array {
+  const k = options.styleNull ?? 0;
+  if (k <= 0 || data.style === undefined) return (w) => w;
+  const d = data.x.cols;
+  const directions = styleDirections(xs, d, data.y, data.style, k);
+  projectRows(xs, d, directions);
+  return (w, units) => {
+    const out = Float64Array.from(w);
+    for (let u = 0; u < units; u++) projectOut(out.subarray(u * d, (u + 1) * d), directions);
+    return out;
+  };
 }
 
 /** Options of `fitMlp`. */
@@ -161,6 +192,7 @@ export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
   const on = options.standardize ?? true;
   const s = standardizer(x, on, data.weight);
   const xs = standardized(x, s);
+  const nulled = styleNullspace(xs, data, options);
   const sw = sampleWeights(y, options.balance ?? true, data.weight);
   const l2 = columnStrengths(d, options);
   const f = (w: Float64Array, g: Float64Array) => {
@@ -182,7 +214,7 @@ export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
     }
     return loss;
   };
-  const headOf = (w: Float64Array) => head('logistic', d, s, logisticLayers(w, d), on);
+  const headOf = (w: Float64Array) => head('logistic', d, s, logisticLayers(nulled(w, 1), d), on);
   const stop = earlyStop(options, headOf);
   const { w } = lbfgs(f, new Float64Array(d + 1), { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
   return headOf(stop.best() ?? w);
@@ -269,6 +301,7 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
   const on = options.standardize ?? true;
   const s = standardizer(x, on, data.weight);
   const xs = standardized(x, s);
+  const nulled = styleNullspace(xs, data, options);
   const sw = sampleWeights(y, options.balance ?? true, data.weight);
   const l2 = options.l2 ?? 1e-3;
   const l2In = columnStrengths(d, options);
@@ -327,7 +360,7 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
     },
     { weights: [Array.from(w.subarray(nW1 + hdn, nW1 + 2 * hdn))], bias: [w[size - 1]!], activation: 'none' },
   ];
-  const headOf = (w: Float64Array) => head('mlp', d, s, layersOf(w), on);
+  const headOf = (w: Float64Array) => head('mlp', d, s, layersOf(nulled(w, hdn)), on);
   const stop = earlyStop(options, headOf);
   const { w } = lbfgs(f, w0, { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
   return headOf(stop.best() ?? w);

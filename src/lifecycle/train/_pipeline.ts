@@ -4,7 +4,7 @@ import type { Head, MilSpec } from '../../inference/heads/index.js';
 import { sigmoid } from '../../inference/heads/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
-import { familyRule } from './_families.js';
+import { familyRule, styleUnit } from './_families.js';
 import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled, type Matrix } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitMil } from './_mil.js';
@@ -28,6 +28,11 @@ export interface TrainConfig {
   readonly columns?: readonly [number, number];
   /** Column ranges (of the columns used) whose L2 strength is scaled; logistic and MLP heads. */
   readonly columnL2?: readonly ColumnL2[];
+  /**
+   * Logistic and MLP heads: remove this many directions along which cameras (`styleUnit`) differ
+   * inside one label from the standardised features before fitting (`FitOptions.styleNull`).
+   */
+  readonly styleNull?: number;
   /** Accuracy wanted on early exits when choosing thresholds. */
   readonly targetAccuracy: number;
   readonly maxIter?: number;
@@ -65,25 +70,30 @@ function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: Synt
   const xs: Float32Array[] = [];
   const ys: number[] = [];
   const ws: number[] = [];
-  const add = (r: ViewRow, weight: number) => {
+  const style: (string | undefined)[] = [];
+  const add = (r: ViewRow, weight: number, camera: string | undefined) => {
     xs.push(cols(r.x, config.columns));
     ys.push(r.label);
     ws.push(weight);
+    style.push(camera);
     if (config.trainOnFlips && r.xh) {
       xs.push(cols(r.xh, config.columns));
       ys.push(r.label);
       ws.push(weight);
+      style.push(camera);
     }
   };
   const cells = config.balanceCameras === true ? cameraCellWeights(rows) : undefined;
-  rows.forEach((r, i) => add(r, cells?.[i] ?? 1));
-  for (const r of extra?.rows ?? []) add(r, extra!.weight);
+  rows.forEach((r, i) => add(r, cells?.[i] ?? 1, styleUnit(r.group)));
+  // Synthetic scenes come from no camera: they never shape the style directions.
+  for (const r of extra?.rows ?? []) add(r, extra!.weight, undefined);
   const x = matrixOf(xs, xs[0]?.length ?? 0);
+  const styled = config.styleNull ? { style } : {};
   // Without extra rows or camera weights every weight is 1: leave them out so the fit is the
   // unweighted one, bit for bit.
   return extra?.rows.length || cells !== undefined
-    ? { x, y: Uint8Array.from(ys), weight: Float64Array.from(ws) }
-    : { x, y: Uint8Array.from(ys) };
+    ? { x, y: Uint8Array.from(ys), weight: Float64Array.from(ws), ...styled }
+    : { x, y: Uint8Array.from(ys), ...styled };
 }
 
 /** Per-row weights giving each (camera kind, label) cell the same total, averaging 1 over the rows. */
@@ -121,6 +131,7 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
     return fitLogistic(trainingSet(withExtraViews(rows, config), config, config.synthetic), {
       l2: config.l2,
       ...(config.columnL2 ? { columnL2: config.columnL2 } : {}),
+      ...(config.styleNull ? { styleNull: config.styleNull } : {}),
       ...(config.maxIter ? { maxIter: config.maxIter } : {}),
     });
   }
@@ -134,6 +145,7 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   return fitMlp(trainingSet(withExtraViews(train, config), config, config.synthetic), {
     l2: config.l2,
     ...(config.columnL2 ? { columnL2: config.columnL2 } : {}),
+    ...(config.styleNull ? { styleNull: config.styleNull } : {}),
     hidden: config.hidden,
     seed: config.seed,
     validation: trainingSet(val, config),

@@ -2,7 +2,7 @@
 // kind of camera, where the photo style cannot tell the labels apart.
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ViewRow } from './_dataset.js';
-import { familyRule, type CameraKind } from './_families.js';
+import { CAMERA_PREFIX, familyRule, type CameraKind } from './_families.js';
 import type { Estimate } from './_metrics.js';
 import {
   crossCalibrate,
@@ -15,7 +15,7 @@ import {
 /** What the proxy's folds hold out whole, for one row: its camera (see `FAMILY_RULES`). */
 export function cameraUnit(row: Pick<ViewRow, 'group' | 'image'>): string {
   const rule = familyRule(row.group);
-  if (rule.unit === 'family') return `camera:${rule.family}`;
+  if (rule.unit === 'family') return `${CAMERA_PREFIX}${rule.family}`;
   if (rule.unit === 'image') return `${row.group}/${row.image}`;
   return row.group;
 }

@@ -174,6 +174,7 @@ export function trainHead(
       protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}${options.balanceCameras ? ', rows weighed to balance (camera kind, label)' : ''}`,
       l2: best.l2,
       ...(options.columnL2?.length ? { column_l2: options.columnL2.map((c) => ({ ...c })) } : {}),
+      ...(options.styleNull ? { style_null: options.styleNull } : {}),
       ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
       ...(proxy ? { proxy: proxySummary(proxy) } : {}),
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { createRng } from '../../core/random/index.js';
 import { splitGroups, type ViewRow } from './_dataset.js';
-import { familyRule, groupFamily } from './_families.js';
+import { familyRule, groupFamily, styleUnit } from './_families.js';
 import {
   cameraCellWeights,
   crossValidate,
@@ -90,6 +90,18 @@ test('the family rule reads groups namespaced by folder and split by image', () 
   );
   assert.equal(cameraUnit({ group: 'mi3-chicago', image: 3 }), 'mi3-chicago');
   assert.equal(cameraUnit({ group: 'tracon-web', image: 3 }), 'tracon-web/3');
+  // --style-null's cameras: the proxy's, with every web photo one style; the same from the
+  // manifest's groups, split by image or not, and from the proxy's rewritten ones.
+  for (const [group, unit] of [
+    ['kitti-road-um', 'camera:KITTI'],
+    [cameraUnit({ group: 'a/kitti-road-uu', image: 9 }), 'camera:KITTI'],
+    ['roadwork-real-train/tracon-web/17', 'camera:web photos'],
+    [cameraUnit({ group: 'tracon-web', image: 3 }), 'camera:web photos'],
+    ['roadwork-real-train/mi3-chicago', 'roadwork-real-train/mi3-chicago'],
+    ['mi3-chicago/4', 'mi3-chicago'],
+    ['somewhere/drive-7', 'somewhere/drive-7'],
+  ] as const)
+    assert.equal(styleUnit(group), unit, group);
   // --split-group names the group without its folder.
   const row = {
     image: 5,

@@ -10,6 +10,7 @@ import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate
 import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
 import { auc, mcc } from './_metrics.js';
 import { groupFolds, groupHoldout } from './_split.js';
+import type { Head } from '../../inference/heads/index.js';
 import { trainHead, type ViewRow } from './index.js';
 
 test('fitLogistic() recovers known weights from data drawn from a logistic model', () => {
@@ -84,7 +85,47 @@ test('columnL2 scales the L2 strength of its columns only, for logistic and MLP 
   assert.ok(col(1) < 0.05 * col(0), `factor 1000 empties the MLP's column 1: ${col(0)} vs ${col(1)}`);
 });
 
-test("trainHead() records the per-column L2 it was given in the head's metrics, and nothing without it", () => {
+test('styleNull makes logistic and MLP heads blind to what tells cameras apart inside one label', () => {
+  // Feature 0 is roadwork; feature 1 is the camera, and camera A shoots mostly roadwork, camera B
+  // mostly streets, so the camera predicts the label. Inside each label the cameras differ only in
+  // feature 1: that is the direction removed.
+  const rng = createRng('style-null');
+  const rows: number[][] = [];
+  const y: number[] = [];
+  const style: string[] = [];
+  for (let i = 0; i < 800; i++) {
+    const camera = i % 2 === 0 ? 'A' : 'B';
+    const label = rng.next() < (camera === 'A' ? 0.8 : 0.2) ? 1 : 0;
+    rows.push([label + 0.8 * rng.normal(), (camera === 'A' ? 2 : -2) + 0.3 * rng.normal()]);
+    y.push(label);
+    style.push(camera);
+  }
+  const data = { x: matrixOf(rows, 2), y: Uint8Array.from(y), style };
+  const ratio = (w: readonly number[]) => Math.abs(w[1]!) / Math.abs(w[0]!);
+  const plainHead = fitLogistic(data, { l2: 0.01 });
+  const plain = plainHead.layers[0]!.weights[0]!;
+  assert.ok(ratio(plain) > 0.3, `without it the camera carries weight: ${plain.join(', ')}`);
+  const blind = fitLogistic(data, { l2: 0.01, styleNull: 1 });
+  assert.ok(ratio(blind.layers[0]!.weights[0]!) < 0.05, `${blind.layers[0]!.weights[0]!.join(', ')}`);
+  // The same photo from the other camera scores almost the same (the direction removed is a noisy
+  // estimate of feature 1's).
+  const pair = matrixOf([Float32Array.of(1, 2), Float32Array.of(1, -2)], 2);
+  const gap = (h: Head) => Math.abs(logits(h, pair)[0]! - logits(h, pair)[1]!);
+  assert.ok(gap(blind) < 0.2 * gap(plainHead), `camera gaps ${gap(blind)} / ${gap(plainHead)}`);
+  // The MLP's random start puts weight on every input; with little L2 to wear it away, what is
+  // fitted must still not keep it there.
+  const mlp = fitMlp(data, { l2: 1e-5, hidden: 4, seed: 's', styleNull: 1 });
+  const w1 = mlp.layers[0]!.weights;
+  const col = (c: number) => w1.reduce((s, row) => s + Math.abs(row[c]!), 0);
+  assert.ok(col(1) < 0.05 * col(0), `MLP input weights: ${col(0)} vs ${col(1)}`);
+  const plainMlp = fitMlp(data, { l2: 1e-5, hidden: 4, seed: 's' });
+  assert.ok(gap(mlp) < 0.2 * gap(plainMlp), `MLP camera gaps ${gap(mlp)} / ${gap(plainMlp)}`);
+  // Without style classes there is nothing to remove.
+  const unlabelled = fitLogistic({ x: data.x, y: data.y }, { l2: 0.01, styleNull: 1 }).layers[0]!.weights[0]!;
+  assert.deepEqual(unlabelled, plain);
+});
+
+test("trainHead() records the per-column L2 and the style nullspace it was given in the head's metrics, and nothing without them", () => {
   const rng = createRng('column-l2-metrics');
   const rows: ViewRow[] = Array.from({ length: 60 }, (_, i) => ({
     image: i,
@@ -107,7 +148,10 @@ test("trainHead() records the per-column L2 it was given in the head's metrics, 
   const columnL2 = [{ from: 0, to: 1, factor: 10 }];
   const leaned = trainHead(rows, 'v', { ...options, columnL2 }).head;
   assert.deepEqual(leaned.metrics?.['column_l2'], columnL2);
-  assert.equal(trainHead(rows, 'v', options).head.metrics?.['column_l2'], undefined);
+  const plain = trainHead(rows, 'v', options).head.metrics;
+  assert.equal(plain?.['column_l2'], undefined);
+  assert.equal(trainHead(rows, 'v', { ...options, styleNull: 2 }).head.metrics?.['style_null'], 2);
+  assert.equal(plain?.['style_null'], undefined);
 });
 
 test('fitMlp() fits XOR, which no linear head can', () => {
