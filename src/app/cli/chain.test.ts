@@ -207,6 +207,30 @@ test(
   },
 );
 
+test(
+  'chain serve-axon gives up within --timeout on a node that stops answering before anything is signed',
+  { timeout: 20_000 },
+  async () => {
+    const provider = new StallingProvider('metagraph', { absentStorageIsNull: true });
+    const secret = mnemonicGenerate(12);
+    const started = Date.now();
+    await assert.rejects(
+      run(
+        ['serve-axon', '--ip', '203.0.113.7', '--port', '8091', '--timeout', '1', '--wallet.secret', secret],
+        {
+          providerFactory: () => provider,
+        },
+      ),
+      (err: unknown) =>
+        isRoadworkError(err, 'ERR_CHAIN_UNREACHABLE') &&
+        /stopped answering: nothing more within 1 s/.test(err.message),
+    );
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs < 1500, `took ${tookMs} ms`);
+    assert.ok(!provider.calls.some((c) => c.startsWith('author_')), 'nothing was submitted');
+  },
+);
+
 test('chain metagraph --out writes a file that staticMetagraph loads back (1024 neurons of netuid 1)', async () => {
   const file = join(dir, 'snap', 'metagraph.json');
   const text = await run(['metagraph', '--netuid', '1', '--out', file], {

@@ -40,9 +40,15 @@ export interface ChainWait {
    * of its action, so that loading the wallet and polkadot-js spends the timeout too.
    */
   readonly sinceMs?: number;
-  /** Whether the reads after connecting must end within it too; default true (serve-axon: false). */
+  /**
+   * Whether the work after connecting must end within it too; default true. serve-axon: false, it
+   * bounds only its reads (with the `within` that `work` is given) and waits for inclusion longer.
+   */
   readonly reads?: boolean;
 }
+
+/** Bounds a promise by what is left of a chain command's `--timeout`. */
+export type Within = <T>(job: Promise<T>) => Promise<T>;
 
 /**
  * Connects to the settings' node, runs `work`, disconnects; all within `wait` (a clear
@@ -52,7 +58,7 @@ export async function withChain<T>(
   settings: Settings,
   deps: ChainCommandDeps,
   wait: ChainWait,
-  work: (api: ApiPromise, endpoint: string) => Promise<T>,
+  work: (api: ApiPromise, endpoint: string, within: Within) => Promise<T>,
 ): Promise<T> {
   const clock = deps.clock ?? systemClock();
   const endMs = (wait.sinceMs ?? clock.nowMs()) + wait.timeoutMs;
@@ -79,10 +85,8 @@ export async function withChain<T>(
       { cause: err },
     );
   }
-  try {
-    const job = work(api, endpoint);
-    if (wait.reads === false) return await job;
-    return await withTimeout(
+  const within: Within = (job) =>
+    withTimeout(
       job,
       leftMs(),
       () =>
@@ -92,6 +96,9 @@ export async function withChain<T>(
             'Try another node with --subtensor.chain_endpoint wss://HOST:PORT, or wait longer with --timeout.',
         ),
     );
+  try {
+    const job = work(api, endpoint, within);
+    return await (wait.reads === false ? job : within(job));
   } catch (err) {
     if (isRoadworkError(err)) throw err;
     // polkadot-js's RpcError and the like: the node answered, with an error.
@@ -181,11 +188,12 @@ export function chainCommand(env: Record<string, string | undefined>, deps: Chai
     const signer = await signerOf(s);
     const { announceAxon } = await loadChain();
     const wait = { timeoutMs: timeoutMs(opts.timeout, 30), sinceMs, reads: false };
-    await withChain(s, deps, wait, async (api) => {
+    await withChain(s, deps, wait, async (api, _endpoint, within) => {
       const done = await announceAxon(api, signer, {
         netuid: s.netuid,
         ip,
         port,
+        boundReads: within,
         timeoutMs: timeoutMs(opts.timeout, 60),
         dryRun: opts.dryRun === true,
         onPlan: (plan) => {

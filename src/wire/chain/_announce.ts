@@ -22,6 +22,11 @@ export interface AnnounceOptions {
   readonly onPlan?: (plan: ServeAxonPlan) => void;
   /** Plan only: sign and send nothing, outcome `dry-run` when a real run would have sent. */
   readonly dryRun?: boolean;
+  /**
+   * Bounds the reads that make the plan (the CLI: by `--timeout`, so a node that stops answering
+   * before anything is signed is given up on); inclusion keeps its own `timeoutMs`. Default: unbounded.
+   */
+  readonly boundReads?: <T>(reads: Promise<T>) => Promise<T>;
 }
 
 /**
@@ -34,11 +39,12 @@ export async function announceAxon(
   signer: Signer,
   options: AnnounceOptions,
 ): Promise<Announcement> {
-  const plan = await planServeAxon(api, signer.ss58, {
+  const reads = planServeAxon(api, signer.ss58, {
     netuid: options.netuid,
     ip: options.ip,
     port: options.port,
   });
+  const plan = await (options.boundReads ? options.boundReads(reads) : reads);
   options.onPlan?.(plan);
   if (plan.unchanged) return { outcome: 'unchanged', plan };
   if (plan.uid === undefined) return { outcome: 'not-registered', plan };
