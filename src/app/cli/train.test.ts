@@ -77,6 +77,20 @@ test(
       }
       assert.equal(existsSync(join(root, 'refused.json')), false);
 
+      // --style-null says how many directions the data's cameras span (four groups a label: 3 + 3).
+      const nulled = await run([
+        '--out',
+        join(root, 'nulled.json'),
+        '--folds',
+        '2',
+        '--l2',
+        '0.1',
+        '--style-null',
+        '9',
+      ]);
+      assert.match(nulled.err, /style nullspace: removing 6 direction\(s\) .* \(the cameras span 6\)/);
+      assert.equal((await loadHead(join(root, 'nulled.json'))).metrics?.['style_null'], 9);
+
       const o = sink();
       const calibrated = join(root, 'calibrated.json');
       await calibrateCommand({ stdout: o.stream, stderr: sink().stream }).parseAsync(

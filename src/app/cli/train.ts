@@ -9,6 +9,7 @@ import {
   proxyTable,
   reportTable,
   splitGroups,
+  styleRoom,
   sweepTable,
   trainHead,
   writeHead,
@@ -129,6 +130,19 @@ function parseStyleNull(value: unknown, model: unknown): number | undefined {
       `Invalid --style-null: ${String(value)}; mil heads share their weights across cells; use it with logistic or mlp`,
     );
   return countFlag(value, '--style-null', { example: '8' });
+}
+
+/**
+ * What `--style-null` will remove, given the directions the data's cameras span (`styleRoom`); refuses
+ * data with one camera per label, where it would remove nothing without a word.
+ */
+function styleNullLine(k: number, room: number): string {
+  if (room === 0)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --style-null: ${k}; every label's photos come from one camera (manifest group), so no direction tells cameras apart. Give manifest groups per camera, or drop the flag`,
+    );
+  return `style nullspace: removing ${Math.min(k, room)} direction(s) along which cameras differ inside one label (the cameras span ${room})`;
 }
 
 /**
@@ -273,6 +287,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${embedded.dims} dims (is the embedder's pooling "cells"?)`,
         );
       checkColumnRanges(opts, columns, columnL2, embedded.dims);
+      if (styleNull !== undefined) stderr.write(`${styleNullLine(styleNull, styleRoom(rows))}\n`);
       const result = trainHead(rows, version, {
         model: opts.model as 'logistic' | 'mlp' | 'mil',
         ...(mil === undefined ? {} : { mil }),

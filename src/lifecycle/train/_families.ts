@@ -67,3 +67,18 @@ export function styleUnit(group: string): string {
   if (rule.unit !== 'group') return `${CAMERA_PREFIX}${rule.family}`;
   return /\/\d+$/.test(group) ? group.slice(0, group.lastIndexOf('/')) : group;
 }
+
+/**
+ * How many style directions `--style-null` can find in rows: inside each label, one fewer than the
+ * cameras (`styleUnit`) holding that label's rows, summed over the labels. 0 when every label comes
+ * from one camera (a folder without manifest groups): there is then nothing to remove.
+ */
+export function styleRoom(rows: readonly { readonly group: string; readonly label: number }[]): number {
+  const cameras = new Map<number, Set<string>>();
+  for (const r of rows) {
+    const set = cameras.get(r.label) ?? new Set<string>();
+    set.add(styleUnit(r.group));
+    cameras.set(r.label, set);
+  }
+  return [...cameras.values()].reduce((n, set) => n + set.size - 1, 0);
+}

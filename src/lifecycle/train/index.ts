@@ -41,7 +41,14 @@ export { crossCalibrate, fitHead } from './_pipeline.js';
 export { syntheticSource } from './_synthetic.js';
 export { STYLE_KINDS, parseStyleKinds, styleTransform, type StyleKind } from './_style.js';
 export { GROUP_NAMESPACE_SEPARATOR, folderNamespaces, openTrainingFolders } from './_sources.js';
-export { FAMILY_RULES, familyRule, type CameraKind, type CameraUnit, type FamilyRule } from './_families.js';
+export {
+  FAMILY_RULES,
+  familyRule,
+  styleRoom,
+  type CameraKind,
+  type CameraUnit,
+  type FamilyRule,
+} from './_families.js';
 export {
   bootstrapUnit,
   cameraUnit,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { createRng } from '../../core/random/index.js';
 import { splitGroups, type ViewRow } from './_dataset.js';
-import { familyRule, groupFamily, styleUnit } from './_families.js';
+import { familyRule, groupFamily, styleRoom, styleUnit } from './_families.js';
 import {
   cameraCellWeights,
   crossValidate,
@@ -102,6 +102,23 @@ test('the family rule reads groups namespaced by folder and split by image', () 
     ['somewhere/drive-7', 'somewhere/drive-7'],
   ] as const)
     assert.equal(styleUnit(group), unit, group);
+  // The directions those cameras span: one fewer than the cameras inside each label. A folder without
+  // manifest groups has one camera a label and nothing to remove.
+  const at = (group: string, label: number) => ({ group, label });
+  assert.equal(styleRoom([at('x/pos', 1), at('x/pos', 1), at('x/neg', 0)]), 0);
+  assert.equal(
+    styleRoom([
+      at('mi3-chicago', 1),
+      at('mi3-detroit', 1),
+      at('tracon-web/1', 1),
+      at('tracon-web/2', 1),
+      at('tracon-web/3', 0),
+      at('kitti-road-um', 0),
+      at('kitti-road-uu', 0),
+      at('camvid-0001TP', 0),
+    ]),
+    2 + 2,
+  );
   // --split-group names the group without its folder.
   const row = {
     image: 5,
