@@ -102,13 +102,22 @@ function parseColumns(value: unknown): [number, number] | undefined {
   return range;
 }
 
+/** Refuses a per-input flag with `--model mil`, whose weights are shared across cells. */
+function notForMil(flag: string, value: unknown, model: unknown): void {
+  if (model === 'mil')
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${flag}: ${String(value)}; mil heads share their weights across cells; use it with logistic or mlp`,
+    );
+}
+
 /** `--column-l2`: `START:END=FACTOR` ranges, comma-separated. */
 function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
   if (value === undefined) return undefined;
   const bad = (why: string): never => {
     throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --column-l2: ${String(value)}; ${why}`);
   };
-  if (model === 'mil') bad('mil heads share their weights across cells; use it with logistic or mlp');
+  notForMil('--column-l2', value, model);
   return String(value)
     .split(',')
     .map((part) => {
@@ -124,11 +133,7 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
 /** `--style-null`: how many style directions to remove, for logistic and MLP heads. */
 function parseStyleNull(value: unknown, model: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (model === 'mil')
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --style-null: ${String(value)}; mil heads share their weights across cells; use it with logistic or mlp`,
-    );
+  notForMil('--style-null', value, model);
   return countFlag(value, '--style-null', { example: '8' });
 }
 

@@ -1,4 +1,5 @@
-// Small dense linear algebra on Float64Arrays: the leading eigenvectors of a symmetric matrix.
+// Small dense linear algebra on Float64Arrays: the leading eigenvectors of a symmetric matrix, and
+// projecting vectors off a set of directions.
 import { createRng } from '../random/index.js';
 
 const ITERATIONS = 300;
@@ -25,12 +26,17 @@ export function leadingEigenvectors(m: Float64Array, d: number, k: number, seed:
   return out;
 }
 
+/** Removes the components along orthonormal `directions` from `v`, in place. */
+export function projectOut(v: Float64Array, directions: readonly Float64Array[]): void {
+  for (const u of directions) {
+    const p = dot(u, v);
+    for (let j = 0; j < v.length; j++) v[j]! -= p * u[j]!;
+  }
+}
+
 /** Removes `before`'s components from `u` and scales it to unit length; returns the norm it had. */
 function orthonormalize(u: Float64Array, before: readonly Float64Array[]): number {
-  for (const b of before) {
-    const p = dot(b, u);
-    for (let j = 0; j < u.length; j++) u[j]! -= p * b[j]!;
-  }
+  projectOut(u, before);
   const norm = Math.sqrt(dot(u, u));
   if (norm > 0) for (let j = 0; j < u.length; j++) u[j]! /= norm;
   return norm;

@@ -1,7 +1,8 @@
 // Fits classifier heads (logistic regression, one-hidden-layer MLP) on embedding rows, into the src/inference/heads format.
 import { headLogit, type DenseLayer, type Head } from '../../inference/heads/index.js';
 import { createRng } from '../../core/random/index.js';
-import { projectOut, projectRows, styleDirections } from './_nullspace.js';
+import { projectOut } from '../../core/linalg/index.js';
+import { projectRows, styleDirections } from './_nullspace.js';
 import { lbfgs } from './_optim.js';
 
 /** Rows of features, row-major. */

@@ -1,7 +1,7 @@
 // The style nullspace (`train --style-null K`): the directions along which cameras differ inside one
 // label, removed from the standardised features before a head is fitted, so the head cannot read
 // them. Within a label, what tells one camera's photos from another's is the camera, not roadwork.
-import { dot, leadingEigenvectors } from '../../core/linalg/index.js';
+import { dot, leadingEigenvectors, projectOut } from '../../core/linalg/index.js';
 
 /**
  * Up to `k` orthonormal directions of the standardised rows `xs` (n×d, row-major) along which the
@@ -51,14 +51,6 @@ export function styleDirections(
     const norm = Math.sqrt(dot(u, u));
     return u.map((x) => x / norm);
   });
-}
-
-/** Removes the components along orthonormal `directions` from `v`, in place. */
-export function projectOut(v: Float64Array, directions: readonly Float64Array[]): void {
-  for (const u of directions) {
-    const p = dot(u, v);
-    for (let j = 0; j < v.length; j++) v[j]! -= p * u[j]!;
-  }
 }
 
 /** `projectOut` on every row of an n×d row-major matrix, in place. */

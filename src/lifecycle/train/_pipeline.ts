@@ -84,7 +84,7 @@ function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: Synt
     }
   };
   const cells = config.balanceCameras === true ? cameraCellWeights(rows) : undefined;
-  rows.forEach((r, i) => add(r, cells?.[i] ?? 1, styleUnit(r.group)));
+  rows.forEach((r, i) => add(r, cells?.[i] ?? 1, config.styleNull ? styleUnit(r.group) : undefined));
   // Synthetic scenes come from no camera: they never shape the style directions.
   for (const r of extra?.rows ?? []) add(r, extra!.weight, undefined);
   const x = matrixOf(xs, xs[0]?.length ?? 0);
