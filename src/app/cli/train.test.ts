@@ -91,6 +91,27 @@ test(
       assert.match(nulled.err, /style nullspace: removing 6 direction\(s\) .* \(the cameras span 6\)/);
       assert.equal((await loadHead(join(root, 'nulled.json'))).metrics?.['style_null'], 9);
 
+      // --repeats: the grouped CV over three draws of the folds, its spread printed and recorded.
+      const repeated = await run([
+        '--out',
+        join(root, 'repeated.json'),
+        '--folds',
+        '2',
+        '--l2',
+        '0.1',
+        '--repeats',
+        '3',
+      ]);
+      assert.match(repeated.err, /grouped 2-fold CV over 3 draws of the folds: MCC -?[\d.]+ ± [\d.]+ \[/);
+      assert.match(repeated.out, /Over 3 draws of the folds \(l2=0\.1; the tables above are the first draw/);
+      assert.match(repeated.out, /grouped CV: all views +-?[\d.]+ ± [\d.]+ \[-?[\d.]+, -?[\d.]+\]/);
+      const recorded = (await loadHead(join(root, 'repeated.json'))).metrics?.['repeats'] as {
+        seeds: string[];
+        cv: { mcc: { values: number[] } };
+      };
+      assert.equal(recorded.seeds.length, 3);
+      assert.equal(recorded.cv.mcc.values.length, 3);
+
       const o = sink();
       const calibrated = join(root, 'calibrated.json');
       await calibrateCommand({ stdout: o.stream, stderr: sink().stream }).parseAsync(
@@ -324,7 +345,7 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null or the view counts before embedding anything', async () => {
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
     ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
@@ -346,6 +367,7 @@ test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --
     ['--column-l2', '0:1280', 'Invalid --column-l2: 0:1280; write START:END=FACTOR'],
     ['--style-null', '0', '--style-null is not a whole number of at least 1: "0"'],
     ['--style-null', '2.5', '--style-null is not a whole number of at least 1: "2.5"'],
+    ['--repeats', '0', '--repeats is not a whole number of at least 1: "0"'],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(

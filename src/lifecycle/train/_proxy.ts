@@ -3,7 +3,7 @@
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ViewRow } from './_dataset.js';
 import { CAMERA_PREFIX, familyRule, type CameraKind } from './_families.js';
-import type { Estimate } from './_metrics.js';
+import { scores, type Estimate, type Scores } from './_metrics.js';
 import {
   crossCalibrate,
   crossValidate,
@@ -79,39 +79,58 @@ export function proxyCrossValidate(
   return { logits, fold, p: crossCalibrate(logits, y, fold, config.folds) };
 }
 
+/** The proxy's slices of `rows`, as row indices: each camera kind, each family and each pair. */
+interface ProxySlices {
+  readonly kinds: Readonly<Record<string, number[]>>;
+  readonly families: Readonly<Record<string, number[]>>;
+  /** Inside each kind holding both labels, its positives and one family of negatives only. */
+  readonly pairs: Readonly<Record<string, number[]>>;
+  /** The kind the headline scores: in-car, else web, else other, the first holding both labels. */
+  readonly headline?: CameraKind;
+}
+
+function proxySlices(rows: readonly ViewRow[]): ProxySlices {
+  const where = (keep: (r: ViewRow) => boolean) => rows.flatMap((r, i) => (keep(r) ? [i] : []));
+  const bothLabels = (idx: readonly number[]) => new Set(idx.map((i) => rows[i]!.label)).size === 2;
+  const kindOf = (r: ViewRow) => familyRule(r.group).camera;
+  const familyOf = (r: ViewRow) => familyRule(r.group).family;
+  const kinds: Record<string, number[]> = {};
+  for (const k of [...new Set(rows.map(kindOf))].sort()) kinds[k] = where((r) => kindOf(r) === k);
+  const families: Record<string, number[]> = {};
+  for (const f of [...new Set(rows.map(familyOf))].sort()) families[f] = where((r) => familyOf(r) === f);
+  const pairs: Record<string, number[]> = {};
+  for (const [k, idx] of Object.entries(kinds)) {
+    if (!bothLabels(idx)) continue;
+    const inKind = idx.map((i) => rows[i]!);
+    const negativeOnly = [...new Set(inKind.map(familyOf))]
+      .sort()
+      .filter((f) => inKind.every((r) => familyOf(r) !== f || r.label === 0));
+    for (const f of negativeOnly)
+      pairs[`${k}: roadwork vs ${f}`] = where((r) => kindOf(r) === k && (r.label === 1 || familyOf(r) === f));
+  }
+  const order: CameraKind[] = ['in-car', 'web', 'other'];
+  const headline = order.find((k) => kinds[k] !== undefined && bothLabels(kinds[k]));
+  return { kinds, families, pairs, ...(headline === undefined ? {} : { headline }) };
+}
+
 /** Scores the proxy's probabilities inside each camera kind and each family. */
 export function proxyReport(
   p: ArrayLike<number>,
   rows: readonly ViewRow[],
   options: { seed: string; l2: number; folds: number },
 ): ProxyReport {
-  const slice = (keep: (r: ViewRow) => boolean) => {
-    const idx = rows.map((_, i) => i).filter((i) => keep(rows[i]!));
-    return sliceReport(
+  const slice = (idx: readonly number[]) =>
+    sliceReport(
       idx.map((i) => p[i]!),
       idx.map((i) => ({ ...rows[i]!, group: bootstrapUnit(rows[i]!) })),
       options.seed,
     );
-  };
-  const kindOf = (r: ViewRow) => familyRule(r.group).camera;
-  const familyOf = (r: ViewRow) => familyRule(r.group).family;
-  const kinds: Record<string, SliceReport> = {};
-  for (const k of [...new Set(rows.map(kindOf))].sort()) kinds[k] = slice((r) => kindOf(r) === k);
-  const families: Record<string, SliceReport> = {};
-  for (const f of [...new Set(rows.map(familyOf))].sort()) families[f] = slice((r) => familyOf(r) === f);
-  const pairs: Record<string, SliceReport> = {};
-  for (const k of Object.keys(kinds)) {
-    if (kinds[k]!.mcc === undefined) continue;
-    const inKind = rows.filter((r) => kindOf(r) === k);
-    const negativeOnly = [...new Set(inKind.map(familyOf))]
-      .sort()
-      .filter((f) => inKind.every((r) => familyOf(r) !== f || r.label === 0));
-    for (const f of negativeOnly)
-      pairs[`${k}: roadwork vs ${f}`] = slice((r) => kindOf(r) === k && (r.label === 1 || familyOf(r) === f));
-  }
-  const order: CameraKind[] = ['in-car', 'web', 'other'];
-  const kind = order.find((k) => kinds[k]?.mcc !== undefined);
-  const s = kind === undefined ? undefined : kinds[kind]!;
+  const all = (named: Readonly<Record<string, number[]>>) =>
+    Object.fromEntries(Object.entries(named).map(([k, idx]) => [k, slice(idx)]));
+  const slices = proxySlices(rows);
+  const kinds = all(slices.kinds);
+  const kind = slices.headline;
+  const s = kind === undefined ? undefined : kinds[kind];
   return {
     protocol: proxyProtocol(options.folds),
     l2: options.l2,
@@ -127,9 +146,32 @@ export function proxyReport(
         }
       : {}),
     kinds,
-    families,
-    pairs,
+    families: all(slices.families),
+    pairs: all(slices.pairs),
   };
+}
+
+/**
+ * Point scores (no bootstrap) of every proxy slice holding both labels, named as the proxy's table
+ * names them (`in-car cameras`, `in-car: roadwork vs KITTI`); `headline` names the headline's slice.
+ * Repeated draws of the folds summarise these.
+ */
+export function proxyScores(
+  p: ArrayLike<number>,
+  rows: readonly ViewRow[],
+): { scores: Record<string, Scores>; headline?: string } {
+  const slices = proxySlices(rows);
+  const out: Record<string, Scores> = {};
+  const add = (name: string, idx: readonly number[]) => {
+    if (new Set(idx.map((i) => rows[i]!.label)).size < 2) return;
+    out[name] = scores(
+      idx.map((i) => p[i]!),
+      idx.map((i) => rows[i]!.label),
+    );
+  };
+  for (const [k, idx] of Object.entries(slices.kinds)) add(`${k} cameras`, idx);
+  for (const [k, idx] of Object.entries(slices.pairs)) add(k, idx);
+  return { scores: out, ...(slices.headline ? { headline: `${slices.headline} cameras` } : {}) };
 }
 
 /** Fails with ERR_CONFIG_INVALID unless some camera kind holds both labels (the proxy scores inside one). */

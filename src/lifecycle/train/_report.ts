@@ -3,6 +3,7 @@ import type { SweepRow } from './_calibrate.js';
 import type { Estimate } from './_metrics.js';
 import type { EvalReport, SliceReport } from './_pipeline.js';
 import type { ProxyReport } from './_proxy.js';
+import { spreadText, type RepeatReport, type RepeatedSlice } from './_repeats.js';
 
 function est(e: Estimate | undefined): string {
   if (e === undefined || !Number.isFinite(e.value)) return '–';
@@ -50,6 +51,21 @@ export function proxyTable(r: ProxyReport): string {
     ...Object.entries(r.pairs).map(([k, s]) => sliceRow(k, s)),
   ];
   return table(['slice', 'n', 'pos', 'MCC [95% CI]', 'accuracy [95% CI]', 'AUC [95% CI]', 'reward'], rows);
+}
+
+/**
+ * Repeated cross-validation: per protocol and slice, the mean ± standard deviation [min, max] of MCC
+ * and AUC over the draws of the folds.
+ */
+export function repeatsTable(r: RepeatReport): string {
+  const row = (name: string, s: RepeatedSlice) => [name, spreadText(s.mcc), spreadText(s.auc)];
+  const rows = [
+    row('grouped CV: all views', r.cv),
+    ...Object.entries(r.proxy ?? {}).map(([k, s]) =>
+      row(`proxy: ${k}${k === r.proxyHeadline ? ' (headline)' : ''}`, s),
+    ),
+  ];
+  return table(['protocol: slice', 'MCC mean ± sd [min, max]', 'AUC mean ± sd [min, max]'], rows);
 }
 
 /** The accuracy-vs-coverage table of symmetric exit thresholds. */

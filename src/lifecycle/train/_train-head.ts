@@ -12,24 +12,17 @@ import {
 } from './_calibrate.js';
 import type { ViewRow } from './_dataset.js';
 import { foldNormalization } from './_fit.js';
-import { scores } from './_metrics.js';
 import {
   calibration,
-  crossCalibrate,
-  crossValidate,
   evaluate,
   fitHead,
   type EvalReport,
   type SyntheticSummary,
   type TrainConfig,
 } from './_pipeline.js';
-import {
-  proxyCrossValidate,
-  proxyReport,
-  proxySummary,
-  requireProxyKind,
-  type ProxyReport,
-} from './_proxy.js';
+import { groupedAt, proxyAt, type GroupedRun, type ProxyRun } from './_protocols.js';
+import { proxySummary, requireProxyKind, type ProxyReport } from './_proxy.js';
+import { drawSeeds, type RepeatReport, type RepeatedSlice } from './_repeats.js';
 
 /** Options of `trainHead`. */
 export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
@@ -49,6 +42,13 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
    * same-camera proxy's headline; needs `proxy`). The other protocol is run once, at the chosen L2.
    */
   readonly selectBy?: 'cv' | 'family';
+  /**
+   * Run each cross-validation over this many draws of its folds (default 1; seeds from
+   * `drawSeeds`): the L2 is chosen by the mean MCC over the draws, the tables and the final head's
+   * calibration stay those of the first draw (the run's own seed), and `TrainResult.repeats`
+   * holds every protocol's spread.
+   */
+  readonly repeats?: number;
 }
 
 /** What `trainHead` produced. */
@@ -59,6 +59,8 @@ export interface TrainResult {
   readonly exits?: SweepRow;
   /** The same-camera proxy at the chosen L2, when `options.proxy` was given. */
   readonly proxy?: ProxyReport;
+  /** With `options.repeats` > 1: each protocol's scores over the draws of its folds, at the chosen L2. */
+  readonly repeats?: RepeatReport;
 }
 
 function noL2(): RoadworkError {
@@ -96,51 +98,39 @@ export function trainHead(
   const y = Uint8Array.from(rows, (r) => r.label);
   const byFamily = options.selectBy === 'family';
   if (byFamily) requireProxyKind(options.proxy?.rows);
-  const grouped = (l2: number) => {
-    const t0 = Date.now();
-    const { logits: z, fold } = crossValidate(rows, { ...options, l2 });
-    const p = crossCalibrate(z, y, fold, options.folds);
-    const s = scores(p, y);
-    options.log(
-      `${options.model} l2=${l2}: grouped ${options.folds}-fold CV MCC ${s.mcc.toFixed(3)}, accuracy ${s.accuracy.toFixed(3)}, AUC ${s.auc.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-    );
-    return { l2, mcc: s.mcc, z, fold, p };
-  };
+  const seeds = drawSeeds(options.seed, options.repeats ?? 1);
+  const grouped = (l2: number) => groupedAt(rows, { ...options, l2 }, seeds, options.log);
   const proxied = (l2: number) => {
-    const t0 = Date.now();
-    const proxy = options.proxy!;
     const { extraViews: _, ...rest } = options;
-    const run = proxyCrossValidate(proxy.rows, {
-      ...rest,
-      l2,
-      ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}),
-    });
-    const report = proxyReport(run.p, proxy.rows, { seed: options.seed, l2, folds: options.folds });
-    const h = report.headline;
-    options.log(
-      `${options.model} l2=${l2}: same-camera proxy ${h ? `MCC ${h.mcc.value.toFixed(3)}, AUC ${h.auc?.value.toFixed(3) ?? '–'} (${h.kind})` : 'not scored (no camera kind holds both labels)'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-    );
-    return { l2, mcc: h?.mcc.value ?? Number.NEGATIVE_INFINITY, report };
+    return proxyAt(options.proxy!, { ...rest, l2 }, seeds, options.log);
   };
-  let best: ReturnType<typeof grouped> | undefined;
-  let proxy: ProxyReport | undefined;
+  let best: GroupedRun | undefined;
+  let proxyRun: ProxyRun | undefined;
   if (byFamily) {
-    let chosen: ReturnType<typeof proxied> | undefined;
     for (const l2 of options.l2) {
       const run = proxied(l2);
-      if (chosen === undefined || run.mcc > chosen.mcc) chosen = run;
+      if (proxyRun === undefined || run.mcc > proxyRun.mcc) proxyRun = run;
     }
-    if (chosen === undefined) throw noL2();
-    proxy = chosen.report;
-    best = grouped(chosen.l2);
+    if (proxyRun === undefined) throw noL2();
+    best = grouped(proxyRun.l2);
   } else {
     for (const l2 of options.l2) {
       const run = grouped(l2);
       if (best === undefined || run.mcc > best.mcc) best = run;
     }
     if (best === undefined) throw noL2();
-    if (options.proxy) proxy = proxied(best.l2).report;
+    if (options.proxy) proxyRun = proxied(best.l2);
   }
+  const proxy = proxyRun?.report;
+  const repeats: RepeatReport | undefined =
+    seeds.length > 1
+      ? {
+          seeds,
+          cv: best.spread,
+          ...(proxyRun ? { proxy: proxyRun.spreads } : {}),
+          ...(proxyRun?.headline ? { proxyHeadline: proxyRun.headline } : {}),
+        }
+      : undefined;
   const config: TrainConfig = { ...options, l2: best.l2 };
   const syn = options.synthetic;
   const synthetic: SyntheticSummary = {
@@ -177,6 +167,7 @@ export function trainHead(
       ...(options.styleNull ? { style_null: options.styleNull } : {}),
       ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
       ...(proxy ? { proxy: proxySummary(proxy) } : {}),
+      ...(repeats ? { repeats: repeatsSummary(repeats) } : {}),
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
       ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
       seed: options.seed,
@@ -196,7 +187,25 @@ export function trainHead(
         : {}),
     },
   };
-  return { head, report, l2: best.l2, ...(exits ? { exits } : {}), ...(proxy ? { proxy } : {}) };
+  return {
+    head,
+    report,
+    l2: best.l2,
+    ...(exits ? { exits } : {}),
+    ...(proxy ? { proxy } : {}),
+    ...(repeats ? { repeats } : {}),
+  };
+}
+
+/** The repeated scores as the head's metrics record them: the seeds, the grouped CV and the proxy's headline. */
+function repeatsSummary(r: RepeatReport): Record<string, unknown> {
+  const pick = (s: RepeatedSlice) => ({ mcc: s.mcc, auc: s.auc });
+  const headline = r.proxyHeadline === undefined ? undefined : r.proxy?.[r.proxyHeadline];
+  return {
+    seeds: r.seeds,
+    cv: pick(r.cv),
+    ...(headline ? { proxy_headline: pick(headline) } : {}),
+  };
 }
 
 const TEMPERATURE_RANGE_TEXT = `${TEMPERATURE_RANGE[0]} to ${TEMPERATURE_RANGE[1]}`;

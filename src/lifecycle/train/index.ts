@@ -86,4 +86,5 @@ export {
 } from './_bundle.js';
 export { embeddedRows, type EmbeddedRows, type EmbeddingOptions } from './_rows.js';
 export { trainHead, writeHead, type TrainHeadOptions, type TrainResult } from './_train-head.js';
-export { proxyTable, reportTable, sweepTable, table } from './_report.js';
+export { proxyTable, repeatsTable, reportTable, sweepTable, table } from './_report.js';
+export { drawSeeds, spread, type RepeatReport, type RepeatedSlice, type Spread } from './_repeats.js';

@@ -17,7 +17,8 @@ import {
   fitHead,
   type TrainConfig,
 } from './_pipeline.js';
-import { cameraUnit, proxyCrossValidate, proxyReport } from './_proxy.js';
+import { cameraUnit, proxyCrossValidate, proxyReport, proxyScores } from './_proxy.js';
+import { drawSeeds, spread } from './_repeats.js';
 import { openTrainingFolders } from './_sources.js';
 import { trainHead } from './index.js';
 
@@ -251,4 +252,54 @@ test('balanceCameras weighs each (camera kind, label) cell the same, so the head
   const plain = lean(false);
   const balanced = lean(true);
   assert.ok(balanced < plain / 2, `camera/roadwork weight ratio ${balanced} balanced vs ${plain} plain`);
+});
+
+test('spread() and drawSeeds(): the first draw is the run itself; NaN draws are left out', () => {
+  assert.deepEqual(drawSeeds('s', 3), ['s', 's#2', 's#3']);
+  assert.deepEqual(drawSeeds('s', 1), ['s']);
+  const s = spread([0.1, 0.3, Number.NaN]);
+  assert.ok(Math.abs(s.mean - 0.2) < 1e-12 && Math.abs(s.sd - Math.SQRT2 / 10) < 1e-12, JSON.stringify(s));
+  assert.deepEqual([s.min, s.max], [0.1, 0.3]);
+  assert.equal(spread([0.4]).sd, 0);
+});
+
+test('trainHead --repeats runs both protocols over draws of the folds, chooses the L2 by the mean and keeps the first draw whole', () => {
+  const rows = styledRows(1.5, 'repeats');
+  const lines: string[] = [];
+  const options = { ...CONFIG, l2: [0.01, 100], log: (l: string) => lines.push(l), proxy: { rows } };
+  const thrice = trainHead(rows, 'test-embedder', { ...options, repeats: 3, selectBy: 'family' });
+  const once = trainHead(rows, 'test-embedder', { ...options, l2: [thrice.l2], log: () => {} });
+  assert.equal(once.repeats, undefined);
+  const r = thrice.repeats!;
+  assert.deepEqual(r.seeds, ['proxy', 'proxy#2', 'proxy#3']);
+  // Each draw is the proxy run at its own seed: the second draw's headline is that of seed proxy#2.
+  const headline = r.proxy![r.proxyHeadline!]!;
+  assert.equal(r.proxyHeadline, 'in-car cameras');
+  const direct = proxyCrossValidate(rows, { ...CONFIG, l2: thrice.l2, seed: 'proxy#2' }).p;
+  assert.equal(headline.mcc.values[1], proxyScores(direct, rows).scores['in-car cameras']!.mcc);
+  assert.equal(
+    new Set(headline.mcc.values).size,
+    3,
+    `three draws, three folds: ${headline.mcc.values.join(', ')}`,
+  );
+  assert.equal(new Set(r.cv.mcc.values).size, 3, `grouped CV draws: ${r.cv.mcc.values.join(', ')}`);
+  assert.ok(r.proxy!['in-car: roadwork vs KITTI'] !== undefined, Object.keys(r.proxy!).join(', '));
+  // The first draw is the unrepeated run: its tables are the same numbers.
+  assert.equal(thrice.proxy!.headline!.mcc.value, headline.mcc.values[0]);
+  assert.deepEqual(thrice.proxy, once.proxy);
+  assert.deepEqual(thrice.report.overall, once.report.overall);
+  assert.deepEqual(thrice.head.layers, once.head.layers);
+  assert.equal(thrice.head.temperature, once.head.temperature);
+  // The L2 is the one with the best mean over the draws, as logged.
+  const means = lines.flatMap(
+    (l) => /same-camera proxy over 3 draws of the folds MCC (-?[\d.]+) ±/.exec(l)?.[1] ?? [],
+  );
+  assert.equal(means.length, 2, lines.join('\n'));
+  assert.equal(headline.mcc.mean.toFixed(3), Math.max(...means.map(Number)).toFixed(3));
+  const recorded = thrice.head.metrics?.repeats as {
+    seeds: string[];
+    proxy_headline: { mcc: { mean: number } };
+  };
+  assert.deepEqual(recorded.seeds, r.seeds);
+  assert.equal(recorded.proxy_headline.mcc.mean, headline.mcc.mean);
 });
