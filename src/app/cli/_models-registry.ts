@@ -24,7 +24,9 @@ import {
   startCanary,
   stopCanary,
   type DiffEntry,
+  type ModelVersion,
 } from '../../lifecycle/registry/index.js';
+import { pairRepeats, spreadText, type PairedRepeats } from '../../lifecycle/train/index.js';
 import { numberFlag } from './_number-flag.js';
 import { MODEL_SETTINGS, addSettingOptions, settingsFrom } from './_settings.js';
 import { withStore, type StoreContext } from './_store.js';
@@ -148,6 +150,27 @@ function diffLine(e: DiffEntry): string {
   return `  ${e.key}: ${show(e.a)} → ${show(e.b)}${delta}`;
 }
 
+/**
+ * The draw-by-draw comparison of two versions trained with `--repeats`: only on the same data
+ * (the same seeds on other data draw other folds).
+ */
+function pairedVersions(a: ModelVersion, b: ModelVersion): PairedRepeats | undefined {
+  const paired = pairRepeats(a.manifest.metrics, b.manifest.metrics);
+  if (paired === undefined || 'unpaired' in paired || a.dataVersion === b.dataVersion) return paired;
+  return { unpaired: 'they were trained on different data, so their folds differ' };
+}
+
+function pairedLines(p: PairedRepeats): string[] {
+  if ('unpaired' in p) return [`paired draws: none (${p.unpaired})`];
+  return [
+    `paired over ${p.draws} draws of the folds (b − a per draw: mean ± sd [min, max]):`,
+    ...p.paired.map(
+      (d) =>
+        `  ${d.name}: ${d.difference.mean >= 0 ? '+' : ''}${spreadText(d.difference)}, b higher in ${d.higher} of ${p.draws}, lower in ${d.lower}`,
+    ),
+  ];
+}
+
 /** Adds the registry subcommands to `models`. */
 export function addRegistryCommands(command: Command, env: Record<string, string | undefined>): void {
   const sub = (name: string, description: string) =>
@@ -261,8 +284,10 @@ export function addRegistryCommands(command: Command, env: Record<string, string
     .option('--json', 'print the diff as JSON')
     .action(async (a: string, b: string, opts: Record<string, unknown>) => {
       await withRegistry(settingsFrom(opts, env), async ({ store }) => {
-        const diff = await diffVersions(getVersion(store, a), getVersion(store, b));
-        if (opts.json) return out(JSON.stringify(diff, null, 2));
+        const [va, vb] = [getVersion(store, a), getVersion(store, b)];
+        const diff = await diffVersions(va, vb);
+        const paired = pairedVersions(va, vb);
+        if (opts.json) return out(JSON.stringify({ ...diff, ...(paired ? { paired } : {}) }, null, 2));
         out(`${diff.a} → ${diff.b}`);
         for (const [title, entries] of [
           ['metrics', diff.metrics],
@@ -274,6 +299,7 @@ export function addRegistryCommands(command: Command, env: Record<string, string
         }
         out(`files:${diff.files.length === 0 ? ' (same)' : ''}`);
         for (const f of diff.files) out(`  ${f.change.padEnd(8)} ${f.path}`);
+        if (paired) for (const line of pairedLines(paired)) out(line);
       });
     });
 }

@@ -50,12 +50,12 @@ test('models versions seeds the starter as production; --force shows in the hist
     assert.ok(starter, first.out);
     assert.match(first.out, /promote m-[0-9a-f]{16} {2}\(the bundled starter\)/);
 
-    const bundle = async (name: string, mcc: number) => {
+    const bundle = async (name: string, mcc: number, more: Record<string, unknown> = {}) => {
       await writeFile(join(dir, `${name}.onnx`), name);
       const m = await createBundle(join(dir, name), {
         files: { 'model.onnx': join(dir, `${name}.onnx`) },
         config: { stages: [{ name: 'classifier', kind: 'classifier', model: 'model.onnx' }] },
-        metrics: { mcc },
+        metrics: { mcc, ...more },
       });
       await run(models, ['register', join(dir, name), ...store]);
       return m.id;
@@ -69,6 +69,30 @@ test('models versions seeds the starter as production; --force shows in the hist
 
     const diff = await run(models, ['diff', a.slice(0, 6), b.slice(0, 6), ...store]);
     assert.match(diff.out, /mcc: 0\.1235 → 0\.2346 \(\+0\.1111\)/);
+    assert.doesNotMatch(diff.out, /paired/, 'neither was trained with --repeats');
+
+    // Versions trained with --repeats on the same draws compare draw by draw.
+    const repeats = (cv: number[]) => ({
+      repeats: { seeds: ['s', 's#2', 's#3'], cv: { mcc: { values: cv }, auc: { values: [0.8, 0.8, 0.8] } } },
+    });
+    const c = await bundle('c', 0.3, repeats([0.3, 0.5, 0.4]));
+    const d = await bundle('d', 0.4, repeats([0.35, 0.45, 0.6]));
+    const paired = await run(models, ['diff', c, d, ...store]);
+    assert.match(paired.out, /paired over 3 draws of the folds/);
+    assert.match(
+      paired.out,
+      /grouped CV MCC: \+0\.067 ± 0\.126 \[-0\.05, 0\.20\], b higher in 2 of 3, lower in 1/,
+    );
+    assert.match(
+      paired.out,
+      /grouped CV AUC: \+0\.000 ± 0\.000 \[0\.00, 0\.00\], b higher in 0 of 3, lower in 0/,
+    );
+    const json = JSON.parse((await run(models, ['diff', c, d, '--json', ...store])).out) as {
+      paired: { draws: number };
+    };
+    assert.equal(json.paired.draws, 3);
+    const unpaired = await run(models, ['diff', a, d, ...store]);
+    assert.match(unpaired.out, /paired draws: none \(only b was trained with --repeats\)/);
   }));
 
 async function imageFolder(dir: string): Promise<void> {

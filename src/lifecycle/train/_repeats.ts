@@ -76,3 +76,68 @@ export function spreadText(s: Spread): string {
   if (!Number.isFinite(s.mean)) return '–';
   return `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)} [${s.min.toFixed(2)}, ${s.max.toFixed(2)}]`;
 }
+
+/** One score of two runs compared draw by draw (`b − a`), over the same draws of the folds. */
+export interface PairedDifference {
+  /** `grouped CV MCC`, `proxy headline AUC`, …. */
+  readonly name: string;
+  readonly difference: Spread;
+  /** Draws where b scored above a, and below. */
+  readonly higher: number;
+  readonly lower: number;
+}
+
+/** Two runs' repeated scores compared draw by draw, or why they cannot be. */
+export type PairedRepeats =
+  { readonly draws: number; readonly paired: readonly PairedDifference[] } | { readonly unpaired: string };
+
+/** The draws' values of `metrics.repeats[protocol][score]`, when the record holds them. */
+function valuesAt(metrics: unknown, protocol: string, score: string): number[] | undefined {
+  const at = (o: unknown, k: string): unknown =>
+    o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
+  const v = at(at(at(at(metrics, 'repeats'), protocol), score), 'values');
+  return Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)
+    ? v.map((x) => (typeof x === 'number' ? x : Number.NaN))
+    : undefined;
+}
+
+function seedsOf(metrics: unknown): string[] | undefined {
+  const r = (metrics as { repeats?: { seeds?: unknown } } | undefined)?.repeats;
+  return Array.isArray(r?.seeds) && r.seeds.every((s) => typeof s === 'string') ? r.seeds : undefined;
+}
+
+const PAIRED_SCORES = [
+  ['cv', 'grouped CV'],
+  ['proxy_headline', 'proxy headline'],
+] as const;
+
+/**
+ * Compares two heads' (or bundles') `metrics.repeats` draw by draw: with the same seeds on the same
+ * data both runs held out the same folds in each draw, so the fold noise they share cancels in the
+ * difference. Undefined when neither ran with `--repeats`; `unpaired` with the reason when their
+ * draws differ.
+ */
+export function pairRepeats(a: unknown, b: unknown): PairedRepeats | undefined {
+  const [sa, sb] = [seedsOf(a), seedsOf(b)];
+  if (sa === undefined && sb === undefined) return undefined;
+  if (sa === undefined || sb === undefined)
+    return { unpaired: `only ${sa === undefined ? 'b' : 'a'} was trained with --repeats` };
+  if (sa.length !== sb.length || sa.some((s, i) => s !== sb[i]))
+    return { unpaired: `their draws differ (seeds ${sa.join(',')} against ${sb.join(',')})` };
+  const paired = PAIRED_SCORES.flatMap(([protocol, name]) =>
+    (['mcc', 'auc'] as const).flatMap((score) => {
+      const [va, vb] = [valuesAt(a, protocol, score), valuesAt(b, protocol, score)];
+      if (va === undefined || vb === undefined || va.length !== vb.length) return [];
+      const d = va.map((x, i) => vb[i]! - x);
+      return [
+        {
+          name: `${name} ${score.toUpperCase()}`,
+          difference: spread(d),
+          higher: d.filter((x) => x > 0).length,
+          lower: d.filter((x) => x < 0).length,
+        },
+      ];
+    }),
+  );
+  return { draws: sa.length, paired };
+}

@@ -87,4 +87,14 @@ export {
 export { embeddedRows, type EmbeddedRows, type EmbeddingOptions } from './_rows.js';
 export { trainHead, writeHead, type TrainHeadOptions, type TrainResult } from './_train-head.js';
 export { proxyTable, repeatsTable, reportTable, sweepTable, table } from './_report.js';
-export { drawSeeds, spread, type RepeatReport, type RepeatedSlice, type Spread } from './_repeats.js';
+export {
+  drawSeeds,
+  pairRepeats,
+  spread,
+  spreadText,
+  type PairedDifference,
+  type PairedRepeats,
+  type RepeatReport,
+  type RepeatedSlice,
+  type Spread,
+} from './_repeats.js';

@@ -18,7 +18,7 @@ import {
   type TrainConfig,
 } from './_pipeline.js';
 import { cameraUnit, proxyCrossValidate, proxyReport, proxyScores } from './_proxy.js';
-import { drawSeeds, spread } from './_repeats.js';
+import { drawSeeds, pairRepeats, spread } from './_repeats.js';
 import { openTrainingFolders } from './_sources.js';
 import { trainHead } from './index.js';
 
@@ -302,4 +302,33 @@ test('trainHead --repeats runs both protocols over draws of the folds, chooses t
   };
   assert.deepEqual(recorded.seeds, r.seeds);
   assert.equal(recorded.proxy_headline.mcc.mean, headline.mcc.mean);
+
+  // Two recipes over the same draws compare draw by draw; other draws, or none, do not pair.
+  const other = trainHead(rows, 'test-embedder', { ...options, l2: [1000], repeats: 3, log: () => {} });
+  const paired = pairRepeats(thrice.head.metrics, other.head.metrics);
+  assert.ok(paired !== undefined && 'paired' in paired, JSON.stringify(paired));
+  assert.equal(paired.draws, 3);
+  assert.deepEqual(
+    paired.paired.map((d) => d.name),
+    ['grouped CV MCC', 'grouped CV AUC', 'proxy headline MCC', 'proxy headline AUC'],
+  );
+  const proxyMcc = paired.paired[2]!;
+  const otherHeadline = other.repeats!.proxy!['in-car cameras']!.mcc.values;
+  assert.deepEqual(
+    proxyMcc.difference.values,
+    otherHeadline.map((v, i) => v - headline.mcc.values[i]!),
+  );
+  assert.equal(
+    proxyMcc.higher + proxyMcc.lower,
+    3 - proxyMcc.difference.values.filter((d) => d === 0).length,
+  );
+  const twice = trainHead(rows, 'test-embedder', { ...options, l2: [0.01], repeats: 2, log: () => {} });
+  assert.match(
+    (pairRepeats(thrice.head.metrics, twice.head.metrics) as { unpaired: string }).unpaired,
+    /their draws differ \(seeds proxy,proxy#2,proxy#3 against proxy,proxy#2\)/,
+  );
+  assert.deepEqual(pairRepeats(once.head.metrics, thrice.head.metrics), {
+    unpaired: 'only b was trained with --repeats',
+  });
+  assert.equal(pairRepeats(once.head.metrics, once.head.metrics), undefined);
 });
