@@ -33,6 +33,11 @@ const took = (t0: number) => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
 const over = (seeds: readonly string[]) =>
   seeds.length > 1 ? ` over ${seeds.length} draws of the folds` : '';
 
+/** With several draws, one progress line per draw (a draw of the starter's proxy takes minutes). */
+function drawLine(log: (line: string) => void, seeds: readonly string[], k: number, text: string): void {
+  if (seeds.length > 1) log(`  draw ${k + 1}/${seeds.length} (seed ${seeds[k]}): ${text}`);
+}
+
 /** Grouped CV of `rows` at `config.l2`, once per seed in `seeds` (the first is `config.seed`). */
 export function groupedAt(
   rows: readonly ViewRow[],
@@ -42,10 +47,12 @@ export function groupedAt(
 ): GroupedRun {
   const t0 = Date.now();
   const y = Uint8Array.from(rows, (r) => r.label);
-  const draws = seeds.map((seed) => {
+  const draws = seeds.map((seed, k) => {
     const { logits: z, fold } = crossValidate(rows, { ...config, seed });
     const p = crossCalibrate(z, y, fold, config.folds);
-    return { z, fold, p, scores: scores(p, y) };
+    const s = scores(p, y);
+    drawLine(log, seeds, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
+    return { z, fold, p, scores: s };
   });
   const spread = repeatedSlice(draws.map((d) => d.scores));
   const { z, fold, p, scores: first } = draws[0]!;
@@ -69,13 +76,21 @@ export function proxyAt(
   log: (line: string) => void,
 ): ProxyRun {
   const t0 = Date.now();
-  const draws = seeds.map((seed) => {
+  const draws = seeds.map((seed, k) => {
     const { p } = proxyCrossValidate(proxy.rows, {
       ...config,
       seed,
       ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}),
     });
-    return { p, ...proxyScores(p, proxy.rows) };
+    const scored = proxyScores(p, proxy.rows);
+    const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
+    drawLine(
+      log,
+      seeds,
+      k,
+      `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
+    );
+    return { p, ...scored };
   });
   const report = proxyReport(draws[0]!.p, proxy.rows, {
     seed: config.seed,

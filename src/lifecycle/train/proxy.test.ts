@@ -295,6 +295,10 @@ test('trainHead --repeats runs both protocols over draws of the folds, chooses t
     (l) => /same-camera proxy over 3 draws of the folds MCC (-?[\d.]+) ±/.exec(l)?.[1] ?? [],
   );
   assert.equal(means.length, 2, lines.join('\n'));
+  assert.equal(
+    lines.filter((l) => /^  draw [123]\/3 \(seed proxy(#[23])?\): same-camera proxy MCC/.test(l)).length,
+    6,
+  );
   assert.equal(headline.mcc.mean.toFixed(3), Math.max(...means.map(Number)).toFixed(3));
   const recorded = thrice.head.metrics?.repeats as {
     seeds: string[];
