@@ -4,7 +4,9 @@ import { RoadworkError } from '../../core/errors/index.js';
 import { checkWritableFile, writeFileAtomic } from '../../core/files/index.js';
 import type { MilSpec } from '../../inference/heads/index.js';
 import {
+  defaultFitWorkers,
   embeddedRows,
+  openFitPool,
   parseStyleKinds,
   proxyTable,
   repeatsTable,
@@ -205,6 +207,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       '1',
     )
     .option('--max-iter <n>', 'optimiser iterations per fit', '300')
+    .option(
+      '--fit-workers <n>',
+      "worker threads fitting the cross-validations' heads side by side (1: in this thread); default one per CPU core",
+    )
     .option('--columns <start:end>', 'ablations: use only feature columns [start, end) of the embedding')
     .option(
       '--column-l2 <start:end=factor,...>',
@@ -255,6 +261,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       const emb = embeddingOptions(opts, stderr, io.env ?? {});
       const folds = numberFlag(opts.folds, '--folds', { min: 2, integer: true, example: '5' });
       const repeats = countFlag(opts.repeats, '--repeats', { example: '5' });
+      const fitWorkers =
+        opts.fitWorkers === undefined
+          ? defaultFitWorkers()
+          : countFlag(opts.fitWorkers, '--fit-workers', { example: '2' });
       const columns = parseColumns(opts.columns);
       const columnL2 = parseColumnL2(opts.columnL2, opts.model);
       const styleNull = parseStyleNull(opts.styleNull, opts.model);
@@ -306,7 +316,9 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       checkColumnRanges(opts, columns, columnL2, embedded.dims);
       if (styleNull !== undefined) stderr.write(`${styleNullLine(styleNull, styleRoom(rows))}\n`);
-      const result = trainHead(rows, version, {
+      const fits = fitWorkers > 1 ? await openFitPool(fitWorkers) : undefined;
+      const result = await trainHead(rows, version, {
+        ...(fits ? { fits } : {}),
         model: opts.model as 'logistic' | 'mlp' | 'mil',
         ...(mil === undefined ? {} : { mil }),
         l2,
@@ -328,7 +340,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         ...(opts.balanceCameras === true ? { balanceCameras: true } : {}),
         proxy: { rows: embedded.rows, extraViews: embedded.extra },
         selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
-      });
+      }).finally(() => fits?.close());
       await writeHead(String(opts.out), result.head);
       if (typeof opts.report === 'string')
         await writeFileAtomic(

@@ -153,6 +153,16 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
   });
 }
 
+/** Fits heads: `fitHead`'s contract, asynchronously (in this thread, or on workers: `openFitPool`). */
+export interface FitRunner {
+  fit(rows: readonly ViewRow[], config: TrainConfig): Promise<Head>;
+}
+
+/** Fits in this thread, one at a time. */
+export const inProcessFits: FitRunner = {
+  fit: (rows, config) => Promise.resolve(fitHead(rows, config)),
+};
+
 /** Raw logits of rows, TTA-averaged with the flipped twin when configured. */
 export function rowLogits(head: Head, rows: readonly ViewRow[], config: TrainConfig): Float64Array {
   const m = (vs: Float32Array[]): Matrix => matrixOf(vs, vs[0]?.length ?? 0);
@@ -166,31 +176,42 @@ export function rowLogits(head: Head, rows: readonly ViewRow[], config: TrainCon
 /**
  * Out-of-fold raw logits of every row under grouped k-fold cross-validation, and each row's fold.
  * Synthetic rows (config) join every fold's training part and are never in a test part; `onFold`
- * sees each fold's test rows.
+ * sees each fold's test rows. The folds fit side by side on `options.fits` (default: in this
+ * thread, one after another); the result is the same either way.
  */
-export function crossValidate(
+export async function crossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
-  onFold?: (fold: number, test: readonly ViewRow[]) => void,
-): { logits: Float64Array; fold: Int32Array } {
+  options: {
+    readonly fits?: FitRunner;
+    readonly onFold?: (fold: number, test: readonly ViewRow[]) => void;
+  } = {},
+): Promise<{ logits: Float64Array; fold: Int32Array }> {
+  const fits = options.fits ?? inProcessFits;
   const fold = groupFolds(
     rows.map((r) => r.group),
     config.folds,
     config.seed,
   );
   const out = new Float64Array(rows.length);
-  for (let f = 0; f < config.folds; f++) {
+  const folds = Array.from({ length: config.folds }, (_, f) => f).flatMap((f) => {
     const test = rows.map((_, i) => i).filter((i) => fold[i] === f);
-    if (test.length === 0) continue;
-    const head = fitHead(
-      rows.filter((_, i) => fold[i] !== f),
-      config,
-    );
+    return test.length === 0 ? [] : [{ f, test }];
+  });
+  const heads = await Promise.all(
+    folds.map(({ f }) =>
+      fits.fit(
+        rows.filter((_, i) => fold[i] !== f),
+        config,
+      ),
+    ),
+  );
+  folds.forEach(({ f, test }, k) => {
     const testRows = test.map((i) => rows[i]!);
-    const z = rowLogits(head, testRows, config);
-    test.forEach((i, k) => (out[i] = z[k]!));
-    onFold?.(f, testRows);
-  }
+    const z = rowLogits(heads[k]!, testRows, config);
+    test.forEach((i, j) => (out[i] = z[j]!));
+    options.onFold?.(f, testRows);
+  });
   return { logits: out, fold };
 }
 

@@ -2,7 +2,7 @@
 // grouped CV of every view and the same-camera proxy. `trainHead` runs them over the L2 grid.
 import type { ViewRow } from './_dataset.js';
 import { scores } from './_metrics.js';
-import { crossCalibrate, crossValidate, type TrainConfig } from './_pipeline.js';
+import { crossCalibrate, crossValidate, type FitRunner, type TrainConfig } from './_pipeline.js';
 import { proxyCrossValidate, proxyReport, proxyScores, type ProxyReport } from './_proxy.js';
 import { repeatedSlice, repeatedSlices, spreadText, type RepeatedSlice } from './_repeats.js';
 
@@ -39,21 +39,24 @@ function drawLine(log: (line: string) => void, seeds: readonly string[], k: numb
 }
 
 /** Grouped CV of `rows` at `config.l2`, once per seed in `seeds` (the first is `config.seed`). */
-export function groupedAt(
+export async function groupedAt(
   rows: readonly ViewRow[],
   config: TrainConfig,
   seeds: readonly string[],
   log: (line: string) => void,
-): GroupedRun {
+  fits?: FitRunner,
+): Promise<GroupedRun> {
   const t0 = Date.now();
   const y = Uint8Array.from(rows, (r) => r.label);
-  const draws = seeds.map((seed, k) => {
-    const { logits: z, fold } = crossValidate(rows, { ...config, seed });
-    const p = crossCalibrate(z, y, fold, config.folds);
-    const s = scores(p, y);
-    drawLine(log, seeds, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
-    return { z, fold, p, scores: s };
-  });
+  const draws = await Promise.all(
+    seeds.map(async (seed, k) => {
+      const { logits: z, fold } = await crossValidate(rows, { ...config, seed }, fits ? { fits } : {});
+      const p = crossCalibrate(z, y, fold, config.folds);
+      const s = scores(p, y);
+      drawLine(log, seeds, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
+      return { z, fold, p, scores: s };
+    }),
+  );
   const spread = repeatedSlice(draws.map((d) => d.scores));
   const { z, fold, p, scores: first } = draws[0]!;
   const head = `${config.model} l2=${config.l2}: grouped ${config.folds}-fold CV`;
@@ -69,29 +72,32 @@ export function groupedAt(
  * The same-camera proxy of `proxy.rows` at `config.l2`, once per seed in `seeds`, with
  * `proxy.extraViews` as its training-only views.
  */
-export function proxyAt(
+export async function proxyAt(
   proxy: { readonly rows: readonly ViewRow[]; readonly extraViews?: readonly ViewRow[] },
   config: TrainConfig,
   seeds: readonly string[],
   log: (line: string) => void,
-): ProxyRun {
+  fits?: FitRunner,
+): Promise<ProxyRun> {
   const t0 = Date.now();
-  const draws = seeds.map((seed, k) => {
-    const { p } = proxyCrossValidate(proxy.rows, {
-      ...config,
-      seed,
-      ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}),
-    });
-    const scored = proxyScores(p, proxy.rows);
-    const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
-    drawLine(
-      log,
-      seeds,
-      k,
-      `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
-    );
-    return { p, ...scored };
-  });
+  const draws = await Promise.all(
+    seeds.map(async (seed, k) => {
+      const { p } = await proxyCrossValidate(
+        proxy.rows,
+        { ...config, seed, ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}) },
+        fits,
+      );
+      const scored = proxyScores(p, proxy.rows);
+      const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
+      drawLine(
+        log,
+        seeds,
+        k,
+        `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
+      );
+      return { p, ...scored };
+    }),
+  );
   const report = proxyReport(draws[0]!.p, proxy.rows, {
     seed: config.seed,
     l2: config.l2,

@@ -8,6 +8,7 @@ import {
   crossCalibrate,
   crossValidate,
   sliceReport,
+  type FitRunner,
   type SliceReport,
   type TrainConfig,
 } from './_pipeline.js';
@@ -61,20 +62,22 @@ export function proxyProtocol(folds: number): string {
  * proxy's folds: `config.extraViews` follow their image's camera, so they never train the fold that
  * scores it.
  */
-export function proxyCrossValidate(
+export async function proxyCrossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
-): { logits: Float64Array; fold: Int32Array; p: Float64Array } {
+  fits?: FitRunner,
+): Promise<{ logits: Float64Array; fold: Int32Array; p: Float64Array }> {
   const byCamera = (r: ViewRow): ViewRow => ({
     ...r,
     group: cameraUnit(r),
     camera: familyRule(r.group).camera,
   });
   const extra = config.extraViews?.map(byCamera);
-  const { logits, fold } = crossValidate(rows.map(byCamera), {
-    ...config,
-    ...(extra ? { extraViews: extra } : {}),
-  });
+  const { logits, fold } = await crossValidate(
+    rows.map(byCamera),
+    { ...config, ...(extra ? { extraViews: extra } : {}) },
+    fits ? { fits } : {},
+  );
   const y = Uint8Array.from(rows, (r) => r.label);
   return { logits, fold, p: crossCalibrate(logits, y, fold, config.folds) };
 }

@@ -15,6 +15,7 @@ import { foldNormalization } from './_fit.js';
 import {
   calibration,
   evaluate,
+  type FitRunner,
   fitHead,
   type EvalReport,
   type SyntheticSummary,
@@ -49,6 +50,8 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
    * holds every protocol's spread.
    */
   readonly repeats?: number;
+  /** Where the cross-validations' heads are fitted (default: in this thread; `openFitPool`). */
+  readonly fits?: FitRunner;
 }
 
 /** What `trainHead` produced. */
@@ -77,11 +80,11 @@ function noL2(): RoadworkError {
  * Fails with ERR_DATASET_INVALID on rows of one label; warns (through `log`) when there are fewer
  * groups than folds or the temperature ends at its bound.
  */
-export function trainHead(
+export async function trainHead(
   rows: readonly ViewRow[],
   embedderVersion: string,
   options: TrainHeadOptions,
-): TrainResult {
+): Promise<TrainResult> {
   const positives = rows.filter((r) => r.label === 1).length;
   if (positives === 0 || positives === rows.length) {
     throw new RoadworkError(
@@ -99,27 +102,28 @@ export function trainHead(
   const byFamily = options.selectBy === 'family';
   if (byFamily) requireProxyKind(options.proxy?.rows);
   const seeds = drawSeeds(options.seed, options.repeats ?? 1);
-  const grouped = (l2: number) => groupedAt(rows, { ...options, l2 }, seeds, options.log);
+  const { fits, log, logger: _logger, proxy: proxySet, ...config0 } = options;
+  const grouped = (l2: number) => groupedAt(rows, { ...config0, l2 }, seeds, log, fits);
   const proxied = (l2: number) => {
-    const { extraViews: _, ...rest } = options;
-    return proxyAt(options.proxy!, { ...rest, l2 }, seeds, options.log);
+    const { extraViews: _, ...rest } = config0;
+    return proxyAt(proxySet!, { ...rest, l2 }, seeds, log, fits);
   };
   let best: GroupedRun | undefined;
   let proxyRun: ProxyRun | undefined;
   if (byFamily) {
     for (const l2 of options.l2) {
-      const run = proxied(l2);
+      const run = await proxied(l2);
       if (proxyRun === undefined || run.mcc > proxyRun.mcc) proxyRun = run;
     }
     if (proxyRun === undefined) throw noL2();
-    best = grouped(proxyRun.l2);
+    best = await grouped(proxyRun.l2);
   } else {
     for (const l2 of options.l2) {
-      const run = grouped(l2);
+      const run = await grouped(l2);
       if (best === undefined || run.mcc > best.mcc) best = run;
     }
     if (best === undefined) throw noL2();
-    if (options.proxy) proxyRun = proxied(best.l2);
+    if (proxySet) proxyRun = await proxied(best.l2);
   }
   const proxy = proxyRun?.report;
   const repeats: RepeatReport | undefined =

@@ -37,7 +37,8 @@ export {
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
 export { groupFamily, requireBothLabels, splitGroups, type ViewRow } from './_dataset.js';
 export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
-export { crossCalibrate, fitHead } from './_pipeline.js';
+export { crossCalibrate, crossValidate, fitHead, inProcessFits, type FitRunner } from './_pipeline.js';
+export { defaultFitWorkers, openFitPool, type FitPool } from './_fits.js';
 export { syntheticSource } from './_synthetic.js';
 export { STYLE_KINDS, parseStyleKinds, styleTransform, type StyleKind } from './_style.js';
 export { GROUP_NAMESPACE_SEPARATOR, folderNamespaces, openTrainingFolders } from './_sources.js';

@@ -76,7 +76,7 @@ test('openTrainingFolders() namespaces groups by folder and keeps image ids and 
   }
 });
 
-test('the family rule reads groups namespaced by folder and split by image', () => {
+test('the family rule reads groups namespaced by folder and split by image', async () => {
   assert.equal(groupFamily('mi3-chicago'), 'dashcam work zones');
   assert.equal(groupFamily('roadwork-real-train/tracon-web/17'), 'web photos');
   assert.equal(groupFamily('street-negatives-camvid/camvid-0001TP'), 'dashcam streets (CamVid)');
@@ -164,15 +164,19 @@ const CONFIG: TrainConfig = {
   targetAccuracy: 0.9,
 };
 
-test('the same-camera proxy scores nothing that style alone can give, and sees a real signal', () => {
+test('the same-camera proxy scores nothing that style alone can give, and sees a real signal', async () => {
   const noise = styledRows(0, 'style-only');
   const split = splitGroups(noise, ['tracon-web']);
-  const { logits, fold } = crossValidate(split, CONFIG);
+  const { logits, fold } = await crossValidate(split, CONFIG);
   const y = Uint8Array.from(split, (r) => r.label);
   const pooled = evaluate(crossCalibrate(logits, y, fold, CONFIG.folds), split, 'proxy').overall;
   // Pooled grouped CV rewards the style: high MCC without any roadwork signal.
   assert.ok(pooled.mcc!.value > 0.4, `pooled MCC ${pooled.mcc!.value}`);
-  const style = proxyReport(proxyCrossValidate(noise, CONFIG).p, noise, { seed: 'proxy', l2: 0.1, folds: 5 });
+  const style = proxyReport((await proxyCrossValidate(noise, CONFIG)).p, noise, {
+    seed: 'proxy',
+    l2: 0.1,
+    folds: 5,
+  });
   assert.equal(style.headline?.kind, 'in-car');
   assert.equal(style.headline?.n, 72 + 30 + 24);
   assert.ok(
@@ -190,7 +194,11 @@ test('the same-camera proxy scores nothing that style alone can give, and sees a
   assert.equal(style.pairs['in-car: roadwork vs KITTI']!.n, 72 + 30);
 
   const real = styledRows(3, 'signal');
-  const seen = proxyReport(proxyCrossValidate(real, CONFIG).p, real, { seed: 'proxy', l2: 0.1, folds: 5 });
+  const seen = proxyReport((await proxyCrossValidate(real, CONFIG)).p, real, {
+    seed: 'proxy',
+    l2: 0.1,
+    folds: 5,
+  });
   assert.ok(seen.headline!.mcc.value > 0.45, `proxy MCC with a signal ${seen.headline!.mcc.value}`);
   assert.ok(seen.headline!.auc!.value > 0.85, `proxy AUC with a signal ${seen.headline!.auc!.value}`);
   assert.ok(
@@ -198,21 +206,21 @@ test('the same-camera proxy scores nothing that style alone can give, and sees a
   );
 });
 
-test('the proxy holds whole cameras out: every KITTI drive in one fold, extra views with their camera', () => {
+test('the proxy holds whole cameras out: every KITTI drive in one fold, extra views with their camera', async () => {
   const rows = styledRows(3, 'folds');
   const extra = rows.map((r) => ({ ...r, x: r.x.map((v) => v + 0.01) }));
-  const { fold } = proxyCrossValidate(rows, { ...CONFIG, extraViews: extra });
+  const { fold } = await proxyCrossValidate(rows, { ...CONFIG, extraViews: extra });
   const kitti = new Set(rows.flatMap((r, i) => (r.group.startsWith('kitti') ? [fold[i]] : [])));
   assert.equal(kitti.size, 1);
   const web = new Set(rows.flatMap((r, i) => (r.group === 'tracon-web' ? [fold[i]] : [])));
   assert.ok(web.size > 1, 'web photos are split by image');
 });
 
-test('trainHead --select-by family chooses the L2 by the proxy and records it; refuses data it cannot score', () => {
+test('trainHead --select-by family chooses the L2 by the proxy and records it; refuses data it cannot score', async () => {
   const rows = styledRows(1.5, 'select');
   const lines: string[] = [];
   const options = { ...CONFIG, l2: [0.01, 100], log: (l: string) => lines.push(l), proxy: { rows } };
-  const byFamily = trainHead(rows, 'test-embedder', { ...options, selectBy: 'family' });
+  const byFamily = await trainHead(rows, 'test-embedder', { ...options, selectBy: 'family' });
   assert.equal(lines.filter((l) => /same-camera proxy MCC/.test(l)).length, 2, lines.join('\n'));
   assert.equal(lines.filter((l) => /grouped 5-fold CV MCC/.test(l)).length, 1, lines.join('\n'));
   assert.equal(byFamily.proxy?.l2, byFamily.l2);
@@ -225,14 +233,14 @@ test('trainHead --select-by family chooses the L2 by the proxy and records it; r
 
   const onlyInCarPositives = rows.filter((r) => r.group.startsWith('mi3') || r.group === 'tracon-web');
   const web = onlyInCarPositives.map((r) => (r.group === 'tracon-web' ? { ...r, label: 0 as const } : r));
-  assert.throws(
+  await assert.rejects(
     () => trainHead(web, 'test-embedder', { ...options, proxy: { rows: web }, selectBy: 'family' }),
     (err) =>
       isRoadworkError(err, 'ERR_CONFIG_INVALID') && /no camera kind holds both labels/.test(err.message),
   );
 });
 
-test('balanceCameras weighs each (camera kind, label) cell the same, so the head leans on roadwork, not the camera', () => {
+test('balanceCameras weighs each (camera kind, label) cell the same, so the head leans on roadwork, not the camera', async () => {
   const rows = styledRows(1.5, 'balance');
   const w = cameraCellWeights(rows);
   const total = (kind: string, label: number) =>
@@ -254,7 +262,7 @@ test('balanceCameras weighs each (camera kind, label) cell the same, so the head
   assert.ok(balanced < plain / 2, `camera/roadwork weight ratio ${balanced} balanced vs ${plain} plain`);
 });
 
-test('spread() and drawSeeds(): the first draw is the run itself; NaN draws are left out', () => {
+test('spread() and drawSeeds(): the first draw is the run itself; NaN draws are left out', async () => {
   assert.deepEqual(drawSeeds('s', 3), ['s', 's#2', 's#3']);
   assert.deepEqual(drawSeeds('s', 1), ['s']);
   const s = spread([0.1, 0.3, Number.NaN]);
@@ -263,19 +271,19 @@ test('spread() and drawSeeds(): the first draw is the run itself; NaN draws are 
   assert.equal(spread([0.4]).sd, 0);
 });
 
-test('trainHead --repeats runs both protocols over draws of the folds, chooses the L2 by the mean and keeps the first draw whole', () => {
+test('trainHead --repeats runs both protocols over draws of the folds, chooses the L2 by the mean and keeps the first draw whole', async () => {
   const rows = styledRows(1.5, 'repeats');
   const lines: string[] = [];
   const options = { ...CONFIG, l2: [0.01, 100], log: (l: string) => lines.push(l), proxy: { rows } };
-  const thrice = trainHead(rows, 'test-embedder', { ...options, repeats: 3, selectBy: 'family' });
-  const once = trainHead(rows, 'test-embedder', { ...options, l2: [thrice.l2], log: () => {} });
+  const thrice = await trainHead(rows, 'test-embedder', { ...options, repeats: 3, selectBy: 'family' });
+  const once = await trainHead(rows, 'test-embedder', { ...options, l2: [thrice.l2], log: () => {} });
   assert.equal(once.repeats, undefined);
   const r = thrice.repeats!;
   assert.deepEqual(r.seeds, ['proxy', 'proxy#2', 'proxy#3']);
   // Each draw is the proxy run at its own seed: the second draw's headline is that of seed proxy#2.
   const headline = r.proxy![r.proxyHeadline!]!;
   assert.equal(r.proxyHeadline, 'in-car cameras');
-  const direct = proxyCrossValidate(rows, { ...CONFIG, l2: thrice.l2, seed: 'proxy#2' }).p;
+  const direct = (await proxyCrossValidate(rows, { ...CONFIG, l2: thrice.l2, seed: 'proxy#2' })).p;
   assert.equal(headline.mcc.values[1], proxyScores(direct, rows).scores['in-car cameras']!.mcc);
   assert.equal(
     new Set(headline.mcc.values).size,
@@ -296,7 +304,7 @@ test('trainHead --repeats runs both protocols over draws of the folds, chooses t
   );
   assert.equal(means.length, 2, lines.join('\n'));
   assert.equal(
-    lines.filter((l) => /^  draw [123]\/3 \(seed proxy(#[23])?\): same-camera proxy MCC/.test(l)).length,
+    lines.filter((l) => /^ {2}draw [123]\/3 \(seed proxy(#[23])?\): same-camera proxy MCC/.test(l)).length,
     6,
   );
   assert.equal(headline.mcc.mean.toFixed(3), Math.max(...means.map(Number)).toFixed(3));
@@ -308,7 +316,7 @@ test('trainHead --repeats runs both protocols over draws of the folds, chooses t
   assert.equal(recorded.proxy_headline.mcc.mean, headline.mcc.mean);
 
   // Two recipes over the same draws compare draw by draw; other draws, or none, do not pair.
-  const other = trainHead(rows, 'test-embedder', { ...options, l2: [1000], repeats: 3, log: () => {} });
+  const other = await trainHead(rows, 'test-embedder', { ...options, l2: [1000], repeats: 3, log: () => {} });
   const paired = pairRepeats(thrice.head.metrics, other.head.metrics);
   assert.ok(paired !== undefined && 'paired' in paired, JSON.stringify(paired));
   assert.equal(paired.draws, 3);
@@ -326,7 +334,7 @@ test('trainHead --repeats runs both protocols over draws of the folds, chooses t
     proxyMcc.higher + proxyMcc.lower,
     3 - proxyMcc.difference.values.filter((d) => d === 0).length,
   );
-  const twice = trainHead(rows, 'test-embedder', { ...options, l2: [0.01], repeats: 2, log: () => {} });
+  const twice = await trainHead(rows, 'test-embedder', { ...options, l2: [0.01], repeats: 2, log: () => {} });
   assert.match(
     (pairRepeats(thrice.head.metrics, twice.head.metrics) as { unpaired: string }).unpaired,
     /their draws differ \(seeds proxy,proxy#2,proxy#3 against proxy,proxy#2\)/,

@@ -48,40 +48,42 @@ function syntheticRows(n: number): ViewRow[] {
   });
 }
 
-test('crossValidate() trains every fold on the synthetic rows and tests none of them', () => {
+test('crossValidate() trains every fold on the synthetic rows and tests none of them', async () => {
   const rows = realRows(240);
   const synthetic = syntheticRows(120);
   const mine = new Set(synthetic);
   const tested: ViewRow[] = [];
-  const withSyn = crossValidate(
+  const withSyn = await crossValidate(
     rows,
     { ...CONFIG, synthetic: { rows: synthetic, weight: 1 } },
-    (_f, test) => {
-      for (const r of test) assert.ok(!mine.has(r), 'a synthetic row is in a test fold');
-      tested.push(...test);
+    {
+      onFold: (_f, test) => {
+        for (const r of test) assert.ok(!mine.has(r), 'a synthetic row is in a test fold');
+        tested.push(...test);
+      },
     },
   );
   assert.equal(withSyn.logits.length, rows.length);
   assert.deepEqual(new Set(tested), new Set(rows));
   assert.equal(tested.length, rows.length);
   // The synthetic rows did reach the fits: they moved the out-of-fold logits...
-  const without = crossValidate(rows, CONFIG);
+  const without = await crossValidate(rows, CONFIG);
   assert.deepEqual(without.fold, withSyn.fold);
   const moved = withSyn.logits.reduce((s, z, i) => s + Math.abs(z - without.logits[i]!), 0) / rows.length;
   assert.ok(moved > 0.05, `mean logit change ${moved}`);
   // ...in proportion to their weight: a tiny weight is close to no synthetic rows at all.
-  const faint = crossValidate(rows, { ...CONFIG, synthetic: { rows: synthetic, weight: 1e-6 } });
+  const faint = await crossValidate(rows, { ...CONFIG, synthetic: { rows: synthetic, weight: 1e-6 } });
   const left = faint.logits.reduce((s, z, i) => s + Math.abs(z - without.logits[i]!), 0) / rows.length;
   assert.ok(left < moved / 100, `mean logit change at weight 1e-6: ${left} (weight 1: ${moved})`);
 });
 
-test('trainHead() scores, calibrates and sweeps real rows only and reports the synthetic count', () => {
+test('trainHead() scores, calibrates and sweeps real rows only and reports the synthetic count', async () => {
   const rows = realRows(240);
   const synthetic = syntheticRows(120);
   for (const model of ['logistic', 'mlp'] as const) {
     const options = { ...CONFIG, model, l2: [0.1], log: () => undefined };
-    const plain = trainHead(rows, 'v', options);
-    const result = trainHead(rows, 'v', { ...options, synthetic: { rows: synthetic, weight: 2 } });
+    const plain = await trainHead(rows, 'v', options);
+    const result = await trainHead(rows, 'v', { ...options, synthetic: { rows: synthetic, weight: 2 } });
     const r = result.report;
     assert.deepEqual(r.synthetic, { images: 120, views: 120, weight: 2 });
     assert.deepEqual(plain.report.synthetic, { images: 0, views: 0, weight: 1 });
@@ -124,15 +126,21 @@ function groupMarkedRows(): { rows: ViewRow[]; extra: ViewRow[] } {
   return { rows, extra };
 }
 
-test('crossValidate() fits on the extra views of training groups only, and scores none of them', () => {
+test('crossValidate() fits on the extra views of training groups only, and scores none of them', async () => {
   const { rows, extra } = groupMarkedRows();
   const config = { ...CONFIG, folds: 6, l2: 0.01 };
   const extraSet = new Set(extra);
   const tested: ViewRow[] = [];
-  const { logits: z } = crossValidate(rows, { ...config, extraViews: extra }, (_f, test) => {
-    for (const r of test) assert.ok(!extraSet.has(r), 'an extra view was scored');
-    tested.push(...test);
-  });
+  const { logits: z } = await crossValidate(
+    rows,
+    { ...config, extraViews: extra },
+    {
+      onFold: (_f, test) => {
+        for (const r of test) assert.ok(!extraSet.has(r), 'an extra view was scored');
+        tested.push(...test);
+      },
+    },
+  );
   assert.equal(tested.length, rows.length);
   const gap = (logits: Float64Array) => {
     const mean = (even: boolean) => {
@@ -144,10 +152,15 @@ test('crossValidate() fits on the extra views of training groups only, and score
   // A held-out group's column was never set in its fold's training rows: no pull towards its parity.
   assert.ok(Math.abs(gap(z)) < 0.2, `held-out parity gap ${gap(z)}`);
   // The same rows trained in every fold (the synthetic path) do leak, so the check has teeth.
-  const leaky = crossValidate(rows, { ...config, synthetic: { rows: extra, weight: 1 } }).logits;
+  const leaky = (await crossValidate(rows, { ...config, synthetic: { rows: extra, weight: 1 } })).logits;
   assert.ok(gap(leaky) > 2, `leaky parity gap ${gap(leaky)}`);
   // And the extra views do reach the fits of their own groups (the final head learns every column).
-  const result = trainHead(rows, 'v', { ...config, l2: [0.01], log: () => undefined, extraViews: extra });
+  const result = await trainHead(rows, 'v', {
+    ...config,
+    l2: [0.01],
+    log: () => undefined,
+    extraViews: extra,
+  });
   const w = result.head.layers[0]!.weights[0]!;
   for (let g = 0; g < 6; g++)
     assert.ok((g % 2 === 0 ? w[1 + g]! : -w[1 + g]!) > 0.5, `column ${g}: ${w[1 + g]}`);

@@ -125,7 +125,7 @@ test('styleNull makes logistic and MLP heads blind to what tells cameras apart i
   assert.deepEqual(unlabelled, plain);
 });
 
-test("trainHead() records the per-column L2 and the style nullspace it was given in the head's metrics, and nothing without them", () => {
+test("trainHead() records the per-column L2 and the style nullspace it was given in the head's metrics, and nothing without them", async () => {
   const rng = createRng('column-l2-metrics');
   const rows: ViewRow[] = Array.from({ length: 60 }, (_, i) => ({
     image: i,
@@ -146,11 +146,11 @@ test("trainHead() records the per-column L2 and the style nullspace it was given
     log: () => undefined,
   };
   const columnL2 = [{ from: 0, to: 1, factor: 10 }];
-  const leaned = trainHead(rows, 'v', { ...options, columnL2 }).head;
+  const leaned = (await trainHead(rows, 'v', { ...options, columnL2 })).head;
   assert.deepEqual(leaned.metrics?.['column_l2'], columnL2);
-  const plain = trainHead(rows, 'v', options).head.metrics;
+  const plain = (await trainHead(rows, 'v', options)).head.metrics;
   assert.equal(plain?.['column_l2'], undefined);
-  assert.equal(trainHead(rows, 'v', { ...options, styleNull: 2 }).head.metrics?.['style_null'], 2);
+  assert.equal((await trainHead(rows, 'v', { ...options, styleNull: 2 })).head.metrics?.['style_null'], 2);
   assert.equal(plain?.['style_null'], undefined);
 });
 

@@ -28,8 +28,8 @@ function noiseRows(n: number, label: (i: number) => 0 | 1): ViewRow[] {
   }));
 }
 
-test('trainHead() refuses rows of one label with ERR_DATASET_INVALID', () => {
-  assert.throws(
+test('trainHead() refuses rows of one label with ERR_DATASET_INVALID', async () => {
+  await assert.rejects(
     () =>
       trainHead(
         noiseRows(24, () => 1),
@@ -43,9 +43,9 @@ test('trainHead() refuses rows of one label with ERR_DATASET_INVALID', () => {
   );
 });
 
-test('trainHead() warns when the temperature ends at its bound', () => {
+test('trainHead() warns when the temperature ends at its bound', async () => {
   const lines: string[] = [];
-  const { head } = trainHead(
+  const { head } = await trainHead(
     noiseRows(96, (i) => (i % 2 ? 1 : 0)),
     'fake',
     { ...options, log: (l) => lines.push(l) },

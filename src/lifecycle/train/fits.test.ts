@@ -1,0 +1,97 @@
+// Heads fitted on worker threads: the same numbers as in this thread, for every kind of row a fit
+// carries (mirror twins, training-only views, synthetic rows, rewritten camera groups).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRng } from '../../core/random/index.js';
+import type { ViewRow } from './_dataset.js';
+import { openFitPool } from './_fits.js';
+import { packRows, unpackRows } from './_packed-rows.js';
+import { crossValidate, type TrainConfig } from './_pipeline.js';
+import { proxyCrossValidate } from './_proxy.js';
+import { trainHead } from './_train-head.js';
+
+/** Dashcam and web rows with a noisy label in feature 0, each vector a view into one shared buffer. */
+function rows(n: number, seed: string): ViewRow[] {
+  const rng = createRng(seed);
+  const dims = 5;
+  const buffer = new Float32Array(n * 2 * dims + 7);
+  return Array.from({ length: n }, (_, image) => {
+    const label: 0 | 1 = image % 3 === 0 ? 1 : 0;
+    const at = (k: number) => {
+      const v = buffer.subarray(7 + (2 * image + k) * dims, 7 + (2 * image + k + 1) * dims);
+      for (let d = 0; d < dims; d++) v[d] = d === 0 ? rng.normal(label ? 1 : -1, 1.5) : rng.normal();
+      return v;
+    };
+    const group = image % 4 === 0 ? 'tracon-web' : image % 4 === 1 ? 'kitti-road-um' : `mi3-c${image % 5}`;
+    return {
+      image,
+      group,
+      label,
+      level: image % 4 === 0 ? 'source' : 1,
+      x: at(0),
+      ...(image % 7 ? { xh: at(1) } : {}),
+    };
+  });
+}
+
+const CONFIG: TrainConfig = {
+  model: 'logistic',
+  l2: 0.1,
+  hidden: 6,
+  folds: 4,
+  seed: 'fits',
+  tta: true,
+  trainOnFlips: true,
+  targetAccuracy: 0.9,
+  maxIter: 60,
+};
+
+test('packRows() copies only the rows, not the buffers their vectors view, and unpacks them whole', () => {
+  const data = rows(40, 'pack').map((r, i) => (i === 3 ? { ...r, camera: 'in-car' as const } : r));
+  const packed = packRows(data);
+  assert.equal(packed.x.length, 40 * 5, 'the shared buffer behind the views is not packed');
+  const back = unpackRows(packed);
+  assert.deepEqual(
+    back.map((r) => ({ ...r, x: [...r.x], xh: r.xh && [...r.xh] })),
+    data.map((r) => ({ ...r, x: [...r.x], xh: r.xh && [...r.xh] })),
+  );
+  assert.throws(() => packRows([data[0]!, { ...data[1]!, x: new Float32Array(4) }]), {
+    code: 'ERR_INTERNAL',
+  });
+});
+
+test(
+  'a fit pool gives the out-of-fold logits of fitting in this thread, for logistic and MLP heads',
+  { timeout: 120_000 },
+  async () => {
+    const pool = await openFitPool(2);
+    try {
+      const data = rows(160, 'cv');
+      const extraViews = rows(160, 'extra').map((r, i) => ({
+        ...r,
+        image: data[i]!.image,
+        group: data[i]!.group,
+      }));
+      const synthetic = { rows: rows(30, 'syn').map((r) => ({ ...r, group: 'synth' })), weight: 0.5 };
+      for (const model of ['logistic', 'mlp'] as const) {
+        const config = { ...CONFIG, model, extraViews, synthetic, styleNull: 1 };
+        const here = await crossValidate(data, config);
+        const there = await crossValidate(data, config, { fits: pool });
+        assert.deepEqual(there.fold, here.fold);
+        assert.deepEqual(there.logits, here.logits, model);
+        // The proxy rewrites groups to cameras and records the kind: that travels too.
+        const proxyHere = await proxyCrossValidate(data, { ...config, synthetic: undefined });
+        const proxyThere = await proxyCrossValidate(data, { ...config, synthetic: undefined }, pool);
+        assert.deepEqual(proxyThere.p, proxyHere.p, `${model} proxy`);
+      }
+      // A whole training run with repeated draws: the same head and the same spreads.
+      const options = { ...CONFIG, l2: [0.01, 1], repeats: 2, log: () => {}, proxy: { rows: data } };
+      const a = await trainHead(data, 'v', options);
+      const b = await trainHead(data, 'v', { ...options, fits: pool });
+      assert.deepEqual(b.head, a.head);
+      assert.deepEqual(b.repeats, a.repeats);
+    } finally {
+      await pool.close();
+    }
+  },
+);
