@@ -75,8 +75,8 @@ photos), where the photo style cannot tell the labels apart. Its headline is the
 
 --repeats N runs every cross-validation over N draws of its folds (the same views; seeds SEED,
 SEED#2, …) and adds each protocol's mean, standard deviation and range to the report: on the
-starter's data one recipe's proxy MCC moves by up to 0.23 with the folds alone, so compare recipes
-by the mean. The L2 is chosen by the mean; the tables, intervals and the head's calibration are
+starter's data one recipe's proxy MCC moves by up to 0.17 with the folds alone (and by more with
+--seed, which also draws the views), so compare recipes by the mean, at more than one --seed. The L2 is chosen by the mean; the tables, intervals and the head's calibration are
 the first draw's (the unrepeated run's). N draws cost N times the fitting.
 
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those

@@ -102,10 +102,10 @@ export async function trainHead(
   const byFamily = options.selectBy === 'family';
   if (byFamily) requireProxyKind(options.proxy?.rows);
   const seeds = drawSeeds(options.seed, options.repeats ?? 1);
-  const { fits, log, logger: _logger, proxy: proxySet, ...config0 } = options;
-  const grouped = (l2: number) => groupedAt(rows, { ...config0, l2 }, seeds, log, fits);
+  const { fits, log, logger: _logger, proxy: proxySet, ...protocolConfig } = options;
+  const grouped = (l2: number) => groupedAt(rows, { ...protocolConfig, l2 }, seeds, log, fits);
   const proxied = (l2: number) => {
-    const { extraViews: _, ...rest } = config0;
+    const { extraViews: _, ...rest } = protocolConfig;
     return proxyAt(proxySet!, { ...rest, l2 }, seeds, log, fits);
   };
   let best: GroupedRun | undefined;
