@@ -9,7 +9,6 @@ import type { FitRunner, TrainConfig } from './_pipeline.js';
 
 /** A runner with threads to release. */
 export interface FitPool extends FitRunner {
-  readonly size: number;
   close(): Promise<void>;
 }
 

@@ -155,11 +155,14 @@ export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
 
 /** Fits heads: `fitHead`'s contract, asynchronously (in this thread, or on workers: `openFitPool`). */
 export interface FitRunner {
+  /** How many fits run at once (1 in this thread). */
+  readonly size: number;
   fit(rows: readonly ViewRow[], config: TrainConfig): Promise<Head>;
 }
 
 /** Fits in this thread, one at a time. */
 export const inProcessFits: FitRunner = {
+  size: 1,
   fit: (rows, config) => Promise.resolve(fitHead(rows, config)),
 };
 

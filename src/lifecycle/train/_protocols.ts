@@ -38,6 +38,21 @@ function drawLine(log: (line: string) => void, seeds: readonly string[], k: numb
   if (seeds.length > 1) log(`  draw ${k + 1}/${seeds.length} (seed ${seeds[k]}): ${text}`);
 }
 
+/**
+ * Runs every draw: side by side on a pool (its folds queue together), one after another in this
+ * thread, so each draw's progress line comes when it ends rather than all at the end.
+ */
+async function eachDraw<T>(
+  seeds: readonly string[],
+  fits: FitRunner | undefined,
+  run: (seed: string, k: number) => Promise<T>,
+): Promise<T[]> {
+  if ((fits?.size ?? 1) > 1) return Promise.all(seeds.map(run));
+  const out: T[] = [];
+  for (const [k, seed] of seeds.entries()) out.push(await run(seed, k));
+  return out;
+}
+
 /** Grouped CV of `rows` at `config.l2`, once per seed in `seeds` (the first is `config.seed`). */
 export async function groupedAt(
   rows: readonly ViewRow[],
@@ -48,15 +63,13 @@ export async function groupedAt(
 ): Promise<GroupedRun> {
   const t0 = Date.now();
   const y = Uint8Array.from(rows, (r) => r.label);
-  const draws = await Promise.all(
-    seeds.map(async (seed, k) => {
-      const { logits: z, fold } = await crossValidate(rows, { ...config, seed }, fits ? { fits } : {});
-      const p = crossCalibrate(z, y, fold, config.folds);
-      const s = scores(p, y);
-      drawLine(log, seeds, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
-      return { z, fold, p, scores: s };
-    }),
-  );
+  const draws = await eachDraw(seeds, fits, async (seed, k) => {
+    const { logits: z, fold } = await crossValidate(rows, { ...config, seed }, fits ? { fits } : {});
+    const p = crossCalibrate(z, y, fold, config.folds);
+    const s = scores(p, y);
+    drawLine(log, seeds, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
+    return { z, fold, p, scores: s };
+  });
   const spread = repeatedSlice(draws.map((d) => d.scores));
   const { z, fold, p, scores: first } = draws[0]!;
   const head = `${config.model} l2=${config.l2}: grouped ${config.folds}-fold CV`;
@@ -80,24 +93,22 @@ export async function proxyAt(
   fits?: FitRunner,
 ): Promise<ProxyRun> {
   const t0 = Date.now();
-  const draws = await Promise.all(
-    seeds.map(async (seed, k) => {
-      const { p } = await proxyCrossValidate(
-        proxy.rows,
-        { ...config, seed, ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}) },
-        fits,
-      );
-      const scored = proxyScores(p, proxy.rows);
-      const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
-      drawLine(
-        log,
-        seeds,
-        k,
-        `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
-      );
-      return { p, ...scored };
-    }),
-  );
+  const draws = await eachDraw(seeds, fits, async (seed, k) => {
+    const { p } = await proxyCrossValidate(
+      proxy.rows,
+      { ...config, seed, ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}) },
+      fits,
+    );
+    const scored = proxyScores(p, proxy.rows);
+    const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
+    drawLine(
+      log,
+      seeds,
+      k,
+      `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
+    );
+    return { p, ...scored };
+  });
   const report = proxyReport(draws[0]!.p, proxy.rows, {
     seed: config.seed,
     l2: config.l2,

@@ -6,7 +6,7 @@ import { createRng } from '../../core/random/index.js';
 import type { ViewRow } from './_dataset.js';
 import { openFitPool } from './_fits.js';
 import { packRows, unpackRows } from './_packed-rows.js';
-import { crossValidate, type TrainConfig } from './_pipeline.js';
+import { crossValidate, inProcessFits, type FitRunner, type TrainConfig } from './_pipeline.js';
 import { proxyCrossValidate } from './_proxy.js';
 import { trainHead } from './_train-head.js';
 
@@ -95,3 +95,21 @@ test(
     }
   },
 );
+
+test('in this thread the draws of --repeats run one after another, each logging as it ends', async () => {
+  let fitted = 0;
+  const counting: FitRunner = {
+    size: 1,
+    fit: (r, c) => {
+      fitted++;
+      return inProcessFits.fit(r, c);
+    },
+  };
+  const seen: number[] = [];
+  const log = (line: string) => {
+    if (/^ {2}draw \d\/3 .*grouped CV/.test(line)) seen.push(fitted);
+  };
+  await trainHead(rows(80, 'order'), 'v', { ...CONFIG, l2: [0.1], repeats: 3, log, fits: counting });
+  // Four folds a draw: draw k's line comes after its own 4·k fits, not after all twelve.
+  assert.deepEqual(seen, [4, 8, 12]);
+});
