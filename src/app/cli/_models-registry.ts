@@ -151,7 +151,7 @@ function diffLine(e: DiffEntry): string {
 }
 
 /**
- * The draw-by-draw comparison of two versions trained with `--repeats`: only on the same data
+ * The draw-by-draw comparison of two versions trained with `--repeats` or `--view-seeds`: only on the same data
  * (the same seeds on other data draw other folds).
  */
 function pairedVersions(a: ModelVersion, b: ModelVersion): PairedRepeats | undefined {
@@ -160,14 +160,21 @@ function pairedVersions(a: ModelVersion, b: ModelVersion): PairedRepeats | undef
   return { unpaired: 'they were trained on different data, so their folds differ' };
 }
 
+const signed = (x: number, digits = 3) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+
 function pairedLines(p: PairedRepeats): string[] {
   if ('unpaired' in p) return [`paired draws: none (${p.unpaired})`];
+  const views = p.paired[0]?.byViews;
   return [
-    `paired over ${p.draws} draws of the folds (b − a per draw: mean ± sd [min, max]):`,
-    ...p.paired.map(
-      (d) =>
-        `  ${d.name}: ${d.difference.mean >= 0 ? '+' : ''}${spreadText(d.difference)}, b higher in ${d.higher} of ${p.draws}, lower in ${d.lower}`,
-    ),
+    `paired over ${p.draws} draws of the ${views ? `folds and views (${views.length} seeds of the views)` : 'folds'} (b − a per draw: mean ± sd [min, max]):`,
+    ...p.paired.flatMap((d) => [
+      `  ${d.name}: ${d.difference.mean >= 0 ? '+' : ''}${spreadText(d.difference)}, b higher in ${d.higher} of ${p.draws}, lower in ${d.lower}`,
+      ...(d.byViews
+        ? [
+            `    by views: ${d.byViews.map((v) => `${v.views} ${signed(v.mean)} (${v.higher} higher, ${v.lower} lower)`).join('; ')}`,
+          ]
+        : []),
+    ]),
   ];
 }
 

@@ -92,7 +92,28 @@ test('models versions seeds the starter as production; --force shows in the hist
     };
     assert.equal(json.paired.draws, 3);
     const unpaired = await run(models, ['diff', a, d, ...store]);
-    assert.match(unpaired.out, /paired draws: none \(only b was trained with --repeats\)/);
+    assert.match(unpaired.out, /paired draws: none \(only b was trained with --repeats or --view-seeds\)/);
+
+    // With --view-seeds each seed's views are compared on their own too.
+    const viewed = (cv: number[]) => ({
+      repeats: {
+        seeds: ['s', 's#2', 't', 't#2'],
+        views: ['s', 's', 't', 't'],
+        cv: { mcc: { values: cv }, auc: { values: [0.8, 0.8, 0.8, 0.8] } },
+      },
+    });
+    const e = await bundle('e', 0.3, viewed([0.3, 0.5, 0.4, 0.4]));
+    const f = await bundle('f', 0.4, viewed([0.4, 0.6, 0.3, 0.2]));
+    const bySeed = await run(models, ['diff', e, f, ...store]);
+    assert.match(bySeed.out, /paired over 4 draws of the folds and views \(2 seeds of the views\)/);
+    assert.match(
+      bySeed.out,
+      /grouped CV MCC: -0\.025 ± 0\.150 \[-0\.20, 0\.10\], b higher in 2 of 4, lower in 2\n {4}by views: s \+0\.100 \(2 higher, 0 lower\); t -0\.150 \(0 higher, 2 lower\)/,
+    );
+    assert.match(
+      (await run(models, ['diff', c, e, ...store])).out,
+      /paired draws: none \(their draws differ \(seeds s,s#2,s#3 against s,s#2,t,t#2\)\)/,
+    );
   }));
 
 async function imageFolder(dir: string): Promise<void> {

@@ -112,6 +112,41 @@ test(
       assert.equal(recorded.seeds.length, 3);
       assert.equal(recorded.cv.mcc.values.length, 3);
 
+      // --view-seeds: the views of another seed are embedded once, and both draws of the folds run
+      // on each seed's views; the report splits the spread by seed.
+      const viewed = await run([
+        '--out',
+        join(root, 'viewed.json'),
+        '--folds',
+        '2',
+        '--l2',
+        '0.1',
+        '--repeats',
+        '2',
+        '--view-seeds',
+        'other',
+      ]);
+      assert.match(viewed.err, /views of seed other \(--view-seeds\):\nembed \[/);
+      assert.match(viewed.err, /draw 4\/4 \(views other, folds other#2\): grouped CV MCC/);
+      assert.match(
+        viewed.out,
+        /Over 4 draws \(views of seeds train, other; 2 draws of the folds each\) \(l2=0\.1; the tables above are the first draw, seed train\)/,
+      );
+      assert.match(viewed.out, /grouped CV, views of seed other +-?[\d.]+ ± [\d.]+ \[/);
+      const byViews = (await loadHead(join(root, 'viewed.json'))).metrics?.['repeats'] as {
+        seeds: string[];
+        views: string[];
+      };
+      assert.deepEqual(byViews.seeds, ['train', 'train#2', 'other', 'other#2']);
+      assert.deepEqual(byViews.views, ['train', 'train', 'other', 'other']);
+      // The head is the own views' alone: that of the plain run at the same L2 and seed.
+      const plain = await run(['--out', join(root, 'plain.json'), '--folds', '2', '--l2', '0.1']);
+      assert.doesNotMatch(plain.err, /embed \[/);
+      assert.deepEqual(
+        (await loadHead(join(root, 'viewed.json'))).layers,
+        (await loadHead(join(root, 'plain.json'))).layers,
+      );
+
       const o = sink();
       const calibrated = join(root, 'calibrated.json');
       await calibrateCommand({ stdout: o.stream, stderr: sink().stream }).parseAsync(
@@ -345,7 +380,7 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats or the view counts before embedding anything', async () => {
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
     ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
@@ -368,6 +403,13 @@ test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --
     ['--style-null', '0', '--style-null is not a whole number of at least 1: "0"'],
     ['--style-null', '2.5', '--style-null is not a whole number of at least 1: "2.5"'],
     ['--repeats', '0', '--repeats is not a whole number of at least 1: "0"'],
+    ['--view-seeds', 'a,,b', 'Invalid --view-seeds: a,,b; give seeds separated by commas'],
+    ['--view-seeds', 'a,a', 'Invalid --view-seeds: a,a; a seed is given twice'],
+    [
+      '--view-seeds',
+      's2,train',
+      'Invalid --view-seeds: s2,train; train is --seed, whose views the run draws already',
+    ],
   ] as const) {
     await assert.rejects(
       trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(

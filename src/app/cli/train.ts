@@ -2,9 +2,11 @@
 import { Command, Option } from 'commander';
 import { RoadworkError } from '../../core/errors/index.js';
 import { checkWritableFile, writeFileAtomic } from '../../core/files/index.js';
+import { SkippedImages } from '../../data/sources/index.js';
 import type { MilSpec } from '../../inference/heads/index.js';
 import {
   defaultFitWorkers,
+  drawsText,
   embeddedRows,
   openFitPool,
   parseStyleKinds,
@@ -17,6 +19,8 @@ import {
   trainHead,
   writeHead,
   type ColumnL2,
+  type EmbeddingOptions,
+  type ViewSet,
 } from '../../lifecycle/train/index.js';
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
@@ -206,6 +210,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       "run each cross-validation over n draws of its folds (seeds SEED, SEED#2, …): the L2 is chosen by the mean MCC and the report adds every protocol's mean, spread and range",
       '1',
     )
+    .option(
+      '--view-seeds <seeds>',
+      "also cross-validate on the views of these seeds (comma-separated; each embedded and cached): every protocol runs its --repeats draws on each seed's views too",
+    )
     .option('--max-iter <n>', 'optimiser iterations per fit', '300')
     .option(
       '--fit-workers <n>',
@@ -261,6 +269,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       const emb = embeddingOptions(opts, stderr, io.env ?? {});
       const folds = numberFlag(opts.folds, '--folds', { min: 2, integer: true, example: '5' });
       const repeats = countFlag(opts.repeats, '--repeats', { example: '5' });
+      const viewSeeds = parseViewSeeds(opts.viewSeeds, emb.seed);
       const fitWorkers =
         opts.fitWorkers === undefined
           ? defaultFitWorkers()
@@ -293,11 +302,17 @@ export function trainCommand(io: TrainIo = {}): Command {
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
       await checkWritableFile(String(opts.out), '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
-      const embedded = await embeddedRows({ ...emb, synthetic: synth.count, trainViews, styleViews });
+      const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews };
+      const embedded = await embeddedRows(embedding);
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
       const split =
         typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
+      const otherViews: ViewSet[] = [];
+      for (const seed of viewSeeds) {
+        stderr.write(`views of seed ${seed} (--view-seeds):\n`);
+        otherViews.push(await viewSet(embedding, seed, split));
+      }
       const rows = splitGroups(embedded.rows, split);
       const extraViews = splitGroups(embedded.extra, split);
       const synthetic = embedded.synthetic;
@@ -339,6 +354,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         ...(extraViews.length > 0 ? { extraViews } : {}),
         ...(opts.balanceCameras === true ? { balanceCameras: true } : {}),
         proxy: { rows: embedded.rows, extraViews: embedded.extra },
+        ...(otherViews.length > 0 ? { otherViews } : {}),
         selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
       }).finally(() => fits?.close());
       await writeHead(String(opts.out), result.head);
@@ -363,10 +379,12 @@ export function trainCommand(io: TrainIo = {}): Command {
               : 'headline: none (no camera kind holds both labels)\n'),
         );
       }
-      if (result.repeats)
+      if (result.repeats) {
+        const over = drawsText(result.repeats.views ?? result.repeats.seeds.map(() => emb.seed)).trim();
         stdout.write(
-          `\nOver ${result.repeats.seeds.length} draws of the folds (l2=${result.l2}; the tables above are the first draw, seed ${emb.seed}):\n${repeatsTable(result.repeats)}\n`,
+          `\n${over[0]!.toUpperCase()}${over.slice(1)} (l2=${result.l2}; the tables above are the first draw, seed ${emb.seed}):\n${repeatsTable(result.repeats)}\n`,
         );
+      }
       stdout.write(`\nAccuracy vs coverage of exit thresholds:\n${sweepTable(result.report.sweep)}\n`);
       const e = result.exits;
       stdout.write(
@@ -399,6 +417,45 @@ export function trainCommand(io: TrainIo = {}): Command {
       );
     });
   return command;
+}
+
+/** `--view-seeds`: distinct seeds, none of them `--seed` (whose views the run has already). */
+function parseViewSeeds(value: unknown, seed: string): string[] {
+  if (value === undefined) return [];
+  const seeds = String(value)
+    .split(',')
+    .map((s) => s.trim());
+  const bad = (why: string): never => {
+    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --view-seeds: ${String(value)}; ${why}`);
+  };
+  if (seeds.some((s) => s === '')) bad('give seeds separated by commas, e.g. s2,s3');
+  if (new Set(seeds).size !== seeds.length) bad('a seed is given twice');
+  if (seeds.includes(seed)) bad(`${seed} is --seed, whose views the run draws already`);
+  return seeds;
+}
+
+/**
+ * The same images' views under another seed, split as `--split-group` says for the grouped CV and
+ * whole for the proxy. An image that cannot be read is skipped there too, without a second warning.
+ */
+async function viewSet(
+  embedding: EmbeddingOptions,
+  seed: string,
+  split: readonly string[],
+): Promise<ViewSet> {
+  const e = await embeddedRows({
+    ...embedding,
+    seed,
+    // --seed's embedding has named (or, with --strict, refused) every unreadable image already.
+    skips: new SkippedImages({ onSkip: () => {} }),
+  });
+  return {
+    seed,
+    rows: splitGroups(e.rows, split),
+    extraViews: splitGroups(e.extra, split),
+    ...(e.synthetic.length > 0 ? { synthetic: e.synthetic } : {}),
+    proxy: { rows: e.rows, extraViews: e.extra },
+  };
 }
 
 /** `--mil cells,dims,pool` for `--model mil` (required there, refused elsewhere). */

@@ -1,10 +1,77 @@
-// The two held-out protocols at one L2, each over its draws of the folds (`drawSeeds`): the
-// grouped CV of every view and the same-camera proxy. `trainHead` runs them over the L2 grid.
+// The two held-out protocols at one L2, each over its draws: the grouped CV of every view and the
+// same-camera proxy. A draw is one set of views (the run's own, or another seed's with
+// `--view-seeds`) and one seed of the folds (`drawSeeds`). `trainHead` runs them over the L2 grid.
 import type { ViewRow } from './_dataset.js';
 import { scores } from './_metrics.js';
 import { crossCalibrate, crossValidate, type FitRunner, type TrainConfig } from './_pipeline.js';
-import { proxyCrossValidate, proxyReport, proxyScores, type ProxyReport } from './_proxy.js';
-import { repeatedSlice, repeatedSlices, spreadText, type RepeatedSlice } from './_repeats.js';
+import { proxyCrossValidate, proxyReport, proxyScores, proxySlices, type ProxyReport } from './_proxy.js';
+import { drawSeeds, repeatedSlice, repeatedSlices, spreadText, type RepeatedSlice } from './_repeats.js';
+
+/** The rows one draw fits and scores. */
+export interface DrawRows {
+  readonly rows: readonly ViewRow[];
+  /** Training-only views of the same images, under the same seed. */
+  readonly extraViews?: readonly ViewRow[];
+  /** Synthetic scenes of the same seed (their weight is the config's). */
+  readonly synthetic?: readonly ViewRow[];
+}
+
+/**
+ * One draw of the views: the same images under one `--seed` (views, training-only views and
+ * synthetic scenes), as the grouped CV sees them (`rows`, split as `--split-group` says) and as the
+ * proxy does (`proxy`, manifest groups).
+ */
+export interface ViewSet extends DrawRows {
+  /** The seed that drew these views; its folds' seeds are `drawSeeds(seed, repeats)`. */
+  readonly seed: string;
+  readonly proxy?: Omit<DrawRows, 'synthetic'>;
+}
+
+/** One draw of a protocol: a seed of the folds on one set of views. */
+export interface Draw extends DrawRows {
+  /** The folds' seed (it also starts an MLP and splits its early stopping). */
+  readonly seed: string;
+  /** The seed of the views it runs on. */
+  readonly views: string;
+}
+
+/**
+ * Every draw of both protocols: each set of views crossed with `repeats` seeds of the folds, set by
+ * set, so the first draw is the run itself and the draws of one set of views are the same as a run
+ * at its `--seed` with `--repeats` would make.
+ */
+export function protocolDraws(
+  sets: readonly ViewSet[],
+  repeats: number,
+): { grouped: Draw[]; proxy?: Draw[] } {
+  const draws = (part: (s: ViewSet) => DrawRows) =>
+    sets.flatMap((set) =>
+      drawSeeds(set.seed, repeats).map((seed) => ({ ...part(set), seed, views: set.seed })),
+    );
+  const grouped = draws(({ rows, extraViews, synthetic }) => ({
+    rows,
+    ...(extraViews ? { extraViews } : {}),
+    ...(synthetic ? { synthetic } : {}),
+  }));
+  if (sets.some((s) => s.proxy === undefined)) return { grouped };
+  return {
+    grouped,
+    proxy: draws((s) => ({ ...s.proxy!, ...(s.synthetic ? { synthetic: s.synthetic } : {}) })),
+  };
+}
+
+/** `config` for one draw: its seed, training-only views and synthetic rows. */
+function drawConfig(config: TrainConfig, draw: Draw): TrainConfig {
+  const { extraViews: _e, synthetic, ...rest } = config;
+  return {
+    ...rest,
+    seed: draw.seed,
+    ...(draw.extraViews?.length ? { extraViews: draw.extraViews } : {}),
+    ...(draw.synthetic?.length
+      ? { synthetic: { rows: draw.synthetic, weight: synthetic?.weight ?? 1 } }
+      : {}),
+  };
+}
 
 /** The grouped CV at one L2: the first draw whole, every draw's scores summarised. */
 export interface GroupedRun {
@@ -30,12 +97,27 @@ export interface ProxyRun {
 }
 
 const took = (t0: number) => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
-const over = (seeds: readonly string[]) =>
-  seeds.length > 1 ? ` over ${seeds.length} draws of the folds` : '';
+
+/**
+ * ` over 8 draws of the folds`, ` over 8 draws (views of seeds a, b; 4 draws of the folds each)`, from
+ * the seed of each draw's views; empty for one draw.
+ */
+export function drawsText(views: readonly string[]): string {
+  if (views.length < 2) return '';
+  const sets = [...new Set(views)];
+  if (sets.length === 1) return ` over ${views.length} draws of the folds`;
+  const each = views.length / sets.length;
+  return ` over ${views.length} draws (views of seeds ${sets.join(', ')}; ${each} draw${each === 1 ? '' : 's'} of the folds each)`;
+}
 
 /** With several draws, one progress line per draw (a draw of the starter's proxy takes minutes). */
-function drawLine(log: (line: string) => void, seeds: readonly string[], k: number, text: string): void {
-  if (seeds.length > 1) log(`  draw ${k + 1}/${seeds.length} (seed ${seeds[k]}): ${text}`);
+function drawLine(log: (line: string) => void, draws: readonly Draw[], k: number, text: string): void {
+  if (draws.length < 2) return;
+  const d = draws[k]!;
+  const views = draws.some((o) => o.views !== d.views)
+    ? `views ${d.views}, folds ${d.seed}`
+    : `seed ${d.seed}`;
+  log(`  draw ${k + 1}/${draws.length} (${views}): ${text}`);
 }
 
 /**
@@ -43,86 +125,87 @@ function drawLine(log: (line: string) => void, seeds: readonly string[], k: numb
  * thread, so each draw's progress line comes when it ends rather than all at the end.
  */
 async function eachDraw<T>(
-  seeds: readonly string[],
+  draws: readonly Draw[],
   fits: FitRunner | undefined,
-  run: (seed: string, k: number) => Promise<T>,
+  run: (draw: Draw, k: number) => Promise<T>,
 ): Promise<T[]> {
-  if ((fits?.size ?? 1) > 1) return Promise.all(seeds.map(run));
+  if ((fits?.size ?? 1) > 1) return Promise.all(draws.map(run));
   const out: T[] = [];
-  for (const [k, seed] of seeds.entries()) out.push(await run(seed, k));
+  for (const [k, draw] of draws.entries()) out.push(await run(draw, k));
   return out;
 }
 
-/** Grouped CV of `rows` at `config.l2`, once per seed in `seeds` (the first is `config.seed`). */
+/** Grouped CV at `config.l2`, once per draw (the first is the run's own rows and seed). */
 export async function groupedAt(
-  rows: readonly ViewRow[],
+  draws: readonly Draw[],
   config: TrainConfig,
-  seeds: readonly string[],
   log: (line: string) => void,
   fits?: FitRunner,
 ): Promise<GroupedRun> {
   const t0 = Date.now();
-  const y = Uint8Array.from(rows, (r) => r.label);
-  const draws = await eachDraw(seeds, fits, async (seed, k) => {
-    const { logits: z, fold } = await crossValidate(rows, { ...config, seed }, fits ? { fits } : {});
+  const runs = await eachDraw(draws, fits, async (draw, k) => {
+    const y = Uint8Array.from(draw.rows, (r) => r.label);
+    const { logits: z, fold } = await crossValidate(
+      draw.rows,
+      drawConfig(config, draw),
+      fits ? { fits } : {},
+    );
     const p = crossCalibrate(z, y, fold, config.folds);
     const s = scores(p, y);
-    drawLine(log, seeds, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
+    drawLine(log, draws, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
     return { z, fold, p, scores: s };
   });
-  const spread = repeatedSlice(draws.map((d) => d.scores));
-  const { z, fold, p, scores: first } = draws[0]!;
+  const spread = repeatedSlice(runs.map((d) => d.scores));
+  const { z, fold, p, scores: first } = runs[0]!;
   const head = `${config.model} l2=${config.l2}: grouped ${config.folds}-fold CV`;
   log(
-    seeds.length > 1
-      ? `${head}${over(seeds)}: MCC ${spreadText(spread.mcc)}, AUC ${spreadText(spread.auc)} ${took(t0)}`
+    draws.length > 1
+      ? `${head}${drawsText(draws.map((d) => d.views))}: MCC ${spreadText(spread.mcc)}, AUC ${spreadText(spread.auc)} ${took(t0)}`
       : `${head} MCC ${first.mcc.toFixed(3)}, accuracy ${first.accuracy.toFixed(3)}, AUC ${first.auc.toFixed(3)} ${took(t0)}`,
   );
   return { l2: config.l2, mcc: spread.mcc.mean, spread, z, fold, p };
 }
 
 /**
- * The same-camera proxy of `proxy.rows` at `config.l2`, once per seed in `seeds`, with
- * `proxy.extraViews` as its training-only views.
+ * The same-camera proxy at `config.l2`, once per draw of its rows (manifest groups, with their
+ * training-only views); the first draw's gives the full report.
  */
 export async function proxyAt(
-  proxy: { readonly rows: readonly ViewRow[]; readonly extraViews?: readonly ViewRow[] },
+  draws: readonly Draw[],
   config: TrainConfig,
-  seeds: readonly string[],
   log: (line: string) => void,
   fits?: FitRunner,
 ): Promise<ProxyRun> {
   const t0 = Date.now();
-  const draws = await eachDraw(seeds, fits, async (seed, k) => {
-    const { p } = await proxyCrossValidate(
-      proxy.rows,
-      { ...config, seed, ...(proxy.extraViews?.length ? { extraViews: proxy.extraViews } : {}) },
-      fits,
-    );
-    const scored = proxyScores(p, proxy.rows);
+  // Every draw holds the same images in the same order, so they share one set of slices.
+  const slices = proxySlices(draws[0]!.rows);
+  const runs = await eachDraw(draws, fits, async (draw, k) => {
+    const { p } = await proxyCrossValidate(draw.rows, drawConfig(config, draw), fits);
+    const scored = proxyScores(p, draw.rows, slices);
     const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
     drawLine(
       log,
-      seeds,
+      draws,
       k,
       `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
     );
     return { p, ...scored };
   });
-  const report = proxyReport(draws[0]!.p, proxy.rows, {
-    seed: config.seed,
-    l2: config.l2,
-    folds: config.folds,
-  });
-  const spreads = repeatedSlices(draws.map((d) => d.scores));
-  const name = draws[0]!.headline;
+  const report = proxyReport(
+    runs[0]!.p,
+    draws[0]!.rows,
+    { seed: config.seed, l2: config.l2, folds: config.folds },
+    slices,
+  );
+  const spreads = repeatedSlices(runs.map((d) => d.scores));
+  const name = runs[0]!.headline;
   const h = name === undefined ? undefined : spreads[name];
   const kind = report.headline?.kind;
   const scored =
     h === undefined
       ? 'not scored (no camera kind holds both labels)'
-      : seeds.length > 1
-        ? `${over(seeds)} MCC ${spreadText(h.mcc)}, AUC ${spreadText(h.auc)} (${kind})`
+      : draws.length > 1
+        ? `${drawsText(draws.map((d) => d.views))} MCC ${spreadText(h.mcc)}, AUC ${spreadText(h.auc)} (${kind})`
         : ` MCC ${report.headline!.mcc.value.toFixed(3)}, AUC ${report.headline!.auc?.value.toFixed(3) ?? '–'} (${kind})`;
   log(`${config.model} l2=${config.l2}: same-camera proxy${h === undefined ? ' ' : ''}${scored} ${took(t0)}`);
   return {

@@ -83,7 +83,7 @@ export async function proxyCrossValidate(
 }
 
 /** The proxy's slices of `rows`, as row indices: each camera kind, each family and each pair. */
-interface ProxySlices {
+export interface ProxySlices {
   readonly kinds: Readonly<Record<string, number[]>>;
   readonly families: Readonly<Record<string, number[]>>;
   /** Inside each kind holding both labels, its positives and one family of negatives only. */
@@ -92,7 +92,8 @@ interface ProxySlices {
   readonly headline?: CameraKind;
 }
 
-function proxySlices(rows: readonly ViewRow[]): ProxySlices {
+/** The slices of `rows`: they depend on the rows' groups and labels only, so draws of one data set share them. */
+export function proxySlices(rows: readonly ViewRow[]): ProxySlices {
   const where = (keep: (r: ViewRow) => boolean) => rows.flatMap((r, i) => (keep(r) ? [i] : []));
   const bothLabels = (idx: readonly number[]) => new Set(idx.map((i) => rows[i]!.label)).size === 2;
   const kindOf = (r: ViewRow) => familyRule(r.group).camera;
@@ -121,6 +122,7 @@ export function proxyReport(
   p: ArrayLike<number>,
   rows: readonly ViewRow[],
   options: { seed: string; l2: number; folds: number },
+  slices: ProxySlices = proxySlices(rows),
 ): ProxyReport {
   const slice = (idx: readonly number[]) =>
     sliceReport(
@@ -130,7 +132,6 @@ export function proxyReport(
     );
   const all = (named: Readonly<Record<string, number[]>>) =>
     Object.fromEntries(Object.entries(named).map(([k, idx]) => [k, slice(idx)]));
-  const slices = proxySlices(rows);
   const kinds = all(slices.kinds);
   const kind = slices.headline;
   const s = kind === undefined ? undefined : kinds[kind];
@@ -162,8 +163,8 @@ export function proxyReport(
 export function proxyScores(
   p: ArrayLike<number>,
   rows: readonly ViewRow[],
+  slices: ProxySlices = proxySlices(rows),
 ): { scores: Record<string, Scores>; headline?: string } {
-  const slices = proxySlices(rows);
   const out: Record<string, Scores> = {};
   const add = (name: string, idx: readonly number[]) => {
     if (new Set(idx.map((i) => rows[i]!.label)).size < 2) return;

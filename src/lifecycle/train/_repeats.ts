@@ -56,10 +56,37 @@ export function repeatedSlices(
   );
 }
 
+/** The draws on one set of views (`--view-seeds`): their grouped CV and proxy headline. */
+export interface ViewsSpread {
+  /** The seed of the views. */
+  readonly seed: string;
+  readonly cv: RepeatedSlice;
+  readonly proxyHeadline?: RepeatedSlice;
+}
+
+/** `s` over the draws at `idx` only (every draw holds a value, as the grouped CV and the proxy headline do). */
+export function drawsAt(s: RepeatedSlice, idx: readonly number[]): RepeatedSlice {
+  const pick = (v: Spread) => spread(idx.map((i) => v.values[i]!));
+  return { mcc: pick(s.mcc), auc: pick(s.auc) };
+}
+
+/** The indices of the draws on each set of views, in the order the sets first come. */
+export function drawsByViews(views: readonly string[]): [string, number[]][] {
+  const at = new Map<string, number[]>();
+  views.forEach((v, i) => at.set(v, [...(at.get(v) ?? []), i]));
+  return [...at];
+}
+
 /** What repeated cross-validation measured at the chosen L2. */
 export interface RepeatReport {
-  /** The draws' seeds, the first being the run's own. */
+  /** The draws' seeds of the folds, the first being the run's own. */
   readonly seeds: readonly string[];
+  /**
+   * With `--view-seeds`: the seed of each draw's views (same length as `seeds`), and the draws'
+   * spread on each set of views.
+   */
+  readonly views?: readonly string[];
+  readonly byViews?: readonly ViewsSpread[];
   /** The grouped CV over every view. */
   readonly cv: RepeatedSlice;
   /**
@@ -85,6 +112,13 @@ export interface PairedDifference {
   /** Draws where b scored above a, and below. */
   readonly higher: number;
   readonly lower: number;
+  /** With draws on several sets of views: the same, on each set (`views` is its seed). */
+  readonly byViews?: readonly {
+    readonly views: string;
+    readonly mean: number;
+    readonly higher: number;
+    readonly lower: number;
+  }[];
 }
 
 /** Two runs' repeated scores compared draw by draw, or why they cannot be. */
@@ -101,9 +135,35 @@ function valuesAt(metrics: unknown, protocol: string, score: string): number[] |
     : undefined;
 }
 
-function seedsOf(metrics: unknown): string[] | undefined {
-  const r = (metrics as { repeats?: { seeds?: unknown } } | undefined)?.repeats;
-  return Array.isArray(r?.seeds) && r.seeds.every((s) => typeof s === 'string') ? r.seeds : undefined;
+function stringsAt(metrics: unknown, key: 'seeds' | 'views'): string[] | undefined {
+  const v = (metrics as { repeats?: Record<string, unknown> } | undefined)?.repeats?.[key];
+  return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : undefined;
+}
+
+const same = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((s, i) => s === b[i]);
+
+/** `d`'s count of draws above and below 0, and its mean on each set of views when there are several. */
+function pairedDifference(name: string, d: readonly number[], views: readonly string[]): PairedDifference {
+  const count = (idx: readonly number[]) => ({
+    higher: idx.filter((i) => d[i]! > 0).length,
+    lower: idx.filter((i) => d[i]! < 0).length,
+  });
+  const sets = drawsByViews(views);
+  return {
+    name,
+    difference: spread(d),
+    ...count(d.map((_, i) => i)),
+    ...(sets.length > 1
+      ? {
+          byViews: sets.map(([v, idx]) => ({
+            views: v,
+            mean: spread(idx.map((i) => d[i]!)).mean,
+            ...count(idx),
+          })),
+        }
+      : {}),
+  };
 }
 
 const PAIRED_SCORES = [
@@ -114,28 +174,36 @@ const PAIRED_SCORES = [
 /**
  * Compares two heads' (or bundles') `metrics.repeats` draw by draw: with the same seeds on the same
  * data both runs held out the same folds in each draw, so the fold noise they share cancels in the
- * difference. Undefined when neither ran with `--repeats`; `unpaired` with the reason when their
- * draws differ.
+ * difference; with draws on several sets of views (`--view-seeds`), each set is compared too, since
+ * a set of views can turn a verdict on its own. Undefined when neither ran with `--repeats` or
+ * `--view-seeds`; `unpaired` with the reason when their draws differ.
  */
 export function pairRepeats(a: unknown, b: unknown): PairedRepeats | undefined {
-  const [sa, sb] = [seedsOf(a), seedsOf(b)];
+  const [sa, sb] = [stringsAt(a, 'seeds'), stringsAt(b, 'seeds')];
   if (sa === undefined && sb === undefined) return undefined;
   if (sa === undefined || sb === undefined)
-    return { unpaired: `only ${sa === undefined ? 'b' : 'a'} was trained with --repeats` };
-  if (sa.length !== sb.length || sa.some((s, i) => s !== sb[i]))
+    return { unpaired: `only ${sa === undefined ? 'b' : 'a'} was trained with --repeats or --view-seeds` };
+  if (!same(sa, sb))
     return { unpaired: `their draws differ (seeds ${sa.join(',')} against ${sb.join(',')})` };
+  // Without --view-seeds every draw is on the run's own views, those of its first seed.
+  const [views, viewsB] = [
+    stringsAt(a, 'views') ?? sa.map(() => sa[0]!),
+    stringsAt(b, 'views') ?? sb.map(() => sb[0]!),
+  ];
+  if (!same(views, viewsB))
+    return {
+      unpaired: `their draws' views differ (${[...new Set(views)].join(',')} against ${[...new Set(viewsB)].join(',')})`,
+    };
   const paired = PAIRED_SCORES.flatMap(([protocol, name]) =>
     (['mcc', 'auc'] as const).flatMap((score) => {
       const [va, vb] = [valuesAt(a, protocol, score), valuesAt(b, protocol, score)];
       if (va === undefined || vb === undefined || va.length !== vb.length) return [];
-      const d = va.map((x, i) => vb[i]! - x);
       return [
-        {
-          name: `${name} ${score.toUpperCase()}`,
-          difference: spread(d),
-          higher: d.filter((x) => x > 0).length,
-          lower: d.filter((x) => x < 0).length,
-        },
+        pairedDifference(
+          `${name} ${score.toUpperCase()}`,
+          va.map((x, i) => vb[i]! - x),
+          views,
+        ),
       ];
     }),
   );

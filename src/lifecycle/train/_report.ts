@@ -55,7 +55,8 @@ export function proxyTable(r: ProxyReport): string {
 
 /**
  * Repeated cross-validation: per protocol and slice, the mean ± standard deviation [min, max] of MCC
- * and AUC over the draws of the folds.
+ * and AUC over the draws; with several sets of views, then the grouped CV and the proxy's headline
+ * on each set alone.
  */
 export function repeatsTable(r: RepeatReport): string {
   const row = (name: string, s: RepeatedSlice) => [name, spreadText(s.mcc), spreadText(s.auc)];
@@ -64,6 +65,12 @@ export function repeatsTable(r: RepeatReport): string {
     ...Object.entries(r.proxy ?? {}).map(([k, s]) =>
       row(`proxy: ${k}${k === r.proxyHeadline ? ' (headline)' : ''}`, s),
     ),
+    ...(r.byViews ?? []).flatMap((v) => [
+      row(`grouped CV, views of seed ${v.seed}`, v.cv),
+      ...(v.proxyHeadline
+        ? [row(`proxy: ${r.proxyHeadline}, views of seed ${v.seed}`, v.proxyHeadline)]
+        : []),
+    ]),
   ];
   return table(['protocol: slice', 'MCC mean ± sd [min, max]', 'AUC mean ± sd [min, max]'], rows);
 }

@@ -21,9 +21,17 @@ import {
   type SyntheticSummary,
   type TrainConfig,
 } from './_pipeline.js';
-import { groupedAt, proxyAt, type GroupedRun, type ProxyRun } from './_protocols.js';
+import {
+  groupedAt,
+  protocolDraws,
+  proxyAt,
+  type Draw,
+  type GroupedRun,
+  type ProxyRun,
+  type ViewSet,
+} from './_protocols.js';
 import { proxySummary, requireProxyKind, type ProxyReport } from './_proxy.js';
-import { drawSeeds, type RepeatReport, type RepeatedSlice } from './_repeats.js';
+import { drawsAt, drawsByViews, type RepeatReport, type RepeatedSlice } from './_repeats.js';
 
 /** Options of `trainHead`. */
 export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
@@ -50,6 +58,13 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
    * holds every protocol's spread.
    */
   readonly repeats?: number;
+  /**
+   * More draws of the views (`--view-seeds`): the same images under other seeds, each with its
+   * training-only views, synthetic scenes and proxy rows. Both protocols also run `repeats` draws of
+   * their folds on each, and the L2 is chosen by the mean over every draw; the tables, calibration
+   * and the final head stay those of the run's own views.
+   */
+  readonly otherViews?: readonly ViewSet[];
   /** Where the cross-validations' heads are fitted (default: in this thread; `openFitPool`). */
   readonly fits?: FitRunner;
 }
@@ -62,7 +77,10 @@ export interface TrainResult {
   readonly exits?: SweepRow;
   /** The same-camera proxy at the chosen L2, when `options.proxy` was given. */
   readonly proxy?: ProxyReport;
-  /** With `options.repeats` > 1: each protocol's scores over the draws of its folds, at the chosen L2. */
+  /**
+   * With more than one draw (`options.repeats` > 1 or `options.otherViews`): each protocol's scores
+   * over the draws, at the chosen L2.
+   */
   readonly repeats?: RepeatReport;
 }
 
@@ -101,13 +119,18 @@ export async function trainHead(
   const y = Uint8Array.from(rows, (r) => r.label);
   const byFamily = options.selectBy === 'family';
   if (byFamily) requireProxyKind(options.proxy?.rows);
-  const seeds = drawSeeds(options.seed, options.repeats ?? 1);
-  const { fits, log, logger: _logger, proxy: proxySet, ...protocolConfig } = options;
-  const grouped = (l2: number) => groupedAt(rows, { ...protocolConfig, l2 }, seeds, log, fits);
-  const proxied = (l2: number) => {
-    const { extraViews: _, ...rest } = protocolConfig;
-    return proxyAt(proxySet!, { ...rest, l2 }, seeds, log, fits);
+  const { fits, log, logger: _logger, proxy: proxySet, otherViews = [], ...protocolConfig } = options;
+  const own: ViewSet = {
+    seed: options.seed,
+    rows,
+    ...(options.extraViews ? { extraViews: options.extraViews } : {}),
+    ...(options.synthetic ? { synthetic: options.synthetic.rows } : {}),
+    ...(proxySet ? { proxy: proxySet } : {}),
   };
+  for (const set of otherViews) sameImages(own, set);
+  const draws = protocolDraws([own, ...otherViews], options.repeats ?? 1);
+  const grouped = (l2: number) => groupedAt(draws.grouped, { ...protocolConfig, l2 }, log, fits);
+  const proxied = (l2: number) => proxyAt(draws.proxy!, { ...protocolConfig, l2 }, log, fits);
   let best: GroupedRun | undefined;
   let proxyRun: ProxyRun | undefined;
   if (byFamily) {
@@ -126,15 +149,7 @@ export async function trainHead(
     if (proxySet) proxyRun = await proxied(best.l2);
   }
   const proxy = proxyRun?.report;
-  const repeats: RepeatReport | undefined =
-    seeds.length > 1
-      ? {
-          seeds,
-          cv: best.spread,
-          ...(proxyRun ? { proxy: proxyRun.spreads } : {}),
-          ...(proxyRun?.headline ? { proxyHeadline: proxyRun.headline } : {}),
-        }
-      : undefined;
+  const repeats = draws.grouped.length > 1 ? repeatReport(draws.grouped, best, proxyRun) : undefined;
   const config: TrainConfig = { ...options, l2: best.l2 };
   const syn = options.synthetic;
   const synthetic: SyntheticSummary = {
@@ -201,12 +216,54 @@ export async function trainHead(
   };
 }
 
+/**
+ * Fails unless `set` holds the images of `own` in the same order: the draws of the views share the
+ * proxy's slices and are compared draw by draw.
+ */
+function sameImages(own: ViewSet, set: ViewSet): void {
+  const differ = (a: readonly ViewRow[], b: readonly ViewRow[]) =>
+    a.length !== b.length || a.some((r, i) => r.image !== b[i]!.image);
+  if (differ(own.rows, set.rows) || differ(own.proxy?.rows ?? [], set.proxy?.rows ?? []))
+    throw new RoadworkError(
+      'ERR_DATASET_INVALID',
+      `The views of seed ${set.seed} hold other images than those of seed ${own.seed}: every draw of the views must render the same images in the same order`,
+    );
+}
+
+/** The protocols' spreads over every draw at the chosen L2, and on each set of views when there are several. */
+function repeatReport(
+  draws: readonly Draw[],
+  best: GroupedRun,
+  proxyRun: ProxyRun | undefined,
+): RepeatReport {
+  const views = draws.map((d) => d.views);
+  const sets = drawsByViews(views);
+  const headline = proxyRun?.headline === undefined ? undefined : proxyRun.spreads[proxyRun.headline];
+  return {
+    seeds: draws.map((d) => d.seed),
+    cv: best.spread,
+    ...(proxyRun ? { proxy: proxyRun.spreads } : {}),
+    ...(proxyRun?.headline ? { proxyHeadline: proxyRun.headline } : {}),
+    ...(sets.length > 1
+      ? {
+          views,
+          byViews: sets.map(([seed, idx]) => ({
+            seed,
+            cv: drawsAt(best.spread, idx),
+            ...(headline ? { proxyHeadline: drawsAt(headline, idx) } : {}),
+          })),
+        }
+      : {}),
+  };
+}
+
 /** The repeated scores as the head's metrics record them: the seeds, the grouped CV and the proxy's headline. */
 function repeatsSummary(r: RepeatReport): Record<string, unknown> {
   const pick = (s: RepeatedSlice) => ({ mcc: s.mcc, auc: s.auc });
   const headline = r.proxyHeadline === undefined ? undefined : r.proxy?.[r.proxyHeadline];
   return {
     seeds: r.seeds,
+    ...(r.views ? { views: r.views } : {}),
     cv: pick(r.cv),
     ...(headline ? { proxy_headline: pick(headline) } : {}),
   };

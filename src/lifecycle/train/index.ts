@@ -87,6 +87,7 @@ export {
 } from './_bundle.js';
 export { embeddedRows, type EmbeddedRows, type EmbeddingOptions } from './_rows.js';
 export { trainHead, writeHead, type TrainHeadOptions, type TrainResult } from './_train-head.js';
+export { drawsText, type ViewSet } from './_protocols.js';
 export { proxyTable, repeatsTable, reportTable, sweepTable, table } from './_report.js';
 export {
   drawSeeds,

@@ -340,7 +340,143 @@ test('trainHead --repeats runs both protocols over draws of the folds, chooses t
     /their draws differ \(seeds proxy,proxy#2,proxy#3 against proxy,proxy#2\)/,
   );
   assert.deepEqual(pairRepeats(once.head.metrics, thrice.head.metrics), {
-    unpaired: 'only b was trained with --repeats',
+    unpaired: 'only b was trained with --repeats or --view-seeds',
   });
   assert.equal(pairRepeats(once.head.metrics, once.head.metrics), undefined);
+});
+
+test('trainHead with other views (--view-seeds) runs every draw of the folds on each set of views, as separate runs at their seeds would', async () => {
+  // Two draws of the views: the same images, features drawn anew, each with its own training-only
+  // views and synthetic rows.
+  const set = (seed: string) => ({
+    rows: styledRows(1.5, seed),
+    extraViews: styledRows(1.5, `${seed}-extra`),
+    synthetic: styledRows(1.5, `${seed}-synthetic`).slice(0, 30),
+  });
+  const [a, b] = [set('views-a'), set('views-b')];
+  const run = (x: ReturnType<typeof set>, seed: string, l2: number[]) =>
+    trainHead(x.rows, 'test-embedder', {
+      ...CONFIG,
+      seed,
+      l2,
+      repeats: 2,
+      log: () => {},
+      extraViews: x.extraViews,
+      synthetic: { rows: x.synthetic, weight: 0.5 },
+      proxy: { rows: x.rows, extraViews: x.extraViews },
+    });
+  const lines: string[] = [];
+  const joint = await trainHead(a.rows, 'test-embedder', {
+    ...CONFIG,
+    seed: 'va',
+    l2: [0.01, 100],
+    repeats: 2,
+    log: (l) => lines.push(l),
+    extraViews: a.extraViews,
+    synthetic: { rows: a.synthetic, weight: 0.5 },
+    proxy: { rows: a.rows, extraViews: a.extraViews },
+    otherViews: [{ seed: 'vb', ...b, proxy: { rows: b.rows, extraViews: b.extraViews } }],
+  });
+  const r = joint.repeats!;
+  assert.deepEqual(r.seeds, ['va', 'va#2', 'vb', 'vb#2']);
+  assert.deepEqual(r.views, ['va', 'va', 'vb', 'vb']);
+  // Draws on each set of views are those of a run at its seed, at the L2 chosen.
+  const [alone, other] = [await run(a, 'va', [joint.l2]), await run(b, 'vb', [joint.l2])];
+  const headline = (x: typeof joint) => x.repeats!.proxy!['in-car cameras']!.mcc.values;
+  assert.deepEqual(r.cv.mcc.values, [...alone.repeats!.cv.mcc.values, ...other.repeats!.cv.mcc.values]);
+  assert.deepEqual(headline(joint), [...headline(alone), ...headline(other)]);
+  assert.deepEqual(
+    r.byViews!.map((v) => [v.seed, v.cv.mcc.mean, v.proxyHeadline!.mcc.mean]),
+    [alone, other].map((x, i) => [
+      ['va', 'vb'][i],
+      x.repeats!.cv.mcc.mean,
+      x.repeats!.proxy!['in-car cameras']!.mcc.mean,
+    ]),
+  );
+  // ...which are the cross-validation of that seed's rows, training-only views and weighted synthetic rows.
+  const direct = await crossValidate(b.rows, {
+    ...CONFIG,
+    seed: 'vb#2',
+    l2: joint.l2,
+    extraViews: b.extraViews,
+    synthetic: { rows: b.synthetic, weight: 0.5 },
+  });
+  const y = Uint8Array.from(b.rows, (row) => row.label);
+  assert.equal(
+    r.cv.mcc.values[3],
+    evaluate(crossCalibrate(direct.logits, y, direct.fold, 5), b.rows, 'x').overall.mcc!.value,
+  );
+  // The tables and the head are the own views' alone.
+  assert.deepEqual(joint.head.layers, alone.head.layers);
+  assert.deepEqual(joint.proxy, alone.proxy);
+  // The L2 is the best mean over all four draws.
+  const otherL2 = joint.l2 === 0.01 ? 100 : 0.01;
+  const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const [alone2, other2] = [await run(a, 'va', [otherL2]), await run(b, 'vb', [otherL2])];
+  assert.ok(
+    mean(r.cv.mcc.values) >= mean([...alone2.repeats!.cv.mcc.values, ...other2.repeats!.cv.mcc.values]),
+    `chose ${joint.l2}`,
+  );
+  assert.ok(
+    lines.some((l) =>
+      /grouped 5-fold CV over 4 draws \(views of seeds va, vb; 2 draws of the folds each\): MCC/.test(l),
+    ),
+    lines.join('\n'),
+  );
+  assert.equal(
+    lines.filter((l) => /^ {2}draw 4\/4 \(views vb, folds vb#2\): grouped CV MCC/.test(l)).length,
+    2,
+  );
+  assert.deepEqual((joint.head.metrics?.repeats as { views: string[] }).views, r.views);
+
+  // Paired draw by draw, and seed by seed.
+  const at100 = await trainHead(a.rows, 'test-embedder', {
+    ...CONFIG,
+    seed: 'va',
+    l2: [otherL2],
+    repeats: 2,
+    log: () => {},
+    extraViews: a.extraViews,
+    synthetic: { rows: a.synthetic, weight: 0.5 },
+    proxy: { rows: a.rows, extraViews: a.extraViews },
+    otherViews: [{ seed: 'vb', ...b, proxy: { rows: b.rows, extraViews: b.extraViews } }],
+  });
+  const paired = pairRepeats(joint.head.metrics, at100.head.metrics);
+  assert.ok(paired !== undefined && 'paired' in paired, JSON.stringify(paired));
+  const cv = paired.paired[0]!;
+  const d = cv.difference.values;
+  assert.deepEqual(
+    cv.byViews!.map((v) => [v.views, v.mean, v.higher, v.lower]),
+    [
+      [
+        'va',
+        mean(d.slice(0, 2)),
+        d.slice(0, 2).filter((x) => x > 0).length,
+        d.slice(0, 2).filter((x) => x < 0).length,
+      ],
+      [
+        'vb',
+        mean(d.slice(2)),
+        d.slice(2).filter((x) => x > 0).length,
+        d.slice(2).filter((x) => x < 0).length,
+      ],
+    ],
+  );
+  // A run on the own views alone does not pair with it; nor do other images.
+  assert.match(
+    (pairRepeats(alone.head.metrics, joint.head.metrics) as { unpaired: string }).unpaired,
+    /their draws differ/,
+  );
+  await assert.rejects(
+    trainHead(a.rows, 'test-embedder', {
+      ...CONFIG,
+      l2: [0.1],
+      log: () => {},
+      otherViews: [{ seed: 'vb', rows: [...b.rows].reverse() }],
+    }),
+    (err) =>
+      isRoadworkError(err) &&
+      err.code === 'ERR_DATASET_INVALID' &&
+      /seed vb hold other images/.test(err.message),
+  );
 });
