@@ -86,6 +86,10 @@ the first draw's (the unrepeated run's). N draws cost N times the fitting.
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those
 style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
 
+--paste-views N adds N training-only copies of every roadwork-free image with a procedural work zone
+painted in, labelled roadwork: the same camera, the other label, so the look of a photo cannot tell
+the labels apart (each copy a validator view of its own, never scored).
+
 --synthetic N adds N procedural street scenes (half with roadwork, seeded by --seed) to the training
 side only: same views, same cache, added to every fold's fit and the final one, never scored nor
 used for calibration or exits.`;
@@ -249,6 +253,11 @@ export function trainCommand(io: TrainIo = {}): Command {
       'training-only copies of every scored view under style-destroying transforms: greyworld, jitter, grey (comma-separated)',
       '',
     )
+    .option(
+      '--paste-views <n>',
+      'training-only copies of every roadwork-free image with a procedural work zone painted in, labelled roadwork (the same camera, the other label)',
+      '0',
+    )
     .option('--synthetic <n>', 'procedural scenes added to the training side only (half with roadwork)', '0')
     .option('--synthetic-weight <w>', 'sample weight of a synthetic view relative to a real one', '1')
     .addOption(
@@ -296,13 +305,18 @@ export function trainCommand(io: TrainIo = {}): Command {
         example: '0,1,1,3',
       });
       const styleViews = parseStyleKinds(String(opts.styleViews ?? ''));
+      const pasteViews = numberFlag(opts.pasteViews, '--paste-views', {
+        min: 0,
+        integer: true,
+        example: '4',
+      });
       const mil = parseMil(opts.model, opts.mil);
       const l2 = numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' });
       const hidden = countFlag(opts.hidden, '--hidden', { example: '32' });
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
       await checkWritableFile(String(opts.out), '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
-      const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews };
+      const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews };
       const embedded = await embeddedRows(embedding);
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
@@ -322,6 +336,9 @@ export function trainCommand(io: TrainIo = {}): Command {
             ? `; training adds ${synthetic.length} views of ${synth.count} synthetic scenes (weight ${synth.weight})`
             : '') +
           (extraViews.length > 0 ? `; ${extraViews.length} more views train only` : '') +
+          (pasteViews > 0
+            ? ` (${pasteViews * new Set(rows.filter((r) => r.label === 0).map((r) => r.image)).size} of them roadwork-free photos with a work zone pasted in)`
+            : '') +
           '\n',
       );
       if (mil !== undefined && mil.cells * mil.cellDims > embedded.dims)

@@ -1,7 +1,7 @@
 /** Street furniture as shapes in a billboard plane: roadwork objects and the distractors that resemble them. */
 import type { Rng } from '../../core/random/index.js';
 import type { Camera } from './_camera.js';
-import type { Colour, Point } from './_raster.js';
+import type { Colour, Point, Raster } from './_raster.js';
 
 /** Something the rasteriser can fill. */
 export type Shape =
@@ -288,3 +288,49 @@ export function tree(cam: Camera, rng: Rng, X: number, Z: number): Placed {
 
 /** Every roadwork object maker, for random choice. */
 export const ROADWORK_MAKERS = Object.freeze({ cone, barrel, barrier, sign, worker });
+
+/** An axis-aligned pixel box, clipped to the frame. */
+export interface PixelBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The pixel box of `shapes` in a width × height frame, or undefined when under 3×3 pixels of it are visible. */
+export function boxOf(shapes: readonly Shape[], width: number, height: number): PixelBox | undefined {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const s of shapes) {
+    if (s.type === 'poly') {
+      for (const p of s.points) {
+        x0 = Math.min(x0, p.x);
+        x1 = Math.max(x1, p.x);
+        y0 = Math.min(y0, p.y);
+        y1 = Math.max(y1, p.y);
+      }
+    } else {
+      x0 = Math.min(x0, s.cx - s.rx);
+      x1 = Math.max(x1, s.cx + s.rx);
+      y0 = Math.min(y0, s.cy - s.ry);
+      y1 = Math.max(y1, s.cy + s.ry);
+    }
+  }
+  const cx0 = Math.max(0, Math.floor(x0));
+  const cy0 = Math.max(0, Math.floor(y0));
+  const cx1 = Math.min(width, Math.ceil(x1));
+  const cy1 = Math.min(height, Math.ceil(y1));
+  // Anything under 3×3 visible pixels is not something a detector could be asked to see.
+  if (cx1 - cx0 < 3 || cy1 - cy0 < 3) return undefined;
+  return { x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0 };
+}
+
+/** Paints `shapes` into `r` in order. */
+export function drawShapes(r: Raster, shapes: readonly Shape[]): void {
+  for (const s of shapes) {
+    if (s.type === 'poly') r.polygon(s.points, s.colour, s.alpha);
+    else r.ellipse(s.cx, s.cy, s.rx, s.ry, s.colour);
+  }
+}

@@ -22,6 +22,13 @@ export class Raster {
     this.data = new Uint8ClampedArray(width * height * 3);
   }
 
+  /** A raster holding a copy of packed RGB `data` (a photo to paint into). */
+  static from(data: Uint8Array, width: number, height: number): Raster {
+    const r = new Raster(width, height);
+    r.data.set(data.subarray(0, width * height * 3));
+    return r;
+  }
+
   /** Fills rows y0..y1 with a vertical blend from `top` to `bottom`. */
   verticalGradient(y0: number, y1: number, top: Colour, bottom: Colour): void {
     const from = Math.max(0, Math.floor(y0));

@@ -5,23 +5,20 @@ import { Raster, type Colour } from './_raster.js';
 import {
   ROADWORK_KINDS,
   ROADWORK_MAKERS,
+  boxOf,
   car,
   cone,
+  drawShapes,
   person,
   stopSign,
   tree,
   type ObjectKind,
+  type PixelBox,
   type Placed,
   type Shape,
 } from './_objects.js';
 
-/** An axis-aligned pixel box, clipped to the frame. */
-export interface PixelBox {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
+export type { PixelBox };
 
 /** A generated scene and its ground truth. */
 export interface Scene {
@@ -48,42 +45,6 @@ const SKIES: readonly { top: Colour; bottom: Colour; gain: number }[] = [
   { top: [60, 60, 110], bottom: [235, 150, 95], gain: 0.75 },
   { top: [10, 12, 28], bottom: [45, 45, 65], gain: 0.45 },
 ];
-
-function boxOf(shapes: readonly Shape[], width: number, height: number): PixelBox | undefined {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const s of shapes) {
-    if (s.type === 'poly') {
-      for (const p of s.points) {
-        x0 = Math.min(x0, p.x);
-        x1 = Math.max(x1, p.x);
-        y0 = Math.min(y0, p.y);
-        y1 = Math.max(y1, p.y);
-      }
-    } else {
-      x0 = Math.min(x0, s.cx - s.rx);
-      x1 = Math.max(x1, s.cx + s.rx);
-      y0 = Math.min(y0, s.cy - s.ry);
-      y1 = Math.max(y1, s.cy + s.ry);
-    }
-  }
-  const cx0 = Math.max(0, Math.floor(x0));
-  const cy0 = Math.max(0, Math.floor(y0));
-  const cx1 = Math.min(width, Math.ceil(x1));
-  const cy1 = Math.min(height, Math.ceil(y1));
-  // Anything under 3×3 visible pixels is not something a detector could be asked to see.
-  if (cx1 - cx0 < 3 || cy1 - cy0 < 3) return undefined;
-  return { x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0 };
-}
-
-function draw(r: Raster, shapes: readonly Shape[]): void {
-  for (const s of shapes) {
-    if (s.type === 'poly') r.polygon(s.points, s.colour, s.alpha);
-    else r.ellipse(s.cx, s.cy, s.rx, s.ry, s.colour);
-  }
-}
 
 function groundQuad(cam: Camera, xa: number, xb: number, za: number, zb: number) {
   return [cam.project(xa, 0, za), cam.project(xb, 0, za), cam.project(xb, 0, zb), cam.project(xa, 0, zb)];
@@ -203,6 +164,25 @@ function workZone(cam: Camera, rng: Rng, road: { left: number; right: number; la
   return items;
 }
 
+/** The road a work zone closes a lane of: its edges in metres (X) and its lane count. */
+export interface Road {
+  readonly left: number;
+  readonly right: number;
+  readonly lanes: number;
+}
+
+/**
+ * A work zone on `road` with at least one roadwork object in the frame: when the zone falls outside
+ * it, a cone is put where the camera surely sees it.
+ */
+export function visibleWorkZone(cam: Camera, rng: Rng, road: Road): Placed[] {
+  const items = workZone(cam, rng, road);
+  const { width, height } = cam.setup;
+  if (items.some((it) => ROADWORK_KINDS.has(it.kind) && boxOf(it.shapes, width, height))) return items;
+  const [xa, xb] = cam.visibleX(8);
+  return [...items, cone(cam, rng, (xa + xb) / 2, 8)];
+}
+
 function distractors(cam: Camera, rng: Rng, road: { left: number; right: number; lanes: number }): Placed[] {
   const items: Placed[] = [];
   if (rng.chance(0.45)) {
@@ -276,19 +256,11 @@ export function generateScene(rng: Rng, options: SceneOptions): Scene {
   for (let i = rng.int(0, 4); i > 0; i--) {
     items.push(car(cam, rng, road.left + laneWidth * (rng.int(0, lanes - 1) + 0.5), rng.uniform(10, 90)));
   }
-  if (options.roadwork) items.push(...workZone(cam, rng, road));
-  else items.push(...distractors(cam, rng, road));
-
-  let boxes = items.map((it) => boxOf(it.shapes, width, height));
-  if (options.roadwork && !items.some((it, i) => ROADWORK_KINDS.has(it.kind) && boxes[i])) {
-    // The work zone fell outside the frame: put a cone where the camera surely sees it.
-    const [xa, xb] = cam.visibleX(8);
-    items.push(cone(cam, rng, (xa + xb) / 2, 8));
-    boxes = items.map((it) => boxOf(it.shapes, width, height));
-  }
+  items.push(...(options.roadwork ? visibleWorkZone(cam, rng, road) : distractors(cam, rng, road)));
+  const boxes = items.map((it) => boxOf(it.shapes, width, height));
 
   const order = items.map((_, i) => i).sort((a, b) => items[b]!.Z - items[a]!.Z);
-  for (const i of order) draw(r, items[i]!.shapes);
+  for (const i of order) drawShapes(r, items[i]!.shapes);
 
   r.grade({
     gain: sky.gain * rng.uniform(0.75, 1.15),

@@ -54,7 +54,12 @@ export function assembleRows(
         );
       }
       const xh = options.views.some(
-        (v) => v.hflip && v.level === view.level && v.k === view.k && v.style === view.style,
+        (v) =>
+          v.hflip &&
+          v.level === view.level &&
+          v.k === view.k &&
+          v.style === view.style &&
+          v.paste === view.paste,
       )
         ? cache.get(viewKey(img.id, options.seed, { ...view, hflip: true }, options.policy))
         : undefined;
@@ -62,6 +67,25 @@ export function assembleRows(
     }
   });
   return rows;
+}
+
+/**
+ * The rows of the pasted views (`ViewSpec.paste`) of `source`'s roadwork-free images: labelled
+ * roadwork, each keeping its image's index in `source` and its group, so it trains only where that
+ * image's group trains, as any training-only view.
+ */
+export function assemblePastedRows(
+  source: LabelledImageSource,
+  cache: EmbeddingCache,
+  options: { seed: string; views: readonly ViewSpec[]; policy?: ImagePolicy },
+): ViewRow[] {
+  const free = source.images.flatMap((img, i) => (img.label === 0 ? [i] : []));
+  const images = free.map((i) => source.images[i]!);
+  return assembleRows({ name: source.name, images }, cache, options).map((r) => ({
+    ...r,
+    image: free[r.image]!,
+    label: 1,
+  }));
 }
 
 /**

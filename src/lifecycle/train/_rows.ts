@@ -11,13 +11,13 @@ import {
 import { DEFAULT_PROTOCOL, type ValidatorProtocol } from '../../wire/protocol/index.js';
 import { SkippedImages, type LabelledImageSource } from '../../data/sources/index.js';
 import { openEmbeddingCache } from './_cache.js';
-import { assembleRows, concatRows, requireBothLabels, type ViewRow } from './_dataset.js';
+import { assemblePastedRows, assembleRows, concatRows, requireBothLabels, type ViewRow } from './_dataset.js';
 import { embedSource } from './_embed.js';
 import type { ProgressStream } from './_progress.js';
 import { openTrainingFolders } from './_sources.js';
 import type { StyleKind } from './_style.js';
 import { syntheticSource } from './_synthetic.js';
-import { planExtraViews, planScoredViews, planStyleViews } from './_views.js';
+import { planExtraViews, planPasteViews, planScoredViews, planStyleViews } from './_views.js';
 
 /** Where a dataset's embeddings come from. */
 export interface EmbeddingOptions {
@@ -52,6 +52,11 @@ export interface EmbeddingOptions {
   readonly trainViews?: readonly number[];
   /** Style-destroyed copies of every scored view, for fitting only (`extra` rows); default none. */
   readonly styleViews?: readonly StyleKind[];
+  /**
+   * Copies of every roadwork-free image with a procedural work zone painted in (`planPasteViews`),
+   * labelled roadwork, for fitting only (`extra` rows); default 0.
+   */
+  readonly pasteViews?: number;
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
   /**
@@ -66,7 +71,10 @@ export interface EmbeddedRows {
   readonly rows: ViewRow[];
   /** Views of the synthetic scenes (`image` indexes the synthetic set); empty without `synthetic`. */
   readonly synthetic: ViewRow[];
-  /** The `trainViews` of the real images (same `image` and `group` as their scored rows). */
+  /**
+   * The `trainViews`, `styleViews` and `pasteViews` of the real images (same `image` and `group` as
+   * their scored rows; pasted views are labelled roadwork).
+   */
   readonly extra: ViewRow[];
   /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
   readonly version: string;
@@ -97,6 +105,12 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
     ...planExtraViews(options.perLevel, options.trainViews ?? [], options.tta),
     ...planStyleViews(views, options.styleViews ?? []),
   ];
+  const pasteViews = planPasteViews(
+    options.protocol ?? DEFAULT_PROTOCOL,
+    options.pasteViews ?? 0,
+    options.tta,
+  );
+  const roadworkFree = { name: source.name, images: source.images.filter((i) => i.label === 0) };
   const parts: EmbeddedRows[] = [];
   for (const ref of options.embedders) {
     const embedder = await loadModel('embedder', ref, options.runtime);
@@ -118,6 +132,8 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
           skips,
         };
         await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
+        if (pasteViews.length > 0)
+          await embedSource(roadworkFree, embedder, cache, { ...embedOptions, views: pasteViews });
         if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
         const usable = readable(source, skips);
         parts.push({
@@ -125,11 +141,18 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
           synthetic: synthetic
             ? assembleRows(synthetic, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) })
             : [],
-          extra: assembleRows(usable, cache, {
-            seed: options.seed,
-            views: extraViews,
-            ...(policy ? { policy } : {}),
-          }),
+          extra: [
+            ...assembleRows(usable, cache, {
+              seed: options.seed,
+              views: extraViews,
+              ...(policy ? { policy } : {}),
+            }),
+            ...assemblePastedRows(usable, cache, {
+              seed: options.seed,
+              views: pasteViews,
+              ...(policy ? { policy } : {}),
+            }),
+          ],
           version: embedder.version,
           dims: embedder.dims,
           skipped: [],

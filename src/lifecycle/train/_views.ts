@@ -11,6 +11,7 @@ import {
 } from '../../inference/image/index.js';
 import { augmentImage, flipHorizontal, type AugmentLevel } from '../../validation/validator/index.js';
 import { createRng } from '../../core/random/index.js';
+import { pasteWorkZone } from '../../data/procedural/index.js';
 import { type ValidatorProtocol } from '../../wire/protocol/index.js';
 import { styleTransform, type StyleKind } from './_style.js';
 
@@ -24,6 +25,11 @@ export interface ViewSpec {
   readonly hflip: boolean;
   /** A style-destroying transform applied last (training-only views, `--style-views`). */
   readonly style?: StyleKind;
+  /**
+   * A procedural work zone painted into the photo first (training-only views of roadwork-free
+   * images, `--paste-views`): the view is then a roadwork view.
+   */
+  readonly paste?: boolean;
 }
 
 /**
@@ -74,13 +80,26 @@ export function planStyleViews(views: readonly ViewSpec[], styles: readonly Styl
 }
 
 /**
+ * `count` pasted copies of an image (`ViewSpec.paste`), each a different work zone: under 2.0.4 copy
+ * k at augmentation level k mod 4 (levels 0, 1, 2, 3, 0, …), under 0.4 as the source-size view;
+ * each with its twin when `tta`.
+ */
+export function planPasteViews(protocol: ValidatorProtocol, count: number, tta: boolean): ViewSpec[] {
+  return Array.from({ length: count }, (_, k) => {
+    const level: ViewLevel = protocol === '2.0.4' ? ((k % 4) as AugmentLevel) : 'source';
+    const view: ViewSpec = { level, k, hflip: false, paste: true };
+    return tta ? [view, { ...view, hflip: true }] : [view];
+  }).flat();
+}
+
+/**
  * The cache key of a view: the image id, the seed and the view, and the decode policy when it is not
  * the default one (a 448 px decode of a source-size image is other pixels than a 224 px one).
  */
 export function viewKey(imageId: string, seed: string, view: ViewSpec, policy?: ImagePolicy): string {
   const decoded =
     policy === undefined || samePolicy(policy, DEFAULT_IMAGE_POLICY) ? '' : `:p${policyKey(policy)}`;
-  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${decoded}`;
+  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${view.paste ? ':paste' : ''}${decoded}`;
 }
 
 /**
@@ -88,8 +107,9 @@ export function viewKey(imageId: string, seed: string, view: ViewSpec, policy?: 
  * (its own seeded random stream, so views are independent of each other and of the order they are
  * built in) or, for `source`, the image at its own size, JPEG quality 75, decoded again by the
  * axon's own decode under the model's `policy` (so training sees the pixels serving sees); the TTA
- * twin is that decoded image flipped. `image` is the file's bytes or the file already decoded (the
- * same pixels: a caller rendering many views decodes once).
+ * twin is that decoded image flipped. A `paste` view paints its work zone into the photo first (its
+ * own seeded draw, the same for the twin). `image` is the file's bytes or the file already decoded
+ * (the same pixels: a caller rendering many views decodes once).
  */
 export async function renderView(
   image: Buffer | RgbImage,
@@ -98,11 +118,17 @@ export async function renderView(
   view: ViewSpec,
   policy: ImagePolicy = DEFAULT_IMAGE_POLICY,
 ): Promise<RgbImage> {
+  const photo = view.paste
+    ? pasteWorkZone(
+        Buffer.isBuffer(image) ? await decodeRgb(image) : image,
+        createRng(`paste|${seed}|${imageId}|${view.level}|${view.k}`),
+      )
+    : image;
   const jpeg =
     view.level === 'source'
-      ? await encodeJpeg(Buffer.isBuffer(image) ? await decodeRgb(image) : image)
+      ? await encodeJpeg(Buffer.isBuffer(photo) ? await decodeRgb(photo) : photo)
       : (
-          await augmentImage(image, createRng(`${seed}|${imageId}|${view.level}|${view.k}`), {
+          await augmentImage(photo, createRng(`${seed}|${imageId}|${view.level}|${view.k}`), {
             level: view.level,
           })
         ).jpeg;

@@ -1,11 +1,13 @@
-// Style-destroying training views: what each transform does to the pixels, their keys and their twins.
+// Style-destroying and pasted training views: what each does to the pixels, their keys and their twins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { encodeScene, generateScene } from '../../data/procedural/index.js';
+import { encodeScene, generateScene, pasteWorkZone } from '../../data/procedural/index.js';
+import { DEFAULT_IMAGE_POLICY, decodeImage, decodeRgb } from '../../inference/image/index.js';
+import { augmentImage } from '../../validation/validator/index.js';
 import { createRng } from '../../core/random/index.js';
 import { parseStyleKinds, styleTransform } from './_style.js';
-import { planScoredViews, planStyleViews, renderView, viewKey } from './_views.js';
+import { planPasteViews, planScoredViews, planStyleViews, renderView, viewKey } from './_views.js';
 
 /** A 2×2 image with a strong blue cast. */
 const CAST = {
@@ -54,4 +56,44 @@ test('style views: own cache keys, the view then the transform, twins paired; ba
     () => parseStyleKinds('sepia'),
     (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && /sepia/.test(err.message),
   );
+});
+
+test('pasted views: one work zone per copy, levels in turn under 2.0.4, own keys, the paste then the validator view', async () => {
+  assert.deepEqual(
+    planPasteViews('2.0.4', 5, false).map((v) => [v.level, v.k, v.paste]),
+    [
+      [0, 0, true],
+      [1, 1, true],
+      [2, 2, true],
+      [3, 3, true],
+      [0, 4, true],
+    ],
+  );
+  assert.deepEqual(
+    planPasteViews('0.4', 2, true).map((v) => [v.level, v.k, v.hflip]),
+    [
+      ['source', 0, false],
+      ['source', 0, true],
+      ['source', 1, false],
+      ['source', 1, true],
+    ],
+  );
+  assert.deepEqual(planPasteViews('2.0.4', 0, true), []);
+  const [pasted] = planPasteViews('2.0.4', 1, false);
+  assert.equal(viewKey('img', 's', pasted!), 'img#s:L0:0:paste');
+  assert.notEqual(viewKey('img', 's', pasted!), viewKey('img', 's', { level: 0, k: 0, hflip: false }));
+
+  const scene = generateScene(createRng('paste-view'), { roadwork: false, width: 320, height: 240 });
+  const bytes = await encodeScene(scene.rgb, scene.width, scene.height, 95);
+  const view = { level: 2, k: 1, hflip: false, paste: true } as const;
+  const rendered = await renderView(bytes, 'img', 's', view);
+  // The work zone is painted into the decoded photo, then the validator's augmentation of the
+  // same draw as the plain view's runs on it.
+  const photo = pasteWorkZone(await decodeRgb(bytes), createRng('paste|s|img|2|1'));
+  const { jpeg } = await augmentImage(photo, createRng('s|img|2|1'), { level: 2 });
+  assert.deepEqual(rendered.data, (await decodeImage(jpeg, { policy: DEFAULT_IMAGE_POLICY })).data);
+  const plain = await renderView(bytes, 'img', 's', { level: 2, k: 1, hflip: false });
+  assert.notDeepEqual(rendered.data, plain.data);
+  // Another copy is another work zone.
+  assert.notDeepEqual((await renderView(bytes, 'img', 's', { ...view, k: 5 })).data, rendered.data);
 });

@@ -221,6 +221,23 @@ test(
       await grown.close();
       assert.notDeepEqual(more.extra[2]!.x, more.rows[1]!.x);
 
+      // Pasted views (--paste-views): the roadwork-free images only (odd i), labelled roadwork, in
+      // their image's group, after the training-only views; copy k at level k mod 4.
+      const pasted = await embeddedRows({ ...options, trainViews: [0, 2, 1, 0], pasteViews: 2 });
+      assert.deepEqual(pasted.rows, plain.rows);
+      assert.deepEqual(pasted.extra.slice(0, more.extra.length), more.extra);
+      const groupOf = (image: number) => plain.rows.find((r) => r.image === image)!.group;
+      assert.deepEqual(
+        pasted.extra.slice(more.extra.length).map((r) => [r.image, r.label, r.level, r.group]),
+        [1, 3, 5, 7].flatMap((i) => [0, 1].map((level) => [i, 1, level, groupOf(i)])),
+      );
+      const withPaste = await openEmbeddingCache(options.cacheDir, { version: pasted.version, dims: 48 });
+      assert.ok(withPaste.has('img3.jpg#s:L1:1:h:paste') && withPaste.has('img3.jpg#s:L0:0:paste'));
+      assert.ok(!withPaste.has('img0.jpg#s:L0:0:paste'), 'a roadwork image gets no pasted copy');
+      await withPaste.close();
+      const pastedAt0 = pasted.extra.find((r) => r.image === 3 && r.level === 0 && r.label === 1)!;
+      assert.notDeepEqual(pastedAt0.x, plain.rows.find((r) => r.image === 3 && r.level === 0)!.x);
+
       // A backbone list with an unknown runtime fails before the first backbone embeds anything.
       const fresh = join(root, 'fresh-cache');
       await assert.rejects(

@@ -1,0 +1,75 @@
+/**
+ * A procedural work zone painted into a real photo: "this street, with roadwork". Training-only
+ * views built this way (`roadwork train --paste-views`) keep a camera's look and change the label,
+ * so a head cannot learn the label from the look of the photo.
+ */
+import type { Rng } from '../../core/random/index.js';
+import { Camera } from './_camera.js';
+import { Raster, type Colour } from './_raster.js';
+import { boxOf, drawShapes, type ObjectKind, type PixelBox, type Shape } from './_objects.js';
+import { visibleWorkZone } from './scene.js';
+
+/** Packed RGB, row-major. */
+export interface Photo {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The photo with a work zone painted in, and the objects painted (with their visible boxes). */
+export interface PastedPhoto extends Photo {
+  readonly objects: readonly { readonly kind: ObjectKind; readonly box: PixelBox }[];
+}
+
+/** Mean luma of the lower half of the frame, where the road and the objects are. */
+function groundLuma(photo: Photo): number {
+  const { data, width, height } = photo;
+  let sum = 0;
+  let n = 0;
+  for (let o = Math.floor(height / 2) * width * 3; o + 2 < width * height * 3; o += 3 * 7, n++)
+    sum += 0.299 * data[o]! + 0.587 * data[o + 1]! + 0.114 * data[o + 2]!;
+  return n > 0 ? sum / n : 128;
+}
+
+const shade = (c: Colour, k: number): Colour => [c[0] * k, c[1] * k, c[2] * k];
+
+/**
+ * Paints a work zone (a taper of cones or drums, barriers, a diamond sign, workers; at least one
+ * object in view) into `photo` as a dashcam looking down its road would see it: horizon at 40–55 %
+ * of the height, vanishing point near the middle, the camera 1.2–1.7 m up. The photo's road is not
+ * found, only assumed, so objects may stand on a pavement or a verge, as roadwork does too. Colours
+ * are dimmed with the photo's light (its ground's mean luma), so a dark frame gets no glowing cones.
+ * Deterministic in `rng`; `photo` is not changed.
+ */
+export function pasteWorkZone(photo: Photo, rng: Rng): PastedPhoto {
+  const { width, height } = photo;
+  const cam = new Camera({
+    width,
+    height,
+    horizon: height * rng.uniform(0.4, 0.55),
+    vanishX: width * rng.uniform(0.4, 0.6),
+    focal: width * rng.uniform(0.7, 1.0),
+    cameraHeight: rng.uniform(1.2, 1.7),
+    roll: rng.uniform(-1.5, 1.5),
+  });
+  const lanes = rng.int(2, 3);
+  const laneWidth = rng.uniform(3, 3.6);
+  const left = -rng.uniform(0.5, lanes - 0.5) * laneWidth;
+  const items = visibleWorkZone(cam, rng, { left, right: left + lanes * laneWidth, lanes });
+  const light = Math.min(1.1, Math.max(0.45, groundLuma(photo) / 125));
+  const r = Raster.from(photo.data, width, height);
+  for (const it of [...items].sort((a, b) => b.Z - a.Z))
+    drawShapes(
+      r,
+      it.shapes.map((s): Shape => ({ ...s, colour: shade(s.colour, light) })),
+    );
+  return {
+    data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.length),
+    width,
+    height,
+    objects: items.flatMap((it) => {
+      const box = boxOf(it.shapes, width, height);
+      return box ? [{ kind: it.kind, box }] : [];
+    }),
+  };
+}
