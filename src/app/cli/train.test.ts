@@ -380,7 +380,7 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds or the view counts before embedding anything', async () => {
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds, --paste-views or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
     ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
@@ -403,6 +403,7 @@ test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --
     ['--style-null', '0', '--style-null is not a whole number of at least 1: "0"'],
     ['--style-null', '2.5', '--style-null is not a whole number of at least 1: "2.5"'],
     ['--repeats', '0', '--repeats is not a whole number of at least 1: "0"'],
+    ['--paste-views', '-1', '--paste-views is not a whole number of at least 0: "-1"'],
     ['--view-seeds', 'a,,b', 'Invalid --view-seeds: a,,b; give seeds separated by commas'],
     ['--view-seeds', 'a,a', 'Invalid --view-seeds: a,a; a seed is given twice'],
     [
@@ -463,6 +464,16 @@ test(
       );
       const refs = [mean, grid].map((model) => ({ runtime: 'onnx', model, options: JSON.parse(opts) }));
       await assertServesHeadWithFlipTta(config, both.head, testScene('concat'), { embedders: refs });
+
+      // --paste-views: a pasted copy of every roadwork-free image joins the training-only views.
+      const pasted = await run('pasted', [mean], ['--paste-views', '1']);
+      const negatives = Number(
+        /(\d+) of them roadwork-free photos with a work zone pasted in/.exec(pasted.err)?.[1],
+      );
+      assert.ok(negatives > 0, pasted.err);
+      assert.equal(ends(pasted.err), 1, 'only the pasted copies are embedded');
+      assert.match(pasted.err, new RegExp(`; ${negatives} more views train only`));
+      assert.notDeepEqual(pasted.head.layers, alone.head.layers);
 
       await assert.rejects(
         run('bad', [mean], ['--embedder-options', opts]),
