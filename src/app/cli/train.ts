@@ -322,11 +322,6 @@ export function trainCommand(io: TrainIo = {}): Command {
       const version = embedded.version;
       const split =
         typeof opts.splitGroup === 'string' ? opts.splitGroup.split(',').filter((g) => g !== '') : [];
-      const otherViews: ViewSet[] = [];
-      for (const seed of viewSeeds) {
-        stderr.write(`views of seed ${seed} (--view-seeds):\n`);
-        otherViews.push(await viewSet(embedding, seed, split));
-      }
       const rows = splitGroups(embedded.rows, split);
       const extraViews = splitGroups(embedded.extra, split);
       const synthetic = embedded.synthetic;
@@ -348,6 +343,12 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       checkColumnRanges(opts, columns, columnL2, embedded.dims);
       if (styleNull !== undefined) stderr.write(`${styleNullLine(styleNull, styleRoom(rows))}\n`);
+      // Checked on --seed's views first: a bad flag fails before more seeds embed.
+      const otherViews: ViewSet[] = [];
+      for (const seed of viewSeeds) {
+        stderr.write(`views of seed ${seed} (--view-seeds):\n`);
+        otherViews.push(await viewSet(embedding, seed, split));
+      }
       const fits = fitWorkers > 1 ? await openFitPool(fitWorkers) : undefined;
       const result = await trainHead(rows, version, {
         ...(fits ? { fits } : {}),
