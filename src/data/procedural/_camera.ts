@@ -1,4 +1,5 @@
 /** A pinhole camera over a flat road, with roll, mapping metres to pixels. */
+import type { Rng } from '../../core/random/index.js';
 import type { Point } from './_raster.js';
 
 /** Where the camera sits and how it is turned. */
@@ -15,6 +16,40 @@ export interface CameraSetup {
   readonly cameraHeight: number;
   /** Roll in degrees, positive turns the picture counter-clockwise. */
   readonly roll: number;
+}
+
+/** Ranges a random camera is drawn from: fractions of the frame, of its width, and metres. */
+export interface CameraRanges {
+  /** Horizon row, as fractions of the height. */
+  readonly horizon: readonly [number, number];
+  /** Vanishing point column, as fractions of the width. */
+  readonly vanishX: readonly [number, number];
+  /** Focal length, as multiples of the width. */
+  readonly focal: readonly [number, number];
+  /** Camera height above the road, in metres. */
+  readonly cameraHeight: readonly [number, number];
+}
+
+/**
+ * A camera over a width × height frame drawn from `ranges` (in that order), turned by `roll` degrees,
+ * or by a roll drawn from that range last.
+ */
+export function randomCamera(
+  rng: Rng,
+  frame: { readonly width: number; readonly height: number },
+  ranges: CameraRanges,
+  roll: number | readonly [number, number],
+): Camera {
+  const { width, height } = frame;
+  return new Camera({
+    width,
+    height,
+    horizon: height * rng.uniform(...ranges.horizon),
+    vanishX: width * rng.uniform(...ranges.vanishX),
+    focal: width * rng.uniform(...ranges.focal),
+    cameraHeight: rng.uniform(...ranges.cameraHeight),
+    roll: typeof roll === 'number' ? roll : rng.uniform(...roll),
+  });
 }
 
 /** Projects world points: X metres right of the camera, Y metres up, Z metres ahead. */

@@ -4,7 +4,7 @@
  * so a head cannot learn the label from the look of the photo.
  */
 import type { Rng } from '../../core/random/index.js';
-import { Camera } from './_camera.js';
+import { randomCamera, type CameraRanges } from './_camera.js';
 import { Raster, type Colour } from './_raster.js';
 import { boxOf, drawShapes, type ObjectKind, type PixelBox, type Shape } from './_objects.js';
 import { visibleWorkZone } from './scene.js';
@@ -31,6 +31,14 @@ function groundLuma(photo: Photo): number {
   return n > 0 ? sum / n : 128;
 }
 
+/** A dashcam looking down its road: horizon a little above the middle, the camera 1.2–1.7 m up. */
+const DASHCAM: CameraRanges = {
+  horizon: [0.4, 0.55],
+  vanishX: [0.4, 0.6],
+  focal: [0.7, 1.0],
+  cameraHeight: [1.2, 1.7],
+};
+
 const shade = (c: Colour, k: number): Colour => [c[0] * k, c[1] * k, c[2] * k];
 
 /**
@@ -43,15 +51,7 @@ const shade = (c: Colour, k: number): Colour => [c[0] * k, c[1] * k, c[2] * k];
  */
 export function pasteWorkZone(photo: Photo, rng: Rng): PastedPhoto {
   const { width, height } = photo;
-  const cam = new Camera({
-    width,
-    height,
-    horizon: height * rng.uniform(0.4, 0.55),
-    vanishX: width * rng.uniform(0.4, 0.6),
-    focal: width * rng.uniform(0.7, 1.0),
-    cameraHeight: rng.uniform(1.2, 1.7),
-    roll: rng.uniform(-1.5, 1.5),
-  });
+  const cam = randomCamera(rng, photo, DASHCAM, [-1.5, 1.5]);
   const lanes = rng.int(2, 3);
   const laneWidth = rng.uniform(3, 3.6);
   const left = -rng.uniform(0.5, lanes - 0.5) * laneWidth;

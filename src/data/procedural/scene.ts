@@ -1,6 +1,6 @@
 /** Procedural street scenes with and without roadwork, drawn in pure TypeScript for the local validator. */
 import type { Rng } from '../../core/random/index.js';
-import { Camera } from './_camera.js';
+import { randomCamera, type Camera } from './_camera.js';
 import { Raster, type Colour } from './_raster.js';
 import {
   ROADWORK_KINDS,
@@ -213,15 +213,12 @@ export function generateScene(rng: Rng, options: SceneOptions): Scene {
   const height = options.height ?? 480;
   const sky = rng.choice(SKIES);
   const roll = Math.max(-6, Math.min(6, rng.normal(0, 2)));
-  const cam = new Camera({
-    width,
-    height,
-    horizon: height * rng.uniform(0.35, 0.55),
-    vanishX: width * rng.uniform(0.35, 0.65),
-    focal: width * rng.uniform(0.7, 1.1),
-    cameraHeight: rng.uniform(1.2, 2.2),
+  const cam = randomCamera(
+    rng,
+    { width, height },
+    { horizon: [0.35, 0.55], vanishX: [0.35, 0.65], focal: [0.7, 1.1], cameraHeight: [1.2, 2.2] },
     roll,
-  });
+  );
   const r = new Raster(width, height);
   r.verticalGradient(-height * 0.1, height * 0.7, sky.top, sky.bottom);
   const urban = rng.chance(0.6);
