@@ -380,7 +380,7 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
-test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds, --paste-views or the view counts before embedding anything', async () => {
+test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds, --paste-views, --paste-decoys or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],
     ['--synthetic', '2.5', '--synthetic is not a whole number of at least 0: "2.5"'],
@@ -404,6 +404,7 @@ test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --
     ['--style-null', '2.5', '--style-null is not a whole number of at least 1: "2.5"'],
     ['--repeats', '0', '--repeats is not a whole number of at least 1: "0"'],
     ['--paste-views', '-1', '--paste-views is not a whole number of at least 0: "-1"'],
+    ['--paste-decoys', '1.5', '--paste-decoys is not a whole number of at least 0: "1.5"'],
     ['--view-seeds', 'a,,b', 'Invalid --view-seeds: a,,b; give seeds separated by commas'],
     ['--view-seeds', 'a,a', 'Invalid --view-seeds: a,a; a seed is given twice'],
     [

@@ -90,6 +90,10 @@ style-destroying transforms (grey-world white balance, random colour jitter, gra
 painted in, labelled roadwork: the same camera, the other label, so the look of a photo cannot tell
 the labels apart (each copy a validator view of its own, never scored).
 
+--paste-decoys N adds as many copies with look-alikes painted in (an orange car, a stop sign,
+pedestrians), still roadwork-free: copy k has the same road, camera and view as work zone k, so the
+pair differs only by what is drawn, and a drawn object alone cannot make the label.
+
 --synthetic N adds N procedural street scenes (half with roadwork, seeded by --seed) to the training
 side only: same views, same cache, added to every fold's fit and the final one, never scored nor
 used for calibration or exits.`;
@@ -258,6 +262,11 @@ export function trainCommand(io: TrainIo = {}): Command {
       'training-only copies of every roadwork-free image with a procedural work zone painted in, labelled roadwork (the same camera, the other label)',
       '0',
     )
+    .option(
+      '--paste-decoys <n>',
+      'training-only copies of every roadwork-free image with look-alikes painted in (an orange car, a stop sign, pedestrians), still roadwork-free: a drawn object alone is not roadwork',
+      '0',
+    )
     .option('--synthetic <n>', 'procedural scenes added to the training side only (half with roadwork)', '0')
     .option('--synthetic-weight <w>', 'sample weight of a synthetic view relative to a real one', '1')
     .addOption(
@@ -310,13 +319,18 @@ export function trainCommand(io: TrainIo = {}): Command {
         integer: true,
         example: '4',
       });
+      const pasteDecoys = numberFlag(opts.pasteDecoys, '--paste-decoys', {
+        min: 0,
+        integer: true,
+        example: '4',
+      });
       const mil = parseMil(opts.model, opts.mil);
       const l2 = numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' });
       const hidden = countFlag(opts.hidden, '--hidden', { example: '32' });
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
       await checkWritableFile(String(opts.out), '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
-      const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews };
+      const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews, pasteDecoys };
       const embedded = await embeddedRows(embedding);
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
@@ -331,9 +345,7 @@ export function trainCommand(io: TrainIo = {}): Command {
             ? `; training adds ${synthetic.length} views of ${synth.count} synthetic scenes (weight ${synth.weight})`
             : '') +
           (extraViews.length > 0 ? `; ${extraViews.length} more views train only` : '') +
-          (pasteViews > 0
-            ? ` (${pasteViews * new Set(rows.filter((r) => r.label === 0).map((r) => r.image)).size} of them roadwork-free photos with a work zone pasted in)`
-            : '') +
+          pastedText(rows, pasteViews, pasteDecoys) +
           '\n',
       );
       if (mil !== undefined && mil.cells * mil.cellDims > embedded.dims)
@@ -435,6 +447,20 @@ export function trainCommand(io: TrainIo = {}): Command {
       );
     });
   return command;
+}
+
+/** ` (N of them roadwork-free photos with a work zone pasted in, M with look-alikes)`, or ''. */
+function pastedText(
+  rows: readonly { image: number; label: number }[],
+  zones: number,
+  decoys: number,
+): string {
+  const free = new Set(rows.filter((r) => r.label === 0).map((r) => r.image)).size;
+  const parts = [
+    ...(zones > 0 ? [`${zones * free} of them roadwork-free photos with a work zone pasted in`] : []),
+    ...(decoys > 0 ? [`${decoys * free} with look-alikes pasted in`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 /** `--view-seeds`: distinct seeds, none of them `--seed` (whose views the run has already). */

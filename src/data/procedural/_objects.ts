@@ -297,8 +297,16 @@ export interface PixelBox {
   readonly height: number;
 }
 
-/** The pixel box of `shapes` in a width × height frame, or undefined when under 3×3 pixels of it are visible. */
-export function boxOf(shapes: readonly Shape[], width: number, height: number): PixelBox | undefined {
+/**
+ * The pixel box of `shapes` in a width × height frame, or undefined when under `minSize` × `minSize`
+ * pixels of it are visible (default 3: what a detector could be asked to see).
+ */
+export function boxOf(
+  shapes: readonly Shape[],
+  width: number,
+  height: number,
+  minSize = 3,
+): PixelBox | undefined {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
@@ -323,7 +331,7 @@ export function boxOf(shapes: readonly Shape[], width: number, height: number): 
   const cx1 = Math.min(width, Math.ceil(x1));
   const cy1 = Math.min(height, Math.ceil(y1));
   // Anything under 3×3 visible pixels is not something a detector could be asked to see.
-  if (cx1 - cx0 < 3 || cy1 - cy0 < 3) return undefined;
+  if (cx1 - cx0 < minSize || cy1 - cy0 < minSize) return undefined;
   return { x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0 };
 }
 

@@ -2,4 +2,4 @@
 export { generateScene, type PixelBox, type Scene, type SceneOptions } from './scene.js';
 export { ROADWORK_KINDS, type ObjectKind } from './_objects.js';
 export { encodeScene, synthSource, type SynthSourceOptions } from './source.js';
-export { pasteWorkZone, type PastedPhoto, type Photo } from './paste.js';
+export { pasteDecoys, pasteWorkZone, type PastedPhoto, type Photo } from './paste.js';

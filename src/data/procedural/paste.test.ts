@@ -1,8 +1,8 @@
-// A work zone painted into a photo: only inside the objects' boxes, seeded, dimmed with the light.
+// A work zone or look-alikes painted into a photo: only inside the objects' boxes, seeded, dimmed with the light.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../core/random/index.js';
-import { ROADWORK_KINDS, generateScene, pasteWorkZone, type Photo } from './index.js';
+import { ROADWORK_KINDS, generateScene, pasteDecoys, pasteWorkZone, type Photo } from './index.js';
 
 /** A street photo without roadwork (a procedural one: the same road geometry a dashcam sees). */
 function street(seed: string): Photo {
@@ -68,4 +68,31 @@ test('pasteWorkZone() is seeded, and a dark photo gets darker objects', () => {
     painted(dark, onDark) < 0.7 * painted(bright, onBright),
     `${painted(dark, onDark)} vs ${painted(bright, onBright)}`,
   );
+});
+
+test('pasteDecoys() paints look-alikes only, at least one in view, inside their boxes', () => {
+  for (const seed of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
+    const photo = street(`decoy-street-${seed}`);
+    const pasted = pasteDecoys(photo, createRng(`decoy-${seed}`));
+    assert.ok(pasted.objects.length > 0, `seed ${seed}: nothing in view`);
+    assert.ok(
+      pasted.objects.every((o) => !ROADWORK_KINDS.has(o.kind)),
+      `seed ${seed}: ${pasted.objects.map((o) => o.kind).join(', ')}`,
+    );
+    for (let i = 0; i < photo.data.length; i += 3) {
+      if (
+        pasted.data[i] === photo.data[i] &&
+        pasted.data[i + 1] === photo.data[i + 1] &&
+        pasted.data[i + 2] === photo.data[i + 2]
+      )
+        continue;
+      const [x, y] = [(i / 3) % photo.width, Math.floor(i / 3 / photo.width)];
+      assert.ok(
+        pasted.objects.some(
+          ({ box }) => x >= box.x - 1 && x <= box.x + box.width && y >= box.y - 1 && y <= box.y + box.height,
+        ),
+        `seed ${seed}: pixel (${x}, ${y}) changed outside every object's box`,
+      );
+    }
+  }
 });

@@ -1,13 +1,17 @@
 /**
- * A procedural work zone painted into a real photo: "this street, with roadwork". Training-only
- * views built this way (`roadwork train --paste-views`) keep a camera's look and change the label,
- * so a head cannot learn the label from the look of the photo.
+ * Procedural objects painted into a real photo. A work zone: "this street, with roadwork"; training-
+ * only views built this way (`roadwork train --paste-views`) keep a camera's look and change the
+ * label, so a head cannot learn the label from the look of the photo. Look-alikes (an orange car, a
+ * stop sign, pedestrians; `--paste-decoys`): "this street, with drawn things that are not
+ * roadwork", so a head cannot learn the label from a drawn object either.
  */
 import type { Rng } from '../../core/random/index.js';
 import { randomCamera, type CameraRanges } from './_camera.js';
 import { Raster, type Colour } from './_raster.js';
 import { boxOf, drawShapes, type ObjectKind, type PixelBox, type Shape } from './_objects.js';
-import { visibleWorkZone } from './scene.js';
+import { visibleDecoys, visibleWorkZone, type Road } from './scene.js';
+import type { Camera } from './_camera.js';
+import type { Placed } from './_objects.js';
 
 /** Packed RGB, row-major. */
 export interface Photo {
@@ -16,7 +20,7 @@ export interface Photo {
   readonly height: number;
 }
 
-/** The photo with a work zone painted in, and the objects painted (with their visible boxes). */
+/** The photo with objects painted in, and every object painted (with its visible box, however small). */
 export interface PastedPhoto extends Photo {
   readonly objects: readonly { readonly kind: ObjectKind; readonly box: PixelBox }[];
 }
@@ -42,20 +46,20 @@ const DASHCAM: CameraRanges = {
 const shade = (c: Colour, k: number): Colour => [c[0] * k, c[1] * k, c[2] * k];
 
 /**
- * Paints a work zone (a taper of cones or drums, barriers, a diamond sign, workers; at least one
- * object in view) into `photo` as a dashcam looking down its road would see it: horizon at 40–55 %
- * of the height, vanishing point near the middle, the camera 1.2–1.7 m up. The photo's road is not
- * found, only assumed, so objects may stand on a pavement or a verge, as roadwork does too. Colours
- * are dimmed with the photo's light (its ground's mean luma), so a dark frame gets no glowing cones.
- * Deterministic in `rng`; `photo` is not changed.
+ * Paints what `place` puts on a road into `photo`, as a dashcam looking down its road would see it:
+ * horizon at 40–55 % of the height, vanishing point near the middle, the camera 1.2–1.7 m up. The
+ * photo's road is not found, only assumed, so objects may stand on a pavement or a verge, as
+ * roadwork does too. Colours are dimmed with the photo's light (its ground's mean luma), so a dark
+ * frame gets no glowing cones. The camera and road are drawn first, so one `rng` seed gives a work
+ * zone and look-alikes on the same road. Deterministic in `rng`; `photo` is not changed.
  */
-export function pasteWorkZone(photo: Photo, rng: Rng): PastedPhoto {
+function paste(photo: Photo, rng: Rng, place: (cam: Camera, rng: Rng, road: Road) => Placed[]): PastedPhoto {
   const { width, height } = photo;
   const cam = randomCamera(rng, photo, DASHCAM, [-1.5, 1.5]);
   const lanes = rng.int(2, 3);
   const laneWidth = rng.uniform(3, 3.6);
   const left = -rng.uniform(0.5, lanes - 0.5) * laneWidth;
-  const items = visibleWorkZone(cam, rng, { left, right: left + lanes * laneWidth, lanes });
+  const items = place(cam, rng, { left, right: left + lanes * laneWidth, lanes });
   const light = Math.min(1.1, Math.max(0.45, groundLuma(photo) / 125));
   const r = Raster.from(photo.data, width, height);
   for (const it of [...items].sort((a, b) => b.Z - a.Z))
@@ -68,8 +72,18 @@ export function pasteWorkZone(photo: Photo, rng: Rng): PastedPhoto {
     width,
     height,
     objects: items.flatMap((it) => {
-      const box = boxOf(it.shapes, width, height);
+      const box = boxOf(it.shapes, width, height, 1);
       return box ? [{ kind: it.kind, box }] : [];
     }),
   };
+}
+
+/** A work zone (a taper of cones or drums, barriers, a diamond sign, workers; at least one in view) painted into `photo`. */
+export function pasteWorkZone(photo: Photo, rng: Rng): PastedPhoto {
+  return paste(photo, rng, visibleWorkZone);
+}
+
+/** Look-alikes (an orange car, a stop sign, pedestrians; at least one in view) painted into `photo`. */
+export function pasteDecoys(photo: Photo, rng: Rng): PastedPhoto {
+  return paste(photo, rng, visibleDecoys);
 }

@@ -113,7 +113,7 @@ function buildings(cam: Camera, rng: Rng, side: -1 | 1, X: number): Placed[] {
   return out;
 }
 
-function workZone(cam: Camera, rng: Rng, road: { left: number; right: number; lanes: number }): Placed[] {
+function workZone(cam: Camera, rng: Rng, road: Road): Placed[] {
   const laneWidth = (road.right - road.left) / road.lanes;
   const lane = rng.int(0, road.lanes - 1);
   const laneLeft = road.left + lane * laneWidth;
@@ -183,7 +183,19 @@ export function visibleWorkZone(cam: Camera, rng: Rng, road: Road): Placed[] {
   return [...items, cone(cam, rng, (xa + xb) / 2, 8)];
 }
 
-function distractors(cam: Camera, rng: Rng, road: { left: number; right: number; lanes: number }): Placed[] {
+/**
+ * Look-alikes on `road` (an orange car, a stop sign, pedestrians) with at least one in the frame:
+ * when none is, an orange car is put in plain view.
+ */
+export function visibleDecoys(cam: Camera, rng: Rng, road: Road): Placed[] {
+  const items = distractors(cam, rng, road);
+  const { width, height } = cam.setup;
+  if (items.some((it) => boxOf(it.shapes, width, height))) return items;
+  const [xa, xb] = cam.visibleX(12);
+  return [...items, car(cam, rng, (xa + xb) / 2, 12, [235, rng.uniform(90, 140), 20])];
+}
+
+function distractors(cam: Camera, rng: Rng, road: Road): Placed[] {
   const items: Placed[] = [];
   if (rng.chance(0.45)) {
     const laneWidth = (road.right - road.left) / road.lanes;

@@ -70,9 +70,10 @@ export function assembleRows(
 }
 
 /**
- * The rows of the pasted views (`ViewSpec.paste`) of `source`'s roadwork-free images: labelled
- * roadwork, each keeping its image's index in `source` and its group, so it trains only where that
- * image's group trains, as any training-only view.
+ * The rows of the pasted views (`ViewSpec.paste`, all of one kind) of `source`'s roadwork-free
+ * images: labelled roadwork for a pasted work zone, roadwork-free for look-alikes, each keeping its
+ * image's index in `source` and its group, so it trains only where that image's group trains, as
+ * any training-only view.
  */
 export function assemblePastedRows(
   source: LabelledImageSource,
@@ -81,10 +82,11 @@ export function assemblePastedRows(
 ): ViewRow[] {
   const free = source.images.flatMap((img, i) => (img.label === 0 ? [i] : []));
   const images = free.map((i) => source.images[i]!);
+  const label = options.views[0]?.paste === 'work-zone' ? 1 : 0;
   return assembleRows({ name: source.name, images }, cache, options).map((r) => ({
     ...r,
     image: free[r.image]!,
-    label: 1,
+    label,
   }));
 }
 

@@ -57,6 +57,8 @@ export interface EmbeddingOptions {
    * labelled roadwork, for fitting only (`extra` rows); default 0.
    */
   readonly pasteViews?: number;
+  /** The same with look-alikes painted in, still roadwork-free (`extra` rows); default 0. */
+  readonly pasteDecoys?: number;
   readonly progress?: ProgressStream;
   readonly signal?: AbortSignal;
   /**
@@ -72,8 +74,8 @@ export interface EmbeddedRows {
   /** Views of the synthetic scenes (`image` indexes the synthetic set); empty without `synthetic`. */
   readonly synthetic: ViewRow[];
   /**
-   * The `trainViews`, `styleViews` and `pasteViews` of the real images (same `image` and `group` as
-   * their scored rows; pasted views are labelled roadwork).
+   * The `trainViews`, `styleViews`, `pasteViews` and `pasteDecoys` of the real images (same `image`
+   * and `group` as their scored rows; pasted work zones are labelled roadwork).
    */
   readonly extra: ViewRow[];
   /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
@@ -105,11 +107,11 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
     ...planExtraViews(options.perLevel, options.trainViews ?? [], options.tta),
     ...planStyleViews(views, options.styleViews ?? []),
   ];
-  const pasteViews = planPasteViews(
-    options.protocol ?? DEFAULT_PROTOCOL,
-    options.pasteViews ?? 0,
-    options.tta,
-  );
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
+  const pasted = [
+    planPasteViews(protocol, options.pasteViews ?? 0, options.tta, 'work-zone'),
+    planPasteViews(protocol, options.pasteDecoys ?? 0, options.tta, 'decoys'),
+  ].filter((views) => views.length > 0);
   const roadworkFree = { name: source.name, images: source.images.filter((i) => i.label === 0) };
   const parts: EmbeddedRows[] = [];
   for (const ref of options.embedders) {
@@ -132,8 +134,8 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
           skips,
         };
         await embedSource(source, embedder, cache, { ...embedOptions, views: [...views, ...extraViews] });
-        if (pasteViews.length > 0)
-          await embedSource(roadworkFree, embedder, cache, { ...embedOptions, views: pasteViews });
+        if (pasted.length > 0)
+          await embedSource(roadworkFree, embedder, cache, { ...embedOptions, views: pasted.flat() });
         if (synthetic) await embedSource(synthetic, embedder, cache, embedOptions);
         const usable = readable(source, skips);
         parts.push({
@@ -147,11 +149,9 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
               views: extraViews,
               ...(policy ? { policy } : {}),
             }),
-            ...assemblePastedRows(usable, cache, {
-              seed: options.seed,
-              views: pasteViews,
-              ...(policy ? { policy } : {}),
-            }),
+            ...pasted.flatMap((views) =>
+              assemblePastedRows(usable, cache, { seed: options.seed, views, ...(policy ? { policy } : {}) }),
+            ),
           ],
           version: embedder.version,
           dims: embedder.dims,

@@ -11,7 +11,7 @@ import {
 } from '../../inference/image/index.js';
 import { augmentImage, flipHorizontal, type AugmentLevel } from '../../validation/validator/index.js';
 import { createRng } from '../../core/random/index.js';
-import { pasteWorkZone } from '../../data/procedural/index.js';
+import { pasteDecoys, pasteWorkZone } from '../../data/procedural/index.js';
 import { type ValidatorProtocol } from '../../wire/protocol/index.js';
 import { styleTransform, type StyleKind } from './_style.js';
 
@@ -26,11 +26,15 @@ export interface ViewSpec {
   /** A style-destroying transform applied last (training-only views, `--style-views`). */
   readonly style?: StyleKind;
   /**
-   * A procedural work zone painted into the photo first (training-only views of roadwork-free
-   * images, `--paste-views`): the view is then a roadwork view.
+   * Procedural objects painted into the photo first (training-only views of roadwork-free images):
+   * a work zone (`--paste-views`; the view is then a roadwork view) or look-alikes
+   * (`--paste-decoys`; it stays roadwork-free).
    */
-  readonly paste?: boolean;
+  readonly paste?: PasteKind;
 }
+
+/** What a pasted view paints in: a work zone, or look-alikes that are not roadwork. */
+export type PasteKind = 'work-zone' | 'decoys';
 
 /**
  * The views that are scored: under 0.4 the one source-size view (nothing random to draw more of);
@@ -80,14 +84,20 @@ export function planStyleViews(views: readonly ViewSpec[], styles: readonly Styl
 }
 
 /**
- * `count` pasted copies of an image (`ViewSpec.paste`), each a different work zone: under 2.0.4 copy
- * k at augmentation level k mod 4 (levels 0, 1, 2, 3, 0, …), under 0.4 as the source-size view;
- * each with its twin when `tta`.
+ * `count` pasted copies of an image (`ViewSpec.paste`), each new objects: under 2.0.4 copy k at
+ * augmentation level k mod 4 (levels 0, 1, 2, 3, 0, …), under 0.4 as the source-size view; each
+ * with its twin when `tta`. Copy k of either kind has the same camera, road and augmentation draw,
+ * so a work zone and its look-alikes differ only by the objects.
  */
-export function planPasteViews(protocol: ValidatorProtocol, count: number, tta: boolean): ViewSpec[] {
+export function planPasteViews(
+  protocol: ValidatorProtocol,
+  count: number,
+  tta: boolean,
+  paste: PasteKind = 'work-zone',
+): ViewSpec[] {
   return Array.from({ length: count }, (_, k) => {
     const level: ViewLevel = protocol === '2.0.4' ? ((k % 4) as AugmentLevel) : 'source';
-    const view: ViewSpec = { level, k, hflip: false, paste: true };
+    const view: ViewSpec = { level, k, hflip: false, paste };
     return tta ? [view, { ...view, hflip: true }] : [view];
   }).flat();
 }
@@ -99,7 +109,7 @@ export function planPasteViews(protocol: ValidatorProtocol, count: number, tta: 
 export function viewKey(imageId: string, seed: string, view: ViewSpec, policy?: ImagePolicy): string {
   const decoded =
     policy === undefined || samePolicy(policy, DEFAULT_IMAGE_POLICY) ? '' : `:p${policyKey(policy)}`;
-  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${view.paste ? ':paste' : ''}${decoded}`;
+  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${view.paste === undefined ? '' : view.paste === 'work-zone' ? ':paste' : ':decoys'}${decoded}`;
 }
 
 /**
@@ -107,7 +117,7 @@ export function viewKey(imageId: string, seed: string, view: ViewSpec, policy?: 
  * (its own seeded random stream, so views are independent of each other and of the order they are
  * built in) or, for `source`, the image at its own size, JPEG quality 75, decoded again by the
  * axon's own decode under the model's `policy` (so training sees the pixels serving sees); the TTA
- * twin is that decoded image flipped. A `paste` view paints its work zone into the photo first (its
+ * twin is that decoded image flipped. A `paste` view paints its objects into the photo first (its
  * own seeded draw, the same for the twin). `image` is the file's bytes or the file already decoded
  * (the same pixels: a caller rendering many views decodes once).
  */
@@ -119,7 +129,7 @@ export async function renderView(
   policy: ImagePolicy = DEFAULT_IMAGE_POLICY,
 ): Promise<RgbImage> {
   const photo = view.paste
-    ? pasteWorkZone(
+    ? (view.paste === 'work-zone' ? pasteWorkZone : pasteDecoys)(
         Buffer.isBuffer(image) ? await decodeRgb(image) : image,
         createRng(`paste|${seed}|${imageId}|${view.level}|${view.k}`),
       )

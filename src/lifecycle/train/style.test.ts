@@ -62,11 +62,11 @@ test('pasted views: one work zone per copy, levels in turn under 2.0.4, own keys
   assert.deepEqual(
     planPasteViews('2.0.4', 5, false).map((v) => [v.level, v.k, v.paste]),
     [
-      [0, 0, true],
-      [1, 1, true],
-      [2, 2, true],
-      [3, 3, true],
-      [0, 4, true],
+      [0, 0, 'work-zone'],
+      [1, 1, 'work-zone'],
+      [2, 2, 'work-zone'],
+      [3, 3, 'work-zone'],
+      [0, 4, 'work-zone'],
     ],
   );
   assert.deepEqual(
@@ -82,10 +82,12 @@ test('pasted views: one work zone per copy, levels in turn under 2.0.4, own keys
   const [pasted] = planPasteViews('2.0.4', 1, false);
   assert.equal(viewKey('img', 's', pasted!), 'img#s:L0:0:paste');
   assert.notEqual(viewKey('img', 's', pasted!), viewKey('img', 's', { level: 0, k: 0, hflip: false }));
+  const [decoys] = planPasteViews('2.0.4', 1, true, 'decoys');
+  assert.equal(viewKey('img', 's', decoys!), 'img#s:L0:0:decoys');
 
   const scene = generateScene(createRng('paste-view'), { roadwork: false, width: 320, height: 240 });
   const bytes = await encodeScene(scene.rgb, scene.width, scene.height, 95);
-  const view = { level: 2, k: 1, hflip: false, paste: true } as const;
+  const view = { level: 2, k: 1, hflip: false, paste: 'work-zone' } as const;
   const rendered = await renderView(bytes, 'img', 's', view);
   // The work zone is painted into the decoded photo, then the validator's augmentation of the
   // same draw as the plain view's runs on it.
@@ -94,6 +96,9 @@ test('pasted views: one work zone per copy, levels in turn under 2.0.4, own keys
   assert.deepEqual(rendered.data, (await decodeImage(jpeg, { policy: DEFAULT_IMAGE_POLICY })).data);
   const plain = await renderView(bytes, 'img', 's', { level: 2, k: 1, hflip: false });
   assert.notDeepEqual(rendered.data, plain.data);
-  // Another copy is another work zone.
+  // Another copy is another work zone; look-alikes on the same road are other pixels again.
   assert.notDeepEqual((await renderView(bytes, 'img', 's', { ...view, k: 5 })).data, rendered.data);
+  const decoyed = await renderView(bytes, 'img', 's', { ...view, paste: 'decoys' });
+  assert.notDeepEqual(decoyed.data, rendered.data);
+  assert.notDeepEqual(decoyed.data, plain.data);
 });

@@ -237,6 +237,18 @@ test(
       await withPaste.close();
       const pastedAt0 = pasted.extra.find((r) => r.image === 3 && r.level === 0 && r.label === 1)!;
       assert.notDeepEqual(pastedAt0.x, plain.rows.find((r) => r.image === 3 && r.level === 0)!.x);
+      // Look-alikes (--paste-decoys) come after the work zones and keep their image's label.
+      const decoyed = await embeddedRows({
+        ...options,
+        trainViews: [0, 2, 1, 0],
+        pasteViews: 2,
+        pasteDecoys: 1,
+      });
+      assert.deepEqual(decoyed.extra.slice(0, pasted.extra.length), pasted.extra);
+      assert.deepEqual(
+        decoyed.extra.slice(pasted.extra.length).map((r) => [r.image, r.label, r.level]),
+        [1, 3, 5, 7].map((i) => [i, 0, 0]),
+      );
 
       // A backbone list with an unknown runtime fails before the first backbone embeds anything.
       const fresh = join(root, 'fresh-cache');
