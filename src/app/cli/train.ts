@@ -83,6 +83,14 @@ starter's data one recipe's proxy MCC moves by up to 0.17 with the folds alone (
 --seed, which also draws the views), so compare recipes by the mean, at more than one --seed. The L2 is chosen by the mean; the tables, intervals and the head's calibration are
 the first draw's (the unrepeated run's). N draws cost N times the fitting.
 
+--view-seeds S2,S3 also draws the views anew: the same images rendered under those seeds (views,
+training-only views, synthetic scenes, pasted copies; each embedded once into the cache, as long as
+--seed's the first time), and both protocols run their --repeats draws of the folds on each. The L2
+is chosen by the mean over every draw; the report adds each seed's views alone (on the starter's
+data a pair of recipes swapped places with the views); the tables, calibration and head stay
+--seed's. The draws on seed S's views are those a run at --seed S --repeats N makes, and roadwork
+models diff compares two such versions draw by draw and seed by seed.
+
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those
 style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
 
@@ -90,7 +98,7 @@ style-destroying transforms (grey-world white balance, random colour jitter, gra
 painted in, labelled roadwork: the same camera, the other label, so the look of a photo cannot tell
 the labels apart (each copy a validator view of its own, never scored).
 
---paste-decoys N adds as many copies with look-alikes painted in (an orange car, a stop sign,
+--paste-decoys N adds N such copies with look-alikes painted in (an orange car, a stop sign,
 pedestrians), still roadwork-free: copy k has the same road, camera and view as work zone k, so the
 pair differs only by what is drawn, and a drawn object alone cannot make the label.
 
