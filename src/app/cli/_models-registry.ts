@@ -35,6 +35,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 /** The gate's default seed: fixed, so every promotion is judged on the same challenges. */
 const GATE_SEED = 'roadwork-promotion-gate';
+/** `+` before a difference of zero or more (a negative one has its own sign). */
+const sign = (x: number) => (x >= 0 ? '+' : '');
 
 /**
  * Runs `fn` with the registry open, its production seeded with the bundled starter the first time
@@ -145,7 +147,7 @@ function diffLine(e: DiffEntry): string {
     typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toFixed(4))) : (JSON.stringify(v) ?? '-');
   const delta =
     typeof e.a === 'number' && typeof e.b === 'number'
-      ? ` (${e.b - e.a >= 0 ? '+' : ''}${Number((e.b - e.a).toFixed(4))})`
+      ? ` (${sign(e.b - e.a)}${Number((e.b - e.a).toFixed(4))})`
       : '';
   return `  ${e.key}: ${show(e.a)} → ${show(e.b)}${delta}`;
 }
@@ -160,18 +162,16 @@ function pairedVersions(a: ModelVersion, b: ModelVersion): PairedRepeats | undef
   return { unpaired: 'they were trained on different data, so their folds differ' };
 }
 
-const signed = (x: number, digits = 3) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
-
 function pairedLines(p: PairedRepeats): string[] {
   if ('unpaired' in p) return [`paired draws: none (${p.unpaired})`];
   const views = p.paired[0]?.byViews;
   return [
     `paired over ${p.draws} draws of the ${views ? `folds and views (${views.length} seeds of the views)` : 'folds'} (b − a per draw: mean ± sd [min, max]):`,
     ...p.paired.flatMap((d) => [
-      `  ${d.name}: ${d.difference.mean >= 0 ? '+' : ''}${spreadText(d.difference)}, b higher in ${d.higher} of ${p.draws}, lower in ${d.lower}`,
+      `  ${d.name}: ${sign(d.difference.mean)}${spreadText(d.difference)}, b higher in ${d.higher} of ${p.draws}, lower in ${d.lower}`,
       ...(d.byViews
         ? [
-            `    by views: ${d.byViews.map((v) => `${v.views} ${signed(v.mean)} (${v.higher} higher, ${v.lower} lower)`).join('; ')}`,
+            `    by views: ${d.byViews.map((v) => `${v.views} ${sign(v.mean)}${v.mean.toFixed(3)} (${v.higher} higher, ${v.lower} lower)`).join('; ')}`,
           ]
         : []),
     ]),

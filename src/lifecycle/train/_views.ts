@@ -36,6 +36,9 @@ export interface ViewSpec {
 /** What a pasted view paints in: a work zone, or look-alikes that are not roadwork. */
 export type PasteKind = 'work-zone' | 'decoys';
 
+/** Each paste kind's part of a view's cache key. */
+const PASTE_KEYS: Readonly<Record<PasteKind, string>> = { 'work-zone': ':paste', decoys: ':decoys' };
+
 /**
  * The views that are scored: under 0.4 the one source-size view (nothing random to draw more of);
  * under 2.0.4 `perLevel[l]` augmented views at each level. Each with its hflip twin when `tta`.
@@ -109,7 +112,7 @@ export function planPasteViews(
 export function viewKey(imageId: string, seed: string, view: ViewSpec, policy?: ImagePolicy): string {
   const decoded =
     policy === undefined || samePolicy(policy, DEFAULT_IMAGE_POLICY) ? '' : `:p${policyKey(policy)}`;
-  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${view.paste === undefined ? '' : view.paste === 'work-zone' ? ':paste' : ':decoys'}${decoded}`;
+  return `${imageId}#${seed}:L${view.level}:${view.k}${view.hflip ? ':h' : ''}${view.style ? `:s${view.style}` : ''}${view.paste ? PASTE_KEYS[view.paste] : ''}${decoded}`;
 }
 
 /**
