@@ -221,6 +221,13 @@ export async function trainHead(
  * proxy's slices and are compared draw by draw.
  */
 function sameImages(own: ViewSet, set: ViewSet): void {
+  if ((own.proxy === undefined) !== (set.proxy === undefined))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      own.proxy
+        ? `The views of seed ${set.seed} have no proxy rows, but the run scores the same-camera proxy: give every draw of the views its proxy rows`
+        : `The views of seed ${set.seed} have proxy rows, but the run does not score the same-camera proxy (no options.proxy)`,
+    );
   const differ = (a: readonly ViewRow[], b: readonly ViewRow[]) =>
     a.length !== b.length || a.some((r, i) => r.image !== b[i]!.image);
   if (differ(own.rows, set.rows) || differ(own.proxy?.rows ?? [], set.proxy?.rows ?? []))

@@ -479,4 +479,18 @@ test('trainHead with other views (--view-seeds) runs every draw of the folds on 
       err.code === 'ERR_DATASET_INVALID' &&
       /seed vb hold other images/.test(err.message),
   );
+  // Proxy rows on one side only: said as such, not as other images.
+  await assert.rejects(
+    trainHead(a.rows, 'test-embedder', {
+      ...CONFIG,
+      l2: [0.1],
+      log: () => {},
+      proxy: { rows: a.rows },
+      otherViews: [{ seed: 'vb', rows: b.rows }],
+    }),
+    (err) =>
+      isRoadworkError(err) &&
+      err.code === 'ERR_CONFIG_INVALID' &&
+      /seed vb have no proxy rows/.test(err.message),
+  );
 });
