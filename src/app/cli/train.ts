@@ -96,7 +96,8 @@ style-destroying transforms (grey-world white balance, random colour jitter, gra
 
 --paste-views N adds N training-only copies of every roadwork-free image with a procedural work zone
 painted in, labelled roadwork: the same camera, the other label, so the look of a photo cannot tell
-the labels apart (each copy a validator view of its own, never scored).
+the labels apart (each copy a validator view of its own, never scored). On the shared data it trades
+one camera's errors for another's under 2.0.4 and hurts the 0.4 route (docs/training.md).
 
 --paste-decoys N adds N such copies with look-alikes painted in (an orange car, a stop sign,
 pedestrians), still roadwork-free: copy k has the same road, camera and view as work zone k, so the
