@@ -217,8 +217,8 @@ export async function trainHead(
 }
 
 /**
- * Fails unless `set` holds the images of `own` in the same order: the draws of the views share the
- * proxy's slices and are compared draw by draw.
+ * Fails unless `set` holds the images of `own` in the same order, and proxy rows exactly when `own`
+ * does: the draws of the views share the proxy's slices and are compared draw by draw.
  */
 function sameImages(own: ViewSet, set: ViewSet): void {
   if ((own.proxy === undefined) !== (set.proxy === undefined))

@@ -493,4 +493,16 @@ test('trainHead with other views (--view-seeds) runs every draw of the folds on 
       err.code === 'ERR_CONFIG_INVALID' &&
       /seed vb have no proxy rows/.test(err.message),
   );
+  await assert.rejects(
+    trainHead(a.rows, 'test-embedder', {
+      ...CONFIG,
+      l2: [0.1],
+      log: () => {},
+      otherViews: [{ seed: 'vb', rows: b.rows, proxy: { rows: b.rows } }],
+    }),
+    (err) =>
+      isRoadworkError(err) &&
+      err.code === 'ERR_CONFIG_INVALID' &&
+      /seed vb have proxy rows, but the run does not score/.test(err.message),
+  );
 });
