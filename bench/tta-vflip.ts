@@ -107,7 +107,7 @@ const two = new Float64Array(rows.length);
 const three = new Float64Array(rows.length);
 for (let f = 0; f < config.folds; f++) {
   const test = [...rows.keys()].filter((i) => fold[i] === f);
-  const head = fitHead(
+  const head = await fitHead(
     rows.filter((_, i) => fold[i] !== f),
     config,
   );

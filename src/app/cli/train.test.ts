@@ -380,6 +380,32 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
   }
 });
 
+test('roadwork train says --conv is missing, invalid, or for --model conv only, before embedding anything', async () => {
+  for (const [args, message] of [
+    [['--model', 'conv'], /^Missing --conv; --model conv needs --conv CELLS,LAYER\[,EPOCHS\[,LR\]\]/],
+    [['--model', 'conv', '--conv', '49'], /^Invalid --conv: 49; --model conv needs/],
+    [['--model', 'conv', '--conv', '49,Conv_1,-1'], /^Invalid --conv: 49,Conv_1,-1;/],
+    [['--model', 'conv', '--conv', '49,Conv_1,3,0'], /^Invalid --conv: 49,Conv_1,3,0;/],
+    [['--model', 'mlp', '--conv', '49,Conv_1'], /^Invalid --conv with --model mlp; it is for --model conv/],
+    [
+      ['--model', 'conv', '--conv', '49,Conv_1', '--style-null', '4'],
+      /^Invalid --style-null: 4; conv heads share their weights across cells/,
+    ],
+    [
+      ['--model', 'conv', '--conv', '49,Conv_1', '--columns', '0:100'],
+      /^Invalid --columns with --model conv: 0:100; a conv head reads the whole embedding/,
+    ],
+  ] as const) {
+    await assert.rejects(
+      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', ...args],
+        { from: 'user' },
+      ),
+      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
+    );
+  }
+});
+
 test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds, --paste-views, --paste-decoys or the view counts before embedding anything', async () => {
   for (const [flag, value, message] of [
     ['--synthetic', '-1', '--synthetic is not a whole number of at least 0: "-1"'],

@@ -25,6 +25,7 @@ import {
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel } from './_train-bundle.js';
+import { CONV_DEFAULTS, convConfig, parseConvFlag } from './_conv-flag.js';
 
 /** Where the command writes; tests pass their own. */
 export interface TrainIo {
@@ -132,12 +133,12 @@ function parseColumns(value: unknown): [number, number] | undefined {
   return range;
 }
 
-/** Refuses a per-input flag with `--model mil`, whose weights are shared across cells. */
-function notForMil(flag: string, value: unknown, model: unknown): void {
-  if (model === 'mil')
+/** Refuses a per-input flag with `--model mil` (and `conv`, unless `convToo` is false): weights shared across cells. */
+function notForMil(flag: string, value: unknown, model: unknown, convToo = true): void {
+  if (model === 'mil' || (convToo && model === 'conv'))
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `Invalid ${flag}: ${String(value)}; mil heads share their weights across cells; use it with logistic or mlp`,
+      `Invalid ${flag}: ${String(value)}; ${String(model)} heads share their weights across cells; use it with logistic or mlp`,
     );
 }
 
@@ -147,7 +148,8 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
   const bad = (why: string): never => {
     throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --column-l2: ${String(value)}; ${why}`);
   };
-  notForMil('--column-l2', value, model);
+  // A conv head scales the L2 of its output layer's input: the pool's channels, then the tail.
+  notForMil('--column-l2', value, model, false);
   return String(value)
     .split(',')
     .map((part) => {
@@ -213,13 +215,19 @@ export function trainCommand(io: TrainIo = {}): Command {
   addEmbeddingFlags(command)
     .requiredOption('--out <file>', 'the head file to write (src/inference/heads format)')
     .addOption(
-      new Option('--model <type>', 'head type').choices(['logistic', 'mlp', 'mil']).default('logistic'),
+      new Option('--model <type>', 'head type')
+        .choices(['logistic', 'mlp', 'mil', 'conv'])
+        .default('logistic'),
     )
     .option('--l2 <list>', 'L2 strengths to try; the best grouped-CV MCC wins', '0.003,0.01,0.03,0.1')
     .option('--hidden <n>', 'MLP hidden units', '32')
     .option(
       '--mil <cells,dims,pool>',
       'mil heads: cells per embedding (H·W of a tfjs `pooling: cells` embedder), values per cell, and the pooling: max, or a number r for log-sum-exp of sharpness r (e.g. 49,1280,4)',
+    )
+    .option(
+      '--conv <cells,layer[,epochs[,lr]]>',
+      `conv heads: cells per embedding, the backbone's 1×1 convolution to start from and fine-tune (it must read the embedded layer), passes of Adam (default ${CONV_DEFAULTS.epochs}) and its step (default ${CONV_DEFAULTS.lr}), e.g. 49,Conv_1,3,1e-4`,
     )
     .option('--folds <k>', 'grouped cross-validation folds', '5')
     .option(
@@ -334,6 +342,12 @@ export function trainCommand(io: TrainIo = {}): Command {
         example: '4',
       });
       const mil = parseMil(opts.model, opts.mil);
+      const convFlag = parseConvFlag(opts.model, opts.conv);
+      if (convFlag !== undefined && columns !== undefined)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          `Invalid --columns with --model conv: ${String(opts.columns)}; a conv head reads the whole embedding`,
+        );
       const l2 = numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' });
       const hidden = countFlag(opts.hidden, '--hidden', { example: '32' });
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
@@ -362,7 +376,10 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${embedded.dims} dims (is the embedder's pooling "cells"?)`,
         );
-      checkColumnRanges(opts, columns, columnL2, embedded.dims);
+      const conv =
+        convFlag === undefined ? undefined : await convConfig(convFlag, emb.embedders, embedded.dims);
+      const outputWidth = conv && conv.spec.units + embedded.dims - conv.spec.cells * conv.spec.cellDims;
+      checkColumnRanges(opts, columns, columnL2, outputWidth ?? embedded.dims);
       if (styleNull !== undefined) stderr.write(`${styleNullLine(styleNull, styleRoom(rows))}\n`);
       // Checked on --seed's views first: a bad flag fails before more seeds embed.
       const otherViews: ViewSet[] = [];
@@ -373,8 +390,9 @@ export function trainCommand(io: TrainIo = {}): Command {
       const fits = fitWorkers > 1 ? await openFitPool(fitWorkers) : undefined;
       const result = await trainHead(rows, version, {
         ...(fits ? { fits } : {}),
-        model: opts.model as 'logistic' | 'mlp' | 'mil',
+        model: opts.model as 'logistic' | 'mlp' | 'mil' | 'conv',
         ...(mil === undefined ? {} : { mil }),
+        ...(conv === undefined ? {} : { conv }),
         l2,
         hidden,
         folds,

@@ -4,25 +4,31 @@
  */
 import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../core/errors/index.js';
+import { convLogit, convProblem, convTail, packConv, type ConvSpec, type PackedConv } from './_conv.js';
 import { milLayerWidth, milLogit, milProblem, type MilSpec } from './_mil.js';
 
+export { convPool, convTail, packConv, type ConvSpec, type PackedConv } from './_conv.js';
 export { poolCells, type MilSpec } from './_mil.js';
 
-/** One dense layer: `out[j] = act(bias[j] + Σ_i weights[j][i] · in[i])`. */
+/**
+ * One dense layer: `out[j] = act(bias[j] + Σ_i weights[j][i] · in[i])`. `relu6` (min(max(x, 0), 6))
+ * only in a conv head's convolution.
+ */
 export interface DenseLayer {
   readonly weights: readonly (readonly number[])[];
   readonly bias: readonly number[];
-  readonly activation: 'relu' | 'none';
+  readonly activation: 'relu' | 'relu6' | 'none';
 }
 
 /**
  * A head file's content. The last layer has one output: the logit of p(roadwork). Version 1 holds
- * `logistic` and `mlp` heads; version 2 adds `mil` (older readers refuse it by its version).
+ * `logistic` and `mlp` heads; version 2 adds `mil`, version 3 `conv` (older readers refuse each by
+ * its version).
  */
 export interface Head {
   readonly format: 'roadwork-head';
-  readonly version: 1 | 2;
-  readonly type: 'logistic' | 'mlp' | 'mil';
+  readonly version: 1 | 2 | 3;
+  readonly type: 'logistic' | 'mlp' | 'mil' | 'conv';
   readonly inputDims: number;
   /**
    * `mil` only: the input is a grid of cells (`cells` × `cellDims`, as a tfjs embedder with
@@ -31,6 +37,12 @@ export interface Head {
    * included) is pooled over the cells and the tail's dot product added.
    */
   readonly mil?: MilSpec;
+  /**
+   * `conv` only: the same grid of cells and tail. Two layers: the convolution (`units` rows of
+   * `cellDims` weights, `relu6`), applied to every cell and max-pooled per channel; then the output
+   * (one row: `units` weights for the pool, then one per tail value; no activation).
+   */
+  readonly conv?: ConvSpec;
   /** Per-feature standardisation applied before the first layer (optional). */
   readonly normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
   readonly layers: readonly DenseLayer[];
@@ -53,10 +65,12 @@ export function parseHead(data: unknown, source = 'head'): Head {
   };
   if (data === null || typeof data !== 'object') fail('not a JSON object');
   const h = data as Record<string, unknown>;
-  if (h.format !== 'roadwork-head' || (h.version !== 1 && h.version !== 2))
+  if (h.format !== 'roadwork-head' || (h.version !== 1 && h.version !== 2 && h.version !== 3))
     fail(`format/version: ${String(h.format)}/${String(h.version)}`);
-  if (h.type !== 'logistic' && h.type !== 'mlp' && h.type !== 'mil') fail(`type: ${String(h.type)}`);
+  if (h.type !== 'logistic' && h.type !== 'mlp' && h.type !== 'mil' && h.type !== 'conv')
+    fail(`type: ${String(h.type)}`);
   if (h.type === 'mil' && h.version !== 2) fail('a mil head is version 2');
+  if (h.type === 'conv' && h.version !== 3) fail('a conv head is version 3');
   const inputDims = h.inputDims;
   if (!Number.isInteger(inputDims) || (inputDims as number) < 1) fail(`inputDims: ${String(inputDims)}`);
   if (!Array.isArray(h.layers) || h.layers.length === 0) fail('layers: empty');
@@ -67,6 +81,15 @@ export function parseHead(data: unknown, source = 'head'): Head {
     if (h.normalize !== undefined) fail('a mil head has its standardisation folded into its weights');
     width = milLayerWidth(h.mil as MilSpec, width);
   } else if (h.mil !== undefined) fail(`mil: only for a mil head, not ${String(h.type)}`);
+  let conv: ConvSpec | undefined;
+  if (h.type === 'conv') {
+    const problem = convProblem(h.conv, width);
+    if (problem !== undefined) fail(problem);
+    if (h.normalize !== undefined) fail('a conv head has its standardisation folded into its weights');
+    if ((h.layers as unknown[]).length !== 2) fail('a conv head has exactly two layers');
+    conv = h.conv as ConvSpec;
+    width = conv.cellDims;
+  } else if (h.conv !== undefined) fail(`conv: only for a conv head, not ${String(h.type)}`);
   (h.layers as unknown[]).forEach((raw, li) => {
     const l = raw as Record<string, unknown>;
     if (!Array.isArray(l.weights) || !Array.isArray(l.bias) || l.weights.length !== l.bias.length) {
@@ -77,9 +100,14 @@ export function parseHead(data: unknown, source = 'head'): Head {
         fail(`layers[${li}].weights: rows must be ${width} finite numbers`);
     }
     if (!(l.bias as unknown[]).every(Number.isFinite)) fail(`layers[${li}].bias: not finite`);
-    if (l.activation !== 'relu' && l.activation !== 'none')
-      fail(`layers[${li}].activation: ${String(l.activation)}`);
+    const wanted = conv === undefined ? ['relu', 'none'] : li === 0 ? ['relu6'] : ['none'];
+    if (!wanted.includes(l.activation as string))
+      fail(`layers[${li}].activation: ${String(l.activation)} (want ${wanted.join(' or ')})`);
     width = (l.bias as unknown[]).length;
+    if (conv !== undefined && li === 0) {
+      if (width !== conv.units) fail(`layers[0]: ${width} channels for conv.units ${conv.units}`);
+      width = conv.units + convTail(conv, inputDims as number);
+    }
   });
   if (width !== 1) fail(`the last layer must have 1 output: ${width}`);
   if ((h.type === 'logistic' || h.type === 'mil') && (h.layers as unknown[]).length !== 1)
@@ -128,6 +156,10 @@ export function headLogit(head: Head, embedding: ArrayLike<number>): number {
     const layer = head.layers[0] as DenseLayer;
     return milLogit(head.mil, layer.weights[0] as readonly number[], layer.bias[0] as number, embedding);
   }
+  if (head.conv !== undefined) {
+    const out = head.layers[1] as DenseLayer;
+    return convLogit(head.conv, packedConv(head), out.weights[0]!, out.bias[0]!, embedding);
+  }
   let x: ArrayLike<number> = embedding;
   if (head.normalize) {
     const { mean, std } = head.normalize;
@@ -144,6 +176,19 @@ export function headLogit(head: Head, embedding: ArrayLike<number>): number {
     x = out;
   }
   return x[0] as number;
+}
+
+const PACKED = new WeakMap<Head, PackedConv>();
+
+/** A conv head's convolution as float32 rows, packed on first use (a head file is read once). */
+function packedConv(head: Head): PackedConv {
+  let packed = PACKED.get(head);
+  if (packed === undefined) {
+    const layer = head.layers[0] as DenseLayer;
+    packed = packConv(layer.weights, layer.bias);
+    PACKED.set(head, packed);
+  }
+  return packed;
 }
 
 /** The calibrated logit: `logit / temperature + shift`. */

@@ -1,20 +1,23 @@
 // Grouped cross-validation, cross-fitted calibration, the final fit and its report.
 import { RoadworkError } from '../../core/errors/index.js';
-import type { Head, MilSpec } from '../../inference/heads/index.js';
+import type { ConvSpec, Head, MilSpec } from '../../inference/heads/index.js';
 import { sigmoid } from '../../inference/heads/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { familyRule, styleUnit } from './_families.js';
 import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled, type Matrix } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
+import { fitConv, type ConvInit } from './_conv.js';
 import { fitMil } from './_mil.js';
 import { groupFolds, groupHoldout } from './_split.js';
 
 /** How to fit and evaluate a head. */
 export interface TrainConfig {
-  readonly model: 'logistic' | 'mlp' | 'mil';
+  readonly model: 'logistic' | 'mlp' | 'mil' | 'conv';
   /** `mil` only: the layout of the cells in each row and how their scores pool. */
   readonly mil?: MilSpec;
+  /** `conv` only: the cells, the starting convolution and how long it is fine-tuned. */
+  readonly conv?: ConvConfig;
   readonly l2: number;
   /** MLP hidden units. */
   readonly hidden: number;
@@ -54,6 +57,14 @@ export interface TrainConfig {
    * in what the head is fitted on, so it has to learn roadwork inside each kind.
    */
   readonly balanceCameras?: boolean;
+}
+
+/** What a conv head fits (`fitConv`): its layout, starting weights, epochs and Adam step. */
+export interface ConvConfig {
+  readonly spec: ConvSpec;
+  readonly init: ConvInit;
+  readonly epochs: number;
+  readonly lr: number;
 }
 
 /** Training-only rows and their relative sample weight. */
@@ -115,7 +126,23 @@ function withExtraViews(rows: readonly ViewRow[], config: TrainConfig): readonly
  * Fits one head on rows, the extra views of their groups and the configured synthetic rows (MLP:
  * early stopping on a held-out 15 % of the real groups).
  */
-export function fitHead(rows: readonly ViewRow[], config: TrainConfig): Head {
+export async function fitHead(rows: readonly ViewRow[], config: TrainConfig): Promise<Head> {
+  if (config.model === 'conv') {
+    if (config.conv === undefined)
+      throw new RoadworkError(
+        'ERR_INTERNAL',
+        'fitHead(): a conv head needs config.conv; pass --conv with --model conv.',
+      );
+    const { spec, init, epochs, lr } = config.conv;
+    return fitConv(trainingSet(withExtraViews(rows, config), config, config.synthetic), spec, init, {
+      l2: config.l2,
+      ...(config.columnL2 ? { columnL2: config.columnL2 } : {}),
+      epochs,
+      lr,
+      seed: config.seed,
+      ...(config.maxIter ? { maxIter: config.maxIter } : {}),
+    });
+  }
   if (config.model === 'mil') {
     if (config.mil === undefined)
       throw new RoadworkError(
@@ -163,7 +190,7 @@ export interface FitRunner {
 /** Fits in this thread, one at a time. */
 export const inProcessFits: FitRunner = {
   size: 1,
-  fit: (rows, config) => Promise.resolve(fitHead(rows, config)),
+  fit: (rows, config) => fitHead(rows, config),
 };
 
 /** Raw logits of rows, TTA-averaged with the flipped twin when configured. */

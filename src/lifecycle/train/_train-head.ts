@@ -164,7 +164,7 @@ export async function trainHead(
       `warning: the temperature ran to its bound (${temperature.toFixed(3)}; the search covers ${TEMPERATURE_RANGE_TEXT}): the held-out logits carry almost no signal, so the probabilities are not calibrated; check the labels and the data`,
     );
   }
-  const final = foldNormalization(fitHead(rows, config));
+  const final = foldNormalization(await fitHead(rows, config));
   const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
   const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
   const summary = (s: (typeof report)['overall']) => ({

@@ -36,7 +36,8 @@ export {
 } from './_calibrate.js';
 export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } from './_metrics.js';
 export { groupFamily, requireBothLabels, splitGroups, type ViewRow } from './_dataset.js';
-export type { EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
+export type { ConvConfig, EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
+export { fitConv, type ConvFitOptions, type ConvInit } from './_conv.js';
 export { crossCalibrate, crossValidate, fitHead, inProcessFits, type FitRunner } from './_pipeline.js';
 export { defaultFitWorkers, openFitPool, type FitPool } from './_fits.js';
 export { syntheticSource } from './_synthetic.js';

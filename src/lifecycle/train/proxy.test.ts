@@ -252,13 +252,13 @@ test('balanceCameras weighs each (camera kind, label) cell the same, so the head
   const rewritten = rows.map((r) => ({ ...r, group: cameraUnit(r), camera: familyRule(r.group).camera }));
   assert.deepEqual(cameraCellWeights(rewritten), w);
   // Feature 0 is the camera, feature 1 roadwork: balancing moves the head's weight from 0 to 1.
-  const lean = (balanceCameras: boolean) => {
-    const [layer] = fitHead(rows, { ...CONFIG, balanceCameras }).layers;
+  const lean = async (balanceCameras: boolean) => {
+    const [layer] = (await fitHead(rows, { ...CONFIG, balanceCameras })).layers;
     const [style, signal] = layer!.weights[0]!;
     return Math.abs(style!) / Math.abs(signal!);
   };
-  const plain = lean(false);
-  const balanced = lean(true);
+  const plain = await lean(false);
+  const balanced = await lean(true);
   assert.ok(balanced < plain / 2, `camera/roadwork weight ratio ${balanced} balanced vs ${plain} plain`);
 });
 

@@ -132,7 +132,7 @@ function conv(layer: KerasLayer, [input]: readonly Value[], ctx: LayerContext): 
 }
 
 /** A batch norm as `y = x · scale + shift` per channel (Keras: gamma, beta optional; epsilon). */
-function batchNormAffine(layer: KerasLayer, ctx: LayerContext, channels: number) {
+export function batchNormAffine(layer: KerasLayer, ctx: Pick<LayerContext, 'weight'>, channels: number) {
   const axis = layer.config.axis;
   if (
     axis !== -1 &&

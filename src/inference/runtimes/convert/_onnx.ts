@@ -78,16 +78,34 @@ export class GraphBuilder {
     producer: string;
     metadata?: Readonly<Record<string, string>>;
   }): Uint8Array {
-    const info = (name: string, dims: readonly (number | string)[]) => ({
-      name,
+    const final = this.node('Identity', [o.output], {}, 'embedding');
+    return this.encodeGraph({
+      inputs: [{ name: o.input, dims: ['N', ...o.inputDims] }],
+      outputs: [{ name: final, dims: ['N', o.outputDims] }],
+      producer: o.producer,
+      ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
+    });
+  }
+
+  /**
+   * The serialised model with any float32 inputs and outputs; a string dimension is dynamic (named).
+   * Inputs are values the nodes read that no node writes; outputs are node outputs.
+   */
+  encodeGraph(o: {
+    inputs: readonly { readonly name: string; readonly dims: readonly (number | string)[] }[];
+    outputs: readonly { readonly name: string; readonly dims: readonly (number | string)[] }[];
+    producer: string;
+    metadata?: Readonly<Record<string, string>>;
+  }): Uint8Array {
+    const info = (v: { readonly name: string; readonly dims: readonly (number | string)[] }) => ({
+      name: v.name,
       type: {
         tensorType: {
           elemType: onnx.TensorProto.DataType.FLOAT,
-          shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+          shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
         },
       },
     });
-    const final = this.node('Identity', [o.output], {}, 'embedding');
     return onnx.ModelProto.encode(
       onnx.ModelProto.create({
         irVersion: onnx.Version.IR_VERSION_2020_5_8,
@@ -98,8 +116,8 @@ export class GraphBuilder {
           name: 'converted',
           node: this.#nodes,
           initializer: this.#initializers,
-          input: [info(o.input, ['N', ...o.inputDims])],
-          output: [info(final, ['N', o.outputDims])],
+          input: o.inputs.map(info),
+          output: o.outputs.map(info),
         },
       }),
     ).finish();

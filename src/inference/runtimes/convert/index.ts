@@ -10,6 +10,8 @@ import { decodeWeights, type WeightSpec } from './_weights.js';
 
 export { tfPadding } from './_layers.js';
 export { missingLayer } from './_topology.js';
+export { pointwiseConv, type PointwiseConv } from './_pointwise.js';
+export { GraphBuilder } from './_onnx.js';
 export type { WeightSpec } from './_weights.js';
 
 /**

@@ -21,6 +21,7 @@ import { startTfjsPool } from './_pool.js';
 import type { TfjsModelSpec } from './_spec.js';
 import type { TfjsAnswer, TfjsJob } from './_worker.js';
 import { loadTfjsDetector } from './_detector.js';
+import { pointwiseConv, type PointwiseConv } from '../convert/index.js';
 
 export type { EmbedderPooling, TfjsModelSpec } from './_spec.js';
 export { GRAPH_FOLDER } from './_onnx-graph.js';
@@ -50,6 +51,20 @@ export const tfjsRuntime: Runtime = Object.freeze<Runtime>({
   // An embedder resizes the whole frame to its square input unless it cuts the frame into tiles.
   squashes: (capability, options) => capability === 'embedder' && options?.tiles === undefined,
 });
+
+/**
+ * A 1×1 convolution of a tfjs layers model (`model`: `builtin:mobilenetv2` or a folder), its batch
+ * norm folded in, as the starting weights of a conv head (`roadwork train --model conv`).
+ */
+export async function loadPointwiseConv(model: string, layer: string): Promise<PointwiseConv> {
+  const { artifacts } = await resolveModel({ model, inputRange: [0, 1] });
+  if (artifacts.format === 'graph-model')
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Cannot read layer "${layer}" of a tfjs graph model: ${model}; a conv head starts from a layers model`,
+    );
+  return pointwiseConv(artifacts, layer);
+}
 
 /** Reads and checks a `ModelRef`'s options for the tfjs runtime. */
 export function tfjsModelSpec(ref: ModelRef): TfjsModelSpec {
