@@ -67,6 +67,11 @@ on them too, never scoring them: a view trains only where its image's group trai
 numbers stay those of --views while the head sees more of the augmentations (level 3's noise and blur
 come in nine combinations).
 
+--model conv fine-tunes the backbone's own last 1×1 convolution (MobileNetV2: --conv 49,Conv_1)
+on the cells of the layer it reads, with the embedder options
+'{"layer":"block_16_project_BN","pooling":"cells","extras":["colour-shape"]}'; EPOCHS 0 is the
+frozen max-pooled backbone, the control (docs/training.md, "Fine-tuning the backbone's last convolution").
+
 --data may be repeated: the folders are one data set, each group namespaced by its folder's name
 (roadwork-real-train/tracon-web), image ids and the embedding cache per image as before; a --bundle
 records every folder (its data version joins each folder's with " + "):

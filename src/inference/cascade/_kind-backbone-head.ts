@@ -1,7 +1,14 @@
 // Stage kind `backbone-head`: an embedder from any runtime plus a trained head; micro-batched across requests.
 import { createBatcher, type MicroBatcher } from '../batching/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
-import { calibratedLogit, headLogit, loadHead, sigmoid, type Head } from '../heads/index.js';
+import {
+  calibratedLogit,
+  loadHead,
+  openHeadScorer,
+  sigmoid,
+  type Head,
+  type HeadScorer,
+} from '../heads/index.js';
 import type { RgbImage } from '../image/index.js';
 import { loadEmbedders } from '../runtimes/index.js';
 import type { ImageEmbedder, ModelRef } from '../runtimes/types.js';
@@ -58,6 +65,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
   create(common, config, deps) {
     let embedder: ImageEmbedder | undefined;
     let head: Head | undefined;
+    let scorer: HeadScorer | undefined;
     let batcher: MicroBatcher<Item, Embedded> | undefined;
     return defineStage(common, {
       async start() {
@@ -78,6 +86,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
           );
         }
         const e = embedder;
+        scorer = await openHeadScorer(head);
         batcher = createBatcher<Item, Embedded>({
           maxBatch: config.batch.maxBatch,
           maxWaitMs: config.batch.maxWaitMs,
@@ -108,7 +117,8 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
             ),
           ),
         );
-        const logits = results.map((r) => calibratedLogit(head!, headLogit(head!, r.embedding)));
+        const raw = await scorer!.logits(results.map((r) => r.embedding));
+        const logits = raw.map((z) => calibratedLogit(head!, z));
         const p = sigmoid(logits.reduce((a, b) => a + b, 0) / logits.length);
         const exit = exitFor(p, config.exit);
         return {
@@ -121,6 +131,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
       async close() {
         await batcher?.close();
         await embedder?.close();
+        await scorer?.close();
       },
     });
   },

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { headLogit, parseHead } from './index.js';
+import { headLogit, openHeadScorer, parseHead } from './index.js';
 
 // 3 cells of 2 values, a tail of 1; two channels: c0 = x0 − x1, c1 = 4·x1 + 1 (capped at 6).
 const conv = (over: object = {}) => ({
@@ -72,4 +72,47 @@ test('parseHead() refuses a conv head with the wrong version, layout, layer shap
     /activation: relu6/,
   );
   refused({ ...conv(), type: 'logistic', version: 1 }, /conv: only for a conv head/);
+});
+
+test('openHeadScorer() scores a conv head in onnxruntime with the logits headLogit computes', async () => {
+  let s = 7;
+  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647 - 0.5) * 2;
+  const [cells, cellDims, units, tail] = [5, 8, 16, 3];
+  const head = parseHead(
+    conv({
+      inputDims: cells * cellDims + tail,
+      conv: { cells, cellDims, units, pooling: 'max' },
+      layers: [
+        {
+          weights: Array.from({ length: units }, () => Array.from({ length: cellDims }, rnd)),
+          bias: Array.from({ length: units }, () => 2 * rnd()),
+          activation: 'relu6',
+        },
+        { weights: [Array.from({ length: units + tail }, rnd)], bias: [0.1], activation: 'none' },
+      ],
+    }),
+  );
+  const embeddings = Array.from({ length: 4 }, () =>
+    Float32Array.from({ length: cells * cellDims + tail }, () => 3 * rnd()),
+  );
+  const scorer = await openHeadScorer(head);
+  try {
+    const got = await scorer.logits(embeddings);
+    embeddings.forEach((e, i) =>
+      assert.ok(Math.abs(got[i]! - headLogit(head, e)) < 1e-4, `${got[i]} vs ${headLogit(head, e)}`),
+    );
+    assert.ok(new Set(got.map((z) => z.toFixed(3))).size === 4, 'the four logits differ');
+  } finally {
+    await scorer.close();
+  }
+  // Other heads are scored in place, exactly.
+  const logistic = parseHead({
+    ...conv(),
+    version: 1,
+    type: 'logistic',
+    conv: undefined,
+    layers: [{ weights: [[1, 2, 3, 4, 5, 6, 7]], bias: [1], activation: 'none' }],
+  });
+  const plain = await openHeadScorer(logistic);
+  assert.deepEqual(await plain.logits([Float32Array.from(x)]), [headLogit(logistic, x)]);
 });

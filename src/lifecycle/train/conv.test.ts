@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from 'onnxruntime-node';
 import { createRng } from '../../core/random/index.js';
-import { convPool, headLogit, packConv, type ConvSpec } from '../../inference/heads/index.js';
+import { convGraph, convPool, headLogit, packConv, type ConvSpec } from '../../inference/heads/index.js';
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
-import { convGraph, fitConv } from './_conv.js';
+import { fitConv } from './_conv.js';
 import { bce, fitLogistic, foldNormalization, logits, type Labelled } from './_fit.js';
 import { auc } from './_metrics.js';
 
