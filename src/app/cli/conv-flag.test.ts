@@ -1,8 +1,17 @@
-// `--model conv`: the start is read from the embedder's own backbone, which must embed what it reads.
+// `--model conv`: the start is read from the embedder's own backbone, which must embed what it reads;
+// the trained head serves through the cascade.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
+import { loadCascadeConfig } from '../../inference/cascade/index.js';
+import { loadHead } from '../../inference/heads/index.js';
+import { loadPointwiseConv } from '../../inference/runtimes/tfjs/index.js';
+import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
+import { textSink } from '../../../test/fixtures/streams.js';
 import { convConfig, parseConvFlag } from './_conv-flag.js';
+import { inSceneFolder } from './_test-scenes.js';
+import { trainCommand } from './train.js';
 
 const CELLS = { layer: 'block_16_project_BN', pooling: 'cells', extras: ['colour-shape'] };
 const ref = (options: Record<string, unknown>) => ({
@@ -45,3 +54,49 @@ test('--model conv refuses an embedder that does not embed the cells its convolu
     /49 cells × 320 values of block_16_project_BN exceed the embedding's 15679 dims/,
   );
 });
+
+test(
+  'roadwork train --model conv starts from Conv_1, fine-tunes it, and its bundle serves the conv head off the cells',
+  { timeout: 300_000 },
+  () =>
+    inSceneFolder('train-conv-', async (root, data) => {
+      // 96 px: a 3×3 grid of block_16_project_BN's 320 values, then the colour/shape tail.
+      const options = {
+        layer: 'block_16_project_BN',
+        pooling: 'cells',
+        inputSize: 96,
+        extras: ['colour-shape'],
+      };
+      const run = async (conv: string, out: string, extra: string[] = []) => {
+        const o = textSink();
+        await trainCommand({ stdout: o.stream, stderr: textSink().stream, env: {} }).parseAsync(
+          [
+            ...['--data', data, '--embeddings.cache_dir', join(root, 'cache'), '--model.workers', '1'],
+            ...['--folds', '2', '--l2', '0.01', '--target-accuracy', '0.6'],
+            ...['--embedder-options', JSON.stringify(options), '--model', 'conv', '--conv', conv],
+            ...['--out', out, ...extra],
+          ],
+          { from: 'user' },
+        );
+        return o.text();
+      };
+      await run('9,Conv_1,0', join(root, 'e0.json'));
+      const out = await run('9,Conv_1,2,1e-3', join(root, 'e2.json'), ['--bundle', join(root, 'b')]);
+      assert.match(out, /Held-out metrics \(grouped CV/);
+      const [e0, e2] = await Promise.all([loadHead(join(root, 'e0.json')), loadHead(join(root, 'e2.json'))]);
+      assert.equal(e2.type, 'conv');
+      assert.deepEqual(e2.conv, { cells: 9, cellDims: 320, units: 1280, pooling: 'max' });
+      assert.equal(e2.inputDims, 9 * 320 + 140);
+      // Zero epochs keeps the backbone's own convolution; two epochs of Adam move it.
+      const start = await loadPointwiseConv('builtin:mobilenetv2', 'Conv_1');
+      const all = (h: typeof e0) => h.layers[0]!.weights.flat();
+      const gap = (a: readonly number[], b: ArrayLike<number>) =>
+        a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      assert.ok(gap(all(e0), start.weights) < 1e-6, 'the head file keeps Conv_1 (to its 8 digits)');
+      assert.ok(gap(all(e2), start.weights) > 1e-4, 'fine-tuning moved Conv_1');
+      const config = await loadCascadeConfig(join(root, 'b', 'cascade.json'));
+      await assertServesHeadWithFlipTta(config, e2, testScene('conv'), {
+        embedders: [{ runtime: 'tfjs', model: 'builtin:mobilenetv2', options }],
+      });
+    }),
+);
