@@ -1,6 +1,7 @@
 // `roadwork train --model conv --conv CELLS,LAYER[,EPOCHS[,LR]]`: which 1×1 convolution of the
 // embedder's own backbone a conv head starts from, and how long it is fine-tuned.
 import { RoadworkError } from '../../core/errors/index.js';
+import { modelOnlyFlag } from './_model-flag.js';
 import type { ModelRef } from '../../inference/runtimes/types.js';
 import { loadPointwiseConv } from '../../inference/runtimes/tfjs/index.js';
 import type { ConvConfig } from '../../lifecycle/train/index.js';
@@ -17,29 +18,17 @@ export const CONV_DEFAULTS = Object.freeze({ epochs: 3, lr: 1e-4 });
 
 /** `--conv` for `--model conv` (required there, refused elsewhere). */
 export function parseConvFlag(model: unknown, raw: unknown): ConvFlag | undefined {
-  if (model !== 'conv') {
-    if (raw !== undefined)
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `Invalid --conv with --model ${String(model)}; it is for --model conv`,
-      );
-    return undefined;
-  }
-  const bad = (): never => {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `${raw === undefined ? 'Missing --conv' : `Invalid --conv: ${String(raw)}`}; --model conv needs --conv CELLS,LAYER[,EPOCHS[,LR]] (e.g. 49,Conv_1,3,1e-4: 7×7 cells, MobileNetV2's last 1×1 convolution, 3 epochs, Adam step 1e-4)`,
-    );
-  };
-  const parts = typeof raw === 'string' ? raw.split(',').map((p) => p.trim()) : [];
-  if (parts.length < 2 || parts.length > 4) return bad();
-  const cells = Number(parts[0]);
-  const layer = parts[1]!;
-  const epochs = parts[2] === undefined ? CONV_DEFAULTS.epochs : Number(parts[2]);
-  const lr = parts[3] === undefined ? CONV_DEFAULTS.lr : Number(parts[3]);
-  if (!Number.isInteger(cells) || cells < 1 || !/^[\w/.-]+$/.test(layer)) return bad();
-  if (!Number.isInteger(epochs) || epochs < 0 || !(lr > 0 && Number.isFinite(lr))) return bad();
-  return { cells, layer, epochs, lr };
+  const usage = `--model conv needs --conv CELLS,LAYER[,EPOCHS[,LR]] (e.g. 49,Conv_1,3,1e-4: 7×7 cells, MobileNetV2's last 1×1 convolution, 3 epochs, Adam step 1e-4)`;
+  return modelOnlyFlag('--conv', 'conv', model, raw, usage, (parts) => {
+    if (parts.length < 2 || parts.length > 4) return undefined;
+    const cells = Number(parts[0]);
+    const layer = parts[1]!;
+    const epochs = parts[2] === undefined ? CONV_DEFAULTS.epochs : Number(parts[2]);
+    const lr = parts[3] === undefined ? CONV_DEFAULTS.lr : Number(parts[3]);
+    if (!Number.isInteger(cells) || cells < 1 || !/^[\w/.-]+$/.test(layer)) return undefined;
+    if (!Number.isInteger(epochs) || epochs < 0 || !(lr > 0 && Number.isFinite(lr))) return undefined;
+    return { cells, layer, epochs, lr };
+  });
 }
 
 /**

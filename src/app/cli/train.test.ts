@@ -356,6 +356,17 @@ test(
     }),
 );
 
+/** `train` with `args` on a folder that does not exist fails with `message`: nothing was read. */
+async function refusedBeforeEmbedding(args: readonly string[], message: RegExp): Promise<void> {
+  await assert.rejects(
+    trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+      ['--data', '/nonexistent', '--out', '/nonexistent/h.json', ...args],
+      { from: 'user' },
+    ),
+    (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
+  );
+}
+
 test('roadwork train says --mil is missing, invalid, or for --model mil only, before embedding anything', async () => {
   for (const [args, message] of [
     [['--model', 'mil'], /^Missing --mil; --model mil needs --mil CELLS,DIMS,POOL/],
@@ -369,15 +380,8 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
       ['--model', 'mil', '--mil', '49,1280,max', '--style-null', '4'],
       /^Invalid --style-null: 4; mil heads share their weights across cells/,
     ],
-  ] as const) {
-    await assert.rejects(
-      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
-        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', ...args],
-        { from: 'user' },
-      ),
-      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
-    );
-  }
+  ] as const)
+    await refusedBeforeEmbedding(args, message);
 });
 
 test('roadwork train says --conv is missing, invalid, or for --model conv only, before embedding anything', async () => {
@@ -395,15 +399,8 @@ test('roadwork train says --conv is missing, invalid, or for --model conv only, 
       ['--model', 'conv', '--conv', '49,Conv_1', '--columns', '0:100'],
       /^Invalid --columns with --model conv: 0:100; a conv head reads the whole embedding/,
     ],
-  ] as const) {
-    await assert.rejects(
-      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
-        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', ...args],
-        { from: 'user' },
-      ),
-      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
-    );
-  }
+  ] as const)
+    await refusedBeforeEmbedding(args, message);
 });
 
 test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds, --paste-views, --paste-decoys or the view counts before embedding anything', async () => {

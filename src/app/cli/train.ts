@@ -26,6 +26,7 @@ import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-f
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel } from './_train-bundle.js';
 import { CONV_DEFAULTS, convConfig, parseConvFlag } from './_conv-flag.js';
+import { modelOnlyFlag } from './_model-flag.js';
 
 /** Where the command writes; tests pass their own. */
 export interface TrainIo {
@@ -536,26 +537,16 @@ async function viewSet(
 
 /** `--mil cells,dims,pool` for `--model mil` (required there, refused elsewhere). */
 function parseMil(model: unknown, raw: unknown): MilSpec | undefined {
-  if (model !== 'mil') {
-    if (raw !== undefined)
-      throw new RoadworkError(
-        'ERR_CONFIG_INVALID',
-        `Invalid --mil with --model ${String(model)}; it is for --model mil`,
-      );
-    return undefined;
-  }
-  const bad = (): never => {
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `${raw === undefined ? 'Missing --mil' : `Invalid --mil: ${String(raw)}`}; --model mil needs --mil CELLS,DIMS,POOL (POOL: max or a positive number, e.g. 49,1280,4)`,
-    );
-  };
-  const parts = typeof raw === 'string' ? raw.split(',') : [];
-  if (parts.length !== 3) return bad();
-  const [cells, cellDims] = parts.slice(0, 2).map(Number) as [number, number];
-  if (!Number.isInteger(cells) || cells < 1 || !Number.isInteger(cellDims) || cellDims < 1) return bad();
-  if (parts[2] === 'max') return { cells, cellDims, pooling: 'max' };
-  const sharpness = Number(parts[2]);
-  if (!(sharpness > 0 && Number.isFinite(sharpness))) return bad();
-  return { cells, cellDims, pooling: 'lse', sharpness };
+  const usage = '--model mil needs --mil CELLS,DIMS,POOL (POOL: max or a positive number, e.g. 49,1280,4)';
+  return modelOnlyFlag('--mil', 'mil', model, raw, usage, (parts): MilSpec | undefined => {
+    if (parts.length !== 3) return undefined;
+    const [cells, cellDims] = parts.slice(0, 2).map(Number) as [number, number];
+    if (!Number.isInteger(cells) || cells < 1 || !Number.isInteger(cellDims) || cellDims < 1)
+      return undefined;
+    if (parts[2] === 'max') return { cells, cellDims, pooling: 'max' };
+    const sharpness = Number(parts[2]);
+    return sharpness > 0 && Number.isFinite(sharpness)
+      ? { cells, cellDims, pooling: 'lse', sharpness }
+      : undefined;
+  });
 }
