@@ -36,6 +36,49 @@ interface IndexFile {
   readonly stamps?: Record<string, string>;
 }
 
+/**
+ * Every kept row of `keys` from the vectors file, read a block of rows at a time: the file outgrows
+ * what one `readFile` can hold (2 GiB) once it keeps every cell of a spatial embedding (49 × 320
+ * floats a view at 224 px: two seeds of the starter's views are 2.7 GB).
+ */
+async function readRows(
+  path: string,
+  keys: readonly string[],
+  dims: number,
+  chunkBytes: number,
+): Promise<Map<string, Float32Array>> {
+  const vectors = new Map<string, Float32Array>();
+  if (keys.length === 0) return vectors;
+  const rowBytes = dims * 4;
+  const perChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
+  const buffer = Buffer.alloc(Math.min(perChunk, keys.length) * rowBytes);
+  const handle = await open(path, 'r');
+  try {
+    for (let first = 0; first < keys.length; first += perChunk) {
+      const length = Math.min(perChunk, keys.length - first) * rowBytes;
+      for (let got = 0; got < length; ) {
+        const { bytesRead } = await handle.read(buffer, got, length - got, first * rowBytes + got);
+        if (bytesRead === 0)
+          throw new RoadworkError(
+            'ERR_DATASET_INVALID',
+            `Embedding cache is shorter than its index: ${path}; delete its folder to embed again`,
+          );
+        got += bytesRead;
+      }
+      for (let j = 0; j < length / rowBytes; j++) {
+        const key = keys[first + j]!;
+        if (key === '') continue;
+        const row = new Float32Array(dims);
+        Buffer.from(row.buffer).set(buffer.subarray(j * rowBytes, (j + 1) * rowBytes));
+        vectors.set(key, row);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return vectors;
+}
+
 /** A folder name for a version string (versions hold colons and plus signs). */
 function folderName(version: string): string {
   return version.replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -81,6 +124,8 @@ interface OpenOptions {
   readonly version: string;
   readonly dims: number;
   readonly readOnly?: boolean;
+  /** Bytes read at a time when loading the rows (tests make it small). Default 64 MiB. */
+  readonly readChunkBytes?: number;
 }
 
 async function openLocked(
@@ -121,14 +166,7 @@ async function openLocked(
   // Read-only openers (reports beside a running embed) must not cut rows another process is writing.
   if (bytes !== keys.length * rowBytes && options.readOnly !== true)
     await truncateOrCreate(dataPath, keys.length * rowBytes);
-  const data = keys.length === 0 ? Buffer.alloc(0) : await readFile(dataPath);
-  const vectors = new Map<string, Float32Array>();
-  keys.forEach((key, i) => {
-    if (key === '') return;
-    const row = new Float32Array(options.dims);
-    Buffer.from(row.buffer).set(data.subarray(i * rowBytes, (i + 1) * rowBytes));
-    vectors.set(key, row);
-  });
+  const vectors = await readRows(dataPath, keys, options.dims, options.readChunkBytes ?? 64 * 2 ** 20);
   return {
     version: options.version,
     dims: options.dims,

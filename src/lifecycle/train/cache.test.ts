@@ -157,3 +157,29 @@ test('a second writer in another live process is refused before it can cut the f
   await next.close();
   await assert.rejects(stat(join(dir, 'writer.lock')), { code: 'ENOENT' });
 });
+
+test('the rows load a block at a time (a cache of cells outgrows one 2 GiB read), dropped rows skipped', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'emb-chunks-'));
+  try {
+    const rows = Array.from({ length: 10 }, (_, i) => ({
+      key: `img${i}.jpg#s:L0:0`,
+      vector: Float32Array.of(i, -i, i / 3),
+    }));
+    const a = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
+    await a.put(rows);
+    await a.restamp(new Map(rows.map((r, i) => [`img${i}.jpg`, 'h'])));
+    await a.restamp(new Map([['img4.jpg', 'changed']])); // row 4's key is dropped
+    await a.close();
+    // 3 rows of 12 bytes and a stray byte per block: blocks end mid-file and the last one is short.
+    for (const readChunkBytes of [37, 12, 1, 1 << 20]) {
+      const b = await openEmbeddingCache(root, { version: 'v:1', dims: 3, readChunkBytes });
+      assert.equal(b.size, 9);
+      rows.forEach((r, i) =>
+        i === 4 ? assert.equal(b.get(r.key), undefined) : assert.deepEqual(b.get(r.key), r.vector),
+      );
+      await b.close();
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
