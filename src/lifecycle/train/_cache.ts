@@ -56,7 +56,7 @@ async function readRows(
   try {
     for (let first = 0; first < keys.length; first += perChunk) {
       const length = Math.min(perChunk, keys.length - first) * rowBytes;
-      for (let got = 0; got < length; ) {
+      for (let got = 0; got < length;) {
         const { bytesRead } = await handle.read(buffer, got, length - got, first * rowBytes + got);
         if (bytesRead === 0)
           throw new RoadworkError(
