@@ -1,7 +1,7 @@
 // Fits a conv head: the backbone's last 1×1 convolution, started from the backbone's own weights,
 // fine-tuned together with the output layer on the cells of a spatial embedding. The gradients come
-// from an onnxruntime graph (forward and backward written out as ONNX ops), which is ~40× faster
-// than TensorFlow.js's wasm backend here; the updates (Adam) run in JS.
+// from an onnxruntime graph (forward and backward written out as ONNX ops), 28× TensorFlow.js's
+// wasm backend here (bench/conv-fit.ts); the updates (Adam) run in JS.
 import { isMainThread } from 'node:worker_threads';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { convGraph, type ConvSpec, type Head } from '../../inference/heads/index.js';
