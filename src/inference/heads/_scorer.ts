@@ -7,7 +7,10 @@ import { convTail } from './_conv.js';
 import { convGraph } from './_conv-graph.js';
 import { headLogit, type DenseLayer, type Head } from './_head.js';
 
-/** Raw logits (before temperature and shift) of a head, for several embeddings at once. */
+/** Embeddings per onnxruntime run. */
+const RUN_ROWS = 256;
+
+/** Raw logits (before temperature and shift) of a head, for any number of embeddings at once. */
 export interface HeadScorer {
   logits(embeddings: readonly Float32Array[]): Promise<number[]>;
   close(): Promise<void>;
@@ -21,13 +24,13 @@ export async function openHeadScorer(head: Head): Promise<HeadScorer> {
       logits: (embeddings) => Promise.resolve(embeddings.map((e) => headLogit(head, e))),
       close: () => Promise.resolve(),
     };
-  const [conv, out] = head.layers as [DenseLayer, DenseLayer];
+  const [conv, output] = head.layers as [DenseLayer, DenseLayer];
   const { cells, cellDims, units } = spec;
   const w = new Float32Array(cellDims * units);
   conv.weights.forEach((row, j) => row.forEach((v, c) => (w[c * units + j] = v)));
   const W = new Tensor('float32', w, [cellDims, units]);
   const b = new Tensor('float32', Float32Array.from(conv.bias), [units]);
-  const v = out.weights[0]!;
+  const v = output.weights[0]!;
   const tail = convTail(spec, head.inputDims);
   // One intra-op thread: the graph is small, and the embedder's workers hold the other cores.
   const session: InferenceSession = await openOrtSession(convGraph(spec, tail, false), {
@@ -36,20 +39,26 @@ export async function openHeadScorer(head: Head): Promise<HeadScorer> {
   return {
     async logits(embeddings) {
       const block = cells * cellDims;
-      const x = new Float32Array(embeddings.length * block);
-      embeddings.forEach((e, i) => x.set(e.subarray(0, block), i * block));
-      const { P } = await session.run({
-        X: new Tensor('float32', x, [embeddings.length, cells, cellDims]),
-        W,
-        b,
-      });
-      const pooled = P!.data as Float32Array;
-      return embeddings.map((e, i) => {
-        let z = out.bias[0]!;
-        for (let j = 0; j < units; j++) z += v[j]! * pooled[i * units + j]!;
-        for (let t = 0; t < tail; t++) z += v[units + t]! * e[block + t]!;
-        return z;
-      });
+      const out: number[] = [];
+      // A bounded run at a time: 256 views of 224 px cells are 16 MB of input.
+      for (let from = 0; from < embeddings.length; from += RUN_ROWS) {
+        const part = embeddings.slice(from, from + RUN_ROWS);
+        const x = new Float32Array(part.length * block);
+        part.forEach((e, i) => x.set(e.subarray(0, block), i * block));
+        const { P } = await session.run({
+          X: new Tensor('float32', x, [part.length, cells, cellDims]),
+          W,
+          b,
+        });
+        const pooled = P!.data as Float32Array;
+        part.forEach((e, i) => {
+          let z = output.bias[0]!;
+          for (let j = 0; j < units; j++) z += v[j]! * pooled[i * units + j]!;
+          for (let t = 0; t < tail; t++) z += v[units + t]! * e[block + t]!;
+          out.push(z);
+        });
+      }
+      return out;
     },
     close: () => session.release(),
   };

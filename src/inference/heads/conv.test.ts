@@ -102,6 +102,11 @@ test('openHeadScorer() scores a conv head in onnxruntime with the logits headLog
       assert.ok(Math.abs(got[i]! - headLogit(head, e)) < 1e-4, `${got[i]} vs ${headLogit(head, e)}`),
     );
     assert.ok(new Set(got.map((z) => z.toFixed(3))).size === 4, 'the four logits differ');
+    // More embeddings than one onnxruntime run takes: every run's logits land in order.
+    const many = Array.from({ length: 600 }, (_, i) => embeddings[i % 4]!.map((v) => v * (1 + i / 600)));
+    const all = await scorer.logits(many);
+    assert.equal(all.length, 600);
+    many.forEach((e, i) => assert.ok(Math.abs(all[i]! - headLogit(head, e)) < 1e-4, `embedding ${i}`));
   } finally {
     await scorer.close();
   }

@@ -204,21 +204,16 @@ export function rowLogits(head: Head, rows: readonly ViewRow[], config: TrainCon
 }
 
 /**
- * `rowLogits`, with a conv head's convolution in onnxruntime (`openHeadScorer`: ~5× faster than
- * its JS, equal to ~1e-5); other heads as `rowLogits` scores them.
+ * `rowLogits`, with a conv head's convolution in onnxruntime (`openHeadScorer`: 47× its JS loop in
+ * bench/conv-fit.ts, equal to ~1e-5); other heads as `rowLogits` scores them.
  */
 async function scoreRows(head: Head, rows: readonly ViewRow[], config: TrainConfig): Promise<Float64Array> {
   if (head.conv === undefined) return rowLogits(head, rows, config);
   const scorer = await openHeadScorer(head);
   try {
-    const score = async (views: readonly Float32Array[]) => {
-      const out: number[] = [];
-      for (let i = 0; i < views.length; i += 256) out.push(...(await scorer.logits(views.slice(i, i + 256))));
-      return out;
-    };
-    const z = await score(rows.map((r) => cols(r.x, config.columns)));
+    const z = await scorer.logits(rows.map((r) => cols(r.x, config.columns)));
     if (!config.tta) return Float64Array.from(z);
-    const zh = await score(rows.map((r) => cols(r.xh ?? r.x, config.columns)));
+    const zh = await scorer.logits(rows.map((r) => cols(r.xh ?? r.x, config.columns)));
     return Float64Array.from(z, (v, i) => (v + zh[i]!) / 2);
   } finally {
     await scorer.close();
