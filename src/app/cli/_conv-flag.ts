@@ -33,13 +33,10 @@ export function parseConvFlag(model: unknown, raw: unknown): ConvFlag | undefine
 
 /**
  * The conv head's start: `flag.layer` of the one tfjs embedder, which must embed the layer that
- * convolution reads, cell by cell, in `flag.cells` cells (plus any extras after them).
+ * convolution reads, cell by cell. Checked before anything is embedded; `checkConvCells` then checks
+ * the embedding holds the cells.
  */
-export async function convConfig(
-  flag: ConvFlag,
-  embedders: readonly ModelRef[],
-  dims: number,
-): Promise<ConvConfig> {
+export async function convConfig(flag: ConvFlag, embedders: readonly ModelRef[]): Promise<ConvConfig> {
   const [ref] = embedders;
   const options = ref?.options ?? {};
   if (embedders.length !== 1 || ref?.runtime !== 'tfjs' || options.pooling !== 'cells')
@@ -53,15 +50,20 @@ export async function convConfig(
       'ERR_CONFIG_INVALID',
       `Invalid --conv: ${flag.layer} reads layer "${conv.input}", but the embedder embeds ${JSON.stringify(options.layer ?? 'its output')}; give --embedder-options '{"layer":"${conv.input}","pooling":"cells",…}'`,
     );
-  if (flag.cells * conv.cellDims > dims)
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid --conv: ${flag.cells} cells × ${conv.cellDims} values of ${conv.input} exceed the embedding's ${dims} dims`,
-    );
   return {
     spec: { cells: flag.cells, cellDims: conv.cellDims, units: conv.units, pooling: 'max' },
     init: { weights: conv.weights, bias: conv.bias },
     epochs: flag.epochs,
     lr: flag.lr,
   };
+}
+
+/** Refuses an embedding of `dims` values that cannot hold `conv`'s cells (plus any extras after them). */
+export function checkConvCells(conv: ConvConfig, layer: string, dims: number): void {
+  const { cells, cellDims } = conv.spec;
+  if (cells * cellDims > dims)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --conv: ${cells} cells × ${cellDims} values of ${layer} exceed the embedding's ${dims} dims`,
+    );
 }

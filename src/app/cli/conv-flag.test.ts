@@ -9,7 +9,7 @@ import { loadHead } from '../../inference/heads/index.js';
 import { loadPointwiseConv } from '../../inference/runtimes/tfjs/index.js';
 import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
 import { textSink } from '../../../test/fixtures/streams.js';
-import { convConfig, parseConvFlag } from './_conv-flag.js';
+import { checkConvCells, convConfig, parseConvFlag } from './_conv-flag.js';
 import { inSceneFolder } from './_test-scenes.js';
 import { trainCommand } from './train.js';
 
@@ -23,17 +23,18 @@ const ref = (options: Record<string, unknown>) => ({
 test('--conv defaults to 3 epochs at 1e-4 and reads Conv_1 of the builtin MobileNetV2', async () => {
   const flag = parseConvFlag('conv', '49,Conv_1')!;
   assert.deepEqual(flag, { cells: 49, layer: 'Conv_1', epochs: 3, lr: 1e-4 });
-  const config = await convConfig(flag, [ref(CELLS)], 49 * 320 + 140);
+  const config = await convConfig(flag, [ref(CELLS)]);
+  checkConvCells(config, 'block_16_project_BN', 49 * 320 + 140);
   assert.deepEqual(config.spec, { cells: 49, cellDims: 320, units: 1280, pooling: 'max' });
   assert.equal(config.init.weights.length, 1280 * 320);
   assert.equal(parseConvFlag('conv', '49,Conv_1,0,0.01')!.epochs, 0);
 });
 
-test('--model conv refuses an embedder that does not embed the cells its convolution reads', async () => {
+test('--model conv refuses an embedder that does not embed the cells its convolution reads (before embedding, but for the width)', async () => {
   const flag = parseConvFlag('conv', '49,Conv_1')!;
   const refused = (refs: Parameters<typeof convConfig>[1], dims: number, pattern: RegExp) =>
     assert.rejects(
-      convConfig(flag, refs, dims),
+      async () => checkConvCells(await convConfig(flag, refs), String(refs[0]?.options?.layer), dims),
       (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && pattern.test(err.message),
     );
   await refused(

@@ -25,7 +25,7 @@ import {
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel } from './_train-bundle.js';
-import { CONV_DEFAULTS, convConfig, parseConvFlag } from './_conv-flag.js';
+import { CONV_DEFAULTS, checkConvCells, convConfig, parseConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
 
 /** Where the command writes; tests pass their own. */
@@ -360,6 +360,8 @@ export function trainCommand(io: TrainIo = {}): Command {
       await checkWritableFile(String(opts.out), '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
       const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews, pasteDecoys };
+      // The backbone and its options are checked before a minute goes into embedding.
+      const conv = convFlag === undefined ? undefined : await convConfig(convFlag, emb.embedders);
       const embedded = await embeddedRows(embedding);
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
@@ -382,8 +384,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${embedded.dims} dims (is the embedder's pooling "cells"?)`,
         );
-      const conv =
-        convFlag === undefined ? undefined : await convConfig(convFlag, emb.embedders, embedded.dims);
+      if (conv !== undefined) checkConvCells(conv, String(emb.embedders[0]?.options?.layer), embedded.dims);
       const outputWidth = conv && conv.spec.units + embedded.dims - conv.spec.cells * conv.spec.cellDims;
       checkColumnRanges(opts, columns, columnL2, outputWidth ?? embedded.dims);
       if (styleNull !== undefined) stderr.write(`${styleNullLine(styleNull, styleRoom(rows))}\n`);
