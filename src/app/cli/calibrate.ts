@@ -90,7 +90,7 @@ export function calibrateCommand(io: TrainIo = {}): Command {
           `Head ${String(opts.head)} was trained on another embedder: ${head.embedder}, not ${version}; pass the same --embedder and --embedder-options`,
         );
       }
-      const result = calibrateHead(head, rows, {
+      const result = await calibrateHead(head, rows, {
         tta: emb.tta,
         targetAccuracy: emb.targetAccuracy,
         seed: emb.seed,

@@ -380,6 +380,10 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
       ['--model', 'mil', '--mil', '49,1280,max', '--style-null', '4'],
       /^Invalid --style-null: 4; mil heads share their weights across cells/,
     ],
+    [
+      ['--model', 'mil', '--mil', '49,1280,max', '--column-l2', '0:1280=10'],
+      /^Invalid --column-l2: 0:1280=10; mil heads share their weights across cells/,
+    ],
   ] as const)
     await refusedBeforeEmbedding(args, message);
 });

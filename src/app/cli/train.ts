@@ -139,9 +139,9 @@ function parseColumns(value: unknown): [number, number] | undefined {
   return range;
 }
 
-/** Refuses a per-input flag with `--model mil` (and `conv`, unless `convToo` is false): weights shared across cells. */
-function notForMil(flag: string, value: unknown, model: unknown, convToo = true): void {
-  if (model === 'mil' || (convToo && model === 'conv'))
+/** Refuses a per-input flag with a `--model` of `models` (mil and conv heads share weights across cells). */
+function refuseFor(models: readonly string[], flag: string, value: unknown, model: unknown): void {
+  if (models.includes(String(model)))
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
       `Invalid ${flag}: ${String(value)}; ${String(model)} heads share their weights across cells; use it with logistic or mlp`,
@@ -155,7 +155,7 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
     throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --column-l2: ${String(value)}; ${why}`);
   };
   // A conv head scales the L2 of its output layer's input: the pool's channels, then the tail.
-  notForMil('--column-l2', value, model, false);
+  refuseFor(['mil'], '--column-l2', value, model);
   return String(value)
     .split(',')
     .map((part) => {
@@ -171,7 +171,7 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
 /** `--style-null`: how many style directions to remove, for logistic and MLP heads. */
 function parseStyleNull(value: unknown, model: unknown): number | undefined {
   if (value === undefined) return undefined;
-  notForMil('--style-null', value, model);
+  refuseFor(['mil', 'conv'], '--style-null', value, model);
   return countFlag(value, '--style-null', { example: '8' });
 }
 

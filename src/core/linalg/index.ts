@@ -1,5 +1,5 @@
-// Small dense linear algebra on Float64Arrays: the leading eigenvectors of a symmetric matrix, and
-// projecting vectors off a set of directions.
+// Small dense linear algebra: the leading eigenvectors of a symmetric matrix, projecting vectors off a
+// set of directions, and the transpose of a row-major matrix.
 import { createRng } from '../random/index.js';
 
 const ITERATIONS = 300;
@@ -9,6 +9,13 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let j = 0; j < a.length; j++) s += a[j]! * b[j]!;
   return s;
+}
+
+/** The transpose (`cols` × `rows`, row-major) of the row-major `rows` × `cols` matrix `a`. */
+export function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c]!;
+  return t;
 }
 
 /**

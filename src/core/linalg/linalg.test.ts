@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dot, leadingEigenvectors } from './index.js';
+import { dot, leadingEigenvectors, transposed } from './index.js';
 
 test('leadingEigenvectors() finds the eigenvectors of a symmetric matrix in order of their eigenvalue', () => {
   // Eigenvalues 5, 2, 0 along (1, 1, 0)/√2, (0, 0, 1), (1, −1, 0)/√2.
@@ -17,4 +17,12 @@ test('leadingEigenvectors() finds the eigenvectors of a symmetric matrix in orde
   // Deterministic, and a zero matrix has none.
   assert.deepEqual(leadingEigenvectors(m, 3, 2, 't'), [a, b]);
   assert.deepEqual(leadingEigenvectors(new Float64Array(9), 3, 2, 't'), []);
+});
+
+test('transposed() swaps the rows and columns of a row-major matrix', () => {
+  // [[1, 2, 3], [4, 5, 6]] → [[1, 4], [2, 5], [3, 6]], and back.
+  const a = Float32Array.of(1, 2, 3, 4, 5, 6);
+  const t = transposed(a, 2, 3);
+  assert.deepEqual([...t], [1, 4, 2, 5, 3, 6]);
+  assert.deepEqual(transposed(t, 3, 2), a);
 });

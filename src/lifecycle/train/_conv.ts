@@ -6,6 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { convGraph, type ConvSpec, type Head } from '../../inference/heads/index.js';
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
+import { transposed } from '../../core/linalg/index.js';
 import { createRng } from '../../core/random/index.js';
 import { fitLogistic, foldNormalization, sampleWeights, type ColumnL2, type Labelled } from './_fit.js';
 
@@ -73,12 +74,6 @@ interface OutParams {
 
 function tailOf(data: Labelled, spec: ConvSpec): number {
   return data.x.cols - spec.cells * spec.cellDims;
-}
-
-function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(a.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c]!;
-  return t;
 }
 
 /** Rows `from..to` as the graph's inputs: their cells `[n, cells, cellDims]` and tails `[n, tail]`. */

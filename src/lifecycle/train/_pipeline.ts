@@ -5,7 +5,7 @@ import { openHeadScorer, sigmoid } from '../../inference/heads/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { familyRule, styleUnit } from './_families.js';
-import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled, type Matrix } from './_fit.js';
+import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitConv, type ConvInit } from './_conv.js';
 import { fitMil } from './_mil.js';
@@ -193,30 +193,26 @@ export const inProcessFits: FitRunner = {
   fit: (rows, config) => fitHead(rows, config),
 };
 
-/** Raw logits of rows, TTA-averaged with the flipped twin when configured. */
-export function rowLogits(head: Head, rows: readonly ViewRow[], config: TrainConfig): Float64Array {
-  const m = (vs: Float32Array[]): Matrix => matrixOf(vs, vs[0]?.length ?? 0);
-  const z = logits(head, m(rows.map((r) => cols(r.x, config.columns))));
-  if (!config.tta) return z;
-  const twins = rows.map((r) => cols(r.xh ?? r.x, config.columns));
-  const zh = logits(head, m(twins));
-  return z.map((v, i) => (v + zh[i]!) / 2);
-}
-
 /**
- * `rowLogits`, with a conv head's convolution in onnxruntime (`openHeadScorer`: 47× its JS loop in
- * bench/conv-fit.ts, equal to ~1e-5); other heads as `rowLogits` scores them.
+ * Raw logits of rows, TTA-averaged with the flipped twin when configured. A conv head's convolution
+ * runs in onnxruntime (`openHeadScorer`: 47× its JS loop in bench/conv-fit.ts, equal to ~1e-5);
+ * other heads score in this thread.
  */
-async function scoreRows(head: Head, rows: readonly ViewRow[], config: TrainConfig): Promise<Float64Array> {
-  if (head.conv === undefined) return rowLogits(head, rows, config);
-  const scorer = await openHeadScorer(head);
+export async function scoreRows(
+  head: Head,
+  rows: readonly ViewRow[],
+  config: Pick<TrainConfig, 'columns' | 'tta'>,
+): Promise<Float64Array> {
+  const scorer = head.conv === undefined ? undefined : await openHeadScorer(head);
+  const score = async (xs: Float32Array[]): Promise<Float64Array> =>
+    scorer ? Float64Array.from(await scorer.logits(xs)) : logits(head, matrixOf(xs, xs[0]?.length ?? 0));
   try {
-    const z = await scorer.logits(rows.map((r) => cols(r.x, config.columns)));
-    if (!config.tta) return Float64Array.from(z);
-    const zh = await scorer.logits(rows.map((r) => cols(r.xh ?? r.x, config.columns)));
-    return Float64Array.from(z, (v, i) => (v + zh[i]!) / 2);
+    const z = await score(rows.map((r) => cols(r.x, config.columns)));
+    if (!config.tta) return z;
+    const zh = await score(rows.map((r) => cols(r.xh ?? r.x, config.columns)));
+    return z.map((v, i) => (v + zh[i]!) / 2);
   } finally {
-    await scorer.close();
+    await scorer?.close();
   }
 }
 

@@ -5,7 +5,7 @@ import { createRng } from '../../core/random/index.js';
 import { chooseExits, type SweepRow } from './_calibrate.js';
 import { riskControlledExits, type RiskControlledExits } from './_conformal.js';
 import type { ViewRow } from './_dataset.js';
-import { calibration, evaluate, rowLogits, type EvalReport, type TrainConfig } from './_pipeline.js';
+import { calibration, evaluate, scoreRows, type EvalReport } from './_pipeline.js';
 import { groupHoldout } from './_split.js';
 
 /** Risk control of the exits: error on exits ≤ alpha with probability ≥ 1 − delta. */
@@ -57,23 +57,13 @@ function onePerImage(rows: readonly number[], image: (i: number) => number, seed
  * (seeded); temperature and shift are fitted on the others, and the exits are chosen on one view per
  * held-out image by `riskControlledExits`, whose guarantee needs scores it was not fitted on.
  */
-export function calibrateHead(
+export async function calibrateHead(
   head: Head,
   rows: readonly ViewRow[],
   options: CalibrateOptions,
-): CalibrateResult {
-  const config: TrainConfig = {
-    model: head.type,
-    l2: 0,
-    hidden: 0,
-    folds: 1,
-    seed: options.seed,
-    tta: options.tta,
-    trainOnFlips: false,
-    targetAccuracy: options.targetAccuracy,
-  };
+): Promise<CalibrateResult> {
   const y = Uint8Array.from(rows, (r) => r.label);
-  const z = rowLogits(head, rows, config);
+  const z = await scoreRows(head, rows, { tta: options.tta });
   const all = rows.map((_, i) => i);
   const held = options.risk
     ? groupHoldout(

@@ -120,7 +120,7 @@ test('riskControlledExits() gives lower or equal coverage for a stricter α', ()
   }
 });
 
-test('calibrateHead() with risk control fits on some groups, bounds the exits on the others', () => {
+test('calibrateHead() with risk control fits on some groups, bounds the exits on the others', async () => {
   const rng = createRng('recalibrate');
   const rows: ViewRow[] = [];
   for (let image = 0; image < 3000; image++) {
@@ -139,7 +139,7 @@ test('calibrateHead() with risk control fits on some groups, bounds the exits on
     temperature: 1,
     shift: 0,
   };
-  const r = calibrateHead(head, rows, {
+  const r = await calibrateHead(head, rows, {
     tta: false,
     targetAccuracy: 0.95,
     seed: 's',
@@ -161,7 +161,7 @@ test('calibrateHead() with risk control fits on some groups, bounds the exits on
   assert.match(cal.exits.guarantee, /with probability ≥ 0.9 on exchangeable data; coverage 0\.\d{3}/);
 });
 
-test('calibrateHead() refuses risk control on data with a single group', () => {
+test('calibrateHead() refuses risk control on data with a single group', async () => {
   const rows: ViewRow[] = [0, 1].map((label) => ({
     image: label,
     group: 'only',
@@ -178,7 +178,7 @@ test('calibrateHead() refuses risk control on data with a single group', () => {
     temperature: 1,
     shift: 0,
   };
-  assert.throws(
+  await assert.rejects(
     () =>
       calibrateHead(head, rows, {
         tta: false,
