@@ -1,4 +1,5 @@
 // An append-only embedding cache: Float32 rows in one file plus a JSON index of keys; resumable.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
@@ -37,46 +38,34 @@ interface IndexFile {
 }
 
 /**
- * Every kept row of `keys` from the vectors file, read a block of rows at a time: the file outgrows
- * what one `readFile` can hold (2 GiB) once it keeps every cell of a spatial embedding (49 × 320
- * floats a view at 224 px: two seeds of the starter's views are 2.7 GB).
+ * Reads rows of the vectors file on demand, one `pread` each: the file outgrows memory once it keeps
+ * every cell of a spatial embedding (62720 floats a view at 448 px: one seed of the starter's views is
+ * 5.4 GB), and a run reads only its own seed's rows of it. Synchronous, like the `get` it serves.
  */
-async function readRows(
-  path: string,
-  keys: readonly string[],
-  dims: number,
-  chunkBytes: number,
-): Promise<Map<string, Float32Array>> {
-  const vectors = new Map<string, Float32Array>();
-  if (keys.length === 0) return vectors;
+function rowReader(path: string, dims: number) {
   const rowBytes = dims * 4;
-  const perChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
-  const buffer = Buffer.alloc(Math.min(perChunk, keys.length) * rowBytes);
-  const handle = await open(path, 'r');
-  try {
-    for (let first = 0; first < keys.length; first += perChunk) {
-      const length = Math.min(perChunk, keys.length - first) * rowBytes;
-      for (let got = 0; got < length;) {
-        const { bytesRead } = await handle.read(buffer, got, length - got, first * rowBytes + got);
-        if (bytesRead === 0)
+  let fd: number | undefined;
+  return {
+    read(row: number): Float32Array {
+      fd ??= openSync(path, 'r');
+      const out = new Float32Array(dims);
+      const bytes = new Uint8Array(out.buffer);
+      for (let got = 0; got < rowBytes;) {
+        const n = readSync(fd, bytes, got, rowBytes - got, row * rowBytes + got);
+        if (n === 0)
           throw new RoadworkError(
             'ERR_DATASET_INVALID',
             `Embedding cache is shorter than its index: ${path}; delete its folder to embed again`,
           );
-        got += bytesRead;
+        got += n;
       }
-      for (let j = 0; j < length / rowBytes; j++) {
-        const key = keys[first + j]!;
-        if (key === '') continue;
-        const row = new Float32Array(dims);
-        Buffer.from(row.buffer).set(buffer.subarray(j * rowBytes, (j + 1) * rowBytes));
-        vectors.set(key, row);
-      }
-    }
-  } finally {
-    await handle.close();
-  }
-  return vectors;
+      return out;
+    },
+    close(): void {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
 }
 
 /** A folder name for a version string (versions hold colons and plus signs). */
@@ -124,8 +113,6 @@ interface OpenOptions {
   readonly version: string;
   readonly dims: number;
   readonly readOnly?: boolean;
-  /** Bytes read at a time when loading the rows (tests make it small). Default 64 MiB. */
-  readonly readChunkBytes?: number;
 }
 
 async function openLocked(
@@ -166,18 +153,24 @@ async function openLocked(
   // Read-only openers (reports beside a running embed) must not cut rows another process is writing.
   if (bytes !== keys.length * rowBytes && options.readOnly !== true)
     await truncateOrCreate(dataPath, keys.length * rowBytes);
-  const vectors = await readRows(dataPath, keys, options.dims, options.readChunkBytes ?? 64 * 2 ** 20);
+  // Each kept key's row in the file; the rows themselves stay on disk until asked for.
+  const rowOf = new Map<string, number>();
+  keys.forEach((key, row) => key !== '' && rowOf.set(key, row));
+  const reader = rowReader(dataPath, options.dims);
   return {
     version: options.version,
     dims: options.dims,
     dir,
     get size() {
-      return vectors.size;
+      return rowOf.size;
     },
-    has: (key) => vectors.has(key),
-    get: (key) => vectors.get(key),
+    has: (key) => rowOf.has(key),
+    get(key) {
+      const row = rowOf.get(key);
+      return row === undefined ? undefined : reader.read(row);
+    },
     async put(entries) {
-      const fresh = entries.filter((e) => !vectors.has(e.key));
+      const fresh = entries.filter((e) => !rowOf.has(e.key));
       if (fresh.length === 0) return;
       if (options.readOnly === true) throw readOnlyError();
       for (const e of fresh) {
@@ -199,7 +192,7 @@ async function openLocked(
         await handle.close();
       }
       for (const e of fresh) {
-        vectors.set(e.key, Float32Array.from(e.vector));
+        rowOf.set(e.key, keys.length);
         keys.push(e.key);
       }
       // Index last, through a rename: a crash leaves extra rows (cut on open), never missing ones.
@@ -221,7 +214,7 @@ async function openLocked(
         keys.forEach((key, i) => {
           const hash = key.indexOf('#');
           if (hash > 0 && changed.has(key.slice(0, hash))) {
-            vectors.delete(key);
+            rowOf.delete(key);
             keys[i] = '';
           }
         });
@@ -229,7 +222,10 @@ async function openLocked(
       await writeIndex();
       return [...changed];
     },
-    close: async () => lock?.release(),
+    async close() {
+      reader.close();
+      await lock?.release();
+    },
   };
 
   function readOnlyError(): Error {

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
+import { isRoadworkError } from '../../core/errors/index.js';
 import { createRng } from '../../core/random/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { embeddedRows, type EmbeddingOptions } from './index.js';
@@ -158,27 +159,39 @@ test('a second writer in another live process is refused before it can cut the f
   await assert.rejects(stat(join(dir, 'writer.lock')), { code: 'ENOENT' });
 });
 
-test('the rows load a block at a time (a cache of cells outgrows one 2 GiB read), dropped rows skipped', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'emb-chunks-'));
+test('rows are read from disk when asked for (a cache of cells outgrows memory), dropped rows skipped', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'emb-rows-'));
   try {
     const rows = Array.from({ length: 10 }, (_, i) => ({
       key: `img${i}.jpg#s:L0:0`,
       vector: Float32Array.of(i, -i, i / 3),
     }));
     const a = await openEmbeddingCache(root, { version: 'v:1', dims: 3 });
-    await a.put(rows);
+    await a.put(rows.slice(0, 6));
+    // Rows written in this process read back at once, before and after the next put.
+    assert.deepEqual(a.get(rows[5]!.key), rows[5]!.vector);
+    await a.put(rows.slice(6));
     await a.restamp(new Map(rows.map((r, i) => [`img${i}.jpg`, 'h'])));
     await a.restamp(new Map([['img4.jpg', 'changed']])); // row 4's key is dropped
     await a.close();
-    // 3 rows of 12 bytes and a stray byte per block: blocks end mid-file and the last one is short.
-    for (const readChunkBytes of [37, 12, 1, 1 << 20]) {
-      const b = await openEmbeddingCache(root, { version: 'v:1', dims: 3, readChunkBytes });
-      assert.equal(b.size, 9);
-      rows.forEach((r, i) =>
-        i === 4 ? assert.equal(b.get(r.key), undefined) : assert.deepEqual(b.get(r.key), r.vector),
-      );
-      await b.close();
-    }
+    const b = await openEmbeddingCache(root, { version: 'v:1', dims: 3, readOnly: true });
+    assert.equal(b.size, 9);
+    for (const i of [9, 0, 7, 4, 3, 1, 8, 2, 6, 5])
+      if (i === 4) assert.equal(b.get(rows[i]!.key), undefined);
+      else assert.deepEqual(b.get(rows[i]!.key), rows[i]!.vector);
+    // Nothing was loaded at open: a row rewritten on disk since reads as it is now.
+    const dir = b.dir;
+    const handle = await open(join(dir, 'vectors.f32'), 'r+');
+    await handle.write(Buffer.from(Float32Array.of(7, 7, 7).buffer), 0, 12, 2 * 12);
+    // And a file cut short under an open cache is a coded error, not garbage.
+    await handle.truncate(8 * 12);
+    await handle.close();
+    assert.deepEqual(b.get(rows[2]!.key), Float32Array.of(7, 7, 7));
+    assert.throws(
+      () => b.get(rows[9]!.key),
+      (err) => isRoadworkError(err, 'ERR_DATASET_INVALID') && /shorter than its index/.test(err.message),
+    );
+    await b.close();
   } finally {
     await rm(root, { recursive: true, force: true });
   }
