@@ -52,6 +52,7 @@ test('ensureProduction() registers the bundled starter as production once, under
   assert.equal(await ensureProduction(deps), undefined, 'a second call changes nothing');
   assert.equal(typeof seeded.manifest.metrics.mcc, 'number');
   assert.deepEqual(seeded.manifest.files.map((f) => f.path).sort(), [
+    'EXPERIMENTS.md',
     'MODEL_CARD.md',
     'cascade.json',
     'head-448.json',

@@ -34,7 +34,7 @@ export interface OnnxSessionOptions {
    * CPU_RUN_INPUT_FLOATS of input (4 at 3×448², 16 at 3×224²); unlimited on CUDA. onnxruntime's CPU
    * arena grows to the largest activations it has held and keeps them: one run of 24 tiles at 448 px
    * held about 1.5 GB per worker, and on the CPU a bigger batch is no faster (bench/source-size.ts
-   * --burst, MODEL_CARD.md "Session 13").
+   * --burst, EXPERIMENTS.md "Session 13").
    */
   readonly maxRunBatch?: number;
 }
