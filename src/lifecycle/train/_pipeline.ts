@@ -2,6 +2,7 @@
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ConvSpec, Head, MilSpec } from '../../inference/heads/index.js';
 import { openHeadScorer, sigmoid } from '../../inference/heads/index.js';
+import { Semaphore } from '../../inference/workers/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { familyRule, styleUnit } from './_families.js';
@@ -219,8 +220,10 @@ export async function scoreRows(
 /**
  * Out-of-fold raw logits of every row under grouped k-fold cross-validation, and each row's fold.
  * Synthetic rows (config) join every fold's training part and are never in a test part; `onFold`
- * sees each fold's test rows. The folds fit side by side on `options.fits` (default: in this
- * thread, one after another); the result is the same either way.
+ * sees each fold's test rows. The folds fit side by side on `options.fits`, at most its `size` at
+ * once (default: in this thread, one after another); the result is the same either way. Only that
+ * bound keeps a fold's training rows out of memory until its turn: a conv fit awaits onnxruntime,
+ * so unbounded, every fold would build its training set at once (5 × 4.3 GB at 448 px cells).
  */
 export async function crossValidate(
   rows: readonly ViewRow[],
@@ -241,13 +244,19 @@ export async function crossValidate(
     const test = rows.map((_, i) => i).filter((i) => fold[i] === f);
     return test.length === 0 ? [] : [{ f, test }];
   });
+  const slots = new Semaphore(fits.size);
   const heads = await Promise.all(
-    folds.map(({ f }) =>
-      fits.fit(
-        rows.filter((_, i) => fold[i] !== f),
-        config,
-      ),
-    ),
+    folds.map(async ({ f }) => {
+      const release = await slots.acquire();
+      try {
+        return await fits.fit(
+          rows.filter((_, i) => fold[i] !== f),
+          config,
+        );
+      } finally {
+        release();
+      }
+    }),
   );
   for (const [k, { f, test }] of folds.entries()) {
     const testRows = test.map((i) => rows[i]!);

@@ -113,3 +113,24 @@ test('in this thread the draws of --repeats run one after another, each logging 
   // Four folds a draw: draw k's line comes after its own 4·k fits, not after all twelve.
   assert.deepEqual(seen, [4, 8, 12]);
 });
+
+test('crossValidate() keeps at most the runner’s size of fits in flight (a conv fit awaits onnxruntime)', async () => {
+  const data = rows(80, 'bound');
+  for (const size of [1, 2]) {
+    let inFlight = 0;
+    let most = 0;
+    const slow: FitRunner = {
+      size,
+      async fit(r, c) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+        return inProcessFits.fit(r, c);
+      },
+    };
+    const { logits } = await crossValidate(data, CONFIG, { fits: slow });
+    assert.equal(most, size);
+    // Same folds, same heads: the bound changes the order, never the result.
+    assert.deepEqual(logits, (await crossValidate(data, CONFIG)).logits);
+  }
+});
