@@ -4,6 +4,7 @@ import { copyFile, rename, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../../core/clock/index.js';
 import { RoadworkError } from '../../core/errors/index.js';
+import { csvCell } from '../../core/csv/index.js';
 import { makeDir } from '../../core/files/index.js';
 import type { Store } from '../../core/store/index.js';
 import {
@@ -233,12 +234,8 @@ export async function exportDataset(
         { cause: err },
       );
     });
-    lines.push(`${rel},${f.label},${csvField(f.group)}`);
+    lines.push(`${rel},${f.label},${csvCell(f.group)}`);
   }
   await writeFile(join(outDir, 'manifest.csv'), `${lines.join('\n')}\n`);
   return { files: files.length };
-}
-
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -2,6 +2,7 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
+import { csvText } from '../../core/csv/index.js';
 import { makeDir } from '../../core/files/index.js';
 import type { AsyncStore } from '../../core/store/index.js';
 import { imagePath } from './_images.js';
@@ -60,15 +61,6 @@ const ROWS = `
   JOIN queries q ON q.id = (SELECT max(id) FROM queries m WHERE m.image_sha256 = i.sha256)
   LEFT JOIN labels l ON l.sha256 = i.sha256
   ORDER BY q.received_at, i.sha256`;
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-}
 
 /**
  * Writes the logged images to `outDir`:
@@ -132,7 +124,7 @@ async function writeIndex(
   if (format === 'folders') {
     await writeFile(
       join(outDir, 'manifest.csv'),
-      csv(
+      csvText(
         ['file', 'label', 'group'],
         rows.map((r) => [r.file, r.label, r.phash || r.sha256]),
       ),
@@ -156,7 +148,7 @@ async function writeIndex(
     ] as const;
     await writeFile(
       join(outDir, 'queries.csv'),
-      csv(
+      csvText(
         header,
         rows.map((r) =>
           header.map((h) => (h === 'received_at' ? new Date(Number(r.received_at)).toISOString() : r[h])),
