@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadHead } from '../../inference/heads/index.js';
 import { encodeScene, generateScene } from '../../data/procedural/index.js';
 import { createRng } from '../../core/random/index.js';
-import { dataFingerprint } from '../../lifecycle/train/index.js';
+import { dataFingerprint, PREDICTION_COLUMNS } from '../../lifecycle/train/index.js';
 import { verifyBundle } from '../../lifecycle/registry/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
@@ -75,13 +75,52 @@ test(
       assert.match(alone.out, /headline: in-car cameras MCC -?[\d.]+ \[/);
 
       // b beside a: only b's images are embedded; a's cached views are used as they are.
-      const both = await run('both', [a, b]);
+      const both = await run('both', [a, b], ['--predictions', join(root, 'both.csv')]);
       assert.match(both.err, /embed \[[^\]]*\] \d+\/24\b/);
       assert.match(both.err, /^64 views of 32 images/m);
       const report = JSON.parse(await readFile(join(root, 'both.report.json'), 'utf8')) as {
+        overall: { mcc: { value: number } };
         families: Record<string, { n: number }>;
-        proxy: { headline: { kind: string; n: number }; families: Record<string, { n: number }> };
+        proxy: {
+          headline: { kind: string; n: number; mcc: { value: number } };
+          families: Record<string, { n: number }>;
+        };
       };
+      // --predictions: every scored view under each protocol, and the tables' MCC from its p alone.
+      const [header, ...lines] = (await readFile(join(root, 'both.csv'), 'utf8')).trimEnd().split('\n');
+      assert.equal(header, PREDICTION_COLUMNS.join(','));
+      const predicted = lines.map((l) => {
+        const [protocol, image, group, family, camera, level, label, fold, p] = l.split(',');
+        return {
+          protocol,
+          image,
+          group,
+          family,
+          camera,
+          level,
+          label: Number(label),
+          fold: Number(fold),
+          p: Number(p),
+        };
+      });
+      const cv = predicted.filter((r) => r.protocol === 'cv');
+      const proxied = predicted.filter((r) => r.protocol === 'proxy');
+      assert.equal(cv.length, 64);
+      assert.equal(proxied.length, 64);
+      assert.equal(new Set(cv.map((r) => r.image)).size, 32);
+      assert.ok(cv.every((r) => r.fold >= 0 && r.fold < 3 && r.p >= 0 && r.p <= 1));
+      assert.deepEqual([...new Set(cv.map((r) => r.level))].sort(), ['0', '2']);
+      assert.equal(cv.filter((r) => /c\d\.jpg$/.test(r.image!)).length, 12, "b's images by their ids");
+      const mccOf = (rs: typeof cv) => {
+        const n = (l: number, hit: boolean) => rs.filter((r) => r.label === l && r.p >= 0.5 === hit).length;
+        const [tp, tn, fp, fn] = [n(1, true), n(0, false), n(0, true), n(1, false)];
+        const d = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
+        return d === 0 ? 0 : (tp * tn - fp * fn) / d;
+      };
+      assert.ok(Math.abs(mccOf(cv) - report.overall.mcc.value) < 1e-9, `${mccOf(cv)}`);
+      const inCar = proxied.filter((r) => r.camera === 'in-car');
+      assert.equal(inCar.length, report.proxy.headline.n);
+      assert.ok(Math.abs(mccOf(inCar) - report.proxy.headline.mcc.value) < 1e-9, `${mccOf(inCar)}`);
       // b's "tracon-web" group is its own group (namespaced) but the same family; camvid is in-car.
       assert.equal(report.families['web photos']?.n, (8 + 3) * 2);
       assert.equal(report.proxy.families['dashcam streets (CamVid)']?.n, 3 * 2);

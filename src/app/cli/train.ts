@@ -9,6 +9,7 @@ import {
   drawsText,
   embeddedRows,
   openFitPool,
+  predictionsCsv,
   parseStyleKinds,
   proxyTable,
   repeatsTable,
@@ -301,6 +302,10 @@ export function trainCommand(io: TrainIo = {}): Command {
         .default('cv'),
     )
     .option('--report <file>', 'also write the full report as JSON')
+    .option(
+      '--predictions <file>',
+      "also write every scored view's out-of-fold probability as CSV (grouped CV, then the proxy)",
+    )
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
     .addHelpText('after', HELP)
@@ -359,6 +364,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
       await checkWritableFile(String(opts.out), '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
+      if (typeof opts.predictions === 'string') await checkWritableFile(opts.predictions, '--predictions');
       const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews, pasteDecoys };
       // The backbone and its options are checked before a minute goes into embedding.
       const conv = convFlag === undefined ? undefined : await convConfig(convFlag, emb.embedders);
@@ -427,6 +433,8 @@ export function trainCommand(io: TrainIo = {}): Command {
           opts.report,
           `${JSON.stringify({ ...result.report, proxy: result.proxy, repeats: result.repeats, skipped_images: emb.skips.list() }, null, 2)}\n`,
         );
+      if (typeof opts.predictions === 'string')
+        await writeFileAtomic(opts.predictions, predictionsCsv(result.predictions, embedded.images));
       const used = result.report.synthetic;
       stdout.write(
         `\nHeld-out metrics (grouped CV, l2=${result.l2}, threshold 0.5 after the shift):\n${reportTable(result.report)}\n` +

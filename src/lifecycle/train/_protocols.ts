@@ -91,6 +91,9 @@ export interface ProxyRun {
   /** Mean headline MCC over the draws (−∞ when nothing is scored): what chooses the L2. */
   readonly mcc: number;
   readonly report: ProxyReport;
+  /** The first draw's cross-calibrated out-of-fold probabilities and folds, by proxy row. */
+  readonly p: Float64Array;
+  readonly fold: Int32Array;
   readonly spreads: Record<string, RepeatedSlice>;
   /** The headline's name in `spreads`, when a kind holds both labels. */
   readonly headline?: string;
@@ -180,7 +183,7 @@ export async function proxyAt(
   // Every draw holds the same images in the same order, so they share one set of slices.
   const slices = proxySlices(draws[0]!.rows);
   const runs = await eachDraw(draws, fits, async (draw, k) => {
-    const { p } = await proxyCrossValidate(draw.rows, drawConfig(config, draw), fits);
+    const { p, fold } = await proxyCrossValidate(draw.rows, drawConfig(config, draw), fits);
     const scored = proxyScores(p, draw.rows, slices);
     const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
     drawLine(
@@ -189,7 +192,7 @@ export async function proxyAt(
       k,
       `same-camera proxy ${h ? `MCC ${h.mcc.toFixed(3)}, AUC ${h.auc.toFixed(3)}` : 'not scored'}`,
     );
-    return { p, ...scored };
+    return { p, fold, ...scored };
   });
   const report = proxyReport(
     runs[0]!.p,
@@ -212,6 +215,8 @@ export async function proxyAt(
     l2: config.l2,
     mcc: h?.mcc.mean ?? Number.NEGATIVE_INFINITY,
     report,
+    p: runs[0]!.p,
+    fold: runs[0]!.fold,
     spreads,
     ...(h === undefined ? {} : { headline: name }),
   };

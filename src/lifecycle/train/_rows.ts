@@ -81,6 +81,8 @@ export interface EmbeddedRows {
   /** The (concatenated) embedder version, as `loadEmbedders` gives it for the same list. */
   readonly version: string;
   readonly dims: number;
+  /** The id of each real image, by a row's `image` index (unreadable ones left out). */
+  readonly images: readonly string[];
   /** Ids of the images left out as unreadable. */
   readonly skipped: readonly string[];
 }
@@ -155,6 +157,7 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
           ],
           version: embedder.version,
           dims: embedder.dims,
+          images: usable.images.map((i) => i.id),
           skipped: [],
         });
       } finally {
@@ -170,6 +173,7 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
     extra: concatRows(parts.map((p) => p.extra)),
     version: concatVersion(parts.map((p) => p.version)),
     dims: parts.reduce((n, p) => n + p.dims, 0),
+    images: readable(source, skips).images.map((i) => i.id),
     skipped: skips.list().map((s) => s.id),
   };
 }

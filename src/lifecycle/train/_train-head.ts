@@ -82,6 +82,18 @@ export interface TrainResult {
    * over the draws, at the chosen L2.
    */
   readonly repeats?: RepeatReport;
+  /** Every scored row's out-of-fold probability, under each protocol (first draw, chosen L2). */
+  readonly predictions: {
+    readonly cv: OutOfFold;
+    readonly proxy?: OutOfFold;
+  };
+}
+
+/** Rows and their cross-calibrated out-of-fold probabilities and folds, index for index. */
+export interface OutOfFold {
+  readonly rows: readonly ViewRow[];
+  readonly p: Float64Array;
+  readonly fold: Int32Array;
 }
 
 function noL2(): RoadworkError {
@@ -213,6 +225,10 @@ export async function trainHead(
     ...(exits ? { exits } : {}),
     ...(proxy ? { proxy } : {}),
     ...(repeats ? { repeats } : {}),
+    predictions: {
+      cv: { rows, p: best.p, fold: best.fold },
+      ...(proxyRun ? { proxy: { rows: draws.proxy![0]!.rows, p: proxyRun.p, fold: proxyRun.fold } } : {}),
+    },
   };
 }
 
