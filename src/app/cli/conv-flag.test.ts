@@ -70,7 +70,8 @@ test(
       };
       const run = async (conv: string, out: string, extra: string[] = []) => {
         const o = textSink();
-        await trainCommand({ stdout: o.stream, stderr: textSink().stream, env: {} }).parseAsync(
+        const e = textSink();
+        await trainCommand({ stdout: o.stream, stderr: e.stream, env: {} }).parseAsync(
           [
             ...['--data', data, '--embeddings.cache_dir', join(root, 'cache'), '--model.workers', '1'],
             ...['--folds', '2', '--l2', '0.01', '--target-accuracy', '0.6'],
@@ -79,11 +80,19 @@ test(
           ],
           { from: 'user' },
         );
-        return o.text();
+        return { out: o.text(), err: e.text() };
       };
       await run('9,Conv_1,0', join(root, 'e0.json'));
-      const out = await run('9,Conv_1,2,1e-3', join(root, 'e2.json'), ['--bundle', join(root, 'b')]);
+      const { out, err } = await run('9,Conv_1,2,1e-3', join(root, 'e2.json'), ['--bundle', join(root, 'b')]);
       assert.match(out, /Held-out metrics \(grouped CV/);
+      // A conv fit takes minutes on real data: each fold says when it is fitted, in both protocols.
+      for (const what of ['grouped CV', 'same-camera proxy'])
+        assert.deepEqual(
+          [
+            ...err.matchAll(new RegExp(`^  l2=0\\.01 ${what}: fold (\\d)/2 fitted \\([\\d.]+ s\\)$`, 'gm')),
+          ].map((m) => m[1]),
+          ['1', '2'],
+        );
       const [e0, e2] = await Promise.all([loadHead(join(root, 'e0.json')), loadHead(join(root, 'e2.json'))]);
       assert.equal(e2.type, 'conv');
       assert.deepEqual(e2.conv, { cells: 9, cellDims: 320, units: 1280, pooling: 'max' });

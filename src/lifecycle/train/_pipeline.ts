@@ -231,6 +231,8 @@ export async function crossValidate(
   options: {
     readonly fits?: FitRunner;
     readonly onFold?: (fold: number, test: readonly ViewRow[]) => void;
+    /** After each fold's head is fitted: how many are, of how many (progress for slow heads). */
+    readonly onFitted?: (done: number, of: number) => void;
   } = {},
 ): Promise<{ logits: Float64Array; fold: Int32Array }> {
   const fits = options.fits ?? inProcessFits;
@@ -245,14 +247,17 @@ export async function crossValidate(
     return test.length === 0 ? [] : [{ f, test }];
   });
   const slots = new Semaphore(fits.size);
+  let fitted = 0;
   const heads = await Promise.all(
     folds.map(async ({ f }) => {
       const release = await slots.acquire();
       try {
-        return await fits.fit(
+        const head = await fits.fit(
           rows.filter((_, i) => fold[i] !== f),
           config,
         );
+        options.onFitted?.(++fitted, folds.length);
+        return head;
       } finally {
         release();
       }

@@ -113,6 +113,20 @@ export function drawsText(views: readonly string[]): string {
   return ` over ${views.length} draws (views of seeds ${sets.join(', ')}; ${each} draw${each === 1 ? '' : 's'} of the folds each)`;
 }
 
+/**
+ * A progress line per fitted fold for heads whose fits take minutes (conv heads fine-tune on every
+ * cell); none for the others, whose folds fit in about a second.
+ */
+function foldProgress(
+  log: (line: string) => void,
+  config: TrainConfig,
+  what: string,
+): ((done: number, of: number) => void) | undefined {
+  if (config.model !== 'conv') return undefined;
+  const t0 = Date.now();
+  return (done, of) => log(`  ${what}: fold ${done}/${of} fitted ${took(t0)}`);
+}
+
 /** With several draws, one progress line per draw (a draw of the starter's proxy takes minutes). */
 function drawLine(log: (line: string) => void, draws: readonly Draw[], k: number, text: string): void {
   if (draws.length < 2) return;
@@ -148,11 +162,11 @@ export async function groupedAt(
   const t0 = Date.now();
   const runs = await eachDraw(draws, fits, async (draw, k) => {
     const y = Uint8Array.from(draw.rows, (r) => r.label);
-    const { logits: z, fold } = await crossValidate(
-      draw.rows,
-      drawConfig(config, draw),
-      fits ? { fits } : {},
-    );
+    const onFitted = foldProgress(log, config, `l2=${config.l2} grouped CV`);
+    const { logits: z, fold } = await crossValidate(draw.rows, drawConfig(config, draw), {
+      ...(fits ? { fits } : {}),
+      ...(onFitted ? { onFitted } : {}),
+    });
     const p = crossCalibrate(z, y, fold, config.folds);
     const s = scores(p, y);
     drawLine(log, draws, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
@@ -183,7 +197,12 @@ export async function proxyAt(
   // Every draw holds the same images in the same order, so they share one set of slices.
   const slices = proxySlices(draws[0]!.rows);
   const runs = await eachDraw(draws, fits, async (draw, k) => {
-    const { p, fold } = await proxyCrossValidate(draw.rows, drawConfig(config, draw), fits);
+    const { p, fold } = await proxyCrossValidate(
+      draw.rows,
+      drawConfig(config, draw),
+      fits,
+      foldProgress(log, config, `l2=${config.l2} same-camera proxy`),
+    );
     const scored = proxyScores(p, draw.rows, slices);
     const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];
     drawLine(

@@ -66,6 +66,7 @@ export async function proxyCrossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
   fits?: FitRunner,
+  onFitted?: (done: number, of: number) => void,
 ): Promise<{ logits: Float64Array; fold: Int32Array; p: Float64Array }> {
   const byCamera = (r: ViewRow): ViewRow => ({
     ...r,
@@ -76,7 +77,7 @@ export async function proxyCrossValidate(
   const { logits, fold } = await crossValidate(
     rows.map(byCamera),
     { ...config, ...(extra ? { extraViews: extra } : {}) },
-    fits ? { fits } : {},
+    { ...(fits ? { fits } : {}), ...(onFitted ? { onFitted } : {}) },
   );
   const y = Uint8Array.from(rows, (r) => r.label);
   return { logits, fold, p: crossCalibrate(logits, y, fold, config.folds) };
