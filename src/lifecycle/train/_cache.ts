@@ -13,6 +13,7 @@ export interface EmbeddingCache {
   /** The folder holding `index.json` and `vectors.f32`. */
   readonly dir: string;
   has(key: string): boolean;
+  /** The row of `key`, read from disk at each call (a fresh array: hold it as long as it is used). */
   get(key: string): Float32Array | undefined;
   /** Appends rows and rewrites the index; keys already present are ignored. */
   put(entries: readonly { key: string; vector: Float32Array }[]): Promise<void>;
