@@ -24,19 +24,21 @@ export const PREDICTION_COLUMNS = Object.freeze([
  */
 export function predictionsCsv(predictions: TrainResult['predictions'], images: readonly string[]): string {
   const lines = (protocol: string, oof: OutOfFold | undefined) =>
-    (oof?.rows ?? []).map((r, i) => {
-      const rule = familyRule(r.group);
-      return [
-        protocol,
-        images[r.image] ?? `#${r.image}`,
-        r.group,
-        rule.family,
-        rule.camera,
-        r.level,
-        r.label,
-        oof!.fold[i],
-        Number(oof!.p[i]!.toFixed(6)),
-      ];
-    });
+    oof === undefined
+      ? []
+      : oof.rows.map((r, i) => {
+          const rule = familyRule(r.group);
+          return [
+            protocol,
+            images[r.image] ?? `#${r.image}`,
+            r.group,
+            rule.family,
+            rule.camera,
+            r.level,
+            r.label,
+            oof.fold[i],
+            Number(oof.p[i]!.toFixed(6)),
+          ];
+        });
   return csvText(PREDICTION_COLUMNS, [...lines('cv', predictions.cv), ...lines('proxy', predictions.proxy)]);
 }

@@ -173,7 +173,8 @@ export async function embeddedRows(options: EmbeddingOptions): Promise<EmbeddedR
     extra: concatRows(parts.map((p) => p.extra)),
     version: concatVersion(parts.map((p) => p.version)),
     dims: parts.reduce((n, p) => n + p.dims, 0),
-    images: readable(source, skips).images.map((i) => i.id),
+    // Every part assembled its rows from the same readable images (`concatRows` checks it).
+    images: parts.at(-1)!.images,
     skipped: skips.list().map((s) => s.id),
   };
 }
