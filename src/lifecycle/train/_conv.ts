@@ -8,7 +8,14 @@ import { convGraph, type ConvSpec, type Head } from '../../inference/heads/index
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
 import { transposed } from '../../core/linalg/index.js';
 import { createRng } from '../../core/random/index.js';
-import { fitLogistic, foldNormalization, sampleWeights, type ColumnL2, type Labelled } from './_fit.js';
+import {
+  fitLogistic,
+  foldNormalization,
+  sampleWeights,
+  type ColumnL2,
+  type Labelled,
+  type Vectors,
+} from './_fit.js';
 
 /** Where the convolution starts: `units` rows of `cellDims` (row-major) and a bias per unit. */
 export interface ConvInit {
@@ -38,6 +45,9 @@ export interface ConvFitOptions {
 
 const ROWS_PER_RUN = 256;
 
+/** A conv head's training rows: each row's cells then its tail, read a batch at a time (never stacked). */
+export type ConvData = Omit<Labelled, 'x' | 'style'> & { readonly x: Vectors };
+
 /**
  * Class-balanced conv head on `data` (rows: `spec.cells` cells of `spec.cellDims`, then a tail). The
  * output layer is first fitted by L-BFGS on the features the starting convolution gives (max-pooled,
@@ -45,7 +55,7 @@ const ROWS_PER_RUN = 256;
  * `options.epochs` passes of Adam. Uncalibrated (temperature 1, shift 0).
  */
 export async function fitConv(
-  data: Labelled,
+  data: ConvData,
   spec: ConvSpec,
   init: ConvInit,
   options: ConvFitOptions,
@@ -72,23 +82,22 @@ interface OutParams {
   readonly c: Float32Array;
 }
 
-function tailOf(data: Labelled, spec: ConvSpec): number {
+function tailOf(data: ConvData, spec: ConvSpec): number {
   return data.x.cols - spec.cells * spec.cellDims;
 }
 
 /** Rows `from..to` as the graph's inputs: their cells `[n, cells, cellDims]` and tails `[n, tail]`. */
-function batchInputs(data: Labelled, spec: ConvSpec, order: ArrayLike<number>, from: number, to: number) {
+function batchInputs(data: ConvData, spec: ConvSpec, order: ArrayLike<number>, from: number, to: number) {
   const { cells, cellDims } = spec;
   const block = cells * cellDims;
-  const cols = data.x.cols;
-  const tail = cols - block;
+  const tail = data.x.cols - block;
   const n = to - from;
   const x = new Float32Array(n * block);
   const t = new Float32Array(n * tail);
   for (let i = 0; i < n; i++) {
-    const o = (order[from + i] as number) * cols;
-    x.set(data.x.data.subarray(o, o + block), i * block);
-    t.set(data.x.data.subarray(o + block, o + cols), i * tail);
+    const row = data.x.of[order[from + i] as number]!;
+    x.set(row.subarray(0, block), i * block);
+    t.set(row.subarray(block), i * tail);
   }
   return {
     X: new Tensor('float32', x, [n, cells, cellDims]),
@@ -99,13 +108,13 @@ function batchInputs(data: Labelled, spec: ConvSpec, order: ArrayLike<number>, f
 /** Every row's pooled features under `conv`, then its tail: the output layer's input. */
 async function pooledRows(
   forward: InferenceSession,
-  data: Labelled,
+  data: ConvData,
   spec: ConvSpec,
   conv: ConvParams,
 ): Promise<Float32Array> {
   const tail = tailOf(data, spec);
   const width = spec.units + tail;
-  const rows = data.x.rows;
+  const rows = data.x.of.length;
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   const out = new Float32Array(rows * width);
   const W = new Tensor('float32', conv.w, [spec.cellDims, spec.units]);
@@ -124,11 +133,11 @@ async function pooledRows(
 }
 
 /** The output layer by L-BFGS on the pooled features (standardisation folded in). */
-function fitOutput(data: Labelled, spec: ConvSpec, pooled: Float32Array, options: ConvFitOptions): OutParams {
+function fitOutput(data: ConvData, spec: ConvSpec, pooled: Float32Array, options: ConvFitOptions): OutParams {
   const width = spec.units + tailOf(data, spec);
   const head = foldNormalization(
     fitLogistic(
-      { ...data, x: { rows: data.x.rows, cols: width, data: pooled } },
+      { ...data, x: { rows: data.x.of.length, cols: width, data: pooled } },
       {
         l2: options.l2,
         ...(options.columnL2 ? { columnL2: options.columnL2 } : {}),
@@ -143,14 +152,14 @@ function fitOutput(data: Labelled, spec: ConvSpec, pooled: Float32Array, options
 /** Adam over the convolution and the output layer; the convolution is pulled back to `init`. */
 async function fineTune(
   train: InferenceSession,
-  data: Labelled,
+  data: ConvData,
   spec: ConvSpec,
   conv: ConvParams,
   out: OutParams,
   init: ConvInit,
   options: ConvFitOptions,
 ): Promise<void> {
-  const rows = data.x.rows;
+  const rows = data.x.of.length;
   const batch = options.batch ?? 64;
   // Per-row weights averaging 1 (class-balanced): a step's loss is its rows' mean.
   const sw = sampleWeights(data.y, true, data.weight).map((w) => w * rows);

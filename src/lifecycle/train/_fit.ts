@@ -12,6 +12,23 @@ export interface Matrix {
   readonly data: Float32Array;
 }
 
+/**
+ * Rows of features as separate vectors of one length, not stacked: a fitter that reads a batch of
+ * rows at a time needs no second copy of them all (at 448 px cells a fold's rows are gigabytes).
+ */
+export interface Vectors {
+  readonly cols: number;
+  readonly of: readonly Float32Array[];
+}
+
+/** A matrix's rows as vectors (views into it, no copy). */
+export function vectorsOf(m: Matrix): Vectors {
+  return {
+    cols: m.cols,
+    of: Array.from({ length: m.rows }, (_, i) => m.data.subarray(i * m.cols, (i + 1) * m.cols)),
+  };
+}
+
 /** Training rows with 0/1 labels and, optionally, a relative weight per row (default 1). */
 export interface Labelled {
   readonly x: Matrix;

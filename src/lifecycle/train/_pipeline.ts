@@ -6,7 +6,7 @@ import { Semaphore } from '../../inference/workers/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { familyRule, styleUnit } from './_families.js';
-import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled } from './_fit.js';
+import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled, type Vectors } from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitConv, type ConvInit } from './_conv.js';
 import { fitMil } from './_mil.js';
@@ -78,7 +78,12 @@ function cols(v: Float32Array, c: readonly [number, number] | undefined): Float3
   return c === undefined ? v : v.subarray(c[0], c[1]);
 }
 
-function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: SyntheticRows): Labelled {
+/** The rows a head trains on (mirror twins and synthetic rows added), their vectors unstacked. */
+function trainingVectors(
+  rows: readonly ViewRow[],
+  config: TrainConfig,
+  extra?: SyntheticRows,
+): Omit<Labelled, 'x'> & { readonly x: Vectors } {
   const xs: Float32Array[] = [];
   const ys: number[] = [];
   const ws: number[] = [];
@@ -99,13 +104,19 @@ function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: Synt
   rows.forEach((r, i) => add(r, cells?.[i] ?? 1, config.styleNull ? styleUnit(r.group) : undefined));
   // Synthetic scenes come from no camera: they never shape the style directions.
   for (const r of extra?.rows ?? []) add(r, extra!.weight, undefined);
-  const x = matrixOf(xs, xs[0]?.length ?? 0);
+  const x = { cols: xs[0]?.length ?? 0, of: xs };
   const styled = config.styleNull ? { style } : {};
   // Without extra rows or camera weights every weight is 1: leave them out so the fit is the
   // unweighted one, bit for bit.
   return extra?.rows.length || cells !== undefined
     ? { x, y: Uint8Array.from(ys), weight: Float64Array.from(ws), ...styled }
     : { x, y: Uint8Array.from(ys), ...styled };
+}
+
+/** `trainingVectors` stacked into one matrix, as the L-BFGS fitters read them. */
+function trainingSet(rows: readonly ViewRow[], config: TrainConfig, extra?: SyntheticRows): Labelled {
+  const { x, ...rest } = trainingVectors(rows, config, extra);
+  return { ...rest, x: matrixOf(x.of, x.cols) };
 }
 
 /** Per-row weights giving each (camera kind, label) cell the same total, averaging 1 over the rows. */
@@ -135,7 +146,8 @@ export async function fitHead(rows: readonly ViewRow[], config: TrainConfig): Pr
         'fitHead(): a conv head needs config.conv; pass --conv with --model conv.',
       );
     const { spec, init, epochs, lr } = config.conv;
-    return fitConv(trainingSet(withExtraViews(rows, config), config, config.synthetic), spec, init, {
+    // Unstacked: a stacked copy of a fold's 448 px cells would double the fit's memory.
+    return fitConv(trainingVectors(withExtraViews(rows, config), config, config.synthetic), spec, init, {
       l2: config.l2,
       ...(config.columnL2 ? { columnL2: config.columnL2 } : {}),
       epochs,

@@ -8,7 +8,7 @@ import { createRng } from '../../core/random/index.js';
 import { convGraph, convPool, headLogit, packConv, type ConvSpec } from '../../inference/heads/index.js';
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
 import { fitConv } from './_conv.js';
-import { bce, fitLogistic, foldNormalization, logits, type Labelled } from './_fit.js';
+import { bce, fitLogistic, foldNormalization, logits, vectorsOf, type Labelled } from './_fit.js';
 import { auc } from './_metrics.js';
 
 const normal = (rng: ReturnType<typeof createRng>, n: number, sd = 1) =>
@@ -109,7 +109,12 @@ const SPEC: ConvSpec = { cells: 4, cellDims: 6, units: 8, pooling: 'max' };
 
 test("zero epochs is the logistic head on the starting convolution's pooled features", async () => {
   const train = bags('conv-zero', 200);
-  const head = await fitConv(train, SPEC, blind, { l2: 0.01, epochs: 0, lr: 1e-2, seed: 's' });
+  const head = await fitConv({ ...train, x: vectorsOf(train.x) }, SPEC, blind, {
+    l2: 0.01,
+    epochs: 0,
+    lr: 1e-2,
+    seed: 's',
+  });
   assert.equal(head.type, 'conv');
   assert.deepEqual(Array.from(head.layers[0]!.bias), Array.from(blind.bias));
   const rows = Array.from({ length: 8 }, (_, j) => Array.from(blind.weights.subarray(j * 6, (j + 1) * 6)));
@@ -135,7 +140,8 @@ test(
   async () => {
     const train = bags('conv-train', 600);
     const held = bags('conv-held', 400);
-    const fit = (epochs: number) => fitConv(train, SPEC, blind, { l2: 1e-4, epochs, lr: 0.02, seed: 's' });
+    const fit = (epochs: number) =>
+      fitConv({ ...train, x: vectorsOf(train.x) }, SPEC, blind, { l2: 1e-4, epochs, lr: 0.02, seed: 's' });
     const frozen = await fit(0);
     const tuned = await fit(40);
     const heldAuc = (h: Awaited<ReturnType<typeof fit>>) =>
