@@ -21,14 +21,6 @@ export interface Vectors {
   readonly of: readonly Float32Array[];
 }
 
-/** A matrix's rows as vectors (views into it, no copy). */
-export function vectorsOf(m: Matrix): Vectors {
-  return {
-    cols: m.cols,
-    of: Array.from({ length: m.rows }, (_, i) => m.data.subarray(i * m.cols, (i + 1) * m.cols)),
-  };
-}
-
 /** Training rows with 0/1 labels and, optionally, a relative weight per row (default 1). */
 export interface Labelled {
   readonly x: Matrix;

@@ -8,7 +8,15 @@ import { createRng } from '../../core/random/index.js';
 import { convGraph, convPool, headLogit, packConv, type ConvSpec } from '../../inference/heads/index.js';
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
 import { fitConv } from './_conv.js';
-import { bce, fitLogistic, foldNormalization, logits, vectorsOf, type Labelled } from './_fit.js';
+import {
+  bce,
+  fitLogistic,
+  foldNormalization,
+  logits,
+  type Labelled,
+  type Matrix,
+  type Vectors,
+} from './_fit.js';
 import { auc } from './_metrics.js';
 
 const normal = (rng: ReturnType<typeof createRng>, n: number, sd = 1) =>
@@ -96,6 +104,14 @@ function bags(seed: string, n: number): Labelled {
     data[r * cols + 24] = rng.normal(0, 1); // a tail that carries nothing
   }
   return { x: { rows: n, cols, data }, y };
+}
+
+/** A matrix's rows as the vectors `fitConv` reads (views into it). */
+function vectorsOf(m: Matrix): Vectors {
+  return {
+    cols: m.cols,
+    of: Array.from({ length: m.rows }, (_, i) => m.data.subarray(i * m.cols, (i + 1) * m.cols)),
+  };
 }
 
 // A starting convolution blind to the object: its 8 channels read only values 3..5.
