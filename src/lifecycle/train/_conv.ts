@@ -13,8 +13,7 @@ import {
   foldNormalization,
   sampleWeights,
   type ColumnL2,
-  type Labelled,
-  type Vectors,
+  type LabelledVectors,
 } from './_fit.js';
 
 /** Where the convolution starts: `units` rows of `cellDims` (row-major) and a bias per unit. */
@@ -46,7 +45,7 @@ export interface ConvFitOptions {
 const ROWS_PER_RUN = 256;
 
 /** A conv head's training rows: each row's cells then its tail, read a batch at a time (never stacked). */
-export type ConvData = Omit<Labelled, 'x' | 'style'> & { readonly x: Vectors };
+export type ConvData = Omit<LabelledVectors, 'style'>;
 
 /**
  * Class-balanced conv head on `data` (rows: `spec.cells` cells of `spec.cellDims`, then a tail). The

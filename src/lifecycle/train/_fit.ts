@@ -30,6 +30,9 @@ export interface Labelled {
   readonly style?: readonly (string | undefined)[];
 }
 
+/** `Labelled` with its rows as vectors (`Vectors`), not stacked. */
+export type LabelledVectors = Omit<Labelled, 'x'> & { readonly x: Vectors };
+
 /** Options shared by both fitters. */
 export interface FitOptions {
   /** L2 strength per unit of sample weight. Default 1e-3. */

@@ -6,7 +6,15 @@ import { Semaphore } from '../../inference/workers/index.js';
 import { chooseExits, decisionShift, fitTemperature, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { groupFamily, type ViewRow } from './_dataset.js';
 import { familyRule, styleUnit } from './_families.js';
-import { fitLogistic, fitMlp, logits, matrixOf, type ColumnL2, type Labelled, type Vectors } from './_fit.js';
+import {
+  fitLogistic,
+  fitMlp,
+  logits,
+  matrixOf,
+  type ColumnL2,
+  type Labelled,
+  type LabelledVectors,
+} from './_fit.js';
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitConv, type ConvInit } from './_conv.js';
 import { fitMil } from './_mil.js';
@@ -83,7 +91,7 @@ function trainingVectors(
   rows: readonly ViewRow[],
   config: TrainConfig,
   extra?: SyntheticRows,
-): Omit<Labelled, 'x'> & { readonly x: Vectors } {
+): LabelledVectors {
   const xs: Float32Array[] = [];
   const ys: number[] = [];
   const ws: number[] = [];
