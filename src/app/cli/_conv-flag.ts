@@ -58,12 +58,15 @@ export async function convConfig(flag: ConvFlag, embedders: readonly ModelRef[])
   };
 }
 
-/** Refuses an embedding of `dims` values that cannot hold `conv`'s cells (plus any extras after them). */
-export function checkConvCells(conv: ConvConfig, layer: string, dims: number): void {
+/**
+ * Refuses an embedding of `dims` values that cannot hold `conv`'s cells (plus any extras after them);
+ * `convConfig` has checked they are the embedded layer's.
+ */
+export function checkConvCells(conv: ConvConfig, dims: number): void {
   const { cells, cellDims } = conv.spec;
   if (cells * cellDims > dims)
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `Invalid --conv: ${cells} cells × ${cellDims} values of ${layer} exceed the embedding's ${dims} dims`,
+      `Invalid --conv: ${cells} cells × ${cellDims} values of the embedded layer exceed the embedding's ${dims} dims (MobileNetV2 embeds 49 cells at 224 px, 196 at 448 px)`,
     );
 }

@@ -390,7 +390,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${embedded.dims} dims (is the embedder's pooling "cells"?)`,
         );
-      if (conv !== undefined) checkConvCells(conv, String(emb.embedders[0]?.options?.layer), embedded.dims);
+      if (conv !== undefined) checkConvCells(conv, embedded.dims);
       const outputWidth = conv && conv.spec.units + embedded.dims - conv.spec.cells * conv.spec.cellDims;
       checkColumnRanges(opts, columns, columnL2, outputWidth ?? embedded.dims);
       if (styleNull !== undefined) stderr.write(`${styleNullLine(styleNull, styleRoom(rows))}\n`);

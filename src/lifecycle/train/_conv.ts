@@ -85,8 +85,11 @@ function tailOf(data: ConvData, spec: ConvSpec): number {
   return data.x.cols - spec.cells * spec.cellDims;
 }
 
-/** Rows `from..to` as the graph's inputs: their cells `[n, cells, cellDims]` and tails `[n, tail]`. */
-function batchInputs(data: ConvData, spec: ConvSpec, order: ArrayLike<number>, from: number, to: number) {
+/**
+ * Rows `from..to` of `order` (of the rows as they lie, without one) as the graph's inputs: their
+ * cells `[n, cells, cellDims]` and tails `[n, tail]`.
+ */
+function batchInputs(data: ConvData, spec: ConvSpec, from: number, to: number, order?: ArrayLike<number>) {
   const { cells, cellDims } = spec;
   const block = cells * cellDims;
   const tail = data.x.cols - block;
@@ -94,7 +97,7 @@ function batchInputs(data: ConvData, spec: ConvSpec, order: ArrayLike<number>, f
   const x = new Float32Array(n * block);
   const t = new Float32Array(n * tail);
   for (let i = 0; i < n; i++) {
-    const row = data.x.of[order[from + i] as number]!;
+    const row = data.x.of[order ? (order[from + i] as number) : from + i]!;
     x.set(row.subarray(0, block), i * block);
     t.set(row.subarray(block), i * tail);
   }
@@ -114,13 +117,12 @@ async function pooledRows(
   const tail = tailOf(data, spec);
   const width = spec.units + tail;
   const rows = data.x.of.length;
-  const order = Int32Array.from({ length: rows }, (_, i) => i);
   const out = new Float32Array(rows * width);
   const W = new Tensor('float32', conv.w, [spec.cellDims, spec.units]);
   const b = new Tensor('float32', conv.b, [spec.units]);
   for (let from = 0; from < rows; from += ROWS_PER_RUN) {
     const to = Math.min(rows, from + ROWS_PER_RUN);
-    const { X, T } = batchInputs(data, spec, order, from, to);
+    const { X, T } = batchInputs(data, spec, from, to);
     const { P } = await forward.run({ X, W, b });
     const pooled = P!.data as Float32Array;
     for (let i = 0; i < to - from; i++) {
@@ -176,7 +178,7 @@ async function fineTune(
     for (let from = 0; from < rows; from += batch) {
       const to = Math.min(rows, from + batch);
       const n = to - from;
-      const { X, T } = batchInputs(data, spec, order, from, to);
+      const { X, T } = batchInputs(data, spec, from, to, order);
       const y = new Float32Array(n);
       const s = new Float32Array(n);
       for (let i = 0; i < n; i++) {

@@ -6,7 +6,10 @@ import type { ViewRow } from './_dataset.js';
 import type { CameraKind } from './_families.js';
 import type { ViewLevel } from './_views.js';
 
-/** Rows as columns: vectors back to back, `xh` zero where a row has no mirror twin. */
+/**
+ * Rows as columns: vectors back to back, `xh` zero where a row has no mirror twin (and empty when no
+ * row has one).
+ */
 export interface PackedRows {
   readonly dims: number;
   readonly x: Float32Array;
@@ -24,7 +27,7 @@ export function packRows(rows: readonly ViewRow[]): PackedRows {
   const dims = rows[0]?.x.length ?? 0;
   const n = rows.length;
   const x = new Float32Array(n * dims);
-  const xh = new Float32Array(n * dims);
+  const xh = new Float32Array(rows.some((r) => r.xh) ? n * dims : 0);
   const hasXh = new Uint8Array(n);
   rows.forEach((r, i) => {
     if (r.x.length !== dims || (r.xh !== undefined && r.xh.length !== dims))

@@ -237,6 +237,14 @@ export async function scoreRows(
   }
 }
 
+/** Where `crossValidate` fits its folds, and what it tells as they go. */
+export interface CrossValidateOptions {
+  readonly fits?: FitRunner;
+  readonly onFold?: (fold: number, test: readonly ViewRow[]) => void;
+  /** After each fold's head is fitted: how many are, of how many (progress for slow heads). */
+  readonly onFitted?: (done: number, of: number) => void;
+}
+
 /**
  * Out-of-fold raw logits of every row under grouped k-fold cross-validation, and each row's fold.
  * Synthetic rows (config) join every fold's training part and are never in a test part; `onFold`
@@ -248,12 +256,7 @@ export async function scoreRows(
 export async function crossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
-  options: {
-    readonly fits?: FitRunner;
-    readonly onFold?: (fold: number, test: readonly ViewRow[]) => void;
-    /** After each fold's head is fitted: how many are, of how many (progress for slow heads). */
-    readonly onFitted?: (done: number, of: number) => void;
-  } = {},
+  options: CrossValidateOptions = {},
 ): Promise<{ logits: Float64Array; fold: Int32Array }> {
   const fits = options.fits ?? inProcessFits;
   const fold = groupFolds(

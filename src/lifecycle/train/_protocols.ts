@@ -3,7 +3,13 @@
 // `--view-seeds`) and one seed of the folds (`drawSeeds`). `trainHead` runs them over the L2 grid.
 import type { ViewRow } from './_dataset.js';
 import { scores } from './_metrics.js';
-import { crossCalibrate, crossValidate, type FitRunner, type TrainConfig } from './_pipeline.js';
+import {
+  crossCalibrate,
+  crossValidate,
+  type CrossValidateOptions,
+  type FitRunner,
+  type TrainConfig,
+} from './_pipeline.js';
 import { proxyCrossValidate, proxyReport, proxyScores, proxySlices, type ProxyReport } from './_proxy.js';
 import { drawSeeds, repeatedSlice, repeatedSlices, spreadText, type RepeatedSlice } from './_repeats.js';
 
@@ -114,17 +120,23 @@ export function drawsText(views: readonly string[]): string {
 }
 
 /**
- * A progress line per fitted fold for heads whose fits take minutes (conv heads fine-tune on every
- * cell); none for the others, whose folds fit in about a second.
+ * The cross-validation's options: its fit runner, and a progress line per fitted fold for heads whose
+ * fits take minutes (conv heads fine-tune on every cell); none for the others, whose folds fit in
+ * about a second.
  */
-function foldProgress(
+function foldOptions(
+  fits: FitRunner | undefined,
   log: (line: string) => void,
   config: TrainConfig,
   what: string,
-): ((done: number, of: number) => void) | undefined {
-  if (config.model !== 'conv') return undefined;
+): CrossValidateOptions {
   const t0 = Date.now();
-  return (done, of) => log(`  ${what}: fold ${done}/${of} fitted ${took(t0)}`);
+  return {
+    ...(fits ? { fits } : {}),
+    ...(config.model === 'conv'
+      ? { onFitted: (done: number, of: number) => log(`  ${what}: fold ${done}/${of} fitted ${took(t0)}`) }
+      : {}),
+  };
 }
 
 /** With several draws, one progress line per draw (a draw of the starter's proxy takes minutes). */
@@ -162,11 +174,11 @@ export async function groupedAt(
   const t0 = Date.now();
   const runs = await eachDraw(draws, fits, async (draw, k) => {
     const y = Uint8Array.from(draw.rows, (r) => r.label);
-    const onFitted = foldProgress(log, config, `l2=${config.l2} grouped CV`);
-    const { logits: z, fold } = await crossValidate(draw.rows, drawConfig(config, draw), {
-      ...(fits ? { fits } : {}),
-      ...(onFitted ? { onFitted } : {}),
-    });
+    const { logits: z, fold } = await crossValidate(
+      draw.rows,
+      drawConfig(config, draw),
+      foldOptions(fits, log, config, `l2=${config.l2} grouped CV`),
+    );
     const p = crossCalibrate(z, y, fold, config.folds);
     const s = scores(p, y);
     drawLine(log, draws, k, `grouped CV MCC ${s.mcc.toFixed(3)}, AUC ${s.auc.toFixed(3)}`);
@@ -200,8 +212,7 @@ export async function proxyAt(
     const { p, fold } = await proxyCrossValidate(
       draw.rows,
       drawConfig(config, draw),
-      fits,
-      foldProgress(log, config, `l2=${config.l2} same-camera proxy`),
+      foldOptions(fits, log, config, `l2=${config.l2} same-camera proxy`),
     );
     const scored = proxyScores(p, draw.rows, slices);
     const h = scored.headline === undefined ? undefined : scored.scores[scored.headline];

@@ -8,7 +8,7 @@ import {
   crossCalibrate,
   crossValidate,
   sliceReport,
-  type FitRunner,
+  type CrossValidateOptions,
   type SliceReport,
   type TrainConfig,
 } from './_pipeline.js';
@@ -65,8 +65,7 @@ export function proxyProtocol(folds: number): string {
 export async function proxyCrossValidate(
   rows: readonly ViewRow[],
   config: TrainConfig,
-  fits?: FitRunner,
-  onFitted?: (done: number, of: number) => void,
+  options: CrossValidateOptions = {},
 ): Promise<{ logits: Float64Array; fold: Int32Array; p: Float64Array }> {
   const byCamera = (r: ViewRow): ViewRow => ({
     ...r,
@@ -77,7 +76,7 @@ export async function proxyCrossValidate(
   const { logits, fold } = await crossValidate(
     rows.map(byCamera),
     { ...config, ...(extra ? { extraViews: extra } : {}) },
-    { ...(fits ? { fits } : {}), ...(onFitted ? { onFitted } : {}) },
+    options,
   );
   const y = Uint8Array.from(rows, (r) => r.label);
   return { logits, fold, p: crossCalibrate(logits, y, fold, config.folds) };

@@ -58,6 +58,13 @@ test('packRows() copies only the rows, not the buffers their vectors view, and u
   assert.throws(() => packRows([data[0]!, { ...data[1]!, x: new Float32Array(4) }]), {
     code: 'ERR_INTERNAL',
   });
+  const untwinned = data.map(({ xh: _, ...r }) => r);
+  const alone = packRows(untwinned);
+  assert.equal(alone.xh.length, 0, 'no mirror-twin buffer when no row has a twin');
+  assert.deepEqual(
+    unpackRows(alone).map((r) => ({ ...r, x: [...r.x] })),
+    untwinned.map((r) => ({ ...r, x: [...r.x] })),
+  );
 });
 
 test(
@@ -81,7 +88,11 @@ test(
         assert.deepEqual(there.logits, here.logits, model);
         // The proxy rewrites groups to cameras and records the kind: that travels too.
         const proxyHere = await proxyCrossValidate(data, { ...config, synthetic: undefined });
-        const proxyThere = await proxyCrossValidate(data, { ...config, synthetic: undefined }, pool);
+        const proxyThere = await proxyCrossValidate(
+          data,
+          { ...config, synthetic: undefined },
+          { fits: pool },
+        );
         assert.deepEqual(proxyThere.p, proxyHere.p, `${model} proxy`);
       }
       // A whole training run with repeated draws: the same head and the same spreads.
