@@ -3,7 +3,8 @@
 // so a served challenge never blocks the axon; the other heads are a dot product or two, in place.
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { openOrtSession } from '../runtimes/onnx/index.js';
-import { convTail } from './_conv.js';
+import { transposed } from '../../core/linalg/index.js';
+import { convTail, packConv } from './_conv.js';
 import { convGraph } from './_conv-graph.js';
 import { headLogit, type DenseLayer, type Head } from './_head.js';
 
@@ -26,8 +27,9 @@ export async function openHeadScorer(head: Head): Promise<HeadScorer> {
     };
   const [conv, output] = head.layers as [DenseLayer, DenseLayer];
   const { cells, cellDims, units } = spec;
-  const W = new Tensor('float32', byColumn(conv.weights, cellDims), [cellDims, units]);
-  const b = new Tensor('float32', Float32Array.from(conv.bias), [units]);
+  const packed = packConv(conv.weights, conv.bias);
+  const W = new Tensor('float32', transposed(packed.weights, units, cellDims), [cellDims, units]);
+  const b = new Tensor('float32', packed.bias, [units]);
   const v = output.weights[0]!;
   const tail = convTail(spec, head.inputDims);
   // One intra-op thread: the graph is small, and the embedder's workers hold the other cores.
@@ -60,14 +62,4 @@ export async function openHeadScorer(head: Head): Promise<HeadScorer> {
     },
     close: () => session.release(),
   };
-}
-
-/** The convolution's rows (`units` arrays of `cols` weights) as the graph's `[cols, units]` matrix. */
-function byColumn(rows: readonly (readonly number[])[], cols: number): Float32Array {
-  const units = rows.length;
-  const out = new Float32Array(cols * units);
-  rows.forEach((row, j) => {
-    for (let c = 0; c < cols; c++) out[c * units + j] = row[c]!;
-  });
-  return out;
 }
