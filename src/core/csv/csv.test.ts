@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvCell, csvText } from './index.js';
+import { csvCell, csvText, parseCsvLine } from './index.js';
 
 test('csvCell() quotes only cells that need it, doubling quotes inside', () => {
   assert.equal(csvCell('pos/a.jpg'), 'pos/a.jpg');
@@ -25,4 +25,8 @@ test('csvText() writes the header and every row, each line ending in a newline',
     'file,label\na.jpg,1\n"b,c.jpg",0\n',
   );
   assert.equal(csvText(['only'], []), 'only\n');
+});
+
+test('parseCsvLine() keeps quoted commas and doubled quotes', () => {
+  assert.deepEqual(parseCsvLine('a,"b,c","d""e",'), ['a', 'b,c', 'd"e', '']);
 });

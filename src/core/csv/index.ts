@@ -1,4 +1,5 @@
-// Writing CSV (RFC 4180): a cell is quoted when it holds a comma, a quote or a line break.
+// CSV (RFC 4180): writing, where a cell is quoted when it holds a comma, a quote or a line break, and
+// reading one line back.
 
 /** One cell: null and undefined are empty; quotes inside a quoted cell are doubled. */
 export function csvCell(value: unknown): string {
@@ -9,4 +10,27 @@ export function csvCell(value: unknown): string {
 /** A header line and one line per row, each ending in a newline. */
 export function csvText(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   return [header, ...rows].map((r) => `${r.map(csvCell).join(',')}\n`).join('');
+}
+
+/** Splits one CSV line, honouring double quotes (RFC 4180 without embedded newlines). */
+export function parseCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
+import { parseCsvLine } from '../../core/csv/index.js';
 import type { RgbImage } from '../../inference/image/index.js';
 import { decodeRgb } from '../../inference/image/_codec.js';
 import type { Rng } from '../../core/random/index.js';
@@ -24,29 +25,6 @@ export interface LabelledImageSource {
 }
 
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
-
-/** Splits one CSV line, honouring double quotes (RFC 4180 without embedded newlines). */
-export function parseCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
-}
 
 function invalid(message: string, cause?: unknown): RoadworkError {
   return new RoadworkError('ERR_DATASET_INVALID', message, cause === undefined ? undefined : { cause });

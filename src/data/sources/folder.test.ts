@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { openImageFolder } from './index.js';
-import { parseCsvLine } from './_folder.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 
 async function solid(r: number, g: number, b: number): Promise<Buffer> {
@@ -84,8 +83,4 @@ test('openImageFolder() rejects an empty folder with ERR_DATASET_INVALID', async
   } finally {
     await rm(dir, { recursive: true });
   }
-});
-
-test('parseCsvLine() keeps quoted commas and doubled quotes', () => {
-  assert.deepEqual(parseCsvLine('a,"b,c","d""e",'), ['a', 'b,c', 'd"e', '']);
 });

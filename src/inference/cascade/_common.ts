@@ -43,14 +43,18 @@ export interface ExitRule {
   readonly low: number;
 }
 
-/** Reads `exit: { high, low }`; without defaults and without the key, the stage never exits. */
+/**
+ * Reads `exit: { high, low }`; without defaults and without the key, the stage never exits. `false`
+ * turns one side off (`exit: { high: 0.7, low: false }`: sure positives leave, the rest go on).
+ */
 export function readExit(r: ConfigReader, defaults?: ExitRule): ExitRule | undefined {
   if (!r.has('exit')) return defaults;
   const e = r.at('exit');
   if (e.value === false) return undefined;
   e.only(['high', 'low']);
-  const high = e.number('high', defaults?.high ?? 2, { min: 0, max: 2 });
-  const low = e.number('low', defaults?.low ?? -1, { min: -1, max: 1 });
+  const off = (key: string): boolean => e.has(key) && e.at(key).value === false;
+  const high = off('high') ? 2 : e.number('high', defaults?.high ?? 2, { min: 0, max: 2 });
+  const low = off('low') ? -1 : e.number('low', defaults?.low ?? -1, { min: -1, max: 1 });
   if (low >= high) e.fail(`low must be below high: ${low} ≥ ${high}`);
   return { high, low };
 }

@@ -25,7 +25,7 @@ export interface OcrStageConfig {
 
 /**
  * Text found without any keyword is no evidence either way (most street text is shop signs), so the
- * stage then contributes nothing; each line with a keyword raises p through the logistic map.
+ * stage then contributes nothing; each sign with a keyword raises p through the logistic map.
  */
 export const ocrKind: StageKind<OcrStageConfig> = Object.freeze<StageKind<OcrStageConfig>>({
   description: 'an OCR model and roadwork keywords in any language; p from the keywords found',
@@ -61,8 +61,8 @@ export const ocrKind: StageKind<OcrStageConfig> = Object.freeze<StageKind<OcrSta
         const matches = matchKeywords(lines, config.keywords);
         const detail = { lines: lines.length, keywords: matches.map((m) => m.keyword) };
         if (matches.length === 0) return { detail };
-        // Lines, not keywords: fuzzy variants ("ROAD WORK", "ROAD WORKS") of one sign must count once.
-        const hits = new Set(matches.map((m) => m.line)).size;
+        // Signs, not keywords: fuzzy variants ("ROAD WORK", "ROAD WORKS") of one sign must count once.
+        const hits = new Set(matches.map((m) => m.sign)).size;
         const p = sigmoid(config.map.bias + config.map.slope * hits);
         const exit = exitFor(p, config.exit);
         return { probability: p, ...(exit ? { exit } : {}), detail };

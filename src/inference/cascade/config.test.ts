@@ -131,6 +131,22 @@ test('parseCascadeConfig() rejects unknown keys, bad views, bad thresholds, bad 
   assert.throws(() => parseCascadeConfig({ stages: [] }), invalid(/stages must list at least one stage/));
 });
 
+test('parseCascadeConfig() turns one side of an exit off with false', () => {
+  const exitOf = (exit: unknown): unknown =>
+    (
+      parseCascadeConfig({
+        stages: [
+          { kind: 'backbone-head', embedder: { runtime: 'onnx', model: 'e.onnx' }, head: 'h.json', exit },
+        ],
+      }).stages[0]!.config as { exit: unknown }
+    ).exit;
+  // The backbone-head default low (0.12) would otherwise stay.
+  assert.deepEqual(exitOf({ high: 0.7 }), { high: 0.7, low: 0.12 });
+  assert.deepEqual(exitOf({ high: 0.7, low: false }), { high: 0.7, low: -1 });
+  assert.deepEqual(exitOf({ high: false, low: 0.2 }), { high: 2, low: 0.2 });
+  assert.throws(() => exitOf({ high: 0.7, low: true }), invalid(/exit\.low/));
+});
+
 test('loadCascadeConfig() reads YAML and resolves model paths against the file, keeping hub ids as they are', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cascade-config-'));
   try {
@@ -171,18 +187,24 @@ test('loadCascadeConfig() reads YAML and resolves model paths against the file, 
 
 test('defaultCascadeConfig() is the starter cascade, or one classifier stage on model.path', async () => {
   const config = await defaultCascadeConfig();
-  // Two routes: 2.0.4's 224² challenges, and 0.4's source-size photos.
+  // Two routes: 2.0.4's 224² challenges, and 0.4's source-size photos, whose signs are read too.
   assert.deepEqual(
     config.routes?.map((r) => [r.maxSide, r.config.stages.length]),
     [
       [256, 1],
-      [Infinity, 1],
+      [Infinity, 2],
     ],
   );
   assert.deepEqual(
-    config.stages.map((s) => s.common.kind),
-    ['backbone-head', 'backbone-head'],
+    config.stages.map((s) => [s.common.name, s.common.kind]),
+    [
+      ['starter', 'backbone-head'],
+      ['starter-448', 'backbone-head'],
+      ['signs', 'ocr'],
+    ],
   );
+  // A photo the 0.4 head calls ordinary road is not let go before its signs are read.
+  assert.deepEqual((config.stages[1]!.config as { exit: unknown }).exit, { high: 0.7, low: -1 });
   assert.match((config.stages[0]!.config as { head: string }).head, /models\/starter\/head\.json$/);
   assert.match((config.stages[1]!.config as { head: string }).head, /models\/starter\/head-448\.json$/);
   const custom = await defaultCascadeConfig({ modelPath: '/x/y.onnx' });

@@ -64,7 +64,11 @@ test('ensureProduction() registers the bundled starter as production once, under
   const config = await loadCascadeConfig(cascadeFileOf(seeded));
   assert.equal(config.stages[0]?.common.kind, 'backbone-head');
   assert.deepEqual(
-    config.routes?.map((r) => r.config.stages.map((st) => (st.config as { head: string }).head)),
+    config.routes?.map((r) =>
+      r.config.stages.flatMap((st) =>
+        st.common.kind === 'backbone-head' ? [(st.config as { head: string }).head] : [],
+      ),
+    ),
     [
       [join(dirname(cascadeFileOf(seeded)), 'head.json')],
       [join(dirname(cascadeFileOf(seeded)), 'head-448.json')],

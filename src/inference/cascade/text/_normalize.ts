@@ -39,3 +39,23 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/**
+ * Fewest edits that turn some substring of `text` into `target` (approximate substring search):
+ * "THISROADWILLBE CLOSED" holds "WILL BE CLOSED" with none, where OCR ran words together.
+ */
+export function infixDistance(text: string, target: string): number {
+  if (target.length === 0) return 0;
+  // Rows over the target, columns over the text; a match may start and end at any column.
+  let prev = new Array<number>(text.length + 1).fill(0);
+  let row = new Array<number>(text.length + 1);
+  for (let i = 1; i <= target.length; i++) {
+    row[0] = i;
+    for (let j = 1; j <= text.length; j++) {
+      const cost = target.charCodeAt(i - 1) === text.charCodeAt(j - 1) ? 0 : 1;
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    [prev, row] = [row, prev];
+  }
+  return Math.min(...prev);
+}

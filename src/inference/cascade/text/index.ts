@@ -1,16 +1,19 @@
-// Finds roadwork keywords in OCR text: normalised, fuzzy within an edit-distance bound, any language.
+// Finds roadwork keywords in OCR text: the lines of one sign read together, normalised, fuzzy within
+// an edit-distance bound, any language.
+import { signBlocks, type BoxedText } from './_blocks.js';
 import { ROADWORK_KEYWORDS, type Keyword } from './_keywords.js';
-import { editDistance, normalizeText } from './_normalize.js';
+import { editDistance, infixDistance, normalizeText } from './_normalize.js';
 
+export { signBlocks, type BoxedText } from './_blocks.js';
 export { ROADWORK_KEYWORDS, type Keyword } from './_keywords.js';
-export { editDistance, normalizeText } from './_normalize.js';
+export { editDistance, infixDistance, normalizeText } from './_normalize.js';
 
-/** One keyword found in one line. */
+/** One keyword found on one sign. */
 export interface KeywordMatch {
   readonly keyword: string;
   readonly language: string;
-  /** The line it was found in, as given. */
-  readonly line: string;
+  /** The sign it was found on: its lines as given, in reading order, joined by spaces. */
+  readonly sign: string;
   /** Edit distance between the keyword and the matched words (spaces ignored). */
   readonly distance: number;
 }
@@ -21,23 +24,31 @@ export interface MatchOptions {
   readonly maxErrorRate?: number;
   /** Keywords this short or shorter must match exactly. Default 3. */
   readonly exactUpTo?: number;
+  /**
+   * Keywords with at least this many letters also match inside words that OCR ran together
+   * ("THISROADWILLBE CLOSED"); shorter ones only as whole words ("OBRAS" is not in "COBRAS"). Default 8.
+   */
+  readonly infixFrom?: number;
 }
 
 /**
- * Keywords found in the lines, at most one match per keyword (the closest). Words are compared
- * across token windows with spaces removed, since OCR both splits ("ROA D") and merges ("ROADWORK").
+ * Keywords found in the lines, at most one match per keyword (the closest). Lines with boxes are
+ * first grouped into signs (`signBlocks`: OCR reads "ROAD" and "CLOSED" on two lines of one sign as
+ * two lines). Words are compared across token windows with spaces removed, since OCR both splits
+ * ("ROA D") and merges ("ROADWORK"); long keywords also inside merged words (`infixFrom`).
  */
 export function matchKeywords(
-  lines: readonly (string | { readonly text: string })[],
+  lines: readonly (string | BoxedText)[],
   keywords: readonly (string | Keyword)[] = ROADWORK_KEYWORDS,
   options: MatchOptions = {},
 ): KeywordMatch[] {
   const rate = options.maxErrorRate ?? 0.2;
   const exactUpTo = options.exactUpTo ?? 3;
-  const tokenized = lines.map((line) => {
-    const text = typeof line === 'string' ? line : line.text;
-    return { text, tokens: normalizeText(text).split(' ').filter(Boolean) };
-  });
+  const infixFrom = options.infixFrom ?? 8;
+  const tokenized = signBlocks(lines).map((text) => ({
+    text,
+    tokens: normalizeText(text).split(' ').filter(Boolean),
+  }));
   const matches: KeywordMatch[] = [];
   for (const entry of keywords) {
     const keyword = typeof entry === 'string' ? { text: entry, language: 'custom' } : entry;
@@ -47,9 +58,12 @@ export function matchKeywords(
     const bound = target.length <= exactUpTo ? 0 : Math.floor(target.length * rate);
     let best: KeywordMatch | undefined;
     for (const { text, tokens } of tokenized) {
-      const distance = closestWindow(tokens, target, words + 1);
+      const distance =
+        target.length >= infixFrom
+          ? Math.min(closestWindow(tokens, target, words + 1), infixDistance(tokens.join(''), target))
+          : closestWindow(tokens, target, words + 1);
       if (distance <= bound && (best === undefined || distance < best.distance)) {
-        best = { keyword: keyword.text, language: keyword.language, line: text, distance };
+        best = { keyword: keyword.text, language: keyword.language, sign: text, distance };
       }
     }
     if (best !== undefined) matches.push(best);

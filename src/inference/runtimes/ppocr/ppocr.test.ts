@@ -75,6 +75,19 @@ test('read() with the real PP-OCRv4 models reads a one-word DETOUR sign and a Ge
   );
 });
 
+test('read() boxes the two lines of a ROAD / CLOSED sign apart, and matchKeywords reads them as one sign', async () => {
+  const lines = await reader.read(await sign(['ROAD', 'CLOSED'], 24), soon());
+  // The detector gives each printed line its own box: no line alone holds the keyword.
+  assert.ok(lines.length >= 2, JSON.stringify(lines));
+  for (const line of lines) assert.deepEqual(matchKeywords([line.text]), [], line.text);
+  const matches = matchKeywords(lines);
+  assert.ok(
+    matches.some((m) => m.keyword === 'ROAD CLOSED'),
+    JSON.stringify(lines),
+  );
+  assert.equal(new Set(matches.map((m) => m.sign)).size, 1);
+});
+
 test('read() returns no lines for an image without text', async () => {
   assert.deepEqual(await reader.read(plain([255, 255, 255]), soon()), []);
   assert.deepEqual(await reader.read(plain([242, 140, 40]), soon()), []);

@@ -1,0 +1,115 @@
+// Experiment (not a test): PP-OCR over labelled photos as protocol 0.4 sends them (the source photo,
+// no augmentation): which roadwork keywords it reads on the signs of positives and negatives, and,
+// given the out-of-fold predictions of a head (`roadwork train --predictions`), what the starter's
+// `signs` stage would change when fused with it.
+// Usage: node --import tsx bench/ocr-photos.ts --data DIR [--data DIR] [--det-size 960] [--size 448]
+//        [--workers 2] [--predictions p.csv [--bias 1.5 --slope 1.5]] > photos.tsv
+// stdout: one line per photo: label, group, file, signs with a keyword, keywords (or -), the text read.
+// --size N decodes as the 0.4 route's preprocessing does (`short-side`, linear) instead of at full size.
+// stderr: photos with a keyword by label, seconds; with --predictions, MCC at 0.5 per protocol and
+// kind of camera before → after σ(logit(p) + bias + slope · signs), and every answer that changed.
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../src/core/log/index.js';
+import { parseCsvLine } from '../src/core/csv/index.js';
+import { decodeImage, parseImagePolicy } from '../src/inference/image/index.js';
+import { matchKeywords } from '../src/inference/cascade/text/index.js';
+import { logit, sigmoid } from '../src/inference/heads/index.js';
+import { loadPpOcrReader } from '../src/inference/runtimes/ppocr/index.js';
+import { mcc } from '../src/lifecycle/train/index.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', multiple: true, default: ['../shared/data/roadwork-real-train'] },
+    'det-size': { type: 'string', default: '960' },
+    workers: { type: 'string', default: '2' },
+    size: { type: 'string' },
+    predictions: { type: 'string' },
+    bias: { type: 'string', default: '1.5' },
+    slope: { type: 'string', default: '1.5' },
+  },
+});
+
+async function csvRows(file: string): Promise<Record<string, string>[]> {
+  const [head, ...lines] = (await readFile(file, 'utf8')).trim().split(/\r?\n/);
+  const names = parseCsvLine(head!);
+  return lines.map((line) => {
+    const cells = parseCsvLine(line);
+    return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? '']));
+  });
+}
+
+// Photos are named as `roadwork train --predictions` names them: data folder / file in it.
+const photos: { key: string; path: string; label: string; group: string; signs: number }[] = [];
+for (const dir of values.data) {
+  for (const row of await csvRows(join(dir, 'manifest.csv'))) {
+    const key = `${basename(dir)}/${row.file}`;
+    photos.push({ key, path: join(dir, row.file!), label: row.label!, group: row.group!, signs: 0 });
+  }
+}
+
+const reader = await loadPpOcrReader(
+  { runtime: 'ppocr', model: 'builtin:ppocr-v4', options: { det_size: Number(values['det-size']) } },
+  { cacheDir: '', offline: true, device: 'cpu', workers: Number(values.workers), logger: silentLogger() },
+);
+const policy =
+  values.size === undefined
+    ? undefined
+    : parseImagePolicy({ size: Number(values.size), resize: 'short-side', kernel: 'linear' });
+const t0 = performance.now();
+// A few photos in flight: enough to keep every worker busy, few enough that no decode waits out its timeout.
+let next = 0;
+async function lane(): Promise<void> {
+  for (let photo = photos[next++]; photo !== undefined; photo = photos[next++]) {
+    const image = await decodeImage(await readFile(photo.path), policy === undefined ? {} : { policy });
+    // As the `ocr` stage reads: lines above its min_score, keywords counted once per sign.
+    const lines = (await reader.read(image, { deadlineMs: Date.now() + 600_000 })).filter(
+      (l) => l.score >= 0.5,
+    );
+    const matches = matchKeywords(lines);
+    photo.signs = new Set(matches.map((m) => m.sign)).size;
+    const keywords = matches.map((m) => m.keyword).join('+') || '-';
+    const text = JSON.stringify(lines.map((l) => l.text).join(' | '));
+    console.log([photo.label, photo.group, photo.key, photo.signs, keywords, text].join('\t'));
+  }
+}
+await Promise.all(Array.from({ length: 2 * Number(values.workers) }, lane));
+await reader.close();
+const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+const withSigns = (label: string): string =>
+  `${photos.filter((p) => p.label === label && p.signs > 0).length} of ${photos.filter((p) => p.label === label).length}`;
+console.error(
+  `${photos.length} photos in ${seconds} s; a keyword on ${withSigns('1')} roadwork, ${withSigns('0')} other`,
+);
+
+if (values.predictions !== undefined) {
+  const signs = new Map(photos.map((p) => [p.key, p.signs]));
+  const bias = Number(values.bias);
+  const slope = Number(values.slope);
+  const slices = new Map<string, { y: number[]; before: number[]; after: number[] }>();
+  const changed: string[] = [];
+  for (const row of await csvRows(values.predictions)) {
+    const key = `${row.group!.split('/')[0]}/${row.image}`;
+    const n = signs.get(key);
+    if (n === undefined) throw new Error(`${key} is in ${values.predictions} but not in --data`);
+    const p = Number(row.p);
+    const fused = n === 0 ? p : sigmoid(logit(p) + bias + slope * n);
+    if (p >= 0.5 !== fused >= 0.5)
+      changed.push(`${row.protocol} ${key} label ${row.label}: ${p.toFixed(3)} → ${fused.toFixed(3)}`);
+    for (const name of [`${row.protocol} all`, `${row.protocol} ${row.camera}`]) {
+      const slice = slices.get(name) ?? { y: [], before: [], after: [] };
+      slice.y.push(Number(row.label));
+      slice.before.push(p >= 0.5 ? 1 : 0);
+      slice.after.push(fused >= 0.5 ? 1 : 0);
+      slices.set(name, slice);
+    }
+  }
+  for (const [name, s] of [...slices].sort(([a], [b]) => a.localeCompare(b))) {
+    console.error(
+      `${name.padEnd(16)} n ${String(s.y.length).padStart(4)}  MCC ${mcc(s.before, s.y).toFixed(3)} → ${mcc(s.after, s.y).toFixed(3)}`,
+    );
+  }
+  console.error(`answers changed: ${changed.length}`);
+  for (const line of changed) console.error(`  ${line}`);
+}
