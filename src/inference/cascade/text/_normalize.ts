@@ -24,20 +24,7 @@ export function normalizeText(text: string): string {
 
 /** Levenshtein distance (insertions, deletions, substitutions), over UTF-16 code units. */
 export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let row = new Array<number>(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    [prev, row] = [row, prev];
-  }
-  return prev[b.length]!;
+  return a === b ? 0 : lastRow(a, b, false)[a.length]!;
 }
 
 /**
@@ -45,9 +32,15 @@ export function editDistance(a: string, b: string): number {
  * "THISROADWILLBE CLOSED" holds "WILL BE CLOSED" with none, where OCR ran words together.
  */
 export function infixDistance(text: string, target: string): number {
-  if (target.length === 0) return 0;
-  // Rows over the target, columns over the text; a match may start and end at any column.
-  let prev = new Array<number>(text.length + 1).fill(0);
+  return Math.min(...lastRow(text, target, true));
+}
+
+/**
+ * The last row of the edit-distance table, rows over `target`, columns over `text`; `anywhere` lets
+ * a match start at any column (the first row is all zeros), so its minimum is the infix distance.
+ */
+function lastRow(text: string, target: string, anywhere: boolean): number[] {
+  let prev = Array.from({ length: text.length + 1 }, (_, j) => (anywhere ? 0 : j));
   let row = new Array<number>(text.length + 1);
   for (let i = 1; i <= target.length; i++) {
     row[0] = i;
@@ -57,5 +50,5 @@ export function infixDistance(text: string, target: string): number {
     }
     [prev, row] = [row, prev];
   }
-  return Math.min(...prev);
+  return prev;
 }
