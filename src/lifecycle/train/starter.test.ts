@@ -2,16 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import {
   createCascadePredictor,
   loadCascadeConfig,
+  type CascadeStageResult,
   type Prediction,
   type Predictor,
 } from '../../inference/cascade/index.js';
 import { loadHead } from '../../inference/heads/index.js';
 import { augmentImage } from '../../validation/validator/index.js';
 import { createRng } from '../../core/random/index.js';
-import { decodeImage, decodeRgb, inputPolicy, type RgbImage } from '../../inference/image/index.js';
+import {
+  decodeImage,
+  decodeRgb,
+  encodeJpeg,
+  inputPolicy,
+  type RgbImage,
+} from '../../inference/image/index.js';
 import { generateScene } from '../../data/procedural/index.js';
 import { openImageFolder } from '../../data/sources/index.js';
 import { auc } from './_metrics.js';
@@ -63,6 +71,60 @@ test(
         },
       ],
     });
+  },
+);
+
+test(
+  'the starter reads a ROAD / CLOSED sign in a 1920×1080 photo of an ordinary road and raises its answer',
+  { timeout: 180_000 },
+  async () => {
+    // A procedural road without roadwork objects, a two-line sign drawn on it, sent as 0.4 sends it.
+    const scene = generateScene(createRng('starter-signs'), { roadwork: false, width: 1920, height: 1080 });
+    const sign = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="240"><rect width="360" height="240" fill="white" stroke="black" stroke-width="8"/>' +
+        '<text x="180" y="105" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="72" text-anchor="middle">ROAD</text>' +
+        '<text x="180" y="195" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="72" text-anchor="middle">CLOSED</text></svg>',
+    );
+    const photo = await sharp(Buffer.from(scene.rgb), { raw: { width: 1920, height: 1080, channels: 3 } })
+      .composite([{ input: sign, left: 1300, top: 380 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
+    const predictor = createCascadePredictor(config, {
+      runtime: OFFLINE_RUNTIME,
+      logger: OFFLINE_RUNTIME.logger,
+    });
+    await predictor.start();
+    try {
+      const ask = async (jpeg: Buffer) =>
+        predictor.predict(await decodeImage(jpeg, { policy: inputPolicy(predictor) }), {
+          deadlineMs: Date.now() + 60_000,
+        });
+      const plain = await ask(
+        await encodeJpeg({ data: scene.rgb, width: 1920, height: 1080 }, { quality: 90 }),
+      );
+      const signed = await ask(photo);
+      const stages = (answer: Prediction) => answer.stages as readonly CascadeStageResult[];
+      // Without the sign: text-free, so the answer is the head's alone.
+      assert.deepEqual(
+        stages(plain).map((st) => [st.stage, st.probability === undefined]),
+        [
+          ['starter-448', false],
+          ['signs', true],
+        ],
+      );
+      assert.equal(plain.probability, stages(plain)[0]!.probability);
+      // With it: the sign is read as one, and adds the stage's 3 in log-odds to the head's answer.
+      const [head, signs] = stages(signed);
+      assert.ok((signs?.detail?.keywords as string[]).includes('ROAD CLOSED'), JSON.stringify(signs));
+      const logit = (p: number) => Math.log(p / (1 - p));
+      assert.ok(
+        Math.abs(logit(signed.probability) - logit(head!.probability!) - 3) < 1e-6,
+        JSON.stringify(stages(signed)),
+      );
+    } finally {
+      await predictor.close();
+    }
   },
 );
 
@@ -126,9 +188,8 @@ test(
       (bytes, _id, predictor) => decodeImage(bytes, { policy: inputPolicy(predictor) }),
       (answer, image, id) => {
         const side = Math.max(image.source!.width, image.source!.height);
-        // On the 448 px route the signs are read unless the head is sure of roadwork (its exit,
-        // p ≥ 0.7 in cascade.yaml).
-        const sure = (answer.stages?.[0]?.probability ?? 0) >= 0.7;
+        // On the 448 px route the signs are read unless the head is sure of roadwork (its exit).
+        const sure = (answer.stages?.[0] as CascadeStageResult | undefined)?.exit === 'positive';
         const expected = side <= 256 ? ['starter'] : sure ? ['starter-448'] : ['starter-448', 'signs'];
         assert.deepEqual(
           answer.stages?.map((st) => st.stage),
