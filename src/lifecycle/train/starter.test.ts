@@ -74,6 +74,17 @@ test(
   },
 );
 
+/** The shipped starter cascade, offline, started. */
+async function startedStarter(): Promise<Predictor> {
+  const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
+  const predictor = createCascadePredictor(config, {
+    runtime: OFFLINE_RUNTIME,
+    logger: OFFLINE_RUNTIME.logger,
+  });
+  await predictor.start();
+  return predictor;
+}
+
 test(
   'the starter reads a ROAD / CLOSED sign in a 1920×1080 photo of an ordinary road and raises its answer',
   { timeout: 180_000 },
@@ -89,12 +100,7 @@ test(
       .composite([{ input: sign, left: 1300, top: 380 }])
       .jpeg({ quality: 90 })
       .toBuffer();
-    const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
-    const predictor = createCascadePredictor(config, {
-      runtime: OFFLINE_RUNTIME,
-      logger: OFFLINE_RUNTIME.logger,
-    });
-    await predictor.start();
+    const predictor = await startedStarter();
     try {
       const ask = async (jpeg: Buffer) =>
         predictor.predict(await decodeImage(jpeg, { policy: inputPolicy(predictor) }), {
@@ -142,12 +148,7 @@ async function assertSeparatesTrainingPhotos(
 ): Promise<void> {
   const source = await openImageFolder(REAL);
   const pick = (label: 0 | 1) => source.images.filter((i) => i.label === label).slice(0, 16);
-  const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
-  const predictor = createCascadePredictor(config, {
-    runtime: OFFLINE_RUNTIME,
-    logger: OFFLINE_RUNTIME.logger,
-  });
-  await predictor.start();
+  const predictor = await startedStarter();
   try {
     const p: number[] = [];
     const y: number[] = [];
