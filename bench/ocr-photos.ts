@@ -2,19 +2,27 @@
 // no augmentation): which roadwork keywords it reads on the signs of positives and negatives, and,
 // given the out-of-fold predictions of a head (`roadwork train --predictions`), what the starter's
 // `signs` stage would change when fused with it.
-// Usage: node --import tsx bench/ocr-photos.ts --data DIR [--data DIR] [--det-size 960] [--size 448]
-//        [--workers 2] [--predictions p.csv [--bias 1.5 --slope 1.5]] > photos.tsv
+// Usage: node --import tsx bench/ocr-photos.ts --data DIR [--data DIR] [--det-size N] [--size 448]
+//        [--workers 2] [--predictions p.csv [--bias B --slope S]] > photos.tsv
+// The reader, its options, min_score and the map are the starter's `signs` stage's
+// (models/starter/cascade.yaml); --det-size, --bias and --slope override them.
 // stdout: one line per photo: label, group, file, signs with a keyword, keywords (or -), the text read.
 // --size N decodes as the 0.4 route's preprocessing does (`short-side`, linear) instead of at full size.
 // stderr: photos with a keyword by label, seconds; with --predictions, MCC at 0.5 per protocol and
 // kind of camera before → after σ(logit(p) + bias + slope · signs), and every answer that changed.
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/core/log/index.js';
 import { parseCsvLine } from '../src/core/csv/index.js';
+import { openImageFolder } from '../src/data/sources/index.js';
+import {
+  DEFAULT_CASCADE_FILE,
+  loadCascadeConfig,
+  type OcrStageConfig,
+} from '../src/inference/cascade/index.js';
 import { decodeImage, parseImagePolicy } from '../src/inference/image/index.js';
-import { matchKeywords } from '../src/inference/cascade/text/index.js';
+import { countSigns, matchKeywords } from '../src/inference/cascade/text/index.js';
 import { logit, sigmoid } from '../src/inference/heads/index.js';
 import { loadPpOcrReader } from '../src/inference/runtimes/ppocr/index.js';
 import { mcc } from '../src/lifecycle/train/index.js';
@@ -22,12 +30,12 @@ import { mcc } from '../src/lifecycle/train/index.js';
 const { values } = parseArgs({
   options: {
     data: { type: 'string', multiple: true, default: ['../shared/data/roadwork-real-train'] },
-    'det-size': { type: 'string', default: '960' },
+    'det-size': { type: 'string' },
     workers: { type: 'string', default: '2' },
     size: { type: 'string' },
     predictions: { type: 'string' },
-    bias: { type: 'string', default: '1.5' },
-    slope: { type: 'string', default: '1.5' },
+    bias: { type: 'string' },
+    slope: { type: 'string' },
   },
 });
 
@@ -40,17 +48,25 @@ async function csvRows(file: string): Promise<Record<string, string>[]> {
   });
 }
 
+const stage = (await loadCascadeConfig(DEFAULT_CASCADE_FILE)).stages.find((st) => st.common.kind === 'ocr');
+if (stage === undefined) throw new Error(`${DEFAULT_CASCADE_FILE} has no ocr stage`);
+const signs = stage.config as OcrStageConfig;
+
 // Photos are named as `roadwork train --predictions` names them: data folder / file in it.
-const photos: { key: string; path: string; label: string; group: string; signs: number }[] = [];
+const photos: { key: string; label: number; group: string; load: () => Promise<Buffer>; signs: number }[] =
+  [];
 for (const dir of values.data) {
-  for (const row of await csvRows(join(dir, 'manifest.csv'))) {
-    const key = `${basename(dir)}/${row.file}`;
-    photos.push({ key, path: join(dir, row.file!), label: row.label!, group: row.group!, signs: 0 });
+  for (const image of (await openImageFolder(dir)).images) {
+    const key = `${basename(dir)}/${image.id}`;
+    photos.push({ key, label: image.label, group: image.group, load: () => image.load(), signs: 0 });
   }
 }
 
+const detSize = values['det-size'];
 const reader = await loadPpOcrReader(
-  { runtime: 'ppocr', model: 'builtin:ppocr-v4', options: { det_size: Number(values['det-size']) } },
+  detSize === undefined
+    ? signs.reader
+    : { ...signs.reader, options: { ...signs.reader.options, det_size: Number(detSize) } },
   { cacheDir: '', offline: true, device: 'cpu', workers: Number(values.workers), logger: silentLogger() },
 );
 const policy =
@@ -62,13 +78,13 @@ const t0 = performance.now();
 let next = 0;
 async function lane(): Promise<void> {
   for (let photo = photos[next++]; photo !== undefined; photo = photos[next++]) {
-    const image = await decodeImage(await readFile(photo.path), policy === undefined ? {} : { policy });
-    // As the `ocr` stage reads: lines above its min_score, keywords counted once per sign.
+    const image = await decodeImage(await photo.load(), policy === undefined ? {} : { policy });
+    // As the `ocr` stage reads: lines above its min_score, its keywords, counted once per sign.
     const lines = (await reader.read(image, { deadlineMs: Date.now() + 600_000 })).filter(
-      (l) => l.score >= 0.5,
+      (l) => l.score >= signs.minScore,
     );
-    const matches = matchKeywords(lines);
-    photo.signs = new Set(matches.map((m) => m.sign)).size;
+    const matches = matchKeywords(lines, signs.keywords);
+    photo.signs = countSigns(matches);
     const keywords = matches.map((m) => m.keyword).join('+') || '-';
     const text = JSON.stringify(lines.map((l) => l.text).join(' | '));
     console.log([photo.label, photo.group, photo.key, photo.signs, keywords, text].join('\t'));
@@ -77,21 +93,21 @@ async function lane(): Promise<void> {
 await Promise.all(Array.from({ length: 2 * Number(values.workers) }, lane));
 await reader.close();
 const seconds = ((performance.now() - t0) / 1000).toFixed(0);
-const withSigns = (label: string): string =>
+const withSigns = (label: number): string =>
   `${photos.filter((p) => p.label === label && p.signs > 0).length} of ${photos.filter((p) => p.label === label).length}`;
 console.error(
-  `${photos.length} photos in ${seconds} s; a keyword on ${withSigns('1')} roadwork, ${withSigns('0')} other`,
+  `${photos.length} photos in ${seconds} s; a keyword on ${withSigns(1)} roadwork, ${withSigns(0)} other`,
 );
 
 if (values.predictions !== undefined) {
-  const signs = new Map(photos.map((p) => [p.key, p.signs]));
-  const bias = Number(values.bias);
-  const slope = Number(values.slope);
+  const found = new Map(photos.map((p) => [p.key, p.signs]));
+  const bias = values.bias === undefined ? signs.map.bias : Number(values.bias);
+  const slope = values.slope === undefined ? signs.map.slope : Number(values.slope);
   const slices = new Map<string, { y: number[]; before: number[]; after: number[] }>();
   const changed: string[] = [];
   for (const row of await csvRows(values.predictions)) {
     const key = `${row.group!.split('/')[0]}/${row.image}`;
-    const n = signs.get(key);
+    const n = found.get(key);
     if (n === undefined) throw new Error(`${key} is in ${values.predictions} but not in --data`);
     const p = Number(row.p);
     const fused = n === 0 ? p : sigmoid(logit(p) + bias + slope * n);

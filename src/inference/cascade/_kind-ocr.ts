@@ -2,7 +2,7 @@
 import { sigmoid } from '../heads/index.js';
 import { loadModel } from '../runtimes/index.js';
 import type { ModelRef, TextReader } from '../runtimes/types.js';
-import { matchKeywords, ROADWORK_KEYWORDS, type Keyword } from './text/index.js';
+import { countSigns, matchKeywords, ROADWORK_KEYWORDS, type Keyword } from './text/index.js';
 import {
   defineStage,
   exitFor,
@@ -61,8 +61,8 @@ export const ocrKind: StageKind<OcrStageConfig> = Object.freeze<StageKind<OcrSta
         const matches = matchKeywords(lines, config.keywords);
         const detail = { lines: lines.length, keywords: matches.map((m) => m.keyword) };
         if (matches.length === 0) return { detail };
-        // Signs, not keywords: fuzzy variants ("ROAD WORK", "ROAD WORKS") of one sign must count once.
-        const hits = new Set(matches.map((m) => m.sign)).size;
+        // Signs, not keywords: fuzzy variants ("ROAD WORK", "ROAD WORKS") of one sign count once.
+        const hits = countSigns(matches);
         const p = sigmoid(config.map.bias + config.map.slope * hits);
         const exit = exitFor(p, config.exit);
         return { probability: p, ...(exit ? { exit } : {}), detail };

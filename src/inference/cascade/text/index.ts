@@ -45,10 +45,10 @@ export function matchKeywords(
   const rate = options.maxErrorRate ?? 0.2;
   const exactUpTo = options.exactUpTo ?? 3;
   const infixFrom = options.infixFrom ?? 8;
-  const tokenized = signBlocks(lines).map((text) => ({
-    text,
-    tokens: normalizeText(text).split(' ').filter(Boolean),
-  }));
+  const tokenized = signBlocks(lines).map((text) => {
+    const tokens = normalizeText(text).split(' ').filter(Boolean);
+    return { text, tokens, joined: tokens.join('') };
+  });
   const matches: KeywordMatch[] = [];
   for (const entry of keywords) {
     const keyword = typeof entry === 'string' ? { text: entry, language: 'custom' } : entry;
@@ -57,11 +57,9 @@ export function matchKeywords(
     const words = normalizeText(keyword.text).split(' ').length;
     const bound = target.length <= exactUpTo ? 0 : Math.floor(target.length * rate);
     let best: KeywordMatch | undefined;
-    for (const { text, tokens } of tokenized) {
-      const distance =
-        target.length >= infixFrom
-          ? Math.min(closestWindow(tokens, target, words + 1), infixDistance(tokens.join(''), target))
-          : closestWindow(tokens, target, words + 1);
+    for (const { text, tokens, joined } of tokenized) {
+      const window = closestWindow(tokens, target, words + 1);
+      const distance = target.length >= infixFrom ? Math.min(window, infixDistance(joined, target)) : window;
       if (distance <= bound && (best === undefined || distance < best.distance)) {
         best = { keyword: keyword.text, language: keyword.language, sign: text, distance };
       }
@@ -69,6 +67,11 @@ export function matchKeywords(
     if (best !== undefined) matches.push(best);
   }
   return matches;
+}
+
+/** Signs holding at least one of the matches: fuzzy variants of one sign's wording count once. */
+export function countSigns(matches: readonly KeywordMatch[]): number {
+  return new Set(matches.map((m) => m.sign)).size;
 }
 
 function closestWindow(tokens: readonly string[], target: string, maxWords: number): number {
