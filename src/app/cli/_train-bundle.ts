@@ -17,9 +17,14 @@ import { openStore, storeFile, type Store } from '../../core/store/index.js';
 import {
   bundleMetrics,
   dataFingerprint,
+  planBaseCascade,
   writeTrainedBundle,
+  type BasePlan,
   type DataFingerprint,
+  type TrainedServing,
 } from '../../lifecycle/train/index.js';
+import { DEFAULT_CASCADE_FILE } from '../../inference/cascade/index.js';
+import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 
 /** What `train` hands over once the head is written. */
 export interface TrainedModel {
@@ -34,6 +39,8 @@ export interface TrainedModel {
   /** The decode policy the views were embedded with (the bundle's cascade serves with it). */
   readonly preprocess?: ImagePolicy;
   readonly exits?: { readonly high: number; readonly low: number };
+  /** Serve it inside this cascade (`--base`). */
+  readonly base?: BasePlan;
 }
 
 /** What was bundled, and where the registry keeps it when registered. */
@@ -104,6 +111,7 @@ export async function bundleTrainedModel(
       tta: model.tta,
       ...(model.preprocess ? { preprocess: model.preprocess } : {}),
       ...(model.exits ? { exits: model.exits } : {}),
+      ...(model.base ? { base: model.base } : {}),
       metrics: bundleMetrics(model.head, { data: data.metrics }),
       dataVersion: data.version,
       ...(parent === undefined ? {} : { parent }),
@@ -114,5 +122,63 @@ export async function bundleTrainedModel(
     return { manifest, ingested, registeredAt: version.dir };
   } finally {
     store?.close();
+  }
+}
+
+/**
+ * The cascade `--base production` names: the registry's production version under data_dir, else
+ * the default cascade, which serve runs when nothing was promoted.
+ */
+function productionCascade(settings: Settings): string {
+  const file = storeFile(dataPath(settings.data_dir));
+  if (!existsSync(file)) return DEFAULT_CASCADE_FILE;
+  const store = openStore(file, { readonly: true });
+  try {
+    return productionVersion(store)?.dir ?? DEFAULT_CASCADE_FILE;
+  } finally {
+    store.close();
+  }
+}
+
+/** `--base`, `--base-stage` and `--base-or-alone` as given to train. */
+export interface BaseFlags {
+  readonly base?: string;
+  readonly stage?: string;
+  readonly orAlone: boolean;
+}
+
+/**
+ * Reads `--base` (a cascade file, a bundle folder, or `production`) and picks the stage the head will
+ * replace, before any training. With `orAlone`, a base the head does not fit is reported on `log`
+ * and the head is bundled alone (undefined); without it that is ERR_BASE_CASCADE.
+ */
+export async function planBase(
+  flags: BaseFlags,
+  trained: TrainedServing,
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<BasePlan | undefined> {
+  if (flags.base === undefined) {
+    if (flags.stage === undefined && !flags.orAlone) return undefined;
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${flags.stage === undefined ? '--base-or-alone' : '--base-stage'}: no --base; give --base CASCADE too`,
+    );
+  }
+  const path = flags.base === 'production' ? productionCascade(settings) : flags.base;
+  try {
+    const plan = await planBaseCascade(
+      path,
+      trained,
+      flags.stage === undefined ? {} : { stage: flags.stage },
+    );
+    log(
+      `Base cascade ${plan.file}: the trained head replaces stage ${plan.stage}'s head; the rest serves as it was`,
+    );
+    return plan;
+  } catch (e) {
+    if (!flags.orAlone || !isRoadworkError(e, 'ERR_BASE_CASCADE')) throw e;
+    log(`Bundling the head alone (a one-stage cascade): ${e.message}`);
+    return undefined;
   }
 }

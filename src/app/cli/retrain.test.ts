@@ -74,6 +74,11 @@ test(
       const first = refused.results[0]!;
       assert.equal(first.promoted, false);
       assert.match(first.reason ?? '', /Promotion refused/);
+      // Production is the starter, whose stages read MobileNetV2 at 448 px: this head fits none.
+      assert.match(
+        refused.err,
+        /Bundling the head alone \(a one-stage cascade\): The trained head fits no single stage/,
+      );
       const store = openStore(storeFile(state), { readonly: true });
       try {
         assert.ok(listVersions(store).some((v) => v.id === first.version));
@@ -134,7 +139,17 @@ test(
         },
       );
       assert.equal(lines.length, 1);
-      assert.equal((JSON.parse(lines[0]!) as RetrainResult).promoted, false);
+      const third = JSON.parse(lines[0]!) as RetrainResult;
+      assert.equal(third.promoted, false);
+      // Production is now the second head's bundle: the third head takes its stage's place.
+      assert.match(looped.err, /Base cascade .*: the trained head replaces stage trained's head/);
+      const registered = openStore(storeFile(state), { readonly: true });
+      try {
+        const version = listVersions(registered).find((v) => v.id === third.version);
+        assert.equal((version?.manifest.metrics.base as { stage?: string } | undefined)?.stage, 'trained');
+      } finally {
+        registered.close();
+      }
       assert.doesNotMatch(looped.err, /next cycle at/);
     }),
 );

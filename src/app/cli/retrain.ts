@@ -127,14 +127,16 @@ async function cycle(
     const bundle = join(tmp, 'bundle');
     const train = trainCommand({ stdout: err, stderr: err, env });
     train.exitOverride();
-    const state = trainArgs.some((a) => a === '--data_dir' || a.startsWith('--data_dir='))
-      ? []
-      : ['--data_dir', settings.data_dir];
+    const given = (flag: string) => trainArgs.some((a) => a === flag || a.startsWith(`${flag}=`));
+    const state = given('--data_dir') ? [] : ['--data_dir', settings.data_dir];
+    // The head takes its stage's place in production's cascade, which keeps its other routes and stages.
+    const base = opts.base === false || given('--base') ? [] : ['--base', 'production', '--base-or-alone'];
     await train.parseAsync(
       [
         ...trainArgs,
         ...(querylog.folder === undefined ? [] : ['--data', querylog.folder]),
         ...state,
+        ...base,
         ...['--out', join(tmp, 'head.json'), '--bundle', bundle, '--register'],
       ],
       { from: 'user' },
@@ -186,6 +188,10 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
     .option('--json', 'print each cycle as a JSON line')
     .option('--no-querylog', "leave the query log's labelled images out of the training data")
     .option(
+      '--no-base',
+      "bundle the head alone (a one-stage cascade) instead of in place of its stage in production's cascade",
+    )
+    .option(
       '--querylog-min <n>',
       "train on the query log's labelled images only when it holds at least this many",
       '20',
@@ -193,7 +199,11 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
     .addHelpText(
       'after',
       '\nEach cycle: roadwork train <train-args> --bundle --register, then the promotion gate (as roadwork\n' +
-        'models promote), then with --publish roadwork publish. The labelled images of the query log\n' +
+        "models promote), then with --publish roadwork publish. The new head serves inside production's\n" +
+        'cascade (train --base production): it replaces the backbone-head stage with its embedder,\n' +
+        "preprocess and TTA, and every other route and stage stays (the starter's 2.0.4 route and its\n" +
+        'signs stage); when it fits no stage it is bundled alone, saying so (--no-base: always alone).\n' +
+        'The labelled images of the query log\n' +
         '(data_dir or store.url) train too, as one more --data folder, when there are at least\n' +
         '--querylog-min of them (--no-querylog: never). Without --data and without them there is nothing\n' +
         'to train on: ERR_RETRAIN_NO_DATA. A refused promotion is not an error: the\n' +

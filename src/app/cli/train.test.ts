@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadCascadeConfig } from '../../inference/cascade/index.js';
+import { tmpdir } from 'node:os';
+import { DEFAULT_CASCADE_FILE, loadCascadeConfig } from '../../inference/cascade/index.js';
 import { systemClock } from '../../core/clock/index.js';
 import { addDataset } from '../../data/datasets/index.js';
 import { loadHead } from '../../inference/heads/index.js';
@@ -260,27 +261,77 @@ test(
         deps.store.close();
       }
 
-      // The next model names the production one as its parent.
+      // The next model names the production one as its parent; with --base production it takes the
+      // place of production's head (m1's one stage, the same embedder).
       const b2 = join(root, 'b2');
-      await train(['--out', join(root, 'h2.json'), '--l2', '0.1', '--bundle', b2, '--data_dir', dataDir]);
+      await train([
+        ...['--out', join(root, 'h2.json'), '--l2', '0.1', '--bundle', b2, '--data_dir', dataDir],
+        ...['--base', 'production'],
+      ]);
       const m2 = await verifyBundle(b2);
       assert.equal(m2.parent, m1.id);
+      assert.deepEqual(m2.metrics.base, {
+        cascade: join(dataDir, 'bundles', m1.id, 'cascade.json'),
+        version: null,
+        stage: 'trained',
+      });
+      assert.deepEqual(JSON.parse(await readFile(join(b2, 'cascade.json'), 'utf8')), {
+        ...JSON.parse(await readFile(join(b1, 'cascade.json'), 'utf8')),
+        version: 'cascade.json + trained trained',
+      });
+      assert.equal(
+        await readFile(join(b2, 'head.json'), 'utf8'),
+        await readFile(join(root, 'h2.json'), 'utf8'),
+      );
 
-      // Without the store, the data version is the folder and its content hash.
+      // Without the store, the data version is the folder and its content hash. --base: a two-route
+      // cascade of the operator's, whose small-image route the head fits (the large route decodes by
+      // letterbox, as this head was not trained): the bundle keeps both routes and serves the new head.
+      const base = join(root, 'base');
+      await mkdir(base);
+      const stage = (name: string) => ({
+        name,
+        kind: 'backbone-head',
+        embedder: { runtime: 'tfjs', model: 'builtin:mobilenetv2', options: { extras: ['colour-shape'] } },
+        head: '../h1.json',
+      });
+      const routes = [
+        { max_side: 256, tta: ['identity', 'hflip'], stages: [stage('small')] },
+        { preprocess: { size: 224, resize: 'letterbox' }, stages: [stage('large')] },
+      ];
+      await writeFile(join(base, 'cascade.yaml'), JSON.stringify({ version: 'mine-1', routes }));
       const b3 = join(root, 'b3');
-      await train([
-        '--out',
-        join(root, 'h3.json'),
-        '--l2',
-        '1',
-        '--bundle',
-        b3,
-        '--data_dir',
-        join(root, 'none'),
-      ]);
+      const err3 = sink();
+      await trainCommand({ stdout: sink().stream, stderr: err3.stream, env: {} }).parseAsync(
+        [
+          ...args,
+          ...['--folds', '2', '--target-accuracy', '0.6', '--out', join(root, 'h3.json'), '--l2', '1'],
+          ...['--bundle', b3, '--data_dir', join(root, 'none'), '--base', join(base, 'cascade.yaml')],
+        ],
+        { from: 'user' },
+      );
+      assert.match(err3.text(), /Base cascade .*cascade\.yaml: the trained head replaces stage small's head/);
       const m3 = await verifyBundle(b3);
       assert.equal(m3.data_version, `folder:${data}@${ingested}`);
       assert.equal(m3.parent, null);
+      assert.deepEqual(m3.files.map((f) => f.path).sort(), [
+        'cascade.json',
+        'files/h1.json',
+        'head-small.json',
+      ]);
+      const routed = await loadCascadeConfig(join(b3, 'cascade.json'));
+      assert.deepEqual(
+        routed.routes?.map((r) => [r.maxSide, r.config.stages.map((s) => s.common.name)]),
+        [
+          [256, ['small']],
+          [Infinity, ['large']],
+        ],
+      );
+      await assertServesHeadWithFlipTta(
+        routed.routes![0]!.config,
+        await loadHead(join(root, 'h3.json')),
+        testScene('bundle'),
+      );
 
       const config = await loadCascadeConfig(join(b1, 'cascade.json'));
       assert.deepEqual(config.tta, ['identity', 'hflip']);
@@ -295,6 +346,34 @@ test('roadwork train refuses --register without --bundle before embedding anythi
       { from: 'user' },
     ),
     /ERR_CONFIG_INVALID|Invalid --register/,
+  );
+});
+
+test('roadwork train checks --base, --base-stage and --base-or-alone before embedding anything', async () => {
+  const run = (extra: string[]) =>
+    trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+      ['--data', '/nonexistent', '--out', join(tmpdir(), 'never.json'), ...extra],
+      { from: 'user' },
+    );
+  const invalid = (message: RegExp) => (e: unknown) =>
+    isRoadworkError(e, 'ERR_CONFIG_INVALID') && message.test(e.message);
+  await assert.rejects(
+    run(['--base', 'production']),
+    invalid(/^Invalid --base: no --bundle; give --bundle DIR too$/),
+  );
+  await assert.rejects(
+    run(['--bundle', join(tmpdir(), 'never'), '--base-stage', 'x']),
+    invalid(/^Invalid --base-stage: no --base; give --base CASCADE too$/),
+  );
+  await assert.rejects(
+    run(['--bundle', join(tmpdir(), 'never'), '--base-or-alone']),
+    invalid(/^Invalid --base-or-alone: no --base/),
+  );
+  // The default backbone options fit no stage of the starter: refused, saying why, with nothing embedded.
+  await assert.rejects(
+    run(['--bundle', join(tmpdir(), 'never'), '--base', DEFAULT_CASCADE_FILE]),
+    (e: unknown) =>
+      isRoadworkError(e, 'ERR_BASE_CASCADE') && /fits no single stage .* starter: embedder /.test(e.message),
   );
 });
 

@@ -25,7 +25,7 @@ import {
 } from '../../lifecycle/train/index.js';
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
-import { bundleTrainedModel } from './_train-bundle.js';
+import { bundleTrainedModel, planBase } from './_train-bundle.js';
 import { CONV_DEFAULTS, checkConvCells, convConfig, parseConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
 
@@ -63,6 +63,14 @@ default backbone's colour/shape extras are not added to another backbone):
 --bundle DIR also writes a model bundle (head.json, cascade.json serving it, manifest.json with the
 metrics, the data version and the production model as parent); --register records it in the
 registry under data_dir (roadwork models versions), ready for roadwork models promote.
+With --base CASCADE (a cascade file, a bundle folder, or production: the registry's production
+version, else the bundled starter) the bundle is that cascade with the new head in place of the one
+backbone-head stage whose embedder, preprocess and TTA are the training's (--base-stage NAME picks
+it); every other route, stage and file stays, e.g. the starter's 2.0.4 route and OCR stage around a
+retrained 0.4 head:
+  roadwork train --data ../photos --protocol 0.4 --preprocess-size 448 --preprocess-resize short-side \\
+    --embedder-options '{"layer":"out_relu","pooling":"max","inputSize":448,"tiles":3,"extras":["colour-shape"]}' \\
+    --model mlp --out head.json --bundle b --register --base production
 
 --train-views N0,N1,N2,N3 embeds that many more validator views of every image per level and fits
 on them too, never scoring them: a view trains only where its image's group trains, so the held-out
@@ -308,6 +316,15 @@ export function trainCommand(io: TrainIo = {}): Command {
     )
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
+    .option(
+      '--base <cascade>',
+      'with --bundle: serve the head inside this cascade (a file, a bundle folder, or production), in place of the backbone-head stage it fits; its other routes and stages stay',
+    )
+    .option('--base-stage <name>', 'with --base: the stage the head replaces (default: the one that fits)')
+    .option(
+      '--base-or-alone',
+      'with --base: bundle the head alone when it fits no stage of the base, instead of failing',
+    )
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, unknown>) => {
       const stdout = io.stdout ?? process.stdout;
@@ -337,6 +354,20 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       // Settings are checked before hours of embedding, not after.
       const settings = bundle === undefined ? undefined : emb.settings;
+      const baseFlags = {
+        ...(typeof opts.base === 'string' ? { base: opts.base } : {}),
+        ...(typeof opts.baseStage === 'string' ? { stage: opts.baseStage } : {}),
+        orAlone: opts.baseOrAlone === true,
+      };
+      if (baseFlags.base !== undefined && bundle === undefined)
+        throw new RoadworkError('ERR_CONFIG_INVALID', 'Invalid --base: no --bundle; give --bundle DIR too');
+      const evalTta = emb.tta && opts.evalTta !== false;
+      const base = await planBase(
+        baseFlags,
+        { embedders: emb.embedders, tta: evalTta, ...(emb.preprocess ? { preprocess: emb.preprocess } : {}) },
+        emb.settings,
+        (line) => void stderr.write(`${line}\n`),
+      );
       const trainViews = numberListFlag(opts.trainViews, '--train-views', {
         ...VIEW_COUNTS,
         example: '0,1,1,3',
@@ -467,7 +498,6 @@ export function trainCommand(io: TrainIo = {}): Command {
           `Wrote ${String(opts.out)}\n`,
       );
       if (bundle === undefined || settings === undefined) return;
-      const evalTta = emb.tta && opts.evalTta !== false;
       const bundled = await bundleTrainedModel(
         bundle,
         {
@@ -479,6 +509,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           tta: evalTta,
           ...(emb.preprocess ? { preprocess: emb.preprocess } : {}),
           ...(e ? { exits: { high: e.high, low: e.low } } : {}),
+          ...(base ? { base } : {}),
         },
         { settings, register: opts.register === true },
       );

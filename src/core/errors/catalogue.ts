@@ -179,6 +179,10 @@ export const ERRORS = Object.freeze({
     status: undefined,
     doc: '`roadwork retrain` has nothing to train on: no `--data` after `--` and too few labelled images in the query log.',
   },
+  ERR_BASE_CASCADE: {
+    status: undefined,
+    doc: "`roadwork train --base`: the base cascade cannot be read, or no single backbone-head stage of it has the trained head's embedder, preprocess and TTA.",
+  },
   ERR_PROMOTION_REFUSED: {
     status: undefined,
     doc: 'The candidate model did not beat production on the challenge set by the required margin.',

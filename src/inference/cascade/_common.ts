@@ -52,9 +52,18 @@ export function readExit(r: ConfigReader, defaults?: ExitRule): ExitRule | undef
   const e = r.at('exit');
   if (e.value === false) return undefined;
   e.only(['high', 'low']);
-  const off = (key: string): boolean => e.has(key) && e.at(key).value === false;
-  const high = off('high') ? 2 : e.number('high', defaults?.high ?? 2, { min: 0, max: 2 });
-  const low = off('low') ? -1 : e.number('low', defaults?.low ?? -1, { min: -1, max: 1 });
+  // One side may be `false`: no exit on that side (high 2 and low -1 are never reached).
+  const side = (key: 'high' | 'low', off: number, min: number, max: number): number => {
+    const v = e.has(key) ? e.at(key).value : (defaults?.[key] ?? off);
+    if (v === false) return off;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+      e.at(key).fail(
+        `must be a number in [${min}, ${max}], or false for no exit on that side: ${JSON.stringify(v)}`,
+      );
+    return v as number;
+  };
+  const high = side('high', 2, 0, 2);
+  const low = side('low', -1, -1, 1);
   if (low >= high) e.fail(`low must be below high: ${low} ≥ ${high}`);
   return { high, low };
 }

@@ -8,7 +8,7 @@ import { parseImagePolicy, type ImagePolicy } from '../image/index.js';
 import { squashingModel } from '../runtimes/index.js';
 import { FUSIONS } from './fusion.js';
 import { STAGE_KINDS } from './_kinds.js';
-import { configReader } from './_reader.js';
+import { configReader, type FileListener } from './_reader.js';
 import { isViewName } from './_tta.js';
 import type { ConfigReader, StageCommon, StageKind, StageModel } from './types.js';
 
@@ -56,6 +56,8 @@ export interface ParseOptions {
   readonly baseDir?: string;
   /** Default `STAGE_KINDS`. */
   readonly kinds?: Readonly<Record<string, StageKind<never>>>;
+  /** Told of every local file (or folder) the config names, e.g. to copy them into a bundle. */
+  readonly onFile?: FileListener;
 }
 
 const COMMON_KEYS = ['name', 'kind', 'weight', 'expected_ms', 'timeout_ms', 'tta'];
@@ -64,7 +66,11 @@ const COMMON_KEYS = ['name', 'kind', 'weight', 'expected_ms', 'timeout_ms', 'tta
 export function parseCascadeConfig(raw: unknown, options: ParseOptions = {}): CascadeConfig {
   const source = options.source ?? '(inline)';
   const kinds = options.kinds ?? STAGE_KINDS;
-  const r = configReader(raw, { source, baseDir: options.baseDir ?? process.cwd() });
+  const r = configReader(raw, {
+    source,
+    baseDir: options.baseDir ?? process.cwd(),
+    ...(options.onFile ? { onFile: options.onFile } : {}),
+  });
   if (r.has('routes')) return parseRoutes(r, raw, options);
   r.only(['version', 'preprocess', 'tta', 'fusion', 'deadline', 'stages']);
   const preprocess = readPreprocess(r);
@@ -147,9 +153,12 @@ function parseRoutes(r: ConfigReader, raw: unknown, options: ParseOptions): Casc
     const maxSide = last ? Infinity : v.number('max_side', undefined, { min: below + 1, max: 100_000 });
     below = maxSide;
     const { max_side: _side, ...cascade } = v.value as Record<string, unknown>;
+    const onFile = options.onFile;
     const config = parseCascadeConfig(cascade, {
       ...options,
       source: `${options.source ?? '(inline)'}#routes[${i}]`,
+      // Paths inside a route are the route's own: name them from the root, as `routes[1].stages[0].head`.
+      ...(onFile ? { onFile: (path: string, file: string) => onFile(`routes[${i}].${path}`, file) } : {}),
     });
     return Object.freeze({ maxSide, config });
   });

@@ -3,12 +3,15 @@ import { isAbsolute, resolve } from 'node:path';
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ConfigReader } from './types.js';
 
+/** Told of every local file a config names: where it sits in the config, and the file it resolved to. */
+export type FileListener = (path: string, file: string) => void;
+
 /** A reader over `value`, reporting paths like `stages[1].detectors[0].model` in `source`. */
 export function configReader(
   value: unknown,
-  options: { source: string; baseDir: string; path?: string },
+  options: { source: string; baseDir: string; path?: string; onFile?: FileListener },
 ): ConfigReader {
-  return new Reader(value, options.path ?? '', options.source, options.baseDir);
+  return new Reader(value, options.path ?? '', options.source, options.baseDir, options.onFile);
 }
 
 class Reader implements ConfigReader {
@@ -16,18 +19,20 @@ class Reader implements ConfigReader {
   readonly path: string;
   readonly #source: string;
   readonly #baseDir: string;
+  readonly #onFile: FileListener | undefined;
 
-  constructor(value: unknown, path: string, source: string, baseDir: string) {
+  constructor(value: unknown, path: string, source: string, baseDir: string, onFile?: FileListener) {
     this.value = value;
     this.path = path;
     this.#source = source;
     this.#baseDir = baseDir;
+    this.#onFile = onFile;
   }
 
   at(key: string | number): ConfigReader {
     const child = typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
     const raw = typeof key === 'number' ? (this.value as unknown[] | undefined)?.[key] : this.#object()[key];
-    return new Reader(raw, child, this.#source, this.#baseDir);
+    return new Reader(raw, child, this.#source, this.#baseDir, this.#onFile);
   }
 
   has(key: string): boolean {
@@ -60,9 +65,12 @@ class Reader implements ConfigReader {
   file(key: string): string {
     const v = this.string(key);
     // Hub ids, URLs and builtins are not files: only things that look like paths are resolved.
-    if (/^(https?:|builtin:)/.test(v) || isAbsolute(v)) return v;
-    if (!v.startsWith('.') && !/\.[a-z0-9]+$/i.test(v) && v.split('/').length === 2) return v;
-    return resolve(this.#baseDir, v);
+    if (/^(https?:|builtin:)/.test(v)) return v;
+    if (!isAbsolute(v) && !v.startsWith('.') && !/\.[a-z0-9]+$/i.test(v) && v.split('/').length === 2)
+      return v;
+    const file = resolve(this.#baseDir, v);
+    this.#onFile?.(this.at(key).path, file);
+    return file;
   }
 
   list(key: string): ConfigReader[] {

@@ -115,6 +115,12 @@ test('parseCascadeConfig() rejects unknown keys, bad views, bad thresholds, bad 
     invalid(/stages\[0\]\.exit low must be below high/),
   );
   assert.throws(
+    () => parseCascadeConfig(one({ exit: { high: 0.9, low: 'maybe' } })),
+    invalid(
+      /stages\[0\]\.exit\.low must be a number in \[-1, 1\], or false for no exit on that side: "maybe"/,
+    ),
+  );
+  assert.throws(
     () => parseCascadeConfig({ ...one({}), fusion: { method: 'vote' } }),
     invalid(/fusion\.method .*valid methods are log-odds/),
   );

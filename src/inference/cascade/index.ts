@@ -23,6 +23,7 @@ export { STAGE_KINDS, getStageKind } from './_kinds.js';
 export { DEFAULT_OBJECT_CLASSES, ROADWORK_OBJECTS } from './_kind-detector.js';
 export { DEFAULT_QUESTION } from './_kind-vlm.js';
 export type { OcrStageConfig } from './_kind-ocr.js';
+export type { BackboneHeadConfig } from './_kind-backbone-head.js';
 export { buildViews, isViewName } from './_tta.js';
 export { defineStage, type StageBody } from './_common.js';
 export { switchingPredictor, type SwitchingPredictor } from './_switch.js';

@@ -7,6 +7,7 @@ import type { Head } from '../../inference/heads/index.js';
 import { createBundle, type BundleManifest } from '../registry/index.js';
 import type { ModelRef } from '../../inference/runtimes/index.js';
 import { openImageFolder } from '../../data/sources/index.js';
+import { baseBundleParts, type BasePlan } from './_base-cascade.js';
 
 /** What a training folder held, by content. */
 export interface DataFingerprint {
@@ -128,14 +129,27 @@ export interface TrainedBundleOptions extends TrainedCascadeOptions {
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly dataVersion?: string;
   readonly parent?: string;
+  /** Serve the head inside this cascade, in place of the stage it fits (`planBaseCascade`); default alone. */
+  readonly base?: BasePlan;
 }
 
-/** Writes the bundle of a trained head into `dir` (see `createBundle`). */
-export function writeTrainedBundle(dir: string, options: TrainedBundleOptions): Promise<BundleManifest> {
+/**
+ * Writes the bundle of a trained head into `dir` (see `createBundle`): a one-stage cascade, or the
+ * base cascade with the head in place of its stage (the metrics then name the base and the stage).
+ */
+export async function writeTrainedBundle(
+  dir: string,
+  options: TrainedBundleOptions,
+): Promise<BundleManifest> {
+  const { base } = options;
+  const parts = base
+    ? await baseBundleParts(base, options.headFile)
+    : { files: { [BUNDLE_HEAD_FILE]: options.headFile }, config: trainedCascadeConfig(options) };
   return createBundle(dir, {
-    files: { [BUNDLE_HEAD_FILE]: options.headFile },
-    config: trainedCascadeConfig(options),
-    metrics: options.metrics,
+    ...parts,
+    metrics: base
+      ? { ...options.metrics, base: { cascade: base.file, version: base.version ?? null, stage: base.stage } }
+      : options.metrics,
     ...(options.dataVersion === undefined ? {} : { dataVersion: options.dataVersion }),
     ...(options.parent === undefined ? {} : { parent: options.parent }),
   });

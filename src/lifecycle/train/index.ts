@@ -86,6 +86,13 @@ export {
   type TrainedBundleOptions,
   type TrainedCascadeOptions,
 } from './_bundle.js';
+export {
+  baseBundleParts,
+  planBaseCascade,
+  type BaseBundleParts,
+  type BasePlan,
+  type TrainedServing,
+} from './_base-cascade.js';
 export { embeddedRows, type EmbeddedRows, type EmbeddingOptions } from './_rows.js';
 export {
   trainHead,

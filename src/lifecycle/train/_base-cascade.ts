@@ -1,0 +1,229 @@
+// A trained head served inside an existing cascade: the stage it fits takes the new head, every other
+// route, stage and file stays as it was.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { RoadworkError } from '../../core/errors/index.js';
+import { DEFAULT_IMAGE_POLICY, type ImagePolicy } from '../../inference/image/index.js';
+import {
+  parseCascadeConfig,
+  type BackboneHeadConfig,
+  type CascadeConfig,
+} from '../../inference/cascade/index.js';
+import type { ModelRef } from '../../inference/runtimes/index.js';
+import { CASCADE_FILE } from '../registry/index.js';
+
+/** How the head was trained, which decides the stage it can replace. */
+export interface TrainedServing {
+  readonly embedders: readonly ModelRef[];
+  readonly tta: boolean;
+  /** Default the default policy. */
+  readonly preprocess?: ImagePolicy;
+}
+
+/** The base cascade and the stage the trained head replaces (see `planBaseCascade`). */
+export interface BasePlan {
+  /** The cascade file, absolute. */
+  readonly file: string;
+  /** Its `version:`, if it has one. */
+  readonly version?: string;
+  readonly stage: string;
+  /** The config as written, and where the stage sits in it. */
+  readonly raw: Record<string, unknown>;
+  readonly route?: number;
+  readonly index: number;
+  /** Every local file the config names: its place in the config and the file. */
+  readonly files: readonly { readonly path: string; readonly file: string }[];
+}
+
+function baseError(message: string, cause?: unknown): RoadworkError {
+  return new RoadworkError('ERR_BASE_CASCADE', message, cause === undefined ? undefined : { cause });
+}
+
+/** A cascade file, or a bundle folder (its `cascade.json`). */
+async function cascadeFileOf(path: string): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined)
+    throw baseError(`Base cascade not found: ${resolve(path)}; give a cascade file or a bundle folder.`);
+  return resolve(info.isDirectory() ? join(path, CASCADE_FILE) : path);
+}
+
+interface Candidate {
+  readonly name: string;
+  readonly route?: number;
+  readonly index: number;
+  /** Why the head cannot take its place; empty when it can. */
+  readonly misfit: readonly string[];
+}
+
+const ref = (m: ModelRef) => `${m.runtime}:${m.model}${m.options ? ` ${JSON.stringify(m.options)}` : ''}`;
+const policy = (p: ImagePolicy) => `${p.size} ${p.resize} ${p.kernel}`;
+
+function sameModel(served: ModelRef, trained: ModelRef): boolean {
+  return (
+    served.runtime === trained.runtime &&
+    (served.model === trained.model || served.model === resolve(trained.model)) &&
+    isDeepStrictEqual(served.options ?? {}, trained.options ?? {})
+  );
+}
+
+/** Every `backbone-head` stage of the config, each with what keeps the trained head from serving there. */
+function candidates(config: CascadeConfig, trained: TrainedServing): Candidate[] {
+  const routes: { config: CascadeConfig; route?: number }[] = config.routes?.map((r, i) => ({
+    config: r.config,
+    route: i,
+  })) ?? [{ config }];
+  const want = trained.preprocess ?? DEFAULT_IMAGE_POLICY;
+  return routes.flatMap(({ config: c, route }) =>
+    c.stages.flatMap((s, index) => {
+      if (s.common.kind !== 'backbone-head') return [];
+      const served = (s.config as BackboneHeadConfig).embedders;
+      const misfit: string[] = [];
+      if (
+        served.length !== trained.embedders.length ||
+        !served.every((m, i) => sameModel(m, trained.embedders[i]!))
+      )
+        misfit.push(
+          `embedder ${served.map(ref).join(' + ')}, trained on ${trained.embedders.map(ref).join(' + ')}`,
+        );
+      if (!isDeepStrictEqual({ ...c.preprocess }, { ...want }))
+        misfit.push(`preprocess ${policy(c.preprocess)}, trained on ${policy(want)}`);
+      const tta = s.common.tta && c.tta.includes('hflip');
+      if (tta !== trained.tta)
+        misfit.push(`${tta ? 'hflip TTA' : 'no TTA'}, trained ${trained.tta ? 'with' : 'without'} it`);
+      return [{ name: s.common.name, ...(route === undefined ? {} : { route }), index, misfit }];
+    }),
+  );
+}
+
+/**
+ * Reads the base cascade (a file, or a bundle folder) and picks the stage the trained head replaces:
+ * `options.stage` by name, else the one `backbone-head` stage whose embedder, preprocess and TTA are
+ * the training's. Fails with ERR_BASE_CASCADE saying why each stage does not fit, before any
+ * training is spent.
+ */
+export async function planBaseCascade(
+  path: string,
+  trained: TrainedServing,
+  options: { readonly stage?: string } = {},
+): Promise<BasePlan> {
+  const file = await cascadeFileOf(path);
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw baseError(`Base cascade cannot be read or parsed: ${file}; check the file.`, err);
+  }
+  const files: { path: string; file: string }[] = [];
+  const config = parseCascadeConfig(raw, {
+    source: file,
+    baseDir: dirname(file),
+    onFile: (p, f) => void files.push({ path: p, file: f }),
+  });
+  const all = candidates(config, trained);
+  const named =
+    options.stage === undefined ? undefined : config.stages.find((s) => s.common.name === options.stage);
+  if (options.stage !== undefined && named === undefined)
+    throw baseError(
+      `Base cascade ${file} has no stage "${options.stage}"; its stages are ${config.stages.map((s) => s.common.name).join(', ')}.`,
+    );
+  const pool = options.stage === undefined ? all : all.filter((c) => c.name === options.stage);
+  if (options.stage !== undefined && pool.length === 0)
+    throw baseError(
+      `Base cascade stage "${options.stage}" is of kind ${named!.common.kind}; a trained head replaces the head of a backbone-head stage.`,
+    );
+  const fits = pool.filter((c) => c.misfit.length === 0);
+  if (fits.length !== 1) {
+    const why =
+      pool.length === 0
+        ? 'it has no backbone-head stage'
+        : fits.length > 1
+          ? `several stages fit (${fits.map((c) => c.name).join(', ')}): name one with --base-stage`
+          : pool.map((c) => `${c.name}: ${c.misfit.join('; ')}`).join(' | ');
+    throw baseError(`The trained head fits no single stage of the base cascade ${file}: ${why}.`);
+  }
+  const pick = fits[0]!;
+  const version = (raw as { version?: unknown }).version;
+  return {
+    file,
+    ...(typeof version === 'string' ? { version } : {}),
+    stage: pick.name,
+    raw: raw as Record<string, unknown>,
+    ...(pick.route === undefined ? {} : { route: pick.route }),
+    index: pick.index,
+    files,
+  };
+}
+
+/** Sets the value at a config path such as `routes[1].stages[0].head`. */
+function setAt(root: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] === undefined ? m[1]! : Number(m[2]),
+  );
+  let node = root as Record<string | number, unknown>;
+  for (const k of keys.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
+  node[keys.at(-1)!] = value;
+}
+
+/** Every file under a folder, relative to it with `/`. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
+}
+
+/** What a bundle needs from the plan: its cascade config and the files to copy in. */
+export interface BaseBundleParts {
+  readonly config: Record<string, unknown>;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/**
+ * The base cascade with `headFile` as the chosen stage's head. Every local file or folder the base
+ * names is copied into the bundle: those inside the base's folder keep their relative path, others
+ * go under `files/`; the config names them from the bundle. The new head takes the replaced head's
+ * name unless another stage still reads that file.
+ */
+export async function baseBundleParts(plan: BasePlan, headFile: string): Promise<BaseBundleParts> {
+  const config = structuredClone(plan.raw);
+  const stagePath = `${plan.route === undefined ? '' : `routes[${plan.route}].`}stages[${plan.index}]`;
+  const headPath = `${stagePath}.head`;
+  const oldHead = plan.files.find((f) => f.path === headPath)!.file;
+  const shared = plan.files.some((f) => f.path !== headPath && f.file === oldHead);
+  const home = dirname(plan.file);
+  const names = new Map<string, string>();
+  const files: Record<string, string> = {};
+  const taken = new Set<string>([CASCADE_FILE]);
+  const nameFor = (file: string): string => {
+    const inside = relative(home, file);
+    if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) && !taken.has(inside))
+      return inside.split(sep).join('/');
+    let name = `files/${basename(file)}`;
+    for (let i = 2; taken.has(name); i++) name = `files/${i}-${basename(file)}`;
+    return name;
+  };
+  for (const { path, file } of plan.files) {
+    if (path === headPath && !shared) continue;
+    let name = names.get(file);
+    if (name === undefined) {
+      name = nameFor(file);
+      names.set(file, name);
+      taken.add(name);
+      const info = await stat(file).catch(() => undefined);
+      if (info === undefined)
+        throw baseError(`Base cascade file is missing: ${file} (${path} of ${plan.file}).`);
+      if (info.isDirectory()) for (const f of await filesUnder(file)) files[`${name}/${f}`] = join(file, f);
+      else files[name] = file;
+    }
+    setAt(config, path, name);
+  }
+  let head = shared ? `head-${plan.stage}.json` : nameFor(oldHead);
+  for (let i = 2; taken.has(head); i++) head = `head-${plan.stage}-${i}.json`;
+  files[head] = headFile;
+  setAt(config, headPath, head);
+  config.version = `${plan.version ?? basename(plan.file)} + trained ${plan.stage}`;
+  return { config, files };
+}

@@ -1,0 +1,191 @@
+// A trained head bundled inside a base cascade: the stage it fits, the files that travel, the errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRoadworkError } from '../../core/errors/index.js';
+import { loadCascadeConfig } from '../../inference/cascade/index.js';
+import { CASCADE_FILE, verifyBundle } from '../registry/index.js';
+import { planBaseCascade, type TrainedServing } from './_base-cascade.js';
+import { writeTrainedBundle } from './_bundle.js';
+
+const STARTER = fileURLToPath(new URL('../../../models/starter/cascade.yaml', import.meta.url));
+const MOBILENET = { runtime: 'tfjs', model: 'builtin:mobilenetv2' };
+const AT_448 = { layer: 'out_relu', pooling: 'max', inputSize: 448, extras: ['colour-shape'] };
+// As `roadwork train` builds them from the model card's two commands (JSON key order is not YAML's).
+const TRAINED_04: TrainedServing = {
+  embedders: [
+    {
+      ...MOBILENET,
+      options: { tiles: 3, extras: ['colour-shape'], inputSize: 448, pooling: 'max', layer: 'out_relu' },
+    },
+  ],
+  tta: true,
+  preprocess: { size: 448, resize: 'short-side', kernel: 'linear' },
+};
+const TRAINED_204: TrainedServing = { embedders: [{ ...MOBILENET, options: AT_448 }], tta: true };
+
+const baseError = (message: RegExp) => (e: unknown) =>
+  isRoadworkError(e, 'ERR_BASE_CASCADE') && message.test(e.message);
+
+async function inTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'base-cascade-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const sha = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+
+test("a head trained as a starter route was picks that route's stage of the starter cascade", async () => {
+  assert.equal((await planBaseCascade(STARTER, TRAINED_04)).stage, 'starter-448');
+  const plan = await planBaseCascade(STARTER, TRAINED_204);
+  assert.equal(plan.stage, 'starter');
+  assert.equal(plan.route, 0);
+  assert.equal(plan.version, 'starter-6');
+});
+
+test('a head that fits no stage is refused before training, saying what differs for each stage', async () => {
+  // The train command's default backbone options: 224 px, global pooling.
+  const plain: TrainedServing = {
+    embedders: [{ ...MOBILENET, options: { extras: ['colour-shape'] } }],
+    tta: true,
+  };
+  await assert.rejects(
+    planBaseCascade(STARTER, plain),
+    baseError(
+      /fits no single stage of the base cascade .*cascade\.yaml: starter: embedder tfjs:builtin:mobilenetv2 \{.*\}, trained on tfjs:builtin:mobilenetv2 \{"extras":\["colour-shape"\]\} \| starter-448: embedder .*; preprocess 448 short-side linear, trained on 224 center-crop linear/,
+    ),
+  );
+  await assert.rejects(
+    planBaseCascade(STARTER, { ...TRAINED_04, tta: false }),
+    baseError(/starter-448: hflip TTA, trained without it/),
+  );
+  // Named: it must exist, be a backbone-head stage, and fit.
+  await assert.rejects(
+    planBaseCascade(STARTER, TRAINED_04, { stage: 'nope' }),
+    baseError(/has no stage "nope"; its stages are starter, starter-448, signs\./),
+  );
+  await assert.rejects(
+    planBaseCascade(STARTER, TRAINED_04, { stage: 'signs' }),
+    baseError(/"signs" is of kind ocr; a trained head replaces the head of a backbone-head stage/),
+  );
+  await assert.rejects(
+    planBaseCascade(STARTER, TRAINED_04, { stage: 'starter' }),
+    baseError(/starter: embedder .*; preprocess 224 center-crop linear, trained on 448 short-side linear/),
+  );
+  await assert.rejects(planBaseCascade('/nonexistent/cascade.yaml', TRAINED_04), baseError(/not found/));
+  await inTemp(async (dir) => {
+    await writeFile(join(dir, 'c.yaml'), 'stages: [');
+    await assert.rejects(
+      planBaseCascade(join(dir, 'c.yaml'), TRAINED_04),
+      baseError(/cannot be read or parsed/),
+    );
+  });
+});
+
+test('the bundle is the starter with the new 0.4 head: the 2.0.4 route, the signs stage and the exit stay', async () =>
+  inTemp(async (dir) => {
+    const head = join(dir, 'trained.json');
+    await writeFile(head, '{"new": true}\n');
+    const plan = await planBaseCascade(STARTER, TRAINED_04);
+    const manifest = await writeTrainedBundle(join(dir, 'b'), {
+      ...TRAINED_04,
+      headFile: head,
+      metrics: { mcc: 0.5 },
+      base: plan,
+    });
+    assert.deepEqual(await verifyBundle(join(dir, 'b')), manifest);
+    assert.deepEqual(manifest.metrics.base, { cascade: STARTER, version: 'starter-6', stage: 'starter-448' });
+    assert.deepEqual(manifest.files.map((f) => f.path).sort(), [CASCADE_FILE, 'head-448.json', 'head.json']);
+    const written = JSON.parse(await readFile(join(dir, 'b', CASCADE_FILE), 'utf8'));
+    const expected = structuredClone(plan.raw) as { version: string };
+    expected.version = 'starter-6 + trained starter-448';
+    assert.deepEqual(written, expected, 'only the version label differs: same file names, exits, stages');
+    assert.equal(await sha(join(dir, 'b', 'head-448.json')), await sha(head));
+    assert.equal(await sha(join(dir, 'b', 'head.json')), await sha(join(STARTER, '..', 'head.json')));
+    const served = await loadCascadeConfig(join(dir, 'b', CASCADE_FILE));
+    assert.deepEqual(
+      served.stages.map((s) => s.common.name),
+      ['starter', 'starter-448', 'signs'],
+    );
+  }));
+
+test('files outside the base folder and model folders travel into the bundle, the config renamed to match', async () =>
+  inTemp(async (dir) => {
+    const home = join(dir, 'cascades');
+    await mkdir(join(home, 'models', 'local'), { recursive: true });
+    await mkdir(join(dir, 'elsewhere'), { recursive: true });
+    await writeFile(join(home, 'models', 'local', 'model.onnx'), 'weights');
+    await writeFile(join(home, 'models', 'local', 'config.json'), '{}');
+    await writeFile(join(dir, 'elsewhere', 'head.json'), 'shared head');
+    await writeFile(join(dir, 'new-head.json'), 'new head');
+    const cascade = {
+      stages: [
+        {
+          name: 'a',
+          kind: 'backbone-head',
+          embedder: MOBILENET,
+          head: '../elsewhere/head.json',
+          exit: { high: 0.9, low: 0.1 },
+        },
+        {
+          name: 'b',
+          kind: 'backbone-head',
+          embedder: { runtime: 'onnx', model: './models/local' },
+          head: '../elsewhere/head.json',
+        },
+      ],
+    };
+    await writeFile(join(home, 'cascade.yaml'), JSON.stringify(cascade));
+    const trained = { embedders: [MOBILENET], tta: false };
+    const plan = await planBaseCascade(home + '/cascade.yaml', trained);
+    assert.equal(plan.stage, 'a');
+    assert.deepEqual(
+      plan.files.map((f) => f.path),
+      ['stages[0].head', 'stages[1].embedder.model', 'stages[1].head'],
+    );
+    const manifest = await writeTrainedBundle(join(dir, 'b'), {
+      ...trained,
+      headFile: join(dir, 'new-head.json'),
+      metrics: {},
+      base: plan,
+    });
+    await verifyBundle(join(dir, 'b'));
+    // Stage b still reads the old head, so the new one gets its own name.
+    assert.deepEqual(manifest.files.map((f) => f.path).sort(), [
+      CASCADE_FILE,
+      'files/head.json',
+      'head-a.json',
+      'models/local/config.json',
+      'models/local/model.onnx',
+    ]);
+    const written = JSON.parse(await readFile(join(dir, 'b', CASCADE_FILE), 'utf8'));
+    assert.equal(written.stages[0].head, 'head-a.json');
+    assert.deepEqual(written.stages[0].exit, { high: 0.9, low: 0.1 });
+    assert.equal(written.stages[1].head, 'files/head.json');
+    assert.equal(written.stages[1].embedder.model, 'models/local');
+    assert.equal(written.version, 'cascade.yaml + trained a');
+    assert.equal(await readFile(join(dir, 'b', 'head-a.json'), 'utf8'), 'new head');
+    // A bundle folder is a base too: its cascade.json.
+    assert.equal((await planBaseCascade(join(dir, 'b'), trained)).stage, 'a');
+    // A file the base names that is gone fails the bundle, naming it.
+    await rm(join(dir, 'elsewhere', 'head.json'));
+    await assert.rejects(
+      writeTrainedBundle(join(dir, 'c'), {
+        ...trained,
+        headFile: join(dir, 'new-head.json'),
+        metrics: {},
+        base: plan,
+      }),
+      baseError(/file is missing: .*elsewhere\/head\.json \(stages\[0\]\.head of /),
+    );
+  }));
