@@ -167,12 +167,14 @@ function setAt(root: Record<string, unknown>, path: string, value: unknown): voi
 }
 
 /** Every file under a folder, relative to it with `/`. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
-    .sort();
+async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix === '' ? e.name : `${prefix}/${e.name}`;
+    if (e.isDirectory()) found.push(...(await filesUnder(dir, rel)));
+    else if (e.isFile()) found.push(rel);
+  }
+  return found.sort();
 }
 
 /** What a bundle needs from the plan: its cascade config and the files to copy in. */
