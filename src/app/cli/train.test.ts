@@ -12,6 +12,7 @@ import { loadHead } from '../../inference/heads/index.js';
 import {
   listVersions,
   productionVersion,
+  headline,
   promoteVersion,
   verifyBundle,
 } from '../../lifecycle/registry/index.js';
@@ -274,6 +275,7 @@ test(
         cascade: join(dataDir, 'bundles', m1.id, 'cascade.json'),
         version: null,
         stage: 'trained',
+        replaced: await headline(join(root, 'h1.json')),
       });
       assert.deepEqual(JSON.parse(await readFile(join(b2, 'cascade.json'), 'utf8')), {
         ...JSON.parse(await readFile(join(b1, 'cascade.json'), 'utf8')),

@@ -23,7 +23,7 @@ interface Estimate {
 }
 
 /** The headline numbers of a head file's `metrics.overall`, as trained bundles carry them. */
-async function headline(headFile: string): Promise<Record<string, unknown>> {
+export async function headline(headFile: string): Promise<Record<string, unknown>> {
   const head = JSON.parse(await readFile(headFile, 'utf8')) as {
     metrics?: { overall?: { mcc?: Estimate; accuracy?: Estimate; auc?: Estimate } };
   };

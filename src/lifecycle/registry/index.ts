@@ -36,5 +36,5 @@ export {
   type PromotionResult,
 } from './_gate.js';
 export { diffVersions, type DiffEntry, type VersionDiff } from './_diff.js';
-export { ensureProduction, type EnsureProductionOptions } from './_starter.js';
+export { ensureProduction, headline, type EnsureProductionOptions } from './_starter.js';
 export { currentCanary, startCanary, stopCanary, type Canary } from './_canary.js';

@@ -12,7 +12,7 @@ import {
   type CascadeConfig,
 } from '../../inference/cascade/index.js';
 import type { ModelRef } from '../../inference/runtimes/index.js';
-import { CASCADE_FILE } from '../registry/index.js';
+import { CASCADE_FILE, headline } from '../registry/index.js';
 
 /** How the head was trained, which decides the stage it can replace. */
 export interface TrainedServing {
@@ -181,6 +181,8 @@ async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
 export interface BaseBundleParts {
   readonly config: Record<string, unknown>;
   readonly files: Readonly<Record<string, string>>;
+  /** The replaced head's headline numbers (`mcc`, `accuracy`, `auc`), as its own training measured them. */
+  readonly replaced: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -227,5 +229,6 @@ export async function baseBundleParts(plan: BasePlan, headFile: string): Promise
   files[head] = headFile;
   setAt(config, headPath, head);
   config.version = `${plan.version ?? basename(plan.file)} + trained ${plan.stage}`;
-  return { config, files };
+  const replaced = await headline(oldHead).catch(() => ({}));
+  return { config, files, replaced };
 }

@@ -133,23 +133,29 @@ export interface TrainedBundleOptions extends TrainedCascadeOptions {
   readonly base?: BasePlan;
 }
 
+/** The files, config and metrics of the bundle: the head alone, or inside its base. */
+async function bundleParts(options: TrainedBundleOptions) {
+  const { base } = options;
+  if (base === undefined) {
+    const files = { [BUNDLE_HEAD_FILE]: options.headFile };
+    return { files, config: trainedCascadeConfig(options), metrics: options.metrics };
+  }
+  const { files, config, replaced } = await baseBundleParts(base, options.headFile);
+  const record = { cascade: base.file, version: base.version ?? null, stage: base.stage, replaced };
+  return { files, config, metrics: { ...options.metrics, base: record } };
+}
+
 /**
  * Writes the bundle of a trained head into `dir` (see `createBundle`): a one-stage cascade, or the
- * base cascade with the head in place of its stage (the metrics then name the base and the stage).
+ * base cascade with the head in place of its stage (the metrics then name the base, the stage and
+ * the replaced head's headline numbers).
  */
 export async function writeTrainedBundle(
   dir: string,
   options: TrainedBundleOptions,
 ): Promise<BundleManifest> {
-  const { base } = options;
-  const parts = base
-    ? await baseBundleParts(base, options.headFile)
-    : { files: { [BUNDLE_HEAD_FILE]: options.headFile }, config: trainedCascadeConfig(options) };
   return createBundle(dir, {
-    ...parts,
-    metrics: base
-      ? { ...options.metrics, base: { cascade: base.file, version: base.version ?? null, stage: base.stage } }
-      : options.metrics,
+    ...(await bundleParts(options)),
     ...(options.dataVersion === undefined ? {} : { dataVersion: options.dataVersion }),
     ...(options.parent === undefined ? {} : { parent: options.parent }),
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { loadCascadeConfig } from '../../inference/cascade/index.js';
-import { CASCADE_FILE, verifyBundle } from '../registry/index.js';
+import { CASCADE_FILE, headline, verifyBundle } from '../registry/index.js';
 import { planBaseCascade, type TrainedServing } from './_base-cascade.js';
 import { writeTrainedBundle } from './_bundle.js';
 
@@ -104,7 +104,15 @@ test('the bundle is the starter with the new 0.4 head: the 2.0.4 route, the sign
       base: plan,
     });
     assert.deepEqual(await verifyBundle(join(dir, 'b')), manifest);
-    assert.deepEqual(manifest.metrics.base, { cascade: STARTER, version: 'starter-6', stage: 'starter-448' });
+    // The replaced head's own numbers ride along, so `models diff` compares the route with itself.
+    const replaced = await headline(join(STARTER, '..', 'head-448.json'));
+    assert.equal(typeof replaced.mcc, 'number');
+    assert.deepEqual(manifest.metrics.base, {
+      cascade: STARTER,
+      version: 'starter-6',
+      stage: 'starter-448',
+      replaced,
+    });
     assert.deepEqual(manifest.files.map((f) => f.path).sort(), [CASCADE_FILE, 'head-448.json', 'head.json']);
     const written = JSON.parse(await readFile(join(dir, 'b', CASCADE_FILE), 'utf8'));
     const expected = structuredClone(plan.raw) as { version: string };
