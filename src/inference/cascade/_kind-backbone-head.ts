@@ -13,13 +13,17 @@ import type { RgbImage } from '../image/index.js';
 import { loadEmbedders } from '../runtimes/index.js';
 import type { ImageEmbedder, ModelRef } from '../runtimes/types.js';
 import { defineStage, exitFor, readExit, readModelRef, type ExitRule } from './_common.js';
-import type { StageKind } from './types.js';
+import type { ConfigReader, StageKind } from './types.js';
 
 /** Validated config of a `backbone-head` stage. */
 export interface BackboneHeadConfig {
   /** One backbone, or several whose embeddings are concatenated in order (the head was trained so). */
   readonly embedders: readonly ModelRef[];
-  readonly head: string;
+  /**
+   * One head, or an ensemble of heads trained on the same embedder (other seeds of the views): the
+   * mean of their calibrated logits per view.
+   */
+  readonly heads: readonly string[];
   readonly exit?: ExitRule;
   /** `maxBatch: 1` turns batching off. */
   readonly batch: { readonly maxBatch: number; readonly maxWaitMs: number };
@@ -57,36 +61,38 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
       embedders: Array.isArray(r.at('embedder').value)
         ? r.list('embedder').map((e) => readModelRef(e))
         : [readModelRef(r.at('embedder'))],
-      head: r.file('head'),
+      heads: Array.isArray(r.at('head').value) ? readHeadList(r) : [r.file('head')],
       ...(exit === undefined ? {} : { exit }),
       batch,
     };
   },
   create(common, config, deps) {
     let embedder: ImageEmbedder | undefined;
-    let head: Head | undefined;
-    let scorer: HeadScorer | undefined;
+    let heads: readonly Head[] = [];
+    let scorers: HeadScorer[] = [];
     let batcher: MicroBatcher<Item, Embedded> | undefined;
     return defineStage(common, {
       async start() {
-        head = await loadHead(config.head);
+        heads = await Promise.all(config.heads.map((file) => loadHead(file)));
         embedder = await loadEmbedders(config.embedders, deps.runtime, deps.runtimes);
-        if (
-          head.inputDims !== embedder.dims ||
-          (head.embedder !== undefined && head.embedder !== embedder.version)
-        ) {
+        const loaded = embedder;
+        const misfit = heads.findIndex(
+          (h) => h.inputDims !== loaded.dims || (h.embedder !== undefined && h.embedder !== loaded.version),
+        );
+        if (misfit >= 0) {
+          const head = heads[misfit]!;
           const [want, got] = [
             `${head.inputDims} dims, ${head.embedder ?? 'any'}`,
-            `${embedder.dims} dims, ${embedder.version}`,
+            `${loaded.dims} dims, ${loaded.version}`,
           ];
-          await embedder.close();
+          await loaded.close();
           throw new RoadworkError(
             'ERR_MODEL_LOAD',
-            `Head ${config.head} was trained on another embedder: expects ${want}, got ${got}; retrain the head or fix the embedder.`,
+            `Head ${config.heads[misfit]} was trained on another embedder: expects ${want}, got ${got}; retrain the head or fix the embedder.`,
           );
         }
         const e = embedder;
-        scorer = await openHeadScorer(head);
+        scorers = await Promise.all(heads.map((h) => openHeadScorer(h)));
         batcher = createBatcher<Item, Embedded>({
           maxBatch: config.batch.maxBatch,
           maxWaitMs: config.batch.maxWaitMs,
@@ -105,7 +111,8 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
             return out.map((embedding) => ({ embedding, batch: items.length }));
           },
         });
-        return `backbone-head:${embedder.version}:${head.type}:${head.temperature}:${head.shift}`;
+        const parts = heads.map((h) => `${h.type}:${h.temperature}:${h.shift}`);
+        return `backbone-head:${embedder.version}:${parts.join('+')}`;
       },
       async run(ctx) {
         const views = common.tta ? ctx.views : [ctx.image];
@@ -117,8 +124,13 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
             ),
           ),
         );
-        const raw = await scorer!.logits(results.map((r) => r.embedding));
-        const logits = raw.map((z) => calibratedLogit(head!, z));
+        const embeddings = results.map((r) => r.embedding);
+        // Per view, the mean over the heads of their calibrated logits (one head: its own).
+        const perHead = await Promise.all(scorers.map((s) => s.logits(embeddings)));
+        const logits = embeddings.map(
+          (_, v) =>
+            perHead.reduce((sum, zs, k) => sum + calibratedLogit(heads[k]!, zs[v]!), 0) / heads.length,
+        );
         const p = sigmoid(logits.reduce((a, b) => a + b, 0) / logits.length);
         const exit = exitFor(p, config.exit);
         return {
@@ -131,7 +143,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
       async close() {
         await batcher?.close();
         await embedder?.close();
-        await scorer?.close();
+        await Promise.all(scorers.map((s) => s.close()));
       },
     });
   },
@@ -143,6 +155,14 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
       capability: 'embedder' as const,
       ...(e.options === undefined ? {} : { options: e.options }),
     })),
-    { role: 'head', runtime: 'file', model: config.head },
+    ...config.heads.map((h, i) => ({ role: i === 0 ? 'head' : `head.${i}`, runtime: 'file', model: h })),
   ],
 });
+
+/** `head: [a.json, b.json]`: at least two files, each resolved against the config. */
+function readHeadList(r: ConfigReader): string[] {
+  const list = r.at('head');
+  const n = (list.value as unknown[]).length;
+  if (n < 2) list.fail(`must be one file, or a list of at least two: ${JSON.stringify(list.value)}`);
+  return Array.from({ length: n }, (_, i) => list.file(i));
+}

@@ -62,8 +62,12 @@ class Reader implements ConfigReader {
     return v as boolean;
   }
 
-  file(key: string): string {
-    const v = this.string(key);
+  file(key: string | number): string {
+    // A number reads an entry of this list, as `head[1]`.
+    const raw = typeof key === 'number' ? this.at(key).value : this.string(key);
+    if (typeof raw !== 'string' || raw === '')
+      this.at(key).fail(`must be a non-empty string: ${JSON.stringify(raw)}`);
+    const v = raw as string;
     // Hub ids, URLs and builtins are not files: only things that look like paths are resolved.
     if (/^(https?:|builtin:)/.test(v)) return v;
     if (!isAbsolute(v) && !v.startsWith('.') && !/\.[a-z0-9]+$/i.test(v) && v.split('/').length === 2)

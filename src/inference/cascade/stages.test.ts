@@ -1,12 +1,13 @@
 // Each stage kind through real ONNX models in real workers: exits, TTA, micro-batching, detector agreement.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createOnnxSession, toModelInput } from '../runtimes/onnx/index.js';
 import { solidImage, splitImage } from '../../../test/fixtures/onnx-models.js';
 import { createCascadePredictor, parseCascadeConfig, type CascadeStageResult } from './index.js';
-import { modelFolder, RAW16, runtimeContext, silent } from './_test-support.js';
+import { logisticHead, modelFolder, RAW16, runtimeContext, silent } from './_test-support.js';
 
 const BASELINE = fileURLToPath(new URL('../../../models/baseline/model.onnx', import.meta.url));
 const soon = () => ({ deadlineMs: Date.now() + 10_000 });
@@ -119,6 +120,56 @@ test(
       assert.equal(stagesOf(a)[0]!.detail!.views, 3);
     } finally {
       await Promise.all([withTta.close(), without.close()]);
+      await remove();
+    }
+  },
+);
+
+test(
+  'a stage with a list of heads answers the mean of their calibrated logits per view, then TTA',
+  { timeout: 60_000 },
+  async () => {
+    const { dir, remove } = await modelFolder();
+    // A second head on the halves' 6 dims (R left, R right, G left, G right, …), calibrated:
+    // (6·G_right − 2) / 2 + 0.5.
+    const green = { ...(logisticHead([0, 0, 0, 6, 0, 0], -2) as object), temperature: 2, shift: 0.5 };
+    await writeFile(join(dir, 'right-green.json'), JSON.stringify(green));
+    const stage = (head: unknown) => ({
+      kind: 'backbone-head',
+      embedder: { model: 'halves.onnx', options: RAW16 },
+      head,
+      exit: false,
+    });
+    const both = await cascadeOf(
+      { tta: ['identity', 'hflip'], stages: [stage(['left-red.json', 'right-green.json'])] },
+      dir,
+    );
+    try {
+      const image = splitImage(16, [255, 0, 0], [0, 255, 0]);
+      // identity: red 4·1 − 1 = 3, green (6·1 − 2)/2 + 0.5 = 2.5 → 2.75; hflip: red −1, green −0.5 → −0.75.
+      const a = await both.predict(image, soon());
+      const [s] = stagesOf(a);
+      assert.deepEqual(s!.detail!.logits, [2.75, -0.75]);
+      assert.ok(Math.abs(a.probability - 1 / (1 + Math.exp(-1))) < 1e-6, String(a.probability));
+      // A list holds at least two heads; every head must fit the embedder, and the error names the one that does not.
+      assert.throws(
+        () => parseCascadeConfig({ stages: [stage(['left-red.json'])] }, { baseDir: dir }),
+        /stages\[0\]\.head must be one file, or a list of at least two: \["left-red\.json"\]/,
+      );
+      assert.throws(
+        () => parseCascadeConfig({ stages: [stage(['left-red.json', 7])] }, { baseDir: dir }),
+        /stages\[0\]\.head\[1\] must be a non-empty string: 7/,
+      );
+      const misfit = createCascadePredictor(
+        parseCascadeConfig({ stages: [stage(['left-red.json', 'red.json'])] }, { baseDir: dir }),
+        { runtime: runtimeContext, logger: silent },
+      );
+      await assert.rejects(
+        misfit.start(),
+        /Head .*red\.json was trained on another embedder: expects 3 dims, any, got 6 dims/,
+      );
+    } finally {
+      await both.close();
       await remove();
     }
   },

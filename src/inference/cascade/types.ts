@@ -98,8 +98,8 @@ export interface ConfigReader {
   string(key: string, fallback?: string): string;
   number(key: string, fallback?: number, range?: { min?: number; max?: number }): number;
   boolean(key: string, fallback?: boolean): boolean;
-  /** A file path resolved against the config file's folder. */
-  file(key: string): string;
+  /** A file path resolved against the config file's folder; a number reads an entry of this list. */
+  file(key: string | number): string;
   list(key: string): ConfigReader[];
   /** Fails on keys outside `known`, listing the valid ones. */
   only(known: readonly string[]): void;

@@ -181,22 +181,27 @@ async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
 export interface BaseBundleParts {
   readonly config: Record<string, unknown>;
   readonly files: Readonly<Record<string, string>>;
-  /** The replaced head's headline numbers (`mcc`, `accuracy`, `auc`), as its own training measured them. */
-  readonly replaced: Readonly<Record<string, unknown>>;
+  /**
+   * The replaced head's headline numbers (`mcc`, `accuracy`, `auc`), as its own training measured
+   * them; one record per head when the stage held an ensemble.
+   */
+  readonly replaced: Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[];
 }
 
 /**
  * The base cascade with `headFile` as the chosen stage's head. Every local file or folder the base
  * names is copied into the bundle: those inside the base's folder keep their relative path, others
  * go under `files/`; the config names them from the bundle. The new head takes the replaced head's
- * name unless another stage still reads that file.
+ * name (an ensemble's first) unless another stage still reads that file.
  */
 export async function baseBundleParts(plan: BasePlan, headFile: string): Promise<BaseBundleParts> {
   const config = structuredClone(plan.raw);
   const stagePath = `${plan.route === undefined ? '' : `routes[${plan.route}].`}stages[${plan.index}]`;
   const headPath = `${stagePath}.head`;
-  const oldHead = plan.files.find((f) => f.path === headPath)!.file;
-  const shared = plan.files.some((f) => f.path !== headPath && f.file === oldHead);
+  // `head: file`, or an ensemble `head: [a, b]`: the one new head replaces them all.
+  const isHead = (path: string) => path === headPath || path.startsWith(`${headPath}[`);
+  const oldHeads = plan.files.filter((f) => isHead(f.path)).map((f) => f.file);
+  const shared = plan.files.some((f) => !isHead(f.path) && oldHeads.includes(f.file));
   const home = dirname(plan.file);
   const names = new Map<string, string>();
   const files: Record<string, string> = {};
@@ -210,7 +215,7 @@ export async function baseBundleParts(plan: BasePlan, headFile: string): Promise
     return name;
   };
   for (const { path, file } of plan.files) {
-    if (path === headPath && !shared) continue;
+    if (isHead(path)) continue;
     let name = names.get(file);
     if (name === undefined) {
       name = nameFor(file);
@@ -224,11 +229,12 @@ export async function baseBundleParts(plan: BasePlan, headFile: string): Promise
     }
     setAt(config, path, name);
   }
-  let head = shared ? `head-${plan.stage}.json` : nameFor(oldHead);
+  let head = shared ? `head-${plan.stage}.json` : nameFor(oldHeads[0]!);
   for (let i = 2; taken.has(head); i++) head = `head-${plan.stage}-${i}.json`;
   files[head] = headFile;
   setAt(config, headPath, head);
   config.version = `${plan.version ?? basename(plan.file)} + trained ${plan.stage}`;
-  const replaced = await headline(oldHead).catch(() => ({}));
+  const numbers = await Promise.all(oldHeads.map((f) => headline(f).catch(() => ({}))));
+  const replaced = numbers.length === 1 ? numbers[0]! : numbers;
   return { config, files, replaced };
 }

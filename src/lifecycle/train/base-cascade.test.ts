@@ -194,6 +194,29 @@ test('files outside the base folder and model folders travel into the bundle, th
         metrics: {},
         base: plan,
       }),
-      baseError(/file is missing: .*elsewhere\/head\.json \(stages\[0\]\.head of /),
+      baseError(/file is missing: .*elsewhere\/head\.json \(stages\[1\]\.head of /),
     );
+  }));
+
+test('a head replaces every head of an ensemble stage; the files no other stage reads stay out', async () =>
+  inTemp(async (dir) => {
+    const overall = (mcc: number) => JSON.stringify({ metrics: { overall: { mcc: { value: mcc } } } });
+    await writeFile(join(dir, 'a.json'), overall(0.5));
+    await writeFile(join(dir, 'b.json'), overall(0.6));
+    await writeFile(join(dir, 'new.json'), overall(0.7));
+    const stage = { name: 'pair', kind: 'backbone-head', embedder: MOBILENET, head: ['a.json', 'b.json'] };
+    await writeFile(join(dir, 'cascade.yaml'), JSON.stringify({ version: 'v1', stages: [stage] }));
+    const trained = { embedders: [MOBILENET], tta: false };
+    const plan = await planBaseCascade(join(dir, 'cascade.yaml'), trained);
+    const manifest = await writeTrainedBundle(join(dir, 'b'), {
+      ...trained,
+      headFile: join(dir, 'new.json'),
+      metrics: {},
+      base: plan,
+    });
+    assert.deepEqual(manifest.files.map((f) => f.path).sort(), ['a.json', CASCADE_FILE]);
+    const written = JSON.parse(await readFile(join(dir, 'b', CASCADE_FILE), 'utf8'));
+    assert.equal(written.stages[0].head, 'a.json');
+    assert.equal(await readFile(join(dir, 'b', 'a.json'), 'utf8'), overall(0.7));
+    assert.deepEqual((manifest.metrics.base as { replaced: unknown }).replaced, [{ mcc: 0.5 }, { mcc: 0.6 }]);
   }));
