@@ -5,7 +5,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { defaultCascadeConfig, loadCascadeConfig, parseCascadeConfig } from './index.js';
+import {
+  defaultCascadeConfig,
+  loadCascadeConfig,
+  parseCascadeConfig,
+  type BackboneHeadConfig,
+} from './index.js';
+import { fileURLToPath } from 'node:url';
+
+const STARTER_DIR = fileURLToPath(new URL('../../../models/starter/', import.meta.url));
 
 const invalid = (pattern: RegExp) => (err: unknown) =>
   isRoadworkError(err, 'ERR_CONFIG_INVALID') && pattern.test(err.message);
@@ -179,7 +187,7 @@ test('loadCascadeConfig() reads YAML and resolves model paths against the file, 
     assert.deepEqual((backbone!.config as { embedders: unknown }).embedders, [
       { runtime: 'transformers', model: 'onnx-community/dinov2-small' },
     ]);
-    assert.equal((backbone!.config as { head: string }).head, join(dir, 'heads/head.json'));
+    assert.deepEqual((backbone!.config as BackboneHeadConfig).heads, [join(dir, 'heads/head.json')]);
     assert.deepEqual((backbone!.config as { exit: unknown }).exit, { high: 0.88, low: 0.12 });
     assert.equal((classifier!.config as { model: string }).model, join(dir, 'models/c.onnx'));
     assert.equal(classifier!.common.name, 'classifier-1');
@@ -211,8 +219,9 @@ test('defaultCascadeConfig() is the starter cascade, or one classifier stage on 
   );
   // A photo the 0.4 head calls ordinary road is not let go before its signs are read.
   assert.deepEqual((config.stages[1]!.config as { exit: unknown }).exit, { high: 0.7, low: -1 });
-  assert.match((config.stages[0]!.config as { head: string }).head, /models\/starter\/head\.json$/);
-  assert.match((config.stages[1]!.config as { head: string }).head, /models\/starter\/head-448\.json$/);
+  const heads = (i: number) => (config.stages[i]!.config as BackboneHeadConfig).heads;
+  assert.deepEqual(heads(0), [join(STARTER_DIR, 'head.json')]);
+  assert.deepEqual(heads(1), [join(STARTER_DIR, 'head-448.json')]);
   const custom = await defaultCascadeConfig({ modelPath: '/x/y.onnx' });
   assert.equal((custom.stages[0]!.config as { model: string }).model, '/x/y.onnx');
 });

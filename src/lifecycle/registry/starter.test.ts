@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadCascadeConfig } from '../../inference/cascade/index.js';
+import { loadCascadeConfig, type BackboneHeadConfig } from '../../inference/cascade/index.js';
 import { fakeClock } from '../../core/clock/index.js';
 import { openStore, storeFile } from '../../core/store/index.js';
 import { synthSource } from '../../data/procedural/index.js';
@@ -66,7 +66,7 @@ test('ensureProduction() registers the bundled starter as production once, under
   assert.deepEqual(
     config.routes?.map((r) =>
       r.config.stages.flatMap((st) =>
-        st.common.kind === 'backbone-head' ? [(st.config as { head: string }).head] : [],
+        st.common.kind === 'backbone-head' ? (st.config as BackboneHeadConfig).heads : [],
       ),
     ),
     [
