@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/core/log/index.js';
-import { parseCsvLine } from '../src/core/csv/index.js';
+import { parseCsvRecords } from '../src/core/csv/index.js';
 import { openImageFolder } from '../src/data/sources/index.js';
 import {
   DEFAULT_CASCADE_FILE,
@@ -38,15 +38,6 @@ const { values } = parseArgs({
     slope: { type: 'string' },
   },
 });
-
-async function csvRows(file: string): Promise<Record<string, string>[]> {
-  const [head, ...lines] = (await readFile(file, 'utf8')).trim().split(/\r?\n/);
-  const names = parseCsvLine(head!);
-  return lines.map((line) => {
-    const cells = parseCsvLine(line);
-    return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? '']));
-  });
-}
 
 const stage = (await loadCascadeConfig(DEFAULT_CASCADE_FILE)).stages.find((st) => st.common.kind === 'ocr');
 if (stage === undefined) throw new Error(`${DEFAULT_CASCADE_FILE} has no ocr stage`);
@@ -105,7 +96,7 @@ if (values.predictions !== undefined) {
   const slope = values.slope === undefined ? signs.map.slope : Number(values.slope);
   const slices = new Map<string, { y: number[]; before: number[]; after: number[] }>();
   const changed: string[] = [];
-  for (const row of await csvRows(values.predictions)) {
+  for (const row of parseCsvRecords(await readFile(values.predictions, 'utf8'))) {
     const key = `${row.group!.split('/')[0]}/${row.image}`;
     const n = found.get(key);
     if (n === undefined) throw new Error(`${key} is in ${values.predictions} but not in --data`);

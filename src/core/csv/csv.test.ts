@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvCell, csvText, parseCsvLine } from './index.js';
+import { csvCell, csvText, parseCsvLine, parseCsvRecords } from './index.js';
 
 test('csvCell() quotes only cells that need it, doubling quotes inside', () => {
   assert.equal(csvCell('pos/a.jpg'), 'pos/a.jpg');
@@ -29,4 +29,11 @@ test('csvText() writes the header and every row, each line ending in a newline',
 
 test('parseCsvLine() keeps quoted commas and doubled quotes', () => {
   assert.deepEqual(parseCsvLine('a,"b,c","d""e",'), ['a', 'b,c', 'd"e', '']);
+});
+
+test('parseCsvRecords() keys every line by the header, quoted cells and CRLF included', () => {
+  assert.deepEqual(parseCsvRecords('a,b\r\n1,"x,y"\r\n2,\n'), [
+    { a: '1', b: 'x,y' },
+    { a: '2', b: '' },
+  ]);
 });

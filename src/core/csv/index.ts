@@ -34,3 +34,13 @@ export function parseCsvLine(line: string): string[] {
   fields.push(field);
   return fields;
 }
+
+/** A CSV text with a header line as one record per line, keyed by the header's names. */
+export function parseCsvRecords(text: string): Record<string, string>[] {
+  const [head, ...lines] = text.trim().split(/\r?\n/);
+  const names = parseCsvLine(head ?? '');
+  return lines.map((line) => {
+    const cells = parseCsvLine(line);
+    return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? '']));
+  });
+}

@@ -31,23 +31,25 @@ const STARTER_EMBEDDERS: readonly ModelRef[] = [
 
 /**
  * Asserts that `config` (a cascade on `embedders`, default the starter's) answers `image` with the
- * mean calibrated logit of the image and its mirror through `head`, and that the embedder is the one
- * the head names.
+ * mean calibrated logit of the image and its mirror through `head` (or the mean over a list of heads,
+ * an ensemble), and that the embedder is the one each head names.
  */
 export async function assertServesHeadWithFlipTta(
   config: CascadeConfig,
-  head: Head,
+  head: Head | readonly Head[],
   image: RgbImage,
   options: { embedders?: readonly ModelRef[] } = {},
 ): Promise<void> {
   const embedder = await loadEmbedders(options.embedders ?? STARTER_EMBEDDERS, OFFLINE_RUNTIME);
   let expected: number;
   try {
-    if (head.embedder !== undefined) assert.equal(embedder.version, head.embedder);
-    const [a, b] = await embedder.embed([image, flipHorizontal(image)], { deadlineMs: Date.now() + 60_000 });
-    expected = sigmoid(
-      (calibratedLogit(head, headLogit(head, a!)) + calibratedLogit(head, headLogit(head, b!))) / 2,
-    );
+    const heads = Array.isArray(head) ? (head as readonly Head[]) : [head as Head];
+    for (const h of heads) if (h.embedder !== undefined) assert.equal(embedder.version, h.embedder);
+    const views = await embedder.embed([image, flipHorizontal(image)], { deadlineMs: Date.now() + 60_000 });
+    // Per view the mean of the heads' calibrated logits (an ensemble), then the mean of the two views.
+    const logit = (e: Float32Array) =>
+      heads.reduce((sum, h) => sum + calibratedLogit(h, headLogit(h, e)), 0) / heads.length;
+    expected = sigmoid((logit(views[0]!) + logit(views[1]!)) / 2);
   } finally {
     await embedder.close();
   }

@@ -1,0 +1,67 @@
+// Experiment (not a test): heads trained by one command at several seeds of the views, served together
+// as a `backbone-head` stage with `head: [a.json, b.json, …]` serves them (the mean of their calibrated
+// logits). From each head's out-of-fold answers (`roadwork train --predictions`, one file per seed; a
+// row's heads never saw its group or camera) it scores every head alone and the mean of all of them:
+// MCC at 0.5 with a 95 % bootstrap interval over groups, and AUC, per protocol and slice.
+// Usage: node --import tsx bench/ensemble-predictions.ts p-train.csv p-s2.csv p-s3.csv
+// Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
+// family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseCsvRecords } from '../src/core/csv/index.js';
+import { logit, sigmoid } from '../src/inference/heads/index.js';
+import { auc, bootstrapByGroup, mcc } from '../src/lifecycle/train/index.js';
+
+const files = process.argv.slice(2);
+if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
+const runs = await Promise.all(files.map(async (f) => parseCsvRecords(await readFile(f, 'utf8'))));
+const rows = runs[0]!;
+for (const [k, run] of runs.entries()) {
+  const same =
+    run.length === rows.length &&
+    run.every((r, i) => ['protocol', 'image', 'level'].every((c) => r[c] === rows[i]![c]));
+  if (!same) throw new Error(`${files[k]} does not list the rows of ${files[0]} in the same order`);
+}
+// The mean in log-odds: each file's p is its head's calibrated probability.
+const mean = rows.map((_, i) =>
+  sigmoid(runs.reduce((s, run) => s + logit(Number(run[i]!.p)), 0) / runs.length),
+);
+
+type Row = Record<string, string>;
+const slices: [string, (r: Row) => boolean][] = [
+  ['cv all', (r) => r.protocol === 'cv'],
+  ['cv in-car', (r) => r.protocol === 'cv' && r.camera === 'in-car'],
+  ['cv web', (r) => r.protocol === 'cv' && r.camera === 'web'],
+  ['proxy in-car (headline)', (r) => r.protocol === 'proxy' && r.camera === 'in-car'],
+];
+const ordinary = new Set(
+  rows.filter((r) => r.protocol === 'proxy' && r.camera === 'in-car' && r.label === '0'),
+);
+for (const family of new Set([...ordinary].map((r) => r.family)))
+  slices.push([
+    `proxy roadwork vs ${family}`,
+    (r) => r.protocol === 'proxy' && r.camera === 'in-car' && (r.label === '1' || r.family === family),
+  ]);
+slices.push(['proxy web', (r) => r.protocol === 'proxy' && r.camera === 'web']);
+
+const columns = [...files.map((f) => basename(f)), `mean of ${files.length}`];
+console.log(['slice', 'n', ...columns].join('\t'));
+for (const [name, keep] of slices) {
+  const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
+  const y = idx.map((i) => Number(rows[i]!.label));
+  const groups = idx.map((i) => rows[i]!.group!);
+  const cells = [...runs.map((run) => idx.map((i) => Number(run[i]!.p))), idx.map((i) => mean[i]!)].map(
+    (p) => {
+      const e = bootstrapByGroup({ p, y, groups }, (ps, ys) =>
+        mcc(
+          ps.map((v) => (v >= 0.5 ? 1 : 0)),
+          ys,
+        ),
+      );
+      // One group (the proxy's web photos come as one) has no interval over groups.
+      const interval = new Set(groups).size < 2 ? '[one group]' : `[${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}]`;
+      return `${e.value.toFixed(3)} ${interval} (${auc(p, y).toFixed(3)})`;
+    },
+  );
+  console.log([name, idx.length, ...cells].join('\t'));
+}
