@@ -55,6 +55,8 @@ test('ensureProduction() registers the bundled starter as production once, under
     'EXPERIMENTS.md',
     'MODEL_CARD.md',
     'cascade.json',
+    'head-448-s2.json',
+    'head-448-s3.json',
     'head-448.json',
     'head.json',
   ]);
@@ -71,9 +73,11 @@ test('ensureProduction() registers the bundled starter as production once, under
     ),
     [
       [join(dirname(cascadeFileOf(seeded)), 'head.json')],
-      [join(dirname(cascadeFileOf(seeded)), 'head-448.json')],
+      ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) =>
+        join(dirname(cascadeFileOf(seeded)), f),
+      ),
     ],
-    'each route’s head resolves inside the bundle',
+    'each route’s heads resolve inside the bundle',
   );
 
   // Another store seeded from the same release holds the same id.

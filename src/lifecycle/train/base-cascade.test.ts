@@ -50,7 +50,7 @@ test("a head trained as a starter route was picks that route's stage of the star
   const plan = await planBaseCascade(STARTER, TRAINED_204);
   assert.equal(plan.stage, 'starter');
   assert.equal(plan.route, 0);
-  assert.equal(plan.version, 'starter-6');
+  assert.equal(plan.version, 'starter-7');
 });
 
 test('a head that fits no stage is refused before training, saying what differs for each stage', async () => {
@@ -92,7 +92,7 @@ test('a head that fits no stage is refused before training, saying what differs 
   });
 });
 
-test('the bundle is the starter with the new 0.4 head: the 2.0.4 route, the signs stage and the exit stay', async () =>
+test('the bundle is the starter with the new 0.4 head in place of its three: the 2.0.4 route, the signs stage and the exit stay', async () =>
   inTemp(async (dir) => {
     const head = join(dir, 'trained.json');
     await writeFile(head, '{"new": true}\n');
@@ -104,20 +104,31 @@ test('the bundle is the starter with the new 0.4 head: the 2.0.4 route, the sign
       base: plan,
     });
     assert.deepEqual(await verifyBundle(join(dir, 'b')), manifest);
-    // The replaced head's own numbers ride along, so `models diff` compares the route with itself.
-    const replaced = await headline(join(STARTER, '..', 'head-448.json'));
-    assert.equal(typeof replaced.mcc, 'number');
+    // The replaced heads' own numbers ride along (the starter's 0.4 route is an ensemble of three), so
+    // `models diff` compares the route with itself.
+    const replaced = await Promise.all(
+      ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) => headline(join(STARTER, '..', f))),
+    );
+    assert.ok(replaced.every((r) => typeof r.mcc === 'number'));
     assert.deepEqual(manifest.metrics.base, {
       cascade: STARTER,
-      version: 'starter-6',
+      version: 'starter-7',
       stage: 'starter-448',
       replaced,
     });
     assert.deepEqual(manifest.files.map((f) => f.path).sort(), [CASCADE_FILE, 'head-448.json', 'head.json']);
     const written = JSON.parse(await readFile(join(dir, 'b', CASCADE_FILE), 'utf8'));
-    const expected = structuredClone(plan.raw) as { version: string };
-    expected.version = 'starter-6 + trained starter-448';
-    assert.deepEqual(written, expected, 'only the version label differs: same file names, exits, stages');
+    const expected = structuredClone(plan.raw) as {
+      version: string;
+      routes: { stages: { head: unknown }[] }[];
+    };
+    expected.version = 'starter-7 + trained starter-448';
+    expected.routes[1]!.stages[0]!.head = 'head-448.json';
+    assert.deepEqual(
+      written,
+      expected,
+      'only the version label and the 0.4 heads differ: same exits, stages',
+    );
     assert.equal(await sha(join(dir, 'b', 'head-448.json')), await sha(head));
     assert.equal(await sha(join(dir, 'b', 'head.json')), await sha(join(STARTER, '..', 'head.json')));
     const served = await loadCascadeConfig(join(dir, 'b', CASCADE_FILE));
