@@ -74,24 +74,23 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
     return defineStage(common, {
       async start() {
         heads = await Promise.all(config.heads.map((file) => loadHead(file)));
-        embedder = await loadEmbedders(config.embedders, deps.runtime, deps.runtimes);
-        const loaded = embedder;
+        const e = await loadEmbedders(config.embedders, deps.runtime, deps.runtimes);
         const misfit = heads.findIndex(
-          (h) => h.inputDims !== loaded.dims || (h.embedder !== undefined && h.embedder !== loaded.version),
+          (h) => h.inputDims !== e.dims || (h.embedder !== undefined && h.embedder !== e.version),
         );
         if (misfit >= 0) {
           const head = heads[misfit]!;
           const [want, got] = [
             `${head.inputDims} dims, ${head.embedder ?? 'any'}`,
-            `${loaded.dims} dims, ${loaded.version}`,
+            `${e.dims} dims, ${e.version}`,
           ];
-          await loaded.close();
+          await e.close();
           throw new RoadworkError(
             'ERR_MODEL_LOAD',
             `Head ${config.heads[misfit]} was trained on another embedder: expects ${want}, got ${got}; retrain the head or fix the embedder.`,
           );
         }
-        const e = embedder;
+        embedder = e;
         scorers = await Promise.all(heads.map((h) => openHeadScorer(h)));
         batcher = createBatcher<Item, Embedded>({
           maxBatch: config.batch.maxBatch,
@@ -112,7 +111,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
           },
         });
         const parts = heads.map((h) => `${h.type}:${h.temperature}:${h.shift}`);
-        return `backbone-head:${embedder.version}:${parts.join('+')}`;
+        return `backbone-head:${e.version}:${parts.join('+')}`;
       },
       async run(ctx) {
         const views = common.tta ? ctx.views : [ctx.image];
