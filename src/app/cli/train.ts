@@ -67,7 +67,8 @@ With --base CASCADE (a cascade file, a bundle folder, or production: the registr
 version, else the bundled starter) the bundle is that cascade with the new head in place of the one
 backbone-head stage whose embedder, preprocess and TTA are the training's (--base-stage NAME picks
 it); every other route, stage and file stays, e.g. the starter's 2.0.4 route and OCR stage around a
-retrained 0.4 head:
+retrained 0.4 head (which takes the place of the starter's three 0.4 heads; list one head per
+--seed in the cascade yourself to keep an ensemble):
   roadwork train --data ../photos --protocol 0.4 --preprocess-size 448 --preprocess-resize short-side \\
     --embedder-options '{"layer":"out_relu","pooling":"max","inputSize":448,"tiles":3,"extras":["colour-shape"]}' \\
     --model mlp --out head.json --bundle b --register --base production
