@@ -202,10 +202,10 @@ export function retrainCommand(env: Env, deps: RetrainDeps = {}): Command {
         "models promote), then with --publish roadwork publish. The new head serves inside production's\n" +
         'cascade (train --base production): it replaces the backbone-head stage with its embedder,\n' +
         "preprocess and TTA, and every other route and stage stays (the starter's 2.0.4 route and its\n" +
-        'signs stage); when it fits no stage it is bundled alone, saying so (--no-base: always alone).\n' +
-        'The labelled images of the query log\n' +
-        '(data_dir or store.url) train too, as one more --data folder, when there are at least\n' +
-        '--querylog-min of them (--no-querylog: never). Without --data and without them there is nothing\n' +
+        'signs stage); when it fits no stage it is bundled alone, saying so (--no-base: always\n' +
+        'alone). The labelled images of the query log (data_dir or store.url) train too, as one more\n' +
+        '--data folder, when there are at least --querylog-min of them (--no-querylog: never).\n' +
+        'Without --data and without them there is nothing\n' +
         'to train on: ERR_RETRAIN_NO_DATA. A refused promotion is not an error: the\n' +
         'version stays registered and production unchanged. With --every a failed cycle is logged and the\n' +
         'next runs on time. A miner serving with --registry.follow switches to a promoted version without a\n' +
