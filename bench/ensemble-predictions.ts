@@ -9,8 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseCsvRecords } from '../src/core/csv/index.js';
-import { logit, sigmoid } from '../src/inference/heads/index.js';
-import { auc, bootstrapByGroup, mcc } from '../src/lifecycle/train/index.js';
+import { auc, bootstrapByGroup, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
 const files = process.argv.slice(2);
 if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
@@ -23,9 +22,7 @@ for (const [k, run] of runs.entries()) {
   if (!same) throw new Error(`${files[k]} does not list the rows of ${files[0]} in the same order`);
 }
 // The mean in log-odds: each file's p is its head's calibrated probability.
-const mean = rows.map((_, i) =>
-  sigmoid(runs.reduce((s, run) => s + logit(Number(run[i]!.p)), 0) / runs.length),
-);
+const mean = meanOfLogits(runs.map((run) => run.map((r) => Number(r.p))));
 
 type Row = Record<string, string>;
 const slices: [string, (r: Row) => boolean][] = [

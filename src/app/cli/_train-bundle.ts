@@ -29,7 +29,10 @@ import { RoadworkError, isRoadworkError } from '../../core/errors/index.js';
 /** What `train` hands over once the head is written. */
 export interface TrainedModel {
   readonly head: Head;
-  readonly headFile: string;
+  /** The head file, or an ensemble's (`--ensemble`; `head`'s first). */
+  readonly headFile: string | readonly string[];
+  /** The metrics to record in place of `head`'s own (an ensemble's: `EnsembleResult.metrics`). */
+  readonly metrics?: Readonly<Record<string, unknown>>;
   /** The `--data` folder, or several (every one is fingerprinted and named in the data version). */
   readonly data: string | readonly string[];
   /** Ids of the images training skipped as unreadable (left out of the data fingerprints). */
@@ -112,7 +115,9 @@ export async function bundleTrainedModel(
       ...(model.preprocess ? { preprocess: model.preprocess } : {}),
       ...(model.exits ? { exits: model.exits } : {}),
       ...(model.base ? { base: model.base } : {}),
-      metrics: bundleMetrics(model.head, { data: data.metrics }),
+      metrics: bundleMetrics(model.metrics ? { ...model.head, metrics: { ...model.metrics } } : model.head, {
+        data: data.metrics,
+      }),
       dataVersion: data.version,
       ...(parent === undefined ? {} : { parent }),
     });

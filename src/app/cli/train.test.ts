@@ -149,6 +149,44 @@ test(
         (await loadHead(join(root, 'plain.json'))).layers,
       );
 
+      // --ensemble: a head per seed of the views, each the head a run at its --seed ships, and the
+      // mean of the two scored as the stage serves it.
+      const ens = await run([
+        ...['--out', join(root, 'ens.json'), '--folds', '2', '--l2', '0.1'],
+        ...['--view-seeds', 'other', '--ensemble'],
+      ]);
+      assert.doesNotMatch(ens.err, /embed \[/);
+      assert.match(ens.err, /ensemble: the head on the views of seed other/);
+      assert.match(
+        ens.out,
+        /Ensemble of 2 heads, one per seed of the views \(train, other\); the mean of their calibrated logits, as the stage serves it:\n/,
+      );
+      assert.match(ens.out, /Wrote .*ens\.json, .*ens-other\.json\n/);
+      const alone = await run([
+        '--out',
+        join(root, 'other.json'),
+        '--folds',
+        '2',
+        '--l2',
+        '0.1',
+        '--seed',
+        'other',
+      ]);
+      assert.doesNotMatch(alone.err, /embed \[/);
+      assert.equal(
+        await readFile(join(root, 'ens-other.json'), 'utf8'),
+        await readFile(join(root, 'other.json'), 'utf8'),
+      );
+      // The run's own head is the plain run's; only its record of the draws differs.
+      const [ensOwn, plainHead] = [
+        await loadHead(join(root, 'ens.json')),
+        await loadHead(join(root, 'plain.json')),
+      ];
+      assert.deepEqual(
+        [ensOwn.layers, ensOwn.temperature, ensOwn.shift],
+        [plainHead.layers, plainHead.temperature, plainHead.shift],
+      );
+
       const o = sink();
       const calibrated = join(root, 'calibrated.json');
       await calibrateCommand({ stdout: o.stream, stderr: sink().stream }).parseAsync(
@@ -335,6 +373,37 @@ test(
         testScene('bundle'),
       );
 
+      // --ensemble: both seeds' heads in one stage, the bundle's numbers and exits the ensemble's.
+      const b4 = join(root, 'b4');
+      const out4 = await train([
+        ...['--out', join(root, 'h4.json'), '--l2', '1', '--view-seeds', 'v2', '--ensemble'],
+        // A training-only view per image, so that the two seeds' heads differ (0.4 scores one source view).
+        ...['--train-views', '0,0,0,1'],
+        ...['--bundle', b4, '--data_dir', join(root, 'none')],
+      ]);
+      assert.match(out4, /Wrote .*h4\.json, .*h4-v2\.json\n/);
+      const m4 = await verifyBundle(b4);
+      assert.deepEqual(m4.files.map((f) => f.path).sort(), ['cascade.json', 'head-2.json', 'head.json']);
+      assert.equal(
+        await readFile(join(b4, 'head-2.json'), 'utf8'),
+        await readFile(join(root, 'h4-v2.json'), 'utf8'),
+      );
+      const m4metrics = m4.metrics as {
+        mcc: number;
+        overall: { mcc: { value: number } };
+        ensemble: { seeds: string[]; heads: { seed: string; overall: unknown }[] };
+      };
+      assert.deepEqual(m4metrics.ensemble.seeds, ['train', 'v2']);
+      assert.deepEqual(
+        m4metrics.ensemble.heads.map((h) => h.seed),
+        ['train', 'v2'],
+      );
+      assert.equal(m4metrics.mcc, m4metrics.overall.mcc.value);
+      const ensembled = await loadCascadeConfig(join(b4, 'cascade.json'));
+      const [h4, h4v2] = [await loadHead(join(root, 'h4.json')), await loadHead(join(root, 'h4-v2.json'))];
+      assert.notDeepEqual(h4.layers, h4v2.layers);
+      await assertServesHeadWithFlipTta(ensembled, [h4, h4v2], testScene('bundle'));
+
       const config = await loadCascadeConfig(join(b1, 'cascade.json'));
       assert.deepEqual(config.tta, ['identity', 'hflip']);
       await assertServesHeadWithFlipTta(config, await loadHead(join(b1, 'head.json')), testScene('bundle'));
@@ -447,6 +516,18 @@ async function refusedBeforeEmbedding(args: readonly string[], message: RegExp):
     (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
   );
 }
+
+test('roadwork train says --ensemble needs --view-seeds, whose seeds name its head files, before embedding anything', async () => {
+  await refusedBeforeEmbedding(['--ensemble'], /^Invalid --ensemble: no --view-seeds; give the other seeds/);
+  await refusedBeforeEmbedding(
+    ['--ensemble', '--view-seeds', 's2,a/b'],
+    /^Invalid --view-seeds with --ensemble: a\/b; each seed names its head file \(h-SEED\.json\)/,
+  );
+  await refusedBeforeEmbedding(
+    ['--ensemble', '--view-seeds', '.x'],
+    /^Invalid --view-seeds with --ensemble: \.x;/,
+  );
+});
 
 test('roadwork train says --mil is missing, invalid, or for --model mil only, before embedding anything', async () => {
   for (const [args, message] of [

@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { RoadworkError } from '../../core/errors/index.js';
 import { checkWritableFile, writeFileAtomic } from '../../core/files/index.js';
-import { SkippedImages } from '../../data/sources/index.js';
 import type { MilSpec } from '../../inference/heads/index.js';
 import {
   defaultFitWorkers,
@@ -20,12 +19,12 @@ import {
   trainHead,
   writeHead,
   type ColumnL2,
-  type EmbeddingOptions,
   type ViewSet,
 } from '../../lifecycle/train/index.js';
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel, planBase } from './_train-bundle.js';
+import { ensembleFiles, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
 import { CONV_DEFAULTS, checkConvCells, convConfig, parseConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
 
@@ -255,6 +254,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       '--view-seeds <seeds>',
       "also cross-validate on the views of these seeds (comma-separated; each embedded and cached): every protocol runs its --repeats draws on each seed's views too",
     )
+    .option(
+      '--ensemble',
+      'with --view-seeds: ship a head per seed of the views (--out, then OUT-SEED.json for each), served as one stage that answers the mean of their calibrated logits; the mean is scored too',
+    )
     .option('--max-iter <n>', 'optimiser iterations per fit', '300')
     .option(
       '--fit-workers <n>',
@@ -334,6 +337,15 @@ export function trainCommand(io: TrainIo = {}): Command {
       const folds = numberFlag(opts.folds, '--folds', { min: 2, integer: true, example: '5' });
       const repeats = countFlag(opts.repeats, '--repeats', { example: '5' });
       const viewSeeds = parseViewSeeds(opts.viewSeeds, emb.seed);
+      const ensemble = opts.ensemble === true;
+      if (ensemble && viewSeeds.length === 0)
+        throw new RoadworkError(
+          'ERR_CONFIG_INVALID',
+          'Invalid --ensemble: no --view-seeds; give the other seeds of the views, e.g. --view-seeds s2,s3',
+        );
+      const headFiles = ensemble
+        ? ensembleFiles(String(opts.out), [emb.seed, ...viewSeeds])
+        : [String(opts.out)];
       const fitWorkers =
         opts.fitWorkers === undefined
           ? defaultFitWorkers()
@@ -394,7 +406,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       const l2 = numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' });
       const hidden = countFlag(opts.hidden, '--hidden', { example: '32' });
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
-      await checkWritableFile(String(opts.out), '--out');
+      for (const file of headFiles) await checkWritableFile(file, '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
       if (typeof opts.predictions === 'string') await checkWritableFile(opts.predictions, '--predictions');
       const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews, pasteDecoys };
@@ -458,8 +470,10 @@ export function trainCommand(io: TrainIo = {}): Command {
         proxy: { rows: embedded.rows, extraViews: embedded.extra },
         ...(otherViews.length > 0 ? { otherViews } : {}),
         selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
+        ensemble,
       }).finally(() => fits?.close());
-      await writeHead(String(opts.out), result.head);
+      const heads = result.ensemble?.heads ?? [result.head];
+      for (const [k, head] of heads.entries()) await writeHead(headFiles[k]!, head);
       if (typeof opts.report === 'string')
         await writeFileAtomic(
           opts.report,
@@ -498,18 +512,21 @@ export function trainCommand(io: TrainIo = {}): Command {
             : `no exit band reaches accuracy ${emb.targetAccuracy}\n`) +
           `Wrote ${String(opts.out)}\n`,
       );
+      if (result.ensemble) stdout.write(ensembleText(result.ensemble, headFiles, emb.targetAccuracy));
       if (bundle === undefined || settings === undefined) return;
+      const served = result.ensemble ? result.ensemble.exits : e;
       const bundled = await bundleTrainedModel(
         bundle,
         {
           head: result.head,
-          headFile: String(opts.out),
+          headFile: result.ensemble ? headFiles : String(opts.out),
+          ...(result.ensemble ? { metrics: result.ensemble.metrics } : {}),
           data: emb.data,
           skipped: embedded.skipped,
           embedders: emb.embedders,
           tta: evalTta,
           ...(emb.preprocess ? { preprocess: emb.preprocess } : {}),
-          ...(e ? { exits: { high: e.high, low: e.low } } : {}),
+          ...(served ? { exits: { high: served.high, low: served.low } } : {}),
           ...(base ? { base } : {}),
         },
         { settings, register: opts.register === true },
@@ -535,45 +552,6 @@ function pastedText(
     ...(decoys > 0 ? [`${decoys * free} with look-alikes pasted in`] : []),
   ];
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
-}
-
-/** `--view-seeds`: distinct seeds, none of them `--seed` (whose views the run has already). */
-function parseViewSeeds(value: unknown, seed: string): string[] {
-  if (value === undefined) return [];
-  const seeds = String(value)
-    .split(',')
-    .map((s) => s.trim());
-  const bad = (why: string): never => {
-    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --view-seeds: ${String(value)}; ${why}`);
-  };
-  if (seeds.some((s) => s === '')) bad('give seeds separated by commas, e.g. s2,s3');
-  if (new Set(seeds).size !== seeds.length) bad('a seed is given twice');
-  if (seeds.includes(seed)) bad(`${seed} is --seed, whose views the run draws already`);
-  return seeds;
-}
-
-/**
- * The same images' views under another seed, split as `--split-group` says for the grouped CV and
- * whole for the proxy. An image that cannot be read is skipped there too, without a second warning.
- */
-async function viewSet(
-  embedding: EmbeddingOptions,
-  seed: string,
-  split: readonly string[],
-): Promise<ViewSet> {
-  const e = await embeddedRows({
-    ...embedding,
-    seed,
-    // --seed's embedding has named (or, with --strict, refused) every unreadable image already.
-    skips: new SkippedImages({ onSkip: () => {} }),
-  });
-  return {
-    seed,
-    rows: splitGroups(e.rows, split),
-    extraViews: splitGroups(e.extra, split),
-    ...(e.synthetic.length > 0 ? { synthetic: e.synthetic } : {}),
-    proxy: { rows: e.rows, extraViews: e.extra },
-  };
 }
 
 /** `--mil cells,dims,pool` for `--model mil` (required there, refused elsewhere). */

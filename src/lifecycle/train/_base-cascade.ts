@@ -189,12 +189,16 @@ export interface BaseBundleParts {
 }
 
 /**
- * The base cascade with `headFile` as the chosen stage's head. Every local file or folder the base
- * names is copied into the bundle: those inside the base's folder keep their relative path, others
- * go under `files/`; the config names them from the bundle. The new head takes the replaced head's
- * name (an ensemble's first) unless another stage still reads that file.
+ * The base cascade with `headFiles` as the chosen stage's head (several: an ensemble). Every local
+ * file or folder the base names is copied into the bundle: those inside the base's folder keep their
+ * relative path, others go under `files/`; the config names them from the bundle. The new heads take
+ * the replaced heads' names in order (new ones beyond them `head-<stage>-2.json`, …) unless another
+ * stage still reads those files.
  */
-export async function baseBundleParts(plan: BasePlan, headFile: string): Promise<BaseBundleParts> {
+export async function baseBundleParts(
+  plan: BasePlan,
+  headFiles: readonly string[],
+): Promise<BaseBundleParts> {
   const config = structuredClone(plan.raw);
   const stagePath = `${plan.route === undefined ? '' : `routes[${plan.route}].`}stages[${plan.index}]`;
   const headPath = `${stagePath}.head`;
@@ -229,10 +233,19 @@ export async function baseBundleParts(plan: BasePlan, headFile: string): Promise
     }
     setAt(config, path, name);
   }
-  let head = shared ? `head-${plan.stage}.json` : nameFor(oldHeads[0]!);
-  for (let i = 2; taken.has(head); i++) head = `head-${plan.stage}-${i}.json`;
-  files[head] = headFile;
-  setAt(config, headPath, head);
+  const fresh = () => {
+    let head = `head-${plan.stage}.json`;
+    for (let i = 2; taken.has(head); i++) head = `head-${plan.stage}-${i}.json`;
+    return head;
+  };
+  const heads = headFiles.map((headFile, k) => {
+    const old = shared ? undefined : oldHeads[k];
+    const head = old === undefined ? fresh() : nameFor(old);
+    taken.add(head);
+    files[head] = headFile;
+    return head;
+  });
+  setAt(config, headPath, heads.length === 1 ? heads[0] : heads);
   config.version = `${plan.version ?? basename(plan.file)} + trained ${plan.stage}`;
   const numbers = await Promise.all(oldHeads.map((f) => headline(f).catch(() => ({}))));
   const replaced = numbers.length === 1 ? numbers[0]! : numbers;

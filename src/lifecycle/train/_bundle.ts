@@ -48,8 +48,13 @@ export async function dataFingerprint(
   };
 }
 
-/** The bundle's file name of the head. */
+/** The bundle's file name of the head (of an ensemble's first head; the others are `head-2.json`, …). */
 export const BUNDLE_HEAD_FILE = 'head.json';
+
+/** The bundle's file names of `count` heads: `head.json`, then `head-2.json`, `head-3.json`, … */
+export function bundleHeadFiles(count: number): string[] {
+  return Array.from({ length: count }, (_, k) => (k === 0 ? BUNDLE_HEAD_FILE : `head-${k + 1}.json`));
+}
 
 /** How a trained head is served. */
 export interface TrainedCascadeOptions {
@@ -63,6 +68,8 @@ export interface TrainedCascadeOptions {
   readonly stageName?: string;
   /** How images were prepared for training: the cascade serves them the same way. Default the default policy. */
   readonly preprocess?: ImagePolicy;
+  /** Heads the stage serves as one ensemble (`--ensemble`); default 1. */
+  readonly heads?: number;
 }
 
 // Sweep thresholds are 1 − high in binary floating point (0.06999999999999995): store what a person would write.
@@ -75,7 +82,10 @@ function exitRule(e: { high: number; low: number }): { high: number; low: number
   return { high, low: Math.min(tidy(e.low), tidy(high - 1e-6)) };
 }
 
-/** The cascade config of a one-stage `backbone-head` cascade around `head.json` in the bundle. */
+/**
+ * The cascade config of a one-stage `backbone-head` cascade around `head.json` in the bundle (or an
+ * ensemble of `options.heads` heads: `head.json`, `head-2.json`, …).
+ */
 export function trainedCascadeConfig(options: TrainedCascadeOptions): Record<string, unknown> {
   const { size, resize, kernel } = options.preprocess ?? DEFAULT_IMAGE_POLICY;
   return {
@@ -86,7 +96,7 @@ export function trainedCascadeConfig(options: TrainedCascadeOptions): Record<str
         name: options.stageName ?? 'trained',
         kind: 'backbone-head',
         embedder: options.embedders.length === 1 ? options.embedders[0] : options.embedders,
-        head: BUNDLE_HEAD_FILE,
+        head: (options.heads ?? 1) > 1 ? bundleHeadFiles(options.heads!) : BUNDLE_HEAD_FILE,
         exit: options.exits ? exitRule(options.exits) : false,
       },
     ],
@@ -124,8 +134,8 @@ export function bundleMetrics(
 
 /** Options of `writeTrainedBundle`. */
 export interface TrainedBundleOptions extends TrainedCascadeOptions {
-  /** The head file written by training. */
-  readonly headFile: string;
+  /** The head file written by training, or an ensemble's files (the run's own first). */
+  readonly headFile: string | readonly string[];
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly dataVersion?: string;
   readonly parent?: string;
@@ -136,11 +146,14 @@ export interface TrainedBundleOptions extends TrainedCascadeOptions {
 /** The files, config and metrics of the bundle: the head alone, or inside its base. */
 async function bundleParts(options: TrainedBundleOptions) {
   const { base } = options;
+  const heads = typeof options.headFile === 'string' ? [options.headFile] : options.headFile;
   if (base === undefined) {
-    const files = { [BUNDLE_HEAD_FILE]: options.headFile };
-    return { files, config: trainedCascadeConfig(options), metrics: options.metrics };
+    const names = bundleHeadFiles(heads.length);
+    const files = Object.fromEntries(names.map((name, k) => [name, heads[k]!]));
+    const config = trainedCascadeConfig({ ...options, heads: heads.length });
+    return { files, config, metrics: options.metrics };
   }
-  const { files, config, replaced } = await baseBundleParts(base, options.headFile);
+  const { files, config, replaced } = await baseBundleParts(base, heads);
   const record = { cascade: base.file, version: base.version ?? null, stage: base.stage, replaced };
   return { files, config, metrics: { ...options.metrics, base: record } };
 }

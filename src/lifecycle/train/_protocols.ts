@@ -67,7 +67,7 @@ export function protocolDraws(
 }
 
 /** `config` for one draw: its seed, training-only views and synthetic rows. */
-function drawConfig(config: TrainConfig, draw: Draw): TrainConfig {
+export function drawConfig(config: TrainConfig, draw: Draw): TrainConfig {
   const { extraViews: _e, synthetic, ...rest } = config;
   return {
     ...rest,
@@ -89,6 +89,22 @@ export interface GroupedRun {
   readonly z: Float64Array;
   readonly fold: Int32Array;
   readonly p: Float64Array;
+  /** The same for the first draw on each set of views, in order (the first is the run's own). */
+  readonly firsts: readonly (OutOfFoldDraw & { readonly z: Float64Array })[];
+}
+
+/** One draw's cross-calibrated out-of-fold probabilities and folds, and the seed of its views. */
+export interface OutOfFoldDraw {
+  readonly views: string;
+  readonly p: Float64Array;
+  readonly fold: Int32Array;
+}
+
+/** The first run on each set of views: draws are ordered set by set. */
+function firstOfViews<T>(draws: readonly Draw[], runs: readonly T[]): (T & { views: string })[] {
+  return draws.flatMap((d, k) =>
+    k === 0 || draws[k - 1]!.views !== d.views ? [{ ...runs[k]!, views: d.views }] : [],
+  );
 }
 
 /** The proxy at one L2: the first draw's full report, every draw's slices summarised. */
@@ -103,6 +119,8 @@ export interface ProxyRun {
   readonly spreads: Record<string, RepeatedSlice>;
   /** The headline's name in `spreads`, when a kind holds both labels. */
   readonly headline?: string;
+  /** The first draw on each set of views, in order (the first is the run's own). */
+  readonly firsts: readonly OutOfFoldDraw[];
 }
 
 const took = (t0: number) => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
@@ -192,7 +210,11 @@ export async function groupedAt(
       ? `${head}${drawsText(draws.map((d) => d.views))}: MCC ${spreadText(spread.mcc)}, AUC ${spreadText(spread.auc)} ${took(t0)}`
       : `${head} MCC ${first.mcc.toFixed(3)}, accuracy ${first.accuracy.toFixed(3)}, AUC ${first.auc.toFixed(3)} ${took(t0)}`,
   );
-  return { l2: config.l2, mcc: spread.mcc.mean, spread, z, fold, p };
+  const firsts = firstOfViews(
+    draws,
+    runs.map((r) => ({ z: r.z, fold: r.fold, p: r.p })),
+  );
+  return { l2: config.l2, mcc: spread.mcc.mean, spread, z, fold, p, firsts };
 }
 
 /**
@@ -249,5 +271,9 @@ export async function proxyAt(
     fold: runs[0]!.fold,
     spreads,
     ...(h === undefined ? {} : { headline: name }),
+    firsts: firstOfViews(
+      draws,
+      runs.map((r) => ({ p: r.p, fold: r.fold })),
+    ),
   };
 }

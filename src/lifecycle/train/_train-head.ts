@@ -3,24 +3,11 @@ import type { Logger } from 'pino';
 import { RoadworkError } from '../../core/errors/index.js';
 import { writeFileAtomic } from '../../core/files/index.js';
 import type { Head } from '../../inference/heads/index.js';
-import {
-  TEMPERATURE_RANGE,
-  atTemperatureBound,
-  chooseExits,
-  thresholdSweep,
-  type SweepRow,
-} from './_calibrate.js';
+import type { SweepRow } from './_calibrate.js';
 import type { ViewRow } from './_dataset.js';
-import { foldNormalization } from './_fit.js';
-import {
-  calibration,
-  evaluate,
-  type FitRunner,
-  fitHead,
-  type EvalReport,
-  type SyntheticSummary,
-  type TrainConfig,
-} from './_pipeline.js';
+import { ensembleOf, type EnsembleResult } from './_ensemble.js';
+import { finalHead } from './_final-head.js';
+import type { EvalReport, FitRunner, TrainConfig } from './_pipeline.js';
 import {
   groupedAt,
   protocolDraws,
@@ -30,7 +17,7 @@ import {
   type ProxyRun,
   type ViewSet,
 } from './_protocols.js';
-import { proxySummary, requireProxyKind, type ProxyReport } from './_proxy.js';
+import { requireProxyKind, type ProxyReport } from './_proxy.js';
 import { drawsAt, drawsByViews, type RepeatReport, type RepeatedSlice } from './_repeats.js';
 
 /** Options of `trainHead`. */
@@ -67,6 +54,11 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
   readonly otherViews?: readonly ViewSet[];
   /** Where the cross-validations' heads are fitted (default: in this thread; `openFitPool`). */
   readonly fits?: FitRunner;
+  /**
+   * With `otherViews`: also ship a head per other seed of the views (`TrainResult.ensemble`), each
+   * the head a run at that `--seed` would ship at the chosen L2, and score their mean.
+   */
+  readonly ensemble?: boolean;
 }
 
 /** What `trainHead` produced. */
@@ -82,6 +74,8 @@ export interface TrainResult {
    * over the draws, at the chosen L2.
    */
   readonly repeats?: RepeatReport;
+  /** With `options.ensemble`: a head per seed of the views and their mean's scores. */
+  readonly ensemble?: EnsembleResult;
   /** Every scored row's out-of-fold probability, under each protocol (first draw, chosen L2). */
   readonly predictions: {
     readonly cv: OutOfFold;
@@ -128,10 +122,22 @@ export async function trainHead(
       `warning: ${options.folds} folds but only ${groups} group${groups === 1 ? '' : 's'}: ${options.folds - groups} fold${options.folds - groups === 1 ? ' is' : 's are'} empty and each held-out fold is a whole group; give groups in manifest.csv, --split-group, or fewer --folds`,
     );
   }
-  const y = Uint8Array.from(rows, (r) => r.label);
   const byFamily = options.selectBy === 'family';
   if (byFamily) requireProxyKind(options.proxy?.rows);
-  const { fits, log, logger: _logger, proxy: proxySet, otherViews = [], ...protocolConfig } = options;
+  const {
+    fits,
+    log,
+    logger: _logger,
+    proxy: proxySet,
+    otherViews = [],
+    ensemble: _ensemble,
+    ...protocolConfig
+  } = options;
+  if (options.ensemble && otherViews.length === 0)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      'An ensemble needs more than one seed of the views: give --view-seeds with --ensemble',
+    );
   const own: ViewSet = {
     seed: options.seed,
     rows,
@@ -162,62 +168,21 @@ export async function trainHead(
   }
   const proxy = proxyRun?.report;
   const repeats = draws.grouped.length > 1 ? repeatReport(draws.grouped, best, proxyRun) : undefined;
-  const config: TrainConfig = { ...options, l2: best.l2 };
-  const syn = options.synthetic;
-  const synthetic: SyntheticSummary = {
-    images: new Set(syn?.rows.map((r) => r.image)).size,
-    views: syn?.rows.length ?? 0,
-    weight: syn?.weight ?? 1,
-  };
-  const report: EvalReport = { ...evaluate(best.p, rows, options.seed), synthetic };
-  const { temperature, shift } = calibration(best.z, y);
-  if (atTemperatureBound(temperature)) {
-    options.log(
-      `warning: the temperature ran to its bound (${temperature.toFixed(3)}; the search covers ${TEMPERATURE_RANGE_TEXT}): the held-out logits carry almost no signal, so the probabilities are not calibrated; check the labels and the data`,
-    );
-  }
-  const final = foldNormalization(await fitHead(rows, config));
-  const finalP = Array.from(best.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
-  const exits = chooseExits(thresholdSweep(finalP, y), options.targetAccuracy);
-  const summary = (s: (typeof report)['overall']) => ({
-    n: s.n,
-    mcc: s.mcc,
-    accuracy: s.accuracy,
-    auc: s.auc,
-    ...(s.reward === undefined ? {} : { reward: s.reward }),
-  });
-  const head: Head = {
-    ...final,
-    temperature,
-    shift,
+  const config: TrainConfig = { ...protocolConfig, l2: best.l2 };
+  const context = {
     embedder: embedderVersion,
-    metrics: {
-      protocol: `${options.folds}-fold grouped CV (${options.splitGroups?.length ? `manifest groups; ${options.splitGroups.join(', ')} split by image` : 'manifest groups'}), cross-fitted temperature and shift, ${options.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${options.extraViews?.length ? `, plus ${options.extraViews.length} training-only views of the same images` : ''}${options.balanceCameras ? ', rows weighed to balance (camera kind, label)' : ''}`,
-      l2: best.l2,
-      ...(options.columnL2?.length ? { column_l2: options.columnL2.map((c) => ({ ...c })) } : {}),
-      ...(options.styleNull ? { style_null: options.styleNull } : {}),
-      ...(byFamily ? { selected_by: 'same-camera proxy' } : {}),
-      ...(proxy ? { proxy: proxySummary(proxy) } : {}),
-      ...(repeats ? { repeats: repeatsSummary(repeats) } : {}),
-      ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
-      ...(options.model === 'mlp' ? { hidden: options.hidden } : {}),
-      seed: options.seed,
-      overall: summary(report.overall),
-      levels: Object.fromEntries(Object.entries(report.levels).map(([k, s]) => [k, summary(s)])),
-      families: Object.fromEntries(Object.entries(report.families).map(([k, s]) => [k, summary(s)])),
-      ...(exits
-        ? {
-            exits: {
-              high: exits.high,
-              low: exits.low,
-              coverage: exits.coverage,
-              accuracy: exits.accuracy,
-              target: options.targetAccuracy,
-            },
-          }
-        : {}),
-    },
+    ...(options.splitGroups ? { splitGroups: options.splitGroups } : {}),
+    selectedByProxy: byFamily,
+    log,
   };
+  const { head, report, exits } = await finalHead(own, best, config, {
+    ...context,
+    ...(proxy ? { proxy } : {}),
+    ...(repeats ? { repeats: repeatsSummary(repeats) } : {}),
+  });
+  const ensemble = options.ensemble
+    ? await ensembleOf([own, ...otherViews], { best, head, report }, proxyRun, config, context)
+    : undefined;
   return {
     head,
     report,
@@ -225,6 +190,7 @@ export async function trainHead(
     ...(exits ? { exits } : {}),
     ...(proxy ? { proxy } : {}),
     ...(repeats ? { repeats } : {}),
+    ...(ensemble ? { ensemble } : {}),
     predictions: {
       cv: { rows, p: best.p, fold: best.fold },
       ...(proxyRun ? { proxy: { rows: draws.proxy![0]!.rows, p: proxyRun.p, fold: proxyRun.fold } } : {}),
@@ -291,8 +257,6 @@ function repeatsSummary(r: RepeatReport): Record<string, unknown> {
     ...(headline ? { proxy_headline: pick(headline) } : {}),
   };
 }
-
-const TEMPERATURE_RANGE_TEXT = `${TEMPERATURE_RANGE[0]} to ${TEMPERATURE_RANGE[1]}`;
 
 /**
  * Writes a head file (pretty enough to diff, numbers rounded to float32 precision), through a

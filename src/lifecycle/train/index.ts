@@ -101,6 +101,7 @@ export {
   type TrainHeadOptions,
   type TrainResult,
 } from './_train-head.js';
+export { meanOfLogits, type EnsembleResult } from './_ensemble.js';
 export { PREDICTION_COLUMNS, predictionsCsv } from './_predictions.js';
 export { drawsText, type ViewSet } from './_protocols.js';
 export { proxyTable, repeatsTable, reportTable, sweepTable, table } from './_report.js';

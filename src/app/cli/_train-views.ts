@@ -1,0 +1,91 @@
+// `roadwork train --view-seeds` and `--ensemble`: the views of more seeds, and a head per seed.
+import { basename, dirname, extname, join } from 'node:path';
+import { RoadworkError } from '../../core/errors/index.js';
+import { SkippedImages } from '../../data/sources/index.js';
+import {
+  embeddedRows,
+  proxyTable,
+  reportTable,
+  splitGroups,
+  type EmbeddingOptions,
+  type EnsembleResult,
+  type ViewSet,
+} from '../../lifecycle/train/index.js';
+
+/** `--view-seeds`: distinct seeds, none of them `--seed` (whose views the run has already). */
+export function parseViewSeeds(value: unknown, seed: string): string[] {
+  if (value === undefined) return [];
+  const seeds = String(value)
+    .split(',')
+    .map((s) => s.trim());
+  const bad = (why: string): never => {
+    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --view-seeds: ${String(value)}; ${why}`);
+  };
+  if (seeds.some((s) => s === '')) bad('give seeds separated by commas, e.g. s2,s3');
+  if (new Set(seeds).size !== seeds.length) bad('a seed is given twice');
+  if (seeds.includes(seed)) bad(`${seed} is --seed, whose views the run draws already`);
+  return seeds;
+}
+
+/**
+ * The same images' views under another seed, split as `--split-group` says for the grouped CV and
+ * whole for the proxy. An image that cannot be read is skipped there too, without a second warning.
+ */
+export async function viewSet(
+  embedding: EmbeddingOptions,
+  seed: string,
+  split: readonly string[],
+): Promise<ViewSet> {
+  const e = await embeddedRows({
+    ...embedding,
+    seed,
+    // --seed's embedding has named (or, with --strict, refused) every unreadable image already.
+    skips: new SkippedImages({ onSkip: () => {} }),
+  });
+  return {
+    seed,
+    rows: splitGroups(e.rows, split),
+    extraViews: splitGroups(e.extra, split),
+    ...(e.synthetic.length > 0 ? { synthetic: e.synthetic } : {}),
+    proxy: { rows: e.rows, extraViews: e.extra },
+  };
+}
+
+/**
+ * `--ensemble`'s head files, one per seed of the views: `--out` for `--seed`'s, then
+ * `<out>-<seed>.json` beside it for each `--view-seeds` seed (`head-448.json`, `head-448-s2.json`).
+ * Fails with ERR_CONFIG_INVALID on a seed that cannot be part of a file name.
+ */
+export function ensembleFiles(out: string, seeds: readonly string[]): string[] {
+  const ext = extname(out);
+  const stem = join(dirname(out), basename(out, ext));
+  return seeds.map((seed, k) => {
+    if (k === 0) return out;
+    if (!/^[\w.-]+$/.test(seed) || seed.startsWith('.'))
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        `Invalid --view-seeds with --ensemble: ${seed}; each seed names its head file (${basename(stem)}-SEED${ext || '.json'}), so use letters, digits, '.', '_' or '-'`,
+      );
+    return `${stem}-${seed}${ext || '.json'}`;
+  });
+}
+
+/** What `train` prints of an ensemble: the mean's grouped CV, its proxy headline and its exits. */
+export function ensembleText(e: EnsembleResult, files: readonly string[], target: number): string {
+  const h = e.proxy?.headline;
+  const x = e.exits;
+  return (
+    `\nEnsemble of ${e.heads.length} heads, one per seed of the views (${e.seeds.join(', ')}); ` +
+    `the mean of their calibrated logits, as the stage serves it:\n${reportTable(e.report)}\n` +
+    (e.proxy
+      ? `\nSame-camera proxy of the mean:\n${proxyTable(e.proxy)}\n` +
+        (h
+          ? `ensemble headline: ${h.kind} cameras MCC ${h.mcc.value.toFixed(3)} [${h.mcc.lo.toFixed(2)}, ${h.mcc.hi.toFixed(2)}], AUC ${h.auc?.value.toFixed(3) ?? '–'}\n`
+          : '')
+      : '') +
+    (x
+      ? `ensemble exits for accuracy ≥ ${target}: high ${x.high.toFixed(2)}, low ${x.low.toFixed(2)} (coverage ${x.coverage.toFixed(3)})\n`
+      : `the ensemble reaches no exit band of accuracy ${target}\n`) +
+    `Wrote ${files.join(', ')}\n`
+  );
+}
