@@ -150,6 +150,8 @@ export interface BaseFlags {
   readonly base?: string;
   readonly stage?: string;
   readonly orAlone: boolean;
+  /** Heads the run trains (`--ensemble`: one per seed of the views); default 1. */
+  readonly heads?: number;
 }
 
 /**
@@ -177,9 +179,8 @@ export async function planBase(
       trained,
       flags.stage === undefined ? {} : { stage: flags.stage },
     );
-    log(
-      `Base cascade ${plan.file}: the trained head replaces stage ${plan.stage}'s head; the rest serves as it was`,
-    );
+    const heads = (flags.heads ?? 1) > 1 ? `${flags.heads} trained heads replace` : 'trained head replaces';
+    log(`Base cascade ${plan.file}: the ${heads} stage ${plan.stage}'s head; the rest serves as it was`);
     return plan;
   } catch (e) {
     if (!flags.orAlone || !isRoadworkError(e, 'ERR_BASE_CASCADE')) throw e;

@@ -66,11 +66,11 @@ With --base CASCADE (a cascade file, a bundle folder, or production: the registr
 version, else the bundled starter) the bundle is that cascade with the new head in place of the one
 backbone-head stage whose embedder, preprocess and TTA are the training's (--base-stage NAME picks
 it); every other route, stage and file stays, e.g. the starter's 2.0.4 route and OCR stage around a
-retrained 0.4 head (which takes the place of the starter's three 0.4 heads; list one head per
---seed in the cascade yourself to keep an ensemble):
+retrained 0.4 route (three heads in place of the starter's three with --view-seeds s2,s3 --ensemble;
+without it one head takes the place of all three):
   roadwork train --data ../photos --protocol 0.4 --preprocess-size 448 --preprocess-resize short-side \\
     --embedder-options '{"layer":"out_relu","pooling":"max","inputSize":448,"tiles":3,"extras":["colour-shape"]}' \\
-    --model mlp --out head.json --bundle b --register --base production
+    --model mlp --view-seeds s2,s3 --ensemble --out head.json --bundle b --register --base production
 
 --train-views N0,N1,N2,N3 embeds that many more validator views of every image per level and fits
 on them too, never scoring them: a view trains only where its image's group trains, so the held-out
@@ -106,6 +106,12 @@ is chosen by the mean over every draw; the report adds each seed's views alone (
 data a pair of recipes swapped places with the views); the tables, calibration and head stay
 --seed's. The draws on seed S's views are those a run at --seed S --repeats N makes, and roadwork
 models diff compares two such versions draw by draw and seed by seed.
+
+--ensemble (with --view-seeds) ships a head per seed instead: --out for --seed's, OUT-SEED.json beside
+it for each other seed, each the head a run at that --seed ships at the chosen L2. It also scores
+their mean (the mean of the heads' calibrated logits, view by view, as a stage with head: [a, b, c]
+serves it) and, with --bundle, serves every head in one stage (with --base, in place of the stage's
+heads and names): the starter's 0.4 route is three such heads (--view-seeds s2,s3 --ensemble).
 
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those
 style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
@@ -371,6 +377,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         ...(typeof opts.base === 'string' ? { base: opts.base } : {}),
         ...(typeof opts.baseStage === 'string' ? { stage: opts.baseStage } : {}),
         orAlone: opts.baseOrAlone === true,
+        heads: headFiles.length,
       };
       if (baseFlags.base !== undefined && bundle === undefined)
         throw new RoadworkError('ERR_CONFIG_INVALID', 'Invalid --base: no --bundle; give --bundle DIR too');

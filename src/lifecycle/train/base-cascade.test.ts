@@ -231,3 +231,50 @@ test('a head replaces every head of an ensemble stage; the files no other stage 
     assert.equal(await readFile(join(dir, 'b', 'a.json'), 'utf8'), overall(0.7));
     assert.deepEqual((manifest.metrics.base as { replaced: unknown }).replaced, [{ mcc: 0.5 }, { mcc: 0.6 }]);
   }));
+
+test('an ensemble replaces an ensemble stage head by head, keeping its names; extra heads get fresh names', async () =>
+  inTemp(async (dir) => {
+    const overall = (mcc: number) => JSON.stringify({ metrics: { overall: { mcc: { value: mcc } } } });
+    for (const [f, v] of [
+      ['a.json', 0.5],
+      ['b.json', 0.6],
+      ['n1.json', 0.7],
+      ['n2.json', 0.8],
+      ['n3.json', 0.9],
+    ] as const)
+      await writeFile(join(dir, f), overall(v));
+    const stage = { name: 'pair', kind: 'backbone-head', embedder: MOBILENET, head: ['a.json', 'b.json'] };
+    // Another stage also reads b.json: it is copied for that stage, and the new heads leave it alone.
+    const other = { ...stage, name: 'other', head: 'b.json' };
+    await writeFile(join(dir, 'cascade.yaml'), JSON.stringify({ version: 'v1', stages: [stage] }));
+    await writeFile(join(dir, 'shared.yaml'), JSON.stringify({ version: 'v1', stages: [stage, other] }));
+    const trained = { embedders: [MOBILENET], tta: false };
+    const bundle = async (cascade: string, out: string, heads: string[]) => {
+      const plan = await planBaseCascade(join(dir, cascade), trained, { stage: 'pair' });
+      const manifest = await writeTrainedBundle(join(dir, out), {
+        ...trained,
+        headFile: heads.map((h) => join(dir, h)),
+        metrics: {},
+        base: plan,
+      });
+      return { manifest, written: JSON.parse(await readFile(join(dir, out, CASCADE_FILE), 'utf8')) };
+    };
+    const three = await bundle('cascade.yaml', 'b3', ['n1.json', 'n2.json', 'n3.json']);
+    assert.deepEqual(three.written.stages[0].head, ['a.json', 'b.json', 'head-pair.json']);
+    for (const [name, from] of [
+      ['a.json', 'n1.json'],
+      ['b.json', 'n2.json'],
+      ['head-pair.json', 'n3.json'],
+    ])
+      assert.equal(await readFile(join(dir, 'b3', name), 'utf8'), await readFile(join(dir, from), 'utf8'));
+    const shared = await bundle('shared.yaml', 'bs', ['n1.json', 'n2.json']);
+    assert.deepEqual(shared.written.stages[0].head, ['head-pair.json', 'head-pair-2.json']);
+    assert.equal(shared.written.stages[1].head, 'b.json');
+    assert.deepEqual(shared.manifest.files.map((f) => f.path).sort(), [
+      'b.json',
+      CASCADE_FILE,
+      'head-pair-2.json',
+      'head-pair.json',
+    ]);
+    assert.equal(await readFile(join(dir, 'bs', 'b.json'), 'utf8'), overall(0.6));
+  }));
