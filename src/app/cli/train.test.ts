@@ -5,7 +5,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DEFAULT_CASCADE_FILE, loadCascadeConfig } from '../../inference/cascade/index.js';
+import {
+  DEFAULT_CASCADE_FILE,
+  loadCascadeConfig,
+  type BackboneHeadConfig,
+} from '../../inference/cascade/index.js';
+import type { Settings } from '../../core/config/index.js';
 import { systemClock } from '../../core/clock/index.js';
 import { addDataset } from '../../data/datasets/index.js';
 import { loadHead } from '../../inference/heads/index.js';
@@ -20,6 +25,7 @@ import { openStore, storeFile } from '../../core/store/index.js';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { calibrateCommand } from './calibrate.js';
 import { trainCommand } from './train.js';
+import { planBase } from './_train-bundle.js';
 import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
 import { textSink } from '../../../test/fixtures/streams.js';
@@ -409,6 +415,32 @@ test(
       await assertServesHeadWithFlipTta(config, await loadHead(join(b1, 'head.json')), testScene('bundle'));
     }),
 );
+
+test('--base on an ensemble stage says how many heads the run trains in place of how many', async () => {
+  // Trained as the starter's 0.4 stage serves: its embedder, its route's preprocess, hflip TTA.
+  const route = (await loadCascadeConfig(DEFAULT_CASCADE_FILE)).routes![1]!.config;
+  const trained = {
+    embedders: (route.stages[0]!.config as BackboneHeadConfig).embedders,
+    tta: true,
+    preprocess: route.preprocess,
+  };
+  const lines = async (heads: number) => {
+    const log: string[] = [];
+    await planBase({ base: DEFAULT_CASCADE_FILE, orAlone: false, heads }, trained, {} as Settings, (l) =>
+      log.push(l),
+    );
+    return log.join('\n');
+  };
+  const one = await lines(1);
+  assert.match(one, /the trained head replaces stage starter-448's head/);
+  assert.match(
+    one,
+    /note: stage starter-448 serves 3 heads as one ensemble; this run trains 1, which takes the place of all 3 \(train one per seed/,
+  );
+  const three = await lines(3);
+  assert.match(three, /the 3 trained heads replace stage starter-448's head/);
+  assert.doesNotMatch(three, /note:/);
+});
 
 test('roadwork train refuses --register without --bundle before embedding anything', async () => {
   await assert.rejects(

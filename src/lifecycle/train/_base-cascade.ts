@@ -33,6 +33,8 @@ export interface BasePlan {
   readonly raw: Record<string, unknown>;
   readonly route?: number;
   readonly index: number;
+  /** How many heads the stage serves (more than one: an ensemble). */
+  readonly heads: number;
   /** Every local file the config names: its place in the config and the file. */
   readonly files: readonly { readonly path: string; readonly file: string }[];
 }
@@ -145,6 +147,8 @@ export async function planBaseCascade(
   }
   const pick = fits[0]!;
   const version = (raw as { version?: unknown }).version;
+  const routes = config.routes?.map((r) => r.config) ?? [config];
+  const stage = routes[pick.route ?? 0]!.stages[pick.index]!;
   return {
     file,
     ...(typeof version === 'string' ? { version } : {}),
@@ -152,6 +156,7 @@ export async function planBaseCascade(
     raw: raw as Record<string, unknown>,
     ...(pick.route === undefined ? {} : { route: pick.route }),
     index: pick.index,
+    heads: (stage.config as BackboneHeadConfig).heads.length,
     files,
   };
 }

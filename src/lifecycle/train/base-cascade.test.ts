@@ -46,8 +46,11 @@ const sha = async (file: string) =>
     .digest('hex');
 
 test("a head trained as a starter route was picks that route's stage of the starter cascade", async () => {
-  assert.equal((await planBaseCascade(STARTER, TRAINED_04)).stage, 'starter-448');
+  const at448 = await planBaseCascade(STARTER, TRAINED_04);
+  assert.equal(at448.stage, 'starter-448');
+  assert.equal(at448.heads, 3, 'the 0.4 route serves three heads as one');
   const plan = await planBaseCascade(STARTER, TRAINED_204);
+  assert.equal(plan.heads, 1);
   assert.equal(plan.stage, 'starter');
   assert.equal(plan.route, 0);
   assert.equal(plan.version, 'starter-7');
@@ -265,7 +268,7 @@ test('an ensemble replaces an ensemble stage head by head, keeping its names; ex
       ['a.json', 'n1.json'],
       ['b.json', 'n2.json'],
       ['head-pair.json', 'n3.json'],
-    ])
+    ] as const)
       assert.equal(await readFile(join(dir, 'b3', name), 'utf8'), await readFile(join(dir, from), 'utf8'));
     const shared = await bundle('shared.yaml', 'bs', ['n1.json', 'n2.json']);
     assert.deepEqual(shared.written.stages[0].head, ['head-pair.json', 'head-pair-2.json']);
