@@ -89,3 +89,10 @@ export function ensembleText(e: EnsembleResult, files: readonly string[], target
     `Wrote ${files.join(', ')}\n`
   );
 }
+
+/** `--report`'s `ensemble` entry: the mean's grouped CV (its overall, levels, families, sweep), proxy and exits. */
+export function ensembleReport(e: EnsembleResult | undefined): { ensemble?: Record<string, unknown> } {
+  if (e === undefined) return {};
+  const { synthetic: _s, ...report } = e.report;
+  return { ensemble: { seeds: e.seeds, ...report, proxy: e.proxy, exits: e.exits ?? null } };
+}

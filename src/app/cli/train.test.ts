@@ -159,8 +159,15 @@ test(
       // mean of the two scored as the stage serves it.
       const ens = await run([
         ...['--out', join(root, 'ens.json'), '--folds', '2', '--l2', '0.1'],
-        ...['--view-seeds', 'other', '--ensemble'],
+        ...['--view-seeds', 'other', '--ensemble', '--report', join(root, 'ens-report.json')],
       ]);
+      const ensReport = JSON.parse(await readFile(join(root, 'ens-report.json'), 'utf8')) as {
+        overall: { n: number };
+        ensemble: { seeds: string[]; overall: { n: number }; sweep: unknown[] };
+      };
+      assert.deepEqual(ensReport.ensemble.seeds, ['train', 'other']);
+      assert.equal(ensReport.ensemble.overall.n, ensReport.overall.n);
+      assert.ok(ensReport.ensemble.sweep.length > 0);
       assert.doesNotMatch(ens.err, /embed \[/);
       assert.match(ens.err, /ensemble: the head on the views of seed other/);
       assert.match(

@@ -24,7 +24,7 @@ import {
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel, planBase } from './_train-bundle.js';
-import { ensembleFiles, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
+import { ensembleFiles, ensembleReport, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
 import { CONV_DEFAULTS, checkConvCells, convConfig, parseConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
 
@@ -484,7 +484,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       if (typeof opts.report === 'string')
         await writeFileAtomic(
           opts.report,
-          `${JSON.stringify({ ...result.report, proxy: result.proxy, repeats: result.repeats, skipped_images: emb.skips.list() }, null, 2)}\n`,
+          `${JSON.stringify({ ...result.report, proxy: result.proxy, repeats: result.repeats, ...ensembleReport(result.ensemble), skipped_images: emb.skips.list() }, null, 2)}\n`,
         );
       if (typeof opts.predictions === 'string')
         await writeFileAtomic(opts.predictions, predictionsCsv(result.predictions, embedded.images));
