@@ -203,10 +203,18 @@ export async function loadCascadeConfig(
   file: string,
   options: Omit<ParseOptions, 'source' | 'baseDir'> = {},
 ): Promise<CascadeConfig> {
+  const { path, raw } = await readCascadeFile(file);
+  return parseCascadeConfig(raw, { ...options, source: path, baseDir: dirname(path) });
+}
+
+/**
+ * A cascade file's YAML (or JSON) as written, unchecked, and its absolute path; fails with
+ * ERR_CONFIG_FILE when it cannot be read or parsed. For callers that rewrite a config (`train --base`).
+ */
+export async function readCascadeFile(file: string): Promise<{ path: string; raw: unknown }> {
   const path = resolve(file);
-  let raw: unknown;
   try {
-    raw = parseYaml(await readFile(path, 'utf8'));
+    return { path, raw: parseYaml(await readFile(path, 'utf8')) };
   } catch (err) {
     throw new RoadworkError(
       'ERR_CONFIG_FILE',
@@ -216,5 +224,4 @@ export async function loadCascadeConfig(
       },
     );
   }
-  return parseCascadeConfig(raw, { ...options, source: path, baseDir: dirname(path) });
 }

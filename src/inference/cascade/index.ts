@@ -11,6 +11,7 @@ export {
 } from './_predictor.js';
 export {
   loadCascadeConfig,
+  readCascadeFile,
   parseCascadeConfig,
   type CascadeConfig,
   type CascadeRoute,

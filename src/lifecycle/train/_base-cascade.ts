@@ -1,13 +1,13 @@
 // A trained head served inside an existing cascade: the stage it fits takes the new head, every other
 // route, stage and file stays as it was.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { RoadworkError } from '../../core/errors/index.js';
 import { DEFAULT_IMAGE_POLICY, type ImagePolicy } from '../../inference/image/index.js';
 import {
   parseCascadeConfig,
+  readCascadeFile,
   type BackboneHeadConfig,
   type CascadeConfig,
 } from '../../inference/cascade/index.js';
@@ -111,12 +111,9 @@ export async function planBaseCascade(
   options: { readonly stage?: string } = {},
 ): Promise<BasePlan> {
   const file = await cascadeFileOf(path);
-  let raw: unknown;
-  try {
-    raw = parseYaml(await readFile(file, 'utf8'));
-  } catch (err) {
+  const { raw } = await readCascadeFile(file).catch((err: unknown) => {
     throw baseError(`Base cascade cannot be read or parsed: ${file}; check the file.`, err);
-  }
+  });
   const files: { path: string; file: string }[] = [];
   const config = parseCascadeConfig(raw, {
     source: file,
