@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseCsvRecords } from '../src/core/csv/index.js';
-import { auc, bootstrapByGroup, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
+import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
 const files = process.argv.slice(2);
 if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
@@ -46,7 +46,11 @@ console.log(['slice', 'n', ...columns].join('\t'));
 for (const [name, keep] of slices) {
   const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
   const y = idx.map((i) => Number(rows[i]!.label));
-  const groups = idx.map((i) => rows[i]!.group!);
+  // The proxy resamples drives, and web photos one by one, as `roadwork train` does.
+  const groups = idx.map((i) => {
+    const { protocol, group, image } = rows[i]!;
+    return protocol === 'proxy' ? bootstrapUnit({ group: group!, image: image! }) : group!;
+  });
   const cells = [...runs.map((run) => idx.map((i) => Number(run[i]!.p))), idx.map((i) => mean[i]!)].map(
     (p) => {
       const e = bootstrapByGroup({ p, y, groups }, (ps, ys) =>
@@ -55,7 +59,6 @@ for (const [name, keep] of slices) {
           ys,
         ),
       );
-      // One group (the proxy's web photos come as one) has no interval over groups.
       const interval = new Set(groups).size < 2 ? '[one group]' : `[${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}]`;
       return `${e.value.toFixed(3)} ${interval} (${auc(p, y).toFixed(3)})`;
     },

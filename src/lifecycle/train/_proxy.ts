@@ -22,7 +22,7 @@ export function cameraUnit(row: Pick<ViewRow, 'group' | 'image'>): string {
 }
 
 /** What the proxy's intervals resample: drives (manifest groups), web photos one by one. */
-export function bootstrapUnit(row: Pick<ViewRow, 'group' | 'image'>): string {
+export function bootstrapUnit(row: { readonly group: string; readonly image: number | string }): string {
   return familyRule(row.group).unit === 'image' ? `${row.group}/${row.image}` : row.group;
 }
 
