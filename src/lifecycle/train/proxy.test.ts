@@ -6,8 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { createRng } from '../../core/random/index.js';
-import { splitGroups, type ViewRow } from './_dataset.js';
+import { splitGroups } from './_dataset.js';
 import { familyRule, groupFamily, styleRoom, styleUnit } from './_families.js';
 import {
   cameraCellWeights,
@@ -15,12 +14,12 @@ import {
   crossCalibrate,
   evaluate,
   fitHead,
-  type TrainConfig,
 } from './_pipeline.js';
 import { cameraUnit, proxyCrossValidate, proxyReport, proxyScores } from './_proxy.js';
 import { drawSeeds, pairRepeats, spread } from './_repeats.js';
 import { openTrainingFolders } from './_sources.js';
 import { trainHead } from './index.js';
+import { STYLED_CONFIG as CONFIG, styledRows } from './_test-styled-rows.js';
 
 async function folder(root: string, name: string, rows: [string, 0 | 1, string][]): Promise<string> {
   const dir = join(root, name);
@@ -130,39 +129,6 @@ test('the family rule reads groups namespaced by folder and split by image', asy
   } as const;
   assert.equal(splitGroups([row], ['tracon-web'])[0]!.group, 'roadwork-real-train/tracon-web/5');
 });
-
-/**
- * Rows whose feature 0 is the photo style (1 = in-car camera, 0 = web photo) and feature 1 the
- * roadwork signal (`signal` × label plus noise). In-car positives are dashcam work zones, in-car
- * negatives KITTI and CamVid (two cameras, so a fold holding one out still trains on the other); web photos are mostly negatives: style alone predicts the label well overall.
- */
-function styledRows(signal: number, seed: string): ViewRow[] {
-  const rng = createRng(seed);
-  const rows: ViewRow[] = [];
-  const add = (group: string, label: 0 | 1, style: number, count: number) => {
-    for (let i = 0; i < count; i++) {
-      const x = Float32Array.from([style + 0.1 * rng.normal(), signal * label + rng.normal(), rng.normal()]);
-      rows.push({ image: rows.length, group, label, level: 0, x });
-    }
-  };
-  for (const city of ['a', 'b', 'c', 'd', 'e', 'f']) add(`mi3-${city}`, 1, 1, 12);
-  for (const seq of ['um', 'umm', 'uu']) add(`kitti-road-${seq}`, 0, 1, 10);
-  for (const drive of ['0001TP', '0006R0']) add(`camvid-${drive}`, 0, 1, 12);
-  add('tracon-web', 0, 0, 120);
-  add('tracon-web', 1, 0, 10);
-  return rows;
-}
-
-const CONFIG: TrainConfig = {
-  model: 'logistic',
-  l2: 0.1,
-  hidden: 8,
-  folds: 5,
-  seed: 'proxy',
-  tta: false,
-  trainOnFlips: false,
-  targetAccuracy: 0.9,
-};
 
 test('the same-camera proxy scores nothing that style alone can give, and sees a real signal', async () => {
   const noise = styledRows(0, 'style-only');
