@@ -220,7 +220,12 @@ test('defaultCascadeConfig() is the starter cascade, or one classifier stage on 
   // A photo the 0.4 head calls ordinary road is not let go before its signs are read.
   assert.deepEqual((config.stages[1]!.config as { exit: unknown }).exit, { high: 0.7, low: -1 });
   const heads = (i: number) => (config.stages[i]!.config as BackboneHeadConfig).heads;
-  assert.deepEqual(heads(0), [join(STARTER_DIR, 'head.json')]);
+  assert.deepEqual(
+    heads(0),
+    ['head.json', 'head-s2.json', 'head-s3.json', 'head-s4.json', 'head-s5.json'].map((f) =>
+      join(STARTER_DIR, f),
+    ),
+  );
   assert.deepEqual(
     heads(1),
     ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) => join(STARTER_DIR, f)),

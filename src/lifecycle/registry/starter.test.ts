@@ -58,6 +58,10 @@ test('ensureProduction() registers the bundled starter as production once, under
     'head-448-s2.json',
     'head-448-s3.json',
     'head-448.json',
+    'head-s2.json',
+    'head-s3.json',
+    'head-s4.json',
+    'head-s5.json',
     'head.json',
   ]);
   const [event] = productionHistory(deps.store);
@@ -72,7 +76,9 @@ test('ensureProduction() registers the bundled starter as production once, under
       ),
     ),
     [
-      [join(dirname(cascadeFileOf(seeded)), 'head.json')],
+      ['head.json', 'head-s2.json', 'head-s3.json', 'head-s4.json', 'head-s5.json'].map((f) =>
+        join(dirname(cascadeFileOf(seeded)), f),
+      ),
       ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) =>
         join(dirname(cascadeFileOf(seeded)), f),
       ),

@@ -50,10 +50,10 @@ test("a head trained as a starter route was picks that route's stage of the star
   assert.equal(at448.stage, 'starter-448');
   assert.equal(at448.heads, 3, 'the 0.4 route serves three heads as one');
   const plan = await planBaseCascade(STARTER, TRAINED_204);
-  assert.equal(plan.heads, 1);
+  assert.equal(plan.heads, 5, 'the 2.0.4 route serves five');
   assert.equal(plan.stage, 'starter');
   assert.equal(plan.route, 0);
-  assert.equal(plan.version, 'starter-7');
+  assert.equal(plan.version, 'starter-8');
 });
 
 test('a head that fits no stage is refused before training, saying what differs for each stage', async () => {
@@ -115,17 +115,25 @@ test('the bundle is the starter with the new 0.4 head in place of its three: the
     assert.ok(replaced.every((r) => typeof r.mcc === 'number'));
     assert.deepEqual(manifest.metrics.base, {
       cascade: STARTER,
-      version: 'starter-7',
+      version: 'starter-8',
       stage: 'starter-448',
       replaced,
     });
-    assert.deepEqual(manifest.files.map((f) => f.path).sort(), [CASCADE_FILE, 'head-448.json', 'head.json']);
+    assert.deepEqual(manifest.files.map((f) => f.path).sort(), [
+      CASCADE_FILE,
+      'head-448.json',
+      'head-s2.json',
+      'head-s3.json',
+      'head-s4.json',
+      'head-s5.json',
+      'head.json',
+    ]);
     const written = JSON.parse(await readFile(join(dir, 'b', CASCADE_FILE), 'utf8'));
     const expected = structuredClone(plan.raw) as {
       version: string;
       routes: { stages: { head: unknown }[] }[];
     };
-    expected.version = 'starter-7 + trained starter-448';
+    expected.version = 'starter-8 + trained starter-448';
     expected.routes[1]!.stages[0]!.head = 'head-448.json';
     assert.deepEqual(
       written,
