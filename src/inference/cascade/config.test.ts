@@ -12,6 +12,7 @@ import {
   type BackboneHeadConfig,
 } from './index.js';
 import { fileURLToPath } from 'node:url';
+import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/starter-heads.js';
 
 const STARTER_DIR = fileURLToPath(new URL('../../../models/starter/', import.meta.url));
 
@@ -223,13 +224,11 @@ test('defaultCascadeConfig() is the starter cascade, or one classifier stage on 
   const heads = (i: number) => (config.stages[i]!.config as BackboneHeadConfig).heads;
   assert.deepEqual(
     heads(0),
-    ['head.json', 'head-s2.json', 'head-s3.json', 'head-s4.json', 'head-s5.json'].map((f) =>
-      join(STARTER_DIR, f),
-    ),
+    STARTER_204_HEADS.map((f) => join(STARTER_DIR, f)),
   );
   assert.deepEqual(
     heads(1),
-    ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) => join(STARTER_DIR, f)),
+    STARTER_04_HEADS.map((f) => join(STARTER_DIR, f)),
   );
   const custom = await defaultCascadeConfig({ modelPath: '/x/y.onnx' });
   assert.equal((custom.stages[0]!.config as { model: string }).model, '/x/y.onnx');

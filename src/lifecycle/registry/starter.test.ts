@@ -23,6 +23,7 @@ import {
   type GateScore,
   type RegistryDeps,
 } from './index.js';
+import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/starter-heads.js';
 
 function setup(t: { after(fn: () => void): void }): { dir: string; deps: RegistryDeps } {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-starter-'));
@@ -51,19 +52,10 @@ test('ensureProduction() registers the bundled starter as production once, under
   assert.equal(productionVersion(deps.store)?.id, seeded.id);
   assert.equal(await ensureProduction(deps), undefined, 'a second call changes nothing');
   assert.equal(typeof seeded.manifest.metrics.mcc, 'number');
-  assert.deepEqual(seeded.manifest.files.map((f) => f.path).sort(), [
-    'EXPERIMENTS.md',
-    'MODEL_CARD.md',
-    'cascade.json',
-    'head-448-s2.json',
-    'head-448-s3.json',
-    'head-448.json',
-    'head-s2.json',
-    'head-s3.json',
-    'head-s4.json',
-    'head-s5.json',
-    'head.json',
-  ]);
+  assert.deepEqual(
+    seeded.manifest.files.map((f) => f.path).sort(),
+    ['EXPERIMENTS.md', 'MODEL_CARD.md', 'cascade.json', ...STARTER_04_HEADS, ...STARTER_204_HEADS].sort(),
+  );
   const [event] = productionHistory(deps.store);
   assert.deepEqual((event?.detail as { starter: boolean }).starter, true);
   // The registered copy is a cascade serve can load (the head resolves inside the bundle).
@@ -76,12 +68,8 @@ test('ensureProduction() registers the bundled starter as production once, under
       ),
     ),
     [
-      ['head.json', 'head-s2.json', 'head-s3.json', 'head-s4.json', 'head-s5.json'].map((f) =>
-        join(dirname(cascadeFileOf(seeded)), f),
-      ),
-      ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) =>
-        join(dirname(cascadeFileOf(seeded)), f),
-      ),
+      STARTER_204_HEADS.map((f) => join(dirname(cascadeFileOf(seeded)), f)),
+      STARTER_04_HEADS.map((f) => join(dirname(cascadeFileOf(seeded)), f)),
     ],
     'each route’s heads resolve inside the bundle',
   );

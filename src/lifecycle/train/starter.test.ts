@@ -25,6 +25,7 @@ import { openImageFolder } from '../../data/sources/index.js';
 import { auc } from './_metrics.js';
 import { assertServesHeadWithFlipTta, OFFLINE_RUNTIME, testScene } from './_test-tta-check.js';
 import { photosMissing, requirement } from '../../../test/fixtures/requirements.js';
+import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/starter-heads.js';
 
 const STARTER = fileURLToPath(new URL('../../../models/starter/', import.meta.url));
 
@@ -33,11 +34,7 @@ test(
   { timeout: 120_000 },
   async () => {
     // The mean of the five heads' calibrated logits (seeds train, s2…s5), then of the two views.
-    const head = await Promise.all(
-      ['head.json', 'head-s2.json', 'head-s3.json', 'head-s4.json', 'head-s5.json'].map((f) =>
-        loadHead(`${STARTER}${f}`),
-      ),
-    );
+    const head = await Promise.all(STARTER_204_HEADS.map((f) => loadHead(`${STARTER}${f}`)));
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     await assertServesHeadWithFlipTta(config, head, testScene('starter'), {
       embedders: [
@@ -56,9 +53,7 @@ test(
   { timeout: 180_000 },
   async () => {
     // The mean of the three heads' calibrated logits (seeds train, s2, s3), then of the two views.
-    const head = await Promise.all(
-      ['head-448.json', 'head-448-s2.json', 'head-448-s3.json'].map((f) => loadHead(`${STARTER}${f}`)),
-    );
+    const head = await Promise.all(STARTER_04_HEADS.map((f) => loadHead(`${STARTER}${f}`)));
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     assert.deepEqual(
       config.routes?.map((r) => [r.maxSide, r.config.preprocess.size, r.config.preprocess.resize]),
