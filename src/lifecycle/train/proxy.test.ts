@@ -8,13 +8,7 @@ import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
 import { splitGroups } from './_dataset.js';
 import { familyRule, groupFamily, styleRoom, styleUnit } from './_families.js';
-import {
-  cameraCellWeights,
-  crossValidate,
-  crossCalibrate,
-  evaluate,
-  fitHead,
-} from './_pipeline.js';
+import { cameraCellWeights, crossValidate, crossCalibrate, evaluate, fitHead } from './_pipeline.js';
 import { cameraUnit, proxyCrossValidate, proxyReport, proxyScores } from './_proxy.js';
 import { drawSeeds, pairRepeats, spread } from './_repeats.js';
 import { openTrainingFolders } from './_sources.js';
