@@ -179,9 +179,9 @@ export async function planBase(
       trained,
       flags.stage === undefined ? {} : { stage: flags.stage },
     );
-    const heads = (flags.heads ?? 1) > 1 ? `${flags.heads} trained heads replace` : 'trained head replaces';
-    log(`Base cascade ${plan.file}: the ${heads} stage ${plan.stage}'s head; the rest serves as it was`);
     const count = flags.heads ?? 1;
+    const heads = count > 1 ? `${count} trained heads replace` : 'trained head replaces';
+    log(`Base cascade ${plan.file}: the ${heads} stage ${plan.stage}'s head; the rest serves as it was`);
     if (plan.heads > 1 && count < plan.heads)
       log(
         `note: stage ${plan.stage} serves ${plan.heads} heads as one ensemble; this run trains ${count}, which take${count === 1 ? 's' : ''} the place of all ${plan.heads} (train one per seed of the views with --view-seeds and --ensemble, e.g. --view-seeds s2,s3 --ensemble)`,

@@ -11,7 +11,14 @@ import {
   type TrainConfig,
 } from './_pipeline.js';
 import { proxyCrossValidate, proxyReport, proxyScores, proxySlices, type ProxyReport } from './_proxy.js';
-import { drawSeeds, repeatedSlice, repeatedSlices, spreadText, type RepeatedSlice } from './_repeats.js';
+import {
+  drawSeeds,
+  drawsByViews,
+  repeatedSlice,
+  repeatedSlices,
+  spreadText,
+  type RepeatedSlice,
+} from './_repeats.js';
 
 /** The rows one draw fits and scores. */
 export interface DrawRows {
@@ -100,11 +107,9 @@ export interface OutOfFoldDraw {
   readonly fold: Int32Array;
 }
 
-/** The first run on each set of views: draws are ordered set by set. */
+/** The first run on each set of views, in the order the sets first come. */
 function firstOfViews<T>(draws: readonly Draw[], runs: readonly T[]): (T & { views: string })[] {
-  return draws.flatMap((d, k) =>
-    k === 0 || draws[k - 1]!.views !== d.views ? [{ ...runs[k]!, views: d.views }] : [],
-  );
+  return drawsByViews(draws.map((d) => d.views)).map(([views, [first]]) => ({ ...runs[first!]!, views }));
 }
 
 /** The proxy at one L2: the first draw's full report, every draw's slices summarised. */
