@@ -1,7 +1,8 @@
 // Experiment (not a test): heads trained by one command at several seeds of the views, served together
 // as a `backbone-head` stage with `head: [a.json, b.json, …]` serves them (the mean of their calibrated
-// logits). From each head's out-of-fold answers (`roadwork train --predictions`, one file per seed; a
-// row's heads never saw its group or camera) it scores every head alone and the mean of all of them:
+// logits). From each head's out-of-fold answers (`roadwork train --predictions`, one file per seed, or
+// all of them from one `--view-seeds … --ensemble` run; a row's heads never saw its group or camera)
+// it scores every head alone and the mean of all of them:
 // MCC at 0.5 with a 95 % bootstrap interval over groups, and AUC, per protocol and slice.
 // Usage: node --import tsx bench/ensemble-predictions.ts p-train.csv p-s2.csv p-s3.csv
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each

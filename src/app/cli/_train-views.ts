@@ -52,11 +52,12 @@ export async function viewSet(
 }
 
 /**
- * `--ensemble`'s head files, one per seed of the views: `--out` for `--seed`'s, then
- * `<out>-<seed>.json` beside it for each `--view-seeds` seed (`head-448.json`, `head-448-s2.json`).
- * Fails with ERR_CONFIG_INVALID on a seed that cannot be part of a file name.
+ * `--ensemble`'s files, one per seed of the views: `out` for `--seed`'s, then `<out>-<seed><ext>`
+ * beside it for each `--view-seeds` seed (`head-448.json`, `head-448-s2.json`; `p.csv`, `p-s2.csv`
+ * for `--predictions`), with `ext` when `out` has none. Fails with ERR_CONFIG_INVALID on a seed
+ * that cannot be part of a file name.
  */
-export function ensembleFiles(out: string, seeds: readonly string[]): string[] {
+export function ensembleFiles(out: string, seeds: readonly string[], defaultExt = '.json'): string[] {
   const ext = extname(out);
   const stem = join(dirname(out), basename(out, ext));
   return seeds.map((seed, k) => {
@@ -64,9 +65,9 @@ export function ensembleFiles(out: string, seeds: readonly string[]): string[] {
     if (!/^[\w.-]+$/.test(seed) || seed.startsWith('.'))
       throw new RoadworkError(
         'ERR_CONFIG_INVALID',
-        `Invalid --view-seeds with --ensemble: ${seed}; each seed names its head file (${basename(stem)}-SEED${ext || '.json'}), so use letters, digits, '.', '_' or '-'`,
+        `Invalid --view-seeds with --ensemble: ${seed}; each seed names its head file (${basename(stem)}-SEED${ext || defaultExt}), so use letters, digits, '.', '_' or '-'`,
       );
-    return `${stem}-${seed}${ext || '.json'}`;
+    return `${stem}-${seed}${ext || defaultExt}`;
   });
 }
 

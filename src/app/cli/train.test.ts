@@ -148,7 +148,10 @@ test(
       assert.deepEqual(byViews.seeds, ['train', 'train#2', 'other', 'other#2']);
       assert.deepEqual(byViews.views, ['train', 'train', 'other', 'other']);
       // The head is the own views' alone: that of the plain run at the same L2 and seed.
-      const plain = await run(['--out', join(root, 'plain.json'), '--folds', '2', '--l2', '0.1']);
+      const plain = await run([
+        ...['--out', join(root, 'plain.json'), '--folds', '2', '--l2', '0.1'],
+        ...['--predictions', join(root, 'plain.csv')],
+      ]);
       assert.doesNotMatch(plain.err, /embed \[/);
       assert.deepEqual(
         (await loadHead(join(root, 'viewed.json'))).layers,
@@ -160,6 +163,7 @@ test(
       const ens = await run([
         ...['--out', join(root, 'ens.json'), '--folds', '2', '--l2', '0.1'],
         ...['--view-seeds', 'other', '--ensemble', '--report', join(root, 'ens-report.json')],
+        ...['--predictions', join(root, 'ens')],
       ]);
       const ensReport = JSON.parse(await readFile(join(root, 'ens-report.json'), 'utf8')) as {
         overall: { n: number };
@@ -184,11 +188,23 @@ test(
         '0.1',
         '--seed',
         'other',
+        '--predictions',
+        join(root, 'other.csv'),
       ]);
       assert.doesNotMatch(alone.err, /embed \[/);
       assert.equal(
         await readFile(join(root, 'ens-other.json'), 'utf8'),
         await readFile(join(root, 'other.json'), 'utf8'),
+      );
+      // --predictions: each head's out-of-fold answers, as its own seed's run writes them (a name
+      // without an extension gets .csv for the other seeds).
+      assert.equal(
+        await readFile(join(root, 'ens-other.csv'), 'utf8'),
+        await readFile(join(root, 'other.csv'), 'utf8'),
+      );
+      assert.equal(
+        await readFile(join(root, 'ens'), 'utf8'),
+        await readFile(join(root, 'plain.csv'), 'utf8'),
       );
       // The run's own head is the plain run's; only its record of the draws differs.
       const [ensOwn, plainHead] = [

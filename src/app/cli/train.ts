@@ -112,6 +112,8 @@ it for each other seed, each the head a run at that --seed ships at the chosen L
 their mean (the mean of the heads' calibrated logits, view by view, as a stage with head: [a, b, c]
 serves it) and, with --bundle, serves every head in one stage (with --base, in place of the stage's
 heads and names): the starter's 0.4 route is three such heads (--view-seeds s2,s3 --ensemble).
+--predictions P.csv then writes each head's out-of-fold answers too: P.csv for --seed's, P-SEED.csv
+for the others (bench/ensemble-predictions.ts scores any mean of them).
 
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those
 style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
@@ -322,7 +324,7 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option('--report <file>', 'also write the full report as JSON')
     .option(
       '--predictions <file>',
-      "also write every scored view's out-of-fold probability as CSV (grouped CV, then the proxy)",
+      "also write every scored view's out-of-fold probability as CSV (grouped CV, then the proxy; with --ensemble, FILE-SEED.csv beside it for each other seed's head)",
     )
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
@@ -349,9 +351,10 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           'Invalid --ensemble: no --view-seeds; give the other seeds of the views, e.g. --view-seeds s2,s3',
         );
-      const headFiles = ensemble
-        ? ensembleFiles(String(opts.out), [emb.seed, ...viewSeeds])
-        : [String(opts.out)];
+      const seedFiles = (file: string, ext?: string) =>
+        ensemble ? ensembleFiles(file, [emb.seed, ...viewSeeds], ext) : [file];
+      const headFiles = seedFiles(String(opts.out));
+      const predictionFiles = typeof opts.predictions === 'string' ? seedFiles(opts.predictions, '.csv') : [];
       const fitWorkers =
         opts.fitWorkers === undefined
           ? defaultFitWorkers()
@@ -415,7 +418,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       const maxIter = countFlag(opts.maxIter, '--max-iter', { example: '300' });
       for (const file of headFiles) await checkWritableFile(file, '--out');
       if (typeof opts.report === 'string') await checkWritableFile(opts.report, '--report');
-      if (typeof opts.predictions === 'string') await checkWritableFile(opts.predictions, '--predictions');
+      for (const file of predictionFiles) await checkWritableFile(file, '--predictions');
       const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews, pasteDecoys };
       // The backbone and its options are checked before a minute goes into embedding.
       const conv = convFlag === undefined ? undefined : await convConfig(convFlag, emb.embedders);
@@ -486,8 +489,9 @@ export function trainCommand(io: TrainIo = {}): Command {
           opts.report,
           `${JSON.stringify({ ...result.report, proxy: result.proxy, repeats: result.repeats, ...ensembleReport(result.ensemble), skipped_images: emb.skips.list() }, null, 2)}\n`,
         );
-      if (typeof opts.predictions === 'string')
-        await writeFileAtomic(opts.predictions, predictionsCsv(result.predictions, embedded.images));
+      const predictions = result.ensemble?.predictions ?? [result.predictions];
+      for (const [k, file] of predictionFiles.entries())
+        await writeFileAtomic(file, predictionsCsv(predictions[k]!, embedded.images));
       const used = result.report.synthetic;
       stdout.write(
         `\nHeld-out metrics (grouped CV, l2=${result.l2}, threshold 0.5 after the shift):\n${reportTable(result.report)}\n` +

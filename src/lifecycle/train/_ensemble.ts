@@ -4,8 +4,14 @@
 import { logit, sigmoid, type Head } from '../../inference/heads/index.js';
 import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { exitsSummary, finalHead, sliceSummary, type FinalHeadContext } from './_final-head.js';
-import { evaluate, type EvalReport, type TrainConfig } from './_pipeline.js';
-import type { GroupedRun, ProxyRun, ViewSet } from './_protocols.js';
+import { evaluate, type EvalReport, type SyntheticSummary, type TrainConfig } from './_pipeline.js';
+import {
+  predictionsOf,
+  type GroupedRun,
+  type Predictions,
+  type ProxyRun,
+  type ViewSet,
+} from './_protocols.js';
 import { proxyReport, proxySlices, proxySummary, type ProxyReport } from './_proxy.js';
 
 /** The heads of every seed of the views, and their mean scored as the stage serves it. */
@@ -22,6 +28,8 @@ export interface EnsembleResult {
   readonly exits?: SweepRow;
   /** What a bundle of the ensemble records as its metrics (`bundleMetrics`' head metrics). */
   readonly metrics: Readonly<Record<string, unknown>>;
+  /** Each head's own out-of-fold probabilities, in `seeds` order (`TrainResult.predictions` first). */
+  readonly predictions: readonly Predictions[];
 }
 
 /** The probability of the mean log-odds of several probabilities, index by index. */
@@ -44,7 +52,7 @@ export function meanOfLogits(ps: readonly ArrayLike<number>[]): Float64Array {
  */
 export async function ensembleOf(
   sets: readonly ViewSet[],
-  own: { readonly best: GroupedRun; readonly head: Head; readonly report: EvalReport },
+  own: { readonly best: GroupedRun; readonly head: Head; readonly synthetic?: SyntheticSummary },
   proxy: ProxyRun | undefined,
   config: TrainConfig,
   context: Omit<FinalHeadContext, 'proxy' | 'repeats'>,
@@ -71,7 +79,7 @@ export async function ensembleOf(
   const seed = sets[0]!.seed;
   const report: EvalReport = {
     ...evaluate(meanOfLogits(best.firsts.map((f) => f.p)), rows, seed),
-    ...(own.report.synthetic ? { synthetic: own.report.synthetic } : {}),
+    ...(own.synthetic ? { synthetic: own.synthetic } : {}),
   };
   const proxied =
     proxy && proxyRows && slices
@@ -114,5 +122,6 @@ export async function ensembleOf(
     ...(proxied ? { proxy: proxied } : {}),
     ...(exits ? { exits } : {}),
     metrics,
+    predictions: sets.map((set, k) => predictionsOf(set, k, best, proxy)),
   };
 }

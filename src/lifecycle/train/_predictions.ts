@@ -2,7 +2,7 @@
 // a head gets wrong when it never saw their group or camera, for finding label errors and hard cases.
 import { csvText } from '../../core/csv/index.js';
 import { familyRule } from './_families.js';
-import type { OutOfFold, TrainResult } from './_train-head.js';
+import type { OutOfFold, Predictions } from './_protocols.js';
 
 /** The columns, in order. */
 export const PREDICTION_COLUMNS = Object.freeze([
@@ -22,7 +22,7 @@ export const PREDICTION_COLUMNS = Object.freeze([
  * (`proxy`, when it ran), with `images[row.image]` naming the image. `p` is the cross-calibrated
  * probability the protocol's tables score (threshold 0.5); `fold` the fold that held the row out.
  */
-export function predictionsCsv(predictions: TrainResult['predictions'], images: readonly string[]): string {
+export function predictionsCsv(predictions: Predictions, images: readonly string[]): string {
   const lines = (protocol: string, oof: OutOfFold | undefined) =>
     oof === undefined
       ? []

@@ -92,12 +92,11 @@ export interface GroupedRun {
   /** Mean MCC over the draws: what chooses the L2. */
   readonly mcc: number;
   readonly spread: RepeatedSlice;
-  /** The first draw's out-of-fold logits, folds and cross-calibrated probabilities. */
-  readonly z: Float64Array;
-  readonly fold: Int32Array;
-  readonly p: Float64Array;
-  /** The same for the first draw on each set of views, in order (the first is the run's own). */
-  readonly firsts: readonly (OutOfFoldDraw & { readonly z: Float64Array })[];
+  /**
+   * The out-of-fold logits, folds and cross-calibrated probabilities of the first draw on each set
+   * of views, in order: the first is the run's own seed, whose tables and head the run reports.
+   */
+  readonly firsts: readonly [OutOfFoldLogits, ...OutOfFoldLogits[]];
 }
 
 /** One draw's cross-calibrated out-of-fold probabilities and folds, and the seed of its views. */
@@ -107,9 +106,21 @@ export interface OutOfFoldDraw {
   readonly fold: Int32Array;
 }
 
-/** The first run on each set of views, in the order the sets first come. */
-function firstOfViews<T>(draws: readonly Draw[], runs: readonly T[]): (T & { views: string })[] {
-  return drawsByViews(draws.map((d) => d.views)).map(([views, [first]]) => ({ ...runs[first!]!, views }));
+/** An out-of-fold draw with its raw logits, which calibrate a head. */
+export interface OutOfFoldLogits extends OutOfFoldDraw {
+  readonly z: Float64Array;
+}
+
+/** The first run on each set of views, in the order the sets first come (the run's own first). */
+function firstOfViews<T>(
+  draws: readonly Draw[],
+  runs: readonly T[],
+): [T & { views: string }, ...(T & { views: string })[]] {
+  const [own, ...others] = drawsByViews(draws.map((d) => d.views)).map(([views, [first]]) => ({
+    ...runs[first!]!,
+    views,
+  }));
+  return [own!, ...others];
 }
 
 /** The proxy at one L2: the first draw's full report, every draw's slices summarised. */
@@ -118,14 +129,45 @@ export interface ProxyRun {
   /** Mean headline MCC over the draws (−∞ when nothing is scored): what chooses the L2. */
   readonly mcc: number;
   readonly report: ProxyReport;
-  /** The first draw's cross-calibrated out-of-fold probabilities and folds, by proxy row. */
-  readonly p: Float64Array;
-  readonly fold: Int32Array;
   readonly spreads: Record<string, RepeatedSlice>;
   /** The headline's name in `spreads`, when a kind holds both labels. */
   readonly headline?: string;
-  /** The first draw on each set of views, in order (the first is the run's own). */
-  readonly firsts: readonly OutOfFoldDraw[];
+  /**
+   * The cross-calibrated out-of-fold probabilities and folds, by proxy row, of the first draw on each
+   * set of views, in order (the first is the run's own, whose report is `report`).
+   */
+  readonly firsts: readonly [OutOfFoldDraw, ...OutOfFoldDraw[]];
+}
+
+/** Rows and their cross-calibrated out-of-fold probabilities and folds, index for index. */
+export interface OutOfFold {
+  readonly rows: readonly ViewRow[];
+  readonly p: Float64Array;
+  readonly fold: Int32Array;
+}
+
+/** Every scored row's out-of-fold probability on one set of views, under each protocol. */
+export interface Predictions {
+  readonly cv: OutOfFold;
+  readonly proxy?: OutOfFold;
+}
+
+/**
+ * The predictions of the `k`th set of views (`sets[k]`, the run's own at 0): its first draw's
+ * out-of-fold probabilities at the chosen L2, under the grouped CV and, when it ran, the proxy.
+ */
+export function predictionsOf(
+  set: ViewSet,
+  k: number,
+  grouped: GroupedRun,
+  proxy: ProxyRun | undefined,
+): Predictions {
+  const cv = grouped.firsts[k]!;
+  const held = proxy?.firsts[k];
+  return {
+    cv: { rows: set.rows, p: cv.p, fold: cv.fold },
+    ...(held && set.proxy ? { proxy: { rows: set.proxy.rows, p: held.p, fold: held.fold } } : {}),
+  };
 }
 
 const took = (t0: number) => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
@@ -208,7 +250,7 @@ export async function groupedAt(
     return { z, fold, p, scores: s };
   });
   const spread = repeatedSlice(runs.map((d) => d.scores));
-  const { z, fold, p, scores: first } = runs[0]!;
+  const first = runs[0]!.scores;
   const head = `${config.model} l2=${config.l2}: grouped ${config.folds}-fold CV`;
   log(
     draws.length > 1
@@ -219,7 +261,7 @@ export async function groupedAt(
     draws,
     runs.map((r) => ({ z: r.z, fold: r.fold, p: r.p })),
   );
-  return { l2: config.l2, mcc: spread.mcc.mean, spread, z, fold, p, firsts };
+  return { l2: config.l2, mcc: spread.mcc.mean, spread, firsts };
 }
 
 /**
@@ -272,8 +314,6 @@ export async function proxyAt(
     l2: config.l2,
     mcc: h?.mcc.mean ?? Number.NEGATIVE_INFINITY,
     report,
-    p: runs[0]!.p,
-    fold: runs[0]!.fold,
     spreads,
     ...(h === undefined ? {} : { headline: name }),
     firsts: firstOfViews(

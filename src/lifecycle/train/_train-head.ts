@@ -12,8 +12,10 @@ import {
   groupedAt,
   protocolDraws,
   proxyAt,
+  predictionsOf,
   type Draw,
   type GroupedRun,
+  type Predictions,
   type ProxyRun,
   type ViewSet,
 } from './_protocols.js';
@@ -77,17 +79,7 @@ export interface TrainResult {
   /** With `options.ensemble`: a head per seed of the views and their mean's scores. */
   readonly ensemble?: EnsembleResult;
   /** Every scored row's out-of-fold probability, under each protocol (first draw, chosen L2). */
-  readonly predictions: {
-    readonly cv: OutOfFold;
-    readonly proxy?: OutOfFold;
-  };
-}
-
-/** Rows and their cross-calibrated out-of-fold probabilities and folds, index for index. */
-export interface OutOfFold {
-  readonly rows: readonly ViewRow[];
-  readonly p: Float64Array;
-  readonly fold: Int32Array;
+  readonly predictions: Predictions;
 }
 
 function noL2(): RoadworkError {
@@ -175,13 +167,19 @@ export async function trainHead(
     selectedByProxy: byFamily,
     log,
   };
-  const { head, report, exits } = await finalHead(own, best, config, {
+  const { head, report, exits } = await finalHead(own, best.firsts[0], config, {
     ...context,
     ...(proxy ? { proxy } : {}),
     ...(repeats ? { repeats: repeatsSummary(repeats) } : {}),
   });
   const ensemble = options.ensemble
-    ? await ensembleOf([own, ...otherViews], { best, head, report }, proxyRun, config, context)
+    ? await ensembleOf(
+        [own, ...otherViews],
+        { best, head, synthetic: report.synthetic },
+        proxyRun,
+        config,
+        context,
+      )
     : undefined;
   return {
     head,
@@ -191,10 +189,7 @@ export async function trainHead(
     ...(proxy ? { proxy } : {}),
     ...(repeats ? { repeats } : {}),
     ...(ensemble ? { ensemble } : {}),
-    predictions: {
-      cv: { rows, p: best.p, fold: best.fold },
-      ...(proxyRun ? { proxy: { rows: draws.proxy![0]!.rows, p: proxyRun.p, fold: proxyRun.fold } } : {}),
-    },
+    predictions: predictionsOf(own, 0, best, proxyRun),
   };
 }
 

@@ -94,16 +94,10 @@ export {
   type TrainedServing,
 } from './_base-cascade.js';
 export { embeddedRows, type EmbeddedRows, type EmbeddingOptions } from './_rows.js';
-export {
-  trainHead,
-  writeHead,
-  type OutOfFold,
-  type TrainHeadOptions,
-  type TrainResult,
-} from './_train-head.js';
+export { trainHead, writeHead, type TrainHeadOptions, type TrainResult } from './_train-head.js';
 export { meanOfLogits, type EnsembleResult } from './_ensemble.js';
 export { PREDICTION_COLUMNS, predictionsCsv } from './_predictions.js';
-export { drawsText, type ViewSet } from './_protocols.js';
+export { drawsText, type OutOfFold, type Predictions, type ViewSet } from './_protocols.js';
 export { proxyTable, repeatsTable, reportTable, sweepTable, table } from './_report.js';
 export {
   drawSeeds,
