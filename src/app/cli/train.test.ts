@@ -433,6 +433,24 @@ test(
       assert.notDeepEqual(h4.layers, h4v2.layers);
       await assertServesHeadWithFlipTta(ensembled, [h4, h4v2], testScene('bundle'));
 
+      // --columns: a head on the colour/shape columns alone is written for the whole embedding (zero
+      // weights on the backbone's), so it bundles and serves like any other.
+      const b5 = join(root, 'b5');
+      await train([
+        ...['--out', join(root, 'h5.json'), '--l2', '1', '--columns', '1280:1420'],
+        ...['--bundle', b5, '--data_dir', join(root, 'none')],
+      ]);
+      const h5 = await loadHead(join(root, 'h5.json'));
+      assert.equal(h5.inputDims, 1420);
+      assert.deepEqual(h5.metrics?.['columns'], [1280, 1420]);
+      const w5 = h5.layers[0]!.weights[0]!;
+      assert.ok(w5.slice(0, 1280).every((w) => w === 0) && w5.slice(1280).some((w) => w !== 0));
+      await assertServesHeadWithFlipTta(
+        await loadCascadeConfig(join(b5, 'cascade.json')),
+        h5,
+        testScene('bundle'),
+      );
+
       const config = await loadCascadeConfig(join(b1, 'cascade.json'));
       assert.deepEqual(config.tta, ['identity', 'hflip']);
       await assertServesHeadWithFlipTta(config, await loadHead(join(b1, 'head.json')), testScene('bundle'));
@@ -619,6 +637,10 @@ test('roadwork train says --conv is missing, invalid, or for --model conv only, 
     [
       ['--model', 'conv', '--conv', '49,Conv_1', '--columns', '0:100'],
       /^Invalid --columns with --model conv: 0:100; a conv head reads the whole embedding/,
+    ],
+    [
+      ['--model', 'mil', '--mil', '49,1280,max', '--columns', '0:100'],
+      /^Invalid --columns with --model mil: 0:100; a mil head reads the whole embedding/,
     ],
   ] as const)
     await refusedBeforeEmbedding(args, message);

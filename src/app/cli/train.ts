@@ -271,7 +271,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       '--fit-workers <n>',
       "worker threads fitting the cross-validations' heads side by side (1: in this thread); default one per CPU core",
     )
-    .option('--columns <start:end>', 'ablations: use only feature columns [start, end) of the embedding')
+    .option(
+      '--columns <start:end>',
+      'use only feature columns [start, end) of the embedding (logistic and mlp heads; the head file is written for the whole embedding, zero weights elsewhere)',
+    )
     .option(
       '--column-l2 <start:end=factor,...>',
       'multiply the L2 strength on feature columns [start, end) by factor (e.g. 0:1280=10 leans the head on the colour/shape columns); logistic and mlp heads',
@@ -369,11 +372,6 @@ export function trainCommand(io: TrainIo = {}): Command {
           'ERR_CONFIG_INVALID',
           'Invalid --register: no --bundle; give --bundle DIR too',
         );
-      if (bundle !== undefined && columns !== undefined)
-        throw new RoadworkError(
-          'ERR_CONFIG_INVALID',
-          `Invalid --bundle with --columns: ${String(opts.columns)}; a head on a slice of the embedding cannot be served, drop one`,
-        );
       // Settings are checked before hours of embedding, not after.
       const settings = bundle === undefined ? undefined : emb.settings;
       const baseFlags = {
@@ -408,10 +406,10 @@ export function trainCommand(io: TrainIo = {}): Command {
       });
       const mil = parseMil(opts.model, opts.mil);
       const convFlag = parseConvFlag(opts.model, opts.conv);
-      if (convFlag !== undefined && columns !== undefined)
+      if ((opts.model === 'conv' || opts.model === 'mil') && columns !== undefined)
         throw new RoadworkError(
           'ERR_CONFIG_INVALID',
-          `Invalid --columns with --model conv: ${String(opts.columns)}; a conv head reads the whole embedding`,
+          `Invalid --columns with --model ${opts.model}: ${String(opts.columns)}; a ${opts.model} head reads the whole embedding`,
         );
       const l2 = numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' });
       const hidden = countFlag(opts.hidden, '--hidden', { example: '32' });

@@ -1,5 +1,6 @@
 // The head a run ships, from one set of views: the final fit on every row, its calibration and exits
 // from the held-out logits, and the metrics it carries.
+import { RoadworkError } from '../../core/errors/index.js';
 import type { Head } from '../../inference/heads/index.js';
 import {
   TEMPERATURE_RANGE,
@@ -52,6 +53,31 @@ export function exitsSummary(e: SweepRow, target: number): Record<string, unknow
   return { high: e.high, low: e.low, coverage: e.coverage, accuracy: e.accuracy, target };
 }
 
+/**
+ * A dense head fitted on columns `[start, end)` of the embedding (`--columns`), as a head of all
+ * `dims` columns: zero weights on the others, so it computes the same logit from the whole vector and
+ * serves wherever its embedder does (alone, or beside heads on every column in one stage).
+ */
+export function widenHead(head: Head, [start, end]: readonly [number, number], dims: number): Head {
+  const [first, ...rest] = head.layers;
+  if ((head.type !== 'logistic' && head.type !== 'mlp') || head.normalize || first === undefined)
+    throw new RoadworkError(
+      'ERR_INTERNAL',
+      `widenHead(): a ${head.type} head${head.normalize ? ' with its normalisation' : ''} cannot be widened`,
+    );
+  if (head.inputDims !== end - start || end > dims)
+    throw new RoadworkError(
+      'ERR_INTERNAL',
+      `widenHead(): a head of ${head.inputDims} columns is not columns ${start}:${end} of ${dims}`,
+    );
+  const weights = first.weights.map((row) => {
+    const wide = new Array<number>(dims).fill(0);
+    for (const [i, w] of row.entries()) wide[start + i] = w;
+    return wide;
+  });
+  return { ...head, inputDims: dims, layers: [{ ...first, weights }, ...rest] };
+}
+
 const TEMPERATURE_RANGE_TEXT = `${TEMPERATURE_RANGE[0]} to ${TEMPERATURE_RANGE[1]}`;
 
 /**
@@ -81,7 +107,8 @@ export async function finalHead(
     );
   }
   const fitted = await fitHead(rows, drawConfig(config, { ...set, views: set.seed }));
-  const final = foldNormalization(fitted);
+  const folded = foldNormalization(fitted);
+  const final = config.columns ? widenHead(folded, config.columns, rows[0]!.x.length) : folded;
   const finalP = Array.from(run.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
   const exits = chooseExits(thresholdSweep(finalP, y), config.targetAccuracy);
   const splitText = context.splitGroups?.length
@@ -96,6 +123,7 @@ export async function finalHead(
     metrics: {
       protocol: `${config.folds}-fold grouped CV (${splitText}), cross-fitted temperature and shift, ${config.tta ? 'hflip TTA' : 'no TTA'}${synthetic.images > 0 ? `, plus ${synthetic.images} synthetic scenes in training only` : ''}${extraViews > 0 ? `, plus ${extraViews} training-only views of the same images` : ''}${config.balanceCameras ? ', rows weighed to balance (camera kind, label)' : ''}`,
       l2: config.l2,
+      ...(config.columns ? { columns: [...config.columns] } : {}),
       ...(config.columnL2?.length ? { column_l2: config.columnL2.map((c) => ({ ...c })) } : {}),
       ...(config.styleNull ? { style_null: config.styleNull } : {}),
       ...(context.selectedByProxy ? { selected_by: 'same-camera proxy' } : {}),

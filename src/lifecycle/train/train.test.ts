@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRoadworkError } from '../../core/errors/index.js';
 import { createRng } from '../../core/random/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate.js';
+import { widenHead } from './_final-head.js';
 import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
 import { auc, mcc } from './_metrics.js';
 import { groupFolds, groupHoldout } from './_split.js';
@@ -152,6 +154,70 @@ test("trainHead() records the per-column L2 and the style nullspace it was given
   assert.equal(plain?.['column_l2'], undefined);
   assert.equal((await trainHead(rows, 'v', { ...options, styleNull: 2 })).head.metrics?.['style_null'], 2);
   assert.equal(plain?.['style_null'], undefined);
+});
+
+test("a head on a slice of the columns is written for the whole embedding and gives the slice's logit", async () => {
+  const rng = createRng('columns-widen');
+  // Column 1 holds the label; columns 0 and 2 are noise the head must not read.
+  const rows: ViewRow[] = Array.from({ length: 60 }, (_, i) => ({
+    image: i,
+    group: `g${i % 6}`,
+    label: (i % 2) as 0 | 1,
+    level: 'source' as const,
+    x: Float32Array.of(rng.normal() * 5, (i % 2) + rng.normal(), rng.normal() * 5),
+  }));
+  const options = {
+    l2: [0.1],
+    hidden: 3,
+    folds: 3,
+    seed: 'w',
+    tta: false,
+    trainOnFlips: false,
+    targetAccuracy: 0.95,
+    log: () => undefined,
+  };
+  for (const model of ['logistic', 'mlp'] as const) {
+    const wide = (await trainHead(rows, 'v', { ...options, model, columns: [1, 2] })).head;
+    assert.equal(wide.inputDims, 3);
+    assert.deepEqual(wide.metrics?.['columns'], [1, 2]);
+    for (const row of wide.layers[0]!.weights) {
+      assert.deepEqual([row[0], row[2]], [0, 0]);
+      assert.notEqual(row[1], 0);
+    }
+    // The same fit on the slice itself, as a head of one column.
+    const sliced = rows.map((r) => ({ ...r, x: r.x.subarray(1, 2) }));
+    const narrow = (await trainHead(sliced, 'v', { ...options, model })).head;
+    assert.equal(narrow.inputDims, 1);
+    const a = logits(
+      wide,
+      matrixOf(
+        rows.map((r) => [...r.x]),
+        3,
+      ),
+    );
+    const b = logits(
+      narrow,
+      matrixOf(
+        sliced.map((r) => [...r.x]),
+        1,
+      ),
+    );
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9, `${model} row ${i}: ${v} against ${b[i]}`));
+    assert.deepEqual([wide.temperature, wide.shift], [narrow.temperature, narrow.shift]);
+  }
+  const mil: Head = {
+    format: 'roadwork-head',
+    version: 2,
+    type: 'mil',
+    inputDims: 1,
+    layers: [{ weights: [[1]], bias: [0], activation: 'none' }],
+    temperature: 1,
+    shift: 0,
+  };
+  assert.throws(
+    () => widenHead(mil, [0, 1], 2),
+    (err) => isRoadworkError(err, 'ERR_INTERNAL'),
+  );
 });
 
 test('fitMlp() fits XOR, which no linear head can', () => {
