@@ -4,16 +4,28 @@
 // all of them from one `--view-seeds … --ensemble` run; a row's heads never saw its group or camera)
 // it scores every head alone and the mean of all of them:
 // MCC at 0.5 with a 95 % bootstrap interval over groups, and AUC, per protocol and slice.
-// Usage: node --import tsx bench/ensemble-predictions.ts p-train.csv p-s2.csv p-s3.csv
+// Usage: node --import tsx bench/ensemble-predictions.ts [--base N] p-train.csv p-s2.csv p-s3.csv
+// --base N: the mean of the first N files is what is served now; a last column gives the mean of all
+// minus it, with a paired 95 % bootstrap interval (the same groups drawn for both), so a change of
+// stage is judged by its difference rather than by two overlapping intervals.
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseCsvRecords } from '../src/core/csv/index.js';
 import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
-const files = process.argv.slice(2);
+const { values: flags, positionals: files } = parseArgs({
+  options: { base: { type: 'string' } },
+  allowPositionals: true,
+});
 if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
+const baseCount = flags.base === undefined ? undefined : Number(flags.base);
+if (baseCount !== undefined && !(Number.isInteger(baseCount) && baseCount >= 1 && baseCount < files.length))
+  throw new Error(
+    `--base ${flags.base}: give how many of the first files the served stage holds (1 to ${files.length - 1})`,
+  );
 const runs = await Promise.all(files.map(async (f) => parseCsvRecords(await readFile(f, 'utf8'))));
 const rows = runs[0]!;
 for (const [k, run] of runs.entries()) {
@@ -24,6 +36,10 @@ for (const [k, run] of runs.entries()) {
 }
 // The mean in log-odds: each file's p is its head's calibrated probability.
 const mean = meanOfLogits(runs.map((run) => run.map((r) => Number(r.p))));
+const base =
+  baseCount === undefined
+    ? undefined
+    : meanOfLogits(runs.slice(0, baseCount).map((run) => run.map((r) => Number(r.p))));
 
 type Row = Record<string, string>;
 const slices: [string, (r: Row) => boolean][] = [
@@ -42,7 +58,14 @@ for (const family of new Set([...ordinary].map((r) => r.family)))
   ]);
 slices.push(['proxy web', (r) => r.protocol === 'proxy' && r.camera === 'web']);
 
-const columns = [...files.map((f) => basename(f)), `mean of ${files.length}`];
+const columns = [
+  ...files.map((f) => basename(f)),
+  `mean of ${files.length}`,
+  ...(baseCount === undefined ? [] : [`mean of ${files.length} − mean of first ${baseCount}`]),
+];
+// The answers at 0.5 of a mean on the rows `idx`.
+const at = (ps: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => (ps[i]! >= 0.5 ? 1 : 0));
+const signed = (v: number, digits: number) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
 console.log(['slice', 'n', ...columns].join('\t'));
 for (const [name, keep] of slices) {
   const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
@@ -64,5 +87,27 @@ for (const [name, keep] of slices) {
       return `${e.value.toFixed(3)} ${interval} (${auc(p, y).toFixed(3)})`;
     },
   );
+  if (base !== undefined) {
+    // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
+    const d = bootstrapByGroup(
+      { p: idx.map((_, k) => k), y, groups },
+      (ks, ys) =>
+        mcc(
+          at(
+            mean,
+            ks.map((k) => idx[k]!),
+          ),
+          ys,
+        ) -
+        mcc(
+          at(
+            base,
+            ks.map((k) => idx[k]!),
+          ),
+          ys,
+        ),
+    );
+    cells.push(`${signed(d.value, 3)} [${signed(d.lo, 2)}, ${signed(d.hi, 2)}]`);
+  }
   console.log([name, idx.length, ...cells].join('\t'));
 }
