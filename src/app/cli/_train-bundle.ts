@@ -152,6 +152,35 @@ export interface BaseFlags {
   readonly orAlone: boolean;
   /** Heads the run trains (`--ensemble`: one per seed of the views); default 1. */
   readonly heads?: number;
+  /** `--base-heads FIRST-LAST`: the stage's heads they replace (from 1); default all. */
+  readonly range?: { readonly first: number; readonly last: number };
+}
+
+/** `--base-heads FIRST-LAST` or `--base-heads N` (from 1; LAST may pass the stage's last head). */
+export function parseBaseHeads(value: unknown): BaseFlags['range'] {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(value));
+  const [first, last] = [Number(m?.[1]), Number(m?.[2] ?? m?.[1])];
+  if (m === null || first < 1 || last < first)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --base-heads: ${String(value)}; give the stage's heads to replace, counted from 1, as FIRST-LAST or N (e.g. 6-10)`,
+    );
+  return { first, last };
+}
+
+/** What the run's heads do to the base stage's, as the train log says it. */
+function baseText(plan: BasePlan, count: number): string {
+  const trained = count > 1 ? `the ${count} trained heads` : 'the trained head';
+  const { from, to } = plan.replace;
+  const s = count > 1 ? '' : 's';
+  const what =
+    from === 0 && to === plan.heads
+      ? `replace${s} stage ${plan.stage}'s head${plan.heads > 1 ? 's' : ''}`
+      : from === to
+        ? `join${s} stage ${plan.stage}'s ${plan.heads} head${plan.heads > 1 ? 's' : ''}, after them`
+        : `replace${s} head${to - from > 1 ? `s ${from + 1}-${to}` : ` ${from + 1}`} of stage ${plan.stage}'s ${plan.heads}`;
+  return `Base cascade ${plan.file}: ${trained} ${what}; the rest serves as it was`;
 }
 
 /**
@@ -166,25 +195,21 @@ export async function planBase(
   log: (line: string) => void,
 ): Promise<BasePlan | undefined> {
   if (flags.base === undefined) {
-    if (flags.stage === undefined && !flags.orAlone) return undefined;
-    throw new RoadworkError(
-      'ERR_CONFIG_INVALID',
-      `Invalid ${flags.stage === undefined ? '--base-or-alone' : '--base-stage'}: no --base; give --base CASCADE too`,
-    );
+    const flag =
+      flags.stage !== undefined ? '--base-stage' : flags.range ? '--base-heads' : '--base-or-alone';
+    if (flags.stage === undefined && flags.range === undefined && !flags.orAlone) return undefined;
+    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid ${flag}: no --base; give --base CASCADE too`);
   }
   const path = flags.base === 'production' ? productionCascade(settings) : flags.base;
   try {
-    const plan = await planBaseCascade(
-      path,
-      trained,
-      flags.stage === undefined ? {} : { stage: flags.stage },
-    );
-    const count = flags.heads ?? 1;
-    const heads = count > 1 ? `${count} trained heads replace` : 'trained head replaces';
-    log(`Base cascade ${plan.file}: the ${heads} stage ${plan.stage}'s head; the rest serves as it was`);
-    if (plan.heads > 1 && count < plan.heads)
+    const plan = await planBaseCascade(path, trained, {
+      ...(flags.stage === undefined ? {} : { stage: flags.stage }),
+      ...(flags.range === undefined ? {} : { heads: flags.range }),
+    });
+    log(baseText(plan, flags.heads ?? 1));
+    if (flags.range === undefined && plan.heads > 1 && (flags.heads ?? 1) < plan.heads)
       log(
-        `note: stage ${plan.stage} serves ${plan.heads} heads as one ensemble; this run trains ${count}, which take${count === 1 ? 's' : ''} the place of all ${plan.heads} (train one per seed of the views with --view-seeds and --ensemble, e.g. --view-seeds s2,s3 --ensemble)`,
+        `note: stage ${plan.stage} serves ${plan.heads} heads as one ensemble; this run trains ${flags.heads ?? 1}, which take${(flags.heads ?? 1) === 1 ? 's' : ''} the place of all ${plan.heads} (train one per seed of the views with --view-seeds and --ensemble, e.g. --view-seeds s2,s3 --ensemble; or replace some of them with --base-heads)`,
       );
     return plan;
   } catch (e) {

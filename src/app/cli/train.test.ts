@@ -29,6 +29,7 @@ import { planBase } from './_train-bundle.js';
 import { assertServesHeadWithFlipTta, testScene } from '../../lifecycle/train/_test-tta-check.js';
 import { poolEmbedderModel } from '../../../test/fixtures/onnx-models.js';
 import { textSink } from '../../../test/fixtures/streams.js';
+import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/starter-heads.js';
 import { inSceneFolder, views2004 } from './_test-scenes.js';
 
 const sink = textSink;
@@ -465,22 +466,36 @@ test('--base on an ensemble stage says how many heads the run trains in place of
     tta: true,
     preprocess: route.preprocess,
   };
-  const lines = async (heads: number) => {
+  const lines = async (heads: number, range?: { first: number; last: number }) => {
     const log: string[] = [];
-    await planBase({ base: DEFAULT_CASCADE_FILE, orAlone: false, heads }, trained, {} as Settings, (l) =>
-      log.push(l),
+    await planBase(
+      { base: DEFAULT_CASCADE_FILE, orAlone: false, heads, ...(range ? { range } : {}) },
+      trained,
+      {} as Settings,
+      (l) => log.push(l),
     );
     return log.join('\n');
   };
+  const n = STARTER_04_HEADS.length;
   const one = await lines(1);
-  assert.match(one, /the trained head replaces stage starter-448's head/);
+  assert.match(one, /the trained head replaces stage starter-448's heads;/);
   assert.match(
     one,
-    /note: stage starter-448 serves 3 heads as one ensemble; this run trains 1, which takes the place of all 3 \(train one per seed/,
+    new RegExp(
+      `note: stage starter-448 serves ${n} heads as one ensemble; this run trains 1, which takes the place of all ${n} \\(train one per seed`,
+    ),
   );
-  const three = await lines(3);
-  assert.match(three, /the 3 trained heads replace stage starter-448's head/);
-  assert.doesNotMatch(three, /note:/);
+  const all = await lines(n);
+  assert.match(all, new RegExp(`the ${n} trained heads replace stage starter-448's heads;`));
+  assert.doesNotMatch(all, /note:/);
+  // --base-heads: a range is replaced, or heads join after the stage's; no note either way.
+  const ranged = await lines(2, { first: 2, last: 3 });
+  assert.match(ranged, new RegExp(`the 2 trained heads replace heads 2-3 of stage starter-448's ${n};`));
+  assert.doesNotMatch(ranged, /note:/);
+  assert.match(
+    await lines(1, { first: n + 1, last: n + 1 }),
+    new RegExp(`the trained head joins stage starter-448's ${n} heads, after them;`),
+  );
 });
 
 test('roadwork train refuses --register without --bundle before embedding anything', async () => {
@@ -512,6 +527,34 @@ test('roadwork train checks --base, --base-stage and --base-or-alone before embe
   await assert.rejects(
     run(['--bundle', join(tmpdir(), 'never'), '--base-or-alone']),
     invalid(/^Invalid --base-or-alone: no --base/),
+  );
+  await assert.rejects(
+    run(['--bundle', join(tmpdir(), 'never'), '--base-heads', '2-3']),
+    invalid(/^Invalid --base-heads: no --base; give --base CASCADE too$/),
+  );
+  for (const bad of ['0', '3-2', 'a', '1-', '1,2'])
+    await assert.rejects(
+      run(['--bundle', join(tmpdir(), 'never'), '--base', 'production', '--base-heads', bad]),
+      invalid(
+        /^Invalid --base-heads: .*; give the stage's heads to replace, counted from 1, as FIRST-LAST or N/,
+      ),
+    );
+  // A range past the starter 2.0.4 stage's heads is refused with their count, before anything is embedded.
+  await assert.rejects(
+    run([
+      ...['--bundle', join(tmpdir(), 'never'), '--base', DEFAULT_CASCADE_FILE, '--base-heads', '40-41'],
+      ...[
+        '--protocol',
+        '2.0.4',
+        '--embedder-options',
+        '{"layer":"out_relu","pooling":"max","inputSize":448,"extras":["colour-shape"]}',
+      ],
+    ]),
+    invalid(
+      new RegExp(
+        `^Invalid --base-heads 40-41: stage starter serves ${STARTER_204_HEADS.length} heads; start the range at 1 to`,
+      ),
+    ),
   );
   // The default backbone options fit no stage of the starter: refused, saying why, with nothing embedded.
   await assert.rejects(

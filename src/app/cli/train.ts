@@ -23,7 +23,7 @@ import {
 } from '../../lifecycle/train/index.js';
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
-import { bundleTrainedModel, planBase } from './_train-bundle.js';
+import { bundleTrainedModel, parseBaseHeads, planBase } from './_train-bundle.js';
 import { ensembleFiles, ensembleReport, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
 import { CONV_DEFAULTS, checkConvCells, convConfig, parseConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
@@ -337,6 +337,10 @@ export function trainCommand(io: TrainIo = {}): Command {
     )
     .option('--base-stage <name>', 'with --base: the stage the head replaces (default: the one that fits)')
     .option(
+      '--base-heads <first-last>',
+      "with --base: replace only these of the stage's heads, counted from 1 (e.g. 6-10; past the last one adds heads after them); the others keep their places",
+    )
+    .option(
       '--base-or-alone',
       'with --base: bundle the head alone when it fits no stage of the base, instead of failing',
     )
@@ -379,6 +383,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         ...(typeof opts.baseStage === 'string' ? { stage: opts.baseStage } : {}),
         orAlone: opts.baseOrAlone === true,
         heads: headFiles.length,
+        ...(opts.baseHeads === undefined ? {} : { range: parseBaseHeads(opts.baseHeads) }),
       };
       if (baseFlags.base !== undefined && bundle === undefined)
         throw new RoadworkError('ERR_CONFIG_INVALID', 'Invalid --base: no --bundle; give --bundle DIR too');

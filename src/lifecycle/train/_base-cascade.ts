@@ -35,6 +35,11 @@ export interface BasePlan {
   readonly index: number;
   /** How many heads the stage serves (more than one: an ensemble). */
   readonly heads: number;
+  /**
+   * The stage's heads the trained ones take the place of, `[from, to)` from 0: all of them unless
+   * `planBaseCascade` was given a range (`--base-heads`); `from` = `to` = `heads` adds after them.
+   */
+  readonly replace: { readonly from: number; readonly to: number };
   /** Every local file the config names: its place in the config and the file. */
   readonly files: readonly { readonly path: string; readonly file: string }[];
 }
@@ -108,7 +113,11 @@ function candidates(config: CascadeConfig, trained: TrainedServing): Candidate[]
 export async function planBaseCascade(
   path: string,
   trained: TrainedServing,
-  options: { readonly stage?: string } = {},
+  options: {
+    readonly stage?: string;
+    /** Replace only the stage's heads `first` to `last` (from 1, inclusive; `last` may pass the end). */
+    readonly heads?: { readonly first: number; readonly last: number };
+  } = {},
 ): Promise<BasePlan> {
   const file = await cascadeFileOf(path);
   const { raw } = await readCascadeFile(file).catch((err: unknown) => {
@@ -146,6 +155,7 @@ export async function planBaseCascade(
   const version = (raw as { version?: unknown }).version;
   const routes = config.routes?.map((r) => r.config) ?? [config];
   const stage = routes[pick.route ?? 0]!.stages[pick.index]!;
+  const heads = (stage.config as BackboneHeadConfig).heads.length;
   return {
     file,
     ...(typeof version === 'string' ? { version } : {}),
@@ -153,9 +163,25 @@ export async function planBaseCascade(
     raw: raw as Record<string, unknown>,
     ...(pick.route === undefined ? {} : { route: pick.route }),
     index: pick.index,
-    heads: (stage.config as BackboneHeadConfig).heads.length,
+    heads,
+    replace: replaceRange(options.heads, heads, pick.name),
     files,
   };
+}
+
+/** `[from, to)` of the stage's heads that a range from 1 names (all of them without one). */
+function replaceRange(
+  range: { readonly first: number; readonly last: number } | undefined,
+  heads: number,
+  stage: string,
+): BasePlan['replace'] {
+  if (range === undefined) return { from: 0, to: heads };
+  if (range.first > heads + 1)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --base-heads ${range.first}-${range.last}: stage ${stage} serves ${heads} head${heads === 1 ? '' : 's'}; start the range at 1 to ${heads} (or ${heads + 1} to add heads after them)`,
+    );
+  return { from: range.first - 1, to: Math.min(range.last, heads) };
 }
 
 /** Sets the value at a config path such as `routes[1].stages[0].head`. */
@@ -191,11 +217,12 @@ export interface BaseBundleParts {
 }
 
 /**
- * The base cascade with `headFiles` as the chosen stage's head (several: an ensemble). Every local
- * file or folder the base names is copied into the bundle: those inside the base's folder keep their
- * relative path, others go under `files/`; the config names them from the bundle. The new heads take
- * the replaced heads' names in order (new ones beyond them `head-<stage>-2.json`, …) unless another
- * stage still reads those files.
+ * The base cascade with `headFiles` in place of the chosen stage's heads (all of them, or those in
+ * `plan.replace`, the others keeping their places). Every local file or folder the base names is
+ * copied into the bundle: those inside the base's folder keep their relative path, others go under
+ * `files/`; the config names them from the bundle. The new heads take the replaced heads' names in
+ * order (new ones beyond them `head-<stage>.json`, `head-<stage>-2.json`, …) unless another stage,
+ * or a head the run keeps, still reads those files.
  */
 export async function baseBundleParts(
   plan: BasePlan,
@@ -204,10 +231,21 @@ export async function baseBundleParts(
   const config = structuredClone(plan.raw);
   const stagePath = `${plan.route === undefined ? '' : `routes[${plan.route}].`}stages[${plan.index}]`;
   const headPath = `${stagePath}.head`;
-  // `head: file`, or an ensemble `head: [a, b]`: the one new head replaces them all.
-  const isHead = (path: string) => path === headPath || path.startsWith(`${headPath}[`);
-  const oldHeads = plan.files.filter((f) => isHead(f.path)).map((f) => f.file);
-  const shared = plan.files.some((f) => !isHead(f.path) && oldHeads.includes(f.file));
+  // `head: file`, or an ensemble `head: [a, b]`: the stage's head at `k`, or -1 for another path.
+  const headAt = (path: string) =>
+    path === headPath
+      ? 0
+      : path.startsWith(`${headPath}[`)
+        ? Number(path.slice(headPath.length + 1, -1))
+        : -1;
+  const { from, to } = plan.replace;
+  const isReplaced = (path: string) => {
+    const k = headAt(path);
+    return k >= from && k < to;
+  };
+  const stageHeads = plan.files.filter((f) => headAt(f.path) >= 0);
+  const oldHeads = stageHeads.filter((f) => isReplaced(f.path)).map((f) => f.file);
+  const shared = plan.files.some((f) => !isReplaced(f.path) && oldHeads.includes(f.file));
   const home = dirname(plan.file);
   const names = new Map<string, string>();
   const files: Record<string, string> = {};
@@ -221,7 +259,7 @@ export async function baseBundleParts(
     return name;
   };
   for (const { path, file } of plan.files) {
-    if (isHead(path)) continue;
+    if (isReplaced(path)) continue;
     let name = names.get(file);
     if (name === undefined) {
       name = nameFor(file);
@@ -240,13 +278,16 @@ export async function baseBundleParts(
     for (let i = 2; taken.has(head); i++) head = `head-${plan.stage}-${i}.json`;
     return head;
   };
-  const heads = headFiles.map((headFile, k) => {
+  const trained = headFiles.map((headFile, k) => {
     const old = shared ? undefined : oldHeads[k];
     const head = old === undefined ? fresh() : nameFor(old);
     taken.add(head);
     files[head] = headFile;
     return head;
   });
+  // The heads outside the range keep their places (and, copied above, their names).
+  const kept = stageHeads.filter((f) => !isReplaced(f.path)).map((f) => names.get(f.file)!);
+  const heads = [...kept.slice(0, from), ...trained, ...kept.slice(from)];
   setAt(config, headPath, heads.length === 1 ? heads[0] : heads);
   config.version = `${plan.version ?? basename(plan.file)} + trained ${plan.stage}`;
   const numbers = await Promise.all(oldHeads.map((f) => headline(f).catch(() => ({}))));

@@ -284,3 +284,71 @@ test('an ensemble replaces an ensemble stage head by head, keeping its names; ex
     ]);
     assert.equal(await readFile(join(dir, 'bs', 'b.json'), 'utf8'), overall(0.6));
   }));
+
+test('--base-heads replaces a range of an ensemble stage, or adds after it; the other heads keep their places', async () =>
+  inTemp(async (dir) => {
+    const overall = (mcc: number) => JSON.stringify({ metrics: { overall: { mcc: { value: mcc } } } });
+    const sources = { 'a.json': 0.1, 'b.json': 0.2, 'c.json': 0.3, 'n1.json': 0.7, 'n2.json': 0.8 };
+    for (const [f, v] of Object.entries(sources)) await writeFile(join(dir, f), overall(v));
+    const stage = {
+      name: 'trio',
+      kind: 'backbone-head',
+      embedder: MOBILENET,
+      head: ['a.json', 'b.json', 'c.json'],
+    };
+    await writeFile(join(dir, 'cascade.yaml'), JSON.stringify({ version: 'v1', stages: [stage] }));
+    const trained = { embedders: [MOBILENET], tta: false };
+    const bundle = async (out: string, first: number, last: number) => {
+      const plan = await planBaseCascade(join(dir, 'cascade.yaml'), trained, { heads: { first, last } });
+      const manifest = await writeTrainedBundle(join(dir, out), {
+        ...trained,
+        headFile: [join(dir, 'n1.json'), join(dir, 'n2.json')],
+        metrics: {},
+        base: plan,
+      });
+      await verifyBundle(join(dir, out));
+      const written = JSON.parse(await readFile(join(dir, out, CASCADE_FILE), 'utf8'));
+      const served = await Promise.all(
+        (written.stages[0].head as string[]).map(async (h) => readFile(join(dir, out, h), 'utf8')),
+      );
+      return {
+        heads: written.stages[0].head as string[],
+        served: served.map(
+          (t) =>
+            (JSON.parse(t) as { metrics: { overall: { mcc: { value: number } } } }).metrics.overall.mcc.value,
+        ),
+        replaced: (manifest.metrics.base as { replaced: unknown }).replaced,
+      };
+    };
+    // Heads 2-3: the two new heads take b's and c's places and names; a stays first, unchanged.
+    assert.deepEqual(await bundle('b23', 2, 3), {
+      heads: ['a.json', 'b.json', 'c.json'],
+      served: [0.1, 0.7, 0.8],
+      replaced: [{ mcc: 0.2 }, { mcc: 0.3 }],
+    });
+    // Head 1 alone: the first new head takes a's name, the second a fresh one, before b and c.
+    assert.deepEqual(await bundle('b1', 1, 1), {
+      heads: ['a.json', 'head-trio.json', 'b.json', 'c.json'],
+      served: [0.7, 0.8, 0.2, 0.3],
+      replaced: { mcc: 0.1 },
+    });
+    // Past the last head (4, or 4-9): the new heads join after the three, which all stay.
+    for (const [out, last] of [
+      ['b4', 4],
+      ['b49', 9],
+    ] as const)
+      assert.deepEqual(await bundle(out, 4, last), {
+        heads: ['a.json', 'b.json', 'c.json', 'head-trio.json', 'head-trio-2.json'],
+        served: [0.1, 0.2, 0.3, 0.7, 0.8],
+        replaced: [],
+      });
+    // A range starting past the end leaves a gap: refused with the stage's count.
+    await assert.rejects(
+      planBaseCascade(join(dir, 'cascade.yaml'), trained, { heads: { first: 5, last: 6 } }),
+      (e: unknown) =>
+        isRoadworkError(e, 'ERR_CONFIG_INVALID') &&
+        /^Invalid --base-heads 5-6: stage trio serves 3 heads; start the range at 1 to 3 \(or 4 to add heads after them\)$/.test(
+          e.message,
+        ),
+    );
+  }));
