@@ -7,7 +7,8 @@
 // Usage: node --import tsx bench/ensemble-predictions.ts [--base N] p-train.csv p-s2.csv p-s3.csv
 // --base N: the mean of the first N files is what is served now; a last column gives the mean of all
 // minus it, with a paired 95 % bootstrap interval (the same groups drawn for both), so a change of
-// stage is judged by its difference rather than by two overlapping intervals.
+// stage is judged by its difference rather than by two overlapping intervals. With --rest, the mean
+// of the files after the first N instead of all (one stage in place of the other, not added to it).
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
 import { readFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { parseCsvRecords } from '../src/core/csv/index.js';
 import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
 const { values: flags, positionals: files } = parseArgs({
-  options: { base: { type: 'string' } },
+  options: { base: { type: 'string' }, rest: { type: 'boolean' } },
   allowPositionals: true,
 });
 if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
@@ -36,6 +37,9 @@ for (const [k, run] of runs.entries()) {
 }
 // The mean in log-odds: each file's p is its head's calibrated probability.
 const mean = meanOfLogits(runs.map((run) => run.map((r) => Number(r.p))));
+if (flags.rest === true && baseCount === undefined) throw new Error('--rest needs --base N');
+const other =
+  flags.rest === true ? meanOfLogits(runs.slice(baseCount).map((run) => run.map((r) => Number(r.p)))) : mean;
 const base =
   baseCount === undefined
     ? undefined
@@ -61,7 +65,11 @@ slices.push(['proxy web', (r) => r.protocol === 'proxy' && r.camera === 'web']);
 const columns = [
   ...files.map((f) => basename(f)),
   `mean of ${files.length}`,
-  ...(baseCount === undefined ? [] : [`mean of ${files.length} − mean of first ${baseCount}`]),
+  ...(baseCount === undefined
+    ? []
+    : [
+        `mean of ${flags.rest === true ? `last ${files.length - baseCount}` : files.length} − mean of first ${baseCount}`,
+      ]),
 ];
 // The answers at 0.5 of a mean on the rows `idx`.
 const at = (ps: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => (ps[i]! >= 0.5 ? 1 : 0));
@@ -94,7 +102,7 @@ for (const [name, keep] of slices) {
       (ks, ys) =>
         mcc(
           at(
-            mean,
+            other,
             ks.map((k) => idx[k]!),
           ),
           ys,
