@@ -66,11 +66,13 @@ With --base CASCADE (a cascade file, a bundle folder, or production: the registr
 version, else the bundled starter) the bundle is that cascade with the new head in place of the one
 backbone-head stage whose embedder, preprocess and TTA are the training's (--base-stage NAME picks
 it); every other route, stage and file stays, e.g. the starter's 2.0.4 route and OCR stage around a
-retrained 0.4 route (three heads in place of the starter's three with --view-seeds s2,s3 --ensemble;
-without it one head takes the place of all three):
+retrained 0.4 route. A run's heads take the place of all of the stage's heads, or of those
+--base-heads FIRST-LAST names (counted from 1; past the last one adds them after): the starter's 0.4
+stage is three MLP heads, then five on the colour/shape columns alone, so its MLPs are retrained with
   roadwork train --data ../photos --protocol 0.4 --preprocess-size 448 --preprocess-resize short-side \\
     --embedder-options '{"layer":"out_relu","pooling":"max","inputSize":448,"tiles":3,"extras":["colour-shape"]}' \\
-    --model mlp --view-seeds s2,s3 --ensemble --out head.json --bundle b --register --base production
+    --model mlp --view-seeds s2,s3 --ensemble --out head.json --bundle b --register --base production \\
+    --base-heads 1-3
 
 --train-views N0,N1,N2,N3 embeds that many more validator views of every image per level and fits
 on them too, never scoring them: a view trains only where its image's group trains, so the held-out
@@ -111,7 +113,7 @@ models diff compares two such versions draw by draw and seed by seed.
 it for each other seed, each the head a run at that --seed ships at the chosen L2. It also scores
 their mean (the mean of the heads' calibrated logits, view by view, as a stage with head: [a, b, c]
 serves it) and, with --bundle, serves every head in one stage (with --base, in place of the stage's
-heads and names): the starter's 0.4 route is three such heads (--view-seeds s2,s3 --ensemble).
+heads and names): the starter's routes are such ensembles, of two recipes each.
 --predictions P.csv then writes each head's out-of-fold answers too: P.csv for --seed's, P-SEED.csv
 for the others (bench/ensemble-predictions.ts scores any mean of them).
 

@@ -49,12 +49,16 @@ const sha = async (file: string) =>
 test("a head trained as a starter route was picks that route's stage of the starter cascade", async () => {
   const at448 = await planBaseCascade(STARTER, TRAINED_04);
   assert.equal(at448.stage, 'starter-448');
-  assert.equal(at448.heads, 3, 'the 0.4 route serves three heads as one');
+  assert.equal(at448.heads, STARTER_04_HEADS.length, 'the 0.4 route serves its heads as one');
+  assert.deepEqual(at448.replace, { from: 0, to: STARTER_04_HEADS.length }, 'all of them, without a range');
   const plan = await planBaseCascade(STARTER, TRAINED_204);
-  assert.equal(plan.heads, 5, 'the 2.0.4 route serves five');
+  assert.equal(plan.heads, STARTER_204_HEADS.length, 'the 2.0.4 route serves its own');
+  // A run retraining the colour/shape heads of the 2.0.4 route names them by their places.
+  const cs = await planBaseCascade(STARTER, TRAINED_204, { heads: { first: 6, last: 10 } });
+  assert.deepEqual(cs.replace, { from: 5, to: 10 });
   assert.equal(plan.stage, 'starter');
   assert.equal(plan.route, 0);
-  assert.equal(plan.version, 'starter-8');
+  assert.equal(plan.version, 'starter-9');
 });
 
 test('a head that fits no stage is refused before training, saying what differs for each stage', async () => {
@@ -108,17 +112,17 @@ test('the bundle is the starter with the new 0.4 head in place of its three: the
       base: plan,
     });
     assert.deepEqual(await verifyBundle(join(dir, 'b')), manifest);
-    // The replaced heads' own numbers ride along (the starter's 0.4 route is an ensemble of three), so
+    // The replaced heads' own numbers ride along (the starter's 0.4 route is an ensemble), so
     // `models diff` compares the route with itself.
     const replaced = await Promise.all(STARTER_04_HEADS.map((f) => headline(join(STARTER, '..', f))));
     assert.ok(replaced.every((r) => typeof r.mcc === 'number'));
     assert.deepEqual(manifest.metrics.base, {
       cascade: STARTER,
-      version: 'starter-8',
+      version: 'starter-9',
       stage: 'starter-448',
       replaced,
     });
-    // The three 0.4 heads gave way to the one new head, under the first one's name.
+    // The 0.4 heads gave way to the one new head, under the first one's name.
     assert.deepEqual(
       manifest.files.map((f) => f.path).sort(),
       [CASCADE_FILE, STARTER_04_HEADS[0]!, ...STARTER_204_HEADS].sort(),
@@ -128,7 +132,7 @@ test('the bundle is the starter with the new 0.4 head in place of its three: the
       version: string;
       routes: { stages: { head: unknown }[] }[];
     };
-    expected.version = 'starter-8 + trained starter-448';
+    expected.version = 'starter-9 + trained starter-448';
     expected.routes[1]!.stages[0]!.head = 'head-448.json';
     assert.deepEqual(
       written,

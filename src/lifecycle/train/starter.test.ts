@@ -30,10 +30,11 @@ import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/star
 const STARTER = fileURLToPath(new URL('../../../models/starter/', import.meta.url));
 
 test(
-  'the starter cascade serves its five 2.0.4 heads as one with hflip TTA on the tfjs MobileNetV2, max-pooled at 448 px',
+  'the starter cascade serves its ten 2.0.4 heads as one with hflip TTA on the tfjs MobileNetV2, max-pooled at 448 px',
   { timeout: 120_000 },
   async () => {
-    // The mean of the five heads' calibrated logits (seeds train, s2…s5), then of the two views.
+    // The mean of the ten heads' calibrated logits (two recipes at seeds train, s2…s5), then of the
+    // two views; the colour/shape heads are written for the whole embedding.
     const head = await Promise.all(STARTER_204_HEADS.map((f) => loadHead(`${STARTER}${f}`)));
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     await assertServesHeadWithFlipTta(config, head, testScene('starter'), {
@@ -49,10 +50,11 @@ test(
 );
 
 test(
-  'the starter routes source-size images to its three 0.4 heads on three 448 px tiles of the whole frame, max-pooled, with hflip TTA',
+  'the starter routes source-size images to its eight 0.4 heads on three 448 px tiles of the whole frame, max-pooled, with hflip TTA',
   { timeout: 180_000 },
   async () => {
-    // The mean of the three heads' calibrated logits (seeds train, s2, s3), then of the two views.
+    // The mean of the eight heads' calibrated logits (three MLPs, five colour/shape heads), then of
+    // the two views.
     const head = await Promise.all(STARTER_04_HEADS.map((f) => loadHead(`${STARTER}${f}`)));
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     assert.deepEqual(
