@@ -5,7 +5,7 @@ import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoadworkError } from '../../core/errors/index.js';
-import { createRng } from '../../core/random/index.js';
+import { createRng, type Rng } from '../../core/random/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate.js';
 import { widenHead } from './_final-head.js';
@@ -127,26 +127,31 @@ test('styleNull makes logistic and MLP heads blind to what tells cameras apart i
   assert.deepEqual(unlabelled, plain);
 });
 
+/** 60 source views of 60 images in 6 groups, the labels alternating; `x` draws each view's features. */
+function labelledRows(seed: string, x: (label: 0 | 1, rng: Rng) => Float32Array): ViewRow[] {
+  const rng = createRng(seed);
+  return Array.from({ length: 60 }, (_, i) => {
+    const label = (i % 2) as 0 | 1;
+    return { image: i, group: `g${i % 6}`, label, level: 'source' as const, x: x(label, rng) };
+  });
+}
+
+/** `trainHead`'s options for those rows: one L2, three folds, no TTA. */
+const SMALL_RUN = {
+  l2: [0.1],
+  hidden: 4,
+  folds: 3,
+  tta: false,
+  trainOnFlips: false,
+  targetAccuracy: 0.95,
+  log: () => undefined,
+};
+
 test("trainHead() records the per-column L2 and the style nullspace it was given in the head's metrics, and nothing without them", async () => {
-  const rng = createRng('column-l2-metrics');
-  const rows: ViewRow[] = Array.from({ length: 60 }, (_, i) => ({
-    image: i,
-    group: `g${i % 6}`,
-    label: (i % 2) as 0 | 1,
-    level: 'source' as const,
-    x: Float32Array.of((i % 2) + rng.normal(), rng.normal()),
-  }));
-  const options = {
-    model: 'logistic' as const,
-    l2: [0.1],
-    hidden: 4,
-    folds: 3,
-    seed: 'c',
-    tta: false,
-    trainOnFlips: false,
-    targetAccuracy: 0.95,
-    log: () => undefined,
-  };
+  const rows = labelledRows('column-l2-metrics', (label, rng) =>
+    Float32Array.of(label + rng.normal(), rng.normal()),
+  );
+  const options = { ...SMALL_RUN, model: 'logistic' as const, seed: 'c' };
   const columnL2 = [{ from: 0, to: 1, factor: 10 }];
   const leaned = (await trainHead(rows, 'v', { ...options, columnL2 })).head;
   assert.deepEqual(leaned.metrics?.['column_l2'], columnL2);
@@ -157,25 +162,11 @@ test("trainHead() records the per-column L2 and the style nullspace it was given
 });
 
 test("a head on a slice of the columns is written for the whole embedding and gives the slice's logit", async () => {
-  const rng = createRng('columns-widen');
   // Column 1 holds the label; columns 0 and 2 are noise the head must not read.
-  const rows: ViewRow[] = Array.from({ length: 60 }, (_, i) => ({
-    image: i,
-    group: `g${i % 6}`,
-    label: (i % 2) as 0 | 1,
-    level: 'source' as const,
-    x: Float32Array.of(rng.normal() * 5, (i % 2) + rng.normal(), rng.normal() * 5),
-  }));
-  const options = {
-    l2: [0.1],
-    hidden: 3,
-    folds: 3,
-    seed: 'w',
-    tta: false,
-    trainOnFlips: false,
-    targetAccuracy: 0.95,
-    log: () => undefined,
-  };
+  const rows = labelledRows('columns-widen', (label, rng) =>
+    Float32Array.of(rng.normal() * 5, label + rng.normal(), rng.normal() * 5),
+  );
+  const options = { ...SMALL_RUN, hidden: 3, seed: 'w' };
   for (const model of ['logistic', 'mlp'] as const) {
     const wide = (await trainHead(rows, 'v', { ...options, model, columns: [1, 2] })).head;
     assert.equal(wide.inputDims, 3);
@@ -205,15 +196,9 @@ test("a head on a slice of the columns is written for the whole embedding and gi
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9, `${model} row ${i}: ${v} against ${b[i]}`));
     assert.deepEqual([wide.temperature, wide.shift], [narrow.temperature, narrow.shift]);
   }
-  const mil: Head = {
-    format: 'roadwork-head',
-    version: 2,
-    type: 'mil',
-    inputDims: 1,
-    layers: [{ weights: [[1]], bias: [0], activation: 'none' }],
-    temperature: 1,
-    shift: 0,
-  };
+  // Only dense heads widen: a MIL or conv head's first layer is not one weight per column.
+  const dense = fitLogistic({ x: matrixOf([[0], [1]], 1), y: Uint8Array.of(0, 1) }, { l2: 1 });
+  const mil: Head = { ...dense, type: 'mil' };
   assert.throws(
     () => widenHead(mil, [0, 1], 2),
     (err) => isRoadworkError(err, 'ERR_INTERNAL'),
