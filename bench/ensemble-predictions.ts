@@ -27,6 +27,7 @@ if (baseCount !== undefined && !(Number.isInteger(baseCount) && baseCount >= 1 &
   throw new Error(
     `--base ${flags.base}: give how many of the first files the served stage holds (1 to ${files.length - 1})`,
   );
+if (flags.rest === true && baseCount === undefined) throw new Error('--rest needs --base N');
 const runs = await Promise.all(files.map(async (f) => parseCsvRecords(await readFile(f, 'utf8'))));
 const rows = runs[0]!;
 for (const [k, run] of runs.entries()) {
@@ -36,14 +37,10 @@ for (const [k, run] of runs.entries()) {
   if (!same) throw new Error(`${files[k]} does not list the rows of ${files[0]} in the same order`);
 }
 // The mean in log-odds: each file's p is its head's calibrated probability.
-const mean = meanOfLogits(runs.map((run) => run.map((r) => Number(r.p))));
-if (flags.rest === true && baseCount === undefined) throw new Error('--rest needs --base N');
-const other =
-  flags.rest === true ? meanOfLogits(runs.slice(baseCount).map((run) => run.map((r) => Number(r.p)))) : mean;
-const base =
-  baseCount === undefined
-    ? undefined
-    : meanOfLogits(runs.slice(0, baseCount).map((run) => run.map((r) => Number(r.p))));
+const meanOf = (some: typeof runs) => meanOfLogits(some.map((run) => run.map((r) => Number(r.p))));
+const mean = meanOf(runs);
+const other = flags.rest === true ? meanOf(runs.slice(baseCount)) : mean;
+const base = baseCount === undefined ? undefined : meanOf(runs.slice(0, baseCount));
 
 type Row = Record<string, string>;
 const slices: [string, (r: Row) => boolean][] = [
@@ -97,24 +94,10 @@ for (const [name, keep] of slices) {
   );
   if (base !== undefined) {
     // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
-    const d = bootstrapByGroup(
-      { p: idx.map((_, k) => k), y, groups },
-      (ks, ys) =>
-        mcc(
-          at(
-            other,
-            ks.map((k) => idx[k]!),
-          ),
-          ys,
-        ) -
-        mcc(
-          at(
-            base,
-            ks.map((k) => idx[k]!),
-          ),
-          ys,
-        ),
-    );
+    const d = bootstrapByGroup({ p: idx.map((_, k) => k), y, groups }, (ks, ys) => {
+      const drawn = ks.map((k) => idx[k]!);
+      return mcc(at(other, drawn), ys) - mcc(at(base, drawn), ys);
+    });
     cells.push(`${signed(d.value, 3)} [${signed(d.lo, 2)}, ${signed(d.hi, 2)}]`);
   }
   console.log([name, idx.length, ...cells].join('\t'));

@@ -195,9 +195,9 @@ export async function planBase(
   log: (line: string) => void,
 ): Promise<BasePlan | undefined> {
   if (flags.base === undefined) {
+    if (flags.stage === undefined && flags.range === undefined && !flags.orAlone) return undefined;
     const flag =
       flags.stage !== undefined ? '--base-stage' : flags.range ? '--base-heads' : '--base-or-alone';
-    if (flags.stage === undefined && flags.range === undefined && !flags.orAlone) return undefined;
     throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid ${flag}: no --base; give --base CASCADE too`);
   }
   const path = flags.base === 'production' ? productionCascade(settings) : flags.base;
@@ -206,10 +206,11 @@ export async function planBase(
       ...(flags.stage === undefined ? {} : { stage: flags.stage }),
       ...(flags.range === undefined ? {} : { heads: flags.range }),
     });
-    log(baseText(plan, flags.heads ?? 1));
-    if (flags.range === undefined && plan.heads > 1 && (flags.heads ?? 1) < plan.heads)
+    const count = flags.heads ?? 1;
+    log(baseText(plan, count));
+    if (flags.range === undefined && plan.heads > 1 && count < plan.heads)
       log(
-        `note: stage ${plan.stage} serves ${plan.heads} heads as one ensemble; this run trains ${flags.heads ?? 1}, which take${(flags.heads ?? 1) === 1 ? 's' : ''} the place of all ${plan.heads} (train one per seed of the views with --view-seeds and --ensemble, e.g. --view-seeds s2,s3 --ensemble; or replace some of them with --base-heads)`,
+        `note: stage ${plan.stage} serves ${plan.heads} heads as one ensemble; this run trains ${count}, which take${count === 1 ? 's' : ''} the place of all ${plan.heads} (train one per seed of the views with --view-seeds and --ensemble, e.g. --view-seeds s2,s3 --ensemble; or replace some of them with --base-heads)`,
       );
     return plan;
   } catch (e) {
