@@ -1,0 +1,165 @@
+// `roadwork train`'s flags that shape the head: its type, L2, width, the columns it reads and what
+// is taken from them. Read before anything is embedded; `checkHeadFit` checks them against the
+// embedding once its width is known.
+import { RoadworkError } from '../../core/errors/index.js';
+import type { MilSpec } from '../../inference/heads/index.js';
+import type { ColumnL2 } from '../../lifecycle/train/index.js';
+import { countFlag, numberListFlag } from './_number-flag.js';
+import { parseConvFlag, type ConvFlag } from './_conv-flag.js';
+import { modelOnlyFlag } from './_model-flag.js';
+
+export type HeadModel = 'logistic' | 'mlp' | 'mil' | 'conv';
+
+/** The head flags, read and checked. */
+export interface HeadFlags {
+  readonly model: HeadModel;
+  readonly l2: number[];
+  readonly hidden: number;
+  readonly maxIter: number;
+  readonly columns?: [number, number];
+  readonly columnL2?: ColumnL2[];
+  readonly styleNull?: number;
+  readonly mil?: MilSpec;
+  readonly conv?: ConvFlag;
+}
+
+/** Reads `--model`, `--l2`, `--hidden`, `--max-iter`, `--columns`, `--column-l2`, `--style-null`, `--mil` and `--conv`. */
+export function headFlags(opts: Record<string, unknown>): HeadFlags {
+  const model = opts.model as HeadModel;
+  const columns = parseColumns(opts.columns);
+  const columnL2 = parseColumnL2(opts.columnL2, model);
+  const styleNull = parseStyleNull(opts.styleNull, model);
+  const mil = parseMil(model, opts.mil);
+  const conv = parseConvFlag(model, opts.conv);
+  if ((model === 'conv' || model === 'mil') && columns !== undefined)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --columns with --model ${model}: ${String(opts.columns)}; a ${model} head reads the whole embedding`,
+    );
+  return {
+    model,
+    l2: numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' }),
+    hidden: countFlag(opts.hidden, '--hidden', { example: '32' }),
+    maxIter: countFlag(opts.maxIter, '--max-iter', { example: '300' }),
+    ...(columns === undefined ? {} : { columns }),
+    ...(columnL2 === undefined ? {} : { columnL2 }),
+    ...(styleNull === undefined ? {} : { styleNull }),
+    ...(mil === undefined ? {} : { mil }),
+    ...(conv === undefined ? {} : { conv }),
+  };
+}
+
+/**
+ * The head flags against the embedding's width (`dims`), once it is known; `outputWidth` is what a
+ * conv head's output layer reads, where it differs. A range past the end would otherwise be cut short,
+ * or scale nothing, without a word.
+ */
+export function checkHeadFit(
+  opts: Record<string, unknown>,
+  flags: HeadFlags,
+  dims: number,
+  outputWidth = dims,
+): void {
+  const { mil, columns, columnL2 } = flags;
+  if (mil !== undefined && mil.cells * mil.cellDims > dims)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --mil: ${String(opts.mil)}; ${mil.cells} cells × ${mil.cellDims} values exceed the embedding's ${dims} dims (is the embedder's pooling "cells"?)`,
+    );
+  if (columns !== undefined && columns[1] > outputWidth)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --columns: ${String(opts.columns)}; the embedding has ${outputWidth} columns (0:${outputWidth})`,
+    );
+  const width = columns === undefined ? outputWidth : columns[1] - columns[0];
+  const past = columnL2?.find((range) => range.to > width);
+  if (past !== undefined)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --column-l2: ${String(opts.columnL2)}; ${past.from}:${past.to} runs past the ${width} columns the head sees` +
+        (columns === undefined ? ` (the embedding's)` : ` (those --columns keeps, counted from 0)`),
+    );
+}
+
+/**
+ * What `--style-null` will remove, given the directions the data's cameras span (`styleRoom`); refuses
+ * data with one camera per label, where it would remove nothing without a word.
+ */
+export function styleNullLine(k: number, room: number): string {
+  if (room === 0)
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --style-null: ${k}; every label's photos come from one camera (manifest group), so no direction tells cameras apart. Give manifest groups per camera, or drop the flag`,
+    );
+  return `style nullspace: removing ${Math.min(k, room)} direction(s) along which cameras differ inside one label (the cameras span ${room})`;
+}
+
+/** `START:END` with START < END, as `--columns` and each `--column-l2` range write it; else undefined. */
+function columnRange(text: string): [number, number] | undefined {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  return m === null || Number(m[1]) >= Number(m[2]) ? undefined : [Number(m[1]), Number(m[2])];
+}
+
+function parseColumns(value: unknown): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const range = columnRange(String(value));
+  if (range === undefined) {
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --columns: ${String(value)}; write START:END with START < END`,
+    );
+  }
+  return range;
+}
+
+/** Refuses a per-input flag with a `--model` of `models` (mil and conv heads share weights across cells). */
+function refuseFor(models: readonly string[], flag: string, value: unknown, model: unknown): void {
+  if (models.includes(String(model)))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${flag}: ${String(value)}; ${String(model)} heads share their weights across cells; use it with logistic or mlp`,
+    );
+}
+
+/** `--column-l2`: `START:END=FACTOR` ranges, comma-separated. */
+function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
+  if (value === undefined) return undefined;
+  const bad = (why: string): never => {
+    throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --column-l2: ${String(value)}; ${why}`);
+  };
+  // A conv head scales the L2 of its output layer's input: the pool's channels, then the tail.
+  refuseFor(['mil'], '--column-l2', value, model);
+  return String(value)
+    .split(',')
+    .map((part) => {
+      const m = /^(\d+:\d+)=([0-9.eE+-]+)$/.exec(part.trim());
+      const range = m === null ? undefined : columnRange(m[1]!);
+      const factor = Number(m?.[2]);
+      if (range === undefined || !(factor >= 0 && Number.isFinite(factor)))
+        return bad('write START:END=FACTOR[,…] with START < END and a factor ≥ 0, e.g. 0:1280=10');
+      return { from: range[0], to: range[1], factor };
+    });
+}
+
+/** `--style-null`: how many style directions to remove, for logistic and MLP heads. */
+function parseStyleNull(value: unknown, model: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  refuseFor(['mil', 'conv'], '--style-null', value, model);
+  return countFlag(value, '--style-null', { example: '8' });
+}
+
+/** `--mil cells,dims,pool` for `--model mil` (required there, refused elsewhere). */
+function parseMil(model: unknown, raw: unknown): MilSpec | undefined {
+  const usage = '--model mil needs --mil CELLS,DIMS,POOL (POOL: max or a positive number, e.g. 49,1280,4)';
+  return modelOnlyFlag('--mil', 'mil', model, raw, usage, (parts): MilSpec | undefined => {
+    if (parts.length !== 3) return undefined;
+    const [cells, cellDims] = parts.slice(0, 2).map(Number) as [number, number];
+    if (!Number.isInteger(cells) || cells < 1 || !Number.isInteger(cellDims) || cellDims < 1)
+      return undefined;
+    if (parts[2] === 'max') return { cells, cellDims, pooling: 'max' };
+    const sharpness = Number(parts[2]);
+    return sharpness > 0 && Number.isFinite(sharpness)
+      ? { cells, cellDims, pooling: 'lse', sharpness }
+      : undefined;
+  });
+}
