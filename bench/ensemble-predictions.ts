@@ -5,10 +5,11 @@
 // it scores every head alone and the mean of all of them:
 // MCC at 0.5 with a 95 % bootstrap interval over groups, and AUC, per protocol and slice.
 // Usage: node --import tsx bench/ensemble-predictions.ts [--base N] p-train.csv p-s2.csv p-s3.csv
-// --base N: the mean of the first N files is what is served now; a last column gives the mean of all
-// minus it, with a paired 95 % bootstrap interval (the same groups drawn for both), so a change of
-// stage is judged by its difference rather than by two overlapping intervals. With --rest, the mean
-// of the files after the first N instead of all (one stage in place of the other, not added to it).
+// --base N: the mean of the first N files is what is served now; it gets a column of its own, and a
+// last column gives the mean of all minus it, with a paired 95 % bootstrap interval (the same groups
+// drawn for both), so a change of stage is judged by its difference rather than by two overlapping
+// intervals. With --rest, the mean of the files after the first N takes the place of the mean of all
+// (one stage in place of the other, not added to it).
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
 import { readFile } from 'node:fs/promises';
@@ -38,9 +39,14 @@ for (const [k, run] of runs.entries()) {
 }
 // The mean in log-odds: each file's p is its head's calibrated probability.
 const meanOf = (some: typeof runs) => meanOfLogits(some.map((run) => run.map((r) => Number(r.p))));
-const mean = meanOf(runs);
-const other = flags.rest === true ? meanOf(runs.slice(baseCount)) : mean;
+const other = meanOf(flags.rest === true ? runs.slice(baseCount) : runs);
 const base = baseCount === undefined ? undefined : meanOf(runs.slice(0, baseCount));
+// Every scored column's probabilities: each file, the mean (of all, or of the rest), the base's mean.
+const scored: ArrayLike<number>[] = [
+  ...runs.map((run) => run.map((r) => Number(r.p))),
+  other,
+  ...(base === undefined ? [] : [base]),
+];
 
 type Row = Record<string, string>;
 const slices: [string, (r: Row) => boolean][] = [
@@ -59,14 +65,12 @@ for (const family of new Set([...ordinary].map((r) => r.family)))
   ]);
 slices.push(['proxy web', (r) => r.protocol === 'proxy' && r.camera === 'web']);
 
+const otherName = `mean of ${flags.rest === true ? `last ${files.length - baseCount!}` : files.length}`;
+const baseName = `mean of first ${baseCount}`;
 const columns = [
   ...files.map((f) => basename(f)),
-  `mean of ${files.length}`,
-  ...(baseCount === undefined
-    ? []
-    : [
-        `mean of ${flags.rest === true ? `last ${files.length - baseCount}` : files.length} − mean of first ${baseCount}`,
-      ]),
+  otherName,
+  ...(baseCount === undefined ? [] : [baseName, `${otherName} − ${baseName}`]),
 ];
 // The answers at 0.5 of a mean on the rows `idx`.
 const at = (ps: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => (ps[i]! >= 0.5 ? 1 : 0));
@@ -80,8 +84,9 @@ for (const [name, keep] of slices) {
     const { protocol, group, image } = rows[i]!;
     return protocol === 'proxy' ? bootstrapUnit({ group: group!, image: image! }) : group!;
   });
-  const cells = [...runs.map((run) => idx.map((i) => Number(run[i]!.p))), idx.map((i) => mean[i]!)].map(
-    (p) => {
+  const cells = scored
+    .map((ps) => idx.map((i) => ps[i]!))
+    .map((p) => {
       const e = bootstrapByGroup({ p, y, groups }, (ps, ys) =>
         mcc(
           ps.map((v) => (v >= 0.5 ? 1 : 0)),
@@ -90,8 +95,7 @@ for (const [name, keep] of slices) {
       );
       const interval = new Set(groups).size < 2 ? '[one group]' : `[${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}]`;
       return `${e.value.toFixed(3)} ${interval} (${auc(p, y).toFixed(3)})`;
-    },
-  );
+    });
   if (base !== undefined) {
     // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
     const d = bootstrapByGroup({ p: idx.map((_, k) => k), y, groups }, (ks, ys) => {
