@@ -4,22 +4,24 @@
 // all of them from one `--view-seeds … --ensemble` run; a row's heads never saw its group or camera)
 // it scores every head alone and the mean of all of them:
 // MCC at 0.5 with a 95 % bootstrap interval over groups, and AUC, per protocol and slice.
-// Usage: node --import tsx bench/ensemble-predictions.ts [--base N] p-train.csv p-s2.csv p-s3.csv
+// Usage: node --import tsx bench/ensemble-predictions.ts [--base N [--rest]] [--json F] p-train.csv p-s2.csv …
 // --base N: the mean of the first N files is what is served now; it gets a column of its own, and a
 // last column gives the mean of all minus it, with a paired 95 % bootstrap interval (the same groups
 // drawn for both), so a change of stage is judged by its difference rather than by two overlapping
 // intervals. With --rest, the mean of the files after the first N takes the place of the mean of all
 // (one stage in place of the other, not added to it).
+// --json F also writes the mean's numbers per slice as JSON (n, roadwork, MCC with its interval,
+// accuracy, AUC): the starter's models/starter/metrics.json is made of two such files.
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCsvRecords } from '../src/core/csv/index.js';
 import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
 const { values: flags, positionals: files } = parseArgs({
-  options: { base: { type: 'string' }, rest: { type: 'boolean' } },
+  options: { base: { type: 'string' }, rest: { type: 'boolean' }, json: { type: 'string' } },
   allowPositionals: true,
 });
 if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
@@ -72,10 +74,12 @@ const columns = [
   otherName,
   ...(baseCount === undefined ? [] : [baseName, `${otherName} − ${baseName}`]),
 ];
-// The answers at 0.5 of a mean on the rows `idx`.
-const at = (ps: ArrayLike<number>, idx: readonly number[]) => idx.map((i) => (ps[i]! >= 0.5 ? 1 : 0));
+// The answers at 0.5 of probabilities, and of a mean on the rows `idx`.
+const decide = (ps: readonly number[]) => ps.map((v) => (v >= 0.5 ? 1 : 0));
+const at = (ps: ArrayLike<number>, idx: readonly number[]) => decide(idx.map((i) => ps[i]!));
 const signed = (v: number, digits: number) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
 console.log(['slice', 'n', ...columns].join('\t'));
+const summary: Record<string, unknown> = {};
 for (const [name, keep] of slices) {
   const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
   const y = idx.map((i) => Number(rows[i]!.label));
@@ -84,18 +88,18 @@ for (const [name, keep] of slices) {
     const { protocol, group, image } = rows[i]!;
     return protocol === 'proxy' ? bootstrapUnit({ group: group!, image: image! }) : group!;
   });
-  const cells = scored
-    .map((ps) => idx.map((i) => ps[i]!))
-    .map((p) => {
-      const e = bootstrapByGroup({ p, y, groups }, (ps, ys) =>
-        mcc(
-          ps.map((v) => (v >= 0.5 ? 1 : 0)),
-          ys,
-        ),
-      );
-      const interval = new Set(groups).size < 2 ? '[one group]' : `[${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}]`;
-      return `${e.value.toFixed(3)} ${interval} (${auc(p, y).toFixed(3)})`;
-    });
+  const scores = scored.map((ps) => {
+    const p = idx.map((i) => ps[i]!);
+    const right = decide(p).filter((v, k) => v === y[k]).length;
+    const e = bootstrapByGroup({ p, y, groups }, (drawn, ys) => mcc(decide(drawn), ys));
+    return { mcc: e, accuracy: right / y.length, auc: auc(p, y) };
+  });
+  const cells = scores.map((s) => {
+    const interval =
+      new Set(groups).size < 2 ? '[one group]' : `[${s.mcc.lo.toFixed(2)}, ${s.mcc.hi.toFixed(2)}]`;
+    return `${s.mcc.value.toFixed(3)} ${interval} (${s.auc.toFixed(3)})`;
+  });
+  summary[name] = { n: idx.length, roadwork: y.filter((v) => v === 1).length, ...scores[runs.length]! };
   if (base !== undefined) {
     // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
     const d = bootstrapByGroup({ p: idx.map((_, k) => k), y, groups }, (ks, ys) => {
@@ -106,3 +110,8 @@ for (const [name, keep] of slices) {
   }
   console.log([name, idx.length, ...cells].join('\t'));
 }
+if (typeof flags.json === 'string')
+  await writeFile(
+    flags.json,
+    `${JSON.stringify({ files: columns.slice(0, runs.length), mean: otherName, slices: summary }, null, 2)}\n`,
+  );
