@@ -2,6 +2,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { RoadworkError } from '../../core/errors/index.js';
 import { DEFAULT_CASCADE_FILE } from '../../inference/cascade/index.js';
 import { createBundle } from './_bundle.js';
 import {
@@ -35,6 +36,30 @@ export async function headline(headFile: string): Promise<Record<string, unknown
   );
 }
 
+/** The file beside a default cascade that holds its measured numbers (the starter's stages). */
+export const STARTER_METRICS_FILE = 'metrics.json';
+
+/**
+ * The numbers a default cascade is registered with: its `metrics.json` when it has one (what its
+ * stages measured: a stage of many heads scores its mean, not its first head), else `head.json`'s
+ * headline, else none.
+ */
+async function starterMetrics(folder: string, names: readonly string[]): Promise<Record<string, unknown>> {
+  if (names.includes(STARTER_METRICS_FILE)) {
+    const file = join(folder, STARTER_METRICS_FILE);
+    const parsed = await readFile(file, 'utf8')
+      .then((text) => JSON.parse(text) as unknown)
+      .catch(() => undefined);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new RoadworkError(
+        'ERR_CONFIG_INVALID',
+        `Invalid ${file}: not a JSON object of the cascade's numbers`,
+      );
+    return parsed as Record<string, unknown>;
+  }
+  return names.includes('head.json') ? headline(join(folder, 'head.json')) : {};
+}
+
 /**
  * When nothing was ever promoted, registers the default cascade (the bundled starter: its config
  * and every file beside it) as a version and makes it production, recorded as `starter` in the
@@ -61,7 +86,7 @@ export async function ensureProduction(
       files: Object.fromEntries(names.map((n) => [n, join(folder, n)])),
       config,
       metrics: {
-        ...(names.includes('head.json') ? await headline(join(folder, 'head.json')) : {}),
+        ...(await starterMetrics(folder, names)),
         source: `${basename(folder)} (the bundled default cascade)`,
       },
       clock: deps.clock,

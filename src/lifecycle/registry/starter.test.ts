@@ -1,7 +1,7 @@
 // The served starter is always in the registry, and the gate says what it is scoring on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadCascadeConfig, type BackboneHeadConfig } from '../../inference/cascade/index.js';
@@ -128,4 +128,35 @@ test('openGateSet() prefers --challenges, then <data_dir>/gate, and warns loudly
   const configured = await openGateSet(undefined, dataDir);
   assert.equal(configured.spec, gateDir);
   assert.equal(configured.warning, undefined);
+});
+
+test("ensureProduction() records a default cascade's metrics.json, else its head.json's headline, and refuses a broken one", async (t) => {
+  const seededWith = async (files: Record<string, string>) => {
+    const { dir, deps } = setup(t);
+    const folder = join(dir, 'starter');
+    mkdirSync(folder);
+    writeFileSync(
+      join(folder, 'cascade.yaml'),
+      'stages:\n  - {name: c, kind: classifier, model: model.onnx}\n',
+    );
+    writeFileSync(join(folder, 'model.onnx'), 'weights');
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
+    return ensureProduction(deps, { cascadeFile: join(folder, 'cascade.yaml') });
+  };
+  const head = JSON.stringify({ metrics: { overall: { mcc: { value: 0.47 }, auc: { value: 0.85 } } } });
+  const fromHead = await seededWith({ 'head.json': head });
+  assert.equal(fromHead?.manifest.metrics.mcc, 0.47);
+  assert.equal(fromHead?.manifest.metrics.auc, 0.85);
+
+  const stages = { mcc: 0.59, routes: { '2.0.4': { slices: { 'cv all': { n: 10 } } } } };
+  const fromFile = await seededWith({ 'head.json': head, 'metrics.json': JSON.stringify(stages) });
+  assert.equal(fromFile?.manifest.metrics.mcc, 0.59);
+  assert.deepEqual(fromFile?.manifest.metrics.routes, stages.routes);
+  assert.match(String(fromFile?.manifest.metrics.source), /the bundled default cascade/);
+
+  for (const broken of ['{"mcc": 0.5', '[0.5]'])
+    await assert.rejects(seededWith({ 'metrics.json': broken }), {
+      code: 'ERR_CONFIG_INVALID',
+      message: /metrics\.json: not a JSON object/,
+    });
 });
