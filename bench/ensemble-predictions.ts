@@ -110,8 +110,9 @@ for (const [name, keep] of slices) {
   }
   console.log([name, idx.length, ...cells].join('\t'));
 }
-if (typeof flags.json === 'string')
-  await writeFile(
-    flags.json,
-    `${JSON.stringify({ files: columns.slice(0, runs.length), mean: otherName, slices: summary }, null, 2)}\n`,
-  );
+// Four decimals are more than the intervals can tell apart.
+const rounded = (_: string, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(4)) : v);
+if (typeof flags.json === 'string') {
+  const record = { files: columns.slice(0, runs.length), mean: otherName, slices: summary };
+  await writeFile(flags.json, `${JSON.stringify(record, rounded, 2)}\n`);
+}
