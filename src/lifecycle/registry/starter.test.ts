@@ -1,7 +1,8 @@
 // The served starter is always in the registry, and the gate says what it is scoring on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadCascadeConfig, type BackboneHeadConfig } from '../../inference/cascade/index.js';
@@ -24,6 +25,8 @@ import {
   type RegistryDeps,
 } from './index.js';
 import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/starter-heads.js';
+
+const STARTER_METRICS = fileURLToPath(new URL('../../../models/starter/metrics.json', import.meta.url));
 
 function setup(t: { after(fn: () => void): void }): { dir: string; deps: RegistryDeps } {
   const dir = mkdtempSync(join(tmpdir(), 'roadwork-starter-'));
@@ -51,10 +54,20 @@ test('ensureProduction() registers the bundled starter as production once, under
   assert.ok(seeded);
   assert.equal(productionVersion(deps.store)?.id, seeded.id);
   assert.equal(await ensureProduction(deps), undefined, 'a second call changes nothing');
-  assert.equal(typeof seeded.manifest.metrics.mcc, 'number');
+  // Recorded with what its stages measured (the mean of each route's heads), not its first head's.
+  const measured = JSON.parse(readFileSync(STARTER_METRICS, 'utf8')) as { mcc: number };
+  assert.equal(seeded.manifest.metrics.mcc, measured.mcc);
+  assert.deepEqual(Object.keys(seeded.manifest.metrics.routes as object), ['2.0.4', '0.4']);
   assert.deepEqual(
     seeded.manifest.files.map((f) => f.path).sort(),
-    ['EXPERIMENTS.md', 'MODEL_CARD.md', 'cascade.json', ...STARTER_04_HEADS, ...STARTER_204_HEADS].sort(),
+    [
+      'EXPERIMENTS.md',
+      'MODEL_CARD.md',
+      'cascade.json',
+      'metrics.json',
+      ...STARTER_04_HEADS,
+      ...STARTER_204_HEADS,
+    ].sort(),
   );
   const [event] = productionHistory(deps.store);
   assert.deepEqual((event?.detail as { starter: boolean }).starter, true);

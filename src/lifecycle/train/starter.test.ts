@@ -30,11 +30,11 @@ import { STARTER_04_HEADS, STARTER_204_HEADS } from '../../../test/fixtures/star
 const STARTER = fileURLToPath(new URL('../../../models/starter/', import.meta.url));
 
 test(
-  'the starter cascade serves its ten 2.0.4 heads as one with hflip TTA on the tfjs MobileNetV2, max-pooled at 448 px',
+  'the starter cascade serves its fifteen 2.0.4 heads as one with hflip TTA on the tfjs MobileNetV2, max-pooled at 448 px',
   { timeout: 120_000 },
   async () => {
-    // The mean of the ten heads' calibrated logits (two recipes at seeds train, s2…s5), then of the
-    // two views; the colour/shape heads are written for the whole embedding.
+    // The mean of the fifteen heads' calibrated logits (three recipes at seeds train, s2…s5), then of
+    // the two views; the colour/shape heads are written for the whole embedding.
     const head = await Promise.all(STARTER_204_HEADS.map((f) => loadHead(`${STARTER}${f}`)));
     const config = await loadCascadeConfig(`${STARTER}cascade.yaml`);
     await assertServesHeadWithFlipTta(config, head, testScene('starter'), {
