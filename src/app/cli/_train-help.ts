@@ -78,7 +78,7 @@ models diff compares two such versions draw by draw and seed by seed.
 it for each other seed, each the head a run at that --seed ships at the chosen L2. It also scores
 their mean (the mean of the heads' calibrated logits, view by view, as a stage with head: [a, b, c]
 serves it) and, with --bundle, serves every head in one stage (with --base, in place of the stage's
-heads and names): the starter's routes are such ensembles, of two recipes each.
+heads and names): the starter's routes are such ensembles, of several recipes each.
 --predictions P.csv then writes each head's out-of-fold answers too: P.csv for --seed's, P-SEED.csv
 for the others (bench/ensemble-predictions.ts scores any mean of them).
 
