@@ -37,7 +37,7 @@ export async function headline(headFile: string): Promise<Record<string, unknown
 }
 
 /** The file beside a default cascade that holds its measured numbers (the starter's stages). */
-export const STARTER_METRICS_FILE = 'metrics.json';
+const STARTER_METRICS_FILE = 'metrics.json';
 
 /**
  * The numbers a default cascade is registered with: its `metrics.json` when it has one (what its
