@@ -3,14 +3,17 @@
 // embedding once its width is known.
 import { RoadworkError } from '../../core/errors/index.js';
 import type { MilSpec } from '../../inference/heads/index.js';
-import type { ColumnL2 } from '../../lifecycle/train/index.js';
+import type { ColumnL2, ConvConfig } from '../../lifecycle/train/index.js';
 import { countFlag, numberListFlag } from './_number-flag.js';
-import { parseConvFlag, type ConvFlag } from './_conv-flag.js';
+import { checkConvCells, parseConvFlag, type ConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
 
 export type HeadModel = 'logistic' | 'mlp' | 'mil' | 'conv';
 
-/** The head flags, read and checked. */
+/**
+ * The head flags, read and checked: everything but `conv` under `trainHead`'s own names, so they are
+ * handed on as they are; `conv` is what `--conv` says before the backbone is read (`convConfig`).
+ */
 export interface HeadFlags {
   readonly model: HeadModel;
   readonly l2: number[];
@@ -50,17 +53,20 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
 }
 
 /**
- * The head flags against the embedding's width (`dims`), once it is known; `outputWidth` is what a
- * conv head's output layer reads, where it differs. A range past the end would otherwise be cut short,
- * or scale nothing, without a word.
+ * The head flags against the embedding's width (`dims`), once it is known: a mil or conv head's cells
+ * must fit in it, and a column range past the end of what the head reads (a conv head's output layer
+ * reads its units, then the columns after the cells) would otherwise be cut short, or scale nothing,
+ * without a word.
  */
 export function checkHeadFit(
   opts: Record<string, unknown>,
   flags: HeadFlags,
   dims: number,
-  outputWidth = dims,
+  conv?: ConvConfig,
 ): void {
   const { mil, columns, columnL2 } = flags;
+  if (conv !== undefined) checkConvCells(conv, dims);
+  const outputWidth = conv ? conv.spec.units + dims - conv.spec.cells * conv.spec.cellDims : dims;
   if (mil !== undefined && mil.cells * mil.cellDims > dims)
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',

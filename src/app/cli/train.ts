@@ -18,7 +18,7 @@ import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-f
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel, parseBaseHeads, planBase } from './_train-bundle.js';
 import { ensembleFiles, ensembleReport, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
-import { CONV_DEFAULTS, checkConvCells, convConfig } from './_conv-flag.js';
+import { CONV_DEFAULTS, convConfig } from './_conv-flag.js';
 import { checkHeadFit, headFlags, styleNullLine } from './_train-head-flags.js';
 import { TRAIN_HELP } from './_train-help.js';
 import { pastedText, trainSummary } from './_train-text.js';
@@ -175,7 +175,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         opts.fitWorkers === undefined
           ? defaultFitWorkers()
           : countFlag(opts.fitWorkers, '--fit-workers', { example: '2' });
-      const head = headFlags(opts);
+      const { conv: convFlag, ...head } = headFlags(opts);
       const synth = parseSynthetic(opts);
       const bundle = typeof opts.bundle === 'string' ? opts.bundle : undefined;
       if (opts.register === true && bundle === undefined)
@@ -221,7 +221,7 @@ export function trainCommand(io: TrainIo = {}): Command {
       for (const file of predictionFiles) await checkWritableFile(file, '--predictions');
       const embedding = { ...emb, synthetic: synth.count, trainViews, styleViews, pasteViews, pasteDecoys };
       // The backbone and its options are checked before a minute goes into embedding.
-      const conv = head.conv === undefined ? undefined : await convConfig(head.conv, emb.embedders);
+      const conv = convFlag === undefined ? undefined : await convConfig(convFlag, emb.embedders);
       const embedded = await embeddedRows(embedding);
       if (emb.skips.count > 0) stderr.write(`${emb.skips.summary()}; training on the rest\n`);
       const version = embedded.version;
@@ -239,9 +239,7 @@ export function trainCommand(io: TrainIo = {}): Command {
           pastedText(rows, pasteViews, pasteDecoys) +
           '\n',
       );
-      if (conv !== undefined) checkConvCells(conv, embedded.dims);
-      const outputWidth = conv && conv.spec.units + embedded.dims - conv.spec.cells * conv.spec.cellDims;
-      checkHeadFit(opts, head, embedded.dims, outputWidth);
+      checkHeadFit(opts, head, embedded.dims, conv);
       if (head.styleNull !== undefined) stderr.write(`${styleNullLine(head.styleNull, styleRoom(rows))}\n`);
       // Checked on --seed's views first: a bad flag fails before more seeds embed.
       const otherViews: ViewSet[] = [];
@@ -252,21 +250,14 @@ export function trainCommand(io: TrainIo = {}): Command {
       const fits = fitWorkers > 1 ? await openFitPool(fitWorkers) : undefined;
       const result = await trainHead(rows, version, {
         ...(fits ? { fits } : {}),
-        model: head.model,
-        ...(head.mil === undefined ? {} : { mil: head.mil }),
+        ...head,
         ...(conv === undefined ? {} : { conv }),
-        l2: head.l2,
-        hidden: head.hidden,
         folds,
         repeats,
         seed: emb.seed,
         tta: evalTta,
         trainOnFlips: emb.tta,
-        ...(head.columns === undefined ? {} : { columns: head.columns }),
-        ...(head.columnL2 === undefined ? {} : { columnL2: head.columnL2 }),
-        ...(head.styleNull === undefined ? {} : { styleNull: head.styleNull }),
         targetAccuracy: emb.targetAccuracy,
-        maxIter: head.maxIter,
         log: (line) => stderr.write(`${line}\n`),
         splitGroups: split,
         ...(synthetic.length > 0 ? { synthetic: { rows: synthetic, weight: synth.weight } } : {}),
