@@ -19,6 +19,8 @@ export interface HeadFlags {
   readonly l2: number[];
   readonly hidden: number;
   readonly maxIter: number;
+  readonly restarts: number;
+  readonly earlyStop: boolean;
   readonly columns?: [number, number];
   readonly columnL2?: ColumnL2[];
   readonly styleNull?: number;
@@ -26,7 +28,10 @@ export interface HeadFlags {
   readonly conv?: ConvFlag;
 }
 
-/** Reads `--model`, `--l2`, `--hidden`, `--max-iter`, `--columns`, `--column-l2`, `--style-null`, `--mil` and `--conv`. */
+/**
+ * Reads `--model`, `--l2`, `--hidden`, `--max-iter`, `--restarts`, `--no-early-stop`, `--columns`,
+ * `--column-l2`, `--style-null`, `--mil` and `--conv`.
+ */
 export function headFlags(opts: Record<string, unknown>): HeadFlags {
   const model = opts.model as HeadModel;
   const columns = parseColumns(opts.columns);
@@ -34,6 +39,13 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
   const styleNull = parseStyleNull(opts.styleNull, model);
   const mil = parseMil(model, opts.mil);
   const conv = parseConvFlag(model, opts.conv);
+  const restarts = countFlag(opts.restarts ?? '1', '--restarts', { example: '4' });
+  const earlyStop = opts.earlyStop !== false;
+  if (model !== 'mlp' && (restarts > 1 || !earlyStop))
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid ${restarts > 1 ? `--restarts ${String(opts.restarts)}` : '--no-early-stop'} with --model ${model}: only an mlp head has random starting weights and early stopping`,
+    );
   if ((model === 'conv' || model === 'mil') && columns !== undefined)
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
@@ -44,6 +56,8 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
     l2: numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' }),
     hidden: countFlag(opts.hidden, '--hidden', { example: '32' }),
     maxIter: countFlag(opts.maxIter, '--max-iter', { example: '300' }),
+    restarts,
+    earlyStop,
     ...(columns === undefined ? {} : { columns }),
     ...(columnL2 === undefined ? {} : { columnL2 }),
     ...(styleNull === undefined ? {} : { styleNull }),

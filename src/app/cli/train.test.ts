@@ -121,6 +121,29 @@ test(
       assert.equal(recorded.seeds.length, 3);
       assert.equal(recorded.cv.mcc.values.length, 3);
 
+      // An MLP from two starts without early stopping: both recorded with the head.
+      await run([
+        '--out',
+        join(root, 'mlp.json'),
+        '--folds',
+        '2',
+        '--l2',
+        '0.1',
+        '--model',
+        'mlp',
+        '--hidden',
+        '4',
+        '--restarts',
+        '2',
+        '--no-early-stop',
+      ]);
+      const mlp = await loadHead(join(root, 'mlp.json'));
+      assert.equal(mlp.type, 'mlp');
+      assert.deepEqual(
+        [mlp.metrics?.['hidden'], mlp.metrics?.['restarts'], mlp.metrics?.['early_stop']],
+        [4, 2, false],
+      );
+
       // --view-seeds: the views of another seed are embedded once, and both draws of the folds run
       // on each seed's views; the report splits the spread by seed.
       const viewed = await run([
@@ -687,6 +710,28 @@ test('roadwork train says --conv is missing, invalid, or for --model conv only, 
     ],
   ] as const)
     await refusedBeforeEmbedding(args, message);
+});
+
+test('roadwork train refuses --restarts and --no-early-stop but for an mlp head, before embedding anything', async () => {
+  for (const [extra, message] of [
+    [['--restarts', '0'], /^--restarts is not a whole number of at least 1: "0"/],
+    [
+      ['--restarts', '4'],
+      /^Invalid --restarts 4 with --model logistic: only an mlp head has random starting weights/,
+    ],
+    [
+      ['--model', 'conv', '--conv', '49,Conv_1', '--no-early-stop'],
+      /^Invalid --no-early-stop with --model conv: /,
+    ],
+  ] as const) {
+    await assert.rejects(
+      trainCommand({ stdout: sink().stream, stderr: sink().stream }).parseAsync(
+        ['--data', '/nonexistent', '--out', '/nonexistent/h.json', ...extra],
+        { from: 'user' },
+      ),
+      (err) => isRoadworkError(err, 'ERR_CONFIG_INVALID') && message.test(err.message),
+    );
+  }
 });
 
 test('roadwork train refuses a bad number in --synthetic, --synthetic-weight, --folds, --hidden, --l2, --column-l2, --style-null, --repeats, --view-seeds, --paste-views, --paste-decoys or the view counts before embedding anything', async () => {

@@ -54,6 +54,17 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option('--l2 <list>', 'L2 strengths to try; the best grouped-CV MCC wins', '0.003,0.01,0.03,0.1')
     .option('--hidden <n>', 'MLP hidden units', '32')
     .option(
+      '--restarts <n>',
+      'mlp heads: fit from n random starts and keep the best (lowest early-stopping loss, or lowest training loss with --no-early-stop)',
+      '1',
+    )
+    .addOption(
+      new Option(
+        '--no-early-stop',
+        'mlp heads: fit on every row until the optimiser converges (or --max-iter), instead of stopping on a held-out 15 % of the groups',
+      ),
+    )
+    .option(
       '--mil <cells,dims,pool>',
       'mil heads: cells per embedding (H·W of a tfjs `pooling: cells` embedder), values per cell, and the pooling: max, or a number r for log-sum-exp of sharpness r (e.g. 49,1280,4)',
     )
@@ -82,7 +93,7 @@ export function trainCommand(io: TrainIo = {}): Command {
     )
     .option(
       '--columns <start:end>',
-      'use only feature columns [start, end) of the embedding (logistic and mlp heads; the head file is written for the whole embedding, zero weights elsewhere)',
+      'use only feature columns [start, end) of the embedding (logistic and mlp heads; the head file serves on the whole embedding and reads those columns: format version 4)',
     )
     .option(
       '--column-l2 <start:end=factor,...>',

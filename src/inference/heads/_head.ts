@@ -16,14 +16,21 @@ export interface DenseLayer {
 
 /**
  * A head file's content. The last layer has one output: the logit of p(roadwork). Version 1 holds
- * `logistic` and `mlp` heads; version 2 adds `mil`, version 3 `conv` (older readers refuse each by
- * its version).
+ * `logistic` and `mlp` heads; version 2 adds `mil`, version 3 `conv`, version 4 `logistic` and `mlp`
+ * heads that read some of the embedding's columns (`columns`). Older readers refuse each by its
+ * version.
  */
 export interface Head {
   readonly format: 'roadwork-head';
-  readonly version: 1 | 2 | 3;
+  readonly version: 1 | 2 | 3 | 4;
   readonly type: 'logistic' | 'mlp' | 'mil' | 'conv';
+  /** The embedding's width: what the embedder must give. */
   readonly inputDims: number;
+  /**
+   * Version 4, `logistic` and `mlp` only: the head reads columns `[from, to)` of the embedding and
+   * nothing else, so its first layer's rows (and `normalize`) hold `to − from` values.
+   */
+  readonly columns?: readonly [number, number];
   /**
    * `mil` only: the input is a grid of cells (`cells` × `cellDims`, as a tfjs embedder with
    * `pooling: cells` gives it) plus a global tail (e.g. colour/shape features). The one layer's
@@ -59,7 +66,7 @@ export function parseHead(data: unknown, source = 'head'): Head {
   };
   if (data === null || typeof data !== 'object') fail('not a JSON object');
   const h = data as Record<string, unknown>;
-  if (h.format !== 'roadwork-head' || (h.version !== 1 && h.version !== 2 && h.version !== 3))
+  if (h.format !== 'roadwork-head' || ![1, 2, 3, 4].includes(h.version as number))
     fail(`format/version: ${String(h.format)}/${String(h.version)}`);
   if (h.type !== 'logistic' && h.type !== 'mlp' && h.type !== 'mil' && h.type !== 'conv')
     fail(`type: ${String(h.type)}`);
@@ -69,6 +76,20 @@ export function parseHead(data: unknown, source = 'head'): Head {
   if (!Number.isInteger(inputDims) || (inputDims as number) < 1) fail(`inputDims: ${String(inputDims)}`);
   if (!Array.isArray(h.layers) || h.layers.length === 0) fail('layers: empty');
   let width = inputDims as number;
+  if (h.columns !== undefined || h.version === 4) {
+    if (h.version !== 4 || (h.type !== 'logistic' && h.type !== 'mlp'))
+      fail('columns: only in a version 4 logistic or mlp head, and a version 4 head has them');
+    const c = h.columns;
+    if (
+      !Array.isArray(c) ||
+      c.length !== 2 ||
+      !c.every(Number.isInteger) ||
+      !(0 <= c[0] && c[0] < c[1] && c[1] <= width)
+    )
+      fail(`columns: ${JSON.stringify(c)} (want [from, to] with 0 ≤ from < to ≤ inputDims ${width})`);
+    width = (c as number[])[1]! - (c as number[])[0]!;
+  }
+  const firstWidth = width;
   if (h.type === 'mil') {
     const problem = milProblem(h.mil, width);
     if (problem !== undefined) fail(problem);
@@ -110,9 +131,9 @@ export function parseHead(data: unknown, source = 'head'): Head {
     fail("a mil head's layer has no activation");
   if (h.normalize !== undefined) {
     const n = h.normalize as Record<string, unknown>;
-    const ok = (v: unknown) => Array.isArray(v) && v.length === inputDims && v.every(Number.isFinite);
+    const ok = (v: unknown) => Array.isArray(v) && v.length === firstWidth && v.every(Number.isFinite);
     if (!ok(n.mean) || !ok(n.std) || (n.std as number[]).some((s) => s <= 0))
-      fail('normalize: mean/std must be inputDims finite numbers, std > 0');
+      fail(`normalize: mean/std must be ${firstWidth} finite numbers (the head's inputs), std > 0`);
   }
   if (typeof h.temperature !== 'number' || !(h.temperature > 0))
     fail(`temperature: ${String(h.temperature)}`);
@@ -154,20 +175,25 @@ export function headLogit(head: Head, embedding: ArrayLike<number>): number {
     const out = head.layers[1] as DenseLayer;
     return convLogit(head.conv, packedConv(head), out.weights[0]!, out.bias[0]!, embedding);
   }
+  // A column head's first layer reads the embedding from its first column on (no copy).
   let x: ArrayLike<number> = embedding;
+  let offset = head.columns?.[0] ?? 0;
   if (head.normalize) {
     const { mean, std } = head.normalize;
-    x = Float64Array.from(embedding, (v, i) => (v - (mean[i] as number)) / (std[i] as number));
+    const from = offset;
+    x = Float64Array.from(mean, (m, i) => ((embedding[from + i] as number) - m) / (std[i] as number));
+    offset = 0;
   }
   for (const layer of head.layers) {
     const out = new Float64Array(layer.bias.length);
     for (let j = 0; j < out.length; j++) {
       const row = layer.weights[j] as readonly number[];
       let s = layer.bias[j] as number;
-      for (let i = 0; i < row.length; i++) s += (row[i] as number) * (x[i] as number);
+      for (let i = 0; i < row.length; i++) s += (row[i] as number) * (x[offset + i] as number);
       out[j] = layer.activation === 'relu' && s < 0 ? 0 : s;
     }
     x = out;
+    offset = 0;
   }
   return x[0] as number;
 }

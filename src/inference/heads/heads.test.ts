@@ -46,6 +46,36 @@ test('an MLP head applies ReLU between layers', () => {
   assert.equal(headLogit(head, [2, -3]), 4);
 });
 
+test('a version 4 head reads only its columns of the embedding, standardised as the slice', () => {
+  // The logistic head above, on columns 2..5 of a 6-wide embedding.
+  const head = parseHead({ ...logistic, version: 4, inputDims: 6, columns: [2, 5] });
+  assert.equal(headLogit(head, [9, -9, 3, 1, 2, 7]), headLogit(parseHead(logistic), [3, 1, 2]));
+  assert.equal(headLogit(head, Float32Array.of(0, 0, 3, 1, 2, 0)), 0.25);
+  assert.throws(
+    () => headLogit(head, [3, 1, 2]),
+    (e) => isRoadworkError(e, 'ERR_MODEL_OUTPUT') && /the head expects 6/.test(e.message),
+  );
+});
+
+test('parseHead() refuses columns outside a version 4 dense head, and columns that do not fit', () => {
+  const bad = (patch: Record<string, unknown>, field: RegExp) =>
+    assert.throws(
+      () => parseHead({ ...logistic, inputDims: 6, version: 4, columns: [2, 5], ...patch }, 'x.json'),
+      (e) => isRoadworkError(e, 'ERR_MODEL_LOAD') && field.test(e.message),
+      JSON.stringify(patch),
+    );
+  bad({ version: 1 }, /columns: only in a version 4 logistic or mlp head/);
+  bad({ columns: undefined }, /columns: undefined \(want \[from, to\]/);
+  bad({ columns: [2, 7] }, /columns: \[2,7\] \(want \[from, to\] with 0 ≤ from < to ≤ inputDims 6\)/);
+  bad({ columns: [3, 3] }, /columns: \[3,3\]/);
+  bad({ columns: [1.5, 4] }, /columns: \[1.5,4\]/);
+  bad({ columns: [1, 5] }, /rows must be 4 finite numbers/);
+  bad(
+    { normalize: { mean: [0, 0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1, 1] } },
+    /normalize: mean\/std must be 3 finite numbers/,
+  );
+});
+
 test('parseHead() refuses malformed heads with ERR_MODEL_LOAD naming the field', () => {
   const bad = (patch: Record<string, unknown>, field: RegExp) =>
     assert.throws(

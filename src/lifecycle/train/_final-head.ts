@@ -54,28 +54,46 @@ export function exitsSummary(e: SweepRow, target: number): Record<string, unknow
 }
 
 /**
- * A dense head fitted on columns `[start, end)` of the embedding (`--columns`), as a head of all
- * `dims` columns: zero weights on the others, so it computes the same logit from the whole vector and
- * serves wherever its embedder does (alone, or beside heads on every column in one stage).
+ * A dense head fitted on columns `[start, end)` of the embedding (`--columns`), as a head of the
+ * whole `dims`-wide embedding that reads those columns (version 4): it serves wherever its embedder
+ * does (alone, or beside heads on every column in one stage), and its file and its multiply-adds
+ * hold only the columns it reads.
  */
-export function widenHead(head: Head, [start, end]: readonly [number, number], dims: number): Head {
-  const [first, ...rest] = head.layers;
-  if ((head.type !== 'logistic' && head.type !== 'mlp') || head.normalize || first === undefined)
+export function columnHead(head: Head, [start, end]: readonly [number, number], dims: number): Head {
+  if (head.type !== 'logistic' && head.type !== 'mlp')
+    throw new RoadworkError('ERR_INTERNAL', `columnHead(): a ${head.type} head reads the whole embedding`);
+  if (head.columns !== undefined || head.inputDims !== end - start || end > dims)
     throw new RoadworkError(
       'ERR_INTERNAL',
-      `widenHead(): a ${head.type} head${head.normalize ? ' with its normalisation' : ''} cannot be widened`,
+      `columnHead(): a head of ${head.inputDims} columns is not columns ${start}:${end} of ${dims}`,
     );
-  if (head.inputDims !== end - start || end > dims)
+  return { ...head, version: 4, inputDims: dims, columns: [start, end] };
+}
+
+/**
+ * A version 1 dense head trained on `--columns` (`metrics.columns`) before heads could read columns:
+ * its first layer holds zero weights everywhere else, so the column head of the same columns
+ * computes the same logit from a tenth of the numbers. Any other head is returned as it is; a head
+ * with a weight outside its columns is refused.
+ */
+export function narrowHead(head: Head, source = 'head'): Head {
+  const columns = head.metrics?.['columns'];
+  const first = head.layers[0];
+  if (head.columns !== undefined || !Array.isArray(columns) || first === undefined || head.normalize)
+    return head;
+  const [start, end] = columns as [number, number];
+  if (first.weights.some((row) => row.some((w, i) => w !== 0 && (i < start || i >= end))))
     throw new RoadworkError(
-      'ERR_INTERNAL',
-      `widenHead(): a head of ${head.inputDims} columns is not columns ${start}:${end} of ${dims}`,
+      'ERR_MODEL_LOAD',
+      `${source}: its metrics say columns ${start}:${end}, but it has weights outside them; it is not a --columns head`,
     );
-  const weights = first.weights.map((row) => {
-    const wide = new Array<number>(dims).fill(0);
-    for (const [i, w] of row.entries()) wide[start + i] = w;
-    return wide;
-  });
-  return { ...head, inputDims: dims, layers: [{ ...first, weights }, ...rest] };
+  const weights = first.weights.map((row) => row.slice(start, end));
+  const slice: Head = {
+    ...head,
+    inputDims: end - start,
+    layers: [{ ...first, weights }, ...head.layers.slice(1)],
+  };
+  return columnHead(slice, [start, end], head.inputDims);
 }
 
 const TEMPERATURE_RANGE_TEXT = `${TEMPERATURE_RANGE[0]} to ${TEMPERATURE_RANGE[1]}`;
@@ -108,7 +126,7 @@ export async function finalHead(
   }
   const fitted = await fitHead(rows, drawConfig(config, { ...set, views: set.seed }));
   const folded = foldNormalization(fitted);
-  const final = config.columns ? widenHead(folded, config.columns, rows[0]!.x.length) : folded;
+  const final = config.columns ? columnHead(folded, config.columns, rows[0]!.x.length) : folded;
   const finalP = Array.from(run.z, (v) => 1 / (1 + Math.exp(-(v / temperature + shift))));
   const exits = chooseExits(thresholdSweep(finalP, y), config.targetAccuracy);
   const splitText = context.splitGroups?.length
@@ -130,7 +148,7 @@ export async function finalHead(
       ...(context.proxy ? { proxy: proxySummary(context.proxy) } : {}),
       ...(context.repeats ? { repeats: context.repeats } : {}),
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
-      ...(config.model === 'mlp' ? { hidden: config.hidden } : {}),
+      ...(config.model === 'mlp' ? mlpMetrics(config) : {}),
       seed: set.seed,
       overall: sliceSummary(report.overall),
       levels: Object.fromEntries(Object.entries(report.levels).map(([k, s]) => [k, sliceSummary(s)])),
@@ -139,4 +157,13 @@ export async function finalHead(
     },
   };
   return { head, report, ...(exits ? { exits } : {}) };
+}
+
+/** An MLP head's fit as its metrics record it: its width, and its restarts and early stopping where not the default. */
+function mlpMetrics(config: TrainConfig): Record<string, unknown> {
+  return {
+    hidden: config.hidden,
+    ...(config.restarts !== undefined && config.restarts > 1 ? { restarts: config.restarts } : {}),
+    ...(config.earlyStop === false ? { early_stop: false } : {}),
+  };
 }

@@ -102,6 +102,12 @@ export interface MlpOptions extends FitOptions {
   readonly hidden?: number;
   /** Seeds the weight initialisation. */
   readonly seed?: string;
+  /**
+   * Fit from this many initialisations (the first from `seed`, the others from `seed/restart-2`, …)
+   * and keep the best: the lowest validation loss with `validation`, else the lowest training
+   * objective. Default 1.
+   */
+  readonly restarts?: number;
 }
 
 /** Stacks rows into a matrix. */
@@ -277,7 +283,7 @@ export function validationLoss(h: Head, data: Labelled): number {
 /** Raw logits (no temperature or shift) of a head for every row. */
 export function logits(h: Head, x: Matrix): Float64Array {
   const out = new Float64Array(x.rows);
-  if (h.mil !== undefined || h.conv !== undefined) {
+  if (h.mil !== undefined || h.conv !== undefined || h.columns !== undefined) {
     for (let r = 0; r < x.rows; r++) out[r] = headLogit(h, x.data.subarray(r * x.cols, (r + 1) * x.cols));
     return out;
   }
@@ -321,11 +327,6 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
   // Layout: W1 (hdn×d), b1 (hdn), w2 (hdn), b2.
   const nW1 = hdn * d;
   const size = nW1 + hdn + hdn + 1;
-  const rng = createRng(options.seed ?? 'mlp');
-  const w0 = new Float64Array(size);
-  const scale1 = Math.sqrt(2 / d);
-  for (let i = 0; i < nW1; i++) w0[i] = rng.normal() * scale1;
-  for (let j = 0; j < hdn; j++) w0[nW1 + hdn + j] = rng.normal() * Math.sqrt(1 / hdn);
   const a = new Float64Array(hdn);
   const f = (w: Float64Array, g: Float64Array) => {
     g.fill(0);
@@ -374,9 +375,25 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
     { weights: [Array.from(w.subarray(nW1 + hdn, nW1 + 2 * hdn))], bias: [w[size - 1]!], activation: 'none' },
   ];
   const headOf = (w: Float64Array) => head('mlp', d, s, layersOf(nulled(w, hdn)), on);
-  const stop = earlyStop(options, headOf);
-  const { w } = lbfgs(f, w0, { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
-  return headOf(stop.best() ?? w);
+  const fitFrom = (seed: string): { head: Head; score: number } => {
+    const rng = createRng(seed);
+    const w0 = new Float64Array(size);
+    const scale1 = Math.sqrt(2 / d);
+    for (let i = 0; i < nW1; i++) w0[i] = rng.normal() * scale1;
+    for (let j = 0; j < hdn; j++) w0[nW1 + hdn + j] = rng.normal() * Math.sqrt(1 / hdn);
+    const stop = earlyStop(options, headOf);
+    const { w, loss } = lbfgs(f, w0, { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
+    const fitted = headOf(stop.best() ?? w);
+    const score = options.validation === undefined ? loss : validationLoss(fitted, options.validation);
+    return { head: fitted, score };
+  };
+  const seed = options.seed ?? 'mlp';
+  let best = fitFrom(seed);
+  for (let r = 2; r <= (options.restarts ?? 1); r++) {
+    const next = fitFrom(`${seed}/restart-${r}`);
+    if (next.score < best.score) best = next;
+  }
+  return best.head;
 }
 
 /**

@@ -14,6 +14,7 @@ export {
   type ViewSpec,
 } from './_views.js';
 export { groupFolds, groupHoldout } from './_split.js';
+export { narrowHead } from './_final-head.js';
 export {
   fitLogistic,
   fitMlp,

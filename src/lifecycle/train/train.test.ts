@@ -8,11 +8,11 @@ import { isRoadworkError } from '../../core/errors/index.js';
 import { createRng, type Rng } from '../../core/random/index.js';
 import { openEmbeddingCache } from './_cache.js';
 import { decisionShift, fitTemperature, nll, thresholdSweep } from './_calibrate.js';
-import { widenHead } from './_final-head.js';
+import { columnHead, narrowHead } from './_final-head.js';
 import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
 import { auc, mcc } from './_metrics.js';
 import { groupFolds, groupHoldout } from './_split.js';
-import type { Head } from '../../inference/heads/index.js';
+import { parseHead, type Head } from '../../inference/heads/index.js';
 import { trainHead, type ViewRow } from './index.js';
 
 test('fitLogistic() recovers known weights from data drawn from a logistic model', () => {
@@ -161,7 +161,7 @@ test("trainHead() records the per-column L2 and the style nullspace it was given
   assert.equal(plain?.['style_null'], undefined);
 });
 
-test("a head on a slice of the columns is written for the whole embedding and gives the slice's logit", async () => {
+test("a head on a slice of the columns is written for the whole embedding, holds only the slice's weights and gives the slice's logit", async () => {
   // Column 1 holds the label; columns 0 and 2 are noise the head must not read.
   const rows = labelledRows('columns-widen', (label, rng) =>
     Float32Array.of(rng.normal() * 5, label + rng.normal(), rng.normal() * 5),
@@ -170,11 +170,9 @@ test("a head on a slice of the columns is written for the whole embedding and gi
   for (const model of ['logistic', 'mlp'] as const) {
     const wide = (await trainHead(rows, 'v', { ...options, model, columns: [1, 2] })).head;
     assert.equal(wide.inputDims, 3);
-    assert.deepEqual(wide.metrics?.['columns'], [1, 2]);
-    for (const row of wide.layers[0]!.weights) {
-      assert.deepEqual([row[0], row[2]], [0, 0]);
-      assert.notEqual(row[1], 0);
-    }
+    assert.deepEqual([wide.version, wide.columns, wide.metrics?.['columns']], [4, [1, 2], [1, 2]]);
+    for (const row of wide.layers[0]!.weights) assert.equal(row.length, 1);
+    assert.deepEqual(parseHead(JSON.parse(JSON.stringify(wide))), wide);
     // The same fit on the slice itself, as a head of one column.
     const sliced = rows.map((r) => ({ ...r, x: r.x.subarray(1, 2) }));
     const narrow = (await trainHead(sliced, 'v', { ...options, model })).head;
@@ -196,12 +194,56 @@ test("a head on a slice of the columns is written for the whole embedding and gi
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9, `${model} row ${i}: ${v} against ${b[i]}`));
     assert.deepEqual([wide.temperature, wide.shift], [narrow.temperature, narrow.shift]);
   }
-  // Only dense heads widen: a MIL or conv head's first layer is not one weight per column.
+  // Only dense heads read columns: a MIL or conv head's first layer is not one weight per column.
   const dense = fitLogistic({ x: matrixOf([[0], [1]], 1), y: Uint8Array.of(0, 1) }, { l2: 1 });
   const mil: Head = { ...dense, type: 'mil' };
   assert.throws(
-    () => widenHead(mil, [0, 1], 2),
+    () => columnHead(mil, [0, 1], 2),
     (err) => isRoadworkError(err, 'ERR_INTERNAL'),
+  );
+  assert.throws(
+    () => columnHead(dense, [0, 2], 2),
+    (err) => isRoadworkError(err, 'ERR_INTERNAL') && /is not columns 0:2 of 2/.test(err.message),
+  );
+});
+
+test('narrowHead() rewrites a version 1 --columns head (zeros elsewhere) as the column head of the same logits', () => {
+  const rng = createRng('narrow');
+  const rows = Array.from({ length: 60 }, () => [rng.normal(), rng.normal()]);
+  const data = { x: matrixOf(rows, 2), y: Uint8Array.from(rows, (r) => (r[0]! - r[1]! > 0 ? 1 : 0)) };
+  const narrow = foldNormalization(fitMlp(data, { hidden: 3, l2: 0.01, seed: 'n' }));
+  // As heads were written before version 4: the 2 columns at 1..3 of 4, zero weights elsewhere.
+  const wide: Head = {
+    ...narrow,
+    inputDims: 4,
+    layers: [
+      { ...narrow.layers[0]!, weights: narrow.layers[0]!.weights.map((row) => [0, ...row, 0]) },
+      ...narrow.layers.slice(1),
+    ],
+    metrics: { columns: [1, 3] },
+  };
+  const rewritten = narrowHead(wide);
+  assert.deepEqual(rewritten, { ...columnHead(narrow, [1, 3], 4), metrics: { columns: [1, 3] } });
+  const x = matrixOf(
+    rows.map((r) => [rng.normal(), ...r, rng.normal()]),
+    4,
+  );
+  assert.deepEqual(logits(rewritten, x), logits(wide, x));
+  // Anything else is left as it is; a weight outside the recorded columns is refused.
+  assert.equal(narrowHead(narrow), narrow);
+  assert.equal(narrowHead(rewritten), rewritten);
+  const stray = {
+    ...wide,
+    layers: [
+      { ...wide.layers[0]!, weights: [[0.5, 1, 1, 0], ...wide.layers[0]!.weights.slice(1)] },
+      ...wide.layers.slice(1),
+    ],
+  };
+  assert.throws(
+    () => narrowHead(stray, 'h.json'),
+    (err) =>
+      isRoadworkError(err, 'ERR_MODEL_LOAD') &&
+      /^h\.json: its metrics say columns 1:3, but it has weights outside them/.test(err.message),
   );
 });
 
@@ -255,6 +297,42 @@ test('fitMlp() with a validation set stops early and keeps the best validation p
     validationLoss(stopped, val) < validationLoss(overfit, val),
     `${validationLoss(stopped, val)} vs ${validationLoss(overfit, val)}`,
   );
+});
+
+test('fitMlp() with restarts keeps the start with the lowest validation loss, and one restart is the plain fit', () => {
+  const rng = createRng('restarts');
+  const mk = (n: number) => {
+    const rows = Array.from({ length: n }, () => Array.from({ length: 6 }, () => rng.normal()));
+    return {
+      x: matrixOf(rows, 6),
+      y: Uint8Array.from(rows, (r) => (r[0]! * r[1]! + 0.5 * rng.normal() > 0 ? 1 : 0)),
+    };
+  };
+  const train = mk(120);
+  const val = mk(200);
+  const base = { hidden: 3, l2: 1e-4, validation: val, patience: 5, maxIter: 200 };
+  const starts = ['a', 'a/restart-2', 'a/restart-3'].map((seed) => fitMlp(train, { ...base, seed }));
+  const losses = starts.map((h) => validationLoss(h, val));
+  assert.ok(new Set(losses).size === 3, `three starts, three fits: ${losses.join(', ')}`);
+  const best = starts[losses.indexOf(Math.min(...losses))];
+  assert.notEqual(best, starts[0], 'the first start is not the best here, so keeping it would fail');
+  assert.deepEqual(fitMlp(train, { ...base, seed: 'a', restarts: 3 }), best);
+  assert.deepEqual(fitMlp(train, { ...base, seed: 'a', restarts: 1 }), starts[0]);
+});
+
+test('fitMlp() with restarts and no validation keeps the start that fits the training rows best', () => {
+  const rng = createRng('restarts-train');
+  const rows = Array.from({ length: 150 }, () => Array.from({ length: 4 }, () => rng.normal()));
+  const data = { x: matrixOf(rows, 4), y: Uint8Array.from(rows, (r) => (r[0]! * r[1]! > 0 ? 1 : 0)) };
+  const base = { hidden: 2, l2: 1e-4, maxIter: 200 };
+  const starts = ['a', 'a/restart-2', 'a/restart-3', 'a/restart-4'].map((seed) =>
+    fitMlp(data, { ...base, seed }),
+  );
+  // The training objective is the data loss plus an L2 term too small here to change the order.
+  const losses = starts.map((h) => validationLoss(h, data));
+  const best = starts[losses.indexOf(Math.min(...losses))];
+  assert.notEqual(best, starts[0], 'the first start is not the best here, so keeping it would fail');
+  assert.deepEqual(fitMlp(data, { ...base, seed: 'a', restarts: 4 }), best);
 });
 
 test('fitTemperature() lowers the NLL of a deliberately over-confident model', () => {
