@@ -2,7 +2,7 @@
 // is taken from them. Read before anything is embedded; `checkHeadFit` checks them against the
 // embedding once its width is known.
 import { RoadworkError } from '../../core/errors/index.js';
-import type { MilSpec } from '../../inference/heads/index.js';
+import { convTail, type MilSpec } from '../../inference/heads/index.js';
 import type { ColumnL2, ConvConfig } from '../../lifecycle/train/index.js';
 import { countFlag, numberListFlag } from './_number-flag.js';
 import { checkConvCells, parseConvFlag, type ConvFlag } from './_conv-flag.js';
@@ -80,7 +80,7 @@ export function checkHeadFit(
 ): void {
   const { mil, columns, columnL2 } = flags;
   if (conv !== undefined) checkConvCells(conv, dims);
-  const outputWidth = conv ? conv.spec.units + dims - conv.spec.cells * conv.spec.cellDims : dims;
+  const outputWidth = conv ? conv.spec.units + convTail(conv.spec, dims) : dims;
   if (mil !== undefined && mil.cells * mil.cellDims > dims)
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',

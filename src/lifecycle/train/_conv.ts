@@ -4,7 +4,7 @@
 // wasm backend here (bench/conv-fit.ts); the updates (Adam) run in JS.
 import { isMainThread } from 'node:worker_threads';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import { convGraph, type ConvSpec, type Head } from '../../inference/heads/index.js';
+import { convGraph, convTail, type ConvSpec, type Head } from '../../inference/heads/index.js';
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
 import { transposed } from '../../core/linalg/index.js';
 import { createRng } from '../../core/random/index.js';
@@ -82,7 +82,7 @@ interface OutParams {
 }
 
 function tailOf(data: ConvData, spec: ConvSpec): number {
-  return data.x.cols - spec.cells * spec.cellDims;
+  return convTail(spec, data.x.cols);
 }
 
 /**
