@@ -1,9 +1,9 @@
-// The colour-shape features (src/inference/runtimes/tfjs/features) against their first implementation (`cs1`, the oracle in
+// The colour-shape features (src/inference/features) against their first implementation (`cs1`, the oracle in
 // test/fixtures), called in turn on the same 224² views: per-view time and the ratio.
 // Run: node --max-semi-space-size=32 --import tsx bench/colour-shape.ts [--views N]
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { colourShapeFeatures } from '../src/inference/runtimes/tfjs/features/index.js';
+import { colourShapeFeatures } from '../src/inference/features/index.js';
 import { type RgbImage, decodeRgb } from '../src/inference/image/index.js';
 import { generateScene } from '../src/data/procedural/index.js';
 import { augmentImage } from '../src/validation/validator/index.js';
@@ -36,7 +36,7 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 const impls = [
   { name: 'cs1 (first)', f: colourShapeFeaturesCs1 },
-  { name: 'src/inference/runtimes/tfjs/features', f: colourShapeFeatures },
+  { name: 'src/inference/features', f: colourShapeFeatures },
 ];
 for (const { name, images } of await views()) {
   const lat = impls.map(() => [] as number[]);

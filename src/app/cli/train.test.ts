@@ -655,6 +655,42 @@ async function refusedBeforeEmbedding(args: readonly string[], message: RegExp):
   );
 }
 
+test(
+  'roadwork train with a features embedder beside a backbone fits a head on its columns, and its bundle serves it',
+  { timeout: 180_000 },
+  () =>
+    inSceneFolder('train-features-', async (root, data) => {
+      const mean = join(root, 'mean.onnx');
+      await writeFile(mean, poolEmbedderModel({ size: 32 }));
+      const opts = '{"size":32,"mean":[0,0,0],"std":[1,1,1]}';
+      const bundle = join(root, 'bundle');
+      const e = sink();
+      await trainCommand({ stdout: sink().stream, stderr: e.stream, env: {} }).parseAsync(
+        [
+          ...views2004(root, data),
+          ...['--embedder', `onnx:${mean}`, '--embedder-options', opts],
+          ...['--embedder', 'features:builtin:objects', '--embedder-options', '{}'],
+          ...['--columns', '3:27', '--folds', '2', '--l2', '1', '--target-accuracy', '0.6'],
+          ...['--out', join(root, 'h.json'), '--bundle', bundle, '--data_dir', join(root, 'state')],
+        ],
+        { from: 'user' },
+      );
+      const head = await loadHead(join(root, 'h.json'));
+      assert.deepEqual([head.version, head.inputDims, head.columns], [4, 3 + 24, [3, 27]]);
+      assert.match(head.embedder ?? '', / \+\+ features:ob1$/);
+      const config = await loadCascadeConfig(join(bundle, 'cascade.json'));
+      const stage = config.stages[0]!.config as BackboneHeadConfig;
+      assert.deepEqual(
+        stage.embedders.map((m) => [m.runtime, m.model]),
+        [
+          ['onnx', mean],
+          ['features', 'builtin:objects'],
+        ],
+      );
+      await assertServesHeadWithFlipTta(config, head, testScene('features'), { embedders: stage.embedders });
+    }),
+);
+
 test('roadwork train says --ensemble needs --view-seeds, whose seeds name its head files, before embedding anything', async () => {
   await refusedBeforeEmbedding(['--ensemble'], /^Invalid --ensemble: no --view-seeds; give the other seeds/);
   await refusedBeforeEmbedding(

@@ -7,6 +7,7 @@ import { concatEmbedders } from './_concat.js';
 import { kserveRuntime } from './kserve/index.js';
 import { onnxRuntime } from './onnx/index.js';
 import { openaiRuntime } from './openai/index.js';
+import { featuresRuntime } from './features/index.js';
 import { ppocrRuntime } from './ppocr/index.js';
 import { tfjsRuntime } from './tfjs/index.js';
 import { transformersRuntime } from './transformers/index.js';
@@ -28,6 +29,7 @@ export { AUTO_WORKERS_MAX, autoIntraOpThreads, autoWorkers } from './_threads.js
 
 /** Every runtime, by name. Add a runtime here (one import, one entry). */
 export const RUNTIMES: Readonly<Record<string, Runtime>> = Object.freeze({
+  features: featuresRuntime,
   kserve: kserveRuntime,
   onnx: onnxRuntime,
   openai: openaiRuntime,

@@ -1,5 +1,5 @@
 // tfjs embedder worker on the ONNX engine: the converted graph on onnxruntime, tfjs's input preparation.
-import { extrasDims, putExtras, type ExtraName } from './features/index.js';
+import { extrasDims, putExtras, type ExtraName } from '../../features/index.js';
 import { createOnnxSession, type Device } from '../onnx/index.js';
 import { RoadworkError } from '../../../core/errors/index.js';
 import { serveJobs } from '../../workers/index.js';

@@ -1,5 +1,5 @@
 // The options of one tfjs embedder, as checked from a `ModelRef` (see `tfjsModelSpec`).
-import type { ExtraName } from './features/index.js';
+import type { ExtraName } from '../../features/index.js';
 
 /** How a spatial output becomes the embedding (see `TfjsModelSpec.pooling`). */
 export type EmbedderPooling = 'avg' | 'max' | 'avgmax' | 'cells';
@@ -38,7 +38,7 @@ export interface TfjsModelSpec {
    */
   readonly tiles?: number;
   /**
-   * Hand-made features appended to the embedding, in this order (src/inference/runtimes/tfjs/features):
+   * Hand-made features appended to the embedding, in this order (src/inference/features):
    * `colour-shape` (140 per-cell colour and edge measures) and `objects` (24 orange and yellow blob
    * measures).
    */

@@ -1,5 +1,5 @@
 // tfjs embedder worker on the wasm engine: one wasm backend (single-threaded) and one model per worker thread.
-import { extrasDims, extrasVersion, putExtras } from './features/index.js';
+import { extrasDims, extrasVersion, putExtras } from '../../features/index.js';
 import { serveJobs } from '../../workers/index.js';
 import { loadTfjsFeatures } from './_model.js';
 import type { TfjsModelSpec } from './_spec.js';

@@ -8,12 +8,13 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { RoadworkError, isRoadworkError } from '../../../core/errors/index.js';
-import { EXTRA_NAMES, extrasVersion, type ExtraName } from './features/index.js';
+import { EXTRA_NAMES, extrasVersion, type ExtraName } from '../../features/index.js';
 import type { RgbImage } from '../../image/index.js';
 import type { Clock } from '../../../core/clock/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
 import { autoIntraOpThreads } from '../_threads.js';
+import { workerSlices } from '../_slices.js';
 import { embeddingVersion, resolveModel } from './_artifacts.js';
 import { onnxGraphFor, type OnnxGraph } from './_onnx-graph.js';
 import type { TfjsOnnxWorkerData } from './_onnx-worker.js';
@@ -261,28 +262,18 @@ class TfjsEmbedder implements ImageEmbedder {
         `Embedding deadline already passed: ${-timeoutMs} ms ago`,
       );
     }
-    // One slice per worker: the wasm backend is single-threaded, and on the ONNX engine a challenge's
-    // views run side by side on idle workers rather than one after another.
-    const per = Math.ceil(images.length / this.#workers);
-    const slices: RgbImage[][] = [];
-    for (let i = 0; i < images.length; i += per) slices.push(images.slice(i, i + per));
+    // The wasm backend is single-threaded; on the ONNX engine the slices run side by side.
     const results = await Promise.all(
-      slices.map((slice) => {
-        // Own copies: buffers are transferred, and the caller's images must stay intact.
-        const batch = slice.map((img) => ({
-          data: img.data.slice().buffer,
-          width: img.width,
-          height: img.height,
-        }));
-        return this.#pool.run(
-          { kind: 'embed', images: batch },
+      workerSlices(images, this.#workers).map((batch) =>
+        this.#pool.run(
+          { kind: 'embed', images: batch.images },
           {
-            transfer: batch.map((b) => b.data),
+            transfer: batch.transfer,
             timeoutMs,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           },
-        );
-      }),
+        ),
+      ),
     );
     const out = results.flatMap((r) => {
       if (!Array.isArray(r))

@@ -1,5 +1,5 @@
 // The two passes over an image's pixels behind the colour-shape features, and what they sum.
-import type { RgbImage } from '../../../image/index.js';
+import type { RgbImage } from '../image/index.js';
 import {
   CAN_ORANGE,
   CAN_WHITE,

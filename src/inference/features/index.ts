@@ -2,7 +2,7 @@
  * Hand-made colour and shape features of a street image (cone orange, sign yellow, striped barrels,
  * edge structure), meant to sit beside a pretrained backbone's embedding, never instead of one.
  */
-import type { RgbImage } from '../../../image/index.js';
+import type { RgbImage } from '../image/index.js';
 import { GRID, colourPass, edgePass, gridStarts, newSums } from './_passes.js';
 import { OCTANT } from './_tables.js';
 import { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';

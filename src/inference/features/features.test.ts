@@ -4,19 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { colourShapeFeaturesCs1 } from '../../../../../test/fixtures/colour-shape-cs1.js';
-import { photosMissing, requirement } from '../../../../../test/fixtures/requirements.js';
-import { generateScene } from '../../../../data/procedural/index.js';
-import { augmentImage } from '../../../../validation/validator/index.js';
-import { createRng } from '../../../../core/random/index.js';
-import { decodeRgb } from '../../../image/index.js';
-import { openImageFolder } from '../../../../data/sources/index.js';
+import { colourShapeFeaturesCs1 } from '../../../test/fixtures/colour-shape-cs1.js';
+import { photosMissing, requirement } from '../../../test/fixtures/requirements.js';
+import { generateScene } from '../../data/procedural/index.js';
+import { augmentImage } from '../../validation/validator/index.js';
+import { createRng } from '../../core/random/index.js';
+import { decodeRgb } from '../image/index.js';
+import { openImageFolder } from '../../data/sources/index.js';
 import { COLOUR_SHAPE_DIMS, colourShapeFeatures } from './index.js';
 
-const REAL = join(
-  fileURLToPath(new URL('../../../../../../shared/data/', import.meta.url)),
-  'roadwork-real-train',
-);
+const REAL = join(fileURLToPath(new URL('../../../../shared/data/', import.meta.url)), 'roadwork-real-train');
 
 function image(paint: (x: number, y: number) => [number, number, number], size = 64) {
   const data = new Uint8Array(size * size * 3);

@@ -4,7 +4,7 @@
  * colour cast moves fewer pixels across the colour thresholds. The colour-shape features count
  * pixels per cell; these count things.
  */
-import type { RgbImage } from '../../../image/index.js';
+import type { RgbImage } from '../image/index.js';
 import { CAN_ORANGE, CAN_WHITE, CAN_YELLOW, HUE, SAT_FLAGS, hueIndex, satIndex } from './_tables.js';
 
 /** Length of `objectFeatures`' output. */
