@@ -74,7 +74,7 @@ export function addEmbeddingFlags(command: Command): Command {
     )
     .option(
       '--embedder <runtime:model>',
-      'backbone as RUNTIME:MODEL (e.g. transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX); repeat it to concatenate several backbones',
+      'backbone as RUNTIME:MODEL (e.g. transformers:onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX); repeat it to concatenate several backbones, e.g. features:builtin:objects after the default for hand-made object features',
       collect(embedders),
       embedders,
     )
