@@ -74,7 +74,10 @@ export interface PoolStats {
 
 /** A pool of worker threads running one entry module. */
 export interface WorkerPool<TJob, TResult> {
-  /** Starts the workers; resolves when all are ready, rejects with the first setup error. */
+  /**
+   * Starts the workers; resolves when all are ready, rejects with the first setup error (having
+   * stopped every worker and closed the pool: there is nothing to drain).
+   */
   start(): Promise<void>;
   /** Runs a job on the least busy ready worker, queueing while all are busy. */
   run(job: TJob, options?: RunOptions): Promise<TResult>;

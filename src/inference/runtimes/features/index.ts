@@ -57,15 +57,13 @@ export async function loadFeaturesEmbedder(ref: ModelRef, ctx: RuntimeContext): 
     workerData,
     ...monitor,
   });
-  try {
-    await pool.start();
-  } catch (err) {
-    await pool.drain().catch(() => undefined);
+  // A pool that fails to start has already stopped its workers (`WorkerPool.start`).
+  await pool.start().catch((err: unknown) => {
     if (isRoadworkError(err)) throw err;
     throw new RoadworkError('ERR_MODEL_LOAD', `The features workers failed to start: ${ref.model}`, {
       cause: err,
     });
-  }
+  });
   const version = `features:${extrasVersion(names).slice(1)}`;
   ctx.logger.info({ model: ref.model, version, workers: ctx.workers }, 'features embedder ready');
   return new FeaturesEmbedder(pool, extrasDims(names), version, Math.max(1, ctx.workers), monitor.clock);
