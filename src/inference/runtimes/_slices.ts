@@ -1,25 +1,40 @@
 // How an embedder built on a worker pool spreads one call's images over its workers.
 import type { RgbImage } from '../image/index.js';
+import type { WorkerPool } from '../workers/index.js';
 
-/** A batch of packed-RGB images as a worker job carries it, with the buffers to transfer. */
-export interface PackedBatch {
-  readonly images: { data: ArrayBuffer; width: number; height: number }[];
-  readonly transfer: ArrayBuffer[];
+/** One image as a worker job carries it: packed RGB in a buffer of its own (transferred). */
+export interface PackedImage {
+  readonly data: ArrayBuffer;
+  readonly width: number;
+  readonly height: number;
 }
 
 /**
- * `images` cut into one slice per worker (fewer when there are fewer images), each as its own copies:
- * the buffers are transferred, and the caller's images must stay intact. A challenge's views then run
- * side by side on idle workers rather than one after another.
+ * Runs `images` on `pool` as one job per worker (fewer when there are fewer images), each slice as its
+ * own copies: the buffers are transferred, and the caller's images must stay intact. A challenge's
+ * views then run side by side on idle workers rather than one after another. `job` wraps a slice in
+ * the worker's job; the answers come back in slice order.
  */
-export function workerSlices(images: readonly RgbImage[], workers: number): PackedBatch[] {
+export function runSlices<J, A>(
+  pool: WorkerPool<J, A>,
+  images: readonly RgbImage[],
+  workers: number,
+  job: (slice: PackedImage[]) => J,
+  options: { readonly timeoutMs: number; readonly signal?: AbortSignal | undefined },
+): Promise<A[]> {
   const per = Math.ceil(images.length / Math.max(1, workers));
-  const out: PackedBatch[] = [];
+  const runs: Promise<A>[] = [];
   for (let i = 0; i < images.length; i += per) {
-    const batch = images
+    const slice = images
       .slice(i, i + per)
       .map((img) => ({ data: img.data.slice().buffer, width: img.width, height: img.height }));
-    out.push({ images: batch, transfer: batch.map((b) => b.data) });
+    runs.push(
+      pool.run(job(slice), {
+        transfer: slice.map((b) => b.data),
+        timeoutMs: options.timeoutMs,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
   }
-  return out;
+  return Promise.all(runs);
 }

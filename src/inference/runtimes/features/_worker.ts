@@ -1,6 +1,7 @@
 // Hand-made features worker: computes the named feature sets of each image, off the event loop.
 import { extrasDims, putExtras, type ExtraName } from '../../features/index.js';
 import { serveJobs } from '../../workers/index.js';
+import type { PackedImage } from '../_slices.js';
 
 /** What every worker is started with: the feature sets, in order. */
 export interface FeaturesWorkerData {
@@ -9,7 +10,7 @@ export interface FeaturesWorkerData {
 
 /** A job: a batch of packed-RGB images (buffers transferred). */
 export interface FeaturesJob {
-  readonly images: readonly { data: ArrayBuffer; width: number; height: number }[];
+  readonly images: readonly PackedImage[];
 }
 
 serveJobs<FeaturesWorkerData, FeaturesJob, Float32Array[]>(

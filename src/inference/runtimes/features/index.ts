@@ -9,7 +9,7 @@ import { EXTRA_NAMES, extrasDims, extrasVersion, type ExtraName } from '../../fe
 import type { RgbImage } from '../../image/index.js';
 import { createWorkerPool, resolveWorkerFile, type WorkerPool } from '../../workers/index.js';
 import { poolMonitor } from '../_monitor.js';
-import { workerSlices } from '../_slices.js';
+import { runSlices } from '../_slices.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
 import type { FeaturesJob, FeaturesWorkerData } from './_worker.js';
 
@@ -94,18 +94,10 @@ class FeaturesEmbedder implements ImageEmbedder {
         'ERR_DEADLINE_EXCEEDED',
         `Feature deadline already passed: ${-timeoutMs} ms ago`,
       );
-    const results = await Promise.all(
-      workerSlices(images, this.#workers).map((batch) =>
-        this.#pool.run(
-          { images: batch.images },
-          {
-            transfer: batch.transfer,
-            timeoutMs,
-            ...(options.signal === undefined ? {} : { signal: options.signal }),
-          },
-        ),
-      ),
-    );
+    const results = await runSlices(this.#pool, images, this.#workers, (slice) => ({ images: slice }), {
+      timeoutMs,
+      signal: options.signal,
+    });
     const out = results.flat();
     if (out.length !== images.length || out.some((e) => e.length !== this.dims))
       throw new RoadworkError(

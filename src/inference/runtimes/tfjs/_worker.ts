@@ -1,6 +1,7 @@
 // tfjs embedder worker on the wasm engine: one wasm backend (single-threaded) and one model per worker thread.
 import { extrasDims, extrasVersion, putExtras } from '../../features/index.js';
 import { serveJobs } from '../../workers/index.js';
+import type { PackedImage } from '../_slices.js';
 import { loadTfjsFeatures } from './_model.js';
 import type { TfjsModelSpec } from './_spec.js';
 
@@ -8,7 +9,7 @@ import type { TfjsModelSpec } from './_spec.js';
 export type TfjsJob =
   | {
       readonly kind: 'embed';
-      readonly images: readonly { data: ArrayBuffer; width: number; height: number }[];
+      readonly images: readonly PackedImage[];
     }
   | { readonly kind: 'info' };
 

@@ -14,7 +14,7 @@ import type { Clock } from '../../../core/clock/index.js';
 import type { WorkerPool } from '../../workers/index.js';
 import type { ImageEmbedder, ModelRef, RunOptions, Runtime, RuntimeContext } from '../types.js';
 import { autoIntraOpThreads } from '../_threads.js';
-import { workerSlices } from '../_slices.js';
+import { runSlices } from '../_slices.js';
 import { embeddingVersion, resolveModel } from './_artifacts.js';
 import { onnxGraphFor, type OnnxGraph } from './_onnx-graph.js';
 import type { TfjsOnnxWorkerData } from './_onnx-worker.js';
@@ -263,17 +263,12 @@ class TfjsEmbedder implements ImageEmbedder {
       );
     }
     // The wasm backend is single-threaded; on the ONNX engine the slices run side by side.
-    const results = await Promise.all(
-      workerSlices(images, this.#workers).map((batch) =>
-        this.#pool.run(
-          { kind: 'embed', images: batch.images },
-          {
-            transfer: batch.transfer,
-            timeoutMs,
-            ...(options.signal === undefined ? {} : { signal: options.signal }),
-          },
-        ),
-      ),
+    const results = await runSlices(
+      this.#pool,
+      images,
+      this.#workers,
+      (slice): TfjsJob => ({ kind: 'embed', images: slice }),
+      { timeoutMs, signal: options.signal },
     );
     const out = results.flatMap((r) => {
       if (!Array.isArray(r))
