@@ -7,7 +7,10 @@ import { GRID, colourPass, edgePass, gridStarts, newSums } from './_passes.js';
 import { OCTANT } from './_tables.js';
 import { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';
 
+import { HAZARD_DIMS, HAZARD_VERSION, hazardFeatures } from './_hazard.js';
+
 export { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';
+export { HAZARD_DIMS, HAZARD_VERSION, hazardFeatures } from './_hazard.js';
 
 /** Length of `colourShapeFeatures`' output. */
 export const COLOUR_SHAPE_DIMS = 140;
@@ -74,7 +77,7 @@ export function colourShapeFeatures(image: RgbImage): Float32Array {
 }
 
 /** The hand-made feature sets an embedder can append (`extras` of a tfjs embedder). */
-export const EXTRA_NAMES = ['colour-shape', 'objects'] as const;
+export const EXTRA_NAMES = ['colour-shape', 'objects', 'hazard'] as const;
 export type ExtraName = (typeof EXTRA_NAMES)[number];
 
 const EXTRAS: Readonly<
@@ -82,6 +85,7 @@ const EXTRAS: Readonly<
 > = {
   'colour-shape': { dims: COLOUR_SHAPE_DIMS, version: COLOUR_SHAPE_VERSION, of: colourShapeFeatures },
   objects: { dims: OBJECT_DIMS, version: OBJECT_VERSION, of: objectFeatures },
+  hazard: { dims: HAZARD_DIMS, version: HAZARD_VERSION, of: hazardFeatures },
 };
 
 /** Values the extras add to an embedding. */
