@@ -7,7 +7,7 @@
 import type { RgbImage } from '../image/index.js';
 
 /** Length of `hazardFeatures`' output. */
-export const HAZARD_DIMS = 30;
+export const HAZARD_DIMS = 34;
 
 /** Bumped whenever the features change, so cached embeddings and heads are not mixed up. */
 export const HAZARD_VERSION = 'hz1';
@@ -23,8 +23,9 @@ const BLACK = 6;
 /** The colours the fine grid and row bands count, in output order. */
 const COLOURS = [RED, ORANGE, YELLOW, FLUO] as const;
 
-/** Cells per side of the fine grid. */
+/** Cells per side of the fine grid, and of the finest. */
 const FINE = 8;
+const FINEST = 16;
 /** A fine cell "holds" a colour from this share of its pixels. */
 const HOLDS = 0.02;
 
@@ -38,11 +39,12 @@ const PAIRS: readonly (readonly [number, number])[] = [
 const STRIPE_RUNS = 4;
 
 /**
- * 30 features, each in [0, ~1]. For red, orange, yellow and fluorescent yellow-green, on an 8×8 grid:
- * the largest and second largest cell share and the share of cells holding 2 % or more (12). Stripe
- * events, four alternating runs of a pair's colours along a row (6: three pairs, along rows then
- * columns), as `log1p(n) / 3` of the count per 224 lines. Red and fluorescent shares by quarter of
- * the height (8). The red, fluorescent, white and black shares of the frame (4). Shares are square roots.
+ * 34 features, each in [0, ~1]. For red, orange, yellow and fluorescent yellow-green, on an 8×8 grid:
+ * the largest and second largest cell share and the share of cells holding 2 % or more (12); on a
+ * 16×16 grid, the largest cell share (4). Red and fluorescent shares by quarter of the height (8). The
+ * red, fluorescent, white and black shares of the frame (4). Stripe events, four alternating runs of a
+ * pair's colours along a row (6: three pairs, along rows then columns), as `log1p(n) / 3` of the
+ * count per 224 lines. Shares are square roots.
  */
 export function hazardFeatures(image: RgbImage): Float32Array {
   const { width: w, height: h } = image;
@@ -51,41 +53,36 @@ export function hazardFeatures(image: RgbImage): Float32Array {
   let o = 0;
   const push = (v: number) => (out[o++] = v);
 
-  const cells = new Int32Array(FINE * FINE * COLOURS.length);
-  const cellSize = new Int32Array(FINE * FINE);
+  // Counts on the finest grid; the 8×8 grid's cells are its 2×2 blocks.
+  const cells = new Int32Array(FINEST * FINEST * COLOURS.length);
+  const cellSize = new Int32Array(FINEST * FINEST);
   const bands = new Int32Array(4 * 2);
   const totals = new Int32Array(BLACK + 1);
   for (let y = 0; y < h; y++) {
-    const cy = Math.floor((y * FINE) / h) * FINE;
+    const cy = Math.floor((y * FINEST) / h) * FINEST;
     const band = Math.floor((y * 4) / h);
     for (let x = 0; x < w; x++) {
-      const c = cy + Math.floor((x * FINE) / w);
+      const c = cy + Math.floor((x * FINEST) / w);
       const k = kind[y * w + x]!;
       cellSize[c]!++;
       totals[k]!++;
-      if (k >= RED && k <= FLUO) cells[(k - RED) * FINE * FINE + c]!++;
+      if (k >= RED && k <= FLUO) cells[(k - RED) * FINEST * FINEST + c]!++;
       if (k === RED) bands[band]!++;
       else if (k === FLUO) bands[4 + band]!++;
     }
   }
+  const fine = coarsen(cells, COLOURS.length);
+  const fineSize = coarsen(cellSize, 1);
   for (let colour = 0; colour < COLOURS.length; colour++) {
-    let first = 0;
-    let second = 0;
-    let holding = 0;
-    for (let c = 0; c < FINE * FINE; c++) {
-      const share = cells[colour * FINE * FINE + c]! / Math.max(1, cellSize[c]!);
-      if (share > first) [first, second] = [share, first];
-      else if (share > second) second = share;
-      if (share >= HOLDS) holding++;
-    }
+    const shares = sharesOf(fine, fineSize, colour);
+    const [first, second] = twoLargest(shares);
     push(Math.sqrt(first));
     push(Math.sqrt(second));
-    push(holding / (FINE * FINE));
+    push(shares.filter((v) => v >= HOLDS).length / shares.length);
   }
-
-  const events = (n: number, lines: number) => Math.log1p((n * 224) / Math.max(1, lines)) / 3;
-  for (const [a, b] of PAIRS) push(events(stripeEvents(kind, w, h, a, b, 1, w), h));
-  for (const [a, b] of PAIRS) push(events(stripeEvents(kind, h, w, a, b, w, 1), w));
+  for (let colour = 0; colour < COLOURS.length; colour++) {
+    push(Math.sqrt(twoLargest(sharesOf(cells, cellSize, colour))[0]));
+  }
 
   for (let band = 0; band < 8; band++) {
     const rows = Math.ceil((((band % 4) + 1) * h) / 4) - Math.ceil(((band % 4) * h) / 4);
@@ -93,7 +90,39 @@ export function hazardFeatures(image: RgbImage): Float32Array {
   }
   const n = Math.max(1, w * h);
   for (const k of [RED, FLUO, WHITE, BLACK]) push(Math.sqrt(totals[k]! / n));
+
+  const events = (count: number, lines: number) => Math.log1p((count * 224) / Math.max(1, lines)) / 3;
+  for (const [a, b] of PAIRS) push(events(stripeEvents(kind, w, h, a, b, 1, w), h));
+  for (const [a, b] of PAIRS) push(events(stripeEvents(kind, h, w, a, b, w, 1), w));
   return out;
+}
+
+/** `per` grids of FINEST² counts, summed over 2×2 blocks into grids of FINE². */
+function coarsen(counts: Int32Array, per: number): Int32Array {
+  const out = new Int32Array(FINE * FINE * per);
+  for (let g = 0; g < per; g++) {
+    for (let y = 0; y < FINEST; y++) {
+      for (let x = 0; x < FINEST; x++) {
+        out[g * FINE * FINE + (y >> 1) * FINE + (x >> 1)]! += counts[g * FINEST * FINEST + y * FINEST + x]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Each cell's share of colour `colour` (grids of `counts` in COLOURS order; `size` the cells' pixels). */
+function sharesOf(counts: Int32Array, size: Int32Array, colour: number): Float64Array {
+  return Float64Array.from(size, (pixels, c) => counts[colour * size.length + c]! / Math.max(1, pixels));
+}
+
+function twoLargest(values: Float64Array): [number, number] {
+  let first = 0;
+  let second = 0;
+  for (const v of values) {
+    if (v > first) [first, second] = [v, first];
+    else if (v > second) second = v;
+  }
+  return [first, second];
 }
 
 /**

@@ -21,9 +21,10 @@ function frame(w: number, h: number, paint: (x: number, y: number) => Rgb | unde
 
 // Output layout (see hazardFeatures' doc).
 const grid = { red: 0, orange: 3, yellow: 6, fluo: 9 };
-const stripes = { rows: 12, columns: 15 };
-const bands = { red: 18, fluo: 22 };
-const share = { red: 26, fluo: 27, white: 28, black: 29 };
+const finest = { red: 12, fluo: 15 };
+const bands = { red: 16, fluo: 20 };
+const share = { red: 24, fluo: 25, white: 26, black: 27 };
+const stripes = { rows: 28, columns: 31 };
 const events = (v: number) => Math.round(Math.expm1(v * 3));
 
 test('hazardFeatures() is all zero on an empty road', () => {
@@ -43,6 +44,9 @@ test('a small fluorescent patch fills one fine cell, in its quarter of the heigh
   assert.ok(Math.abs(f[grid.fluo]! - Math.sqrt(0.25)) < 1e-6, `largest cell ${f[grid.fluo]}`);
   assert.equal(f[grid.fluo + 1], 0);
   assert.equal(f[grid.fluo + 2], 1 / 64);
+  // On the 16×16 grid (14 px cells) the patch straddles four; the largest holds 10×10 of it.
+  assert.ok(Math.abs(f[finest.fluo]! - Math.sqrt(100 / 196)) < 1e-6, `finest ${f[finest.fluo]}`);
+  assert.equal(f[finest.red], 0);
   assert.equal(f[grid.red], 0);
   assert.deepEqual(Array.from(f.subarray(bands.fluo, bands.fluo + 3)), [0, 0, 0]);
   assert.ok(f[bands.fluo + 3]! > 0);
