@@ -1,4 +1,4 @@
-// Hazard features: small patches of warning colours anywhere, and stripes along rows and columns.
+// Hazard features: small patches of warning colours anywhere in the frame, on an 8×8 grid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HAZARD_DIMS, extrasDims, extrasVersion, hazardFeatures, putExtras } from './index.js';
@@ -6,10 +6,10 @@ import { HAZARD_DIMS, extrasDims, extrasVersion, hazardFeatures, putExtras } fro
 type Rgb = [number, number, number];
 const ROAD: Rgb = [120, 120, 120];
 const RED: Rgb = [220, 20, 20];
-const WHITE: Rgb = [250, 250, 250];
+const ORANGE: Rgb = [255, 110, 0];
 const YELLOW: Rgb = [240, 210, 0];
-const BLACK: Rgb = [10, 10, 10];
 const FLUO: Rgb = [200, 250, 40];
+const GRASS: Rgb = [70, 140, 40];
 
 function frame(w: number, h: number, paint: (x: number, y: number) => Rgb | undefined) {
   const data = new Uint8Array(w * h * 3);
@@ -19,84 +19,62 @@ function frame(w: number, h: number, paint: (x: number, y: number) => Rgb | unde
   return { width: w, height: h, data };
 }
 
-// Output layout (see hazardFeatures' doc).
-const grid = { red: 0, orange: 3, yellow: 6, fluo: 9 };
-const finest = { red: 12, fluo: 15 };
-const bands = { red: 16, fluo: 20 };
-const share = { red: 24, fluo: 25, white: 26, black: 27 };
-const stripes = { rows: 28, columns: 31 };
-const events = (v: number) => Math.round(Math.expm1(v * 3));
+/** Where each colour's three features start (see hazardFeatures' doc). */
+const at = { red: 0, orange: 3, yellow: 6, fluo: 9 };
 
-test('hazardFeatures() is all zero on an empty road', () => {
-  const f = hazardFeatures(frame(224, 224, () => undefined));
-  assert.equal(f.length, HAZARD_DIMS);
-  assert.ok(
-    f.every((v) => v === 0),
-    Array.from(f).join(', '),
-  );
+test('hazardFeatures() is all zero on an empty road and on grass', () => {
+  for (const colour of [ROAD, GRASS]) {
+    const f = hazardFeatures(frame(224, 224, () => colour));
+    assert.equal(f.length, HAZARD_DIMS);
+    assert.ok(
+      f.every((v) => v === 0),
+      Array.from(f).join(', '),
+    );
+  }
 });
 
-test('a small fluorescent patch fills one fine cell, in its quarter of the height', () => {
-  // 14×14 px at the bottom right: half of one 28×28 cell's side, a quarter of its pixels.
+test('a small fluorescent patch fills a quarter of one 8×8 cell, and only the fluorescent features', () => {
+  // 14×14 px inside the bottom-right 28×28 cell.
   const f = hazardFeatures(
     frame(224, 224, (x, y) => (x >= 200 && x < 214 && y >= 200 && y < 214 ? FLUO : undefined)),
   );
-  assert.ok(Math.abs(f[grid.fluo]! - Math.sqrt(0.25)) < 1e-6, `largest cell ${f[grid.fluo]}`);
-  assert.equal(f[grid.fluo + 1], 0);
-  assert.equal(f[grid.fluo + 2], 1 / 64);
-  // On the 16×16 grid (14 px cells) the patch straddles four; the largest holds 10×10 of it.
-  assert.ok(Math.abs(f[finest.fluo]! - Math.sqrt(100 / 196)) < 1e-6, `finest ${f[finest.fluo]}`);
-  assert.equal(f[finest.red], 0);
-  assert.equal(f[grid.red], 0);
-  assert.deepEqual(Array.from(f.subarray(bands.fluo, bands.fluo + 3)), [0, 0, 0]);
-  assert.ok(f[bands.fluo + 3]! > 0);
-  assert.ok(Math.abs(f[share.fluo]! - Math.sqrt(196 / 224 ** 2)) < 1e-6);
-  // Other reds, oranges and yellows stay out of it.
-  for (const at of [grid.red, grid.orange, grid.yellow]) assert.equal(f[at], 0);
+  assert.ok(Math.abs(f[at.fluo]! - Math.sqrt(0.25)) < 1e-6, `largest cell ${f[at.fluo]}`);
+  assert.equal(f[at.fluo + 1], 0);
+  assert.equal(f[at.fluo + 2], 1 / 64);
+  for (const other of [at.red, at.orange, at.yellow]) {
+    assert.deepEqual(Array.from(f.subarray(other, other + 3)), [0, 0, 0]);
+  }
 });
 
-test('a red/white board with vertical stripes gives stripe events along rows, not columns', () => {
-  // 8 stripes 6 px wide across x 60…108, rows 100…119: 20 rows × 2 events (8 runs = two of four).
-  const board = (x: number, y: number) =>
-    x >= 60 && x < 108 && y >= 100 && y < 120 ? (Math.floor((x - 60) / 6) % 2 ? WHITE : RED) : undefined;
-  const f = hazardFeatures(frame(224, 224, board));
-  assert.equal(events(f[stripes.rows]!), 40);
-  assert.equal(f[stripes.columns], 0);
-  for (const pair of [1, 2]) assert.equal(f[stripes.rows + pair], 0, `pair ${pair}`);
-  assert.ok(f[share.red]! > 0 && f[share.white]! > 0);
-
-  // The same board turned (horizontal stripes) gives events along columns.
-  const turned = hazardFeatures(frame(224, 224, (x, y) => board(y, x)));
-  assert.equal(turned[stripes.rows], 0);
-  assert.equal(events(turned[stripes.columns]!), 40);
-});
-
-test('stripe counts are per 224 lines, and a one-pixel blend between stripes does not break them', () => {
-  // Yellow/black chevron-like stripes 12 px wide with a grey pixel between each pair, on a 448×448 frame.
-  const board = (x: number, y: number) => {
-    if (x < 100 || x >= 100 + 8 * 13 || y < 200 || y >= 240) return undefined;
-    const at = (x - 100) % 13;
-    if (at === 12) return ROAD;
-    return Math.floor((x - 100) / 13) % 2 ? BLACK : YELLOW;
-  };
-  const f = hazardFeatures(frame(448, 448, board));
-  // 40 rows × 2 events, counted per 224 rows: 40.
-  assert.equal(events(f[stripes.rows + 2]!), 40);
-  assert.equal(f[stripes.rows], 0);
-
-  // Stripes wider than an eighth of the line are not stripes.
-  const wide = hazardFeatures(
-    frame(224, 224, (x, y) => (y < 20 ? (Math.floor(x / 30) % 2 ? RED : WHITE) : undefined)),
+test('two distant cones: the largest and second largest cells, and the cells holding orange', () => {
+  // 4×6 px and 2×3 px of orange (24 and 6 of a 28×28 cell's 784 pixels); a speck of 1 px is under 2 %.
+  const f = hazardFeatures(
+    frame(224, 224, (x, y) =>
+      (x >= 30 && x < 34 && y >= 120 && y < 126) ||
+      (x >= 150 && x < 152 && y >= 125 && y < 128) ||
+      (x === 5 && y === 5)
+        ? ORANGE
+        : undefined,
+    ),
   );
-  assert.equal(wide[stripes.rows], 0);
+  assert.ok(Math.abs(f[at.orange]! - Math.sqrt(24 / 784)) < 1e-6);
+  assert.ok(Math.abs(f[at.orange + 1]! - Math.sqrt(6 / 784)) < 1e-6);
+  assert.equal(f[at.orange + 2], 1 / 64, 'only the larger cone reaches 2 % of its cell');
+  assert.equal(f[at.red], 0);
 });
 
-test('red counts by quarter of the height; the features join the extras as "hazard"', () => {
+test('cells follow the frame on any size: a red top quarter of a 200×100 frame fills 16 cells', () => {
   const f = hazardFeatures(frame(200, 100, (_, y) => (y < 25 ? RED : undefined)));
-  assert.ok(Math.abs(f[bands.red]! - 1) < 1e-6);
-  assert.deepEqual(Array.from(f.subarray(bands.red + 1, bands.red + 4)), [0, 0, 0]);
-  assert.equal(f[grid.red + 2], 16 / 64);
+  assert.equal(f[at.red], 1);
+  assert.equal(f[at.red + 1], 1);
+  assert.equal(f[at.red + 2], 16 / 64);
+  assert.equal(f[at.yellow], 0);
+  // On a frame of 6×6 pixels, two of each side's eight cells hold no pixel: 36 cells hold yellow.
+  const tiny = hazardFeatures(frame(6, 6, () => YELLOW));
+  assert.deepEqual(Array.from(tiny.subarray(at.yellow, at.yellow + 3)), [1, 1, 36 / 64]);
+});
 
+test('the features join the extras as "hazard"', () => {
   assert.equal(extrasDims(['colour-shape', 'hazard']), 140 + HAZARD_DIMS);
   assert.equal(extrasVersion(['colour-shape', 'hazard']), '+cs1+hz1');
   const image = frame(64, 48, (x) => (x < 8 ? YELLOW : undefined));
