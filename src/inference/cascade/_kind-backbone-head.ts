@@ -13,6 +13,7 @@ import type { RgbImage } from '../image/index.js';
 import { loadEmbedders } from '../runtimes/index.js';
 import type { ImageEmbedder, ModelRef } from '../runtimes/types.js';
 import { defineStage, exitFor, readExit, readModelRef, type ExitRule } from './_common.js';
+import { headInputs, headOffset } from './_head-input.js';
 import type { ConfigReader, StageKind } from './types.js';
 
 /** Validated config of a `backbone-head` stage. */
@@ -20,8 +21,9 @@ export interface BackboneHeadConfig {
   /** One backbone, or several whose embeddings are concatenated in order (the head was trained so). */
   readonly embedders: readonly ModelRef[];
   /**
-   * One head, or an ensemble of heads trained on the same embedder (other seeds of the views): the
-   * mean of their calibrated logits per view.
+   * One head, or an ensemble of heads (other seeds of the views, other recipes): the mean of their
+   * calibrated logits per view. Each head was trained on the whole embedding or, with several
+   * embedders, on one of them (`headOffset`).
    */
   readonly heads: readonly string[];
   readonly exit?: ExitRule;
@@ -69,15 +71,15 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
   create(common, config, deps) {
     let embedder: ImageEmbedder | undefined;
     let heads: readonly Head[] = [];
+    let offsets: readonly number[] = [];
     let scorers: HeadScorer[] = [];
     let batcher: MicroBatcher<Item, Embedded> | undefined;
     return defineStage(common, {
       async start() {
         heads = await Promise.all(config.heads.map((file) => loadHead(file)));
         const e = await loadEmbedders(config.embedders, deps.runtime, deps.runtimes);
-        const misfit = heads.findIndex(
-          (h) => h.inputDims !== e.dims || (h.embedder !== undefined && h.embedder !== e.version),
-        );
+        const placed = heads.map((h) => headOffset(h, e));
+        const misfit = placed.indexOf(undefined);
         if (misfit >= 0) {
           const head = heads[misfit]!;
           const [want, got] = [
@@ -90,6 +92,7 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
             `Head ${config.heads[misfit]} was trained on another embedder: expects ${want}, got ${got}; retrain the head or fix the embedder.`,
           );
         }
+        offsets = placed as number[];
         embedder = e;
         scorers = await Promise.all(heads.map((h) => openHeadScorer(h)));
         batcher = createBatcher<Item, Embedded>({
@@ -125,7 +128,9 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
         );
         const embeddings = results.map((r) => r.embedding);
         // Per view, the mean over the heads of their calibrated logits (one head: its own).
-        const perHead = await Promise.all(scorers.map((s) => s.logits(embeddings)));
+        const perHead = await Promise.all(
+          scorers.map((s, k) => s.logits(headInputs(embeddings, offsets[k]!, heads[k]!.inputDims))),
+        );
         const logits = embeddings.map(
           (_, v) =>
             perHead.reduce((sum, zs, k) => sum + calibratedLogit(heads[k]!, zs[v]!), 0) / heads.length,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadModel } from '../runtimes/index.js';
 import { createOnnxSession, toModelInput } from '../runtimes/onnx/index.js';
 import { solidImage, splitImage } from '../../../test/fixtures/onnx-models.js';
 import { createCascadePredictor, parseCascadeConfig, type CascadeStageResult } from './index.js';
@@ -170,6 +171,61 @@ test(
       );
     } finally {
       await both.close();
+      await remove();
+    }
+  },
+);
+
+test(
+  'with several embedders, a head trained on one of them reads its columns, beside heads on all of them',
+  { timeout: 60_000 },
+  async () => {
+    const { dir, remove } = await modelFolder();
+    const refs = ['mean.onnx', 'halves.onnx'].map((m) => ({
+      runtime: 'onnx',
+      model: join(dir, m),
+      options: RAW16,
+    }));
+    // Each embedder's version as training writes it into a head.
+    const parts = await Promise.all(refs.map((r) => loadModel('embedder', r, runtimeContext)));
+    const [mean, halves] = parts.map((p) => p.version);
+    await Promise.all(parts.map((p) => p.close()));
+    const heads = {
+      // On mean.onnx alone: 8·R − 4.
+      'mean-red.json': { ...(logisticHead([8, 0, 0], -4) as object), embedder: mean },
+      // On halves.onnx alone (R left, R right, G left, G right, …): 6·R_left − 2.
+      'halves-red.json': { ...(logisticHead([6, 0, 0, 0, 0, 0], -2) as object), embedder: halves },
+      // On both, the 9 columns side by side, naming no embedder: 2·G_right of the halves.
+      'both.json': logisticHead([0, 0, 0, 0, 0, 0, 2, 0, 0], 0),
+      // Wrong: mean.onnx's version with halves.onnx's width.
+      'mean-6.json': { ...(logisticHead([1, 0, 0, 0, 0, 0], 0) as object), embedder: mean },
+    };
+    await Promise.all(Object.entries(heads).map(([f, h]) => writeFile(join(dir, f), JSON.stringify(h))));
+    const stage = (head: string[]) => ({ kind: 'backbone-head', embedder: refs, head, exit: false });
+    const cascade = await cascadeOf(
+      { stages: [stage(['mean-red.json', 'halves-red.json', 'both.json'])] },
+      dir,
+    );
+    try {
+      // Left red, right green: mean [0.5, 0.5, 0] → 0; R left 1 → 4 (mean.onnx's R, read in its
+      // place, would give 1); both → 2; the mean of the three, 2.
+      const a = await cascade.predict(splitImage(16, [255, 0, 0], [0, 255, 0]), soon());
+      const logits = stagesOf(a)[0]!.detail!.logits as number[];
+      assert.equal(logits.length, 1);
+      assert.ok(Math.abs(logits[0]! - 2) < 1e-5, String(logits));
+      // A head fits the whole embedding or one part; one that names no embedder fits only the whole.
+      for (const [file, want] of [
+        ['red.json', /red\.json was trained on another embedder: expects 3 dims, any, got 9 dims, .+ \+\+ /],
+        ['mean-6.json', /mean-6\.json was trained on another embedder: expects 6 dims, onnx/],
+      ] as const) {
+        const misfit = createCascadePredictor(
+          parseCascadeConfig({ stages: [stage(['mean-red.json', file])] }, { baseDir: dir }),
+          { runtime: runtimeContext, logger: silent },
+        );
+        await assert.rejects(misfit.start(), want);
+      }
+    } finally {
+      await cascade.close();
       await remove();
     }
   },

@@ -20,8 +20,9 @@ export function concatVectors(parts: readonly Float32Array[]): Float32Array {
 
 /**
  * One embedder over `parts`: every part embeds the whole batch (in parallel: each has its own
- * workers) and the vectors are concatenated. A lone part is returned as it is, so a head trained on
- * one backbone matches it unchanged. Closing closes every part.
+ * workers) and the vectors are concatenated; `parts` says where each one's values start. A lone part
+ * is returned as it is, so a head trained on one backbone matches it unchanged. Closing closes every
+ * part.
  */
 export function concatEmbedders(parts: readonly ImageEmbedder[]): ImageEmbedder {
   if (parts.length === 0) {
@@ -30,9 +31,16 @@ export function concatEmbedders(parts: readonly ImageEmbedder[]): ImageEmbedder 
   }
   if (parts.length === 1) return parts[0]!;
   const dims = parts.reduce((sum, p) => sum + p.dims, 0);
+  let offset = 0;
+  const layout = parts.map((p) => {
+    const part = Object.freeze({ offset, dims: p.dims, version: p.version });
+    offset += p.dims;
+    return part;
+  });
   return Object.freeze({
     dims,
     version: concatVersion(parts.map((p) => p.version)),
+    parts: Object.freeze(layout),
     async embed(images, options: RunOptions) {
       const outputs = await Promise.all(parts.map((p) => p.embed(images, options)));
       return images.map((_, i) => concatVectors(outputs.map((out) => out[i]!)));

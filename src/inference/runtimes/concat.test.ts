@@ -29,6 +29,10 @@ test(
       try {
         assert.equal(both.dims, 3 + 6);
         assert.equal(both.version, `${parts[0]!.version} ++ ${parts[1]!.version}`);
+        assert.deepEqual(both.parts, [
+          { offset: 0, dims: 3, version: parts[0]!.version },
+          { offset: 3, dims: 6, version: parts[1]!.version },
+        ]);
         const got = await both.embed(images, soon());
         const [a, b] = await Promise.all(parts.map((p) => p.embed(images, soon())));
         for (let i = 0; i < images.length; i++) {
@@ -43,6 +47,7 @@ test(
         try {
           assert.equal(one.version, parts[0]!.version);
           assert.equal(one.dims, 3);
+          assert.equal(one.parts, undefined);
         } finally {
           await one.close();
         }

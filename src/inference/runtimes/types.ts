@@ -55,9 +55,21 @@ export interface ImageEmbedder {
   readonly dims: number;
   /** Identifies weights and preprocessing, for caches and bundles. */
   readonly version: string;
+  /**
+   * The embedders joined into this one (`concatEmbedders`), in order, each with where its values
+   * start; absent for a single embedder. A head trained on one part reads that part's columns.
+   */
+  readonly parts?: readonly EmbedderPart[];
   /** One embedding per image, in order; batched where the runtime can. */
   embed(images: readonly RgbImage[], options: RunOptions): Promise<Float32Array[]>;
   close(): Promise<void>;
+}
+
+/** One embedder inside a concatenation: its values are `[offset, offset + dims)` of the joined embedding. */
+export interface EmbedderPart {
+  readonly offset: number;
+  readonly dims: number;
+  readonly version: string;
 }
 
 /** One detected object; the box is in pixels of the input image, `[x1, y1, x2, y2]`. */
