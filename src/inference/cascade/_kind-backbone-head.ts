@@ -18,7 +18,7 @@ import type { ConfigReader, StageKind } from './types.js';
 
 /** Validated config of a `backbone-head` stage. */
 export interface BackboneHeadConfig {
-  /** One backbone, or several whose embeddings are concatenated in order (the head was trained so). */
+  /** One backbone, or several whose embeddings are concatenated in order (heads on all, or on one). */
   readonly embedders: readonly ModelRef[];
   /**
    * One head, or an ensemble of heads (other seeds of the views, other recipes): the mean of their
