@@ -16,12 +16,16 @@ export function headOffset(head: Head, embedder: ImageEmbedder): number | undefi
   return embedder.parts?.find((p) => p.version === head.embedder && p.dims === head.inputDims)?.offset;
 }
 
-/** The views' embeddings as a head at `offset` reads them: the same arrays, or views of its part. */
+/**
+ * The views' embeddings (`width` values each) as a head reading `dims` values from `offset` takes
+ * them: the same arrays when it reads all of them, else views of its part.
+ */
 export function headInputs(
   embeddings: readonly Float32Array[],
   offset: number,
   dims: number,
+  width: number,
 ): readonly Float32Array[] {
-  if (embeddings.every((e) => offset === 0 && e.length === dims)) return embeddings;
+  if (offset === 0 && dims === width) return embeddings;
   return embeddings.map((e) => e.subarray(offset, offset + dims));
 }

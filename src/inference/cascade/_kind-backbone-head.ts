@@ -129,7 +129,9 @@ export const backboneHeadKind: StageKind<BackboneHeadConfig> = Object.freeze<Sta
         const embeddings = results.map((r) => r.embedding);
         // Per view, the mean over the heads of their calibrated logits (one head: its own).
         const perHead = await Promise.all(
-          scorers.map((s, k) => s.logits(headInputs(embeddings, offsets[k]!, heads[k]!.inputDims))),
+          scorers.map((s, k) =>
+            s.logits(headInputs(embeddings, offsets[k]!, heads[k]!.inputDims, embedder!.dims)),
+          ),
         );
         const logits = embeddings.map(
           (_, v) =>

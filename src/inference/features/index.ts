@@ -6,7 +6,6 @@ import type { RgbImage } from '../image/index.js';
 import { GRID, colourPass, edgePass, gridStarts, newSums } from './_passes.js';
 import { OCTANT } from './_tables.js';
 import { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';
-
 import { HAZARD_DIMS, HAZARD_VERSION, hazardFeatures } from './_hazard.js';
 
 export { OBJECT_DIMS, OBJECT_VERSION, objectFeatures } from './_objects.js';
