@@ -3,12 +3,15 @@
 // embedding once its width is known.
 import { RoadworkError } from '../../core/errors/index.js';
 import { convTail, type MilSpec } from '../../inference/heads/index.js';
-import type { ColumnL2, ConvConfig } from '../../lifecycle/train/index.js';
+import type { ColumnL2, ConvConfig, TreesShape } from '../../lifecycle/train/index.js';
 import { countFlag, numberListFlag } from './_number-flag.js';
 import { checkConvCells, parseConvFlag, type ConvFlag } from './_conv-flag.js';
 import { modelOnlyFlag } from './_model-flag.js';
 
-export type HeadModel = 'logistic' | 'mlp' | 'mil' | 'conv';
+export type HeadModel = 'logistic' | 'mlp' | 'mil' | 'conv' | 'trees';
+
+/** `--trees` when `--model trees` is given without it: 200 trees of depth 3 at rate 0.1. */
+export const TREES_DEFAULT = '200,3,0.1';
 
 /**
  * The head flags, read and checked: everything but `conv` under `trainHead`'s own names, so they are
@@ -26,11 +29,12 @@ export interface HeadFlags {
   readonly styleNull?: number;
   readonly mil?: MilSpec;
   readonly conv?: ConvFlag;
+  readonly trees?: TreesShape;
 }
 
 /**
  * Reads `--model`, `--l2`, `--hidden`, `--max-iter`, `--restarts`, `--no-early-stop`, `--columns`,
- * `--column-l2`, `--style-null`, `--mil` and `--conv`.
+ * `--column-l2`, `--style-null`, `--mil`, `--conv` and `--trees`.
  */
 export function headFlags(opts: Record<string, unknown>): HeadFlags {
   const model = opts.model as HeadModel;
@@ -39,6 +43,7 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
   const styleNull = parseStyleNull(opts.styleNull, model);
   const mil = parseMil(model, opts.mil);
   const conv = parseConvFlag(model, opts.conv);
+  const trees = parseTrees(model, opts.trees);
   const restarts = countFlag(opts.restarts ?? '1', '--restarts', { example: '4' });
   const earlyStop = opts.earlyStop !== false;
   if (model !== 'mlp' && (restarts > 1 || !earlyStop))
@@ -63,6 +68,7 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
     ...(styleNull === undefined ? {} : { styleNull }),
     ...(mil === undefined ? {} : { mil }),
     ...(conv === undefined ? {} : { conv }),
+    ...(trees === undefined ? {} : { trees }),
   };
 }
 
@@ -132,12 +138,19 @@ function parseColumns(value: unknown): [number, number] | undefined {
   return range;
 }
 
-/** Refuses a per-input flag with a `--model` of `models` (mil and conv heads share weights across cells). */
+/** Why a per-input flag means nothing to a head type. */
+const NO_INPUT_WEIGHTS: Readonly<Record<string, string>> = {
+  mil: 'share their weights across cells',
+  conv: 'share their weights across cells',
+  trees: 'split on raw values and have no input weights',
+};
+
+/** Refuses a per-input flag with a `--model` of `models` (`NO_INPUT_WEIGHTS` says why). */
 function refuseFor(models: readonly string[], flag: string, value: unknown, model: unknown): void {
   if (models.includes(String(model)))
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
-      `Invalid ${flag}: ${String(value)}; ${String(model)} heads share their weights across cells; use it with logistic or mlp`,
+      `Invalid ${flag}: ${String(value)}; ${String(model)} heads ${NO_INPUT_WEIGHTS[String(model)]!}; use it with logistic or mlp`,
     );
 }
 
@@ -148,7 +161,7 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
     throw new RoadworkError('ERR_CONFIG_INVALID', `Invalid --column-l2: ${String(value)}; ${why}`);
   };
   // A conv head scales the L2 of its output layer's input: the pool's channels, then the tail.
-  refuseFor(['mil'], '--column-l2', value, model);
+  refuseFor(['mil', 'trees'], '--column-l2', value, model);
   return String(value)
     .split(',')
     .map((part) => {
@@ -164,7 +177,7 @@ function parseColumnL2(value: unknown, model: unknown): ColumnL2[] | undefined {
 /** `--style-null`: how many style directions to remove, for logistic and MLP heads. */
 function parseStyleNull(value: unknown, model: unknown): number | undefined {
   if (value === undefined) return undefined;
-  refuseFor(['mil', 'conv'], '--style-null', value, model);
+  refuseFor(['mil', 'conv', 'trees'], '--style-null', value, model);
   return countFlag(value, '--style-null', { example: '8' });
 }
 
@@ -181,5 +194,21 @@ function parseMil(model: unknown, raw: unknown): MilSpec | undefined {
     return sharpness > 0 && Number.isFinite(sharpness)
       ? { cells, cellDims, pooling: 'lse', sharpness }
       : undefined;
+  });
+}
+
+/**
+ * `--trees COUNT,DEPTH[,RATE]` for `--model trees` (`TREES_DEFAULT` when absent there, refused
+ * elsewhere): 1–10000 trees of depth 1–8, at a learning rate in (0, 1] (default 0.1).
+ */
+function parseTrees(model: unknown, raw: unknown): TreesShape | undefined {
+  const usage = `--model trees takes --trees COUNT,DEPTH[,RATE]: 1–10000 trees of depth 1–8 at a rate in (0, 1], e.g. ${TREES_DEFAULT}`;
+  const given = model === 'trees' ? (raw ?? TREES_DEFAULT) : raw;
+  return modelOnlyFlag('--trees', 'trees', model, given, usage, (parts): TreesShape | undefined => {
+    if (parts.length < 2 || parts.length > 3) return undefined;
+    const [count, depth, rate] = [Number(parts[0]), Number(parts[1]), Number(parts[2] ?? '0.1')];
+    const within = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+    if (!within(count, 1, 10000) || !within(depth, 1, 8) || !(rate > 0 && rate <= 1)) return undefined;
+    return { count, depth, rate };
   });
 }

@@ -144,6 +144,12 @@ test(
         [4, 2, false],
       );
 
+      // Boosted trees with the default shape: the file holds them and records it.
+      await run(['--out', join(root, 'trees.json'), '--folds', '2', '--l2', '1', '--model', 'trees']);
+      const trees = await loadHead(join(root, 'trees.json'));
+      assert.deepEqual([trees.type, trees.version, trees.trees?.trees.length], ['trees', 5, 200]);
+      assert.deepEqual(trees.metrics?.['trees'], { count: 200, depth: 3, rate: 0.1 });
+
       // --view-seeds: the views of another seed are embedded once, and both draws of the folds run
       // on each seed's views; the report splits the spread by seed.
       const viewed = await run([
@@ -720,6 +726,26 @@ test('roadwork train says --mil is missing, invalid, or for --model mil only, be
       ['--model', 'mil', '--mil', '49,1280,max', '--column-l2', '0:1280=10'],
       /^Invalid --column-l2: 0:1280=10; mil heads share their weights across cells/,
     ],
+  ] as const)
+    await refusedBeforeEmbedding(args, message);
+});
+
+test('roadwork train says --trees is invalid or for --model trees only, before embedding anything', async () => {
+  for (const [args, message] of [
+    [
+      ['--model', 'trees', '--trees', '200'],
+      /^Invalid --trees: 200; --model trees takes --trees COUNT,DEPTH\[,RATE\]/,
+    ],
+    [['--model', 'trees', '--trees', '200,9'], /^Invalid --trees: 200,9;/],
+    [['--model', 'trees', '--trees', '0,3'], /^Invalid --trees: 0,3;/],
+    [['--model', 'trees', '--trees', '200,3,1.5'], /^Invalid --trees: 200,3,1.5;/],
+    [['--model', 'mlp', '--trees', '200,3'], /^Invalid --trees with --model mlp; it is for --model trees/],
+    [
+      ['--model', 'trees', '--style-null', '4'],
+      /^Invalid --style-null: 4; trees heads split on raw values and have no input weights/,
+    ],
+    [['--model', 'trees', '--column-l2', '0:10=10'], /^Invalid --column-l2: 0:10=10; trees heads split/],
+    [['--model', 'trees', '--restarts', '3'], /^Invalid --restarts 3 with --model trees: only an mlp head/],
   ] as const)
     await refusedBeforeEmbedding(args, message);
 });

@@ -19,7 +19,7 @@ import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel, parseBaseHeads, planBase } from './_train-bundle.js';
 import { ensembleFiles, ensembleReport, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
 import { CONV_DEFAULTS, convConfig } from './_conv-flag.js';
-import { checkHeadFit, headFlags, styleNullLine } from './_train-head-flags.js';
+import { TREES_DEFAULT, checkHeadFit, headFlags, styleNullLine } from './_train-head-flags.js';
 import { TRAIN_HELP } from './_train-help.js';
 import { pastedText, trainSummary } from './_train-text.js';
 
@@ -48,7 +48,7 @@ export function trainCommand(io: TrainIo = {}): Command {
     .requiredOption('--out <file>', 'the head file to write (src/inference/heads format)')
     .addOption(
       new Option('--model <type>', 'head type')
-        .choices(['logistic', 'mlp', 'mil', 'conv'])
+        .choices(['logistic', 'mlp', 'mil', 'conv', 'trees'])
         .default('logistic'),
     )
     .option('--l2 <list>', 'L2 strengths to try; the best grouped-CV MCC wins', '0.003,0.01,0.03,0.1')
@@ -71,6 +71,10 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option(
       '--conv <cells,layer[,epochs[,lr]]>',
       `conv heads: cells per embedding, the backbone's 1×1 convolution to start from and fine-tune (it must read the embedded layer), passes of Adam (default ${CONV_DEFAULTS.epochs}) and its step (default ${CONV_DEFAULTS.lr}), e.g. 49,Conv_1,3,1e-4`,
+    )
+    .option(
+      '--trees <count,depth[,rate]>',
+      `trees heads: how many boosted trees, their depth and the learning rate (default ${TREES_DEFAULT}); --l2 is the leaves' L2`,
     )
     .option('--folds <k>', 'grouped cross-validation folds', '5')
     .option(

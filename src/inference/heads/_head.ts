@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { RoadworkError } from '../../core/errors/index.js';
 import { convLogit, convProblem, convTail, packConv, type ConvSpec, type PackedConv } from './_conv.js';
 import { milLayerWidth, milLogit, milProblem, type MilSpec } from './_mil.js';
+import { treesLogit, treesProblem, type TreesSpec } from './_trees.js';
 
 /**
  * One dense layer: `out[j] = act(bias[j] + Σ_i weights[j][i] · in[i])`. `relu6` (min(max(x, 0), 6))
@@ -17,18 +18,19 @@ export interface DenseLayer {
 /**
  * A head file's content. The last layer has one output: the logit of p(roadwork). Version 1 holds
  * `logistic` and `mlp` heads; version 2 adds `mil`, version 3 `conv`, version 4 `logistic` and `mlp`
- * heads that read some of the embedding's columns (`columns`). Older readers refuse each by its
- * version.
+ * heads that read some of the embedding's columns (`columns`), version 5 `trees` (with or without
+ * `columns`). Older readers refuse each by its version.
  */
 export interface Head {
   readonly format: 'roadwork-head';
-  readonly version: 1 | 2 | 3 | 4;
-  readonly type: 'logistic' | 'mlp' | 'mil' | 'conv';
+  readonly version: 1 | 2 | 3 | 4 | 5;
+  readonly type: 'logistic' | 'mlp' | 'mil' | 'conv' | 'trees';
   /** The embedding's width: what the embedder must give. */
   readonly inputDims: number;
   /**
-   * Version 4, `logistic` and `mlp` only: the head reads columns `[from, to)` of the embedding and
-   * nothing else, so its first layer's rows (and `normalize`) hold `to − from` values.
+   * Version 4 `logistic` and `mlp` heads, and version 5 `trees` heads: the head reads columns
+   * `[from, to)` of the embedding and nothing else, so its first layer's rows (and `normalize`), or
+   * its trees' feature numbers, count from `from`.
    */
   readonly columns?: readonly [number, number];
   /**
@@ -44,6 +46,11 @@ export interface Head {
    * (one row: `units` weights for the pool, then one per tail value; no activation).
    */
   readonly conv?: ConvSpec;
+  /**
+   * `trees` only: boosted decision trees on the raw (not standardised) values; the logit is their
+   * sum. Such a head has no `layers` (an empty list) and no `normalize`.
+   */
+  readonly trees?: TreesSpec;
   /** Per-feature standardisation applied before the first layer (optional). */
   readonly normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
   readonly layers: readonly DenseLayer[];
@@ -66,19 +73,25 @@ export function parseHead(data: unknown, source = 'head'): Head {
   };
   if (data === null || typeof data !== 'object') fail('not a JSON object');
   const h = data as Record<string, unknown>;
-  if (h.format !== 'roadwork-head' || ![1, 2, 3, 4].includes(h.version as number))
+  if (h.format !== 'roadwork-head' || ![1, 2, 3, 4, 5].includes(h.version as number))
     fail(`format/version: ${String(h.format)}/${String(h.version)}`);
-  if (h.type !== 'logistic' && h.type !== 'mlp' && h.type !== 'mil' && h.type !== 'conv')
+  if (!['logistic', 'mlp', 'mil', 'conv', 'trees'].includes(h.type as string))
     fail(`type: ${String(h.type)}`);
   if (h.type === 'mil' && h.version !== 2) fail('a mil head is version 2');
   if (h.type === 'conv' && h.version !== 3) fail('a conv head is version 3');
+  if ((h.type === 'trees') !== (h.version === 5))
+    fail('a trees head is version 5, and version 5 is a trees head');
   const inputDims = h.inputDims;
   if (!Number.isInteger(inputDims) || (inputDims as number) < 1) fail(`inputDims: ${String(inputDims)}`);
-  if (!Array.isArray(h.layers) || h.layers.length === 0) fail('layers: empty');
+  if (!Array.isArray(h.layers)) fail('layers: not a list');
+  if (h.type === 'trees' ? (h.layers as unknown[]).length > 0 : (h.layers as unknown[]).length === 0)
+    fail(h.type === 'trees' ? 'layers: a trees head has none' : 'layers: empty');
   let width = inputDims as number;
   if (h.columns !== undefined || h.version === 4) {
-    if (h.version !== 4 || (h.type !== 'logistic' && h.type !== 'mlp'))
-      fail('columns: only in a version 4 logistic or mlp head, and a version 4 head has them');
+    if (!(h.version === 4 && (h.type === 'logistic' || h.type === 'mlp')) && h.version !== 5)
+      fail(
+        'columns: only in a version 4 logistic or mlp head or a trees head, and a version 4 head has them',
+      );
     const c = h.columns;
     if (
       !Array.isArray(c) ||
@@ -90,6 +103,11 @@ export function parseHead(data: unknown, source = 'head'): Head {
     width = (c as number[])[1]! - (c as number[])[0]!;
   }
   const firstWidth = width;
+  if (h.type === 'trees') {
+    const problem = treesProblem(h.trees, width);
+    if (problem !== undefined) fail(problem);
+    if (h.normalize !== undefined) fail('a trees head reads the raw values: no normalize');
+  } else if (h.trees !== undefined) fail(`trees: only for a trees head, not ${String(h.type)}`);
   if (h.type === 'mil') {
     const problem = milProblem(h.mil, width);
     if (problem !== undefined) fail(problem);
@@ -124,7 +142,7 @@ export function parseHead(data: unknown, source = 'head'): Head {
       width = conv.units + convTail(conv, inputDims as number);
     }
   });
-  if (width !== 1) fail(`the last layer must have 1 output: ${width}`);
+  if (h.type !== 'trees' && width !== 1) fail(`the last layer must have 1 output: ${width}`);
   if ((h.type === 'logistic' || h.type === 'mil') && (h.layers as unknown[]).length !== 1)
     fail(`a ${String(h.type)} head has exactly one layer`);
   if (h.type === 'mil' && (h.layers as { activation: string }[])[0]!.activation !== 'none')
@@ -175,6 +193,7 @@ export function headLogit(head: Head, embedding: ArrayLike<number>): number {
     const out = head.layers[1] as DenseLayer;
     return convLogit(head.conv, packedConv(head), out.weights[0]!, out.bias[0]!, embedding);
   }
+  if (head.trees !== undefined) return treesLogit(head.trees, embedding, head.columns?.[0] ?? 0);
   // A column head's first layer reads the embedding from its first column on (no copy).
   let x: ArrayLike<number> = embedding;
   let offset = head.columns?.[0] ?? 0;

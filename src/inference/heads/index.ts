@@ -1,6 +1,6 @@
 /**
- * Classifier heads on frozen embeddings, in a small portable JSON file: logistic, MLP, MIL or conv,
- * with the standardisation, temperature and decision shift that calibration produced.
+ * Classifier heads on frozen embeddings, in a small portable JSON file: logistic, MLP, MIL, conv or
+ * boosted trees, with the standardisation, temperature and decision shift that calibration produced.
  */
 export {
   calibratedLogit,
@@ -17,3 +17,4 @@ export { convPool, convTail, packConv, type ConvSpec, type PackedConv } from './
 export { convGraph } from './_conv-graph.js';
 export { openHeadScorer, type HeadScorer } from './_scorer.js';
 export { poolCells, type MilSpec } from './_mil.js';
+export { type Tree, type TreesSpec } from './_trees.js';

@@ -54,20 +54,20 @@ export function exitsSummary(e: SweepRow, target: number): Record<string, unknow
 }
 
 /**
- * A dense head fitted on columns `[start, end)` of the embedding (`--columns`), as a head of the
- * whole `dims`-wide embedding that reads those columns (version 4): it serves wherever its embedder
- * does (alone, or beside heads on every column in one stage), and its file and its multiply-adds
- * hold only the columns it reads.
+ * A dense or trees head fitted on columns `[start, end)` of the embedding (`--columns`), as a head
+ * of the whole `dims`-wide embedding that reads those columns (version 4; a trees head stays version
+ * 5): it serves wherever its embedder does (alone, or beside heads on every column in one stage),
+ * and its file and its multiply-adds hold only the columns it reads.
  */
 export function columnHead(head: Head, [start, end]: readonly [number, number], dims: number): Head {
-  if (head.type !== 'logistic' && head.type !== 'mlp')
+  if (head.type !== 'logistic' && head.type !== 'mlp' && head.type !== 'trees')
     throw new RoadworkError('ERR_INTERNAL', `columnHead(): a ${head.type} head reads the whole embedding`);
   if (head.columns !== undefined || head.inputDims !== end - start || end > dims)
     throw new RoadworkError(
       'ERR_INTERNAL',
       `columnHead(): a head of ${head.inputDims} columns is not columns ${start}:${end} of ${dims}`,
     );
-  return { ...head, version: 4, inputDims: dims, columns: [start, end] };
+  return { ...head, version: head.type === 'trees' ? 5 : 4, inputDims: dims, columns: [start, end] };
 }
 
 /**
@@ -149,6 +149,7 @@ export async function finalHead(
       ...(context.repeats ? { repeats: context.repeats } : {}),
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),
       ...(config.model === 'mlp' ? mlpMetrics(config) : {}),
+      ...(config.model === 'trees' && config.trees ? { trees: { ...config.trees } } : {}),
       seed: set.seed,
       overall: sliceSummary(report.overall),
       levels: Object.fromEntries(Object.entries(report.levels).map(([k, s]) => [k, sliceSummary(s)])),

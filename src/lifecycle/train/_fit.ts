@@ -283,7 +283,7 @@ export function validationLoss(h: Head, data: Labelled): number {
 /** Raw logits (no temperature or shift) of a head for every row. */
 export function logits(h: Head, x: Matrix): Float64Array {
   const out = new Float64Array(x.rows);
-  if (h.mil !== undefined || h.conv !== undefined || h.columns !== undefined) {
+  if (h.mil !== undefined || h.conv !== undefined || h.trees !== undefined || h.columns !== undefined) {
     for (let r = 0; r < x.rows; r++) out[r] = headLogit(h, x.data.subarray(r * x.cols, (r + 1) * x.cols));
     return out;
   }

@@ -18,11 +18,14 @@ import {
 import { bootstrapByGroup, expectedReward, scores, type Estimate } from './_metrics.js';
 import { fitConv, type ConvInit } from './_conv.js';
 import { fitMil } from './_mil.js';
+import { fitTrees, type TreesShape } from './_trees.js';
 import { groupFolds, groupHoldout } from './_split.js';
 
 /** How to fit and evaluate a head. */
 export interface TrainConfig {
-  readonly model: 'logistic' | 'mlp' | 'mil' | 'conv';
+  readonly model: 'logistic' | 'mlp' | 'mil' | 'conv' | 'trees';
+  /** `trees` only: how many trees, how deep, at what learning rate (`l2` is the leaves' L2). */
+  readonly trees?: TreesShape;
   /** `mil` only: the layout of the cells in each row and how their scores pool. */
   readonly mil?: MilSpec;
   /** `conv` only: the cells, the starting convolution and how long it is fine-tuned. */
@@ -180,6 +183,15 @@ export async function fitHead(rows: readonly ViewRow[], config: TrainConfig): Pr
     return fitMil(trainingSet(withExtraViews(rows, config), config, config.synthetic), config.mil, {
       l2: config.l2,
       ...(config.maxIter ? { maxIter: config.maxIter } : {}),
+    });
+  }
+  if (config.model === 'trees') {
+    if (config.trees === undefined)
+      throw new RoadworkError('ERR_INTERNAL', 'fitHead(): a trees head needs config.trees (--trees).');
+    return fitTrees(trainingSet(withExtraViews(rows, config), config, config.synthetic), {
+      ...config.trees,
+      l2: config.l2,
+      seed: config.seed,
     });
   }
   if (config.model === 'logistic') {

@@ -68,7 +68,7 @@ test('packRows() copies only the rows, not the buffers their vectors view, and u
 });
 
 test(
-  'a fit pool gives the out-of-fold logits of fitting in this thread, for logistic and MLP heads',
+  'a fit pool gives the out-of-fold logits of fitting in this thread, for logistic, MLP and trees heads',
   { timeout: 120_000 },
   async () => {
     const pool = await openFitPool(2);
@@ -80,8 +80,11 @@ test(
         group: data[i]!.group,
       }));
       const synthetic = { rows: rows(30, 'syn').map((r) => ({ ...r, group: 'synth' })), weight: 0.5 };
-      for (const model of ['logistic', 'mlp'] as const) {
-        const config = { ...CONFIG, model, extraViews, synthetic, styleNull: 1 };
+      for (const model of ['logistic', 'mlp', 'trees'] as const) {
+        const config: TrainConfig =
+          model === 'trees'
+            ? { ...CONFIG, model, extraViews, synthetic, l2: 1, trees: { count: 10, depth: 2, rate: 0.3 } }
+            : { ...CONFIG, model, extraViews, synthetic, styleNull: 1 };
         const here = await crossValidate(data, config);
         const there = await crossValidate(data, config, { fits: pool });
         assert.deepEqual(there.fold, here.fold);

@@ -39,6 +39,7 @@ export { mcc, auc, scores, expectedReward, bootstrapByGroup, type Estimate } fro
 export { groupFamily, requireBothLabels, splitGroups, type ViewRow } from './_dataset.js';
 export type { ConvConfig, EvalReport, SyntheticRows, SyntheticSummary, TrainConfig } from './_pipeline.js';
 export { fitConv, type ConvFitOptions, type ConvInit } from './_conv.js';
+export { fitTrees, type TreesOptions, type TreesShape } from './_trees.js';
 export { crossCalibrate, crossValidate, fitHead, inProcessFits, type FitRunner } from './_pipeline.js';
 export { defaultFitWorkers, openFitPool, type FitPool } from './_fits.js';
 export { syntheticSource } from './_synthetic.js';
