@@ -16,10 +16,10 @@ export interface DenseLayer {
 }
 
 /**
- * A head file's content. The last layer has one output: the logit of p(roadwork). Version 1 holds
- * `logistic` and `mlp` heads; version 2 adds `mil`, version 3 `conv`, version 4 `logistic` and `mlp`
- * heads that read some of the embedding's columns (`columns`), version 5 `trees` (with or without
- * `columns`). Older readers refuse each by its version.
+ * A head file's content. The last layer (a trees head has none) has one output: the logit of
+ * p(roadwork). Version 1 holds `logistic` and `mlp` heads; version 2 adds `mil`, version 3 `conv`,
+ * version 4 `logistic` and `mlp` heads that read some of the embedding's columns (`columns`),
+ * version 5 `trees` (with or without `columns`). Older readers refuse each by its version.
  */
 export interface Head {
   readonly format: 'roadwork-head';

@@ -208,7 +208,7 @@ function grow(ctx: GrowContext, tree: Growing, rows: Uint32Array, hist: Float64A
   return node;
 }
 
-/** A node's root-to-leaf walk over a row's bins. */
+/** The leaf row `r` falls in, walking the tree over its bins. */
 function leafOf(tree: Growing, bins: Uint8Array, n: number, r: number): number {
   let i = 0;
   while (tree.feature[i]! >= 0) {
@@ -234,7 +234,7 @@ export function fitTrees(data: Labelled, options: TreesOptions): Head {
   const { x, y } = data;
   const n = x.rows;
   const binned = binColumns(x, Math.min(255, Math.max(2, options.bins ?? 32)));
-  const width = Math.max(...binned.cuts.map((c) => c.length)) + 1;
+  const width = binned.cuts.reduce((m, c) => Math.max(m, c.length), 0) + 1;
   // Weights averaging 1 a row, so that λ and the leaf size read in rows.
   const w = sampleWeights(y, options.balance ?? true, data.weight).map((v) => v * n);
   let pos = 0;
