@@ -12,6 +12,7 @@ import { columnHead, narrowHead } from './_final-head.js';
 import { fitLogistic, fitMlp, foldNormalization, logits, matrixOf, validationLoss } from './_fit.js';
 import { auc, mcc } from './_metrics.js';
 import { groupFolds, groupHoldout } from './_split.js';
+import { slicedRows, wideAndNarrowLogits } from './_test-columns.js';
 import { parseHead, type Head } from '../../inference/heads/index.js';
 import { trainHead, type ViewRow } from './index.js';
 
@@ -174,23 +175,9 @@ test("a head on a slice of the columns is written for the whole embedding, holds
     for (const row of wide.layers[0]!.weights) assert.equal(row.length, 1);
     assert.deepEqual(parseHead(JSON.parse(JSON.stringify(wide))), wide);
     // The same fit on the slice itself, as a head of one column.
-    const sliced = rows.map((r) => ({ ...r, x: r.x.subarray(1, 2) }));
-    const narrow = (await trainHead(sliced, 'v', { ...options, model })).head;
+    const narrow = (await trainHead(slicedRows(rows, [1, 2]), 'v', { ...options, model })).head;
     assert.equal(narrow.inputDims, 1);
-    const a = logits(
-      wide,
-      matrixOf(
-        rows.map((r) => [...r.x]),
-        3,
-      ),
-    );
-    const b = logits(
-      narrow,
-      matrixOf(
-        sliced.map((r) => [...r.x]),
-        1,
-      ),
-    );
+    const [a, b] = wideAndNarrowLogits(wide, narrow, rows, [1, 2]);
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9, `${model} row ${i}: ${v} against ${b[i]}`));
     assert.deepEqual([wide.temperature, wide.shift], [narrow.temperature, narrow.shift]);
   }

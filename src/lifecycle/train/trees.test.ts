@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createRng } from '../../core/random/index.js';
 import { headLogit, loadHead, type Head, type Tree } from '../../inference/heads/index.js';
 import { fitLogistic, logits, matrixOf, type Labelled } from './_fit.js';
+import { slicedRows, wideAndNarrowLogits } from './_test-columns.js';
 import { fitTrees } from './_trees.js';
 import { trainHead, writeHead, type ViewRow } from './index.js';
 
@@ -128,22 +129,8 @@ test("trainHead() with model trees on a slice of the columns writes a version 5 
   assert.deepEqual(wide.metrics?.['trees'], { count: 30, depth: 2, rate: 0.3 });
   assert.ok(wide.trees!.trees.every((t) => t.feature.every((f) => f === -1 || f === 0)));
   assert.ok(run.report.overall.mcc!.value > 0.8, `CV MCC ${run.report.overall.mcc!.value}`);
-  const sliced = rows.map((r) => ({ ...r, x: r.x.subarray(1, 2) }));
-  const narrow = (await trainHead(sliced, 'v', options)).head;
-  const a = logits(
-    wide,
-    matrixOf(
-      rows.map((r) => [...r.x]),
-      3,
-    ),
-  );
-  const b = logits(
-    narrow,
-    matrixOf(
-      sliced.map((r) => [...r.x]),
-      1,
-    ),
-  );
+  const narrow = (await trainHead(slicedRows(rows, [1, 2]), 'v', options)).head;
+  const [a, b] = wideAndNarrowLogits(wide, narrow, rows, [1, 2]);
   assert.deepEqual(a, b);
   assert.deepEqual([wide.temperature, wide.shift], [narrow.temperature, narrow.shift]);
 });
