@@ -49,6 +49,11 @@ on the cells of the layer it reads, with the embedder options
 '{"layer":"block_16_project_BN","pooling":"cells","extras":["colour-shape"]}'; EPOCHS 0 is the
 frozen max-pooled backbone, the control (docs/training.md, "Fine-tuning the backbone's last convolution").
 
+--model trees boosts small decision trees on the columns' raw values (--trees COUNT,DEPTH[,RATE],
+default 200,3,0.1; give --l2 1 or so: it is the leaves' L2, and the default grid is the dense heads');
+e.g. on the colour/shape columns alone: --columns 1280:1420 --model trees --l2 1
+(docs/training.md, "Boosted trees").
+
 --data may be repeated: the folders are one data set, each group namespaced by its folder's name
 (roadwork-real-train/tracon-web), image ids and the embedding cache per image as before; a --bundle
 records every folder (its data version joins each folder's with " + "):
