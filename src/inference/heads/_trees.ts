@@ -65,17 +65,20 @@ function treeProblem(raw: unknown, width: number): string | undefined {
   return undefined;
 }
 
+/** The leaf of `tree` that one embedding falls in (its columns read from `offset` on). */
+export function treeLeaf(tree: Tree, x: ArrayLike<number>, offset = 0): number {
+  let i = 0;
+  let f = tree.feature[0]!;
+  while (f >= 0) {
+    i = (x[offset + f] as number) <= tree.threshold[i]! ? tree.left[i]! : tree.right[i]!;
+    f = tree.feature[i]!;
+  }
+  return i;
+}
+
 /** The raw logit of one embedding, reading its columns from `offset` on. */
 export function treesLogit(spec: TreesSpec, x: ArrayLike<number>, offset = 0): number {
   let z = spec.base;
-  for (const t of spec.trees) {
-    let i = 0;
-    let f = t.feature[0]!;
-    while (f >= 0) {
-      i = (x[offset + f] as number) <= t.threshold[i]! ? t.left[i]! : t.right[i]!;
-      f = t.feature[i]!;
-    }
-    z += t.value[i]!;
-  }
+  for (const t of spec.trees) z += t.value[treeLeaf(t, x, offset)]!;
   return z;
 }

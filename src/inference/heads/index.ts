@@ -17,4 +17,4 @@ export { convPool, convTail, packConv, type ConvSpec, type PackedConv } from './
 export { convGraph } from './_conv-graph.js';
 export { openHeadScorer, type HeadScorer } from './_scorer.js';
 export { poolCells, type MilSpec } from './_mil.js';
-export { type Tree, type TreesSpec } from './_trees.js';
+export { treeLeaf, type Tree, type TreesSpec } from './_trees.js';

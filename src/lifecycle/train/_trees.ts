@@ -1,6 +1,6 @@
 // Fits a boosted trees head (gradient boosting of small regression trees on the logistic loss,
 // second-order, over binned columns), into the src/inference/heads format.
-import type { Head, Tree } from '../../inference/heads/index.js';
+import { sigmoid, type Head, type Tree } from '../../inference/heads/index.js';
 import { createRng, type Rng } from '../../core/random/index.js';
 import { sampleWeights, type Labelled } from './_fit.js';
 
@@ -130,17 +130,20 @@ function histogram(ctx: GrowContext, rows: Uint32Array): Float64Array {
   return hist;
 }
 
-/** The best split of a node (its column's index in the context, bin and gain), if any gains. */
+/**
+ * The best split of a node, if any gains: its column's index in the context, its bin, and how many of
+ * the node's rows go left (read from the histogram, so the rows need not be counted again).
+ */
 function bestSplit(
   ctx: GrowContext,
   hist: Float64Array,
   G: number,
   H: number,
   count: number,
-): { k: number; bin: number } | undefined {
+): { k: number; bin: number; left: number } | undefined {
   const { lambda, width } = ctx;
   const parent = (G * G) / (H + lambda);
-  let best: { k: number; bin: number } | undefined;
+  let best: { k: number; bin: number; left: number } | undefined;
   let bestGain = 1e-9;
   for (let k = 0; k < ctx.columns.length; k++) {
     const last = ctx.binned.cuts[ctx.columns[k]!]!.length;
@@ -159,7 +162,7 @@ function bestSplit(
       const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parent;
       if (gain > bestGain) {
         bestGain = gain;
-        best = { k, bin: b };
+        best = { k, bin: b, left: nl };
       }
     }
   }
@@ -185,9 +188,8 @@ function grow(ctx: GrowContext, tree: Growing, rows: Uint32Array, hist: Float64A
   if (split === undefined) return node;
   const c = ctx.columns[split.k]!;
   const base = c * ctx.n;
-  let nl = 0;
-  for (let i = 0; i < rows.length; i++) if (ctx.binned.bins[base + rows[i]!]! <= split.bin) nl++;
-  if (nl === 0 || nl === rows.length) return node;
+  // Both sides hold at least minLeaf rows (and a split with an empty side gains nothing).
+  const nl = split.left;
   const leftRows = new Uint32Array(nl);
   const rightRows = new Uint32Array(rows.length - nl);
   for (let i = 0, a = 0, z = 0; i < rows.length; i++) {
@@ -251,7 +253,7 @@ export function fitTrees(data: Labelled, options: TreesOptions): Head {
   const trees: Tree[] = [];
   for (let t = 0; t < options.count; t++) {
     for (let r = 0; r < n; r++) {
-      const p = 1 / (1 + Math.exp(-f[r]!));
+      const p = sigmoid(f[r]!);
       g[r] = w[r]! * (p - y[r]!);
       h[r] = w[r]! * Math.max(p * (1 - p), 1e-6);
     }

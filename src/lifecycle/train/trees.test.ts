@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '../../core/random/index.js';
-import { headLogit, loadHead, type Head, type Tree } from '../../inference/heads/index.js';
+import { headLogit, loadHead, treeLeaf, type Head } from '../../inference/heads/index.js';
 import { fitLogistic, logits, matrixOf, type Labelled } from './_fit.js';
 import { slicedRows, wideAndNarrowLogits } from './_test-columns.js';
 import { fitTrees } from './_trees.js';
@@ -47,15 +47,10 @@ test('fitTrees() is deterministic for a seed, and every leaf holds at least minL
   const a = fitTrees(data, { ...SHAPE, seed: 'one', minLeaf: 40 });
   assert.deepEqual(fitTrees(data, { ...SHAPE, seed: 'one', minLeaf: 40 }), a);
   assert.notDeepEqual(fitTrees(data, { ...SHAPE, seed: 'two', minLeaf: 40 }).trees, a.trees);
-  const leafOf = (t: Tree, x: ArrayLike<number>) => {
-    let i = 0;
-    while (t.feature[i]! >= 0) i = x[t.feature[i]!]! <= t.threshold[i]! ? t.left[i]! : t.right[i]!;
-    return i;
-  };
   for (const t of a.trees!.trees) {
     const counts = new Map<number, number>();
     for (let r = 0; r < data.x.rows; r++) {
-      const leaf = leafOf(t, data.x.data.subarray(r * 3, r * 3 + 3));
+      const leaf = treeLeaf(t, data.x.data.subarray(r * 3, r * 3 + 3));
       counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
     }
     // Grown on a sample of 80 % of the rows, each leaf held ≥ 40 of them, so ≥ 40 of all rows.
