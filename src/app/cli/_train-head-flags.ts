@@ -14,6 +14,16 @@ export type HeadModel = 'logistic' | 'mlp' | 'mil' | 'conv' | 'trees';
 export const TREES_DEFAULT = '200,3,0.1';
 
 /**
+ * `--l2` when it is not given: the strengths grouped CV chooses from. A trees head's `--l2` is its
+ * leaves' (a Newton step's denominator, summed over a leaf's class-balanced rows), a larger scale
+ * than the dense heads' weight decay.
+ */
+export const L2_DEFAULT: Readonly<Record<'dense' | 'trees', string>> = {
+  dense: '0.003,0.01,0.03,0.1',
+  trees: '0.3,1,3,10',
+};
+
+/**
  * The head flags, read and checked: everything but `conv` under `trainHead`'s own names, so they are
  * handed on as they are; `conv` is what `--conv` says before the backbone is read (`convConfig`).
  */
@@ -58,7 +68,10 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
     );
   return {
     model,
-    l2: numberListFlag(opts.l2, '--l2', { min: 0, example: '0.003,0.01,0.03,0.1' }),
+    l2: numberListFlag(opts.l2 ?? L2_DEFAULT[model === 'trees' ? 'trees' : 'dense'], '--l2', {
+      min: 0,
+      example: L2_DEFAULT.dense,
+    }),
     hidden: countFlag(opts.hidden, '--hidden', { example: '32' }),
     maxIter: countFlag(opts.maxIter, '--max-iter', { example: '300' }),
     restarts,

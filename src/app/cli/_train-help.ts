@@ -1,4 +1,5 @@
 // The long help of `roadwork train` (after the flags): examples and what each protocol and flag does.
+import { L2_DEFAULT, TREES_DEFAULT } from './_train-head-flags.js';
 
 /** Printed after `roadwork train --help`'s flag list. */
 export const TRAIN_HELP = `
@@ -50,8 +51,8 @@ on the cells of the layer it reads, with the embedder options
 frozen max-pooled backbone, the control (docs/training.md, "Fine-tuning the backbone's last convolution").
 
 --model trees boosts small decision trees on the columns' raw values (--trees COUNT,DEPTH[,RATE],
-default 200,3,0.1; give --l2 1 or so: it is the leaves' L2, and the default grid is the dense heads');
-e.g. on the colour/shape columns alone: --columns 1280:1420 --model trees --l2 1
+default ${TREES_DEFAULT}); its --l2 is the leaves' L2, a larger scale than the dense heads' (default
+grid ${L2_DEFAULT.trees}). E.g. on the colour/shape columns alone: --columns 1280:1420 --model trees --l2 1
 (docs/training.md, "Boosted trees").
 
 --data may be repeated: the folders are one data set, each group namespaced by its folder's name

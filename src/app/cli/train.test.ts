@@ -144,8 +144,11 @@ test(
         [4, 2, false],
       );
 
-      // Boosted trees with the default shape: the file holds them and records it.
-      await run(['--out', join(root, 'trees.json'), '--folds', '2', '--l2', '1', '--model', 'trees']);
+      // Boosted trees with the default shape and the leaves' L2 grid: the file holds them and records it.
+      const grown = await run(['--out', join(root, 'trees.json'), '--folds', '2', '--model', 'trees']);
+      for (const l2 of ['0.3', '1', '3', '10'])
+        assert.match(grown.err, new RegExp(`trees l2=${l2}: grouped 2-fold CV`));
+      assert.doesNotMatch(grown.err, /l2=0\.003/);
       const trees = await loadHead(join(root, 'trees.json'));
       assert.deepEqual([trees.type, trees.version, trees.trees?.trees.length], ['trees', 5, 200]);
       assert.deepEqual(trees.metrics?.['trees'], { count: 200, depth: 3, rate: 0.1 });

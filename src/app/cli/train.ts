@@ -19,7 +19,7 @@ import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel, parseBaseHeads, planBase } from './_train-bundle.js';
 import { ensembleFiles, ensembleReport, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
 import { CONV_DEFAULTS, convConfig } from './_conv-flag.js';
-import { TREES_DEFAULT, checkHeadFit, headFlags, styleNullLine } from './_train-head-flags.js';
+import { L2_DEFAULT, TREES_DEFAULT, checkHeadFit, headFlags, styleNullLine } from './_train-head-flags.js';
 import { TRAIN_HELP } from './_train-help.js';
 import { pastedText, trainSummary } from './_train-text.js';
 
@@ -51,7 +51,10 @@ export function trainCommand(io: TrainIo = {}): Command {
         .choices(['logistic', 'mlp', 'mil', 'conv', 'trees'])
         .default('logistic'),
     )
-    .option('--l2 <list>', 'L2 strengths to try; the best grouped-CV MCC wins', '0.003,0.01,0.03,0.1')
+    .option(
+      '--l2 <list>',
+      `L2 strengths to try; the best grouped-CV MCC wins (default ${L2_DEFAULT.dense}; with --model trees, the leaves' L2, ${L2_DEFAULT.trees})`,
+    )
     .option('--hidden <n>', 'MLP hidden units', '32')
     .option(
       '--restarts <n>',

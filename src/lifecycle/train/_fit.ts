@@ -3,6 +3,8 @@ import { headLogit, type DenseLayer, type Head } from '../../inference/heads/ind
 import { createRng } from '../../core/random/index.js';
 import { projectOut } from '../../core/linalg/index.js';
 import { projectRows, styleDirections } from './_nullspace.js';
+import { bce } from './_loss.js';
+import { mlpDataLoss, mlpObjective } from './_mlp-loss.js';
 import { lbfgs } from './_optim.js';
 
 /** Rows of features, row-major. */
@@ -178,13 +180,6 @@ export function sampleWeights(y: Uint8Array, balance: boolean, weight?: Float64A
   return w;
 }
 
-/** Binary cross-entropy of a logit, and its derivative by the logit; stable for large |z|. */
-export function bce(z: number, y: number): { loss: number; dz: number } {
-  const loss = Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
-  const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-  return { loss, dz: p - y };
-}
-
 function head(
   type: Head['type'],
   cols: number,
@@ -246,10 +241,12 @@ function logisticLayers(w: Float64Array, d: number): DenseLayer[] {
 /**
  * Early stopping by validation loss: remembers the best point and stops after `patience` steps
  * without improvement; without validation rows it never stops early and `best()` is undefined.
+ * `lossOf`, when given, is the validation loss at a point without writing its head (the same number).
  */
 function earlyStop(
   options: FitOptions,
   headOf: (w: Float64Array) => Head,
+  lossOf?: (w: Float64Array) => number,
 ): { onStep: (w: Float64Array) => boolean; best: () => Float64Array | undefined } {
   const val = options.validation;
   const patience = options.patience ?? 20;
@@ -259,7 +256,7 @@ function earlyStop(
   return {
     onStep: (w) => {
       if (val === undefined) return false;
-      const loss = validationLoss(headOf(w), val);
+      const loss = lossOf?.(w) ?? validationLoss(headOf(w), val);
       if (loss < bestLoss - 1e-6) {
         bestLoss = loss;
         bestW = Float64Array.from(w);
@@ -327,45 +324,7 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
   // Layout: W1 (hdn×d), b1 (hdn), w2 (hdn), b2.
   const nW1 = hdn * d;
   const size = nW1 + hdn + hdn + 1;
-  const a = new Float64Array(hdn);
-  const f = (w: Float64Array, g: Float64Array) => {
-    g.fill(0);
-    let loss = 0;
-    for (let r = 0; r < x.rows; r++) {
-      const o = r * d;
-      let z = w[size - 1]!;
-      for (let j = 0; j < hdn; j++) {
-        let t = w[nW1 + j]!;
-        const wo = j * d;
-        for (let c = 0; c < d; c++) t += w[wo + c]! * xs[o + c]!;
-        a[j] = t > 0 ? t : 0;
-        z += w[nW1 + hdn + j]! * a[j]!;
-      }
-      const e = bce(z, y[r]!);
-      loss += sw[r]! * e.loss;
-      const k = sw[r]! * e.dz;
-      g[size - 1]! += k;
-      for (let j = 0; j < hdn; j++) {
-        g[nW1 + hdn + j]! += k * a[j]!;
-        if (a[j]! <= 0) continue;
-        const kj = k * w[nW1 + hdn + j]!;
-        g[nW1 + j]! += kj;
-        const wo = j * d;
-        for (let c = 0; c < d; c++) g[wo + c]! += kj * xs[o + c]!;
-      }
-    }
-    for (let i = 0; i < nW1; i++) {
-      const k = l2In[i % d]!;
-      loss += 0.5 * k * w[i]! * w[i]!;
-      g[i]! += k * w[i]!;
-    }
-    for (let j = 0; j < hdn; j++) {
-      const i = nW1 + hdn + j;
-      loss += 0.5 * l2 * w[i]! * w[i]!;
-      g[i]! += l2 * w[i]!;
-    }
-    return loss;
-  };
+  const f = mlpObjective({ xs, y, sw, rows: x.rows, cols: d, hidden: hdn, l2In, l2 });
   const layersOf = (w: Float64Array): DenseLayer[] => [
     {
       weights: Array.from({ length: hdn }, (_, j) => Array.from(w.subarray(j * d, (j + 1) * d))),
@@ -375,13 +334,25 @@ export function fitMlp(data: Labelled, options: MlpOptions = {}): Head {
     { weights: [Array.from(w.subarray(nW1 + hdn, nW1 + 2 * hdn))], bias: [w[size - 1]!], activation: 'none' },
   ];
   const headOf = (w: Float64Array) => head('mlp', d, s, layersOf(nulled(w, hdn)), on);
+  const val = options.validation;
+  const valLoss =
+    val &&
+    mlpDataLoss({
+      xs: standardized(val.x, s),
+      y: val.y,
+      sw: sampleWeights(val.y, true),
+      rows: val.x.rows,
+      cols: d,
+      hidden: hdn,
+    });
+  const lossOf = valLoss && ((w: Float64Array) => valLoss(nulled(w, hdn)));
   const fitFrom = (seed: string): { head: Head; score: number } => {
     const rng = createRng(seed);
     const w0 = new Float64Array(size);
     const scale1 = Math.sqrt(2 / d);
     for (let i = 0; i < nW1; i++) w0[i] = rng.normal() * scale1;
     for (let j = 0; j < hdn; j++) w0[nW1 + hdn + j] = rng.normal() * Math.sqrt(1 / hdn);
-    const stop = earlyStop(options, headOf);
+    const stop = earlyStop(options, headOf, lossOf);
     const { w, loss } = lbfgs(f, w0, { maxIter: options.maxIter ?? 300, onStep: stop.onStep });
     const fitted = headOf(stop.best() ?? w);
     const score = options.validation === undefined ? loss : validationLoss(fitted, options.validation);

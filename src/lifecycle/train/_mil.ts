@@ -1,6 +1,7 @@
 // Fits a multiple-instance head: one linear score per cell of a spatial embedding, pooled over cells.
 import { poolCells, type Head, type MilSpec } from '../../inference/heads/index.js';
-import { bce, sampleWeights, type FitOptions, type Labelled } from './_fit.js';
+import { sampleWeights, type FitOptions, type Labelled } from './_fit.js';
+import { bce } from './_loss.js';
 import { lbfgs } from './_optim.js';
 
 /** Per-column mean and std of the cell block (over every cell of every row) and of the tail. */

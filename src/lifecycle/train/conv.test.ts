@@ -8,15 +8,8 @@ import { createRng } from '../../core/random/index.js';
 import { convGraph, convPool, headLogit, packConv, type ConvSpec } from '../../inference/heads/index.js';
 import { openOrtSession } from '../../inference/runtimes/onnx/index.js';
 import { fitConv } from './_conv.js';
-import {
-  bce,
-  fitLogistic,
-  foldNormalization,
-  logits,
-  type Labelled,
-  type Matrix,
-  type Vectors,
-} from './_fit.js';
+import { fitLogistic, foldNormalization, logits, type Labelled, type Matrix, type Vectors } from './_fit.js';
+import { bce } from './_loss.js';
 import { auc } from './_metrics.js';
 
 const normal = (rng: ReturnType<typeof createRng>, n: number, sd = 1) =>

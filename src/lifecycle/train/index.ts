@@ -25,6 +25,7 @@ export {
   type Matrix,
   type Labelled,
 } from './_fit.js';
+export { mlpObjective, rowwiseMlpObjective, type MlpProblem } from './_mlp-loss.js';
 export {
   TEMPERATURE_RANGE,
   atTemperatureBound,

@@ -1,0 +1,241 @@
+// The objective of `fitMlp` (class-weighted cross-entropy of a one-hidden-layer ReLU MLP plus L2),
+// blocked over rows: a block's rows share each load of a weight (forward) and each load and store of
+// a gradient element (backward). Every sum is still taken in the order of a row-at-a-time loop, so
+// the loss and gradient are bit-identical to it (JS does not fuse multiply-adds); only the loads move.
+import { bce } from './_loss.js';
+import type { Objective } from './_optim.js';
+
+/** Standardised rows (row-major), their labels and loss weights, and the MLP's width. */
+export interface MlpRows {
+  readonly xs: Float64Array;
+  readonly y: Uint8Array;
+  readonly sw: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly hidden: number;
+}
+
+/** What the objective reads: the rows and the L2 strengths. */
+export interface MlpProblem extends MlpRows {
+  /** L2 strength of each input column (applies to every hidden unit's weight on it). */
+  readonly l2In: Float64Array;
+  /** L2 strength of the output weights. */
+  readonly l2: number;
+}
+
+/** Rows per block: the forward pass keeps this many running sums per hidden unit. */
+const BLOCK = 8;
+
+/**
+ * The loss and gradient over the parameter layout `W1 (hidden×cols), b1 (hidden), w2 (hidden), b2`.
+ */
+export function mlpObjective(p: MlpProblem): Objective {
+  const { xs, y, sw, rows, cols: d, hidden: hdn, l2In, l2 } = p;
+  const nW1 = hdn * d;
+  const size = nW1 + 2 * hdn + 1;
+  const a = new Float64Array(BLOCK * hdn);
+  const k = new Float64Array(BLOCK);
+  const on = new Int32Array(BLOCK);
+  const kOn = new Float64Array(BLOCK);
+  return (w, g) => {
+    g.fill(0);
+    let loss = 0;
+    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+      const m = Math.min(BLOCK, rows - r0);
+      hiddenUnits(p, w, r0, m, a);
+      for (let i = 0; i < m; i++) {
+        const r = r0 + i;
+        const e = bce(outputLogit(w, a, i, nW1, hdn), y[r]!);
+        loss += sw[r]! * e.loss;
+        const ki = sw[r]! * e.dz;
+        k[i] = ki;
+        g[size - 1]! += ki;
+        for (let j = 0; j < hdn; j++) g[nW1 + hdn + j]! += ki * a[i * hdn + j]!;
+      }
+      for (let j = 0; j < hdn; j++) {
+        let n = 0;
+        for (let i = 0; i < m; i++) {
+          if (a[i * hdn + j]! <= 0) continue;
+          const kj = k[i]! * w[nW1 + hdn + j]!;
+          g[nW1 + j]! += kj;
+          on[n] = (r0 + i) * d;
+          kOn[n] = kj;
+          n++;
+        }
+        inputGradient(xs, d, g, j * d, on, kOn, n);
+      }
+    }
+    for (let j = 0; j < hdn; j++) {
+      for (let c = 0; c < d; c++) {
+        const i = j * d + c;
+        loss += 0.5 * l2In[c]! * w[i]! * w[i]!;
+        g[i]! += l2In[c]! * w[i]!;
+      }
+    }
+    for (let j = 0; j < hdn; j++) {
+      const i = nW1 + hdn + j;
+      loss += 0.5 * l2 * w[i]! * w[i]!;
+      g[i]! += l2 * w[i]!;
+    }
+    return loss;
+  };
+}
+
+/**
+ * The MLP's mean data loss on rows, forward only: what early stopping reads every step (the same
+ * sums as the served head's logits, so the same number as scoring the head it would write).
+ */
+export function mlpDataLoss(p: MlpRows): (w: Float64Array) => number {
+  const { y, sw, rows, cols: d, hidden: hdn } = p;
+  const nW1 = hdn * d;
+  const a = new Float64Array(BLOCK * hdn);
+  return (w) => {
+    let loss = 0;
+    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+      const m = Math.min(BLOCK, rows - r0);
+      hiddenUnits(p, w, r0, m, a);
+      for (let i = 0; i < m; i++) {
+        loss += sw[r0 + i]! * bce(outputLogit(w, a, i, nW1, hdn), y[r0 + i]!).loss;
+      }
+    }
+    return loss;
+  };
+}
+
+/** The output logit of block row `i` from its activations in `a`: `b2 + Σ w2·a`, in that order. */
+function outputLogit(w: Float64Array, a: Float64Array, i: number, nW1: number, hdn: number): number {
+  let z = w[nW1 + 2 * hdn]!;
+  for (let j = 0; j < hdn; j++) z += w[nW1 + hdn + j]! * a[i * hdn + j]!;
+  return z;
+}
+
+/** Fills `a` (row-major, `hidden` a row) with the ReLU activations of rows `r0 … r0+m−1`. */
+function hiddenUnits(p: MlpRows, w: Float64Array, r0: number, m: number, a: Float64Array): void {
+  const { xs, cols: d, hidden: hdn } = p;
+  const nW1 = hdn * d;
+  if (m === BLOCK) {
+    const o0 = r0 * d;
+    for (let j = 0; j < hdn; j++) {
+      const wo = j * d;
+      const b = w[nW1 + j]!;
+      let [t0, t1, t2, t3, t4, t5, t6, t7] = [b, b, b, b, b, b, b, b];
+      for (let c = 0; c < d; c++) {
+        const wc = w[wo + c]!;
+        const o = o0 + c;
+        t0 += wc * xs[o]!;
+        t1 += wc * xs[o + d]!;
+        t2 += wc * xs[o + 2 * d]!;
+        t3 += wc * xs[o + 3 * d]!;
+        t4 += wc * xs[o + 4 * d]!;
+        t5 += wc * xs[o + 5 * d]!;
+        t6 += wc * xs[o + 6 * d]!;
+        t7 += wc * xs[o + 7 * d]!;
+      }
+      a[j] = t0 > 0 ? t0 : 0;
+      a[hdn + j] = t1 > 0 ? t1 : 0;
+      a[2 * hdn + j] = t2 > 0 ? t2 : 0;
+      a[3 * hdn + j] = t3 > 0 ? t3 : 0;
+      a[4 * hdn + j] = t4 > 0 ? t4 : 0;
+      a[5 * hdn + j] = t5 > 0 ? t5 : 0;
+      a[6 * hdn + j] = t6 > 0 ? t6 : 0;
+      a[7 * hdn + j] = t7 > 0 ? t7 : 0;
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const o = (r0 + i) * d;
+    for (let j = 0; j < hdn; j++) {
+      const wo = j * d;
+      let t = w[nW1 + j]!;
+      for (let c = 0; c < d; c++) t += w[wo + c]! * xs[o + c]!;
+      a[i * hdn + j] = t > 0 ? t : 0;
+    }
+  }
+}
+
+/** Adds `k[q] · (the row at offset on[q])` to the gradient row at `wo`, for q < n, in that order. */
+function inputGradient(
+  xs: Float64Array,
+  d: number,
+  g: Float64Array,
+  wo: number,
+  on: Int32Array,
+  k: Float64Array,
+  n: number,
+): void {
+  let q = 0;
+  for (; q + 4 <= n; q += 4) {
+    const [o0, o1, o2, o3] = [on[q]!, on[q + 1]!, on[q + 2]!, on[q + 3]!];
+    const [k0, k1, k2, k3] = [k[q]!, k[q + 1]!, k[q + 2]!, k[q + 3]!];
+    for (let c = 0; c < d; c++) {
+      let v = g[wo + c]!;
+      v += k0 * xs[o0 + c]!;
+      v += k1 * xs[o1 + c]!;
+      v += k2 * xs[o2 + c]!;
+      v += k3 * xs[o3 + c]!;
+      g[wo + c] = v;
+    }
+  }
+  for (; q + 2 <= n; q += 2) {
+    const [o0, o1, k0, k1] = [on[q]!, on[q + 1]!, k[q]!, k[q + 1]!];
+    for (let c = 0; c < d; c++) {
+      let v = g[wo + c]!;
+      v += k0 * xs[o0 + c]!;
+      v += k1 * xs[o1 + c]!;
+      g[wo + c] = v;
+    }
+  }
+  for (; q < n; q++) {
+    const [o, kq] = [on[q]!, k[q]!];
+    for (let c = 0; c < d; c++) g[wo + c]! += kq * xs[o + c]!;
+  }
+}
+
+/**
+ * The same objective one row at a time: the specification `mlpObjective` must equal bit for bit
+ * (its test) and the baseline of `bench/mlp-objective.ts`.
+ */
+export function rowwiseMlpObjective(p: MlpProblem): Objective {
+  const { xs, y, sw, rows, cols: d, hidden: hdn, l2In, l2 } = p;
+  const nW1 = hdn * d;
+  const size = nW1 + 2 * hdn + 1;
+  const a = new Float64Array(hdn);
+  return (w, g) => {
+    g.fill(0);
+    let loss = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * d;
+      let z = w[size - 1]!;
+      for (let j = 0; j < hdn; j++) {
+        let t = w[nW1 + j]!;
+        const wo = j * d;
+        for (let c = 0; c < d; c++) t += w[wo + c]! * xs[o + c]!;
+        a[j] = t > 0 ? t : 0;
+        z += w[nW1 + hdn + j]! * a[j]!;
+      }
+      const e = bce(z, y[r]!);
+      loss += sw[r]! * e.loss;
+      const k = sw[r]! * e.dz;
+      g[size - 1]! += k;
+      for (let j = 0; j < hdn; j++) {
+        g[nW1 + hdn + j]! += k * a[j]!;
+        if (a[j]! <= 0) continue;
+        const kj = k * w[nW1 + hdn + j]!;
+        g[nW1 + j]! += kj;
+        const wo = j * d;
+        for (let c = 0; c < d; c++) g[wo + c]! += kj * xs[o + c]!;
+      }
+    }
+    for (let i = 0; i < nW1; i++) {
+      const k = l2In[i % d]!;
+      loss += 0.5 * k * w[i]! * w[i]!;
+      g[i]! += k * w[i]!;
+    }
+    for (let j = 0; j < hdn; j++) {
+      const i = nW1 + hdn + j;
+      loss += 0.5 * l2 * w[i]! * w[i]!;
+      g[i]! += l2 * w[i]!;
+    }
+    return loss;
+  };
+}
