@@ -147,7 +147,7 @@ test(
       // Boosted trees with the default shape and the leaves' L2 grid: the file holds them and records it.
       const grown = await run(['--out', join(root, 'trees.json'), '--folds', '2', '--model', 'trees']);
       for (const l2 of ['0.3', '1', '3', '10'])
-        assert.match(grown.err, new RegExp(`trees l2=${l2}: grouped 2-fold CV`));
+        assert.match(grown.err, new RegExp(`trees l2=${l2.replace('.', '\\.')}: grouped 2-fold CV`));
       assert.doesNotMatch(grown.err, /l2=0\.003/);
       const trees = await loadHead(join(root, 'trees.json'));
       assert.deepEqual([trees.type, trees.version, trees.trees?.trees.length], ['trees', 5, 200]);
