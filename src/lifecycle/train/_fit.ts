@@ -4,7 +4,7 @@ import { createRng } from '../../core/random/index.js';
 import { projectOut } from '../../core/linalg/index.js';
 import { projectRows, styleDirections } from './_nullspace.js';
 import { bce } from './_loss.js';
-import { mlpDataLoss, mlpObjective } from './_mlp-loss.js';
+import { logisticObjective, mlpDataLoss, mlpObjective } from './_dense-loss.js';
 import { lbfgs } from './_optim.js';
 
 /** Rows of features, row-major. */
@@ -209,25 +209,7 @@ export function fitLogistic(data: Labelled, options: FitOptions = {}): Head {
   const nulled = styleNullspace(xs, data, options);
   const sw = sampleWeights(y, options.balance ?? true, data.weight);
   const l2 = columnStrengths(d, options);
-  const f = (w: Float64Array, g: Float64Array) => {
-    g.fill(0);
-    let loss = 0;
-    for (let r = 0; r < x.rows; r++) {
-      let z = w[d]!;
-      const o = r * d;
-      for (let c = 0; c < d; c++) z += w[c]! * xs[o + c]!;
-      const e = bce(z, y[r]!);
-      loss += sw[r]! * e.loss;
-      const k = sw[r]! * e.dz;
-      for (let c = 0; c < d; c++) g[c]! += k * xs[o + c]!;
-      g[d]! += k;
-    }
-    for (let c = 0; c < d; c++) {
-      loss += 0.5 * l2[c]! * w[c]! * w[c]!;
-      g[c]! += l2[c]! * w[c]!;
-    }
-    return loss;
-  };
+  const f = logisticObjective({ xs, y, sw, rows: x.rows, cols: d, l2In: l2 });
   const headOf = (w: Float64Array) => head('logistic', d, s, logisticLayers(nulled(w, 1), d), on);
   const stop = earlyStop(options, headOf);
   const { w } = lbfgs(f, new Float64Array(d + 1), { maxIter: options.maxIter ?? 300, onStep: stop.onStep });

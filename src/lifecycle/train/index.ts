@@ -25,7 +25,14 @@ export {
   type Matrix,
   type Labelled,
 } from './_fit.js';
-export { mlpObjective, rowwiseMlpObjective, type MlpProblem } from './_mlp-loss.js';
+export {
+  logisticObjective,
+  mlpObjective,
+  rowwiseLogisticObjective,
+  rowwiseMlpObjective,
+  type LogisticProblem,
+  type MlpProblem,
+} from './_dense-loss.js';
 export {
   TEMPERATURE_RANGE,
   atTemperatureBound,

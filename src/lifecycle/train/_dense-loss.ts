@@ -1,4 +1,4 @@
-// The objective of `fitMlp` (class-weighted cross-entropy of a one-hidden-layer ReLU MLP plus L2),
+// The objectives of the dense heads (`fitLogistic`, `fitMlp`: class-weighted cross-entropy plus L2),
 // blocked over rows: a block's rows share each load of a weight (forward) and each load and store of
 // a gradient element (backward). Every sum is still taken in the order of a row-at-a-time loop, so
 // the loss and gradient are bit-identical to it (JS does not fuse multiply-adds); only the loads move.
@@ -23,8 +23,41 @@ export interface MlpProblem extends MlpRows {
   readonly l2: number;
 }
 
-/** Rows per block: the forward pass keeps this many running sums per hidden unit. */
+/** What the logistic objective reads: the rows and each input column's L2 strength (none on the bias). */
+export type LogisticProblem = Omit<MlpRows, 'hidden'> & { readonly l2In: Float64Array };
+
+/** Rows per block: the forward pass keeps this many running sums per output. */
 const BLOCK = 8;
+
+/** The loss and gradient of a logistic head over the parameter layout `w (cols), b`. */
+export function logisticObjective(p: LogisticProblem): Objective {
+  const { xs, y, sw, rows, cols: d, l2In } = p;
+  const z = new Float64Array(BLOCK);
+  const on = new Int32Array(BLOCK);
+  const k = new Float64Array(BLOCK);
+  return (w, g) => {
+    g.fill(0);
+    let loss = 0;
+    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+      const m = Math.min(BLOCK, rows - r0);
+      blockDots(xs, d, w, 0, w[d]!, r0, m, z, 0, 1);
+      for (let i = 0; i < m; i++) {
+        const r = r0 + i;
+        const e = bce(z[i]!, y[r]!);
+        loss += sw[r]! * e.loss;
+        k[i] = sw[r]! * e.dz;
+        on[i] = r * d;
+      }
+      inputGradient(xs, d, g, 0, on, k, m);
+      for (let i = 0; i < m; i++) g[d]! += k[i]!;
+    }
+    for (let c = 0; c < d; c++) {
+      loss += 0.5 * l2In[c]! * w[c]! * w[c]!;
+      g[c]! += l2In[c]! * w[c]!;
+    }
+    return loss;
+  };
+}
 
 /**
  * The loss and gradient over the parameter layout `W1 (hidden×cols), b1 (hidden), w2 (hidden), b2`.
@@ -113,43 +146,55 @@ function outputLogit(w: Float64Array, a: Float64Array, i: number, nW1: number, h
 function hiddenUnits(p: MlpRows, w: Float64Array, r0: number, m: number, a: Float64Array): void {
   const { xs, cols: d, hidden: hdn } = p;
   const nW1 = hdn * d;
+  for (let j = 0; j < hdn; j++) blockDots(xs, d, w, j * d, w[nW1 + j]!, r0, m, a, j, hdn);
+  for (let q = 0; q < m * hdn; q++) if (!(a[q]! > 0)) a[q] = 0;
+}
+
+/**
+ * `out[at + i·stride] = bias + Σ_c w[wo + c] · row(r0 + i)[c]` for the block's rows i < m, each sum
+ * from the bias up in column order.
+ */
+function blockDots(
+  xs: Float64Array,
+  d: number,
+  w: Float64Array,
+  wo: number,
+  bias: number,
+  r0: number,
+  m: number,
+  out: Float64Array,
+  at: number,
+  stride: number,
+): void {
   if (m === BLOCK) {
     const o0 = r0 * d;
-    for (let j = 0; j < hdn; j++) {
-      const wo = j * d;
-      const b = w[nW1 + j]!;
-      let [t0, t1, t2, t3, t4, t5, t6, t7] = [b, b, b, b, b, b, b, b];
-      for (let c = 0; c < d; c++) {
-        const wc = w[wo + c]!;
-        const o = o0 + c;
-        t0 += wc * xs[o]!;
-        t1 += wc * xs[o + d]!;
-        t2 += wc * xs[o + 2 * d]!;
-        t3 += wc * xs[o + 3 * d]!;
-        t4 += wc * xs[o + 4 * d]!;
-        t5 += wc * xs[o + 5 * d]!;
-        t6 += wc * xs[o + 6 * d]!;
-        t7 += wc * xs[o + 7 * d]!;
-      }
-      a[j] = t0 > 0 ? t0 : 0;
-      a[hdn + j] = t1 > 0 ? t1 : 0;
-      a[2 * hdn + j] = t2 > 0 ? t2 : 0;
-      a[3 * hdn + j] = t3 > 0 ? t3 : 0;
-      a[4 * hdn + j] = t4 > 0 ? t4 : 0;
-      a[5 * hdn + j] = t5 > 0 ? t5 : 0;
-      a[6 * hdn + j] = t6 > 0 ? t6 : 0;
-      a[7 * hdn + j] = t7 > 0 ? t7 : 0;
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = [bias, bias, bias, bias, bias, bias, bias, bias];
+    for (let c = 0; c < d; c++) {
+      const wc = w[wo + c]!;
+      const o = o0 + c;
+      t0 += wc * xs[o]!;
+      t1 += wc * xs[o + d]!;
+      t2 += wc * xs[o + 2 * d]!;
+      t3 += wc * xs[o + 3 * d]!;
+      t4 += wc * xs[o + 4 * d]!;
+      t5 += wc * xs[o + 5 * d]!;
+      t6 += wc * xs[o + 6 * d]!;
+      t7 += wc * xs[o + 7 * d]!;
     }
+    [out[at], out[at + stride], out[at + 2 * stride], out[at + 3 * stride]] = [t0, t1, t2, t3];
+    [out[at + 4 * stride], out[at + 5 * stride], out[at + 6 * stride], out[at + 7 * stride]] = [
+      t4,
+      t5,
+      t6,
+      t7,
+    ];
     return;
   }
   for (let i = 0; i < m; i++) {
     const o = (r0 + i) * d;
-    for (let j = 0; j < hdn; j++) {
-      const wo = j * d;
-      let t = w[nW1 + j]!;
-      for (let c = 0; c < d; c++) t += w[wo + c]! * xs[o + c]!;
-      a[i * hdn + j] = t > 0 ? t : 0;
-    }
+    let t = bias;
+    for (let c = 0; c < d; c++) t += w[wo + c]! * xs[o + c]!;
+    out[at + i * stride] = t;
   }
 }
 
@@ -193,7 +238,7 @@ function inputGradient(
 
 /**
  * The same objective one row at a time: the specification `mlpObjective` must equal bit for bit
- * (its test) and the baseline of `bench/mlp-objective.ts`.
+ * (its test) and the baseline of `bench/dense-objective.ts`.
  */
 export function rowwiseMlpObjective(p: MlpProblem): Objective {
   const { xs, y, sw, rows, cols: d, hidden: hdn, l2In, l2 } = p;
@@ -235,6 +280,30 @@ export function rowwiseMlpObjective(p: MlpProblem): Objective {
       const i = nW1 + hdn + j;
       loss += 0.5 * l2 * w[i]! * w[i]!;
       g[i]! += l2 * w[i]!;
+    }
+    return loss;
+  };
+}
+
+/** The logistic objective one row at a time: what `logisticObjective` must equal bit for bit. */
+export function rowwiseLogisticObjective(p: LogisticProblem): Objective {
+  const { xs, y, sw, rows, cols: d, l2In } = p;
+  return (w, g) => {
+    g.fill(0);
+    let loss = 0;
+    for (let r = 0; r < rows; r++) {
+      let z = w[d]!;
+      const o = r * d;
+      for (let c = 0; c < d; c++) z += w[c]! * xs[o + c]!;
+      const e = bce(z, y[r]!);
+      loss += sw[r]! * e.loss;
+      const k = sw[r]! * e.dz;
+      for (let c = 0; c < d; c++) g[c]! += k * xs[o + c]!;
+      g[d]! += k;
+    }
+    for (let c = 0; c < d; c++) {
+      loss += 0.5 * l2In[c]! * w[c]! * w[c]!;
+      g[c]! += l2In[c]! * w[c]!;
     }
     return loss;
   };

@@ -1,18 +1,25 @@
-// Benchmark (not a test): the MLP head's objective (`fitMlp`'s loss and gradient, one evaluation is
-// one pass over the rows) blocked over rows against the row-at-a-time loop it replaced, on random
-// standardised rows at the fit's initial weights (about half the hidden units active). Rounds
-// alternate which goes first; the ratio is taken within a round. It also checks both give the same
-// loss and gradient, bit for bit.
-// Usage: node --import tsx bench/mlp-objective.ts [--rows 20000] [--cols 140] [--hidden 32]
-//        [--evals 4] [--rounds 7]
+// Benchmark (not a test): a dense head's objective (`fitMlp`'s or `fitLogistic`'s loss and gradient,
+// one evaluation is one pass over the rows) blocked over rows against the row-at-a-time loop it
+// replaced, on random standardised rows at the fit's initial weights (an MLP's: about half the hidden
+// units active; a logistic head's: random). Rounds alternate which goes first; the ratio is taken
+// within a round. It also checks both give the same loss and gradient, bit for bit.
+// Usage: node --import tsx bench/dense-objective.ts [--model mlp|logistic] [--rows 20000] [--cols 140]
+//        [--hidden 32] [--evals 4] [--rounds 7]
 // The colour/shape heads fit on about 22 000 rows of 140 columns; the starter's whole 2.0.4 rows
 // have 1420 columns.
 import { parseArgs } from 'node:util';
 import { createRng } from '../src/core/random/index.js';
-import { mlpObjective, rowwiseMlpObjective, type MlpProblem } from '../src/lifecycle/train/index.js';
+import {
+  logisticObjective,
+  mlpObjective,
+  rowwiseLogisticObjective,
+  rowwiseMlpObjective,
+  type MlpProblem,
+} from '../src/lifecycle/train/index.js';
 
 const { values } = parseArgs({
   options: {
+    model: { type: 'string', default: 'mlp' },
     rows: { type: 'string', default: '20000' },
     cols: { type: 'string', default: '140' },
     hidden: { type: 'string', default: '32' },
@@ -38,12 +45,18 @@ const problem: MlpProblem = {
   l2In: new Float64Array(cols).fill(0.01),
   l2: 0.01,
 };
-const size = hidden * cols + 2 * hidden + 1;
+const mlp = values.model === 'mlp';
+if (!mlp && values.model !== 'logistic') throw new Error(`--model mlp|logistic, not ${values.model}`);
+const size = mlp ? hidden * cols + 2 * hidden + 1 : cols + 1;
 const w = new Float64Array(size);
-for (let i = 0; i < hidden * cols; i++) w[i] = rng.normal() * Math.sqrt(2 / cols);
-for (let j = 0; j < hidden; j++) w[hidden * cols + hidden + j] = rng.normal() * Math.sqrt(1 / hidden);
+if (mlp) {
+  for (let i = 0; i < hidden * cols; i++) w[i] = rng.normal() * Math.sqrt(2 / cols);
+  for (let j = 0; j < hidden; j++) w[hidden * cols + hidden + j] = rng.normal() * Math.sqrt(1 / hidden);
+} else for (let i = 0; i < cols; i++) w[i] = rng.normal() * Math.sqrt(1 / cols);
 
-const variants = { rowwise: rowwiseMlpObjective(problem), blocked: mlpObjective(problem) };
+const variants = mlp
+  ? { rowwise: rowwiseMlpObjective(problem), blocked: mlpObjective(problem) }
+  : { rowwise: rowwiseLogisticObjective(problem), blocked: logisticObjective(problem) };
 const grads = { rowwise: new Float64Array(size), blocked: new Float64Array(size) };
 const loss = { rowwise: variants.rowwise(w, grads.rowwise), blocked: variants.blocked(w, grads.blocked) };
 const same = loss.rowwise === loss.blocked && grads.rowwise.every((v, i) => Object.is(v, grads.blocked[i]));
@@ -70,7 +83,8 @@ for (let r = 0; r < rounds; r++) {
 }
 const f = (x: number) => x.toFixed(1);
 console.log(
-  `${rows} rows × ${cols} columns, ${hidden} hidden units; ${evals} evaluations a cell, ${rounds} rounds`,
+  `${values.model}: ${rows} rows × ${cols} columns${mlp ? `, ${hidden} hidden units` : ''}; ` +
+    `${evals} evaluations a cell, ${rounds} rounds`,
 );
 console.log(`row at a time: ${f(median(times.rowwise))} ms per evaluation (median)`);
 console.log(`blocked:       ${f(median(times.blocked))} ms per evaluation (median)`);

@@ -1,11 +1,18 @@
-// The MLP head's objective: the blocked loop equals the row-at-a-time one bit for bit, and its
+// The dense heads' objectives: the blocked loops equal the row-at-a-time ones bit for bit, their
 // gradient is the loss's (finite differences).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng, type Rng } from '../../core/random/index.js';
 import type { Head } from '../../inference/heads/index.js';
 import { matrixOf, sampleWeights, validationLoss } from './_fit.js';
-import { mlpDataLoss, mlpObjective, rowwiseMlpObjective, type MlpProblem } from './_mlp-loss.js';
+import {
+  logisticObjective,
+  mlpDataLoss,
+  mlpObjective,
+  rowwiseLogisticObjective,
+  rowwiseMlpObjective,
+  type MlpProblem,
+} from './_dense-loss.js';
 
 /** A random problem and a point in its weights, with one hidden unit always off and one always on. */
 function problem(rng: Rng, rows: number, cols: number, hidden: number): { p: MlpProblem; w: Float64Array } {
@@ -108,5 +115,35 @@ test('the MLP data loss at a point is the validation loss of the head written fr
     const loss = mlpDataLoss({ ...p, xs: Float64Array.from(x.data), sw: sampleWeights(p.y, true) })(w);
     const expected = validationLoss(head, { x, y: p.y });
     assert.ok(Object.is(loss, expected), `trial ${trial}: ${loss} vs ${expected}`);
+  }
+});
+
+test("the blocked logistic objective gives the row-at-a-time loss and gradient bit for bit, and its gradient is its loss's", () => {
+  const rng = createRng('logistic-objective');
+  for (const [rows, cols] of [
+    [1, 3],
+    [8, 5],
+    [13, 7],
+    [37, 16],
+    [300, 40],
+  ] as const) {
+    const { p } = problem(rng, rows, cols, 1);
+    const w = Float64Array.from({ length: cols + 1 }, () => rng.normal() * 0.5);
+    const [gBlocked, gRowwise] = [new Float64Array(w.length), new Float64Array(w.length)];
+    const f = logisticObjective(p);
+    const blocked = f(w, gBlocked);
+    const rowwise = rowwiseLogisticObjective(p)(w, gRowwise);
+    assert.ok(Object.is(blocked, rowwise), `${rows}×${cols}: loss ${blocked} vs ${rowwise}`);
+    gRowwise.forEach((v, i) =>
+      assert.ok(Object.is(gBlocked[i], v), `${rows}×${cols}: gradient ${i}: ${gBlocked[i]} vs ${v}`),
+    );
+    const h = 1e-6;
+    for (let i = 0; i < w.length; i++) {
+      const [up, down] = [Float64Array.from(w), Float64Array.from(w)];
+      up[i]! += h;
+      down[i]! -= h;
+      const numeric = (f(up, new Float64Array(w.length)) - f(down, new Float64Array(w.length))) / (2 * h);
+      assert.ok(Math.abs(numeric - gBlocked[i]!) < 1e-5 + 1e-4 * Math.abs(numeric), `${rows}×${cols}: ${i}`);
+    }
   }
 });
