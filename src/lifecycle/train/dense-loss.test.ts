@@ -33,6 +33,27 @@ function problem(rng: Rng, rows: number, cols: number, hidden: number): { p: Mlp
   return { p, w };
 }
 
+/** Each gradient element `g[i]` against the loss's central difference at `w` (step 1e-6). */
+function assertCentralDifferences(
+  f: (w: Float64Array, g: Float64Array) => number,
+  w: Float64Array,
+  g: Float64Array,
+  absolute: number,
+  what: string,
+): void {
+  const h = 1e-6;
+  for (let i = 0; i < w.length; i++) {
+    const [up, down] = [Float64Array.from(w), Float64Array.from(w)];
+    up[i]! += h;
+    down[i]! -= h;
+    const numeric = (f(up, new Float64Array(w.length)) - f(down, new Float64Array(w.length))) / (2 * h);
+    assert.ok(
+      Math.abs(numeric - g[i]!) < absolute + 1e-4 * Math.abs(numeric),
+      `${what}: ${i}: ${g[i]} vs ${numeric}`,
+    );
+  }
+}
+
 test('the blocked MLP objective gives the row-at-a-time loss and gradient bit for bit', () => {
   const rng = createRng('mlp-objective');
   // Row counts below, at and past a block, and not a multiple of it; one hidden unit always off.
@@ -68,14 +89,7 @@ test("the MLP objective's gradient is its loss's (central differences)", () => {
   const f = mlpObjective(p);
   const g = new Float64Array(w.length);
   f(w, g);
-  const h = 1e-6;
-  for (let i = 0; i < w.length; i++) {
-    const [up, down] = [Float64Array.from(w), Float64Array.from(w)];
-    up[i]! += h;
-    down[i]! -= h;
-    const numeric = (f(up, new Float64Array(w.length)) - f(down, new Float64Array(w.length))) / (2 * h);
-    assert.ok(Math.abs(numeric - g[i]!) < 1e-6 + 1e-4 * Math.abs(numeric), `${i}: ${g[i]} vs ${numeric}`);
-  }
+  assertCentralDifferences(f, w, g, 1e-6, 'mlp');
 });
 
 test('the MLP data loss at a point is the validation loss of the head written from it, bit for bit', () => {
@@ -137,13 +151,6 @@ test("the blocked logistic objective gives the row-at-a-time loss and gradient b
     gRowwise.forEach((v, i) =>
       assert.ok(Object.is(gBlocked[i], v), `${rows}×${cols}: gradient ${i}: ${gBlocked[i]} vs ${v}`),
     );
-    const h = 1e-6;
-    for (let i = 0; i < w.length; i++) {
-      const [up, down] = [Float64Array.from(w), Float64Array.from(w)];
-      up[i]! += h;
-      down[i]! -= h;
-      const numeric = (f(up, new Float64Array(w.length)) - f(down, new Float64Array(w.length))) / (2 * h);
-      assert.ok(Math.abs(numeric - gBlocked[i]!) < 1e-5 + 1e-4 * Math.abs(numeric), `${rows}×${cols}: ${i}`);
-    }
+    assertCentralDifferences(f, w, gBlocked, 1e-5, `${rows}×${cols}`);
   }
 });
