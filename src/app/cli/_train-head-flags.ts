@@ -56,6 +56,7 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
   const trees = parseTrees(model, opts.trees);
   const restarts = countFlag(opts.restarts ?? '1', '--restarts', { example: '4' });
   const earlyStop = opts.earlyStop !== false;
+  const l2Grid = L2_DEFAULT[model === 'trees' ? 'trees' : 'dense'];
   if (model !== 'mlp' && (restarts > 1 || !earlyStop))
     throw new RoadworkError(
       'ERR_CONFIG_INVALID',
@@ -68,10 +69,7 @@ export function headFlags(opts: Record<string, unknown>): HeadFlags {
     );
   return {
     model,
-    l2: numberListFlag(opts.l2 ?? L2_DEFAULT[model === 'trees' ? 'trees' : 'dense'], '--l2', {
-      min: 0,
-      example: L2_DEFAULT.dense,
-    }),
+    l2: numberListFlag(opts.l2 ?? l2Grid, '--l2', { min: 0, example: l2Grid }),
     hidden: countFlag(opts.hidden, '--hidden', { example: '32' }),
     maxIter: countFlag(opts.maxIter, '--max-iter', { example: '300' }),
     restarts,

@@ -749,6 +749,11 @@ test('roadwork train says --trees is invalid or for --model trees only, before e
     ],
     [['--model', 'trees', '--column-l2', '0:10=10'], /^Invalid --column-l2: 0:10=10; trees heads split/],
     [['--model', 'trees', '--restarts', '3'], /^Invalid --restarts 3 with --model trees: only an mlp head/],
+    // A bad --l2 with trees suggests the leaves' grid, not the dense heads'.
+    [
+      ['--model', 'trees', '--l2', 'abc'],
+      /^--l2 has a value that is not a number .*Give e\.g\. --l2 0\.3,1,3,10\.$/,
+    ],
   ] as const)
     await refusedBeforeEmbedding(args, message);
 });
