@@ -86,7 +86,9 @@ their mean (the mean of the heads' calibrated logits, view by view, as a stage w
 serves it) and, with --bundle, serves every head in one stage (with --base, in place of the stage's
 heads and names): the starter's routes are such ensembles, of several recipes each.
 --predictions P.csv then writes each head's out-of-fold answers too: P.csv for --seed's, P-SEED.csv
-for the others (bench/ensemble-predictions.ts scores any mean of them).
+for the others (bench/ensemble-predictions.ts scores any mean of them). With --repeats N each later
+draw of the folds gets its own file beside the first's (P.draw2.csv, P-SEED.draw2.csv, …), so two
+recipes can be paired over every draw, not only the first.
 
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those
 style-destroying transforms (grey-world white balance, random colour jitter, grayscale).

@@ -71,6 +71,15 @@ export function ensembleFiles(out: string, seeds: readonly string[], defaultExt 
   });
 }
 
+/**
+ * The file of a later draw of the folds (`--repeats`), beside `file` (the first draw's): `p.csv` →
+ * `p.draw2.csv`, `p-s2.csv` → `p-s2.draw2.csv`, with `defaultExt` when `file` has none.
+ */
+export function drawFile(file: string, draw: number, defaultExt = '.csv'): string {
+  const ext = extname(file);
+  return `${join(dirname(file), basename(file, ext))}.draw${draw}${ext || defaultExt}`;
+}
+
 /** What `train` prints of an ensemble: the mean's grouped CV, its proxy headline and its exits. */
 export function ensembleText(e: EnsembleResult, files: readonly string[], target: number): string {
   const h = e.proxy?.headline;

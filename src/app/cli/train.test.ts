@@ -14,6 +14,8 @@ import type { Settings } from '../../core/config/index.js';
 import { systemClock } from '../../core/clock/index.js';
 import { addDataset } from '../../data/datasets/index.js';
 import { loadHead } from '../../inference/heads/index.js';
+import { parseCsvRecords } from '../../core/csv/index.js';
+import { mcc } from '../../lifecycle/train/index.js';
 import {
   listVersions,
   productionVersion,
@@ -110,6 +112,8 @@ test(
         '0.1',
         '--repeats',
         '3',
+        '--predictions',
+        join(root, 'repeated.csv'),
       ]);
       assert.match(repeated.err, /grouped 2-fold CV over 3 draws of the folds: MCC -?[\d.]+ ± [\d.]+ \[/);
       assert.match(repeated.out, /Over 3 draws of the folds \(l2=0\.1; the tables above are the first draw/);
@@ -120,6 +124,32 @@ test(
       };
       assert.equal(recorded.seeds.length, 3);
       assert.equal(recorded.cv.mcc.values.length, 3);
+      // --predictions with --repeats: a file per draw of the folds, each scoring as its draw did.
+      const drawFiles = ['repeated.csv', 'repeated.draw2.csv', 'repeated.draw3.csv'].map((f) =>
+        join(root, f),
+      );
+      assert.ok(!existsSync(join(root, 'repeated.draw4.csv')));
+      const drawn = await Promise.all(
+        drawFiles.map(async (f) =>
+          parseCsvRecords(await readFile(f, 'utf8')).filter((r) => r.protocol === 'cv'),
+        ),
+      );
+      for (const [j, rs] of drawn.entries()) {
+        const scored = mcc(
+          rs.map((r) => (Number(r.p) >= 0.5 ? 1 : 0)),
+          rs.map((r) => Number(r.label)),
+        );
+        assert.ok(Math.abs(scored - recorded.cv.mcc.values[j]!) < 1e-6, `draw ${j + 1}: ${scored}`);
+      }
+      assert.deepEqual(
+        drawn[1]!.map((r) => r.image),
+        drawn[0]!.map((r) => r.image),
+      );
+      assert.notDeepEqual(
+        drawn[1]!.map((r) => r.fold),
+        drawn[0]!.map((r) => r.fold),
+        'the second draw holds out other folds',
+      );
 
       // An MLP from two starts without early stopping: both recorded with the head.
       await run([
@@ -239,6 +269,8 @@ test(
         await readFile(join(root, 'ens'), 'utf8'),
         await readFile(join(root, 'plain.csv'), 'utf8'),
       );
+      // The first draw of --repeats is the unrepeated run.
+      assert.equal(await readFile(drawFiles[0]!, 'utf8'), await readFile(join(root, 'plain.csv'), 'utf8'));
       // The run's own head is the plain run's; only its record of the draws differs.
       const [ensOwn, plainHead] = [
         await loadHead(join(root, 'ens.json')),

@@ -17,7 +17,14 @@ import {
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
 import { countFlag, numberFlag, numberListFlag } from './_number-flag.js';
 import { bundleTrainedModel, parseBaseHeads, planBase } from './_train-bundle.js';
-import { ensembleFiles, ensembleReport, ensembleText, parseViewSeeds, viewSet } from './_train-views.js';
+import {
+  drawFile,
+  ensembleFiles,
+  ensembleReport,
+  ensembleText,
+  parseViewSeeds,
+  viewSet,
+} from './_train-views.js';
 import { CONV_DEFAULTS, convConfig } from './_conv-flag.js';
 import { L2_DEFAULT, TREES_DEFAULT, checkHeadFit, headFlags, styleNullLine } from './_train-head-flags.js';
 import { TRAIN_HELP } from './_train-help.js';
@@ -154,7 +161,7 @@ export function trainCommand(io: TrainIo = {}): Command {
     .option('--report <file>', 'also write the full report as JSON')
     .option(
       '--predictions <file>',
-      "also write every scored view's out-of-fold probability as CSV (grouped CV, then the proxy; with --ensemble, FILE-SEED.csv beside it for each other seed's head)",
+      "also write every scored view's out-of-fold probability as CSV (grouped CV, then the proxy; with --ensemble, FILE-SEED.csv beside it for each other seed's head; with --repeats N, FILE.drawK.csv for the Kth draw of the folds)",
     )
     .option('--bundle <dir>', 'also write a model bundle of the head (cascade config, metrics, data version)')
     .option('--register', 'register the bundle in the model registry (needs --bundle)')
@@ -295,7 +302,11 @@ export function trainCommand(io: TrainIo = {}): Command {
         );
       const predictions = result.ensemble?.predictions ?? [result.predictions];
       for (const [k, file] of predictionFiles.entries())
-        await writeFileAtomic(file, predictionsCsv(predictions[k]!, embedded.images));
+        for (const [j, draw] of predictions[k]!.entries())
+          await writeFileAtomic(
+            j === 0 ? file : drawFile(file, j + 1),
+            predictionsCsv(draw, embedded.images),
+          );
       stdout.write(
         trainSummary(result, { seed: emb.seed, targetAccuracy: emb.targetAccuracy, out: String(opts.out) }),
       );

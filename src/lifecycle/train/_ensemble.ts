@@ -8,7 +8,7 @@ import { evaluate, type EvalReport, type SyntheticSummary, type TrainConfig } fr
 import {
   predictionsOf,
   type GroupedRun,
-  type Predictions,
+  type DrawPredictions,
   type ProxyRun,
   type ViewSet,
 } from './_protocols.js';
@@ -28,8 +28,11 @@ export interface EnsembleResult {
   readonly exits?: SweepRow;
   /** What a bundle of the ensemble records as its metrics (`bundleMetrics`' head metrics). */
   readonly metrics: Readonly<Record<string, unknown>>;
-  /** Each head's own out-of-fold probabilities, in `seeds` order (`TrainResult.predictions` first). */
-  readonly predictions: readonly Predictions[];
+  /**
+   * Each head's own out-of-fold probabilities, one per draw of the folds on its views, in `seeds`
+   * order (`TrainResult.predictions` first).
+   */
+  readonly predictions: readonly DrawPredictions[];
 }
 
 /** The probability of the mean log-odds of several probabilities, index by index. */

@@ -97,6 +97,8 @@ export interface GroupedRun {
    * of views, in order: the first is the run's own seed, whose tables and head the run reports.
    */
   readonly firsts: readonly [OutOfFoldLogits, ...OutOfFoldLogits[]];
+  /** Every draw on each set of views, in draw order, the sets in `firsts`' order (`firsts[k]` first). */
+  readonly bySet: readonly (readonly OutOfFoldDraw[])[];
 }
 
 /** One draw's cross-calibrated out-of-fold probabilities and folds, and the seed of its views. */
@@ -111,15 +113,18 @@ export interface OutOfFoldLogits extends OutOfFoldDraw {
   readonly z: Float64Array;
 }
 
+/** The runs on each set of views, in draw order, the sets in the order they first come (the run's own first). */
+function runsByViews<T>(draws: readonly Draw[], runs: readonly T[]): (T & { views: string })[][] {
+  return drawsByViews(draws.map((d) => d.views)).map(([views, at]) =>
+    at.map((i) => ({ ...runs[i]!, views })),
+  );
+}
+
 /** The first run on each set of views, in the order the sets first come (the run's own first). */
 function firstOfViews<T>(
-  draws: readonly Draw[],
-  runs: readonly T[],
+  bySet: readonly (T & { views: string })[][],
 ): [T & { views: string }, ...(T & { views: string })[]] {
-  const [own, ...others] = drawsByViews(draws.map((d) => d.views)).map(([views, [first]]) => ({
-    ...runs[first!]!,
-    views,
-  }));
+  const [own, ...others] = bySet.map((set) => set[0]!);
   return [own!, ...others];
 }
 
@@ -137,6 +142,8 @@ export interface ProxyRun {
    * set of views, in order (the first is the run's own, whose report is `report`).
    */
   readonly firsts: readonly [OutOfFoldDraw, ...OutOfFoldDraw[]];
+  /** Every draw on each set of views, in draw order, the sets in `firsts`' order (`firsts[k]` first). */
+  readonly bySet: readonly (readonly OutOfFoldDraw[])[];
 }
 
 /** Rows and their cross-calibrated out-of-fold probabilities and folds, index for index. */
@@ -152,22 +159,28 @@ export interface Predictions {
   readonly proxy?: OutOfFold;
 }
 
+/** One set of views' predictions, one per draw of the folds (`--repeats`), the first draw first. */
+export type DrawPredictions = readonly [Predictions, ...Predictions[]];
+
 /**
- * The predictions of the `k`th set of views (`sets[k]`, the run's own at 0): its first draw's
- * out-of-fold probabilities at the chosen L2, under the grouped CV and, when it ran, the proxy.
+ * The predictions of the `k`th set of views (`sets[k]`, the run's own at 0), one per draw of its
+ * folds in draw order (the first is the draw its tables and head come from): the out-of-fold
+ * probabilities at the chosen L2, under the grouped CV and, when it ran, the proxy.
  */
 export function predictionsOf(
   set: ViewSet,
   k: number,
   grouped: GroupedRun,
   proxy: ProxyRun | undefined,
-): Predictions {
-  const cv = grouped.firsts[k]!;
-  const held = proxy?.firsts[k];
-  return {
-    cv: { rows: set.rows, p: cv.p, fold: cv.fold },
-    ...(held && set.proxy ? { proxy: { rows: set.proxy.rows, p: held.p, fold: held.fold } } : {}),
-  };
+): DrawPredictions {
+  const [first, ...later] = grouped.bySet[k]!.map((cv, j): Predictions => {
+    const held = proxy?.bySet[k]?.[j];
+    return {
+      cv: { rows: set.rows, p: cv.p, fold: cv.fold },
+      ...(held && set.proxy ? { proxy: { rows: set.proxy.rows, p: held.p, fold: held.fold } } : {}),
+    };
+  });
+  return [first!, ...later];
 }
 
 const took = (t0: number) => `(${((Date.now() - t0) / 1000).toFixed(1)} s)`;
@@ -257,11 +270,11 @@ export async function groupedAt(
       ? `${head}${drawsText(draws.map((d) => d.views))}: MCC ${spreadText(spread.mcc)}, AUC ${spreadText(spread.auc)} ${took(t0)}`
       : `${head} MCC ${first.mcc.toFixed(3)}, accuracy ${first.accuracy.toFixed(3)}, AUC ${first.auc.toFixed(3)} ${took(t0)}`,
   );
-  const firsts = firstOfViews(
+  const bySet = runsByViews(
     draws,
     runs.map((r) => ({ z: r.z, fold: r.fold, p: r.p })),
   );
-  return { l2: config.l2, mcc: spread.mcc.mean, spread, firsts };
+  return { l2: config.l2, mcc: spread.mcc.mean, spread, firsts: firstOfViews(bySet), bySet };
 }
 
 /**
@@ -300,6 +313,10 @@ export async function proxyAt(
     slices,
   );
   const spreads = repeatedSlices(runs.map((d) => d.scores));
+  const bySet = runsByViews(
+    draws,
+    runs.map((r) => ({ p: r.p, fold: r.fold })),
+  );
   const name = runs[0]!.headline;
   const h = name === undefined ? undefined : spreads[name];
   const kind = report.headline?.kind;
@@ -316,9 +333,7 @@ export async function proxyAt(
     report,
     spreads,
     ...(h === undefined ? {} : { headline: name }),
-    firsts: firstOfViews(
-      draws,
-      runs.map((r) => ({ p: r.p, fold: r.fold })),
-    ),
+    firsts: firstOfViews(bySet),
+    bySet,
   };
 }

@@ -15,7 +15,7 @@ import {
   predictionsOf,
   type Draw,
   type GroupedRun,
-  type Predictions,
+  type DrawPredictions,
   type ProxyRun,
   type ViewSet,
 } from './_protocols.js';
@@ -78,8 +78,11 @@ export interface TrainResult {
   readonly repeats?: RepeatReport;
   /** With `options.ensemble`: a head per seed of the views and their mean's scores. */
   readonly ensemble?: EnsembleResult;
-  /** Every scored row's out-of-fold probability, under each protocol (first draw, chosen L2). */
-  readonly predictions: Predictions;
+  /**
+   * Every scored row's out-of-fold probability under each protocol at the chosen L2, one per draw of
+   * the folds on the run's own views (`options.repeats`; the first is the tables' draw).
+   */
+  readonly predictions: DrawPredictions;
 }
 
 function noL2(): RoadworkError {

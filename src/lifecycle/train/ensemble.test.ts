@@ -50,9 +50,9 @@ test('trainHead with ensemble ships a head per seed of the views, each its own r
   assert.deepEqual(joint.head.layers, alone.head.layers);
   assert.deepEqual(e.heads[1], other.head);
   // The mean: the grouped CV and the proxy of the mean log-odds of both runs' out-of-fold answers.
-  const cv = meanOfLogits([alone.predictions.cv.p, other.predictions.cv.p]);
+  const cv = meanOfLogits([alone.predictions[0].cv.p, other.predictions[0].cv.p]);
   assert.deepEqual(e.report.overall, evaluate(cv, a.rows, 'ea').overall);
-  const proxied = meanOfLogits([alone.predictions.proxy!.p, other.predictions.proxy!.p]);
+  const proxied = meanOfLogits([alone.predictions[0].proxy!.p, other.predictions[0].proxy!.p]);
   assert.deepEqual(e.proxy, proxyReport(proxied, a.rows, { seed: 'ea', l2: 0.1, folds: CONFIG.folds }));
   // Exits reach the target accuracy on the mean of the heads' calibrated held-out logits.
   if (e.exits) assert.ok(e.exits.accuracy >= CONFIG.targetAccuracy);

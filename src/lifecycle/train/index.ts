@@ -107,7 +107,13 @@ export { embeddedRows, type EmbeddedRows, type EmbeddingOptions } from './_rows.
 export { trainHead, writeHead, type TrainHeadOptions, type TrainResult } from './_train-head.js';
 export { meanOfLogits, type EnsembleResult } from './_ensemble.js';
 export { PREDICTION_COLUMNS, predictionsCsv } from './_predictions.js';
-export { drawsText, type OutOfFold, type Predictions, type ViewSet } from './_protocols.js';
+export {
+  type DrawPredictions,
+  drawsText,
+  type OutOfFold,
+  type Predictions,
+  type ViewSet,
+} from './_protocols.js';
 export { proxyTable, repeatsTable, reportTable, sweepTable, table } from './_report.js';
 export {
   drawSeeds,
