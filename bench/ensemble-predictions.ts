@@ -11,7 +11,9 @@
 // intervals. With --rest, the mean of the files after the first N takes the place of the mean of all
 // (one stage in place of the other, not added to it).
 // --json F also writes the mean's numbers per slice as JSON (n, roadwork, MCC with its interval,
-// accuracy, AUC): the starter's models/starter/metrics.json is made of two such files.
+// accuracy, AUC). --metrics F --route R --stage S puts the same numbers into a cascade's metrics file
+// (models/starter/metrics.json) as route R's, served by stage S, keeping its other routes; the file's
+// top-level mcc, accuracy and auc are the 2.0.4 route's split CV.
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -21,7 +23,14 @@ import { parseCsvRecords } from '../src/core/csv/index.js';
 import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
 const { values: flags, positionals: files } = parseArgs({
-  options: { base: { type: 'string' }, rest: { type: 'boolean' }, json: { type: 'string' } },
+  options: {
+    base: { type: 'string' },
+    rest: { type: 'boolean' },
+    json: { type: 'string' },
+    metrics: { type: 'string' },
+    route: { type: 'string' },
+    stage: { type: 'string' },
+  },
   allowPositionals: true,
 });
 if (files.length < 2) throw new Error('give two or more prediction files (roadwork train --predictions)');
@@ -31,6 +40,8 @@ if (baseCount !== undefined && !(Number.isInteger(baseCount) && baseCount >= 1 &
     `--base ${flags.base}: give how many of the first files the served stage holds (1 to ${files.length - 1})`,
   );
 if (flags.rest === true && baseCount === undefined) throw new Error('--rest needs --base N');
+if (flags.metrics !== undefined && !(flags.route !== undefined && flags.stage !== undefined))
+  throw new Error('--metrics needs --route (2.0.4 or 0.4) and --stage (the stage that serves these heads)');
 const runs = await Promise.all(files.map(async (f) => parseCsvRecords(await readFile(f, 'utf8'))));
 const rows = runs[0]!;
 for (const [k, run] of runs.entries()) {
@@ -79,7 +90,12 @@ const decide = (ps: readonly number[]) => ps.map((v) => (v >= 0.5 ? 1 : 0));
 const at = (ps: ArrayLike<number>, idx: readonly number[]) => decide(idx.map((i) => ps[i]!));
 const signed = (v: number, digits: number) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
 console.log(['slice', 'n', ...columns].join('\t'));
-const summary: Record<string, unknown> = {};
+interface Score {
+  readonly mcc: { readonly value: number };
+  readonly accuracy: number;
+  readonly auc: number;
+}
+const summary: Record<string, Score & { readonly n: number; readonly roadwork: number }> = {};
 for (const [name, keep] of slices) {
   const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
   const y = idx.map((i) => Number(rows[i]!.label));
@@ -112,7 +128,27 @@ for (const [name, keep] of slices) {
 }
 // Four decimals are more than the intervals can tell apart.
 const rounded = (_: string, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(4)) : v);
-if (typeof flags.json === 'string') {
-  const record = { files: columns.slice(0, runs.length), mean: otherName, slices: summary };
-  await writeFile(flags.json, `${JSON.stringify(record, rounded, 2)}\n`);
+const json = (v: unknown) => `${JSON.stringify(v, rounded, 2)}\n`;
+if (typeof flags.json === 'string')
+  await writeFile(
+    flags.json,
+    json({ files: columns.slice(0, runs.length), mean: otherName, slices: summary }),
+  );
+if (typeof flags.metrics === 'string') {
+  type Metrics = { routes?: Record<string, { slices: Record<string, Score> }> };
+  const old = await readFile(flags.metrics, 'utf8').then(
+    (text) => JSON.parse(text) as Metrics,
+    (e: NodeJS.ErrnoException): Metrics | Promise<never> => (e.code === 'ENOENT' ? {} : Promise.reject(e)),
+  );
+  const routes = { ...old.routes, [flags.route!]: { stage: flags.stage!, mean: otherName, slices: summary } };
+  const cv = routes['2.0.4']?.slices['cv all'];
+  await writeFile(
+    flags.metrics,
+    json({
+      measured:
+        "each route's stage as it serves: the mean of its heads' calibrated logits, scored from their out-of-fold answers (bench/ensemble-predictions.ts --metrics; MODEL_CARD.md, Metrics); mcc, accuracy and auc: the 2.0.4 stage's split CV",
+      ...(cv ? { mcc: cv.mcc.value, accuracy: cv.accuracy, auc: cv.auc } : {}),
+      routes,
+    }),
+  );
 }
