@@ -52,22 +52,29 @@ export async function viewSet(
 }
 
 /**
+ * A file beside `file` whose name adds `suffix` before the extension (`defaultExt` when `file` has
+ * none): `besideFile('p.csv', '-s2')` is `p-s2.csv`, `besideFile('ens', '.draw2', '.csv')` `ens.draw2.csv`.
+ */
+function besideFile(file: string, suffix: string, defaultExt: string): string {
+  const ext = extname(file);
+  return `${join(dirname(file), basename(file, ext))}${suffix}${ext || defaultExt}`;
+}
+
+/**
  * `--ensemble`'s files, one per seed of the views: `out` for `--seed`'s, then `<out>-<seed><ext>`
  * beside it for each `--view-seeds` seed (`head-448.json`, `head-448-s2.json`; `p.csv`, `p-s2.csv`
  * for `--predictions`), with `ext` when `out` has none. Fails with ERR_CONFIG_INVALID on a seed
  * that cannot be part of a file name.
  */
 export function ensembleFiles(out: string, seeds: readonly string[], defaultExt = '.json'): string[] {
-  const ext = extname(out);
-  const stem = join(dirname(out), basename(out, ext));
   return seeds.map((seed, k) => {
     if (k === 0) return out;
     if (!/^[\w.-]+$/.test(seed) || seed.startsWith('.'))
       throw new RoadworkError(
         'ERR_CONFIG_INVALID',
-        `Invalid --view-seeds with --ensemble: ${seed}; each seed names its head file (${basename(stem)}-SEED${ext || defaultExt}), so use letters, digits, '.', '_' or '-'`,
+        `Invalid --view-seeds with --ensemble: ${seed}; each seed names its head file (${basename(besideFile(out, '-SEED', defaultExt))}), so use letters, digits, '.', '_' or '-'`,
       );
-    return `${stem}-${seed}${ext || defaultExt}`;
+    return besideFile(out, `-${seed}`, defaultExt);
   });
 }
 
@@ -76,8 +83,7 @@ export function ensembleFiles(out: string, seeds: readonly string[], defaultExt 
  * `p.draw2.csv`, `p-s2.csv` → `p-s2.draw2.csv`, with `defaultExt` when `file` has none.
  */
 export function drawFile(file: string, draw: number, defaultExt = '.csv'): string {
-  const ext = extname(file);
-  return `${join(dirname(file), basename(file, ext))}.draw${draw}${ext || defaultExt}`;
+  return besideFile(file, `.draw${draw}`, defaultExt);
 }
 
 /** What `train` prints of an ensemble: the mean's grouped CV, its proxy headline and its exits. */
