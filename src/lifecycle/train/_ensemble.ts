@@ -6,6 +6,8 @@ import { chooseExits, thresholdSweep, type SweepRow } from './_calibrate.js';
 import { exitsSummary, finalHead, sliceSummary, type FinalHeadContext } from './_final-head.js';
 import { evaluate, type EvalReport, type SyntheticSummary, type TrainConfig } from './_pipeline.js';
 import {
+  firstDraw,
+  firstDraws,
   predictionsOf,
   type GroupedRun,
   type DrawPredictions,
@@ -70,9 +72,9 @@ export async function ensembleOf(
     context.log(`ensemble: the head on the views of seed ${set.seed}`);
     const theirs =
       proxy && set.proxy && slices
-        ? proxyReport(proxy.firsts[k]!.p, set.proxy.rows, meta(set.seed), slices)
+        ? proxyReport(firstDraw(proxy, k).p, set.proxy.rows, meta(set.seed), slices)
         : undefined;
-    const { head } = await finalHead(set, best.firsts[k]!, config, {
+    const { head } = await finalHead(set, firstDraw(best, k), config, {
       ...context,
       ...(theirs ? { proxy: theirs } : {}),
     });
@@ -81,17 +83,18 @@ export async function ensembleOf(
   const rows = sets[0]!.rows;
   const seed = sets[0]!.seed;
   const report: EvalReport = {
-    ...evaluate(meanOfLogits(best.firsts.map((f) => f.p)), rows, seed),
+    ...evaluate(meanOfLogits(firstDraws(best).map((f) => f.p)), rows, seed),
     ...(own.synthetic ? { synthetic: own.synthetic } : {}),
   };
   const proxied =
     proxy && proxyRows && slices
-      ? proxyReport(meanOfLogits(proxy.firsts.map((f) => f.p)), proxyRows, meta(seed), slices)
+      ? proxyReport(meanOfLogits(firstDraws(proxy).map((f) => f.p)), proxyRows, meta(seed), slices)
       : undefined;
   // What the stage answers on each held-out view: the mean of the heads' calibrated logits.
+  const zs = firstDraws(best);
   const served = Float64Array.from(rows, (_, i) => {
     let s = 0;
-    for (const [k, h] of heads.entries()) s += best.firsts[k]!.z[i]! / h.temperature + h.shift;
+    for (const [k, h] of heads.entries()) s += zs[k]!.z[i]! / h.temperature + h.shift;
     return sigmoid(s / heads.length);
   });
   const y = Uint8Array.from(rows, (r) => r.label);

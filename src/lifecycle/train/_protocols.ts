@@ -93,12 +93,27 @@ export interface GroupedRun {
   readonly mcc: number;
   readonly spread: RepeatedSlice;
   /**
-   * The out-of-fold logits, folds and cross-calibrated probabilities of the first draw on each set
-   * of views, in order: the first is the run's own seed, whose tables and head the run reports.
+   * Every draw's out-of-fold logits, folds and cross-calibrated probabilities on each set of views,
+   * in draw order, the sets in the order they first come: the first set is the run's own seed, and
+   * its first draw is the one whose tables and head the run reports (`firstDraw`).
    */
-  readonly firsts: readonly [OutOfFoldLogits, ...OutOfFoldLogits[]];
-  /** Every draw on each set of views, in draw order, the sets in `firsts`' order (`firsts[k]` first). */
-  readonly bySet: readonly (readonly OutOfFoldDraw[])[];
+  readonly bySet: DrawsBySet<OutOfFoldLogits>;
+}
+
+/** Each set of views' draws (at least one), the run's own set first. */
+export type DrawsBySet<T> = readonly [NonEmpty<T>, ...NonEmpty<T>[]];
+type NonEmpty<T> = readonly [T, ...T[]];
+
+/** The first draw on the `k`th set of views (the run's own at 0): the one its head is fitted from. */
+export function firstDraw<T>(run: { readonly bySet: DrawsBySet<T> }, k: number): T {
+  const set = run.bySet[k];
+  if (set === undefined) throw new RangeError(`no set of views ${k} (of ${run.bySet.length})`);
+  return set[0];
+}
+
+/** The first draw on every set of views, in order. */
+export function firstDraws<T>(run: { readonly bySet: DrawsBySet<T> }): T[] {
+  return run.bySet.map((set) => set[0]);
 }
 
 /** One draw's cross-calibrated out-of-fold probabilities and folds, and the seed of its views. */
@@ -114,17 +129,11 @@ export interface OutOfFoldLogits extends OutOfFoldDraw {
 }
 
 /** The runs on each set of views, in draw order, the sets in the order they first come (the run's own first). */
-function runsByViews<T>(draws: readonly Draw[], runs: readonly T[]): (T & { views: string })[][] {
-  return drawsByViews(draws.map((d) => d.views)).map(([views, at]) =>
-    at.map((i) => ({ ...runs[i]!, views })),
-  );
-}
-
-/** The first run on each set of views, in the order the sets first come (the run's own first). */
-function firstOfViews<T>(
-  bySet: readonly (T & { views: string })[][],
-): [T & { views: string }, ...(T & { views: string })[]] {
-  const [own, ...others] = bySet.map((set) => set[0]!);
+function runsByViews<T>(draws: readonly Draw[], runs: readonly T[]): DrawsBySet<T & { views: string }> {
+  const [own, ...others] = drawsByViews(draws.map((d) => d.views)).map(([views, at]) => {
+    const [first, ...later] = at.map((i) => ({ ...runs[i]!, views }));
+    return [first!, ...later] as const;
+  });
   return [own!, ...others];
 }
 
@@ -138,12 +147,10 @@ export interface ProxyRun {
   /** The headline's name in `spreads`, when a kind holds both labels. */
   readonly headline?: string;
   /**
-   * The cross-calibrated out-of-fold probabilities and folds, by proxy row, of the first draw on each
-   * set of views, in order (the first is the run's own, whose report is `report`).
+   * Every draw's cross-calibrated out-of-fold probabilities and folds, by proxy row, on each set of
+   * views, in draw order, the sets in the grouped run's order (the own set's first draw is `report`'s).
    */
-  readonly firsts: readonly [OutOfFoldDraw, ...OutOfFoldDraw[]];
-  /** Every draw on each set of views, in draw order, the sets in `firsts`' order (`firsts[k]` first). */
-  readonly bySet: readonly (readonly OutOfFoldDraw[])[];
+  readonly bySet: DrawsBySet<OutOfFoldDraw>;
 }
 
 /** Rows and their cross-calibrated out-of-fold probabilities and folds, index for index. */
@@ -274,7 +281,7 @@ export async function groupedAt(
     draws,
     runs.map((r) => ({ z: r.z, fold: r.fold, p: r.p })),
   );
-  return { l2: config.l2, mcc: spread.mcc.mean, spread, firsts: firstOfViews(bySet), bySet };
+  return { l2: config.l2, mcc: spread.mcc.mean, spread, bySet };
 }
 
 /**
@@ -333,7 +340,6 @@ export async function proxyAt(
     report,
     spreads,
     ...(h === undefined ? {} : { headline: name }),
-    firsts: firstOfViews(bySet),
     bySet,
   };
 }

@@ -12,6 +12,7 @@ import {
   groupedAt,
   protocolDraws,
   proxyAt,
+  firstDraw,
   predictionsOf,
   type Draw,
   type GroupedRun,
@@ -170,7 +171,7 @@ export async function trainHead(
     selectedByProxy: byFamily,
     log,
   };
-  const { head, report, exits } = await finalHead(own, best.firsts[0], config, {
+  const { head, report, exits } = await finalHead(own, firstDraw(best, 0), config, {
     ...context,
     ...(proxy ? { proxy } : {}),
     ...(repeats ? { repeats: repeatsSummary(repeats) } : {}),
