@@ -4,7 +4,7 @@
 // all of them from one `--view-seeds … --ensemble` run; a row's heads never saw its group or camera)
 // it scores every head alone and the mean of all of them:
 // MCC at 0.5 with a 95 % bootstrap interval over groups, and AUC, per protocol and slice.
-// Usage: node --import tsx bench/ensemble-predictions.ts [--base N [--rest]] [--json F] p-train.csv p-s2.csv …
+// Usage: node --import tsx bench/ensemble-predictions.ts [--base N [--rest]] [--draws N] [--json F] p-train.csv p-s2.csv …
 // --base N: the mean of the first N files is what is served now; it gets a column of its own, and a
 // last column gives the mean of all minus it, with a paired 95 % bootstrap interval (the same groups
 // drawn for both), so a change of stage is judged by its difference rather than by two overlapping
@@ -14,6 +14,11 @@
 // accuracy, AUC). --metrics F --route R --stage S puts the same numbers into a cascade's metrics file
 // (models/starter/metrics.json) as route R's, served by stage S, keeping its other routes; the file's
 // top-level mcc, accuracy and auc are the 2.0.4 route's split CV.
+// --draws N: the files of `roadwork train --predictions … --repeats N` hold the first draw of the folds,
+// and `p.draw2.csv` … beside each the others; each draw is scored as above (the same files, draw K's
+// answers), and with --base a last table gives the paired difference on each draw and their mean: a
+// change that gains on one draw and loses on the next is which cameras shared a fold, not a better
+// stage (models/starter/EXPERIMENTS.md, "Sessions 35, 36"). --json and --metrics take the first draw's.
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -30,6 +35,7 @@ const { values: flags, positionals: files } = parseArgs({
     metrics: { type: 'string' },
     route: { type: 'string' },
     stage: { type: 'string' },
+    draws: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -42,24 +48,22 @@ if (baseCount !== undefined && !(Number.isInteger(baseCount) && baseCount >= 1 &
 if (flags.rest === true && baseCount === undefined) throw new Error('--rest needs --base N');
 if (flags.metrics !== undefined && !(flags.route !== undefined && flags.stage !== undefined))
   throw new Error('--metrics needs --route (2.0.4 or 0.4) and --stage (the stage that serves these heads)');
-const runs = await Promise.all(files.map(async (f) => parseCsvRecords(await readFile(f, 'utf8'))));
-const rows = runs[0]!;
-for (const [k, run] of runs.entries()) {
-  const same =
-    run.length === rows.length &&
-    run.every((r, i) => ['protocol', 'image', 'level'].every((c) => r[c] === rows[i]![c]));
-  if (!same) throw new Error(`${files[k]} does not list the rows of ${files[0]} in the same order`);
-}
-// The mean in log-odds: each file's p is its head's calibrated probability.
-const meanOf = (some: typeof runs) => meanOfLogits(some.map((run) => run.map((r) => Number(r.p))));
-const other = meanOf(flags.rest === true ? runs.slice(baseCount) : runs);
-const base = baseCount === undefined ? undefined : meanOf(runs.slice(0, baseCount));
-// Every scored column's probabilities: each file, the mean (of all, or of the rest), the base's mean.
-const scored: ArrayLike<number>[] = [
-  ...runs.map((run) => run.map((r) => Number(r.p))),
-  other,
-  ...(base === undefined ? [] : [base]),
-];
+const drawCount = flags.draws === undefined ? 1 : Number(flags.draws);
+if (!(Number.isInteger(drawCount) && drawCount >= 1))
+  throw new Error(`--draws ${flags.draws}: give how many draws of the folds the files hold (--repeats)`);
+// Draw K's file beside draw 1's, as `roadwork train --predictions` names it: p-s2.csv → p-s2.draw2.csv.
+const drawFile = (f: string, k: number) => (k === 1 ? f : f.replace(/(\.[^./]*)?$/, `.draw${k}$1`));
+const read = (some: readonly string[]) =>
+  Promise.all(
+    some.map(async (f) => {
+      const text = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT' || drawCount === 1) throw e;
+        throw new Error(`${f}: no such file (were its heads trained with --repeats ${drawCount}?)`);
+      });
+      return parseCsvRecords(text);
+    }),
+  );
+const rows = (await read(files.slice(0, 1)))[0]!;
 
 type Row = Record<string, string>;
 const slices: [string, (r: Row) => boolean][] = [
@@ -89,42 +93,94 @@ const columns = [
 const decide = (ps: readonly number[]) => ps.map((v) => (v >= 0.5 ? 1 : 0));
 const at = (ps: ArrayLike<number>, idx: readonly number[]) => decide(idx.map((i) => ps[i]!));
 const signed = (v: number, digits: number) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
-console.log(['slice', 'n', ...columns].join('\t'));
 interface Score {
   readonly mcc: { readonly value: number };
   readonly accuracy: number;
   readonly auc: number;
 }
-const summary: Record<string, Score & { readonly n: number; readonly roadwork: number }> = {};
-for (const [name, keep] of slices) {
-  const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
-  const y = idx.map((i) => Number(rows[i]!.label));
-  // The proxy resamples drives, and web photos one by one, as `roadwork train` does.
-  const groups = idx.map((i) => {
-    const { protocol, group, image } = rows[i]!;
-    return protocol === 'proxy' ? bootstrapUnit({ group: group!, image: image! }) : group!;
-  });
-  const scores = scored.map((ps) => {
-    const p = idx.map((i) => ps[i]!);
-    const right = decide(p).filter((v, k) => v === y[k]).length;
-    const e = bootstrapByGroup({ p, y, groups }, (drawn, ys) => mcc(decide(drawn), ys));
-    return { mcc: e, accuracy: right / y.length, auc: auc(p, y) };
-  });
-  const cells = scores.map((s) => {
-    const interval =
-      new Set(groups).size < 2 ? '[one group]' : `[${s.mcc.lo.toFixed(2)}, ${s.mcc.hi.toFixed(2)}]`;
-    return `${s.mcc.value.toFixed(3)} ${interval} (${s.auc.toFixed(3)})`;
-  });
-  summary[name] = { n: idx.length, roadwork: y.filter((v) => v === 1).length, ...scores[runs.length]! };
-  if (base !== undefined) {
-    // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
-    const d = bootstrapByGroup({ p: idx.map((_, k) => k), y, groups }, (ks, ys) => {
-      const drawn = ks.map((k) => idx[k]!);
-      return mcc(at(other, drawn), ys) - mcc(at(base, drawn), ys);
-    });
-    cells.push(`${signed(d.value, 3)} [${signed(d.lo, 2)}, ${signed(d.hi, 2)}]`);
+type Summary = Record<string, Score & { readonly n: number; readonly roadwork: number }>;
+interface Interval {
+  readonly value: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+const intervalText = (d: Interval) => `${signed(d.value, 3)} [${signed(d.lo, 2)}, ${signed(d.hi, 2)}]`;
+
+/** Prints one draw's table; returns its mean's scores and, with --base, each slice's paired difference. */
+async function scoreDraw(names: readonly string[]) {
+  const runs = await read(names);
+  for (const [k, run] of runs.entries()) {
+    const same =
+      run.length === rows.length &&
+      run.every((r, i) => ['protocol', 'image', 'level'].every((c) => r[c] === rows[i]![c]));
+    if (!same) throw new Error(`${names[k]} does not list the rows of ${files[0]} in the same order`);
   }
-  console.log([name, idx.length, ...cells].join('\t'));
+  // The mean in log-odds: each file's p is its head's calibrated probability.
+  const meanOf = (some: typeof runs) => meanOfLogits(some.map((run) => run.map((r) => Number(r.p))));
+  const other = meanOf(flags.rest === true ? runs.slice(baseCount) : runs);
+  const base = baseCount === undefined ? undefined : meanOf(runs.slice(0, baseCount));
+  // Every scored column's probabilities: each file, the mean (of all, or of the rest), the base's mean.
+  const scored: ArrayLike<number>[] = [
+    ...runs.map((run) => run.map((r) => Number(r.p))),
+    other,
+    ...(base === undefined ? [] : [base]),
+  ];
+  console.log(['slice', 'n', ...names.map((f) => basename(f)), ...columns.slice(files.length)].join('\t'));
+  const summary: Summary = {};
+  const paired: Record<string, Interval> = {};
+  for (const [name, keep] of slices) {
+    const idx = rows.flatMap((r, i) => (keep(r) ? [i] : []));
+    const y = idx.map((i) => Number(rows[i]!.label));
+    // The proxy resamples drives, and web photos one by one, as `roadwork train` does.
+    const groups = idx.map((i) => {
+      const { protocol, group, image } = rows[i]!;
+      return protocol === 'proxy' ? bootstrapUnit({ group: group!, image: image! }) : group!;
+    });
+    const scores = scored.map((ps) => {
+      const p = idx.map((i) => ps[i]!);
+      const right = decide(p).filter((v, k) => v === y[k]).length;
+      const e = bootstrapByGroup({ p, y, groups }, (drawn, ys) => mcc(decide(drawn), ys));
+      return { mcc: e, accuracy: right / y.length, auc: auc(p, y) };
+    });
+    const cells = scores.map((s) => {
+      const interval =
+        new Set(groups).size < 2 ? '[one group]' : `[${s.mcc.lo.toFixed(2)}, ${s.mcc.hi.toFixed(2)}]`;
+      return `${s.mcc.value.toFixed(3)} ${interval} (${s.auc.toFixed(3)})`;
+    });
+    summary[name] = {
+      n: idx.length,
+      roadwork: y.filter((v) => v === 1).length,
+      ...scores[runs.length]!,
+    };
+    if (base !== undefined) {
+      // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
+      const d = bootstrapByGroup({ p: idx.map((_, k) => k), y, groups }, (ks, ys) => {
+        const drawn = ks.map((k) => idx[k]!);
+        return mcc(at(other, drawn), ys) - mcc(at(base, drawn), ys);
+      });
+      paired[name] = d;
+      cells.push(intervalText(d));
+    }
+    console.log([name, idx.length, ...cells].join('\t'));
+  }
+  return { summary, paired };
+}
+
+const results = [];
+for (let k = 1; k <= drawCount; k++) {
+  if (drawCount > 1) console.log(`${k === 1 ? '' : '\n'}# draw ${k} of the folds`);
+  results.push(await scoreDraw(files.map((f) => drawFile(f, k))));
+}
+const summary = results[0]!.summary;
+if (drawCount > 1 && baseCount !== undefined) {
+  // The paired difference on each draw, and their mean: what a stage change is judged by.
+  console.log(`\n# ${columns.at(-1)}, by draw of the folds`);
+  console.log(['slice', ...results.map((_, k) => `draw ${k + 1}`), 'mean'].join('\t'));
+  for (const [name] of slices) {
+    const ds = results.map((r) => r.paired[name]!);
+    const mean = ds.reduce((sum, d) => sum + d.value, 0) / ds.length;
+    console.log([name, ...ds.map(intervalText), signed(mean, 3)].join('\t'));
+  }
 }
 // Four decimals are more than the intervals can tell apart.
 const rounded = (_: string, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(4)) : v);
@@ -132,7 +188,7 @@ const json = (v: unknown) => `${JSON.stringify(v, rounded, 2)}\n`;
 if (typeof flags.json === 'string')
   await writeFile(
     flags.json,
-    json({ files: columns.slice(0, runs.length), mean: otherName, slices: summary }),
+    json({ files: columns.slice(0, files.length), mean: otherName, slices: summary }),
   );
 if (typeof flags.metrics === 'string') {
   type Metrics = { routes?: Record<string, { slices: Record<string, Score> }> };

@@ -88,7 +88,7 @@ heads and names): the starter's routes are such ensembles, of several recipes ea
 --predictions P.csv then writes each head's out-of-fold answers too: P.csv for --seed's, P-SEED.csv
 for the others (bench/ensemble-predictions.ts scores any mean of them). With --repeats N each later
 draw of the folds gets its own file beside the first's (P.draw2.csv, P-SEED.draw2.csv, …), so two
-recipes can be paired over every draw, not only the first.
+recipes can be paired over every draw, not only the first (the bench's --draws N).
 
 --style-views greyworld,jitter,grey adds training-only copies of every scored view under those
 style-destroying transforms (grey-world white balance, random colour jitter, grayscale).
