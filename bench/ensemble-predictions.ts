@@ -20,7 +20,9 @@
 // change that gains on one draw and loses on the next is which cameras shared a fold, not a better
 // stage (models/starter/EXPERIMENTS.md, "Sessions 35, 36"). --json and --metrics take the first draw's.
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
-// family of ordinary in-car frames (KITTI, CamVid, highway), and web photos.
+// family of ordinary in-car frames (KITTI, CamVid, highway), and web photos; last, the in-car proxy
+// with those families weighing the same (the mean of the pairs' MCCs: the headline pools them, so
+// the family with the most frames, CamVid on the starter's data, decides it; printed, not in --json).
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -81,6 +83,10 @@ for (const family of new Set([...ordinary].map((r) => r.family)))
     (r) => r.protocol === 'proxy' && r.camera === 'in-car' && (r.label === '1' || r.family === family),
   ]);
 slices.push(['proxy web', (r) => r.protocol === 'proxy' && r.camera === 'web']);
+// The in-car proxy's rows, and each `roadwork vs` pair's test, for the families-balanced row.
+const incar = rows.flatMap((r, i) => (r.protocol === 'proxy' && r.camera === 'in-car' ? [i] : []));
+const familyPairs = slices.filter(([name]) => name.startsWith('proxy roadwork vs ')).map(([, keep]) => keep);
+const balancedName = 'proxy in-car, families balanced';
 
 const otherName = `mean of ${flags.rest === true ? `last ${files.length - baseCount!}` : files.length}`;
 const baseName = `mean of first ${baseCount}`;
@@ -163,7 +169,60 @@ async function scoreDraw(names: readonly string[]) {
     }
     console.log([name, idx.length, ...cells].join('\t'));
   }
+  if (familyPairs.length > 1) {
+    const { cells, d } = balancedRow(scored, other, base);
+    if (d !== undefined) paired[balancedName] = d;
+    console.log([balancedName, incar.length, ...cells].join('\t'));
+  }
   return { summary, paired };
+}
+
+/**
+ * The in-car proxy with every ordinary family weighing the same: the mean of the `roadwork vs`
+ * pairs' MCCs (the headline pools them, so the family with the most frames decides it). Bootstrap
+ * as the headline's: drives of the in-car rows resampled, each pair scored on those it holds.
+ */
+function balancedRow(
+  scored: readonly ArrayLike<number>[],
+  other: ArrayLike<number>,
+  base?: ArrayLike<number>,
+) {
+  const y = incar.map((i) => Number(rows[i]!.label));
+  const groups = incar.map((i) => bootstrapUnit({ group: rows[i]!.group!, image: rows[i]!.image! }));
+  const positions = incar.map((_, k) => k);
+  // The mean over pairs of one column's MCC on the drawn positions (into `incar`).
+  const balanced = (ps: ArrayLike<number>, ks: readonly number[], ys: readonly number[]) => {
+    const each = familyPairs.map((keep) => {
+      const held = ks.flatMap((k, j) => (keep(rows[incar[k]!]!) ? [j] : []));
+      return mcc(
+        at(
+          ps,
+          held.map((j) => incar[ks[j]!]!),
+        ),
+        held.map((j) => ys[j]!),
+      );
+    });
+    return each.reduce((sum, v) => sum + v, 0) / each.length;
+  };
+  const cells = scored.map((ps) => {
+    const e = bootstrapByGroup({ p: positions, y, groups }, (ks, ys) => balanced(ps, ks, ys));
+    const aucs = familyPairs.map((keep) => {
+      const idx = incar.filter((i) => keep(rows[i]!));
+      return auc(
+        idx.map((i) => ps[i]!),
+        idx.map((i) => Number(rows[i]!.label)),
+      );
+    });
+    const meanAuc = aucs.reduce((sum, v) => sum + v, 0) / aucs.length;
+    return `${e.value.toFixed(3)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}] (${meanAuc.toFixed(3)})`;
+  });
+  if (base === undefined) return { cells };
+  const d = bootstrapByGroup(
+    { p: positions, y, groups },
+    (ks, ys) => balanced(other, ks, ys) - balanced(base, ks, ys),
+  );
+  cells.push(intervalText(d));
+  return { cells, d };
 }
 
 const results = [];
@@ -176,7 +235,7 @@ if (drawCount > 1 && baseCount !== undefined) {
   // The paired difference on each draw, and their mean: what a stage change is judged by.
   console.log(`\n# ${columns.at(-1)}, by draw of the folds`);
   console.log(['slice', ...results.map((_, k) => `draw ${k + 1}`), 'mean'].join('\t'));
-  for (const [name] of slices) {
+  for (const name of [...slices.map(([n]) => n), ...(familyPairs.length > 1 ? [balancedName] : [])]) {
     const ds = results.map((r) => r.paired[name]!);
     const mean = ds.reduce((sum, d) => sum + d.value, 0) / ds.length;
     console.log([name, ...ds.map(intervalText), signed(mean, 3)].join('\t'));
