@@ -26,6 +26,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { drawFile } from '../src/app/cli/_train-views.js';
 import { parseCsvRecords } from '../src/core/csv/index.js';
 import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
 
@@ -53,8 +54,8 @@ if (flags.metrics !== undefined && !(flags.route !== undefined && flags.stage !=
 const drawCount = flags.draws === undefined ? 1 : Number(flags.draws);
 if (!(Number.isInteger(drawCount) && drawCount >= 1))
   throw new Error(`--draws ${flags.draws}: give how many draws of the folds the files hold (--repeats)`);
-// Draw K's file beside draw 1's, as `roadwork train --predictions` names it: p-s2.csv → p-s2.draw2.csv.
-const drawFile = (f: string, k: number) => (k === 1 ? f : f.replace(/(\.[^./]*)?$/, `.draw${k}$1`));
+// Draw K's file beside draw 1's, named as `roadwork train --predictions` names it (p-s2.draw2.csv).
+const fileOfDraw = (f: string, k: number) => (k === 1 ? f : drawFile(f, k));
 const read = (some: readonly string[]) =>
   Promise.all(
     some.map(async (f) => {
@@ -228,7 +229,7 @@ function balancedRow(
 const results = [];
 for (let k = 1; k <= drawCount; k++) {
   if (drawCount > 1) console.log(`${k === 1 ? '' : '\n'}# draw ${k} of the folds`);
-  results.push(await scoreDraw(files.map((f) => drawFile(f, k))));
+  results.push(await scoreDraw(files.map((f) => fileOfDraw(f, k))));
 }
 const summary = results[0]!.summary;
 if (drawCount > 1 && baseCount !== undefined) {
