@@ -3,7 +3,7 @@
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ViewRow } from './_dataset.js';
 import { CAMERA_PREFIX, familyRule, type CameraKind } from './_families.js';
-import { scores, type Estimate, type Scores } from './_metrics.js';
+import { bootstrapByGroup, scores, type Estimate, type Scores } from './_metrics.js';
 import {
   crossCalibrate,
   crossValidate,
@@ -50,6 +50,24 @@ export interface ProxyReport {
    * (`in-car: roadwork vs KITTI`): the same slice in runs with and without another family's data.
    */
   readonly pairs: Readonly<Record<string, SliceReport>>;
+  /**
+   * Inside each kind with two or more pairs, every family of negatives weighing the same (keyed
+   * `in-car: families balanced`): the kind's scores pool its families, so the one with the most
+   * frames decides them; this is the mean of its pairs'.
+   */
+  readonly balanced?: Readonly<Record<string, BalancedReport>>;
+}
+
+/** A kind's pairs averaged, each family of its negatives weighing the same. */
+export interface BalancedReport {
+  readonly n: number;
+  readonly positives: number;
+  /** The pairs, in `pairs`' order. */
+  readonly pairs: readonly string[];
+  /** The mean of the pairs' MCCs; its interval resamples the kind's drives, as the headline's does. */
+  readonly mcc: Estimate;
+  /** The mean of the pairs' AUCs, resampled the same way. */
+  readonly auc: Estimate;
 }
 
 /** The protocol line of the proxy, as reports and head metrics write it. */
@@ -90,6 +108,76 @@ export interface ProxySlices {
   readonly pairs: Readonly<Record<string, number[]>>;
   /** The kind the headline scores: in-car, else web, else other, the first holding both labels. */
   readonly headline?: CameraKind;
+}
+
+const BALANCED = 'families balanced';
+
+/** Each kind's pairs (the names in `pairs`), for kinds with two or more. */
+function pairsByKind(slices: ProxySlices): [string, string[]][] {
+  return Object.keys(slices.kinds)
+    .map((k): [string, string[]] => [k, Object.keys(slices.pairs).filter((n) => n.startsWith(`${k}: `))])
+    .filter(([, names]) => names.length > 1);
+}
+
+/**
+ * The mean over a kind's pairs of `score` on the drawn rows: `at` are positions into the kind's rows,
+ * `inPair[j][k]` whether the kind's `k`th row is in pair `j`.
+ */
+function meanOverPairs(
+  p: ArrayLike<number>,
+  y: ArrayLike<number>,
+  inPair: readonly Uint8Array[],
+  at: readonly number[],
+  score: (s: Scores) => number,
+): number {
+  let sum = 0;
+  for (const member of inPair) {
+    const held = at.filter((k) => member[k] === 1);
+    sum += score(
+      scores(
+        held.map((k) => p[k]!),
+        held.map((k) => y[k]!),
+      ),
+    );
+  }
+  return sum / inPair.length;
+}
+
+/** One kind's balanced report: its pairs' MCC and AUC averaged, bootstrapped over its drives. */
+function balancedReport(
+  p: ArrayLike<number>,
+  rows: readonly ViewRow[],
+  slices: ProxySlices,
+  kind: string,
+  pairs: readonly string[],
+  seed: string,
+): BalancedReport {
+  const idx = slices.kinds[kind]!;
+  const ps = idx.map((i) => p[i]!);
+  const y = idx.map((i) => rows[i]!.label);
+  const inPair = pairs.map((name) => {
+    const member = new Set(slices.pairs[name]);
+    return Uint8Array.from(idx, (i) => (member.has(i) ? 1 : 0));
+  });
+  // Positions into the kind's rows stand in for its probabilities, so each resample knows its pairs.
+  const input = { p: idx.map((_, k) => k), y, groups: idx.map((i) => bootstrapUnit(rows[i]!)) };
+  const opts = { seed, rounds: 300 };
+  const stat = (score: (s: Scores) => number) => (at: number[]) => meanOverPairs(ps, y, inPair, at, score);
+  return {
+    n: idx.length,
+    positives: y.filter((v) => v === 1).length,
+    pairs,
+    mcc: bootstrapByGroup(
+      input,
+      stat((s) => s.mcc),
+      opts,
+    ),
+    auc: bootstrapByGroup(
+      input,
+      stat((s) => s.auc),
+      opts,
+    ),
+  };
 }
 
 /** The slices of `rows`: they depend on the rows' groups and labels only, so draws of one data set share them. */
@@ -133,6 +221,12 @@ export function proxyReport(
   const all = (named: Readonly<Record<string, number[]>>) =>
     Object.fromEntries(Object.entries(named).map(([k, idx]) => [k, slice(idx)]));
   const kinds = all(slices.kinds);
+  const balanced = Object.fromEntries(
+    pairsByKind(slices).map(([k, names]) => [
+      `${k}: ${BALANCED}`,
+      balancedReport(p, rows, slices, k, names, options.seed),
+    ]),
+  );
   const kind = slices.headline;
   const s = kind === undefined ? undefined : kinds[kind];
   return {
@@ -152,6 +246,7 @@ export function proxyReport(
     kinds,
     families: all(slices.families),
     pairs: all(slices.pairs),
+    ...(Object.keys(balanced).length ? { balanced } : {}),
   };
 }
 
@@ -175,6 +270,18 @@ export function proxyScores(
   };
   for (const [k, idx] of Object.entries(slices.kinds)) add(`${k} cameras`, idx);
   for (const [k, idx] of Object.entries(slices.pairs)) add(k, idx);
+  // Each kind's pairs averaged (point scores; the accuracy too is the pairs' mean).
+  for (const [k, names] of pairsByKind(slices)) {
+    const each = names.map((n) => out[n]).filter((s) => s !== undefined);
+    if (each.length !== names.length) continue;
+    const mean = (f: (s: Scores) => number) => each.reduce((sum, s) => sum + f(s), 0) / each.length;
+    out[`${k}: ${BALANCED}`] = {
+      n: slices.kinds[k]!.length,
+      mcc: mean((s) => s.mcc),
+      accuracy: mean((s) => s.accuracy),
+      auc: mean((s) => s.auc),
+    };
+  }
   return { scores: out, ...(slices.headline ? { headline: `${slices.headline} cameras` } : {}) };
 }
 
@@ -206,5 +313,6 @@ export function proxySummary(r: ProxyReport): Record<string, unknown> {
     l2: r.l2,
     ...(r.headline ? { headline: r.headline } : {}),
     kinds: Object.fromEntries(Object.entries(r.kinds).map(([k, s]) => [k, pick(s)])),
+    ...(r.balanced ? { balanced: r.balanced } : {}),
   };
 }

@@ -40,7 +40,8 @@ export function reportTable(r: EvalReport): string {
 
 /**
  * The same-camera proxy's table: each camera kind scored alone (the headline is the in-car row),
- * then each source family alone (accuracy only where it holds one label).
+ * then each source family alone (accuracy only where it holds one label), each kind's positives
+ * against each family of its negatives, and their mean (`in-car: families balanced`).
  */
 export function proxyTable(r: ProxyReport): string {
   const rows = [
@@ -49,6 +50,15 @@ export function proxyTable(r: ProxyReport): string {
     ),
     ...Object.entries(r.families).map(([k, s]) => sliceRow(`  ${k}`, s)),
     ...Object.entries(r.pairs).map(([k, s]) => sliceRow(k, s)),
+    ...Object.entries(r.balanced ?? {}).map(([k, b]) => [
+      k,
+      String(b.n),
+      String(b.positives),
+      est(b.mcc),
+      '–',
+      est(b.auc),
+      '–',
+    ]),
   ];
   return table(['slice', 'n', 'pos', 'MCC [95% CI]', 'accuracy [95% CI]', 'AUC [95% CI]', 'reward'], rows);
 }

@@ -10,6 +10,7 @@ import { splitGroups } from './_dataset.js';
 import { familyRule, groupFamily, styleRoom, styleUnit } from './_families.js';
 import { cameraCellWeights, crossValidate, crossCalibrate, evaluate, fitHead } from './_pipeline.js';
 import { cameraUnit, proxyCrossValidate, proxyReport, proxyScores } from './_proxy.js';
+import { proxyTable } from './_report.js';
 import { drawSeeds, pairRepeats, spread } from './_repeats.js';
 import { openTrainingFolders } from './_sources.js';
 import { trainHead } from './index.js';
@@ -164,6 +165,33 @@ test('the same-camera proxy scores nothing that style alone can give, and sees a
   assert.ok(
     seen.headline!.mcc.lo < seen.headline!.mcc.value && seen.headline!.mcc.value <= seen.headline!.mcc.hi,
   );
+});
+
+test('the proxy weighs each family of in-car negatives the same in its balanced row', async () => {
+  const rows = styledRows(1.5, 'balanced');
+  const { p } = await proxyCrossValidate(rows, CONFIG);
+  const r = proxyReport(p, rows, { seed: 'proxy', l2: 0.1, folds: 5 });
+  const pairs = ['in-car: roadwork vs KITTI', 'in-car: roadwork vs dashcam streets (CamVid)'] as const;
+  const b = r.balanced!['in-car: families balanced']!;
+  assert.deepEqual(b.pairs, pairs);
+  assert.equal(b.n, r.headline!.n);
+  assert.equal(b.positives, r.headline!.positives);
+  // The mean of the pairs' scores, which here is not the pooled headline (30 KITTI, 24 CamVid frames).
+  const [kitti, camvid] = pairs.map((n) => r.pairs[n]!);
+  assert.ok(Math.abs(b.mcc.value - (kitti!.mcc!.value + camvid!.mcc!.value) / 2) < 1e-12);
+  assert.ok(Math.abs(b.auc.value - (kitti!.auc!.value + camvid!.auc!.value) / 2) < 1e-12);
+  assert.ok(Math.abs(b.mcc.value - r.headline!.mcc.value) > 1e-3, `${b.mcc.value} ${r.headline!.mcc.value}`);
+  assert.ok(b.mcc.lo <= b.mcc.hi && b.mcc.hi - b.mcc.lo > 0, `a resampled interval ${b.mcc.lo}–${b.mcc.hi}`);
+  assert.match(proxyTable(r), /^in-car: families balanced +126 +72 /m);
+  // The draws' point scores carry it too, as the pairs' mean.
+  const points = proxyScores(p, rows).scores;
+  const mean = (points[pairs[0]]!.mcc + points[pairs[1]]!.mcc) / 2;
+  assert.equal(points['in-car: families balanced']!.mcc, mean);
+  // One family of negatives has nothing to balance.
+  const one = rows.filter((row) => !row.group.startsWith('camvid'));
+  const alone = (await proxyCrossValidate(one, CONFIG)).p;
+  assert.equal(proxyReport(alone, one, { seed: 'proxy', l2: 0.1, folds: 5 }).balanced, undefined);
+  assert.equal(proxyScores(alone, one).scores['in-car: families balanced'], undefined);
 });
 
 test('the proxy holds whole cameras out: every KITTI drive in one fold, extra views with their camera', async () => {
