@@ -64,7 +64,9 @@ Beside the main table, the same-camera proxy: cross-validation holding whole cam
 CamVid, highway as one camera each; each dashcam city or clip; web photos one by one), scored only
 inside one kind of camera (in-car: dashcam work zones against dashcam streets, KITTI, highway; web
 photos), where the photo style cannot tell the labels apart. Its headline is the in-car MCC and AUC.
---select-by family chooses the L2 by it. Families come from the group names (src/lifecycle/train/_families.ts).
+--select-by family chooses the L2 by it. The headline pools the in-car families of negatives, so the
+largest decides it; "in-car: families balanced" is the mean of the "roadwork vs" rows, each family
+weighing the same. Families come from the group names (src/lifecycle/train/_families.ts).
 
 --repeats N runs every cross-validation over N draws of its folds (the same views; seeds SEED,
 SEED#2, …) and adds each protocol's mean, standard deviation and range to the report: on the
