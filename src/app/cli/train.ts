@@ -12,6 +12,7 @@ import {
   styleRoom,
   trainHead,
   writeHead,
+  type SelectBy,
   type ViewSet,
 } from '../../lifecycle/train/index.js';
 import { VIEW_COUNTS, addEmbeddingFlags, embeddingOptions } from './_embedding-flags.js';
@@ -153,9 +154,9 @@ export function trainCommand(io: TrainIo = {}): Command {
     .addOption(
       new Option(
         '--select-by <protocol>',
-        'which held-out MCC chooses the L2: cv (grouped CV, as --split-group says) or family (the same-camera proxy)',
+        "which held-out MCC chooses the L2: cv (grouped CV, as --split-group says), family (the same-camera proxy's headline) or balanced (its families-balanced row)",
       )
-        .choices(['cv', 'family'])
+        .choices(['cv', 'family', 'balanced'])
         .default('cv'),
     )
     .option('--report <file>', 'also write the full report as JSON')
@@ -290,7 +291,7 @@ export function trainCommand(io: TrainIo = {}): Command {
         ...(opts.balanceCameras === true ? { balanceCameras: true } : {}),
         proxy: { rows: embedded.rows, extraViews: embedded.extra },
         ...(otherViews.length > 0 ? { otherViews } : {}),
-        selectBy: opts.selectBy === 'family' ? 'family' : 'cv',
+        selectBy: opts.selectBy as SelectBy,
         ensemble,
       }).finally(() => fits?.close());
       const heads = result.ensemble?.heads ?? [result.head];

@@ -20,7 +20,7 @@ import {
   type TrainConfig,
 } from './_pipeline.js';
 import { drawConfig, type ViewSet } from './_protocols.js';
-import { proxySummary, type ProxyReport } from './_proxy.js';
+import { proxySummary, SELECTED_BY, type ProxyReport, type SelectBy } from './_proxy.js';
 
 /** What the head records beside its own numbers. */
 export interface FinalHeadContext {
@@ -28,8 +28,8 @@ export interface FinalHeadContext {
   readonly embedder: string;
   /** Groups the caller split by image. */
   readonly splitGroups?: readonly string[];
-  /** The L2 was chosen by the same-camera proxy's headline. */
-  readonly selectedByProxy: boolean;
+  /** Which held-out MCC chose the L2 (`trainHead`'s `selectBy`). */
+  readonly selectedBy: SelectBy;
   readonly log: (line: string) => void;
   /** The proxy on these views at the chosen L2. */
   readonly proxy?: ProxyReport;
@@ -144,7 +144,7 @@ export async function finalHead(
       ...(config.columns ? { columns: [...config.columns] } : {}),
       ...(config.columnL2?.length ? { column_l2: config.columnL2.map((c) => ({ ...c })) } : {}),
       ...(config.styleNull ? { style_null: config.styleNull } : {}),
-      ...(context.selectedByProxy ? { selected_by: 'same-camera proxy' } : {}),
+      ...(context.selectedBy === 'cv' ? {} : { selected_by: SELECTED_BY[context.selectedBy] }),
       ...(context.proxy ? { proxy: proxySummary(context.proxy) } : {}),
       ...(context.repeats ? { repeats: context.repeats } : {}),
       ...(synthetic.images > 0 ? { synthetic: { images: synthetic.images, weight: synthetic.weight } } : {}),

@@ -10,7 +10,14 @@ import {
   type FitRunner,
   type TrainConfig,
 } from './_pipeline.js';
-import { proxyCrossValidate, proxyReport, proxyScores, proxySlices, type ProxyReport } from './_proxy.js';
+import {
+  balancedName,
+  proxyCrossValidate,
+  proxyReport,
+  proxyScores,
+  proxySlices,
+  type ProxyReport,
+} from './_proxy.js';
 import {
   drawSeeds,
   drawsByViews,
@@ -142,6 +149,11 @@ export interface ProxyRun {
   readonly l2: number;
   /** Mean headline MCC over the draws (−∞ when nothing is scored): what chooses the L2. */
   readonly mcc: number;
+  /**
+   * Mean over the draws of the headline kind's families-balanced MCC (its `roadwork vs` pairs'
+   * mean), when the kind holds two or more families of negatives: what `--select-by balanced` reads.
+   */
+  readonly balanced?: number;
   readonly report: ProxyReport;
   readonly spreads: Record<string, RepeatedSlice>;
   /** The headline's name in `spreads`, when a kind holds both labels. */
@@ -327,16 +339,21 @@ export async function proxyAt(
   const name = runs[0]!.headline;
   const h = name === undefined ? undefined : spreads[name];
   const kind = report.headline?.kind;
+  const balanced = kind === undefined ? undefined : spreads[balancedName(kind)]?.mcc.mean;
   const scored =
     h === undefined
       ? 'not scored (no camera kind holds both labels)'
       : draws.length > 1
         ? `${drawsText(draws.map((d) => d.views))} MCC ${spreadText(h.mcc)}, AUC ${spreadText(h.auc)} (${kind})`
         : ` MCC ${report.headline!.mcc.value.toFixed(3)}, AUC ${report.headline!.auc?.value.toFixed(3) ?? '–'} (${kind})`;
-  log(`${config.model} l2=${config.l2}: same-camera proxy${h === undefined ? ' ' : ''}${scored} ${took(t0)}`);
+  const even = balanced === undefined ? '' : `; families balanced MCC ${balanced.toFixed(3)}`;
+  log(
+    `${config.model} l2=${config.l2}: same-camera proxy${h === undefined ? ' ' : ''}${scored}${even} ${took(t0)}`,
+  );
   return {
     l2: config.l2,
     mcc: h?.mcc.mean ?? Number.NEGATIVE_INFINITY,
+    ...(balanced === undefined ? {} : { balanced }),
     report,
     spreads,
     ...(h === undefined ? {} : { headline: name }),

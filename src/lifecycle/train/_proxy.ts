@@ -110,7 +110,10 @@ export interface ProxySlices {
   readonly headline?: CameraKind;
 }
 
-const BALANCED = 'families balanced';
+/** The name of a camera kind's families-balanced row (`in-car: families balanced`). */
+export function balancedName(kind: string): string {
+  return `${kind}: families balanced`;
+}
 
 /** Each kind's pairs (the names in `pairs`), for kinds with two or more. */
 function pairsByKind(slices: ProxySlices): [string, string[]][] {
@@ -223,7 +226,7 @@ export function proxyReport(
   const kinds = all(slices.kinds);
   const balanced = Object.fromEntries(
     pairsByKind(slices).map(([k, names]) => [
-      `${k}: ${BALANCED}`,
+      balancedName(k),
       balancedReport(p, rows, slices, k, names, options.seed),
     ]),
   );
@@ -275,7 +278,7 @@ export function proxyScores(
     const each = names.map((n) => out[n]).filter((s) => s !== undefined);
     if (each.length !== names.length) continue;
     const mean = (f: (s: Scores) => number) => each.reduce((sum, s) => sum + f(s), 0) / each.length;
-    out[`${k}: ${BALANCED}`] = {
+    out[balancedName(k)] = {
       n: slices.kinds[k]!.length,
       mcc: mean((s) => s.mcc),
       accuracy: mean((s) => s.accuracy),
@@ -285,17 +288,34 @@ export function proxyScores(
   return { scores: out, ...(slices.headline ? { headline: `${slices.headline} cameras` } : {}) };
 }
 
-/** Fails with ERR_CONFIG_INVALID unless some camera kind holds both labels (the proxy scores inside one). */
-export function requireProxyKind(rows: readonly ViewRow[] | undefined): void {
-  const labels = new Map<string, Set<number>>();
-  for (const r of rows ?? []) {
-    const kind = familyRule(r.group).camera;
-    labels.set(kind, (labels.get(kind) ?? new Set()).add(r.label));
+/** Which held-out MCC chooses the L2: the grouped CV's, the proxy's headline or its families-balanced row. */
+export type SelectBy = 'cv' | 'family' | 'balanced';
+
+/** How `head.json` `metrics.selected_by` names a choice by the proxy. */
+export const SELECTED_BY: Readonly<Record<Exclude<SelectBy, 'cv'>, string>> = {
+  family: 'same-camera proxy',
+  balanced: 'same-camera proxy, families balanced',
+};
+
+/**
+ * Fails with ERR_CONFIG_INVALID unless the proxy can score what `--select-by` reads: some camera kind
+ * holding both labels (`family`), and for `balanced` two or more families of negatives in that kind.
+ */
+export function requireProxyKind(rows: readonly ViewRow[] | undefined, by: Exclude<SelectBy, 'cv'>): void {
+  const slices = proxySlices(rows ?? []);
+  const kind = slices.headline;
+  if (kind === undefined) {
+    const kinds = Object.keys(slices.kinds);
+    throw new RoadworkError(
+      'ERR_CONFIG_INVALID',
+      `Invalid --select-by ${by}: no camera kind holds both labels (${kinds.join(', ') || 'no rows'}), so the same-camera proxy scores nothing; add images of the other label from the same kind of camera, or select by cv`,
+    );
   }
-  if ([...labels.values()].some((l) => l.size === 2)) return;
+  if (by === 'family' || pairsByKind(slices).some(([k]) => k === kind)) return;
+  const pairs = Object.keys(slices.pairs).filter((n) => n.startsWith(`${kind}: `));
   throw new RoadworkError(
     'ERR_CONFIG_INVALID',
-    `Invalid --select-by family: no camera kind holds both labels (${[...labels.keys()].join(', ') || 'no rows'}), so the same-camera proxy scores nothing; add images of the other label from the same kind of camera, or select by cv`,
+    `Invalid --select-by balanced: the ${kind} cameras hold ${pairs.length} family of negatives only (${pairs.join(', ') || 'none apart from the roadwork families'}), so there is no families-balanced mean to choose by; add negatives from another family of ${kind} cameras, or select by family`,
   );
 }
 

@@ -20,7 +20,7 @@ import {
   type ProxyRun,
   type ViewSet,
 } from './_protocols.js';
-import { requireProxyKind, type ProxyReport } from './_proxy.js';
+import { requireProxyKind, type ProxyReport, type SelectBy } from './_proxy.js';
 import { drawsAt, drawsByViews, type RepeatReport, type RepeatedSlice } from './_repeats.js';
 
 /** Options of `trainHead`. */
@@ -37,10 +37,12 @@ export interface TrainHeadOptions extends Omit<TrainConfig, 'l2'> {
    */
   readonly proxy?: { readonly rows: readonly ViewRow[]; readonly extraViews?: readonly ViewRow[] };
   /**
-   * Which protocol's MCC chooses the L2: `cv` (default, the grouped CV of `rows`) or `family` (the
-   * same-camera proxy's headline; needs `proxy`). The other protocol is run once, at the chosen L2.
+   * Which protocol's MCC chooses the L2: `cv` (default, the grouped CV of `rows`), `family` (the
+   * same-camera proxy's headline; needs `proxy`) or `balanced` (the headline kind's families-balanced
+   * row: each family of its negatives weighing the same). The other protocol is run once, at the
+   * chosen L2.
    */
-  readonly selectBy?: 'cv' | 'family';
+  readonly selectBy?: SelectBy;
   /**
    * Run each cross-validation over this many draws of its folds (default 1; seeds from
    * `drawSeeds`): the L2 is chosen by the mean MCC over the draws, the tables and the final head's
@@ -118,8 +120,8 @@ export async function trainHead(
       `warning: ${options.folds} folds but only ${groups} group${groups === 1 ? '' : 's'}: ${options.folds - groups} fold${options.folds - groups === 1 ? ' is' : 's are'} empty and each held-out fold is a whole group; give groups in manifest.csv, --split-group, or fewer --folds`,
     );
   }
-  const byFamily = options.selectBy === 'family';
-  if (byFamily) requireProxyKind(options.proxy?.rows);
+  const by = options.selectBy ?? 'cv';
+  if (by !== 'cv') requireProxyKind(options.proxy?.rows, by);
   const {
     fits,
     log,
@@ -147,12 +149,15 @@ export async function trainHead(
   const proxied = (l2: number) => proxyAt(draws.proxy!, { ...protocolConfig, l2 }, log, fits);
   let best: GroupedRun | undefined;
   let proxyRun: ProxyRun | undefined;
-  if (byFamily) {
+  if (by !== 'cv') {
+    const tried: ProxyChoice[] = [];
     for (const l2 of options.l2) {
       const run = await proxied(l2);
-      if (proxyRun === undefined || run.mcc > proxyRun.mcc) proxyRun = run;
+      tried.push({ l2, mcc: run.mcc, ...(run.balanced === undefined ? {} : { balanced: run.balanced }) });
+      if (proxyRun === undefined || choiceScore(run, by) > choiceScore(proxyRun, by)) proxyRun = run;
     }
     if (proxyRun === undefined) throw noL2();
+    logOtherChoice(tried, proxyRun.l2, by, log);
     best = await grouped(proxyRun.l2);
   } else {
     for (const l2 of options.l2) {
@@ -168,7 +173,7 @@ export async function trainHead(
   const context = {
     embedder: embedderVersion,
     ...(options.splitGroups ? { splitGroups: options.splitGroups } : {}),
-    selectedByProxy: byFamily,
+    selectedBy: by,
     log,
   };
   const { head, report, exits } = await finalHead(own, firstDraw(best, 0), config, {
@@ -195,6 +200,31 @@ export async function trainHead(
     ...(ensemble ? { ensemble } : {}),
     predictions: predictionsOf(own, 0, best, proxyRun),
   };
+}
+
+/** One L2's proxy numbers, as `--select-by family` and `balanced` read them. */
+type ProxyChoice = Pick<ProxyRun, 'l2' | 'mcc' | 'balanced'>;
+
+function choiceScore(run: ProxyChoice, by: 'family' | 'balanced'): number {
+  return by === 'balanced' ? run.balanced! : run.mcc;
+}
+
+/** Logs the L2 the other proxy number would have chosen, when it differs: the two disagree on this grid. */
+function logOtherChoice(
+  tried: readonly ProxyChoice[],
+  chosen: number,
+  by: 'family' | 'balanced',
+  log: (line: string) => void,
+): void {
+  const other = by === 'family' ? 'balanced' : 'family';
+  if (tried.some((t) => t.balanced === undefined)) return;
+  const alt = tried.reduce((a, t) => (choiceScore(t, other) > choiceScore(a, other) ? t : a));
+  if (alt.l2 === chosen) return;
+  const text = (t: ProxyChoice) =>
+    `l2=${t.l2}: headline ${t.mcc.toFixed(3)}, families balanced ${t.balanced!.toFixed(3)}`;
+  log(
+    `note: --select-by ${by} chose l2=${chosen}; --select-by ${other} would choose l2=${alt.l2} (${text(tried.find((t) => t.l2 === chosen)!)}; ${text(alt)})`,
+  );
 }
 
 /**

@@ -69,6 +69,7 @@ export {
   proxyReport,
   type ProxyHeadline,
   type ProxyReport,
+  type SelectBy,
 } from './_proxy.js';
 export {
   calibrateHead,

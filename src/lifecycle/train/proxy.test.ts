@@ -228,6 +228,66 @@ test('trainHead --select-by family chooses the L2 by the proxy and records it; r
   );
 });
 
+test('trainHead --select-by balanced chooses the L2 by the families-balanced row; refuses one family of negatives', async () => {
+  // One CamVid drive of two: 30 KITTI frames against 12 CamVid, so the pooled headline leans on KITTI.
+  const rows = styledRows(1.5, 'd')
+    .filter((r) => r.group !== 'camvid-0006R0')
+    .map((r, image) => ({ ...r, image }));
+  const lines: string[] = [];
+  const grid = [0.01, 100];
+  const options = { ...CONFIG, l2: grid, log: (l: string) => lines.push(l), proxy: { rows } };
+  const chosen = await trainHead(rows, 'test-embedder', { ...options, selectBy: 'balanced' });
+  assert.equal(chosen.head.metrics?.selected_by, 'same-camera proxy, families balanced');
+  // Each L2's proxy line gives both numbers; the choice is the best balanced one, not the best headline.
+  const logged = lines.flatMap((l) => {
+    const m = /l2=([\d.]+): same-camera proxy MCC (-?[\d.]+).*families balanced MCC (-?[\d.]+)/.exec(l);
+    return m ? [{ l2: Number(m[1]), headline: Number(m[2]), balanced: Number(m[3]) }] : [];
+  });
+  assert.deepEqual(
+    logged.map((r) => r.l2),
+    grid,
+    lines.join('\n'),
+  );
+  const best = Math.max(...logged.map((r) => r.balanced));
+  assert.equal(logged.find((r) => r.l2 === chosen.l2)!.balanced, best);
+  const b = chosen.proxy!.balanced!['in-car: families balanced']!;
+  assert.equal(b.mcc.value.toFixed(3), best.toFixed(3));
+  // The same grid by the headline reads the other number of the same lines.
+  const byHeadline = await trainHead(rows, 'test-embedder', {
+    ...options,
+    selectBy: 'family',
+    log: () => {},
+  });
+  const top = Math.max(...logged.map((r) => r.headline));
+  assert.equal(logged.find((r) => r.l2 === byHeadline.l2)!.headline, top);
+  assert.notEqual(chosen.l2, byHeadline.l2, JSON.stringify(logged));
+  // The run says the two disagree on this grid.
+  assert.ok(
+    lines.includes(
+      `note: --select-by balanced chose l2=${chosen.l2}; --select-by family would choose l2=${byHeadline.l2} (l2=${chosen.l2}: headline ${logged.find((r) => r.l2 === chosen.l2)!.headline.toFixed(3)}, families balanced ${best.toFixed(3)}; l2=${byHeadline.l2}: headline ${top.toFixed(3)}, families balanced ${logged.find((r) => r.l2 === byHeadline.l2)!.balanced.toFixed(3)})`,
+    ),
+    lines.join('\n'),
+  );
+
+  const one = rows.filter((r) => !r.group.startsWith('camvid'));
+  await assert.rejects(
+    () => trainHead(one, 'test-embedder', { ...options, proxy: { rows: one }, selectBy: 'balanced' }),
+    (err) =>
+      isRoadworkError(err, 'ERR_CONFIG_INVALID') &&
+      /--select-by balanced: the in-car cameras hold 1 family of negatives only \(in-car: roadwork vs KITTI\)/.test(
+        err.message,
+      ),
+  );
+  // By the headline, the same rows are fine.
+  await trainHead(one, 'test-embedder', {
+    ...options,
+    l2: [1],
+    proxy: { rows: one },
+    selectBy: 'family',
+    log: () => {},
+  });
+});
+
 test('balanceCameras weighs each (camera kind, label) cell the same, so the head leans on roadwork, not the camera', async () => {
   const rows = styledRows(1.5, 'balance');
   const w = cameraCellWeights(rows);
