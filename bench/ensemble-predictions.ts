@@ -21,8 +21,8 @@
 // stage (models/starter/EXPERIMENTS.md, "Sessions 35, 36"). --json and --metrics take the first draw's.
 // Slices: split CV (all, per kind of camera); the proxy's in-car headline, its roadwork against each
 // family of ordinary in-car frames (KITTI, CamVid, highway), and web photos; last, the in-car proxy
-// with those families weighing the same (the mean of the pairs' MCCs: the headline pools them, so
-// the family with the most frames, CamVid on the starter's data, decides it; printed, not in --json).
+// with those families weighing the same (the mean of the pairs' MCCs, accuracies and AUCs: the
+// headline pools them, so the family with the most frames, CamVid on the starter's data, decides it).
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -115,7 +115,8 @@ const intervalText = (d: Interval) => `${signed(d.value, 3)} [${signed(d.lo, 2)}
 
 /** Prints one draw's table; returns its mean's scores and, with --base, each slice's paired difference. */
 async function scoreDraw(names: readonly string[]) {
-  const runs = await read(names);
+  // The first draw's first file is `rows`, already read.
+  const runs = names[0] === files[0] ? [rows, ...(await read(names.slice(1)))] : await read(names);
   for (const [k, run] of runs.entries()) {
     const same =
       run.length === rows.length &&
@@ -171,7 +172,12 @@ async function scoreDraw(names: readonly string[]) {
     console.log([name, idx.length, ...cells].join('\t'));
   }
   if (familyPairs.length > 1) {
-    const { cells, d } = balancedRow(scored, other, base);
+    const { cells, scores, d } = balancedRow(scored, other, base);
+    summary[balancedName] = {
+      n: incar.length,
+      roadwork: incar.filter((i) => rows[i]!.label === '1').length,
+      ...scores[runs.length]!,
+    };
     if (d !== undefined) paired[balancedName] = d;
     console.log([balancedName, incar.length, ...cells].join('\t'));
   }
@@ -205,25 +211,28 @@ function balancedRow(
     });
     return each.reduce((sum, v) => sum + v, 0) / each.length;
   };
-  const cells = scored.map((ps) => {
+  const meanOver = (each: readonly number[]) => each.reduce((sum, v) => sum + v, 0) / each.length;
+  const scores = scored.map((ps) => {
     const e = bootstrapByGroup({ p: positions, y, groups }, (ks, ys) => balanced(ps, ks, ys));
-    const aucs = familyPairs.map((keep) => {
+    const each = familyPairs.map((keep) => {
       const idx = incar.filter((i) => keep(rows[i]!));
-      return auc(
-        idx.map((i) => ps[i]!),
-        idx.map((i) => Number(rows[i]!.label)),
-      );
+      const p = idx.map((i) => ps[i]!);
+      const ys = idx.map((i) => Number(rows[i]!.label));
+      return { accuracy: decide(p).filter((v, k) => v === ys[k]).length / ys.length, auc: auc(p, ys) };
     });
-    const meanAuc = aucs.reduce((sum, v) => sum + v, 0) / aucs.length;
-    return `${e.value.toFixed(3)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}] (${meanAuc.toFixed(3)})`;
+    return { mcc: e, accuracy: meanOver(each.map((s) => s.accuracy)), auc: meanOver(each.map((s) => s.auc)) };
   });
-  if (base === undefined) return { cells };
+  const cells = scores.map(
+    ({ mcc: e, auc: a }) =>
+      `${e.value.toFixed(3)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}] (${a.toFixed(3)})`,
+  );
+  if (base === undefined) return { cells, scores };
   const d = bootstrapByGroup(
     { p: positions, y, groups },
     (ks, ys) => balanced(other, ks, ys) - balanced(base, ks, ys),
   );
   cells.push(intervalText(d));
-  return { cells, d };
+  return { cells, scores, d };
 }
 
 const results = [];
