@@ -86,10 +86,36 @@ export interface Estimate {
  * independent), recomputes `stat` and returns the 2.5–97.5 % percentiles. Seeded.
  */
 export function bootstrapByGroup(
-  rows: { p: ArrayLike<number>; y: ArrayLike<number>; groups: readonly string[] },
+  rows: BootstrapRows,
   stat: (p: number[], y: number[]) => number,
-  options: { rounds?: number; seed?: string } = {},
+  options: BootstrapOptions = {},
 ): Estimate {
+  return bootstrapStatsByGroup(rows, (p, y) => ({ value: stat(p, y) }), options).value;
+}
+
+/** The rows a bootstrap resamples: probabilities (or positions), labels and each row's group. */
+export interface BootstrapRows {
+  readonly p: ArrayLike<number>;
+  readonly y: ArrayLike<number>;
+  readonly groups: readonly string[];
+}
+
+/** Rounds (default 500) and the seed of the resamples (default `ci`). */
+export interface BootstrapOptions {
+  readonly rounds?: number;
+  readonly seed?: string;
+}
+
+/**
+ * `bootstrapByGroup` for several statistics of one resample at once (`stats` returns them by
+ * name): the same resamples as one call per statistic with the same seed, so the same estimates, at
+ * the cost of one. A resample where a statistic is not finite leaves it out of that statistic only.
+ */
+export function bootstrapStatsByGroup<K extends string>(
+  rows: BootstrapRows,
+  stats: (p: number[], y: number[]) => Record<K, number>,
+  options: BootstrapOptions = {},
+): Record<K, Estimate> {
   const byGroup = new Map<string, number[]>();
   rows.groups.forEach((g, i) => {
     const list = byGroup.get(g) ?? [];
@@ -99,21 +125,32 @@ export function bootstrapByGroup(
   const names = [...byGroup.keys()].sort();
   const all = Array.from({ length: rows.y.length }, (_, i) => i);
   const pick = (idx: number[]) =>
-    stat(
+    stats(
       idx.map((i) => rows.p[i]!),
       idx.map((i) => rows.y[i]!),
     );
-  const value = pick(all);
+  const point = pick(all);
+  const keys = Object.keys(point) as K[];
+  const values = new Map<K, number[]>(keys.map((k) => [k, []]));
   const rng = createRng(`bootstrap|${options.seed ?? 'ci'}`);
-  const values: number[] = [];
   for (let r = 0; r < (options.rounds ?? 500); r++) {
     const idx: number[] = [];
     for (let k = 0; k < names.length; k++) idx.push(...byGroup.get(names[rng.int(0, names.length - 1)]!)!);
-    const v = pick(idx);
-    if (Number.isFinite(v)) values.push(v);
+    const drawn = pick(idx);
+    for (const k of keys) if (Number.isFinite(drawn[k])) values.get(k)!.push(drawn[k]);
   }
-  values.sort((a, b) => a - b);
-  const q = (f: number) =>
-    values[Math.min(values.length - 1, Math.max(0, Math.floor(f * values.length)))] ?? NaN;
-  return { value, lo: q(0.025), hi: q(0.975) };
+  const estimate = (value: number, sorted: number[]): Estimate => {
+    const q = (f: number) =>
+      sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(f * sorted.length)))] ?? NaN;
+    return { value, lo: q(0.025), hi: q(0.975) };
+  };
+  return Object.fromEntries(
+    keys.map((k) => [
+      k,
+      estimate(
+        point[k],
+        values.get(k)!.sort((a, b) => a - b),
+      ),
+    ]),
+  ) as Record<K, Estimate>;
 }

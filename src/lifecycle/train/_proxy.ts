@@ -3,10 +3,11 @@
 import { RoadworkError } from '../../core/errors/index.js';
 import type { ViewRow } from './_dataset.js';
 import { CAMERA_PREFIX, familyRule, type CameraKind } from './_families.js';
-import { bootstrapByGroup, scores, type Estimate, type Scores } from './_metrics.js';
+import { bootstrapStatsByGroup, scores, type Estimate, type Scores } from './_metrics.js';
 import {
   crossCalibrate,
   crossValidate,
+  SLICE_ROUNDS,
   sliceReport,
   type CrossValidateOptions,
   type SliceReport,
@@ -123,27 +124,27 @@ function pairsByKind(slices: ProxySlices): [string, string[]][] {
 }
 
 /**
- * The mean over a kind's pairs of `score` on the drawn rows: `at` are positions into the kind's rows,
- * `inPair[j][k]` whether the kind's `k`th row is in pair `j`.
+ * The mean over a kind's pairs of their MCC and AUC on the drawn rows: `at` are positions into the
+ * kind's rows, `inPair[j][k]` whether the kind's `k`th row is in pair `j`.
  */
 function meanOverPairs(
   p: ArrayLike<number>,
   y: ArrayLike<number>,
   inPair: readonly Uint8Array[],
   at: readonly number[],
-  score: (s: Scores) => number,
-): number {
-  let sum = 0;
+): { mcc: number; auc: number } {
+  let mcc = 0;
+  let auc = 0;
   for (const member of inPair) {
     const held = at.filter((k) => member[k] === 1);
-    sum += score(
-      scores(
-        held.map((k) => p[k]!),
-        held.map((k) => y[k]!),
-      ),
+    const s = scores(
+      held.map((k) => p[k]!),
+      held.map((k) => y[k]!),
     );
+    mcc += s.mcc;
+    auc += s.auc;
   }
-  return sum / inPair.length;
+  return { mcc: mcc / inPair.length, auc: auc / inPair.length };
 }
 
 /** One kind's balanced report: its pairs' MCC and AUC averaged, bootstrapped over its drives. */
@@ -164,23 +165,11 @@ function balancedReport(
   });
   // Positions into the kind's rows stand in for its probabilities, so each resample knows its pairs.
   const input = { p: idx.map((_, k) => k), y, groups: idx.map((i) => bootstrapUnit(rows[i]!)) };
-  const opts = { seed, rounds: 300 };
-  const stat = (score: (s: Scores) => number) => (at: number[]) => meanOverPairs(ps, y, inPair, at, score);
-  return {
-    n: idx.length,
-    positives: y.filter((v) => v === 1).length,
-    pairs,
-    mcc: bootstrapByGroup(
-      input,
-      stat((s) => s.mcc),
-      opts,
-    ),
-    auc: bootstrapByGroup(
-      input,
-      stat((s) => s.auc),
-      opts,
-    ),
-  };
+  const { mcc, auc } = bootstrapStatsByGroup(input, (at) => meanOverPairs(ps, y, inPair, at), {
+    seed,
+    rounds: SLICE_ROUNDS,
+  });
+  return { n: idx.length, positives: y.filter((v) => v === 1).length, pairs, mcc, auc };
 }
 
 /** The slices of `rows`: they depend on the rows' groups and labels only, so draws of one data set share them. */
