@@ -304,7 +304,7 @@ export function requireProxyKind(rows: readonly ViewRow[] | undefined, by: Exclu
   const pairs = Object.keys(slices.pairs).filter((n) => n.startsWith(`${kind}: `));
   throw new RoadworkError(
     'ERR_CONFIG_INVALID',
-    `Invalid --select-by balanced: the ${kind} cameras hold ${pairs.length} family of negatives only (${pairs.join(', ') || 'none apart from the roadwork families'}), so there is no families-balanced mean to choose by; add negatives from another family of ${kind} cameras, or select by family`,
+    `Invalid --select-by balanced: the ${kind} cameras hold ${pairs.length === 0 ? 'no family of negatives without roadwork' : `one family of negatives only (${pairs[0]})`}, so there is no families-balanced mean to choose by; add negatives from another family of ${kind} cameras, or select by family`,
   );
 }
 

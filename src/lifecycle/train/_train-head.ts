@@ -205,7 +205,7 @@ export async function trainHead(
 /** One L2's proxy numbers, as `--select-by family` and `balanced` read them. */
 type ProxyChoice = Pick<ProxyRun, 'l2' | 'mcc' | 'balanced'>;
 
-function choiceScore(run: ProxyChoice, by: 'family' | 'balanced'): number {
+function choiceScore(run: ProxyChoice, by: Exclude<SelectBy, 'cv'>): number {
   return by === 'balanced' ? run.balanced! : run.mcc;
 }
 
@@ -213,7 +213,7 @@ function choiceScore(run: ProxyChoice, by: 'family' | 'balanced'): number {
 function logOtherChoice(
   tried: readonly ProxyChoice[],
   chosen: number,
-  by: 'family' | 'balanced',
+  by: Exclude<SelectBy, 'cv'>,
   log: (line: string) => void,
 ): void {
   const other = by === 'family' ? 'balanced' : 'family';

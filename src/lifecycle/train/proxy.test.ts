@@ -274,7 +274,7 @@ test('trainHead --select-by balanced chooses the L2 by the families-balanced row
     () => trainHead(one, 'test-embedder', { ...options, proxy: { rows: one }, selectBy: 'balanced' }),
     (err) =>
       isRoadworkError(err, 'ERR_CONFIG_INVALID') &&
-      /--select-by balanced: the in-car cameras hold 1 family of negatives only \(in-car: roadwork vs KITTI\)/.test(
+      /--select-by balanced: the in-car cameras hold one family of negatives only \(in-car: roadwork vs KITTI\)/.test(
         err.message,
       ),
   );
