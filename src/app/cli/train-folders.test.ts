@@ -135,6 +135,13 @@ test(
       assert.equal(chosen.err.match(/same-camera proxy MCC/g)?.length, 2);
       assert.equal(chosen.err.match(/grouped 3-fold CV MCC/g)?.length, 1);
       assert.equal((await loadHead(join(root, 'family.json'))).metrics?.selected_by, 'same-camera proxy');
+      // Or by its families-balanced row (KITTI and CamVid each weighing half), printed on each L2's line.
+      const even = await run('balanced', [a, b], ['--select-by', 'balanced']);
+      assert.equal(even.err.match(/same-camera proxy MCC .*; families balanced MCC -?\d\.\d{3}/g)?.length, 2);
+      assert.equal(
+        (await loadHead(join(root, 'balanced.json'))).metrics?.selected_by,
+        'same-camera proxy, families balanced',
+      );
 
       // calibrate reads the same folders, from the same cache.
       const c = textSink();
