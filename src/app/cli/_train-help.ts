@@ -66,7 +66,8 @@ inside one kind of camera (in-car: dashcam work zones against dashcam streets, K
 photos), where the photo style cannot tell the labels apart. Its headline is the in-car MCC and AUC.
 --select-by family chooses the L2 by it. The headline pools the in-car families of negatives, so the
 largest decides it; "in-car: families balanced" is the mean of the "roadwork vs" rows, each family
-weighing the same, and --select-by balanced chooses the L2 by that row. Families come from the group names (src/lifecycle/train/_families.ts).
+weighing the same, and --select-by balanced chooses the L2 by that row. Families come from the
+group names (src/lifecycle/train/_families.ts).
 
 --repeats N runs every cross-validation over N draws of its folds (the same views; seeds SEED,
 SEED#2, …) and adds each protocol's mean, standard deviation and range to the report: on the
