@@ -184,6 +184,8 @@ async function scoreDraw(names: readonly string[]) {
   return { summary, paired };
 }
 
+const meanOver = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
 /**
  * The in-car proxy with every ordinary family weighing the same: the mean of the `roadwork vs`
  * pairs' MCCs (the headline pools them, so the family with the most frames decides it). Bootstrap
@@ -209,9 +211,8 @@ function balancedRow(
         held.map((j) => ys[j]!),
       );
     });
-    return each.reduce((sum, v) => sum + v, 0) / each.length;
+    return meanOver(each);
   };
-  const meanOver = (each: readonly number[]) => each.reduce((sum, v) => sum + v, 0) / each.length;
   const scores = scored.map((ps) => {
     const e = bootstrapByGroup({ p: positions, y, groups }, (ks, ys) => balanced(ps, ks, ys));
     const each = familyPairs.map((keep) => {
