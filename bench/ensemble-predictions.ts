@@ -28,7 +28,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drawFile } from '../src/app/cli/_train-views.js';
 import { parseCsvRecords } from '../src/core/csv/index.js';
-import { auc, bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
+import { bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits, scores } from '../src/lifecycle/train/index.js';
 
 const { values: flags, positionals: files } = parseArgs({
   options: {
@@ -144,13 +144,13 @@ async function scoreDraw(names: readonly string[]) {
       const { protocol, group, image } = rows[i]!;
       return protocol === 'proxy' ? bootstrapUnit({ group: group!, image: image! }) : group!;
     });
-    const scores = scored.map((ps) => {
+    const byColumn = scored.map((ps) => {
       const p = idx.map((i) => ps[i]!);
-      const right = decide(p).filter((v, k) => v === y[k]).length;
       const e = bootstrapByGroup({ p, y, groups }, (drawn, ys) => mcc(decide(drawn), ys));
-      return { mcc: e, accuracy: right / y.length, auc: auc(p, y) };
+      const { accuracy, auc } = scores(p, y);
+      return { mcc: e, accuracy, auc };
     });
-    const cells = scores.map((s) => {
+    const cells = byColumn.map((s) => {
       const interval =
         new Set(groups).size < 2 ? '[one group]' : `[${s.mcc.lo.toFixed(2)}, ${s.mcc.hi.toFixed(2)}]`;
       return `${s.mcc.value.toFixed(3)} ${interval} (${s.auc.toFixed(3)})`;
@@ -158,7 +158,7 @@ async function scoreDraw(names: readonly string[]) {
     summary[name] = {
       n: idx.length,
       roadwork: y.filter((v) => v === 1).length,
-      ...scores[runs.length]!,
+      ...byColumn[runs.length]!,
     };
     if (base !== undefined) {
       // Paired: each draw of groups scores both means on the same rows (positions into `idx`).
@@ -172,11 +172,11 @@ async function scoreDraw(names: readonly string[]) {
     console.log([name, idx.length, ...cells].join('\t'));
   }
   if (familyPairs.length > 1) {
-    const { cells, scores, d } = balancedRow(scored, other, base);
+    const { cells, byColumn, d } = balancedRow(scored, other, base);
     summary[balancedName] = {
       n: incar.length,
       roadwork: incar.filter((i) => rows[i]!.label === '1').length,
-      ...scores[runs.length]!,
+      ...byColumn[runs.length]!,
     };
     if (d !== undefined) paired[balancedName] = d;
     console.log([balancedName, incar.length, ...cells].join('\t'));
@@ -213,27 +213,28 @@ function balancedRow(
     });
     return meanOver(each);
   };
-  const scores = scored.map((ps) => {
+  const byColumn = scored.map((ps) => {
     const e = bootstrapByGroup({ p: positions, y, groups }, (ks, ys) => balanced(ps, ks, ys));
     const each = familyPairs.map((keep) => {
       const idx = incar.filter((i) => keep(rows[i]!));
-      const p = idx.map((i) => ps[i]!);
-      const ys = idx.map((i) => Number(rows[i]!.label));
-      return { accuracy: decide(p).filter((v, k) => v === ys[k]).length / ys.length, auc: auc(p, ys) };
+      return scores(
+        idx.map((i) => ps[i]!),
+        idx.map((i) => Number(rows[i]!.label)),
+      );
     });
     return { mcc: e, accuracy: meanOver(each.map((s) => s.accuracy)), auc: meanOver(each.map((s) => s.auc)) };
   });
-  const cells = scores.map(
+  const cells = byColumn.map(
     ({ mcc: e, auc: a }) =>
       `${e.value.toFixed(3)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}] (${a.toFixed(3)})`,
   );
-  if (base === undefined) return { cells, scores };
+  if (base === undefined) return { cells, byColumn };
   const d = bootstrapByGroup(
     { p: positions, y, groups },
     (ks, ys) => balanced(other, ks, ys) - balanced(base, ks, ys),
   );
   cells.push(intervalText(d));
-  return { cells, scores, d };
+  return { cells, byColumn, d };
 }
 
 const results = [];
