@@ -28,7 +28,14 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drawFile } from '../src/app/cli/_train-views.js';
 import { parseCsvRecords } from '../src/core/csv/index.js';
-import { bootstrapByGroup, bootstrapUnit, mcc, meanOfLogits, scores } from '../src/lifecycle/train/index.js';
+import {
+  bootstrapByGroup,
+  bootstrapUnit,
+  mcc,
+  meanOfLogits,
+  meanOverPairs,
+  scores,
+} from '../src/lifecycle/train/index.js';
 
 const { values: flags, positionals: files } = parseArgs({
   options: {
@@ -184,12 +191,11 @@ async function scoreDraw(names: readonly string[]) {
   return { summary, paired };
 }
 
-const meanOver = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-
 /**
  * The in-car proxy with every ordinary family weighing the same: the mean of the `roadwork vs`
- * pairs' MCCs (the headline pools them, so the family with the most frames decides it). Bootstrap
- * as the headline's: drives of the in-car rows resampled, each pair scored on those it holds.
+ * pairs' MCCs (the headline pools them, so the family with the most frames decides it), as
+ * `roadwork train` scores it. Bootstrap as the headline's: drives of the in-car rows resampled, each
+ * pair scored on those it holds.
  */
 function balancedRow(
   scored: readonly ArrayLike<number>[],
@@ -199,40 +205,25 @@ function balancedRow(
   const y = incar.map((i) => Number(rows[i]!.label));
   const groups = incar.map((i) => bootstrapUnit({ group: rows[i]!.group!, image: rows[i]!.image! }));
   const positions = incar.map((_, k) => k);
-  // The mean over pairs of one column's MCC on the drawn positions (into `incar`).
-  const balanced = (ps: ArrayLike<number>, ks: readonly number[], ys: readonly number[]) => {
-    const each = familyPairs.map((keep) => {
-      const held = ks.flatMap((k, j) => (keep(rows[incar[k]!]!) ? [j] : []));
-      return mcc(
-        at(
-          ps,
-          held.map((j) => incar[ks[j]!]!),
-        ),
-        held.map((j) => ys[j]!),
-      );
-    });
-    return meanOver(each);
+  const inPair = familyPairs.map((keep) => Uint8Array.from(incar, (i) => (keep(rows[i]!) ? 1 : 0)));
+  // One column's pairs' mean on the drawn positions (into `incar`).
+  const balanced = (ps: ArrayLike<number>) => {
+    const own = incar.map((i) => ps[i]!);
+    return (ks: readonly number[]) => meanOverPairs(own, y, inPair, ks);
   };
   const byColumn = scored.map((ps) => {
-    const e = bootstrapByGroup({ p: positions, y, groups }, (ks, ys) => balanced(ps, ks, ys));
-    const each = familyPairs.map((keep) => {
-      const idx = incar.filter((i) => keep(rows[i]!));
-      return scores(
-        idx.map((i) => ps[i]!),
-        idx.map((i) => Number(rows[i]!.label)),
-      );
-    });
-    return { mcc: e, accuracy: meanOver(each.map((s) => s.accuracy)), auc: meanOver(each.map((s) => s.auc)) };
+    const of = balanced(ps);
+    const e = bootstrapByGroup({ p: positions, y, groups }, (ks) => of(ks).mcc);
+    const { accuracy, auc } = of(positions);
+    return { mcc: e, accuracy, auc };
   });
   const cells = byColumn.map(
     ({ mcc: e, auc: a }) =>
       `${e.value.toFixed(3)} [${e.lo.toFixed(2)}, ${e.hi.toFixed(2)}] (${a.toFixed(3)})`,
   );
   if (base === undefined) return { cells, byColumn };
-  const d = bootstrapByGroup(
-    { p: positions, y, groups },
-    (ks, ys) => balanced(other, ks, ys) - balanced(base, ks, ys),
-  );
+  const [ofOther, ofBase] = [balanced(other), balanced(base)];
+  const d = bootstrapByGroup({ p: positions, y, groups }, (ks) => ofOther(ks).mcc - ofBase(ks).mcc);
   cells.push(intervalText(d));
   return { cells, byColumn, d };
 }

@@ -124,16 +124,18 @@ function pairsByKind(slices: ProxySlices): [string, string[]][] {
 }
 
 /**
- * The mean over a kind's pairs of their MCC and AUC on the drawn rows: `at` are positions into the
- * kind's rows, `inPair[j][k]` whether the kind's `k`th row is in pair `j`.
+ * The mean over a kind's pairs of their MCC, accuracy and AUC at 0.5 on the drawn rows: `at` are
+ * positions into the kind's rows (`p`, `y`), `inPair[j][k]` whether its `k`th row is in pair `j`.
+ * What the families-balanced row scores, here and in `bench/ensemble-predictions.ts`.
  */
-function meanOverPairs(
+export function meanOverPairs(
   p: ArrayLike<number>,
   y: ArrayLike<number>,
   inPair: readonly Uint8Array[],
   at: readonly number[],
-): { mcc: number; auc: number } {
+): { mcc: number; accuracy: number; auc: number } {
   let mcc = 0;
+  let accuracy = 0;
   let auc = 0;
   for (const member of inPair) {
     const held = at.filter((k) => member[k] === 1);
@@ -142,9 +144,11 @@ function meanOverPairs(
       held.map((k) => y[k]!),
     );
     mcc += s.mcc;
+    accuracy += s.accuracy;
     auc += s.auc;
   }
-  return { mcc: mcc / inPair.length, auc: auc / inPair.length };
+  const n = inPair.length;
+  return { mcc: mcc / n, accuracy: accuracy / n, auc: auc / n };
 }
 
 /** One kind's balanced report: its pairs' MCC and AUC averaged, bootstrapped over its drives. */

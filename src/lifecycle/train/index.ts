@@ -64,6 +64,7 @@ export {
 export {
   bootstrapUnit,
   cameraUnit,
+  meanOverPairs,
   proxyCrossValidate,
   proxyProtocol,
   proxyReport,
