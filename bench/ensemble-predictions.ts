@@ -26,8 +26,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { drawFile } from '../src/app/cli/_train-views.js';
-import { parseCsvRecords } from '../src/core/csv/index.js';
 import {
   bootstrapByGroup,
   bootstrapUnit,
@@ -36,6 +34,7 @@ import {
   meanOverPairs,
   scores,
 } from '../src/lifecycle/train/index.js';
+import { fileOfDraw, readPredictions, requireSameRows, type PredictionRow } from './_predictions.js';
 
 const { values: flags, positionals: files } = parseArgs({
   options: {
@@ -61,21 +60,10 @@ if (flags.metrics !== undefined && !(flags.route !== undefined && flags.stage !=
 const drawCount = flags.draws === undefined ? 1 : Number(flags.draws);
 if (!(Number.isInteger(drawCount) && drawCount >= 1))
   throw new Error(`--draws ${flags.draws}: give how many draws of the folds the files hold (--repeats)`);
-// Draw K's file beside draw 1's, named as `roadwork train --predictions` names it (p-s2.draw2.csv).
-const fileOfDraw = (f: string, k: number) => (k === 1 ? f : drawFile(f, k));
-const read = (some: readonly string[]) =>
-  Promise.all(
-    some.map(async (f) => {
-      const text = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT' || drawCount === 1) throw e;
-        throw new Error(`${f}: no such file (were its heads trained with --repeats ${drawCount}?)`);
-      });
-      return parseCsvRecords(text);
-    }),
-  );
+const read = (some: readonly string[]) => readPredictions(some, drawCount);
 const rows = (await read(files.slice(0, 1)))[0]!;
 
-type Row = Record<string, string>;
+type Row = PredictionRow;
 const slices: [string, (r: Row) => boolean][] = [
   ['cv all', (r) => r.protocol === 'cv'],
   ['cv in-car', (r) => r.protocol === 'cv' && r.camera === 'in-car'],
@@ -124,12 +112,7 @@ const intervalText = (d: Interval) => `${signed(d.value, 3)} [${signed(d.lo, 2)}
 async function scoreDraw(names: readonly string[]) {
   // The first draw's first file is `rows`, already read.
   const runs = names[0] === files[0] ? [rows, ...(await read(names.slice(1)))] : await read(names);
-  for (const [k, run] of runs.entries()) {
-    const same =
-      run.length === rows.length &&
-      run.every((r, i) => ['protocol', 'image', 'level'].every((c) => r[c] === rows[i]![c]));
-    if (!same) throw new Error(`${names[k]} does not list the rows of ${files[0]} in the same order`);
-  }
+  requireSameRows(runs, names, rows, files[0]!);
   // The mean in log-odds: each file's p is its head's calibrated probability.
   const meanOf = (some: typeof runs) => meanOfLogits(some.map((run) => run.map((r) => Number(r.p))));
   const other = meanOf(flags.rest === true ? runs.slice(baseCount) : runs);

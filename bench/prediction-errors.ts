@@ -9,12 +9,11 @@
 // chosen on the rows it scores, so its gain is an upper bound.
 // Usage: node --import tsx bench/prediction-errors.ts [--worst 8] [--draw K] p.csv p-s2.csv …
 // --draw K reads each file's draw K of the folds (`p.drawK.csv`, written by --repeats).
-import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { drawFile } from '../src/app/cli/_train-views.js';
-import { parseCsvRecords } from '../src/core/csv/index.js';
+import { logit } from '../src/inference/heads/index.js';
 import { mcc, meanOfLogits } from '../src/lifecycle/train/index.js';
+import { fileOfDraw, readPredictions, requireSameRows } from './_predictions.js';
 
 const { values: flags, positionals: files } = parseArgs({
   options: { worst: { type: 'string', default: '8' }, draw: { type: 'string', default: '1' } },
@@ -26,18 +25,11 @@ if (files.length === 0) throw new Error('give one or more prediction files (road
 if (!(Number.isInteger(worst) && worst >= 0)) throw new Error(`--worst ${flags.worst}: give a count`);
 if (!(Number.isInteger(draw) && draw >= 1)) throw new Error(`--draw ${flags.draw}: give a draw of the folds`);
 
-const runs = await Promise.all(
-  files.map(async (f) => parseCsvRecords(await readFile(draw === 1 ? f : drawFile(f, draw), 'utf8'))),
-);
+const names = files.map((f) => fileOfDraw(f, draw));
+const runs = await readPredictions(names, draw);
 const rows = runs[0]!;
-for (const [k, run] of runs.entries())
-  if (
-    run.length !== rows.length ||
-    run.some((r, i) => r.image !== rows[i]!.image || r.level !== rows[i]!.level)
-  )
-    throw new Error(`${files[k]} does not list the rows of ${files[0]} in the same order`);
+requireSameRows(runs, names, rows, names[0]!);
 const p = meanOfLogits(runs.map((run) => run.map((r) => Number(r.p))));
-const logitOf = (v: number) => Math.log(v / (1 - v));
 const label = rows.map((r) => Number(r.label));
 const wrong = (i: number) => (p[i]! >= 0.5 ? 1 : 0) !== label[i];
 console.log(
@@ -47,7 +39,12 @@ console.log(
 // Rows grouped by a key, in first-seen order.
 function groupBy(idx: readonly number[], key: (i: number) => string): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const i of idx) out.set(key(i), [...(out.get(key(i)) ?? []), i]);
+  for (const i of idx) {
+    const k = key(i);
+    const members = out.get(k);
+    if (members) members.push(i);
+    else out.set(k, [i]);
+  }
   return out;
 }
 
@@ -56,7 +53,7 @@ for (const [slice, idx] of groupBy(all, (i) => `${rows[i]!.protocol} ${rows[i]!.
   const images = [...groupBy(idx, (i) => rows[i]!.image!)].map(([image, views]) => ({
     image,
     wrong: views.filter(wrong).length / views.length,
-    logit: views.reduce((s, i) => s + logitOf(p[i]!), 0) / views.length,
+    logit: views.reduce((s, i) => s + logit(p[i]!), 0) / views.length,
   }));
   const called = idx.filter((i) => p[i]! >= 0.5).length / idx.length;
   const mostly = images.filter((m) => m.wrong > 0.5).length;
@@ -78,7 +75,7 @@ for (const [slice, idx] of groupBy(all, (i) => `${rows[i]!.protocol} ${rows[i]!.
   const positives = y.filter((v) => v === 1).length;
   if (positives === 0 || positives === y.length) continue;
   const w = y.map((v) => (v === 1 ? 0.5 / positives : 0.5 / (y.length - positives)));
-  const at = (t: number) => idx.map((i) => (logitOf(p[i]!) >= t ? 1 : 0));
+  const at = (t: number) => idx.map((i) => (logit(p[i]!) >= t ? 1 : 0));
   const cells = cuts.map((t) => `${mcc(at(t), y).toFixed(3)}/${mcc(at(t), y, w).toFixed(3)}`);
   console.log([slice, ...cells].join('\t'));
 }
