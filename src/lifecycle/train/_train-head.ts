@@ -159,6 +159,10 @@ export async function trainHead(
     if (proxyRun === undefined) throw noL2();
     logOtherChoice(tried, proxyRun.l2, by, log);
     best = await grouped(proxyRun.l2);
+  } else if (proxySet && options.l2.length === 1 && (fits?.size ?? 1) > 1) {
+    // One L2 and workers to spare: the proxy needs nothing from the grouped CV, so the two share the
+    // workers instead of the proxy waiting for the grouped CV's last folds (the same numbers).
+    [best, proxyRun] = await Promise.all([grouped(options.l2[0]!), proxied(options.l2[0]!)]);
   } else {
     for (const l2 of options.l2) {
       const run = await grouped(l2);

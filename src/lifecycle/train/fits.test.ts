@@ -110,6 +110,39 @@ test(
   },
 );
 
+test(
+  'with one L2 and a pool the proxy fits beside the grouped CV, with the numbers of one after the other',
+  { timeout: 120_000 },
+  async () => {
+    const pool = await openFitPool(2);
+    try {
+      const data = rows(160, 'beside');
+      let called = 0;
+      const counting: FitRunner = {
+        size: pool.size,
+        fit: (r, c) => {
+          called++;
+          return pool.fit(r, c);
+        },
+      };
+      let atGroupedLine: number | undefined;
+      const log = (line: string) => {
+        if (/grouped 4-fold CV/.test(line)) atGroupedLine = called;
+      };
+      const options = { ...CONFIG, model: 'mlp' as const, l2: [0.1], log, proxy: { rows: data } };
+      const beside = await trainHead(data, 'v', { ...options, fits: counting });
+      // Four grouped folds; the proxy's fits were handed to the pool before the last of them ended.
+      assert.ok(atGroupedLine !== undefined && atGroupedLine > 4, `fits called by then: ${atGroupedLine}`);
+      const alone = await trainHead(data, 'v', { ...options, log: () => {} });
+      assert.deepEqual(beside.head, alone.head);
+      assert.deepEqual(beside.proxy, alone.proxy);
+      assert.deepEqual(beside.predictions, alone.predictions);
+    } finally {
+      await pool.close();
+    }
+  },
+);
+
 test('in this thread the draws of --repeats run one after another, each logging as it ends', async () => {
   let fitted = 0;
   const counting: FitRunner = {
