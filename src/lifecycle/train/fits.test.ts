@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../core/random/index.js';
 import type { ViewRow } from './_dataset.js';
-import { openFitPool } from './_fits.js';
+import { openFitPool, type FitPool } from './_fits.js';
 import { packRows, unpackRows } from './_packed-rows.js';
 import { crossValidate, inProcessFits, type FitRunner, type TrainConfig } from './_pipeline.js';
 import { proxyCrossValidate } from './_proxy.js';
@@ -46,6 +46,18 @@ const CONFIG: TrainConfig = {
   maxIter: 60,
 };
 
+/** A test that runs `body` with a pool of two fit workers, closed however it ends. */
+function poolTest(title: string, body: (pool: FitPool) => Promise<void>): void {
+  test(title, { timeout: 120_000 }, async () => {
+    const pool = await openFitPool(2);
+    try {
+      await body(pool);
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
 test('packRows() copies only the rows, not the buffers their vectors view, and unpacks them whole', () => {
   const data = rows(40, 'pack').map((r, i) => (i === 3 ? { ...r, camera: 'in-car' as const } : r));
   const packed = packRows(data);
@@ -67,79 +79,63 @@ test('packRows() copies only the rows, not the buffers their vectors view, and u
   );
 });
 
-test(
+poolTest(
   'a fit pool gives the out-of-fold logits of fitting in this thread, for logistic, MLP and trees heads',
-  { timeout: 120_000 },
-  async () => {
-    const pool = await openFitPool(2);
-    try {
-      const data = rows(160, 'cv');
-      const extraViews = rows(160, 'extra').map((r, i) => ({
-        ...r,
-        image: data[i]!.image,
-        group: data[i]!.group,
-      }));
-      const synthetic = { rows: rows(30, 'syn').map((r) => ({ ...r, group: 'synth' })), weight: 0.5 };
-      for (const model of ['logistic', 'mlp', 'trees'] as const) {
-        const config: TrainConfig =
-          model === 'trees'
-            ? { ...CONFIG, model, extraViews, synthetic, l2: 1, trees: { count: 10, depth: 2, rate: 0.3 } }
-            : { ...CONFIG, model, extraViews, synthetic, styleNull: 1 };
-        const here = await crossValidate(data, config);
-        const there = await crossValidate(data, config, { fits: pool });
-        assert.deepEqual(there.fold, here.fold);
-        assert.deepEqual(there.logits, here.logits, model);
-        // The proxy rewrites groups to cameras and records the kind: that travels too.
-        const proxyHere = await proxyCrossValidate(data, { ...config, synthetic: undefined });
-        const proxyThere = await proxyCrossValidate(
-          data,
-          { ...config, synthetic: undefined },
-          { fits: pool },
-        );
-        assert.deepEqual(proxyThere.p, proxyHere.p, `${model} proxy`);
-      }
-      // A whole training run with repeated draws: the same head and the same spreads.
-      const options = { ...CONFIG, l2: [0.01, 1], repeats: 2, log: () => {}, proxy: { rows: data } };
-      const a = await trainHead(data, 'v', options);
-      const b = await trainHead(data, 'v', { ...options, fits: pool });
-      assert.deepEqual(b.head, a.head);
-      assert.deepEqual(b.repeats, a.repeats);
-    } finally {
-      await pool.close();
+  async (pool) => {
+    const data = rows(160, 'cv');
+    const extraViews = rows(160, 'extra').map((r, i) => ({
+      ...r,
+      image: data[i]!.image,
+      group: data[i]!.group,
+    }));
+    const synthetic = { rows: rows(30, 'syn').map((r) => ({ ...r, group: 'synth' })), weight: 0.5 };
+    for (const model of ['logistic', 'mlp', 'trees'] as const) {
+      const config: TrainConfig =
+        model === 'trees'
+          ? { ...CONFIG, model, extraViews, synthetic, l2: 1, trees: { count: 10, depth: 2, rate: 0.3 } }
+          : { ...CONFIG, model, extraViews, synthetic, styleNull: 1 };
+      const here = await crossValidate(data, config);
+      const there = await crossValidate(data, config, { fits: pool });
+      assert.deepEqual(there.fold, here.fold);
+      assert.deepEqual(there.logits, here.logits, model);
+      // The proxy rewrites groups to cameras and records the kind: that travels too.
+      const proxyHere = await proxyCrossValidate(data, { ...config, synthetic: undefined });
+      const proxyThere = await proxyCrossValidate(data, { ...config, synthetic: undefined }, { fits: pool });
+      assert.deepEqual(proxyThere.p, proxyHere.p, `${model} proxy`);
     }
+    // A whole training run with repeated draws: the same head and the same spreads.
+    const options = { ...CONFIG, l2: [0.01, 1], repeats: 2, log: () => {}, proxy: { rows: data } };
+    const a = await trainHead(data, 'v', options);
+    const b = await trainHead(data, 'v', { ...options, fits: pool });
+    assert.deepEqual(b.head, a.head);
+    assert.deepEqual(b.repeats, a.repeats);
   },
 );
 
-test(
+poolTest(
   'with one L2 and a pool the proxy fits beside the grouped CV, with the numbers of one after the other',
-  { timeout: 120_000 },
-  async () => {
-    const pool = await openFitPool(2);
-    try {
-      const data = rows(160, 'beside');
-      let called = 0;
-      const counting: FitRunner = {
-        size: pool.size,
-        fit: (r, c) => {
-          called++;
-          return pool.fit(r, c);
-        },
-      };
-      let atGroupedLine: number | undefined;
-      const log = (line: string) => {
-        if (/grouped 4-fold CV/.test(line)) atGroupedLine = called;
-      };
-      const options = { ...CONFIG, model: 'mlp' as const, l2: [0.1], log, proxy: { rows: data } };
-      const beside = await trainHead(data, 'v', { ...options, fits: counting });
-      // Four grouped folds; the proxy's fits were handed to the pool before the last of them ended.
-      assert.ok(atGroupedLine !== undefined && atGroupedLine > 4, `fits called by then: ${atGroupedLine}`);
-      const alone = await trainHead(data, 'v', { ...options, log: () => {} });
-      assert.deepEqual(beside.head, alone.head);
-      assert.deepEqual(beside.proxy, alone.proxy);
-      assert.deepEqual(beside.predictions, alone.predictions);
-    } finally {
-      await pool.close();
-    }
+  async (pool) => {
+    const data = rows(160, 'beside');
+    let called = 0;
+    const counting: FitRunner = {
+      size: pool.size,
+      fit: (r, c) => {
+        called++;
+        return pool.fit(r, c);
+      },
+    };
+    let atGroupedLine: number | undefined;
+    const log = (line: string) => {
+      if (/grouped 4-fold CV/.test(line)) atGroupedLine = called;
+    };
+    const options = { ...CONFIG, model: 'mlp' as const, l2: [0.1], log, proxy: { rows: data } };
+    const beside = await trainHead(data, 'v', { ...options, fits: counting });
+    // Four grouped folds; the proxy's fits were handed to the pool before the last of them ended.
+    assert.ok(atGroupedLine !== undefined && atGroupedLine > 4, `fits called by then: ${atGroupedLine}`);
+    const alone = await trainHead(data, 'v', { ...options, log: () => {} });
+    assert.deepEqual(beside.head, alone.head);
+    assert.deepEqual(beside.proxy, alone.proxy);
+    assert.deepEqual(beside.predictions, alone.predictions);
   },
 );
 
