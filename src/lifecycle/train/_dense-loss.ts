@@ -2,8 +2,10 @@
 // blocked over rows: a block's rows share each load of a weight (forward) and each load and store of
 // a gradient element (backward). Every sum is still taken in the order of a row-at-a-time loop, so
 // the loss and gradient are bit-identical to it (JS does not fuse multiply-adds); only the loads move.
+// The MLP's hidden layer runs on a WebAssembly SIMD kernel where it can (`_mlp-kernel.ts`), equally exact.
 import { bce } from './_loss.js';
 import type { Objective } from './_optim.js';
+import { kernelLayer } from './_mlp-kernel.js';
 
 /** Standardised rows (row-major), their labels and loss weights, and the MLP's width. */
 export interface MlpRows {
@@ -60,44 +62,93 @@ export function logisticObjective(p: LogisticProblem): Objective {
 }
 
 /**
- * The loss and gradient over the parameter layout `W1 (hidden×cols), b1 (hidden), w2 (hidden), b2`.
+ * The MLP's hidden layer over every row: the forward pass and the input weights' gradient, the
+ * objective's heavy loops. `hiddenLayer` gives the WebAssembly kernel's (`_mlp-kernel.ts`) where its
+ * memory can be had, else `blockedHiddenLayer` (JavaScript); both equal the row-at-a-time sums.
  */
-export function mlpObjective(p: MlpProblem): Objective {
-  const { xs, y, sw, rows, cols: d, hidden: hdn, l2In, l2 } = p;
+export interface HiddenLayer {
+  /** Elements a row takes in `forward`'s activations and in `factors` (at least `hidden`). */
+  readonly stride: number;
+  /** Each row's ReLU activations at the weights (row r's at r·stride), from the bias up in column order. */
+  forward(w: Float64Array): Float64Array;
+  /** Each row's factor per hidden unit (row r's at r·stride, 0 where it adds nothing): fill before `backward`. */
+  readonly factors: Float64Array;
+  /** Sets the input weights' part of `g` (the first hidden·cols) to Σ_r factors[r][j] · row r, rows in order. */
+  backward(g: Float64Array): void;
+}
+
+/** The kernel's hidden layer where its memory can be had, else JavaScript's. */
+export function hiddenLayer(p: MlpRows): HiddenLayer {
+  return kernelLayer(p.xs, p.rows, p.cols, p.hidden) ?? blockedHiddenLayer(p);
+}
+
+/** The hidden layer in JavaScript, blocked over rows. */
+export function blockedHiddenLayer(p: MlpRows): HiddenLayer {
+  const { xs, rows, cols: d, hidden: hdn } = p;
+  const a = new Float64Array(rows * hdn);
+  const factors = new Float64Array(rows * hdn);
+  const on = new Int32Array(BLOCK);
+  const k = new Float64Array(BLOCK);
+  return {
+    stride: hdn,
+    factors,
+    forward(w) {
+      for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+        const m = Math.min(BLOCK, rows - r0);
+        for (let j = 0; j < hdn; j++)
+          blockDots(xs, d, w, j * d, w[hdn * d + j]!, r0, m, a, r0 * hdn + j, hdn);
+      }
+      for (let q = 0; q < a.length; q++) if (!(a[q]! > 0)) a[q] = 0;
+      return a;
+    },
+    backward(g) {
+      g.fill(0, 0, hdn * d);
+      // A zero factor is skipped: the gradient starts at +0 and sums never make −0 from it.
+      for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+        const m = Math.min(BLOCK, rows - r0);
+        for (let j = 0; j < hdn; j++) {
+          let n = 0;
+          for (let i = 0; i < m; i++) {
+            const f = factors[(r0 + i) * hdn + j]!;
+            if (f === 0) continue;
+            on[n] = (r0 + i) * d;
+            k[n] = f;
+            n++;
+          }
+          inputGradient(xs, d, g, j * d, on, k, n);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The loss and gradient over the parameter layout `W1 (hidden×cols), b1 (hidden), w2 (hidden), b2`,
+ * on `layer` (default `hiddenLayer(p)`).
+ */
+export function mlpObjective(p: MlpProblem, layer: HiddenLayer = hiddenLayer(p)): Objective {
+  const { y, sw, rows, cols: d, hidden: hdn, l2In, l2 } = p;
   const nW1 = hdn * d;
   const size = nW1 + 2 * hdn + 1;
-  const a = new Float64Array(BLOCK * hdn);
-  const k = new Float64Array(BLOCK);
-  const on = new Int32Array(BLOCK);
-  const kOn = new Float64Array(BLOCK);
+  const { stride, factors } = layer;
   return (w, g) => {
     g.fill(0);
     let loss = 0;
-    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-      const m = Math.min(BLOCK, rows - r0);
-      hiddenUnits(p, w, r0, m, a);
-      for (let i = 0; i < m; i++) {
-        const r = r0 + i;
-        const e = bce(outputLogit(w, a, i, nW1, hdn), y[r]!);
-        loss += sw[r]! * e.loss;
-        const ki = sw[r]! * e.dz;
-        k[i] = ki;
-        g[size - 1]! += ki;
-        for (let j = 0; j < hdn; j++) g[nW1 + hdn + j]! += ki * a[i * hdn + j]!;
-      }
+    const a = layer.forward(w);
+    for (let r = 0; r < rows; r++) {
+      const e = bce(outputLogit(w, a, r, stride, nW1, hdn), y[r]!);
+      loss += sw[r]! * e.loss;
+      const k = sw[r]! * e.dz;
+      g[size - 1]! += k;
       for (let j = 0; j < hdn; j++) {
-        let n = 0;
-        for (let i = 0; i < m; i++) {
-          if (a[i * hdn + j]! <= 0) continue;
-          const kj = k[i]! * w[nW1 + hdn + j]!;
-          g[nW1 + j]! += kj;
-          on[n] = (r0 + i) * d;
-          kOn[n] = kj;
-          n++;
-        }
-        inputGradient(xs, d, g, j * d, on, kOn, n);
+        const aj = a[r * stride + j]!;
+        g[nW1 + hdn + j]! += k * aj;
+        const kj = aj > 0 ? k * w[nW1 + hdn + j]! : 0;
+        if (aj > 0) g[nW1 + j]! += kj;
+        factors[r * stride + j] = kj;
       }
     }
+    layer.backward(g);
     for (let j = 0; j < hdn; j++) {
       for (let c = 0; c < d; c++) {
         const i = j * d + c;
@@ -118,36 +169,30 @@ export function mlpObjective(p: MlpProblem): Objective {
  * The MLP's mean data loss on rows, forward only: what early stopping reads every step (the same
  * sums as the served head's logits, so the same number as scoring the head it would write).
  */
-export function mlpDataLoss(p: MlpRows): (w: Float64Array) => number {
+export function mlpDataLoss(p: MlpRows, layer: HiddenLayer = hiddenLayer(p)): (w: Float64Array) => number {
   const { y, sw, rows, cols: d, hidden: hdn } = p;
   const nW1 = hdn * d;
-  const a = new Float64Array(BLOCK * hdn);
   return (w) => {
+    const a = layer.forward(w);
     let loss = 0;
-    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-      const m = Math.min(BLOCK, rows - r0);
-      hiddenUnits(p, w, r0, m, a);
-      for (let i = 0; i < m; i++) {
-        loss += sw[r0 + i]! * bce(outputLogit(w, a, i, nW1, hdn), y[r0 + i]!).loss;
-      }
-    }
+    for (let r = 0; r < rows; r++)
+      loss += sw[r]! * bce(outputLogit(w, a, r, layer.stride, nW1, hdn), y[r]!).loss;
     return loss;
   };
 }
 
-/** The output logit of block row `i` from its activations in `a`: `b2 + Σ w2·a`, in that order. */
-function outputLogit(w: Float64Array, a: Float64Array, i: number, nW1: number, hdn: number): number {
+/** The output logit of row `r` from its activations in `a`: `b2 + Σ w2·a`, in that order. */
+function outputLogit(
+  w: Float64Array,
+  a: Float64Array,
+  r: number,
+  stride: number,
+  nW1: number,
+  hdn: number,
+): number {
   let z = w[nW1 + 2 * hdn]!;
-  for (let j = 0; j < hdn; j++) z += w[nW1 + hdn + j]! * a[i * hdn + j]!;
+  for (let j = 0; j < hdn; j++) z += w[nW1 + hdn + j]! * a[r * stride + j]!;
   return z;
-}
-
-/** Fills `a` (row-major, `hidden` a row) with the ReLU activations of rows `r0 … r0+m−1`. */
-function hiddenUnits(p: MlpRows, w: Float64Array, r0: number, m: number, a: Float64Array): void {
-  const { xs, cols: d, hidden: hdn } = p;
-  const nW1 = hdn * d;
-  for (let j = 0; j < hdn; j++) blockDots(xs, d, w, j * d, w[nW1 + j]!, r0, m, a, j, hdn);
-  for (let q = 0; q < m * hdn; q++) if (!(a[q]! > 0)) a[q] = 0;
 }
 
 /**

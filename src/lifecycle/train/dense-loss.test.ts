@@ -1,11 +1,14 @@
-// The dense heads' objectives: the blocked loops equal the row-at-a-time ones bit for bit, their
+// The dense heads' objectives: the blocked loops and the MLP kernel equal the row-at-a-time ones bit for bit, their
 // gradient is the loss's (finite differences).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRng, type Rng } from '../../core/random/index.js';
 import type { Head } from '../../inference/heads/index.js';
 import { matrixOf, sampleWeights, validationLoss } from './_fit.js';
+import { kernelLayer } from './_mlp-kernel.js';
 import {
+  blockedHiddenLayer,
   logisticObjective,
   mlpDataLoss,
   mlpObjective,
@@ -54,30 +57,44 @@ function assertCentralDifferences(
   }
 }
 
-test('the blocked MLP objective gives the row-at-a-time loss and gradient bit for bit', () => {
+test('the MLP objective on the kernel and on blocked JavaScript gives the row-at-a-time loss and gradient bit for bit', () => {
   const rng = createRng('mlp-objective');
-  // Row counts below, at and past a block, and not a multiple of it; one hidden unit always off.
+  // Row counts below, at and past a block, and not a multiple of it; odd column counts (the kernel
+  // pads them); unit counts below, at and past the kernel's eight; one hidden unit always off.
   for (const [rows, cols, hidden] of [
     [1, 3, 2],
     [8, 5, 3],
     [13, 7, 5],
     [37, 16, 9],
     [70, 2, 4],
+    [53, 33, 17],
   ] as const) {
     const { p, w } = problem(rng, rows, cols, hidden);
-    const [gBlocked, gRowwise] = [new Float64Array(w.length), new Float64Array(w.length)];
-    const blocked = mlpObjective(p)(w, gBlocked);
+    const kernel = kernelLayer(p.xs, rows, cols, hidden);
+    assert.ok(kernel, 'the kernel gets its memory');
+    const gRowwise = new Float64Array(w.length);
     const rowwise = rowwiseMlpObjective(p)(w, gRowwise);
-    assert.ok(Object.is(blocked, rowwise), `${rows}×${cols}, ${hidden} units: loss ${blocked} vs ${rowwise}`);
-    gRowwise.forEach((v, i) =>
-      assert.ok(
-        Object.is(gBlocked[i], v),
-        `${rows}×${cols}, ${hidden} units: gradient ${i}: ${gBlocked[i]} vs ${v}`,
-      ),
-    );
-    // The same objective again (its scratch buffers reused) gives the same again.
-    assert.ok(Object.is(mlpObjective(p)(w, new Float64Array(w.length)), blocked));
+    for (const [name, layer] of [
+      ['kernel', kernel],
+      ['blocked', blockedHiddenLayer(p)],
+    ] as const) {
+      const what = `${name}, ${rows}×${cols}, ${hidden} units`;
+      const f = mlpObjective(p, layer);
+      const g = new Float64Array(w.length);
+      const loss = f(w, g);
+      assert.ok(Object.is(loss, rowwise), `${what}: loss ${loss} vs ${rowwise}`);
+      gRowwise.forEach((v, i) => assert.ok(Object.is(g[i], v), `${what}: gradient ${i}: ${g[i]} vs ${v}`));
+      // The same objective again (its buffers reused, the gradient not zeroed first) gives the same again.
+      g.fill(7);
+      assert.ok(Object.is(f(w, g), loss), `${what}: a second evaluation`);
+      gRowwise.forEach((v, i) => assert.ok(Object.is(g[i], v), `${what}: second gradient ${i}`));
+    }
   }
+});
+
+test('the MLP kernel is the one its WebAssembly text assembles to', () => {
+  const r = spawnSync(process.execPath, ['scripts/build-kernel.mjs', '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });
 
 test("the MLP objective's gradient is its loss's (central differences)", () => {

@@ -25,14 +25,18 @@ export {
   type Matrix,
   type Labelled,
 } from './_fit.js';
+export { kernelLayer } from './_mlp-kernel.js';
 export {
+  blockedHiddenLayer,
   logisticObjective,
   mlpObjective,
   rowwiseLogisticObjective,
   rowwiseMlpObjective,
+  type HiddenLayer,
   type LogisticProblem,
   type MlpProblem,
 } from './_dense-loss.js';
+export type { Objective } from './_optim.js';
 export {
   TEMPERATURE_RANGE,
   atTemperatureBound,
