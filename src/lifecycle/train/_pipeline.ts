@@ -231,6 +231,11 @@ export interface FitRunner {
   fit(rows: readonly ViewRow[], config: TrainConfig): Promise<Head>;
 }
 
+/** Whether `fits` runs more than one fit at once (so independent fits should be handed over together). */
+export function fitsSideBySide(fits: FitRunner | undefined): boolean {
+  return (fits?.size ?? 1) > 1;
+}
+
 /** Fits in this thread, one at a time. */
 export const inProcessFits: FitRunner = {
   size: 1,

@@ -7,6 +7,7 @@ import {
   crossCalibrate,
   crossValidate,
   type CrossValidateOptions,
+  fitsSideBySide,
   type FitRunner,
   type TrainConfig,
 } from './_pipeline.js';
@@ -255,7 +256,7 @@ async function eachDraw<T>(
   fits: FitRunner | undefined,
   run: (draw: Draw, k: number) => Promise<T>,
 ): Promise<T[]> {
-  if ((fits?.size ?? 1) > 1) return Promise.all(draws.map(run));
+  if (fitsSideBySide(fits)) return Promise.all(draws.map(run));
   const out: T[] = [];
   for (const [k, draw] of draws.entries()) out.push(await run(draw, k));
   return out;

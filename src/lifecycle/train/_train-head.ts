@@ -7,7 +7,7 @@ import type { SweepRow } from './_calibrate.js';
 import type { ViewRow } from './_dataset.js';
 import { ensembleOf, type EnsembleResult } from './_ensemble.js';
 import { finalHead } from './_final-head.js';
-import type { EvalReport, FitRunner, TrainConfig } from './_pipeline.js';
+import { fitsSideBySide, type EvalReport, type FitRunner, type TrainConfig } from './_pipeline.js';
 import {
   groupedAt,
   protocolDraws,
@@ -159,7 +159,7 @@ export async function trainHead(
     if (proxyRun === undefined) throw noL2();
     logOtherChoice(tried, proxyRun.l2, by, log);
     best = await grouped(proxyRun.l2);
-  } else if (proxySet && options.l2.length === 1 && (fits?.size ?? 1) > 1) {
+  } else if (proxySet && options.l2.length === 1 && fitsSideBySide(fits)) {
     // One L2 and workers to spare: the proxy needs nothing from the grouped CV, so the two share the
     // workers instead of the proxy waiting for the grouped CV's last folds (the same numbers).
     [best, proxyRun] = await Promise.all([grouped(options.l2[0]!), proxied(options.l2[0]!)]);
