@@ -92,6 +92,12 @@ test('the MLP objective on the kernel and on blocked JavaScript gives the row-at
   }
 });
 
+test("the MLP kernel declines rows past wasm32's 4 GiB (the objective then runs in JavaScript)", () => {
+  // A million rows of 1000 columns are 8 GB of float64: it answers before reading a row.
+  assert.equal(kernelLayer(new Float64Array(0), 1_000_000, 1000, 32), undefined);
+  assert.ok(kernelLayer(new Float64Array(4 * 10), 4, 10, 3));
+});
+
 test('the MLP kernel is the one its WebAssembly text assembles to', () => {
   const r = spawnSync(process.execPath, ['scripts/build-kernel.mjs', '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
