@@ -90,7 +90,7 @@
     (v128.and (local.get $v) (f64x2.gt (local.get $v) (f64x2.splat (f64.const 0)))))
 
   ;; g[j] += k[r][j] · xs[r] for each unit j < h and each row r0 … r1−1 with k[r][j] ≠ 0, rows in
-  ;; order; two columns a lane pair, four rows a pass over the unit's gradient row. Skipping a zero
+  ;; order; two columns a lane pair, up to eight rows a pass over the unit's gradient row. Skipping a zero
   ;; factor changes nothing: the gradient starts at +0 and sums never make −0 from it.
   (func (export "backward")
     (param $xs i32) (param $k i32) (param $g i32) (param $idx i32)
@@ -98,7 +98,9 @@
     (local $r i32) (local $j i32) (local $n i32) (local $q i32) (local $c i32)
     (local $rowBytes i32) (local $gp i32) (local $end i32)
     (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
-    (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128) (local $v v128)
+    (local $o4 i32) (local $o5 i32) (local $o6 i32) (local $o7 i32)
+    (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128)
+    (local $k4 v128) (local $k5 v128) (local $k6 v128) (local $k7 v128) (local $v v128)
     (local $kv f64)
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 3)))
     (local.set $j (i32.const 0))
@@ -122,7 +124,52 @@
         (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $j) (local.get $rowBytes))))
         (local.set $end (i32.add (local.get $gp) (local.get $rowBytes)))
         (local.set $q (i32.const 0))
-        ;; Four rows a pass.
+        ;; Eight rows a pass, then four, then one.
+        (block $octsDone
+          (loop $octs
+            (br_if $octsDone (i32.gt_u (i32.add (local.get $q) (i32.const 8)) (local.get $n)))
+            (local.set $o0 (call $rowAt (local.get $xs) (local.get $idx) (local.get $q) (local.get $rowBytes)))
+            (local.set $o1 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 1)) (local.get $rowBytes)))
+            (local.set $o2 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 2)) (local.get $rowBytes)))
+            (local.set $o3 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 3)) (local.get $rowBytes)))
+            (local.set $o4 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 4)) (local.get $rowBytes)))
+            (local.set $o5 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 5)) (local.get $rowBytes)))
+            (local.set $o6 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 6)) (local.get $rowBytes)))
+            (local.set $o7 (call $rowAt (local.get $xs) (local.get $idx) (i32.add (local.get $q) (i32.const 7)) (local.get $rowBytes)))
+            (local.set $k0 (call $factor (local.get $k) (local.get $idx) (local.get $q) (local.get $hp) (local.get $j)))
+            (local.set $k1 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 1)) (local.get $hp) (local.get $j)))
+            (local.set $k2 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 2)) (local.get $hp) (local.get $j)))
+            (local.set $k3 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 3)) (local.get $hp) (local.get $j)))
+            (local.set $k4 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 4)) (local.get $hp) (local.get $j)))
+            (local.set $k5 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 5)) (local.get $hp) (local.get $j)))
+            (local.set $k6 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 6)) (local.get $hp) (local.get $j)))
+            (local.set $k7 (call $factor (local.get $k) (local.get $idx) (i32.add (local.get $q) (i32.const 7)) (local.get $hp) (local.get $j)))
+            (local.set $c (local.get $gp))
+            (block $colsDone
+              (loop $cols
+                (br_if $colsDone (i32.ge_u (local.get $c) (local.get $end)))
+                (local.set $v (v128.load (local.get $c)))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k0) (v128.load (local.get $o0)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k1) (v128.load (local.get $o1)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k2) (v128.load (local.get $o2)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k3) (v128.load (local.get $o3)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k4) (v128.load (local.get $o4)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k5) (v128.load (local.get $o5)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k6) (v128.load (local.get $o6)))))
+                (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $k7) (v128.load (local.get $o7)))))
+                (v128.store (local.get $c) (local.get $v))
+                (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                (local.set $o0 (i32.add (local.get $o0) (i32.const 16)))
+                (local.set $o1 (i32.add (local.get $o1) (i32.const 16)))
+                (local.set $o2 (i32.add (local.get $o2) (i32.const 16)))
+                (local.set $o3 (i32.add (local.get $o3) (i32.const 16)))
+                (local.set $o4 (i32.add (local.get $o4) (i32.const 16)))
+                (local.set $o5 (i32.add (local.get $o5) (i32.const 16)))
+                (local.set $o6 (i32.add (local.get $o6) (i32.const 16)))
+                (local.set $o7 (i32.add (local.get $o7) (i32.const 16)))
+                (br $cols)))
+            (local.set $q (i32.add (local.get $q) (i32.const 8)))
+            (br $octs)))
         (block $quadsDone
           (loop $quads
             (br_if $quadsDone (i32.gt_u (i32.add (local.get $q) (i32.const 4)) (local.get $n)))
