@@ -4,10 +4,10 @@ import { L2_DEFAULT, TREES_DEFAULT } from './_train-head-flags.js';
 /** Printed after `roadwork train --help`'s flag list. */
 export const TRAIN_HELP = `
 Example (the starter's 2.0.4 head, about 13 minutes of embedding on 2 CPU cores the first time, then
-about 4 minutes of fitting from the embedding cache; its model card has the 0.4 head's command):
+about 6 minutes of fitting from the embedding cache; its model card has the 0.4 head's command):
   roadwork train --data /path/to/roadwork-real-train --data /path/to/street-negatives-camvid \\
     --out models/starter/head.json --protocol 2.0.4 --train-views 1,3,3,6 --split-group tracon-web \\
-    --l2 0.01 --embedder-options '{"layer":"out_relu","pooling":"max","inputSize":448,"extras":["colour-shape"]}'
+    --l2 0.01 --model mlp --no-early-stop --embedder-options '{"layer":"out_relu","pooling":"max","inputSize":448,"extras":["colour-shape"]}'
 
 Every image is rendered as validators send it (--protocol 0.4: JPEG quality 75 at its own size;
 2.0.4: the four augmentation levels, seeded, then JPEG quality 75) and embedded once into the cache

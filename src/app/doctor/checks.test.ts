@@ -221,7 +221,7 @@ test('checkModel() reports the starter cascade by its label, and fails naming a 
   assert.equal(starter.status, 'ok');
   assert.match(
     starter.message,
-    /^Serving the bundled starter cascade, version starter-12 \(config [0-9a-f]{12}\): not in the registry, so no age/,
+    /^Serving the bundled starter cascade, version starter-13 \(config [0-9a-f]{12}\): not in the registry, so no age/,
   );
   const broken = await checkModel(
     settings({ 'cascade.config': join(dir, 'nope.yaml'), data_dir: dir }),

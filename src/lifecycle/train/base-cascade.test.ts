@@ -58,7 +58,7 @@ test("a head trained as a starter route was picks that route's stage of the star
   assert.deepEqual(cs.replace, { from: 5, to: 10 });
   assert.equal(plan.stage, 'starter');
   assert.equal(plan.route, 0);
-  assert.equal(plan.version, 'starter-12');
+  assert.equal(plan.version, 'starter-13');
 });
 
 test('a head that fits no stage is refused before training, saying what differs for each stage', async () => {
@@ -118,7 +118,7 @@ test('the bundle is the starter with the new 0.4 head in place of its three: the
     assert.ok(replaced.every((r) => typeof r.mcc === 'number'));
     assert.deepEqual(manifest.metrics.base, {
       cascade: STARTER,
-      version: 'starter-12',
+      version: 'starter-13',
       stage: 'starter-448',
       replaced,
     });
@@ -132,7 +132,7 @@ test('the bundle is the starter with the new 0.4 head in place of its three: the
       version: string;
       routes: { stages: { head: unknown }[] }[];
     };
-    expected.version = 'starter-12 + trained starter-448';
+    expected.version = 'starter-13 + trained starter-448';
     expected.routes[1]!.stages[0]!.head = 'head-448.json';
     assert.deepEqual(
       written,
