@@ -2,7 +2,8 @@
 // one evaluation is one pass over the rows) blocked over rows against the row-at-a-time loop it
 // replaced, and the MLP's on the WebAssembly SIMD kernel against both, on random standardised rows at
 // the fit's initial weights (an MLP's: about half the hidden units active; a logistic head's: random).
-// Rounds rotate which goes first; the ratios are taken within a round. It also checks all give the same loss and gradient, bit for bit.
+// Rounds rotate which goes first; the ratios are taken within a round. It also checks all give the
+// same loss and gradient, bit for bit.
 // Usage: node --import tsx bench/dense-objective.ts [--model mlp|logistic] [--rows 20000] [--cols 140]
 //        [--hidden 32] [--evals 4] [--rounds 7]
 // The colour/shape heads fit on about 22 000 rows of 140 columns; the starter's whole 2.0.4 rows

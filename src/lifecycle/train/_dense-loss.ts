@@ -5,7 +5,9 @@
 // The MLP's hidden layer runs on a WebAssembly SIMD kernel where it can (`_mlp-kernel.ts`), equally exact.
 import { bce } from './_loss.js';
 import type { Objective } from './_optim.js';
-import { kernelLayer } from './_mlp-kernel.js';
+import { kernelLayer, type HiddenLayer } from './_mlp-kernel.js';
+
+export type { HiddenLayer } from './_mlp-kernel.js';
 
 /** Standardised rows (row-major), their labels and loss weights, and the MLP's width. */
 export interface MlpRows {
@@ -59,22 +61,6 @@ export function logisticObjective(p: LogisticProblem): Objective {
     }
     return loss;
   };
-}
-
-/**
- * The MLP's hidden layer over every row: the forward pass and the input weights' gradient, the
- * objective's heavy loops. `hiddenLayer` gives the WebAssembly kernel's (`_mlp-kernel.ts`) where its
- * memory can be had, else `blockedHiddenLayer` (JavaScript); both equal the row-at-a-time sums.
- */
-export interface HiddenLayer {
-  /** Elements a row takes in `forward`'s activations and in `factors` (at least `hidden`). */
-  readonly stride: number;
-  /** Each row's ReLU activations at the weights (row r's at r·stride), from the bias up in column order. */
-  forward(w: Float64Array): Float64Array;
-  /** Each row's factor per hidden unit (row r's at r·stride, 0 where it adds nothing): fill before `backward`. */
-  readonly factors: Float64Array;
-  /** Sets the input weights' part of `g` (the first hidden·cols) to Σ_r factors[r][j] · row r, rows in order. */
-  backward(g: Float64Array): void;
 }
 
 /** The kernel's hidden layer where its memory can be had, else JavaScript's. */
@@ -143,9 +129,11 @@ export function mlpObjective(p: MlpProblem, layer: HiddenLayer = hiddenLayer(p))
       for (let j = 0; j < hdn; j++) {
         const aj = a[r * stride + j]!;
         g[nW1 + hdn + j]! += k * aj;
-        const kj = aj > 0 ? k * w[nW1 + hdn + j]! : 0;
-        if (aj > 0) g[nW1 + j]! += kj;
-        factors[r * stride + j] = kj;
+        if (aj > 0) {
+          const kj = k * w[nW1 + hdn + j]!;
+          g[nW1 + j]! += kj;
+          factors[r * stride + j] = kj;
+        } else factors[r * stride + j] = 0;
       }
     }
     layer.backward(g);

@@ -44,11 +44,19 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: { env: { memory: Memory } }) => { exports: unknown };
 };
 
-/** The kernel's hidden layer (the shape of `_dense-loss.ts`' `HiddenLayer`). */
-export interface KernelLayer {
+/**
+ * The MLP's hidden layer over every row: the forward pass and the input weights' gradient, the
+ * objective's heavy loops. `_dense-loss.ts`' `hiddenLayer` gives this kernel's where its memory can be
+ * had, else `blockedHiddenLayer` (JavaScript); both equal the row-at-a-time sums.
+ */
+export interface HiddenLayer {
+  /** Elements a row takes in `forward`'s activations and in `factors` (at least `hidden`). */
   readonly stride: number;
-  readonly factors: Float64Array;
+  /** Each row's ReLU activations at the weights (row r's at r·stride), from the bias up in column order. */
   forward(w: Float64Array): Float64Array;
+  /** Each row's factor per hidden unit (row r's at r·stride, 0 where it adds nothing): fill before `backward`. */
+  readonly factors: Float64Array;
+  /** Sets the input weights' part of `g` (the first hidden·cols) to Σ_r factors[r][j] · row r, rows in order. */
   backward(g: Float64Array): void;
 }
 
@@ -62,7 +70,7 @@ export function kernelLayer(
   rows: number,
   cols: number,
   hidden: number,
-): KernelLayer | undefined {
+): HiddenLayer | undefined {
   const [d, dp, hp] = [cols, cols + (cols % 2), Math.ceil(hidden / 8) * 8];
   const padded = rows + (rows % 2);
   // Byte offsets, in f64 elements first: every region starts on a 16-byte boundary.
